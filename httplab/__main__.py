@@ -1,0 +1,3 @@
+from httplab.cli import main
+
+main()

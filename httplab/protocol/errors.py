@@ -1,0 +1,47 @@
+"""The one error type of the protocol core.
+
+Every malformed input ends here: the parser raises `ProtocolError` and nothing else, carrying
+what a server needs to answer (status, reason) and what a learner needs to understand it (a
+one-line detail, the RFC section that was enforced, the offending bytes).
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+
+class ProtocolError(Exception):
+    """A message broke HTTP/1.1 rules; `status` is the response a server should send."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        rfc_ref: str = "",
+        *,
+        reason: str | None = None,
+        offending: bytes = b"",
+        close: bool = True,
+    ) -> None:
+        self.status = status
+        self.reason = reason if reason is not None else reason_phrase(status)
+        self.detail = detail
+        self.rfc_ref = rfc_ref
+        self.offending = offending
+        self.close = close
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        where = f" ({self.rfc_ref})" if self.rfc_ref else ""
+        return f"{self.status} {self.reason}: {self.detail}{where}"
+
+
+_EXTRA_REASONS = {421: "Misdirected Request", 425: "Too Early"}
+
+
+def reason_phrase(status: int) -> str:
+    """The registered reason phrase for `status`, or an empty string (RFC 9112 §4)."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return _EXTRA_REASONS.get(status, "")

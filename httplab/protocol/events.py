@@ -1,0 +1,95 @@
+"""Events a parser yields: a head, pieces of body, the end of a message.
+
+A parser's `next_event()` returns one of these, `NEED_DATA` when it must be fed more bytes,
+`PAUSED` when a whole message is out and the caller has not asked for the next one, or raises
+`ProtocolError`. Spans are byte offsets `(start, end)` into `raw`, so a view can highlight the
+exact bytes a parsed field came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from httplab.protocol.headers import Headers
+from httplab.protocol.messages import Note, Request
+
+Span = tuple[int, int]
+
+
+class Sentinel(Enum):
+    NEED_DATA = "need data"
+    PAUSED = "paused"
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+NEED_DATA = Sentinel.NEED_DATA
+PAUSED = Sentinel.PAUSED
+
+
+@dataclass(frozen=True, slots=True)
+class Framing:
+    """How the body is delimited (RFC 9112 §6.3)."""
+
+    kind: str  # "none" | "length" | "chunked" | "close"
+    length: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestHead:
+    method: str
+    target: str
+    version: str  # as normalised: "HTTP/1.1" or "HTTP/1.0"
+    headers: Headers
+    raw: bytes  # the head exactly as received, leading empty lines and final CRLF included
+    target_form: str  # "origin" | "absolute" | "authority" | "asterisk"
+    framing: Framing
+    keep_alive: bool
+    expect_continue: bool
+    raw_version: str = ""
+    notes: tuple[Note, ...] = ()
+    spans: dict[str, Span] = field(default_factory=dict)
+
+    def to_request(self, body: bytes = b"", trailers: Headers | None = None) -> Request:
+        return Request(
+            self.method,
+            self.target,
+            self.version,
+            self.headers,
+            body,
+            trailers if trailers is not None else Headers(),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseHead:
+    status: int
+    reason: str
+    version: str
+    headers: Headers
+    raw: bytes
+    framing: Framing
+    keep_alive: bool
+    notes: tuple[Note, ...] = ()
+    spans: dict[str, Span] = field(default_factory=dict)
+
+    @property
+    def informational(self) -> bool:
+        return 100 <= self.status < 200
+
+
+@dataclass(frozen=True, slots=True)
+class Data:
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class EndOfMessage:
+    trailers: Headers = field(default_factory=Headers)
+    raw: bytes = b""  # the whole message as received: head, body framing, trailers
+    notes: tuple[Note, ...] = ()
+
+
+Event = RequestHead | ResponseHead | Data | EndOfMessage

@@ -1,0 +1,123 @@
+"""Header fields: an ordered, case-insensitive multi-map that keeps the raw bytes.
+
+RFC 9110 §5.3: a recipient MAY combine repeated field lines into one comma-separated value,
+but the order matters, and a lab must show what came over the wire. So `Headers` keeps every
+field line as received (name case, value bytes, order) and answers case-insensitive questions
+about it. Names and values are decoded ISO-8859-1 only when asked for `str`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One field line: the name exactly as received and the value with OWS trimmed."""
+
+    name: bytes
+    value: bytes
+
+    @property
+    def lower_name(self) -> bytes:
+        return self.name.lower()
+
+    def text(self) -> tuple[str, str]:
+        return self.name.decode("latin-1"), self.value.decode("latin-1")
+
+
+def _as_bytes(value: str | bytes) -> bytes:
+    return value.encode("latin-1") if isinstance(value, str) else value
+
+
+class Headers:
+    """Ordered multi-map of field lines; lookups ignore case, iteration keeps the raw order."""
+
+    __slots__ = ("_fields",)
+
+    def __init__(self, fields: Iterable[tuple[str | bytes, str | bytes] | Field] = ()) -> None:
+        self._fields: list[Field] = []
+        for item in fields:
+            if isinstance(item, Field):
+                self._fields.append(item)
+            else:
+                self.add(item[0], item[1])
+
+    # reading -----------------------------------------------------------------------------
+    def __iter__(self) -> Iterator[Field]:
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str | bytes):
+            return False
+        key = _as_bytes(name).lower()
+        return any(f.lower_name == key for f in self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Headers) and self._fields == other._fields
+
+    def __repr__(self) -> str:
+        return f"Headers({[f.text() for f in self._fields]!r})"
+
+    def get_all(self, name: str | bytes) -> list[str]:
+        """Every value of `name`, in order, decoded ISO-8859-1."""
+        key = _as_bytes(name).lower()
+        return [f.value.decode("latin-1") for f in self._fields if f.lower_name == key]
+
+    def get_all_raw(self, name: str | bytes) -> list[bytes]:
+        key = _as_bytes(name).lower()
+        return [f.value for f in self._fields if f.lower_name == key]
+
+    def get(self, name: str | bytes, default: str | None = None) -> str | None:
+        """The value of `name`; repeated lines are joined with ", " (RFC 9110 §5.3)."""
+        values = self.get_all(name)
+        return ", ".join(values) if values else default
+
+    def count(self, name: str | bytes) -> int:
+        key = _as_bytes(name).lower()
+        return sum(1 for f in self._fields if f.lower_name == key)
+
+    def items(self) -> list[tuple[str, str]]:
+        """(name as received, value) pairs in order, decoded ISO-8859-1."""
+        return [f.text() for f in self._fields]
+
+    def raw(self) -> list[tuple[bytes, bytes]]:
+        return [(f.name, f.value) for f in self._fields]
+
+    def tokens(self, name: str | bytes) -> list[str]:
+        """Comma-separated list elements of every `name` line, lower-cased, empties dropped."""
+        out: list[str] = []
+        for value in self.get_all(name):
+            out.extend(t.strip().lower() for t in value.split(",") if t.strip())
+        return out
+
+    # writing -----------------------------------------------------------------------------
+    def add(self, name: str | bytes, value: str | bytes) -> None:
+        self._fields.append(Field(_as_bytes(name), _as_bytes(value)))
+
+    def set(self, name: str | bytes, value: str | bytes) -> None:
+        """Replace every `name` line with one, kept at the place of the first."""
+        raw_name = _as_bytes(name)
+        key = raw_name.lower()
+        new = Field(raw_name, _as_bytes(value))
+        for i, f in enumerate(self._fields):
+            if f.lower_name == key:
+                self._fields[i] = new
+                self._fields[i + 1 :] = [g for g in self._fields[i + 1 :] if g.lower_name != key]
+                return
+        self._fields.append(new)
+
+    def setdefault(self, name: str | bytes, value: str | bytes) -> None:
+        if name not in self:
+            self.add(name, value)
+
+    def remove(self, name: str | bytes) -> None:
+        key = _as_bytes(name).lower()
+        self._fields = [f for f in self._fields if f.lower_name != key]
+
+    def copy(self) -> Headers:
+        return Headers(self._fields)

@@ -1,0 +1,94 @@
+"""Complete messages: what an application receives and returns.
+
+The parser produces events (see `events.py`); a server gathers a head, its body and trailers
+into a `Request`; an application returns a `Response`, which `serialize.py` turns into bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from urllib.parse import parse_qs, urlsplit
+
+from httplab.protocol.errors import reason_phrase
+from httplab.protocol.headers import Headers
+
+
+@dataclass(slots=True, frozen=True)
+class Note:
+    """An observation about a message, with the RFC section it comes from (a lint note)."""
+
+    code: str
+    message: str
+    rfc_ref: str
+    level: str = "warning"  # "info" | "warning" | "error"
+
+    def one_line(self) -> str:
+        return f"{self.message} ({self.rfc_ref})"
+
+
+@dataclass(eq=False)
+class Request:
+    """A whole request: head as parsed plus the decoded body and any trailers."""
+
+    method: str
+    target: str
+    version: str = "HTTP/1.1"
+    headers: Headers = field(default_factory=Headers)
+    body: bytes = b""
+    trailers: Headers = field(default_factory=Headers)
+
+    @cached_property
+    def _split(self) -> tuple[str, str]:
+        if self.target.startswith("/"):
+            path, _, query = self.target.partition("?")
+            return path, query.partition("#")[0]
+        if self.target == "*" or "://" not in self.target:
+            return self.target, ""
+        parts = urlsplit(self.target)
+        return parts.path or "/", parts.query
+
+    @property
+    def path(self) -> str:
+        """The path of the target (for absolute-form too), not percent-decoded."""
+        return self._split[0]
+
+    @property
+    def query_string(self) -> str:
+        return self._split[1]
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        """The query as a dict of lists (`?a=1&a=2` → {"a": ["1", "2"]}), percent-decoded."""
+        return parse_qs(self.query_string, keep_blank_values=True)
+
+    @property
+    def host(self) -> str | None:
+        return self.headers.get("host")
+
+
+@dataclass(eq=False)
+class Response:
+    """A response an application returns; `reason` defaults to the registered phrase."""
+
+    status: int
+    headers: Headers = field(default_factory=Headers)
+    body: bytes = b""
+    reason: str = ""
+    version: str = "HTTP/1.1"
+    trailers: Headers = field(default_factory=Headers)
+
+    def __post_init__(self) -> None:
+        if not self.reason:
+            self.reason = reason_phrase(self.status)
+
+
+def body_forbidden(status: int, request_method: str = "GET") -> bool:
+    """RFC 9110 §6.4.1: 1xx, 204, 304 and any response to HEAD have no content;
+    a 2xx answer to CONNECT switches protocols."""
+    return (
+        100 <= status < 200
+        or status in (204, 304)
+        or request_method == "HEAD"
+        or (request_method == "CONNECT" and 200 <= status < 300)
+    )
