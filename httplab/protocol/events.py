@@ -92,4 +92,9 @@ class EndOfMessage:
     notes: tuple[Note, ...] = ()
 
 
-Event = RequestHead | ResponseHead | Data | EndOfMessage
+@dataclass(frozen=True, slots=True)
+class ConnectionClosed:
+    """The peer closed its side between messages (after `feed(b"")` with nothing pending)."""
+
+
+Event = RequestHead | ResponseHead | Data | EndOfMessage | ConnectionClosed

@@ -1,0 +1,55 @@
+"""The ABNF rules the parsers enforce, each quoted from its RFC above the pattern built from it.
+
+Patterns work on bytes: HTTP is defined over octets, and decoding happens only at the edge.
+"""
+
+from __future__ import annotations
+
+import re
+
+# RFC 9110 §5.6.2
+#   tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+#           "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+#   token = 1*tchar
+TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
+
+# RFC 9110 §5.5
+#   field-value = *field-content
+#   field-content = field-vchar [ 1*( SP / HTAB / field-vchar ) field-vchar ]
+#   field-vchar = VCHAR / obs-text          ; obs-text = %x80-FF
+# "Field values containing CR, LF, or NUL characters are invalid and dangerous" — and we reject
+# the other control characters too: nothing legitimate needs them.
+FIELD_VALUE = re.compile(rb"[\t\x20-\x7e\x80-\xff]*")
+
+# RFC 9112 §2.3
+#   HTTP-version = HTTP-name "/" DIGIT "." DIGIT ; HTTP-name is case-sensitive "HTTP"
+HTTP_VERSION = re.compile(rb"HTTP/([0-9])\.([0-9])")
+
+# RFC 9112 §3.2 request-target; the forms are told apart by their first bytes. A target is a
+# URI piece: visible ASCII only (RFC 3986 §2), no whitespace or control characters.
+TARGET_CHARS = re.compile(rb"[\x21-\x7e]+")
+ABSOLUTE_FORM = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*([/?][\x21-\x7e]*)?")
+# authority-form = uri-host ":" port  (only for CONNECT)
+AUTHORITY_FORM = re.compile(rb"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]+):[0-9]{1,5}")
+
+# RFC 9110 §7.2  Host = uri-host [ ":" port ]   (uri-host from RFC 3986 §3.2.2; may be empty)
+HOST_VALUE = re.compile(rb"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]*)(:[0-9]*)?")
+
+# RFC 9110 §8.6  Content-Length = 1*DIGIT
+DIGITS = re.compile(rb"[0-9]+")
+
+# RFC 9112 §7.1
+#   chunk-size = 1*HEXDIG
+#   chunk-ext  = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+#   chunk-ext-val = token / quoted-string
+CHUNK_LINE = re.compile(
+    rb"([0-9A-Fa-f]+)"
+    rb"((?:[ \t]*;[ \t]*[-!#$%&'*+.^_`|~0-9A-Za-z]+"
+    rb"(?:[ \t]*=[ \t]*(?:[-!#$%&'*+.^_`|~0-9A-Za-z]+|"
+    rb"\"(?:[^\"\\\x00-\x08\x0a-\x1f\x7f]|\\[\t\x20-\x7e\x80-\xff])*\"))?)*)"
+    rb"[ \t]*"
+)
+
+# RFC 9112 §4  status-line = HTTP-version SP status-code SP [ reason-phrase ]
+#   reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )
+STATUS_LINE = re.compile(rb"(HTTP/[0-9]\.[0-9]) ([0-9]{3})(?: ([\t\x20-\x7e\x80-\xff]*))?")

@@ -1,0 +1,87 @@
+"""Messages in, bytes out: status line or request line, field lines, CRLF, body — one buffer."""
+
+from __future__ import annotations
+
+from httplab.protocol.headers import Headers
+from httplab.protocol.messages import Request, Response, body_forbidden
+
+CRLF = b"\r\n"
+DEFAULT_CHUNK_SIZE = 4096
+
+
+def _field_block(headers: Headers) -> bytes:
+    # header names and values are bytes already; a value with CR/LF would split the message
+    # (response splitting), so refuse it here rather than trust every caller.
+    parts = []
+    for field in headers:
+        if b"\r" in field.value or b"\n" in field.value or b"\x00" in field.value:
+            raise ValueError(f"field {field.name!r} has CR, LF or NUL in its value")
+        parts.append(field.name + b": " + field.value + CRLF)
+    return b"".join(parts)
+
+
+def serialize_response_head(response: Response, request_method: str = "GET") -> bytes:
+    return _response_parts(response, request_method)[0]
+
+
+def serialize_response(response: Response, request_method: str = "GET") -> bytes:
+    """The whole response in one buffer; Content-Length added when the body is allowed and
+    neither Content-Length nor Transfer-Encoding is set; no body for HEAD, 1xx, 204, 304."""
+    head, body = _response_parts(response, request_method)
+    return head + body if body else head
+
+
+def _response_parts(response: Response, request_method: str) -> tuple[bytes, bytes]:
+    headers = response.headers
+    status = response.status
+    no_body = body_forbidden(status, request_method)
+    body = response.body
+    chunked = "chunked" in headers.tokens(b"transfer-encoding")
+    # RFC 9110 §9.3.2: HEAD gets the fields GET would have had, Content-Length included
+    wants_length = not no_body or (
+        request_method == "HEAD" and not (100 <= status < 200 or status in (204, 304))
+    )
+    if wants_length and not chunked and b"content-length" not in headers:
+        headers = headers.copy()
+        headers.add(b"Content-Length", str(len(body)).encode("ascii"))
+    status_line = f"{response.version} {status} {response.reason}\r\n".encode("latin-1")
+    head = status_line + _field_block(headers) + CRLF
+    if no_body:
+        return head, b""
+    if chunked:
+        return head, encode_chunked(body, trailers=response.trailers)
+    return head, body
+
+
+def serialize_request(request: Request, *, chunked: bool = False) -> bytes:
+    """Request line, fields and body; Content-Length (or chunked coding) set for a body."""
+    headers = request.headers.copy()
+    body = request.body
+    if chunked:
+        headers.remove(b"content-length")
+        if "chunked" not in headers.tokens(b"transfer-encoding"):
+            headers.add(b"Transfer-Encoding", b"chunked")
+        payload = encode_chunked(body, trailers=request.trailers)
+    else:
+        if body and b"content-length" not in headers and b"transfer-encoding" not in headers:
+            headers.add(b"Content-Length", str(len(body)).encode("ascii"))
+        payload = body
+    line = f"{request.method} {request.target} {request.version}\r\n".encode("latin-1")
+    return line + _field_block(headers) + CRLF + payload
+
+
+def encode_chunked(
+    body: bytes, chunk_size: int = DEFAULT_CHUNK_SIZE, trailers: Headers | None = None
+) -> bytes:
+    """RFC 9112 §7.1: hex size CRLF data CRLF … then "0" CRLF, trailer fields, CRLF."""
+    if chunk_size <= 0:
+        raise ValueError("chunk_size must be positive")
+    out = bytearray()
+    for start in range(0, len(body), chunk_size):
+        piece = body[start : start + chunk_size]
+        out += b"%x\r\n" % len(piece) + piece + CRLF
+    out += b"0\r\n"
+    if trailers:
+        out += _field_block(trailers)
+    out += CRLF
+    return bytes(out)
