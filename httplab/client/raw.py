@@ -1,0 +1,74 @@
+"""Raw mode: the bytes a learner types, sent exactly — with escapes for the ones a keyboard lacks.
+
+Two separate rules, so that a malformed request is always expressible:
+
+- **Escapes are exact.** `\\r`, `\\n`, `\\t`, `\\\\` and `\\xNN` become exactly that byte, so
+  `GET / HTTP/1.1\\nHost: x\\n\\n` sends bare LFs whatever the line-break switch says.
+- **Real line breaks follow the switch.** A file, a heredoc or the REPL gives LF line breaks;
+  with CRLF on (the default) each bare LF *in the input* becomes CRLF, with it off it stays LF.
+  A CRLF already in the input stays CRLF.
+
+Any other backslash is sent as a backslash (a typo should reach the server, not vanish), and
+characters beyond ASCII are sent as UTF-8. Nothing is ever added: no Host, no Content-Length.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ESCAPE = re.compile(rb"\\(x[0-9a-fA-F]{2}|[rnt\\])")
+_NAMED = {b"r": b"\r", b"n": b"\n", b"t": b"\t", b"\\": b"\\"}
+_BARE_LF = re.compile(rb"(?<!\r)\n")
+
+
+def unescape_bytes(data: bytes) -> bytes:
+    """`data` with the escapes `\\r \\n \\t \\\\ \\xNN` replaced by the bytes they name."""
+    if b"\\" not in data:
+        return data
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        token = match.group(1)
+        if token[:1] == b"x":
+            return bytes([int(token[1:], 16)])
+        return _NAMED[token]
+
+    return _ESCAPE.sub(replace, data)
+
+
+def unescape(text: str) -> bytes:
+    """`text` as bytes (UTF-8) with its escapes replaced; see the module docstring."""
+    return unescape_bytes(text.encode("utf-8", "surrogateescape"))
+
+
+def escape_for_input(data: bytes) -> str:
+    """Text that `unescape` turns back into `data` exactly (used by `:last` and the tests)."""
+    out: list[str] = []
+    for byte in data:
+        if byte == 0x5C:
+            out.append("\\\\")
+        elif byte == 0x0D:
+            out.append("\\r")
+        elif byte == 0x0A:
+            out.append("\\n")
+        elif byte == 0x09:
+            out.append("\\t")
+        elif 0x20 <= byte <= 0x7E:
+            out.append(chr(byte))
+        else:
+            out.append(f"\\x{byte:02x}")
+    return "".join(out)
+
+
+def to_crlf(data: bytes) -> bytes:
+    """Every bare LF in `data` made CRLF; CRLF pairs stay as they are."""
+    return _BARE_LF.sub(b"\r\n", data)
+
+
+def prepare_raw(data: bytes, *, crlf: bool = True) -> bytes:
+    """The bytes to send for raw input `data`: line breaks per `crlf`, then escapes.
+
+    Line breaks are converted before escapes are read, so an escaped `\\n` is never touched.
+    """
+    if crlf:
+        data = to_crlf(data)
+    return unescape_bytes(data)
