@@ -106,7 +106,9 @@ class _Parser:
     @property
     def body_expected(self) -> bool:
         """A head announced a body that has not fully arrived."""
-        return self._state in (_LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILERS, _CLOSE)
+        if self._state == _LENGTH:
+            return self._remaining > 0
+        return self._state in (_CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILERS, _CLOSE)
 
     def start_next(self) -> None:
         """Go on to the next message after `EndOfMessage`."""
@@ -381,8 +383,9 @@ class _Parser:
             self._state = _CHUNK_SIZE
         elif framing.kind == "close":
             self._state = _CLOSE
-        else:
-            self._state = _DONE
+        else:  # no body: the next event is EndOfMessage
+            self._remaining = 0
+            self._state = _LENGTH
 
     # bodies -------------------------------------------------------------------------------
     def _read_length_body(self) -> Result:
@@ -613,8 +616,6 @@ class RequestParser(_Parser):
 
     def _target_form(self, method: bytes, target: bytes) -> str:
         # RFC 9112 §3.2: origin-form / absolute-form / authority-form / asterisk-form
-        if target.startswith(b"/"):
-            return "origin"
         if method == b"CONNECT":
             if grammar.AUTHORITY_FORM.fullmatch(target) is None:
                 raise self._error_at(
@@ -624,6 +625,8 @@ class RequestParser(_Parser):
                     target[:80],
                 )
             return "authority"
+        if target.startswith(b"/"):
+            return "origin"
         if target == b"*":
             if method != b"OPTIONS":
                 raise self._error_at(

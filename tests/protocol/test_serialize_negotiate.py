@@ -1,0 +1,104 @@
+"""Serializers round-trip through the parsers; Accept negotiation with q-values and wildcards."""
+
+from __future__ import annotations
+
+import pytest
+
+from httplab.protocol.events import Data, EndOfMessage, RequestHead, ResponseHead
+from httplab.protocol.headers import Headers
+from httplab.protocol.messages import Request, Response
+from httplab.protocol.negotiate import negotiate, parse_accept
+from httplab.protocol.serialize import encode_chunked, serialize_request, serialize_response
+
+from .helpers import parse_requests, parse_responses
+
+
+def test_response_bytes_exactly() -> None:
+    response = Response(201, Headers([("Location", "/users/1")]), b"{}")
+    assert serialize_response(response) == (
+        b"HTTP/1.1 201 Created\r\nLocation: /users/1\r\nContent-Length: 2\r\n\r\n{}"
+    )
+
+
+def test_head_response_keeps_content_length_drops_body() -> None:
+    data = serialize_response(Response(200, body=b"hello"), request_method="HEAD")
+    assert data == b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+
+
+@pytest.mark.parametrize("status", [100, 204, 304])
+def test_no_body_statuses(status: int) -> None:
+    data = serialize_response(Response(status, body=b"ignored"))
+    assert data.endswith(b"\r\n\r\n")
+    assert b"Content-Length" not in data
+
+
+def test_header_injection_is_refused() -> None:
+    with pytest.raises(ValueError):
+        serialize_response(Response(200, Headers([("X", "a\r\nSet-Cookie: evil")])))
+
+
+def test_chunked_response_round_trip() -> None:
+    response = Response(200, Headers([("Transfer-Encoding", "chunked")]), b"x" * 10000)
+    events = parse_responses(serialize_response(response), ["GET"])
+    assert b"".join(e.data for e in events if isinstance(e, Data)) == b"x" * 10000
+
+
+def test_request_round_trip_plain_and_chunked() -> None:
+    request = Request("POST", "/users", headers=Headers([("Host", "x")]), body=b"name=a&age=1")
+    for chunked in (False, True):
+        events = parse_requests([serialize_request(request, chunked=chunked)])
+        head = events[0]
+        assert isinstance(head, RequestHead)
+        assert head.framing.kind == ("chunked" if chunked else "length")
+        body = b"".join(e.data for e in events if isinstance(e, Data))
+        assert body == b"name=a&age=1"
+        assert any(isinstance(e, EndOfMessage) for e in events)
+
+
+def test_encode_chunked_layout() -> None:
+    assert encode_chunked(b"abcde", 2) == b"2\r\nab\r\n2\r\ncd\r\n1\r\ne\r\n0\r\n\r\n"
+    assert encode_chunked(b"", trailers=Headers([("T", "1")])) == b"0\r\nT: 1\r\n\r\n"
+
+
+def test_reason_phrases() -> None:
+    assert Response(421).reason == "Misdirected Request"
+    assert Response(599).reason == ""
+    line = serialize_response(Response(599)).split(b"\r\n")[0]
+    assert line == b"HTTP/1.1 599 "
+    assert isinstance(parse_responses(serialize_response(Response(599)), ["GET"])[0], ResponseHead)
+
+
+AVAILABLE = ["application/json", "text/html"]
+
+
+@pytest.mark.parametrize(
+    ("accept", "chosen"),
+    [
+        (None, "application/json"),
+        ("", "application/json"),
+        ("*/*", "application/json"),
+        ("text/html", "text/html"),
+        ("application/json", "application/json"),
+        ("text/html;q=0.5, application/json;q=0.9", "application/json"),
+        ("text/html, application/json;q=0.9", "text/html"),
+        ("text/*", "text/html"),
+        ("text/*;q=0.1, */*;q=0.2", "application/json"),
+        ("application/json;q=0, */*", "text/html"),
+        ("image/png", None),
+        ("text/html;q=0", None),
+        ("TEXT/HTML", "text/html"),
+        ("text/html;q=2", "application/json"),  # invalid q: member skipped → nothing valid left
+        ("text/html;level=1;q=0.5, */*;q=0.1", "text/html"),
+    ],
+)
+def test_negotiate(accept: str | None, chosen: str | None) -> None:
+    assert negotiate(accept, AVAILABLE) == chosen
+
+
+def test_parse_accept_keeps_order_and_q() -> None:
+    ranges = parse_accept("text/html;q=0.8, application/*, */*;q=0.01, garbage")
+    assert [(r.type, r.subtype, r.q) for r in ranges] == [
+        ("text", "html", 0.8),
+        ("application", "*", 1.0),
+        ("*", "*", 0.01),
+    ]
