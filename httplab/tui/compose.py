@@ -1,0 +1,102 @@
+"""From what the user typed in the client pane to the bytes that go on the wire.
+
+Shorthand (`GET /users`) is expanded by the client's `plan_request`, raw text by its
+`prepare_raw` — the same code as `httplab send`. Two pane-only helpers sit on top:
+
+- the empty line that ends a head is added when the user left it out (CRLF mode only; with
+  CRLF off the bytes go exactly as typed), because a pane has no "type an empty line" moment;
+- a request loaded for editing keeps a stale Content-Length when its body is edited, so the
+  value is recomputed unless the user pinned it. The header is found by the protocol core's
+  parser (its spans), never by searching text here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from httplab.client.raw import escape_for_input, prepare_raw
+from httplab.client.shorthand import ShorthandError, looks_like_shorthand, plan_request
+from httplab.protocol.errors import ProtocolError
+from httplab.protocol.events import RequestHead
+from httplab.protocol.parser import RequestParser
+
+
+@dataclass(slots=True)
+class Composed:
+    data: bytes
+    host: str
+    port: int
+    notes: list[str] = field(default_factory=list)
+
+
+class ComposeError(ValueError):
+    """The input cannot become a request (bad shorthand); the message says why."""
+
+
+def compose_request(
+    text: str, *, host: str, port: int, crlf: bool = True, pin_length: bool = False
+) -> Composed:
+    if not text.strip():
+        raise ComposeError("nothing to send: type a request, e.g. GET /")
+    if looks_like_shorthand(text):
+        try:
+            planned = plan_request(text, host=host, port=port)
+        except ShorthandError as exc:
+            raise ComposeError(str(exc)) from exc
+        return Composed(planned.data, planned.host, planned.port, ["shorthand expanded"])
+    notes: list[str] = []
+    if crlf and "\n\n" not in text.replace("\r\n", "\n").lstrip("\n"):
+        text = text.rstrip("\n") + "\n\n"
+        notes.append("added the empty line that ends the head")
+    data = prepare_raw(text.encode("utf-8", "surrogateescape"), crlf=crlf)
+    data, length_note = fix_content_length(data, pinned=pin_length)
+    if length_note:
+        notes.append(length_note)
+    return Composed(data, host, port, notes)
+
+
+def fix_content_length(data: bytes, *, pinned: bool) -> tuple[bytes, str | None]:
+    """Make a single Content-Length match the body that follows the head.
+
+    Returns the (possibly changed) bytes and a warning when the value was wrong. A request the
+    parser rejects, or one with several Content-Length fields, is left alone: sending it as
+    typed is the point of the lab.
+    """
+    head = _parse_head(data)
+    if head is None:
+        return data, None
+    indexes = [i for i, f in enumerate(head.headers) if f.lower_name == b"content-length"]
+    if len(indexes) != 1:
+        return data, None
+    start, end = head.spans[f"header:{indexes[0]}:value"]
+    declared = data[start:end]
+    actual = str(len(data) - len(head.raw)).encode()
+    if declared == actual:
+        return data, None
+    shown = declared.decode("latin-1")
+    if pinned:
+        return data, (
+            f"Content-Length pinned at {shown} but the body is {actual.decode()} bytes "
+            "(Ctrl-K unpins)"
+        )
+    fixed = data[:start] + actual + data[end:]
+    return fixed, f"Content-Length {shown} → {actual.decode()} recomputed (Ctrl-K pins it)"
+
+
+def _parse_head(data: bytes) -> RequestHead | None:
+    parser = RequestParser()
+    parser.feed(data)
+    try:
+        event = parser.next_event()
+    except ProtocolError:
+        return None
+    return event if isinstance(event, RequestHead) else None
+
+
+def editable_text(raw_request: bytes) -> str:
+    """Raw request bytes as pane text that `compose_request(..., crlf=True)` sends back exactly.
+
+    Each CRLF becomes a real line break (CRLF mode turns it back); every other special byte,
+    a bare LF included, is written as the client's escape for it.
+    """
+    return "\n".join(escape_for_input(piece) for piece in raw_request.split(b"\r\n"))
