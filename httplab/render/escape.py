@@ -56,7 +56,8 @@ def text_position(data: bytes, offset: int, *, line_breaks: bool = True) -> int:
     offset = max(0, min(offset, len(data)))
     position = len(escape_wire(data[:offset]))
     if line_breaks:
-        position += data.count(b"\n", 0, offset)
+        # A line break follows every LF byte except a final one (no empty last line).
+        position += data.count(b"\n", 0, min(offset, len(data) - 1))
     return position
 
 

@@ -25,6 +25,7 @@ STYLE_NAMES: tuple[str, ...] = (
     "http.status.5xx",
     "http.status.none",
     "http.reason",
+    "html.tag",
     "wire.text",
     "wire.crlf",
     "wire.bare_lf",
@@ -68,6 +69,7 @@ _DEFAULT = {
     "http.status.5xx": "bold red",
     "http.status.none": "bold red",
     "http.reason": "default",
+    "html.tag": "blue",
     "wire.text": "default",
     "wire.crlf": "dim green",
     "wire.bare_lf": "bold red",
@@ -118,6 +120,14 @@ _HIGH_CONTRAST = {
     "note.rfc": "bold bright_white",
     "trace.error": "bold bright_white on red",
     "trace.dropped": "bold bright_white on red",
+    # rich's JSON highlighter names, used by the body preview
+    "json.key": "bold bright_cyan",
+    "json.str": "bold bright_green",
+    "json.number": "bold bright_yellow",
+    "json.bool_true": "bold bright_green",
+    "json.bool_false": "bold bright_red",
+    "json.null": "bold bright_magenta",
+    "json.brace": "bold bright_white",
 }
 
 THEME = Theme(_DEFAULT, inherit=True)

@@ -66,6 +66,7 @@ def test_any_byte_span_maps_to_the_text_of_those_bytes(data: bytes, draw: st.Dat
     end = draw.draw(st.integers(start, len(data)))
     text = escaped_text(data, highlight=(start, end))
     a, b = text_position(data, start), text_position(data, end)
+    assert b <= len(text.plain)
     shown = text.plain[a:b].replace("\n", "")
     assert unescape_wire(shown) == data[start:end]
 

@@ -1,0 +1,146 @@
+"""Whole exchanges: the one-line summary for a list, the notes, and the full card."""
+
+from __future__ import annotations
+
+import time
+
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.rule import Rule
+from rich.text import Text
+
+from httplab.protocol.messages import Note
+from httplab.render.bytes_views import RawBytesView
+from httplab.render.escape import safe_text
+from httplab.render.request_views import HeadersTable, ParsedTreeView
+from httplab.render.response_view import ResponseView
+from httplab.render.theme import status_style
+from httplab.trace.lint import exchange_notes
+from httplab.trace.records import ConnectionEvent, ExchangeRecord
+
+NOTE_MARKS = {"info": "·", "warning": "!", "error": "✗"}
+
+
+def clock(at: float) -> str:
+    """Wall-clock time of day with milliseconds, local time."""
+    return time.strftime("%H:%M:%S", time.localtime(at)) + f".{int(at % 1 * 1000):03d}"
+
+
+def human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+class ExchangeSummary:
+    """One line: time, connection.exchange, method, target, status, size, duration."""
+
+    def __init__(self, record: ExchangeRecord) -> None:
+        self.record = record
+
+    def text(self) -> Text:
+        r = self.record
+        status = Text(f"{r.status:3d}" if r.status else "---", style=status_style(r.status))
+        line = Text.assemble(
+            (clock(r.started_at), "trace.time"),
+            " ",
+            (f"#{r.connection_id}.{r.number}", "trace.connection"),
+            " ",
+            safe_text(r.method or "?", "http.method"),
+            " ",
+            safe_text(r.target or "(unparsed)", "http.target"),
+            " ",
+            status,
+            " ",
+            (human_size(len(r.raw_response)), "trace.size"),
+            " ",
+            (f"{r.timings.total_ms:.1f} ms", "trace.duration"),
+        )
+        if r.source != "server":
+            line.append(f" [{r.source}]", style="trace.muted")
+        line.no_wrap = True
+        line.overflow = "ellipsis"
+        return line
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.text()
+
+
+def note_line(note: Note) -> Text:
+    level = note.level if note.level in NOTE_MARKS else "warning"
+    return Text.assemble(
+        (f"{NOTE_MARKS[level]} ", f"note.{level}"),
+        safe_text(note.message, f"note.{level}"),
+        " ",
+        safe_text(f"({note.rfc_ref})" if note.rfc_ref else "", "note.rfc"),
+    )
+
+
+class NotesView:
+    """The RFC notes of an exchange, one line each, with the section they come from."""
+
+    def __init__(self, record: ExchangeRecord) -> None:
+        self.record = record
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        notes = exchange_notes(self.record)
+        if self.record.error:
+            yield Text.assemble(("✗ ", "note.error"), safe_text(self.record.error, "note.error"))
+        if not notes and not self.record.error:
+            yield Text("no notes", style="trace.muted")
+        for note in notes:
+            yield note_line(note)
+
+
+def _section(title: str) -> Text:
+    return Text(title, style="trace.section")
+
+
+class ExchangeView:
+    """Everything about one exchange, top to bottom: what the plain printer shows."""
+
+    def __init__(self, record: ExchangeRecord, selected: str | None = None) -> None:
+        self.record = record
+        self.selected = selected
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        r = self.record
+        yield Rule(ExchangeSummary(r).text(), align="left", style="trace.muted")
+        yield _section(f"request, {len(r.raw_request):,} bytes as received")
+        yield RawBytesView(r.raw_request)
+        if r.request is not None:
+            yield _section("parsed")
+            yield ParsedTreeView(r, self.selected)
+            yield _section("header fields")
+            yield HeadersTable(r, self.selected)
+        yield _section(f"response, {len(r.raw_response):,} bytes sent")
+        yield ResponseView(r)
+        yield _section("notes")
+        yield NotesView(r)
+
+
+class ConnectionEventView:
+    """One line for a connection opened, closed, timed out or dropped."""
+
+    def __init__(self, event: ConnectionEvent) -> None:
+        self.event = event
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        e = self.event
+        style = (
+            "trace.error" if e.kind in ("protocol-error", "refused", "timeout") else "trace.event"
+        )
+        line = Text.assemble(
+            (clock(e.at), "trace.time"),
+            " ",
+            (f"#{e.connection_id}", "trace.connection"),
+            " ",
+            (f"connection {e.kind}", style),
+            " ",
+            safe_text(e.peer, "trace.muted"),
+        )
+        if e.detail:
+            line.append(" ")
+            line.append_text(safe_text(e.detail, "trace.muted"))
+        yield line

@@ -1,0 +1,143 @@
+"""What the server understood of a request: the parsed tree and the header table."""
+
+from __future__ import annotations
+
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from httplab.protocol.headers import Headers
+from httplab.protocol.messages import Request
+from httplab.render.escape import escape_text, safe_bytes, safe_text
+from httplab.render.fields import BODY, header_index
+from httplab.trace.records import ExchangeRecord
+
+
+def _label(name: str, value: Text, *, selected: bool) -> Text:
+    label = Text.assemble((f"{name} " if value else name, "tree.label"), value)
+    if selected:
+        label.stylize("tree.selected")
+    return label
+
+
+class ParsedTreeView:
+    """request line → method / target (→ path + query) / version; headers; body.
+
+    `selected` is a field key (see render/fields.py); that node is styled `tree.selected`.
+    """
+
+    def __init__(self, record: ExchangeRecord, selected: str | None = None) -> None:
+        self.record = record
+        self.selected = selected
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        request = self.record.request
+        if request is None:
+            reason = self.record.error or "the request could not be parsed"
+            yield Text.assemble(("not parsed: ", "trace.error"), safe_text(reason))
+            return
+        yield self._tree(request)
+
+    def _is(self, key: str) -> bool:
+        return self.selected == key
+
+    def _tree(self, request: Request) -> Tree:
+        tree = Tree(Text("request", style="trace.section"), guide_style="trace.muted")
+        line = tree.add(_label("request line", Text(""), selected=self._is("request-line")))
+        line.add(
+            _label("method", safe_text(request.method, "http.method"), selected=self._is("method"))
+        )
+        target = line.add(
+            _label("target", safe_text(request.target, "http.target"), selected=self._is("target"))
+        )
+        target.add(_label("path", safe_text(request.path, "http.path"), selected=False))
+        query = request.query
+        if query:
+            query_node = target.add(Text("query", style="tree.label"))
+            for name, values in query.items():
+                shown = ", ".join(f'"{escape_text(v)}"' for v in values)
+                query_node.add(Text.assemble(safe_text(name, "http.query"), f" = [{shown}]"))
+        line.add(
+            _label(
+                "version", safe_text(request.version, "http.version"), selected=self._is("version")
+            )
+        )
+        self._add_headers(tree, request.headers)
+        body_label = Text(f"{len(request.body):,} bytes", style="http.body")
+        tree.add(_label("body", body_label, selected=self._is(BODY)))
+        if len(request.trailers):
+            self._add_headers(tree, request.trailers, title="trailers", selectable=False)
+        return tree
+
+    def _add_headers(
+        self, tree: Tree, headers: Headers, *, title: str = "headers", selectable: bool = True
+    ) -> None:
+        node = tree.add(Text(f"{title} ({len(headers)})", style="tree.label"))
+        chosen = header_index(self.selected) if selectable else None
+        for i, field in enumerate(headers):
+            label = Text.assemble(
+                safe_bytes(field.name, "http.header.name"),
+                ": ",
+                safe_bytes(field.value, "http.header.value"),
+            )
+            if chosen == i:
+                label.stylize("tree.selected")
+            node.add(label)
+
+
+class FieldsTable:
+    """Field lines in order: name as received, value, and a mark on repeated names."""
+
+    def __init__(
+        self, headers: Headers, *, selected_index: int | None = None, title: str | None = None
+    ) -> None:
+        self.headers = headers
+        self.selected_index = selected_index
+        self.title = title
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        table = Table(
+            title=self.title,
+            title_justify="left",
+            title_style="trace.section",
+            show_edge=False,
+            box=None,
+            pad_edge=False,
+            header_style="tree.label",
+        )
+        table.add_column("#", justify="right", style="trace.muted", no_wrap=True)
+        table.add_column("name", style="http.header.name", no_wrap=True)
+        table.add_column("value", style="http.header.value", overflow="fold")
+        table.add_column("", style="http.header.repeated", no_wrap=True)
+        totals: dict[bytes, int] = {}
+        for field in self.headers:
+            totals[field.lower_name] = totals.get(field.lower_name, 0) + 1
+        seen: dict[bytes, int] = {}
+        for i, field in enumerate(self.headers):
+            key = field.lower_name
+            seen[key] = seen.get(key, 0) + 1
+            mark = f"repeated {seen[key]}/{totals[key]}" if totals[key] > 1 else ""
+            style = "tree.selected" if i == self.selected_index else None
+            table.add_row(
+                str(i + 1), safe_bytes(field.name), safe_bytes(field.value), mark, style=style
+            )
+        if not len(self.headers):
+            yield Text("(no header fields)", style="trace.muted")
+            return
+        yield table
+
+
+class HeadersTable:
+    """The request's header fields exactly as received (order, case, repeats)."""
+
+    def __init__(self, record: ExchangeRecord, selected: str | None = None) -> None:
+        self.record = record
+        self.selected = selected
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        request = self.record.request
+        if request is None:
+            yield Text("(request not parsed)", style="trace.muted")
+            return
+        yield FieldsTable(request.headers, selected_index=header_index(self.selected))
