@@ -1,0 +1,139 @@
+"""The trace bus: records go from the server thread to whoever watches, never blocking the server.
+
+    server thread ──publish(item)──▶ [ ring buffer, newest last ] ──snapshot()/since(seq)──▶ readers
+                                   └─▶ subscriber callbacks (called right there, on the server thread)
+
+`publish` takes one lock for O(1) work (amortised: an append, sometimes evicting the oldest
+items) and then calls the subscribers outside the lock. A subscriber runs on the publisher's
+thread, so it must be quick and must not block: hand the item over (the TUI uses
+`loop.call_soon_threadsafe`, the plain printer sets an event and reads `since()` from its own
+thread) and return. An exception in a subscriber is counted, never raised into the server.
+
+Memory stays flat however long the server runs: the ring keeps at most `capacity` items and at
+most `max_bytes` of raw wire bytes (request + response of the records it holds); older items are
+evicted and counted in `dropped`. Each record also holds the parsed forms, which share or copy
+those bytes once, so the trace holds roughly `capacity × ~3 KB + 2 × max_bytes` at most.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from itertools import islice
+
+from httplab.trace.records import ExchangeRecord, TraceItem
+
+DEFAULT_CAPACITY = 10_000
+DEFAULT_MAX_BYTES = 128 * 1024 * 1024
+
+Subscriber = Callable[[TraceItem], None]
+
+
+def wire_size(item: TraceItem) -> int:
+    """Raw bytes an item holds (what the byte budget counts)."""
+    if isinstance(item, ExchangeRecord):
+        return len(item.raw_request) + len(item.raw_response)
+    return 0
+
+
+class TraceBus:
+    """A thread-safe ring buffer of trace items with subscribers; implements the tracer API."""
+
+    def __init__(
+        self, capacity: int = DEFAULT_CAPACITY, *, max_bytes: int = DEFAULT_MAX_BYTES
+    ) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self.capacity = capacity
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._ring: deque[TraceItem] = deque()
+        self._bytes = 0
+        self._seq = 0
+        self._dropped = 0
+        self._subscriber_errors = 0
+        # Replaced, never mutated, so publish can iterate it without holding the lock.
+        self._subscribers: tuple[Subscriber, ...] = ()
+
+    # the tracer API (called by the server) ---------------------------------------------------
+    def publish(self, item: TraceItem) -> None:
+        """Stamp `item.seq`, keep it, tell the subscribers. Never blocks, never raises."""
+        size = wire_size(item)
+        with self._lock:
+            self._seq += 1
+            item.seq = self._seq
+            self._ring.append(item)
+            self._bytes += size
+            # Keep the newest item even if it alone exceeds the byte budget.
+            while len(self._ring) > self.capacity or (
+                self._bytes > self.max_bytes and len(self._ring) > 1
+            ):
+                self._bytes -= wire_size(self._ring.popleft())
+                self._dropped += 1
+            subscribers = self._subscribers
+        for callback in subscribers:
+            try:
+                callback(item)
+            except Exception:
+                # A broken viewer must not take the server down; the count shows it happened.
+                with self._lock:
+                    self._subscriber_errors += 1
+
+    # watching -------------------------------------------------------------------------------
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Call `callback(item)` for every item published from now on; returns unsubscribe.
+
+        The callback runs on the publisher's (server's) thread: it must return quickly and
+        never block. Hand work over to your own thread or event loop.
+        """
+        with self._lock:
+            self._subscribers = (*self._subscribers, callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                self._subscribers = tuple(s for s in self._subscribers if s is not callback)
+
+        return unsubscribe
+
+    def snapshot(self) -> list[TraceItem]:
+        """Every item still held, oldest first."""
+        with self._lock:
+            return list(self._ring)
+
+    def since(self, seq: int) -> list[TraceItem]:
+        """Items with `item.seq > seq`, oldest first (those already evicted are gone)."""
+        with self._lock:
+            if not self._ring:
+                return []
+            # Items in the ring have consecutive seq numbers, so the position is arithmetic.
+            skip = max(0, seq - self._ring[0].seq + 1)
+            return list(islice(self._ring, skip, None))
+
+    def clear(self) -> None:
+        """Forget every item held (not counted as dropped); seq numbers keep increasing."""
+        with self._lock:
+            self._ring.clear()
+            self._bytes = 0
+
+    # counters -------------------------------------------------------------------------------
+    @property
+    def dropped(self) -> int:
+        """Items evicted from the ring to keep it within capacity and max_bytes."""
+        return self._dropped
+
+    @property
+    def last_seq(self) -> int:
+        """The seq of the newest item published (0 before any)."""
+        return self._seq
+
+    @property
+    def held_bytes(self) -> int:
+        return self._bytes
+
+    @property
+    def subscriber_errors(self) -> int:
+        return self._subscriber_errors
+
+    def __len__(self) -> int:
+        return len(self._ring)

@@ -1,0 +1,108 @@
+"""TraceBus: order, bounds, subscribers, and many publishing threads at once."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from trace_records import exchange, opened
+
+from httplab.trace.bus import TraceBus, wire_size
+from httplab.trace.records import TraceItem
+
+
+def test_publish_stamps_consecutive_seq_and_keeps_order() -> None:
+    bus = TraceBus()
+    items = [opened(), exchange(1), exchange(2)]
+    for item in items:
+        bus.publish(item)
+    assert [i.seq for i in bus.snapshot()] == [1, 2, 3]
+    assert bus.snapshot() == items
+    assert bus.last_seq == 3 and len(bus) == 3 and bus.dropped == 0
+
+
+def test_ring_keeps_the_newest_and_counts_the_dropped() -> None:
+    bus = TraceBus(capacity=3)
+    for n in range(10):
+        bus.publish(exchange(n))
+    assert [i.seq for i in bus.snapshot()] == [8, 9, 10]
+    assert bus.dropped == 7
+
+
+def test_byte_budget_evicts_oldest_but_keeps_the_newest() -> None:
+    big = exchange(body=b"x" * 1000)
+    bus = TraceBus(capacity=100, max_bytes=2 * wire_size(big))
+    for _ in range(5):
+        bus.publish(exchange(body=b"x" * 1000))
+    assert len(bus) == 2 and bus.dropped == 3
+    assert bus.held_bytes == 2 * wire_size(big)
+    huge = exchange(body=b"y" * 10_000)
+    bus.publish(huge)
+    assert bus.snapshot() == [huge]
+
+
+def test_since_returns_only_newer_items_still_held() -> None:
+    bus = TraceBus(capacity=5)
+    for n in range(8):
+        bus.publish(exchange(n))
+    assert [i.seq for i in bus.since(6)] == [7, 8]
+    assert [i.seq for i in bus.since(0)] == [4, 5, 6, 7, 8]
+    assert bus.since(8) == []
+    assert TraceBus().since(0) == []
+
+
+def test_clear_forgets_items_but_seq_goes_on() -> None:
+    bus = TraceBus()
+    bus.publish(exchange())
+    bus.clear()
+    assert bus.snapshot() == [] and bus.held_bytes == 0 and bus.dropped == 0
+    bus.publish(exchange())
+    assert [i.seq for i in bus.snapshot()] == [2]
+    assert [i.seq for i in bus.since(0)] == [2]
+
+
+def test_subscribers_see_each_item_until_they_unsubscribe() -> None:
+    bus = TraceBus()
+    seen: list[int] = []
+    unsubscribe = bus.subscribe(lambda item: seen.append(item.seq))
+    bus.publish(exchange())
+    bus.publish(exchange())
+    unsubscribe()
+    bus.publish(exchange())
+    assert seen == [1, 2]
+
+
+def test_a_failing_subscriber_never_reaches_the_publisher() -> None:
+    bus = TraceBus()
+    seen: list[TraceItem] = []
+
+    def broken(item: TraceItem) -> None:
+        raise RuntimeError("viewer crashed")
+
+    bus.subscribe(broken)
+    bus.subscribe(seen.append)
+    bus.publish(exchange())
+    assert bus.subscriber_errors == 1 and len(seen) == 1
+
+
+def test_capacity_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        TraceBus(capacity=0)
+
+
+def test_many_threads_publish_without_losing_or_repeating_a_seq() -> None:
+    bus = TraceBus(capacity=1_000)
+    seen: list[int] = []
+    bus.subscribe(lambda item: seen.append(item.seq))  # list.append is atomic
+    threads = [
+        threading.Thread(target=lambda: [bus.publish(exchange()) for _ in range(2_000)])
+        for _ in range(8)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(seen) == list(range(1, 16_001))
+    held = [i.seq for i in bus.snapshot()]
+    assert held == list(range(15_001, 16_001))
+    assert bus.dropped == 15_000
