@@ -1,7 +1,7 @@
 """The trace bus: records go from the server thread to whoever watches, never blocking the server.
 
-    server thread ──publish(item)──▶ [ ring buffer, newest last ] ──snapshot()/since(seq)──▶ readers
-                                   └─▶ subscriber callbacks (called right there, on the server thread)
+    server ──publish(item)──▶ [ ring buffer, newest last ] ──snapshot() / since(seq)──▶ readers
+                           └─▶ subscriber callbacks (called right there, on the server thread)
 
 `publish` takes one lock for O(1) work (amortised: an append, sometimes evicting the oldest
 items) and then calls the subscribers outside the lock. A subscriber runs on the publisher's
