@@ -8,6 +8,7 @@ exact bytes a parsed field came from.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -15,6 +16,35 @@ from httplab.protocol.headers import Headers
 from httplab.protocol.messages import Note, Request
 
 Span = tuple[int, int]
+
+
+class LazySpans(Mapping[str, Span]):
+    """Spans computed on first use: only a view that links parsed fields to raw bytes needs
+    them, so a server under load never pays for them."""
+
+    __slots__ = ("_build", "_data")
+
+    def __init__(self, build: Callable[[], dict[str, Span]]) -> None:
+        self._build: Callable[[], dict[str, Span]] | None = build
+        self._data: dict[str, Span] = {}
+
+    def _spans(self) -> dict[str, Span]:
+        if self._build is not None:
+            self._data = self._build()
+            self._build = None
+        return self._data
+
+    def __getitem__(self, key: str) -> Span:
+        return self._spans()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._spans())
+
+    def __len__(self) -> int:
+        return len(self._spans())
+
+    def __repr__(self) -> str:
+        return f"LazySpans({self._spans()!r})"
 
 
 class Sentinel(Enum):
@@ -37,7 +67,7 @@ class Framing:
     length: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RequestHead:
     method: str
     target: str
@@ -50,7 +80,7 @@ class RequestHead:
     expect_continue: bool
     raw_version: str = ""
     notes: tuple[Note, ...] = ()
-    spans: dict[str, Span] = field(default_factory=dict)
+    spans: Mapping[str, Span] = field(default_factory=dict)
 
     def to_request(self, body: bytes = b"", trailers: Headers | None = None) -> Request:
         return Request(
@@ -63,7 +93,7 @@ class RequestHead:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ResponseHead:
     status: int
     reason: str
@@ -73,7 +103,7 @@ class ResponseHead:
     framing: Framing
     keep_alive: bool
     notes: tuple[Note, ...] = ()
-    spans: dict[str, Span] = field(default_factory=dict)
+    spans: Mapping[str, Span] = field(default_factory=dict)
 
     @property
     def informational(self) -> bool:

@@ -53,3 +53,11 @@ CHUNK_LINE = re.compile(
 # RFC 9112 §4  status-line = HTTP-version SP status-code SP [ reason-phrase ]
 #   reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )
 STATUS_LINE = re.compile(rb"(HTTP/[0-9]\.[0-9]) ([0-9]{3})(?: ([\t\x20-\x7e\x80-\xff]*))?")
+
+# RFC 9112 §5: field-line = field-name ":" OWS field-value OWS
+# The well-formed case in one pattern (group 1: name, group 2: value without OWS); lines it
+# rejects are diagnosed rule by rule, so the error can say which rule broke.
+FIELD_LINE = re.compile(
+    rb"([-!#$%&'*+.^_`|~0-9A-Za-z]+):[ \t]*"
+    rb"((?:[\x21-\x7e\x80-\xff]+(?:[ \t]+[\x21-\x7e\x80-\xff]+)*)?)[ \t]*"
+)

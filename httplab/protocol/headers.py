@@ -9,19 +9,26 @@ about it. Names and values are decoded ISO-8859-1 only when asked for `str`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 
-@dataclass(frozen=True, slots=True)
 class Field:
     """One field line: the name exactly as received and the value with OWS trimmed."""
 
-    name: bytes
-    value: bytes
+    __slots__ = ("lower_name", "name", "value")
 
-    @property
-    def lower_name(self) -> bytes:
-        return self.name.lower()
+    def __init__(self, name: bytes, value: bytes) -> None:
+        self.name = name
+        self.value = value
+        self.lower_name = name.lower()  # computed once: every lookup compares it
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Field) and (self.name, self.value) == (other.name, other.value)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.value))
+
+    def __repr__(self) -> str:
+        return f"Field({self.name!r}, {self.value!r})"
 
     def text(self) -> tuple[str, str]:
         return self.name.decode("latin-1"), self.value.decode("latin-1")
@@ -43,6 +50,13 @@ class Headers:
                 self._fields.append(item)
             else:
                 self.add(item[0], item[1])
+
+    @classmethod
+    def from_fields(cls, fields: list[Field]) -> Headers:
+        """Adopt a list of fields as is (the parser's fast path: no copying, no checks)."""
+        headers = cls.__new__(cls)
+        headers._fields = fields
+        return headers
 
     # reading -----------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Field]:

@@ -32,6 +32,7 @@ from httplab.protocol.events import (
     EndOfMessage,
     Event,
     Framing,
+    LazySpans,
     RequestHead,
     ResponseHead,
     Sentinel,
@@ -48,6 +49,56 @@ _HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILERS, _CLOSE, _DONE, 
 _NO_BODY = Framing("none")
 
 Result = Event | Sentinel
+
+
+_SPAN_KEYS = [(f"header:{n}", f"header:{n}:name", f"header:{n}:value") for n in range(128)]
+
+
+def _span_keys(n: int) -> tuple[str, str, str]:
+    if n < len(_SPAN_KEYS):
+        return _SPAN_KEYS[n]
+    return f"header:{n}", f"header:{n}:name", f"header:{n}:value"
+
+
+def _field_spans(lines: list[tuple[bytes, int]], spans: dict[str, Span]) -> None:
+    for n, (line, offset) in enumerate(lines):
+        keys = _span_keys(n)
+        colon = line.find(b":")
+        rest = line[colon + 1 :]
+        value = rest.strip(b" \t")
+        value_start = offset + colon + 1 + (len(rest) - len(rest.lstrip(b" \t")))
+        spans[keys[0]] = (offset, offset + len(line))
+        spans[keys[1]] = (offset, offset + colon)
+        spans[keys[2]] = (value_start, value_start + len(value))
+
+
+def _request_spans(lines: list[tuple[bytes, int]]) -> dict[str, Span]:
+    """Where each parsed piece of a (valid) request head sits in its raw bytes."""
+    line, offset = lines[0]
+    method, target, version = line.split(b" ")
+    t0 = offset + len(method) + 1
+    v0 = t0 + len(target) + 1
+    spans = {
+        "request-line": (offset, offset + len(line)),
+        "method": (offset, offset + len(method)),
+        "target": (t0, t0 + len(target)),
+        "version": (v0, v0 + len(version)),
+    }
+    _field_spans(lines[1:], spans)
+    return spans
+
+
+def _response_spans(lines: list[tuple[bytes, int]]) -> dict[str, Span]:
+    line, offset = lines[0]
+    spans = {
+        "status-line": (offset, offset + len(line)),
+        "version": (offset, offset + 8),
+        "status": (offset + 9, offset + 12),
+    }
+    if len(line) > 13:
+        spans["reason"] = (offset + 13, offset + len(line))
+    _field_spans(lines[1:], spans)
+    return spans
 
 
 def _note_bare_lf() -> Note:
@@ -240,7 +291,8 @@ class _Parser:
 
     def _split_lines(self, head: bytes, prefix: int) -> list[tuple[bytes, int]]:
         """Lines of the head with their offsets in the raw message; CRLF or bare LF ends one."""
-        if head.count(b"\r") != head.count(b"\r\n"):
+        crlf = head.count(b"\r\n")
+        if head.count(b"\r") != crlf:
             at = head.find(b"\r")
             while at >= 0 and head[at + 1 : at + 2] == b"\n":
                 at = head.find(b"\r", at + 1)
@@ -251,91 +303,81 @@ class _Parser:
                 head[max(0, at - 20) : at + 20],
             )
         lines: list[tuple[bytes, int]] = []
-        start = 0
-        bare_lf = False
-        while True:
-            lf = head.find(b"\n", start)
-            if lf < 0:
-                break
-            if lf > start and head[lf - 1] == 13:
-                lines.append((head[start : lf - 1], prefix + start))
+        offset = prefix
+        if crlf == head.count(b"\n"):  # the usual case: CRLF everywhere
+            for line in head.split(b"\r\n")[:-2]:
+                lines.append((line, offset))
+                offset += len(line) + 2
+            return lines
+        self._notes.append(_note_bare_lf())
+        for line in head.split(b"\n")[:-2]:
+            if line.endswith(b"\r"):
+                lines.append((line[:-1], offset))
             else:
-                lines.append((head[start:lf], prefix + start))
-                bare_lf = True
-            start = lf + 1
-        if bare_lf:
-            self._notes.append(_note_bare_lf())
-        lines.pop()  # the empty line that ends the head
+                lines.append((line, offset))
+            offset += len(line) + 1
         return lines
 
-    def _parse_fields(
-        self, lines: list[tuple[bytes, int]], spans: dict[str, Span], *, trailer: bool = False
-    ) -> list[Field]:
+    def _parse_fields(self, lines: list[tuple[bytes, int]]) -> list[Field]:
         limits = self.limits
         if len(lines) > limits.max_fields:
             raise self._error_at(431, f"more than {limits.max_fields} field lines", "RFC 6585 §5")
         fields: list[Field] = []
         block = 0
-        token = grammar.TOKEN.fullmatch
-        valid_value = grammar.FIELD_VALUE.fullmatch
-        for line, offset in lines:
+        max_line = limits.max_header_line
+        well_formed = grammar.FIELD_LINE.fullmatch
+        for line, _offset in lines:
             block += len(line) + 2
-            if len(line) > limits.max_header_line:
+            if len(line) > max_line:
                 raise self._error_at(
-                    431,
-                    f"a field line exceeds {limits.max_header_line} bytes",
-                    "RFC 6585 §5",
-                    line[:40],
+                    431, f"a field line exceeds {max_line} bytes", "RFC 6585 §5", line[:40]
                 )
-            if line[:1] in (b" ", b"\t"):
-                # RFC 9112 §5.2: a server MUST reject obs-fold with 400 (or replace it with SP).
-                raise self._error_at(
-                    400,
-                    "obsolete line folding (a field line starting with whitespace)",
-                    "RFC 9112 §5.2",
-                    line[:40],
-                )
-            colon = line.find(b":")
-            if colon < 0:
-                raise self._error_at(400, "a field line without a colon", "RFC 9112 §5", line[:40])
-            name = line[:colon]
-            if token(name) is None:
-                if name and name.rstrip(b" \t") != name:
-                    raise self._error_at(
-                        400,
-                        "whitespace between a field name and the colon",
-                        "RFC 9112 §5.1",
-                        line[:40],
-                    )
-                raise self._error_at(400, "invalid field name", "RFC 9110 §5.1", line[:40])
-            rest = line[colon + 1 :]
-            value = rest.strip(b" \t")
-            if valid_value(value) is None:
-                raise self._error_at(
-                    400,
-                    "invalid byte (NUL, CR, LF or another control character) in a field value",
-                    "RFC 9110 §5.5",
-                    line[:60],
-                )
-            if not trailer:
-                n = len(fields)
-                value_start = offset + colon + 1 + (len(rest) - len(rest.lstrip(b" \t")))
-                spans[f"header:{n}"] = (offset, offset + len(line))
-                spans[f"header:{n}:name"] = (offset, offset + colon)
-                spans[f"header:{n}:value"] = (value_start, value_start + len(value))
-            fields.append(Field(name, value))
+            match = well_formed(line)
+            if match is None:
+                raise self._diagnose_field_line(line)
+            fields.append(Field(*match.group(1, 2)))
         if block > limits.max_header_block:
             raise self._error_at(
                 431, f"header section exceeds {limits.max_header_block} bytes", "RFC 6585 §5"
             )
         return fields
 
+    def _diagnose_field_line(self, line: bytes) -> ProtocolError:
+        """Which rule a field line broke, for a line the well-formed pattern refused."""
+        if line[:1] in (b" ", b"\t"):
+            # RFC 9112 §5.2: a server MUST reject obs-fold with 400 (or replace it with SP).
+            return self._error_at(
+                400,
+                "obsolete line folding (a field line starting with whitespace)",
+                "RFC 9112 §5.2",
+                line[:40],
+            )
+        colon = line.find(b":")
+        if colon < 0:
+            return self._error_at(400, "a field line without a colon", "RFC 9112 §5", line[:40])
+        name = line[:colon]
+        if grammar.TOKEN.fullmatch(name) is None:
+            if name and name.rstrip(b" \t") != name:
+                return self._error_at(
+                    400,
+                    "whitespace between a field name and the colon",
+                    "RFC 9112 §5.1",
+                    line[:40],
+                )
+            return self._error_at(400, "invalid field name", "RFC 9110 §5.1", line[:40])
+        return self._error_at(
+            400,
+            "invalid byte (NUL, CR, LF or another control character) in a field value",
+            "RFC 9110 §5.5",
+            line[:60],
+        )
+
     def _parse_head(self, head: bytes, prefix: int) -> Result:
         raise NotImplementedError
 
     # framing ------------------------------------------------------------------------------
-    def _content_length(self, headers: Headers) -> int | None:
-        values = headers.get_all_raw(b"content-length")
+    def _content_length(self, selected: Selected) -> int | None:
+        values = selected.get(b"content-length")
         if not values:
             return None
         items = [item.strip(b" \t") for value in values for item in value.split(b",")]
@@ -515,17 +557,39 @@ class _Parser:
             return NEED_DATA
         section = self._take(match.end() - pos)
         lines = self._split_lines(section, 0)
-        self._trailers = self._parse_fields(lines, {}, trailer=True)
+        self._trailers = self._parse_fields(lines)
         return self._end_message()
 
 
-def _connection_tokens(headers: Headers) -> list[str]:
-    return headers.tokens(b"connection")
+_FRAMING_FIELDS = frozenset(
+    (b"host", b"content-length", b"transfer-encoding", b"connection", b"expect")
+)
+Selected = dict[bytes, list[bytes]]
 
 
-def _keep_alive(version: str, headers: Headers) -> bool:
+def _select(fields: list[Field]) -> Selected:
+    """The values of the fields that decide framing and persistence, in one pass."""
+    selected: Selected = {}
+    for field in fields:
+        name = field.lower_name
+        if name in _FRAMING_FIELDS:
+            selected.setdefault(name, []).append(field.value)
+    return selected
+
+
+def _tokens(values: list[bytes] | None) -> list[str]:
+    """Comma-separated list elements, lower-cased, empties dropped (RFC 9110 §5.6.1)."""
+    if not values:
+        return []
+    out: list[str] = []
+    for value in values:
+        out.extend(t.strip().lower() for t in value.decode("latin-1").split(",") if t.strip())
+    return out
+
+
+def _keep_alive(version: str, selected: Selected) -> bool:
     """RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive"."""
-    tokens = _connection_tokens(headers)
+    tokens = _tokens(selected.get(b"connection"))
     if "close" in tokens:
         return False
     if version == "HTTP/1.1":
@@ -538,22 +602,21 @@ class RequestParser(_Parser):
 
     def _parse_head(self, head: bytes, prefix: int) -> Result:
         lines = self._split_lines(head, prefix)
-        request_line, offset = lines[0]
-        spans: dict[str, Span] = {"request-line": (offset, offset + len(request_line))}
-        method, target, version, raw_version = self._parse_request_line(request_line, offset, spans)
-        fields = self._parse_fields(lines[1:], spans)
-        headers = Headers(fields)
+        request_line = lines[0][0]
+        method, target, version, raw_version = self._parse_request_line(request_line)
+        fields = self._parse_fields(lines[1:])
+        selected = _select(fields)
         target_form = self._target_form(method, target)
-        self._check_host(version, headers)
-        framing = self._request_framing(version, headers)
-        keep_alive = _keep_alive(version, headers)
-        expect_continue = self._expectation(version, headers, framing)
+        self._check_host(version, selected)
+        framing = self._request_framing(version, selected)
+        keep_alive = _keep_alive(version, selected)
+        expect_continue = self._expectation(version, selected, framing)
         self._start_body(framing)
         return RequestHead(
             method=method.decode("ascii"),
             target=target.decode("ascii"),
             version=version,
-            headers=headers,
+            headers=Headers.from_fields(fields),
             raw=bytes(self._raw),
             target_form=target_form,
             framing=framing,
@@ -561,12 +624,10 @@ class RequestParser(_Parser):
             expect_continue=expect_continue,
             raw_version=raw_version,
             notes=tuple(self._notes),
-            spans=spans,
+            spans=LazySpans(lambda: _request_spans(lines)),
         )
 
-    def _parse_request_line(
-        self, line: bytes, offset: int, spans: dict[str, Span]
-    ) -> tuple[bytes, bytes, str, str]:
+    def _parse_request_line(self, line: bytes) -> tuple[bytes, bytes, str, str]:
         # RFC 9112 §3: request-line = method SP request-target SP HTTP-version
         if len(line) > self.limits.max_request_line:
             raise self._too_long_start_line()
@@ -579,11 +640,6 @@ class RequestParser(_Parser):
             )
             raise self._error_at(400, f"malformed request line: {hint}", "RFC 9112 §3", line[:80])
         method, target, version = parts
-        spans["method"] = (offset, offset + len(method))
-        t0 = offset + len(method) + 1
-        spans["target"] = (t0, t0 + len(target))
-        v0 = t0 + len(target) + 1
-        spans["version"] = (v0, v0 + len(version))
         if grammar.TOKEN.fullmatch(method) is None:
             raise self._error_at(400, "the method is not a token", "RFC 9110 §9.1", method[:40])
         match = grammar.HTTP_VERSION.fullmatch(version)
@@ -642,10 +698,10 @@ class RequestParser(_Parser):
             target[:80],
         )
 
-    def _check_host(self, version: str, headers: Headers) -> None:
+    def _check_host(self, version: str, selected: Selected) -> None:
         # RFC 9112 §3.2: a server MUST respond with 400 to an HTTP/1.1 request that lacks a
         # Host field, and to any request with more than one Host line or an invalid Host.
-        hosts = headers.get_all_raw(b"host")
+        hosts = selected.get(b"host", [])
         if len(hosts) > 1:
             raise self._error_at(400, "more than one Host field line", "RFC 9112 §3.2")
         if not hosts:
@@ -655,11 +711,11 @@ class RequestParser(_Parser):
         if grammar.HOST_VALUE.fullmatch(hosts[0]) is None:
             raise self._error_at(400, "invalid Host value", "RFC 9110 §7.2", hosts[0][:80])
 
-    def _request_framing(self, version: str, headers: Headers) -> Framing:
+    def _request_framing(self, version: str, selected: Selected) -> Framing:
         # RFC 9112 §6.3, in its order.
-        has_te = b"transfer-encoding" in headers
+        has_te = b"transfer-encoding" in selected
         if has_te:
-            if b"content-length" in headers:
+            if b"content-length" in selected:
                 raise self._error_at(
                     400,
                     "both Transfer-Encoding and Content-Length (a request smuggling pattern)",
@@ -669,7 +725,7 @@ class RequestParser(_Parser):
                 raise self._error_at(
                     400, "Transfer-Encoding in an HTTP/1.0 message", "RFC 9112 §6.1"
                 )
-            codings = headers.tokens(b"transfer-encoding")
+            codings = _tokens(selected[b"transfer-encoding"])
             if not codings:
                 raise self._error_at(400, "empty Transfer-Encoding", "RFC 9112 §6.1")
             if codings[-1] != "chunked":
@@ -686,14 +742,14 @@ class RequestParser(_Parser):
                     501, f"transfer coding not implemented: {others}", "RFC 9112 §6.1"
                 )
             return Framing("chunked")
-        length = self._content_length(headers)
+        length = self._content_length(selected)
         if length is None or length == 0:
             return Framing("length", 0) if length == 0 else _NO_BODY
         return Framing("length", length)
 
-    def _expectation(self, version: str, headers: Headers, framing: Framing) -> bool:
+    def _expectation(self, version: str, selected: Selected, framing: Framing) -> bool:
         # RFC 9110 §10.1.1: 100-continue is the only expectation defined.
-        values = headers.tokens(b"expect")
+        values = _tokens(selected.get(b"expect"))
         if not values:
             return False
         if any(v != "100-continue" for v in values):
@@ -725,7 +781,7 @@ class ResponseParser(_Parser):
 
     def _parse_head(self, head: bytes, prefix: int) -> Result:
         lines = self._split_lines(head, prefix)
-        status_line, offset = lines[0]
+        status_line = lines[0][0]
         match = grammar.STATUS_LINE.fullmatch(status_line)
         if match is None:
             raise self._error_at(
@@ -744,15 +800,11 @@ class ResponseParser(_Parser):
                 Note("no-reason-space", "status line lacks the SP before the reason", "RFC 9112 §4")
             )
         version = "HTTP/1.0" if version_bytes == b"HTTP/1.0" else "HTTP/1.1"
-        spans: dict[str, Span] = {
-            "status-line": (offset, offset + len(status_line)),
-            "version": (offset, offset + 8),
-            "status": (offset + 9, offset + 12),
-        }
-        fields = self._parse_fields(lines[1:], spans)
-        headers = Headers(fields)
-        framing = self._response_framing(code, version, headers)
-        keep_alive = _keep_alive(version, headers) and framing.kind != "close"
+        fields = self._parse_fields(lines[1:])
+        headers = Headers.from_fields(fields)
+        selected = _select(fields)
+        framing = self._response_framing(code, version, selected)
+        keep_alive = _keep_alive(version, selected) and framing.kind != "close"
         head = ResponseHead(
             status=code,
             reason=(reason or b"").decode("latin-1"),
@@ -762,7 +814,7 @@ class ResponseParser(_Parser):
             framing=framing,
             keep_alive=keep_alive,
             notes=tuple(self._notes),
-            spans=spans,
+            spans=LazySpans(lambda: _response_spans(lines)),
         )
         if 100 <= code < 200 and code != 101:
             # an interim response: the final one for the same request follows
@@ -773,19 +825,19 @@ class ResponseParser(_Parser):
         self._start_body(framing)
         return head
 
-    def _response_framing(self, code: int, version: str, headers: Headers) -> Framing:
+    def _response_framing(self, code: int, version: str, selected: Selected) -> Framing:
         # RFC 9112 §6.3, in its order.
         method = self._method
         if method == "HEAD" or code in (204, 304) or 100 <= code < 200:
             return _NO_BODY
         if method == "CONNECT" and 200 <= code < 300:
             return _NO_BODY
-        if b"transfer-encoding" in headers:
-            codings = headers.tokens(b"transfer-encoding")
+        if b"transfer-encoding" in selected:
+            codings = _tokens(selected[b"transfer-encoding"])
             if codings and codings[-1] == "chunked" and version == "HTTP/1.1":
                 return Framing("chunked")
             return Framing("close")
-        length = self._content_length(headers)
+        length = self._content_length(selected)
         if length is not None:
             return Framing("length", length)
         return Framing("close")
