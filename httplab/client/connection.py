@@ -1,0 +1,397 @@
+"""A client connection: write the bytes, read the answers through the core's response parser.
+
+One `send(data)` writes `data` in one go and reads one response per request in it. The request
+bytes are themselves read by the core's `RequestParser`, which tells how many requests there
+are (several when a learner pipelines them) and which method each has (a response to HEAD has no
+body). Bytes that do not form a whole request (a malformed one, or one that promises more body)
+get one more response read for them: the server may answer 400, or wait, which ends in a
+timeout with a hint.
+
+Errors are one type, `ClientError`, with a `kind` the CLI maps to its message and exit status:
+
+    ClientError ── kind: "refused" | "unknown-host" | "timeout" | "connect" | "closed"
+                         | "bad-response" | "reset"
+
+Connecting fails as a raised `ClientError` (nothing was sent); a failure while reading is kept
+on the `ClientExchange` (`error`, `error_kind`) next to the bytes that did come back.
+"""
+
+from __future__ import annotations
+
+import re
+import select
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from httplab.protocol.errors import ProtocolError
+from httplab.protocol.events import (
+    NEED_DATA,
+    ConnectionClosed,
+    Data,
+    EndOfMessage,
+    RequestHead,
+    ResponseHead,
+)
+from httplab.protocol.headers import Headers
+from httplab.protocol.parser import RequestParser, ResponseParser
+
+DEFAULT_TIMEOUT = 5.0
+_RECV_SIZE = 65536
+_FIRST_WORD = re.compile(rb"\s*([!-~]+)")
+
+
+class ClientError(Exception):
+    """A network or response failure, told in one line; `kind` names which."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+@dataclass(slots=True)
+class ClientTimings:
+    """Milliseconds since `send()` started; None when the phase did not happen."""
+
+    connect_ms: float | None = None  # None: the connection was reused
+    written_ms: float | None = None
+    first_byte_ms: float | None = None
+    last_byte_ms: float | None = None
+
+
+@dataclass(slots=True)
+class ClientResponse:
+    """One response as parsed: interim (1xx) or final."""
+
+    head: ResponseHead
+    body: bytes = b""
+    trailers: Headers = field(default_factory=Headers)
+    raw: bytes = b""  # the bytes of this response as received
+
+
+@dataclass(slots=True)
+class ClientExchange:
+    """One request and what came back for it."""
+
+    request_bytes: bytes
+    method: str
+    responses: list[ClientResponse] = field(default_factory=list)
+    timings: ClientTimings = field(default_factory=ClientTimings)
+    error: str | None = None
+    error_kind: str | None = None
+    unread: bytes = b""  # bytes of a response that could not be parsed or was cut short
+    request_head: RequestHead | None = None  # None when the request bytes did not parse
+
+    @property
+    def response_bytes(self) -> bytes:
+        return b"".join(r.raw for r in self.responses) + self.unread
+
+    @property
+    def final(self) -> ClientResponse | None:
+        """The final (non-1xx) response, if one was read."""
+        for response in reversed(self.responses):
+            if not response.head.informational:
+                return response
+        return None
+
+    @property
+    def status(self) -> int:
+        final = self.final
+        return final.head.status if final else 0
+
+
+@dataclass(frozen=True, slots=True)
+class RequestPiece:
+    """One request found in the bytes of a send (or the leftover that is not a whole one)."""
+
+    raw: bytes
+    method: str
+    head: RequestHead | None
+    complete: bool
+
+
+def split_requests(data: bytes) -> list[RequestPiece]:
+    """The requests in `data`, in order; bytes after the last whole request become one piece."""
+    parser = RequestParser()
+    parser.feed(data)
+    parser.feed(b"")
+    pieces: list[RequestPiece] = []
+    consumed = 0
+    head: RequestHead | None = None
+    while True:
+        try:
+            event = parser.next_event()
+        except ProtocolError:
+            break
+        if isinstance(event, RequestHead):
+            head = event
+        elif isinstance(event, EndOfMessage):
+            method = head.method if head else "GET"
+            pieces.append(RequestPiece(event.raw, method, head, True))
+            consumed += len(event.raw)
+            head = None
+            parser.start_next()
+        elif not isinstance(event, Data):
+            break
+    rest = data[consumed:]
+    if rest.strip(b"\r\n"):
+        match = _FIRST_WORD.match(rest)
+        method = match.group(1).decode("latin-1") if match else "GET"
+        pieces.append(RequestPiece(rest, method, head, False))
+    elif rest and pieces:  # trailing empty lines belong to the last request as sent
+        last = pieces[-1]
+        pieces[-1] = RequestPiece(last.raw + rest, last.method, last.head, True)
+    return pieces
+
+
+class ClientConnection:
+    """A keep-alive connection to one server; reconnects when the server has closed it."""
+
+    def __init__(self, host: str, port: int, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.host = host
+        self.port = port
+        self.timeout = timeout
+        self._sock: socket.socket | None = None
+        self._parser = ResponseParser()
+        self.closed = False  # True once the server closed the connection (or we did after it)
+        self.closed_reason = ""
+
+    @property
+    def address(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+    @property
+    def connected(self) -> bool:
+        return self._sock is not None
+
+    # connecting ---------------------------------------------------------------------------
+    def connect(self) -> float:
+        """Open the connection; returns how long it took in ms. Raises ClientError."""
+        self.close()
+        started = time.perf_counter()
+        try:
+            infos = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise ClientError("unknown-host", f"unknown host {self.host!r}: {_why(exc)}") from exc
+        last: Exception | None = None
+        for family, kind, proto, _, address in infos:
+            sock = socket.socket(family, kind, proto)
+            sock.settimeout(self.timeout)
+            try:
+                sock.connect(address)
+            except OSError as exc:
+                sock.close()
+                last = exc
+                continue
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._sock = sock
+            self._parser = ResponseParser()
+            self.closed = False
+            self.closed_reason = ""
+            return (time.perf_counter() - started) * 1000.0
+        raise self._connect_error(last)
+
+    def _connect_error(self, exc: Exception | None) -> ClientError:
+        where = self.address
+        if isinstance(exc, ConnectionRefusedError):
+            return ClientError(
+                "refused", f"connection refused by {where} — is `httplab serve` running?"
+            )
+        if isinstance(exc, TimeoutError):
+            return ClientError(
+                "timeout", f"timed out after {self.timeout:g} s connecting to {where}"
+            )
+        return ClientError("connect", f"cannot connect to {where}: {_why(exc)}")
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    def __enter__(self) -> ClientConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # sending ------------------------------------------------------------------------------
+    def send(
+        self, data: bytes, on_sent: Callable[[bytes], None] | None = None
+    ) -> list[ClientExchange]:
+        """Write `data`, read a response for each request in it; see the module docstring.
+
+        `on_sent(data)` is called once the bytes are written (to show them while waiting).
+        Raises ClientError only when no connection could be made or the bytes not written.
+        """
+        if not data:
+            raise ClientError("empty", "nothing to send")
+        pieces = split_requests(data)
+        reused = self._usable()
+        exchanges = self._send_once(data, pieces, reused, on_sent)
+        if reused and _closed_before_answer(exchanges):
+            # A keep-alive connection the server had already closed (its idle timeout): the
+            # request never reached an application, so sending it again is safe.
+            exchanges = self._send_once(data, pieces, False, None)
+        return exchanges
+
+    def _usable(self) -> bool:
+        """Is the open connection still open? A readable idle socket means EOF (or junk)."""
+        if self._sock is None:
+            return False
+        readable, _, _ = select.select([self._sock], [], [], 0)
+        if readable:
+            self._mark_closed("the server closed the idle connection")
+            return False
+        return True
+
+    def _send_once(
+        self,
+        data: bytes,
+        pieces: list[RequestPiece],
+        reused: bool,
+        on_sent: Callable[[bytes], None] | None,
+    ) -> list[ClientExchange]:
+        started = time.perf_counter()
+        connect_ms = None if reused else self.connect()
+        sock = self._sock
+        assert sock is not None
+        try:
+            sock.sendall(data)
+        except OSError as exc:
+            self._mark_closed(f"writing failed: {_why(exc)}")
+            if reused:
+                return [ClientExchange(p.raw, p.method, error_kind="closed") for p in pieces]
+            raise ClientError("closed", f"could not send to {self.address}: {_why(exc)}") from exc
+        written_ms = _since(started)
+        if on_sent is not None:
+            on_sent(data)
+        exchanges: list[ClientExchange] = []
+        for piece in pieces:
+            exchange = ClientExchange(piece.raw, piece.method, request_head=piece.head)
+            exchange.timings.connect_ms = connect_ms if not exchanges else None
+            exchange.timings.written_ms = written_ms
+            exchanges.append(exchange)
+            if self._sock is None:
+                exchange.error_kind = "closed"
+                exchange.error = "not answered: the connection was already closed"
+                continue
+            self._read_exchange(exchange, started, piece.complete)
+            if exchange.error is not None:
+                for rest in pieces[len(exchanges) :]:
+                    exchanges.append(
+                        ClientExchange(
+                            rest.raw,
+                            rest.method,
+                            request_head=rest.head,
+                            error="not read: an earlier response failed",
+                            error_kind=exchange.error_kind,
+                        )
+                    )
+                break
+        return exchanges
+
+    # reading ------------------------------------------------------------------------------
+    def _read_exchange(self, exchange: ClientExchange, started: float, complete: bool) -> None:
+        parser = self._parser
+        parser.expect(exchange.method)
+        current: ResponseHead | None = None
+        body = bytearray()
+        try:
+            while True:
+                event = parser.next_event()
+                if event is NEED_DATA:
+                    self._receive(exchange, started)
+                    continue
+                if exchange.timings.first_byte_ms is None:
+                    exchange.timings.first_byte_ms = _since(started)
+                if isinstance(event, ResponseHead):
+                    if event.informational:
+                        exchange.responses.append(ClientResponse(event, raw=event.raw))
+                    else:
+                        current = event
+                elif isinstance(event, Data):
+                    body += event.data
+                elif isinstance(event, EndOfMessage):
+                    assert current is not None
+                    exchange.responses.append(
+                        ClientResponse(current, bytes(body), event.trailers, event.raw)
+                    )
+                    exchange.timings.last_byte_ms = _since(started)
+                    parser.start_next()
+                    if not current.keep_alive:
+                        self._mark_closed("the server asked to close (Connection: close)")
+                    return
+                elif isinstance(event, ConnectionClosed):
+                    self._fail(exchange, "closed", self._closed_message(exchange))
+                    return
+        except ProtocolError as exc:
+            exchange.unread = parser.pending_raw
+            self._fail(exchange, "bad-response", f"unparseable response: {exc.detail}")
+        except TimeoutError:
+            exchange.unread = parser.pending_raw
+            self._fail(exchange, "timeout", self._timeout_message(exchange, complete))
+        except ConnectionResetError:
+            exchange.unread = parser.pending_raw
+            self._fail(exchange, "reset", f"the connection was reset by {self.address}")
+
+    def _receive(self, exchange: ClientExchange, started: float) -> None:
+        sock = self._sock
+        assert sock is not None
+        sock.settimeout(self.timeout)
+        try:
+            data = sock.recv(_RECV_SIZE)
+        except ConnectionResetError:
+            data = b""
+            if self._parser.idle:
+                raise
+        if data and exchange.timings.first_byte_ms is None:
+            exchange.timings.first_byte_ms = _since(started)
+        if not data:
+            self._mark_closed("the server closed the connection")
+        self._parser.feed(data)
+
+    def _fail(self, exchange: ClientExchange, kind: str, message: str) -> None:
+        exchange.error_kind = kind
+        exchange.error = message
+        self._mark_closed(message)
+
+    def _closed_message(self, exchange: ClientExchange) -> str:
+        return f"the server closed the connection without answering {exchange.method}"
+
+    def _timeout_message(self, exchange: ClientExchange, complete: bool) -> str:
+        message = f"timed out after {self.timeout:g} s waiting for a response from {self.address}"
+        if exchange.unread:
+            return f"timed out after {self.timeout:g} s in the middle of a response"
+        if not complete:
+            return message + " (the request looks incomplete: is the server waiting for more?)"
+        return message
+
+    def _mark_closed(self, reason: str) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        self.closed = True
+        self.closed_reason = reason
+
+
+def _closed_before_answer(exchanges: list[ClientExchange]) -> bool:
+    first = exchanges[0] if exchanges else None
+    return (
+        first is not None
+        and first.error_kind in ("closed", "reset")
+        and not first.responses
+        and not first.unread
+    )
+
+
+def _since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000.0
+
+
+def _why(exc: BaseException | None) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) if exc else "unknown error"

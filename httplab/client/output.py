@@ -1,0 +1,341 @@
+"""What `httplab send` prints: for people (like `curl -v`, but readable) and for scripts (JSON).
+
+People output, per exchange:
+
+    > GET /users HTTP/1.1\\r\\n          request head as sent, one wire line per line
+    > Host: 127.0.0.1:53210\\r\\n
+    > \\r\\n
+    < HTTP/1.1 200 OK\\r\\n              response head as received
+    < Content-Length: 27\\r\\n
+    < \\r\\n
+    [{"id": 1, "name": "Vasya"}]       body as received (chunk framing and all)
+    * connect 0.3 ms · sent 0.4 ms · first byte 1.1 ms · last byte 1.2 ms
+
+Every byte passes through the wire-text escaping first (`\\r\\n` visible, controls and non-UTF-8
+bytes as `\\xNN`), so nothing a server sends can move the cursor or hide itself. Colour (rich,
+imported only then) when stdout is a terminal and NO_COLOR is unset; plain text otherwise.
+`parts` picks what is shown, HTTPie's letters: H request head, B request body, h response head,
+b response body; the `*` lines come only with a head.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from httplab.client.connection import ClientExchange, ClientResponse, split_requests
+from httplab.trace.wire_text import escape_wire, escape_wire_lines
+
+PARTS = "HBhb"
+_HEAD_END = (b"\r\n\r\n", b"\n\n")
+
+Segment = tuple[str, str]  # (text, style name)
+Line = list[Segment]
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A body to show: its bytes and the media type it was declared with."""
+
+    data: bytes
+    content_type: str
+    framed: bool = False  # chunk framing included: shown as wire lines with CRLF visible
+
+
+Item = Line | Body
+
+
+def validate_parts(parts: str) -> str:
+    """`parts` if it uses only the letters H B h b; ValueError otherwise."""
+    bad = sorted(set(parts) - set(PARTS))
+    if bad or not parts:
+        raise ValueError(f"--print takes letters from {PARTS!r} (got {parts!r})")
+    return parts
+
+
+def use_color(stream: IO[str]) -> bool:
+    """Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def split_head(data: bytes) -> tuple[bytes, bytes]:
+    """(head with its blank line, rest); all head when no blank line ends it."""
+    ends = [data.find(sep) + len(sep) for sep in _HEAD_END if sep in data]
+    if not ends:
+        return data, b""
+    end = min(ends)
+    return data[:end], data[end:]
+
+
+# building the lines ------------------------------------------------------------------------
+def request_items(data: bytes, parts: str = PARTS, hexdump: bool = False) -> list[Item]:
+    """The request bytes as sent, request by request when several were pipelined."""
+    items: list[Item] = []
+    for piece in split_requests(data) or []:
+        head, body = split_head(piece.raw)
+        framed = piece.head is not None and piece.head.framing.kind == "chunked"
+        content_type = piece.head.headers.get("content-type", "") if piece.head else ""
+        items += _message_items(
+            head, body, ">", "H" in parts, "B" in parts, hexdump, content_type or "", framed
+        )
+    return items
+
+
+def response_items(
+    response: ClientResponse, parts: str = PARTS, hexdump: bool = False
+) -> list[Item]:
+    head = response.head.raw
+    body = response.raw[len(head) :]
+    content_type = response.head.headers.get("content-type", "") or ""
+    framed = response.head.framing.kind == "chunked"
+    return _message_items(
+        head, body, "<", "h" in parts, "b" in parts, hexdump, content_type, framed
+    )
+
+
+def unread_items(data: bytes, parts: str = PARTS, hexdump: bool = False) -> list[Item]:
+    """Bytes that came back but did not parse: shown escaped, whole, as a head."""
+    if not data or not ({"h", "b"} & set(parts)):
+        return []
+    return _hexdump_items(data, "<") if hexdump else _head_lines(data, "<")
+
+
+def _message_items(
+    head: bytes,
+    body: bytes,
+    arrow: str,
+    show_head: bool,
+    show_body: bool,
+    hexdump: bool,
+    content_type: str,
+    framed: bool = False,
+) -> list[Item]:
+    items: list[Item] = []
+    if hexdump:
+        data = (head if show_head else b"") + (body if show_body else b"")
+        return _hexdump_items(data, arrow) if data else []
+    if show_head:
+        items += _head_lines(head, arrow)
+    if show_body and body:
+        items.append(Body(body, content_type, framed))
+    return items
+
+
+def _head_lines(head: bytes, arrow: str) -> list[Item]:
+    lines: list[Item] = []
+    for number, text in enumerate(escape_wire_lines(head)):
+        ending = ""
+        for suffix in ("\\r\\n", "\\n"):
+            if text.endswith(suffix):
+                text, ending = text[: -len(suffix)], suffix
+                break
+        line: Line = [(f"{arrow} ", "trace.muted")]
+        line += _start_line(text, arrow) if number == 0 else _field_line(text)
+        if ending:
+            line.append((ending, "wire.crlf" if ending == "\\r\\n" else "wire.bare_lf"))
+        lines.append(line)
+    return lines
+
+
+def _start_line(text: str, arrow: str) -> Line:
+    words = text.split(" ", 2)
+    if arrow == ">" and len(words) == 3:
+        return [(words[0], "http.method"), (" ", ""), (words[1], "http.target"), (" ", ""),
+                (words[2], "http.version")]  # fmt: skip
+    if arrow == "<" and len(words) >= 2 and words[1].isdigit():
+        style = f"http.status.{words[1][0]}xx" if words[1][0] in "12345" else "http.status.none"
+        return [(words[0], "http.version"), (" ", ""), (" ".join(words[1:]), style)]
+    return [(text, "")]
+
+
+def _field_line(text: str) -> Line:
+    name, colon, value = text.partition(":")
+    if not colon:
+        return [(text, "")]
+    return [(name, "http.header.name"), (":", ""), (value, "http.header.value")]
+
+
+def _hexdump_items(data: bytes, arrow: str) -> list[Item]:
+    return [[(f"{arrow} ", "trace.muted"), (line, "hex.bytes")] for line in hexdump_lines(data)]
+
+
+def hexdump_lines(data: bytes) -> Iterator[str]:
+    """Classic 16-bytes-a-line hexdump: offset, hex in two groups of 8, printable ASCII."""
+    for offset in range(0, len(data), 16):
+        row = data[offset : offset + 16]
+        hex_part = " ".join(f"{b:02x}" for b in row[:8])
+        if len(row) > 8:
+            hex_part += "  " + " ".join(f"{b:02x}" for b in row[8:])
+        ascii_part = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in row)
+        yield f"{offset:08x}  {hex_part:<49}  |{ascii_part}|"
+
+
+def timing_line(exchange: ClientExchange) -> Line:
+    t = exchange.timings
+    phases = [
+        ("connect", t.connect_ms),
+        ("sent", t.written_ms),
+        ("first byte", t.first_byte_ms),
+        ("last byte", t.last_byte_ms),
+    ]
+    shown = [f"{name} {ms:.1f} ms" for name, ms in phases if ms is not None]
+    if t.connect_ms is None:
+        shown.insert(0, "reused connection")
+    return [("* ", "trace.muted"), (" · ".join(shown), "trace.duration")]
+
+
+def info_line(text: str, style: str = "trace.event") -> Line:
+    return [("* ", "trace.muted"), (escape_wire(text.encode("utf-8", "replace")), style)]
+
+
+def body_text(data: bytes) -> str:
+    """A body for the terminal: UTF-8 text with its line breaks, every other control escaped;
+    bytes that are not UTF-8 as `\\xNN`. A CR before a line break shows as `\\r`."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "\n".join(line.removesuffix("\\n") for line in escape_wire_lines(data))
+    return "\n".join(_escape_body_line(line) for line in text.split("\n"))
+
+
+def _escape_body_line(line: str) -> str:
+    if line.isprintable() and "\\" not in line:
+        return line
+    out = []
+    for ch in line:
+        if ch.isprintable() or ch == "\\":
+            out.append(ch)
+        elif ch == "\t":
+            out.append("\t")
+        elif ch == "\r":
+            out.append("\\r")
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{{{code:04x}}}")
+    return "".join(out)
+
+
+# writing -----------------------------------------------------------------------------------
+class Printer:
+    """Writes items to a stream: plain text, or styled with rich when `color` is on."""
+
+    def __init__(self, stream: IO[str], *, color: bool = False, width: int | None = None) -> None:
+        self.stream = stream
+        self.color = color
+        self._console: Any = None
+        if color:
+            from rich.console import Console
+
+            from httplab.render.theme import THEME
+
+            self._console = Console(
+                file=stream, theme=THEME, highlight=False, force_terminal=True, width=width
+            )
+
+    def write(self, items: list[Item]) -> None:
+        for item in items:
+            if isinstance(item, Body):
+                self._write_body(item)
+            elif self._console is not None:
+                from rich.text import Text
+
+                self._console.print(Text.assemble(*item), soft_wrap=True)
+            else:
+                self.stream.write("".join(text for text, _ in item) + "\n")
+        self.stream.flush()
+
+    def _write_body(self, body: Body) -> None:
+        if body.framed:
+            self.write([[(line, "wire.text")] for line in escape_wire_lines(body.data)])
+            return
+        text = body_text(body.data)
+        lexer = _lexer_for(body.content_type)
+        if self._console is None:
+            self.stream.write(text + ("\n" if not text.endswith("\n") else ""))
+        elif lexer:
+            from rich.syntax import Syntax
+
+            self._console.print(Syntax(text, lexer, background_color="default", word_wrap=True))
+        else:
+            from rich.text import Text
+
+            self._console.print(Text(text, style="http.body"), soft_wrap=True)
+
+
+def _lexer_for(content_type: str) -> str | None:
+    media = content_type.split(";")[0].strip().lower()
+    if media == "application/json" or media.endswith("+json"):
+        return "json"
+    if media in ("text/html", "application/xhtml+xml"):
+        return "html"
+    if media in ("application/xml", "text/xml") or media.endswith("+xml"):
+        return "xml"
+    return None
+
+
+# JSON for scripts --------------------------------------------------------------------------
+def exchange_json(exchange: ClientExchange, destination: str) -> dict[str, Any]:
+    """One exchange as a JSON-ready dict.
+
+    Raw bytes are given as ISO-8859-1 strings (one character per byte, so nothing is lost and
+    `.encode("latin-1")` gives the bytes back); bodies also as UTF-8 text when they are, and
+    a JSON body parsed under `json`.
+    """
+    head = exchange.request_head
+    request: dict[str, Any] = {
+        "raw": exchange.request_bytes.decode("latin-1"),
+        "method": exchange.method,
+    }
+    if head is not None:
+        request.update(
+            target=head.target,
+            version=head.version,
+            headers=[list(f.text()) for f in head.headers],
+        )
+    t = exchange.timings
+    return {
+        "to": destination,
+        "request": request,
+        "responses": [_response_json(r) for r in exchange.responses],
+        "status": exchange.status or None,
+        "response_raw": exchange.response_bytes.decode("latin-1"),
+        "timings_ms": {
+            "connect": t.connect_ms,
+            "sent": t.written_ms,
+            "first_byte": t.first_byte_ms,
+            "last_byte": t.last_byte_ms,
+        },
+        "error": exchange.error,
+        "error_kind": exchange.error_kind,
+    }
+
+
+def _response_json(response: ClientResponse) -> dict[str, Any]:
+    head = response.head
+    out: dict[str, Any] = {
+        "status": head.status,
+        "reason": head.reason,
+        "version": head.version,
+        "headers": [list(f.text()) for f in head.headers],
+        "trailers": [list(f.text()) for f in response.trailers],
+        "framing": head.framing.kind,
+        "notes": [note.one_line() for note in head.notes],
+    }
+    try:
+        out["body"] = response.body.decode("utf-8")
+        out["body_encoding"] = "utf-8"
+    except UnicodeDecodeError:
+        out["body"] = base64.b64encode(response.body).decode("ascii")
+        out["body_encoding"] = "base64"
+    if _lexer_for(head.headers.get("content-type", "") or "") == "json":
+        with contextlib.suppress(ValueError):
+            out["json"] = json.loads(response.body)
+    return out

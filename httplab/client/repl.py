@@ -1,0 +1,352 @@
+"""`httplab repl`: talk HTTP by hand over a kept-alive connection.
+
+Type a shorthand (`GET /users`, sent on Enter) or a raw request: a first line that ends in
+`HTTP/1.1` starts raw mode, where Enter adds a line and an empty line sends (after the body,
+when the head announces one). Esc Enter sends whatever is typed. Raw input follows the `send
+--raw` rules: escapes are exact, line breaks become CRLF unless `:crlf` turned that off.
+
+The connection stays open between requests; the prompt says whether it is open, not yet made,
+or closed by the server (the next request then opens a new one). Input handling lives in
+`Repl.handle()`, free of prompt_toolkit, so tests can drive it directly or through a pipe.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.document import Document
+from prompt_toolkit.formatted_text import FormattedText
+from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.styles import Style
+
+from httplab.client.connection import ClientConnection, ClientError, ClientExchange
+from httplab.client.output import (
+    Item,
+    Printer,
+    info_line,
+    request_items,
+    response_items,
+    timing_line,
+    unread_items,
+    use_color,
+)
+from httplab.client.raw import prepare_raw
+from httplab.client.shorthand import KNOWN_METHODS, ShorthandError, plan_request, split_host_port
+from httplab.trace.wire_text import escape_wire_lines
+
+_VERSION_AT_END = re.compile(r"\sHTTP/[0-9]\.[0-9]\s*$")
+_CONTENT_LENGTH = re.compile(r"^content-length\s*:\s*(\d+)\s*$", re.IGNORECASE | re.MULTILINE)
+_CHUNKED = re.compile(r"^transfer-encoding\s*:.*chunked", re.IGNORECASE | re.MULTILINE)
+
+COMMON_HEADERS = (
+    "Accept", "Accept-Encoding", "Accept-Language", "Authorization", "Cache-Control",
+    "Connection", "Content-Length", "Content-Type", "Cookie", "Expect", "Host",
+    "If-Match", "If-Modified-Since", "If-None-Match", "Origin", "Range", "Referer", "TE",
+    "Transfer-Encoding", "Upgrade", "User-Agent",
+)  # fmt: skip
+
+COMMANDS = {
+    ":to": ":to HOST:PORT   talk to another server (closes the connection)",
+    ":crlf": ":crlf           toggle: raw line breaks sent as CRLF (on) or bare LF (off)",
+    ":hexdump": ":hexdump        toggle: show the bytes as a hexdump",
+    ":last": ":last           show the last exchange as raw escaped bytes (also :raw)",
+    ":close": ":close          close the connection",
+    ":help": ":help           this help",
+    ":quit": ":quit           leave (also Ctrl-D)",
+}
+
+HELP = """\
+Type a request and press Enter:
+  GET /users                          shorthand: Host, User-Agent, Accept added for you
+  POST /users?name=Vasya              (full URLs work too: GET http://127.0.0.1:8080/)
+  GET /users HTTP/1.1                 raw mode: then type header lines; an empty line
+  Host: x                             sends (after the body if there is one). Escapes
+  <empty line>                        \\r \\n \\t \\\\ \\xNN are exact; Esc Enter sends now.
+Commands:
+""" + "\n".join(f"  {text}" for text in COMMANDS.values())
+
+
+def default_history_path() -> Path:
+    """$XDG_STATE_HOME/httplab/repl-history (~/.local/state/… when unset)."""
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
+    return Path(state) / "httplab" / "repl-history"
+
+
+def is_raw_input(text: str) -> bool:
+    """A first line ending in an HTTP version starts a raw, multi-line request."""
+    first = text.lstrip("\r\n").partition("\n")[0]
+    return bool(_VERSION_AT_END.search(first))
+
+
+def input_complete(text: str) -> bool:
+    """Should Enter send `text` (True) or start a new line (False)?"""
+    if not text.strip() or text.lstrip().startswith(":") or not is_raw_input(text):
+        return True
+    if not text.endswith("\n"):
+        return False  # Enter at the end of a non-empty raw line: go on typing
+    head, blank, body = text.lstrip("\r\n").partition("\n\n")
+    length = _CONTENT_LENGTH.search(head)
+    wants_body = bool(_CHUNKED.search(head)) or bool(length and int(length.group(1)) > 0)
+    if not blank:
+        # The Enter that would end the head: send, unless a body is announced.
+        return text.endswith("\n") and not wants_body and head.endswith("\n")
+    return bool(body.strip())
+
+
+def raw_text_to_send(text: str) -> str:
+    """Raw input as typed → the text to send: the head ends with an empty line; a typed body
+    loses the line break of the Enter that sent it."""
+    text = text.lstrip("\r\n")
+    if "\n\n" in text:
+        return text[:-1] if text.endswith("\n") else text
+    return text.rstrip("\n") + "\n\n"
+
+
+class Repl:
+    """The state of a session and what each input does; printing goes to `stream`."""
+
+    def __init__(
+        self, host: str, port: int, *, timeout: float = 5.0, stream: IO[str] | None = None
+    ) -> None:
+        self.stream = stream or sys.stdout
+        self.printer = Printer(self.stream, color=use_color(self.stream))
+        self.timeout = timeout
+        self.connection = ClientConnection(host, port, timeout=timeout)
+        self.crlf = True
+        self.hexdump = False
+        self.running = True
+        self.last: list[ClientExchange] = []
+        self.last_sent = b""
+        self.seen_paths: set[str] = set()
+        self.seen_headers: set[str] = set()
+
+    @property
+    def status(self) -> str:
+        if self.connection.connected:
+            return "open"
+        return "closed by server" if self.connection.closed else "not connected"
+
+    def say(self, text: str, style: str = "trace.event") -> None:
+        self.printer.write([info_line(text, style)])
+
+    # one input ----------------------------------------------------------------------------
+    def handle(self, text: str) -> None:
+        if not text.strip():
+            return
+        if text.lstrip().startswith(":"):
+            self.command(text.strip())
+            return
+        try:
+            if is_raw_input(text):
+                data = prepare_raw(raw_text_to_send(text).encode("utf-8"), crlf=self.crlf)
+            else:
+                plan = plan_request(text, host=self.connection.host, port=self.connection.port)
+                if (plan.host, plan.port) != (self.connection.host, self.connection.port):
+                    self.switch(plan.host, plan.port)
+                data = plan.data
+        except ShorthandError as exc:
+            self.say(f"error: {exc}", "trace.error")
+            return
+        self.send(data)
+
+    def send(self, data: bytes) -> None:
+        shown = False
+
+        def on_sent(sent: bytes) -> None:
+            nonlocal shown
+            shown = True
+            self.printer.write(request_items(sent, hexdump=self.hexdump))
+
+        self.last_sent = data
+        try:
+            exchanges = self.connection.send(data, on_sent=on_sent)
+        except ClientError as exc:
+            if not shown:
+                self.printer.write(request_items(data, hexdump=self.hexdump))
+            self.last = [ClientExchange(data, "", error=exc.message, error_kind=exc.kind)]
+            self.say(f"error: {exc.message}", "trace.error")
+            return
+        self.last = exchanges
+        for exchange in exchanges:
+            self._remember(exchange)
+            items: list[Item] = []
+            for response in exchange.responses:
+                items += response_items(response, hexdump=self.hexdump)
+            items += unread_items(exchange.unread, hexdump=self.hexdump)
+            if exchange.responses:
+                items.append(timing_line(exchange))
+            if exchange.error:
+                items.append(info_line(f"error: {exchange.error}", "trace.error"))
+            self.printer.write(items)
+        if self.connection.closed:
+            self.say(f"connection closed: {self.connection.closed_reason}")
+
+    def _remember(self, exchange: ClientExchange) -> None:
+        head = exchange.request_head
+        if head is None:
+            return
+        if head.target.startswith("/"):
+            self.seen_paths.add(head.target)
+        for field in head.headers:
+            self.seen_headers.add(field.name.decode("latin-1"))
+
+    # :commands ----------------------------------------------------------------------------
+    def command(self, line: str) -> None:
+        name, _, argument = line.partition(" ")
+        argument = argument.strip()
+        if name in (":quit", ":q", ":exit"):
+            self.running = False
+        elif name == ":help":
+            self.stream.write(HELP + "\n")
+        elif name == ":to":
+            try:
+                host, port = split_host_port(argument)
+            except ShorthandError as exc:
+                self.say(f"error: {exc} (usage: :to HOST:PORT)", "trace.error")
+                return
+            self.switch(host, port)
+        elif name == ":crlf":
+            self.crlf = not self.crlf
+            self.say("raw line breaks: " + ("CRLF" if self.crlf else "bare LF (as typed)"))
+        elif name == ":hexdump":
+            self.hexdump = not self.hexdump
+            self.say("hexdump " + ("on" if self.hexdump else "off"))
+        elif name in (":last", ":raw"):
+            self.show_last()
+        elif name == ":close":
+            self.connection.close()
+            self.say("connection closed")
+        else:
+            self.say(f"unknown command {name}; :help lists them", "trace.error")
+
+    def switch(self, host: str, port: int) -> None:
+        self.connection.close()
+        self.connection = ClientConnection(host, port, timeout=self.timeout)
+        self.say(f"now talking to {self.connection.address}")
+
+    def show_last(self) -> None:
+        if not self.last:
+            self.say("nothing sent yet")
+            return
+        lines: list[Item] = [[("> ", "trace.muted"), (line, "wire.text")]
+                             for line in escape_wire_lines(self.last_sent)]  # fmt: skip
+        for exchange in self.last:
+            lines += [[("< ", "trace.muted"), (line, "wire.text")]
+                      for line in escape_wire_lines(exchange.response_bytes)]  # fmt: skip
+        self.printer.write(lines)
+
+
+class ReplCompleter(Completer):
+    """Methods and :commands first, then paths already seen; header names on later lines."""
+
+    def __init__(self, repl: Repl) -> None:
+        self.repl = repl
+
+    def get_completions(
+        self, document: Document, complete_event: CompleteEvent
+    ) -> Iterable[Completion]:
+        before = document.text_before_cursor
+        line = document.current_line_before_cursor
+        if "\n" in before:
+            if ":" not in line:
+                names = sorted({*COMMON_HEADERS, *self.repl.seen_headers}, key=str.lower)
+                yield from _matching(line, [f"{n}: " for n in names], ignore_case=True)
+            return
+        words = line.split(" ")
+        if len(words) == 1:
+            if line.startswith(":"):
+                yield from _matching(line, list(COMMANDS))
+            else:
+                yield from _matching(line, list(KNOWN_METHODS), ignore_case=True)
+        elif len(words) == 2:
+            yield from _matching(words[1], sorted(self.repl.seen_paths))
+
+
+def _matching(
+    prefix: str, options: list[str], *, ignore_case: bool = False
+) -> Iterable[Completion]:
+    key = prefix.lower() if ignore_case else prefix
+    for option in options:
+        if (option.lower() if ignore_case else option).startswith(key) and option != prefix:
+            yield Completion(option, start_position=-len(prefix))
+
+
+def _key_bindings() -> KeyBindings:
+    bindings = KeyBindings()
+
+    @bindings.add("enter")
+    def _enter(event: KeyPressEvent) -> None:
+        buffer = event.current_buffer
+        text = buffer.document.text_before_cursor
+        at_end = buffer.document.is_cursor_at_the_end
+        if at_end and input_complete(text + ("\n" if is_raw_input(text) else "")):
+            buffer.validate_and_handle()
+        else:
+            buffer.insert_text("\n")
+
+    @bindings.add("escape", "enter")
+    def _send_now(event: KeyPressEvent) -> None:
+        event.current_buffer.validate_and_handle()
+
+    return bindings
+
+
+def _history(path: Path | None) -> History:
+    target = path or default_history_path()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.touch(exist_ok=True)
+    except OSError:
+        return InMemoryHistory()
+    return FileHistory(str(target))
+
+
+def run_repl(
+    host: str,
+    port: int,
+    *,
+    timeout: float = 5.0,
+    history_path: Path | None = None,
+    stream: IO[str] | None = None,
+    input: Any = None,  # prompt_toolkit Input, for tests (create_pipe_input)
+    output: Any = None,  # prompt_toolkit Output, for tests (DummyOutput)
+) -> int:
+    """Run the prompt until :quit or Ctrl-D; returns the exit status (0)."""
+    repl = Repl(host, port, timeout=timeout, stream=stream)
+    session: PromptSession[str] = PromptSession(
+        history=_history(history_path),
+        completer=ReplCompleter(repl),
+        key_bindings=_key_bindings(),
+        multiline=True,
+        prompt_continuation=lambda width, line, wrap: "… ".rjust(width),
+        style=Style.from_dict({"target": "ansicyan", "open": "ansigreen", "closed": "ansired"}),
+        input=input,
+        output=output,
+    )
+
+    def message() -> FormattedText:
+        state = repl.status
+        style = {"open": "class:open", "closed by server": "class:closed"}.get(state, "")
+        return FormattedText(
+            [("class:target", repl.connection.address), ("", " ["), (style, state), ("", "]> ")]
+        )
+
+    repl.say(f"httplab repl → {repl.connection.address}; :help for help, Ctrl-D to leave")
+    while repl.running:
+        try:
+            text = session.prompt(message)
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            break
+        repl.handle(text)
+    repl.connection.close()
+    return 0

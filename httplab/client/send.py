@@ -1,0 +1,248 @@
+"""`httplab send`: turn the options into requests, send them, print the exchanges, pick the exit.
+
+Exit statuses: 0 when every request got a response (whatever its status); 1 for a network or
+response error (refused, unknown host, timeout, unparseable response); 2 for a mistake in the
+input (malformed shorthand, unreadable file); with `check_status`, 3/4/5 for a 3xx/4xx/5xx
+final status (HTTPie's convention; the highest class seen wins).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import IO
+
+from httplab.client.connection import ClientConnection, ClientError, ClientExchange
+from httplab.client.httpfile import HttpFileError, read_http_file
+from httplab.client.output import (
+    PARTS,
+    Printer,
+    exchange_json,
+    info_line,
+    request_items,
+    response_items,
+    timing_line,
+    unread_items,
+    use_color,
+)
+from httplab.client.raw import prepare_raw
+from httplab.client.shorthand import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    PlannedRequest,
+    ShorthandError,
+    plan_request,
+    split_host_port,
+)
+from httplab.trace.wire_text import escape_wire
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class InputError(ValueError):
+    """Something the user gave cannot be used (exit 2)."""
+
+
+@dataclass
+class SendOptions:
+    request: str | None = None
+    to: str | None = None
+    headers: list[str] = field(default_factory=list)
+    data: str | None = None
+    json_data: str | None = None
+    query: list[str] = field(default_factory=list)
+    http10: bool = False
+    chunked: bool = False
+    raw: bool = False
+    crlf: bool = True
+    file: str | None = None
+    parts: str = PARTS
+    hexdump: bool = False
+    offline: bool = False
+    output_format: str = "text"
+    timeout: float = 5.0
+    check_status: bool = False
+
+
+@dataclass
+class Streams:
+    stdin: IO[bytes]
+    stdout: IO[str]
+    stderr: IO[str]
+
+
+def run_send(options: SendOptions, streams: Streams | None = None) -> int:
+    """Do what `httplab send` was asked; returns the exit status."""
+    io = streams or Streams(sys.stdin.buffer, sys.stdout, sys.stderr)
+    try:
+        plans = plan_requests(options, io.stdin)
+    except (InputError, ShorthandError, HttpFileError) as exc:
+        _error(io, str(exc))
+        return EXIT_USAGE
+    return _Session(options, io).run(plans)
+
+
+# inputs ------------------------------------------------------------------------------------
+def plan_requests(options: SendOptions, stdin: IO[bytes]) -> list[PlannedRequest]:
+    host, port = split_host_port(options.to) if options.to else (DEFAULT_HOST, DEFAULT_PORT)
+    if options.file:
+        if options.request:
+            raise InputError("give either a request or -f FILE, not both")
+        requests = read_http_file(options.file)
+        if not requests:
+            raise InputError(f"no requests in {options.file}")
+        return [r.plan(host=host, port=port, http10=options.http10) for r in requests]
+    if options.raw:
+        source = options.request if options.request is not None else "-"
+        data = prepare_raw(read_source(source, stdin, what="raw request"), crlf=options.crlf)
+        if not data:
+            raise InputError("nothing to send: the raw request is empty")
+        return [PlannedRequest(host, port, _first_word(data), data)]
+    if not options.request:
+        raise InputError("what to send? e.g. httplab send 'GET /users' (see httplab send --help)")
+    body = read_source(options.data, stdin, what="-d") if options.data is not None else None
+    json_body = None
+    if options.json_data is not None:
+        json_body = read_source(options.json_data, stdin, what="--json")
+    return [
+        plan_request(
+            options.request,
+            host=host,
+            port=port,
+            headers=options.headers,
+            body=body,
+            json_body=json_body,
+            query=options.query,
+            http10=options.http10,
+            chunked=options.chunked,
+        )
+    ]
+
+
+def read_source(value: str, stdin: IO[bytes], *, what: str) -> bytes:
+    """'-' → stdin, '@path' → the file's bytes, anything else → the text as UTF-8."""
+    if value == "-":
+        return stdin.read()
+    if value.startswith("@"):
+        path = value[1:]
+        try:
+            with open(path, "rb") as file:
+                return file.read()
+        except OSError as exc:
+            raise InputError(f"{what}: cannot read {path}: {exc.strerror or exc}") from exc
+    return value.encode("utf-8")
+
+
+def _first_word(data: bytes) -> str:
+    words = data.split(None, 1)
+    return words[0].decode("latin-1") if words else ""
+
+
+# sending and showing -----------------------------------------------------------------------
+class _Session:
+    def __init__(self, options: SendOptions, io: Streams) -> None:
+        self.options = options
+        self.io = io
+        self.json = options.output_format == "json"
+        self.printer = Printer(io.stdout, color=not self.json and use_color(io.stdout))
+        self.heads = bool({"H", "h"} & set(options.parts))
+        self.connections: dict[tuple[str, int], ClientConnection] = {}
+
+    def run(self, plans: list[PlannedRequest]) -> int:
+        status = EXIT_OK
+        try:
+            for plan in plans:
+                result = self.exchange(plan)
+                if result == EXIT_ERROR:
+                    return EXIT_ERROR
+                status = max(status, result)
+        finally:
+            for connection in self.connections.values():
+                connection.close()
+        return status
+
+    def exchange(self, plan: PlannedRequest) -> int:
+        destination = f"{plan.host}:{plan.port}"
+        if self.options.offline:
+            self._show_request(plan.data, destination)
+            if self.json:
+                self._print_json(ClientExchange(plan.data, plan.method), destination)
+            return EXIT_OK
+        connection = self._connection(plan.host, plan.port)
+        shown = False
+
+        def on_sent(data: bytes) -> None:
+            nonlocal shown
+            shown = True
+            self._show_request(data, destination)
+
+        try:
+            exchanges = connection.send(plan.data, on_sent=on_sent)
+        except ClientError as exc:
+            if not shown:
+                self._show_request(plan.data, destination)
+            if self.json:
+                failed = ClientExchange(plan.data, plan.method, error=exc.message)
+                failed.error_kind = exc.kind
+                self._print_json(failed, destination)
+            _error(self.io, exc.message)
+            return EXIT_ERROR
+        status = EXIT_OK
+        for exchange in exchanges:
+            if self.json:
+                self._print_json(exchange, destination)
+            else:
+                self._show_exchange(exchange)
+            if exchange.error is not None:
+                _error(self.io, _error_with_bytes(exchange))
+                status = EXIT_ERROR
+            elif self.options.check_status and exchange.status >= 300:
+                status = max(status, min(exchange.status // 100, 5))
+        if connection.closed and self.heads and not self.json and status != EXIT_ERROR:
+            self.printer.write([info_line(f"connection closed: {connection.closed_reason}")])
+        return status
+
+    def _connection(self, host: str, port: int) -> ClientConnection:
+        key = (host, port)
+        if key not in self.connections:
+            self.connections[key] = ClientConnection(host, port, timeout=self.options.timeout)
+        return self.connections[key]
+
+    def _show_request(self, data: bytes, destination: str) -> None:
+        if self.json:
+            return
+        items = []
+        if self.heads:
+            verb = "would send" if self.options.offline else "sent"
+            items.append(info_line(f"{verb} {len(data)} bytes to {destination}"))
+        items += request_items(data, self.options.parts, self.options.hexdump)
+        self.printer.write(items)
+
+    def _show_exchange(self, exchange: ClientExchange) -> None:
+        parts, hexdump = self.options.parts, self.options.hexdump
+        items = []
+        for response in exchange.responses:
+            items += response_items(response, parts, hexdump)
+        items += unread_items(exchange.unread, parts, hexdump)
+        if self.heads and exchange.responses:
+            items.append(timing_line(exchange))
+        self.printer.write(items)
+
+    def _print_json(self, exchange: ClientExchange, destination: str) -> None:
+        self.io.stdout.write(json.dumps(exchange_json(exchange, destination)) + "\n")
+        self.io.stdout.flush()
+
+
+def _error_with_bytes(exchange: ClientExchange) -> str:
+    message = exchange.error or ""
+    if exchange.error_kind == "bad-response" and exchange.unread:
+        preview = escape_wire(exchange.unread[:120])
+        more = "…" if len(exchange.unread) > 120 else ""
+        message += f"; received {len(exchange.unread)} bytes: {preview}{more}"
+    return message
+
+
+def _error(io: Streams, message: str) -> None:
+    io.stderr.write(f"httplab: error: {message}\n")
+    io.stderr.flush()
