@@ -1,0 +1,150 @@
+"""A conformance corpus of malformed and smuggling-style requests, with the status RFC 9110/9112
+asks for. Each case is replayed bytes-in/events-out against the parser and over a real socket
+against the server: no 5xx (but the RFC's 501/505), no hang, no crash, the right status.
+
+`status` is the first response status expected; `closes` says the server must close after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    data: bytes
+    status: int
+    closes: bool = True
+    rfc: str = ""
+
+
+H = b"Host: example.com\r\n"
+
+CASES: list[Case] = [
+    # request line (RFC 9112 §3)
+    Case("ok", b"GET /users HTTP/1.1\r\n" + H + b"\r\n", 200, closes=False),
+    Case(
+        "lowercase method is a token (unknown path 404)",
+        b"get /users HTTP/1.1\r\n" + H + b"\r\n",
+        405,
+        closes=False,
+    ),
+    Case("no version", b"GET /users\r\n" + H + b"\r\n", 400, rfc="RFC 9112 §3"),
+    Case("two spaces", b"GET  /users HTTP/1.1\r\n" + H + b"\r\n", 400),
+    Case("tab separator", b"GET\t/users HTTP/1.1\r\n" + H + b"\r\n", 400),
+    Case("lowercase http", b"GET / http/1.1\r\n" + H + b"\r\n", 400, rfc="RFC 9112 §2.3"),
+    Case("HTTP/2.0 over 1.1 syntax", b"GET / HTTP/2.0\r\n" + H + b"\r\n", 505),
+    Case("HTTP/1.2 treated as 1.1", b"GET /users HTTP/1.2\r\n" + H + b"\r\n", 200, closes=False),
+    Case("relative target", b"GET users HTTP/1.1\r\n" + H + b"\r\n", 400),
+    Case("asterisk with GET", b"GET * HTTP/1.1\r\n" + H + b"\r\n", 400),
+    Case("space in target", b"GET /a b HTTP/1.1\r\n" + H + b"\r\n", 400),
+    Case("NUL in target", b"GET /a\x00 HTTP/1.1\r\n" + H + b"\r\n", 400),
+    Case("bare CR in request line", b"GET / HTTP/1.1\r" + H + b"\r\n", 400, rfc="RFC 9112 §2.2"),
+    Case("binary garbage", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", 400),
+    # fields (RFC 9112 §5, RFC 9110 §5)
+    Case(
+        "space before colon",
+        b"GET / HTTP/1.1\r\nHost : example.com\r\n\r\n",
+        400,
+        rfc="RFC 9112 §5.1",
+    ),
+    Case("obs-fold", b"GET / HTTP/1.1\r\n" + H + b"X-A: 1\r\n 2\r\n\r\n", 400, rfc="RFC 9112 §5.2"),
+    Case("NUL in value", b"GET / HTTP/1.1\r\n" + H + b"X-A: a\x00b\r\n\r\n", 400),
+    Case("field without colon", b"GET / HTTP/1.1\r\n" + H + b"garbage\r\n\r\n", 400),
+    Case("missing Host", b"GET / HTTP/1.1\r\n\r\n", 400, rfc="RFC 9112 §3.2"),
+    Case("two Hosts", b"GET / HTTP/1.1\r\n" + H + H + b"\r\n", 400, rfc="RFC 9112 §3.2"),
+    Case("Host with a path", b"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400),
+    Case("1.0 without Host", b"GET /users HTTP/1.0\r\n\r\n", 200),
+    # framing and smuggling (RFC 9112 §6)
+    Case(
+        "CL.TE",
+        b"POST /users HTTP/1.1\r\n" + H + b"Content-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"0\r\n\r\nG",
+        400,
+        rfc="RFC 9112 §6.3",
+    ),
+    Case(
+        "TE.CL",
+        b"POST /users HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"
+        b"8\r\nSMUGGLED\r\n0\r\n\r\n",
+        400,
+    ),
+    Case(
+        "TE with obs-fold trick",
+        b"POST /users HTTP/1.1\r\n" + H + b"Transfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n",
+        400,
+    ),
+    Case(
+        "TE xchunked",
+        b"POST /users HTTP/1.1\r\n" + H + b"Transfer-Encoding: xchunked\r\n\r\n0\r\n\r\n",
+        400,
+    ),
+    Case(
+        "TE gzip, chunked",
+        b"POST /users HTTP/1.1\r\n" + H + b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+        501,
+    ),
+    Case(
+        "TE chunked, identity",
+        b"POST /users HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n",
+        400,
+    ),
+    Case(
+        "TE in HTTP/1.0",
+        b"POST /users HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        400,
+    ),
+    Case(
+        "TE with space before colon",
+        b"POST /users HTTP/1.1\r\n" + H + b"Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n",
+        400,
+    ),
+    Case(
+        "two different Content-Lengths",
+        b"POST /users HTTP/1.1\r\n" + H + b"Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+        400,
+    ),
+    Case("CL with plus", b"POST /users HTTP/1.1\r\n" + H + b"Content-Length: +3\r\n\r\nabc", 400),
+    Case("CL negative", b"POST /users HTTP/1.1\r\n" + H + b"Content-Length: -1\r\n\r\n", 400),
+    Case("CL hex", b"POST /users HTTP/1.1\r\n" + H + b"Content-Length: 0x3\r\n\r\nabc", 400),
+    Case(
+        "CL huge",
+        b"POST /users HTTP/1.1\r\n" + H + b"Content-Length: 99999999999999999999\r\n\r\n",
+        413,
+    ),
+    Case(
+        "chunk size with 0x",
+        b"POST /users HTTP/1.1\r\n"
+        + H
+        + b"Transfer-Encoding: chunked\r\n\r\n0x3\r\nabc\r\n0\r\n\r\n",
+        400,
+    ),
+    Case(
+        "chunk size negative",
+        b"POST /users HTTP/1.1\r\n"
+        + H
+        + b"Transfer-Encoding: chunked\r\n\r\n-3\r\nabc\r\n0\r\n\r\n",
+        400,
+    ),
+    Case(
+        "chunk data too long",
+        b"POST /users HTTP/1.1\r\n"
+        + H
+        + b"Transfer-Encoding: chunked\r\n\r\n3\r\nabcdef\r\n0\r\n\r\n",
+        400,
+    ),
+    Case(
+        "unknown expectation",
+        b"GET /users HTTP/1.1\r\n" + H + b"Expect: something\r\n\r\n",
+        417,
+    ),
+    # limits
+    Case("long target", b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\n" + H + b"\r\n", 414),
+    Case("long field", b"GET / HTTP/1.1\r\n" + H + b"X-Big: " + b"b" * 9000 + b"\r\n\r\n", 431),
+    Case(
+        "too many fields",
+        b"GET / HTTP/1.1\r\n" + H + b"".join(b"X-%d: 1\r\n" % i for i in range(150)) + b"\r\n",
+        431,
+    ),
+]

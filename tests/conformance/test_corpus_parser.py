@@ -1,0 +1,34 @@
+"""The conformance corpus, bytes in → the status the parser asks a server to send."""
+
+from __future__ import annotations
+
+import pytest
+
+from httplab.protocol.errors import ProtocolError
+from httplab.protocol.events import EndOfMessage, RequestHead
+from tests.protocol.helpers import parse_requests
+
+from .corpus import CASES, Case
+
+ERRORS = [c for c in CASES if c.status >= 400 and c.status not in (404, 405)]
+
+
+@pytest.mark.parametrize("case", ERRORS, ids=[c.name for c in ERRORS])
+def test_parser_rejects_with_the_rfc_status(case: Case) -> None:
+    events = parse_requests([case.data])
+    last = events[-1]
+    assert isinstance(last, ProtocolError), events
+    assert last.status == case.status, last.one_line()
+    if case.rfc:
+        assert last.rfc_ref == case.rfc
+    assert not any(isinstance(e, EndOfMessage) for e in events)
+
+
+VALID = [c for c in CASES if c not in ERRORS]
+
+
+@pytest.mark.parametrize("case", VALID, ids=[c.name for c in VALID])
+def test_parser_accepts_valid_requests(case: Case) -> None:
+    events = parse_requests([case.data])
+    assert isinstance(events[0], RequestHead)
+    assert isinstance(events[1], EndOfMessage)
