@@ -202,6 +202,53 @@ def send(
     raise typer.Exit(run_send(options))
 
 
+@app.command()
+def repl(
+    to: str = typer.Option(
+        "127.0.0.1:53210",
+        "--to",
+        metavar="HOST:PORT",
+        help="The server to talk to (switch later with :to). Example: --to localhost:8080",
+    ),
+    timeout: float = typer.Option(
+        5.0,
+        "--timeout",
+        metavar="SECONDS",
+        help="Give up connecting, or waiting for the next response byte, after this long. "
+        "Example: --timeout 2",
+    ),
+    history: str | None = typer.Option(
+        None,
+        "--history",
+        metavar="FILE",
+        help="Where to keep the input history (default $XDG_STATE_HOME/httplab/repl-history). "
+        "Example: --history /tmp/h",
+    ),
+) -> None:
+    """Talk HTTP by hand: type requests, see the bytes, over a kept-alive connection.
+
+    \b
+    Examples:
+      httplab repl
+      httplab repl --to localhost:8080
+    \b
+    At the prompt:
+      GET /users                  shorthand, sent on Enter
+      GET /users HTTP/1.1         raw: type headers, an empty line sends
+      :to HOST:PORT  :crlf  :hexdump  :last  :close  :help  :quit
+    """
+    from pathlib import Path
+
+    from httplab.client.repl import run_repl
+    from httplab.client.shorthand import ShorthandError, split_host_port
+
+    try:
+        host, port = split_host_port(to)
+    except ShorthandError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--to") from exc
+    history_path = Path(history) if history else None
+    raise typer.Exit(run_repl(host, port, timeout=timeout, history_path=history_path))
+
 
 def main() -> None:
     app()
