@@ -1,0 +1,134 @@
+"""Reading `name` and `age` for a new user from the query string, a form body or a JSON body.
+
+Each field may come from exactly one place, once. Every problem is reported with the field it
+concerns and why, so `POST /users?name=Vasya` answers "age: missing" rather than a bare 400.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs
+
+from httplab.protocol.messages import Request
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+ACCEPTED_BODY_TYPES = (FORM, JSON)
+MAX_NAME_LENGTH = 100
+MAX_AGE = 150
+FIELDS = ("name", "age")
+
+
+class UserInputError(Exception):
+    """The request cannot make a user; `status` is 400 (bad fields) or 415 (body type)."""
+
+    def __init__(
+        self, status: int, detail: str, field_errors: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.field_errors = field_errors or {}
+
+
+def media_type(content_type: str | None) -> str:
+    """`application/json; charset=utf-8` → `application/json`."""
+    return (content_type or "").partition(";")[0].strip().lower()
+
+
+def read_new_user(request: Request) -> tuple[str, int]:
+    """The validated (name, age) of a `POST /users`, or `UserInputError`."""
+    sources: dict[str, list[tuple[str, object]]] = {name: [] for name in FIELDS}
+    for name, values in _query_fields(request.query_string).items():
+        if name in sources:
+            sources[name].extend(("the query string", v) for v in values)
+    if request.body:
+        where, fields = _body_fields(request)
+        for name, values in fields.items():
+            if name in sources:
+                sources[name].extend((where, v) for v in values)
+
+    errors: dict[str, str] = {}
+    values: dict[str, object] = {}
+    for name, found in sources.items():
+        if not found:
+            errors[name] = "missing (send it in the query string, a form body or a JSON body)"
+        elif len(found) > 1:
+            places = sorted({where for where, _ in found})
+            errors[name] = f"given {len(found)} times (in {' and '.join(places)}); send it once"
+        else:
+            values[name] = found[0][1]
+    name_value = _check_name(values["name"], errors) if "name" in values else None
+    age_value = _check_age(values["age"], errors) if "age" in values else None
+    if errors or name_value is None or age_value is None:
+        detail = "; ".join(f"{field}: {why}" for field, why in errors.items())
+        raise UserInputError(400, detail, errors)
+    return name_value, age_value
+
+
+def _query_fields(query_string: str) -> dict[str, list[str]]:
+    try:
+        return parse_qs(query_string, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError as exc:
+        raise UserInputError(400, "query string: percent-escapes are not UTF-8") from exc
+
+
+def _body_fields(request: Request) -> tuple[str, dict[str, list[object]]]:
+    kind = media_type(request.headers.get("content-type"))
+    if kind == FORM:
+        try:
+            text = request.body.decode("utf-8")
+            return "the form body", dict(parse_qs(text, keep_blank_values=True, errors="strict"))
+        except UnicodeDecodeError as exc:
+            raise UserInputError(400, "form body: not UTF-8") from exc
+    if kind == JSON or kind.endswith("+json"):
+        try:
+            document = json.loads(request.body.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise UserInputError(400, "JSON body: not UTF-8 (RFC 8259 §8.1)") from exc
+        except ValueError as exc:
+            raise UserInputError(400, f"JSON body: not valid JSON ({exc})") from exc
+        except RecursionError as exc:
+            raise UserInputError(400, "JSON body: nested too deeply") from exc
+        if not isinstance(document, dict):
+            raise UserInputError(
+                400, 'JSON body: must be an object like {"name": "Vasya", "age": 42}'
+            )
+        return "the JSON body", {key: [value] for key, value in document.items()}
+    shown = kind or "no Content-Type"
+    raise UserInputError(415, f"a body of type {shown} cannot be read; send {FORM} or {JSON}")
+
+
+def _check_name(value: object, errors: dict[str, str]) -> str | None:
+    if not isinstance(value, str):
+        errors["name"] = f"must be a string, got {json.dumps(value)[:40]}"
+        return None
+    if not value.strip():
+        errors["name"] = "must not be empty"
+        return None
+    if len(value) > MAX_NAME_LENGTH:
+        errors["name"] = f"must be at most {MAX_NAME_LENGTH} characters, got {len(value)}"
+        return None
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        errors["name"] = "must not contain control characters"
+        return None
+    return value
+
+
+def _check_age(value: object, errors: dict[str, str]) -> int | None:
+    expected = f"must be a whole number from 0 to {MAX_AGE}"
+    if isinstance(value, bool):  # JSON true is an int in Python; not an age
+        errors["age"] = f"{expected}, got {json.dumps(value)}"
+        return None
+    if isinstance(value, int):
+        age = value
+    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 4:
+        age = int(value)
+    else:
+        shown = json.dumps(value)
+        errors["age"] = f"{expected}, got {shown[:40]}"
+        return None
+    if not 0 <= age <= MAX_AGE:
+        errors["age"] = f"{expected}, got {age}"
+        return None
+    return age

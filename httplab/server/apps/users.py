@@ -1,0 +1,176 @@
+"""The users API: the classic tutorial's service, done right.
+
+    POST /users            name and age from the query string, a form body or a JSON body
+                           → 201 Created, Location: /users/ID, the user
+    GET  /users            every user        (JSON or HTML by Accept; JSON when in doubt)
+    GET  /users/ID         one user, or 404
+
+Other methods get 405 with `Allow` (RFC 9110 §15.5.6); an `Accept` that allows neither JSON nor
+HTML gets 406 listing both (§15.5.7); bad fields get 400 naming the field and the reason.
+The app is a plain callable `Request -> Response`: it never sees a socket, so any server (the
+asyncio one, a lesson's blocking one, a test calling it directly) can run it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from httplab.protocol.headers import Headers
+from httplab.protocol.messages import Request, Response
+from httplab.protocol.negotiate import negotiate
+from httplab.server.apps import user_views
+from httplab.server.apps.user_input import ACCEPTED_BODY_TYPES, UserInputError, read_new_user
+from httplab.server.apps.user_store import StoreFull, User, UserStore
+from httplab.server.problem import JSON_FIRST, problem_response
+
+JSON = "application/json"
+HTML = "text/html"
+REPRESENTATIONS = [JSON, HTML]  # JSON first: what `*/*` and a missing Accept get
+COLLECTION_METHODS = "GET, HEAD, POST, OPTIONS"
+ITEM_METHODS = "GET, HEAD, OPTIONS"
+MAX_ID_DIGITS = 18
+
+Handler = Callable[[Request], Response]
+
+
+class UsersApp:
+    """`app(request) -> response`; the users live in `store` (in memory, thread-safe)."""
+
+    def __init__(self, store: UserStore | None = None) -> None:
+        self.store = store if store is not None else UserStore()
+
+    def __call__(self, request: Request) -> Response:
+        path = request.path
+        if path == "/users":
+            return self._collection(request)
+        if path.startswith("/users/"):
+            user_id = _parse_id(path[len("/users/") :])
+            if user_id is not None:
+                return self._item(request, user_id)
+        return _problem(
+            request,
+            404,
+            f"nothing at {path[:200]}; this server has /users and /users/ID",
+            rfc_ref="RFC 9110 §15.5.5",
+        )
+
+    # routes ------------------------------------------------------------------------------
+    def _collection(self, request: Request) -> Response:
+        method = request.method
+        if method in ("GET", "HEAD"):
+            media_type = _negotiate(request)
+            if media_type is None:
+                return _not_acceptable(request)
+            users = self.store.all()
+            if media_type == JSON:
+                return _ok(200, JSON, user_views.users_json(users))
+            return _ok(200, HTML, user_views.users_html(users))
+        if method == "POST":
+            return self._create(request)
+        return _method_not_allowed(request, COLLECTION_METHODS)
+
+    def _item(self, request: Request, user_id: int) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            return _method_not_allowed(request, ITEM_METHODS)
+        media_type = _negotiate(request)
+        if media_type is None:
+            return _not_acceptable(request)
+        user = self.store.get(user_id)
+        if user is None:
+            return _problem(request, 404, f"no user with id {user_id}", rfc_ref="RFC 9110 §15.5.5")
+        return _user_response(200, media_type, user)
+
+    def _create(self, request: Request) -> Response:
+        # Negotiate first: a request that cannot be answered must not create a user.
+        media_type = _negotiate(request)
+        if media_type is None:
+            return _not_acceptable(request)
+        try:
+            name, age = read_new_user(request)
+        except UserInputError as exc:
+            headers = []
+            if exc.status == 415:
+                headers.append(("Accept-Post", ", ".join(ACCEPTED_BODY_TYPES)))
+            extra = {"fields": exc.field_errors} if exc.field_errors else None
+            ref = "RFC 9110 §15.5.16" if exc.status == 415 else "RFC 9110 §15.5.1"
+            return _problem(
+                request, exc.status, exc.detail, rfc_ref=ref, extra=extra, headers=headers
+            )
+        try:
+            user = self.store.add(name, age)
+        except StoreFull as exc:
+            return _problem(request, 507, str(exc), rfc_ref="RFC 4918 §11.5")
+        response = _user_response(201, media_type, user)
+        response.headers.add("Location", f"/users/{user.id}")
+        return response
+
+
+def _parse_id(text: str) -> int | None:
+    """Digits only, no sign, no leading zero (one URL per user), and a sane length."""
+    if not text or not text.isascii() or not text.isdigit() or len(text) > MAX_ID_DIGITS:
+        return None
+    if text[0] == "0":
+        return None
+    return int(text)
+
+
+def _negotiate(request: Request) -> str | None:
+    accept = request.headers.get("accept")
+    if accept is None:
+        return JSON
+    return negotiate(accept, REPRESENTATIONS)
+
+
+def _ok(status: int, media_type: str, body: bytes) -> Response:
+    content_type = user_views.JSON_TYPE if media_type == JSON else user_views.HTML_TYPE
+    return Response(status, Headers([("Content-Type", content_type), ("Vary", "Accept")]), body)
+
+
+def _user_response(status: int, media_type: str, user: User) -> Response:
+    if media_type == JSON:
+        return _ok(status, JSON, user_views.user_json(user))
+    return _ok(status, HTML, user_views.user_html(user))
+
+
+def _problem(
+    request: Request,
+    status: int,
+    detail: str,
+    *,
+    rfc_ref: str = "",
+    extra: dict[str, object] | None = None,
+    headers: list[tuple[str, str]] | None = None,
+) -> Response:
+    return problem_response(
+        status,
+        detail,
+        rfc_ref=rfc_ref,
+        accept=request.headers.get("accept"),
+        prefer=JSON_FIRST,
+        extra=extra,
+        headers=headers or (),
+    )
+
+
+def _not_acceptable(request: Request) -> Response:
+    available = ", ".join(REPRESENTATIONS)
+    return _problem(
+        request,
+        406,
+        f"no representation matches Accept: {request.headers.get('accept', '')[:200]}; "
+        f"available: {available}",
+        rfc_ref="RFC 9110 §15.5.7",
+        extra={"available": REPRESENTATIONS},
+    )
+
+
+def _method_not_allowed(request: Request, allowed: str) -> Response:
+    if request.method == "OPTIONS":
+        return Response(204, Headers([("Allow", allowed)]))
+    return _problem(
+        request,
+        405,
+        f"{request.method[:40]} is not allowed on {request.path[:200]}; allowed: {allowed}",
+        rfc_ref="RFC 9110 §15.5.6",
+        headers=[("Allow", allowed)],
+    )

@@ -1,0 +1,54 @@
+"""What every connection of one server shares, built once when the server starts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from httplab import __version__
+from httplab.protocol.limits import Limits
+from httplab.protocol.messages import Request, Response
+from httplab.server.access_log import AccessEntry
+from httplab.server.dates import DateCache
+from httplab.trace.records import TraceItem
+
+if TYPE_CHECKING:
+    from httplab.server.connection import HTTPConnection
+
+App = Callable[[Request], Response]
+AccessLog = Callable[[AccessEntry], None]
+
+SERVER_HEADER = f"httplab/{__version__}".encode("ascii")
+IDLE_TIMEOUT = 15.0
+"""Seconds a keep-alive connection may wait for its next request."""
+HEADER_TIMEOUT = 10.0
+"""Seconds from the first byte of a request to the end of its head (slowloris bound)."""
+MAX_CONNECTIONS = 10_000
+"""Connections served at once; one more is answered 503 and closed."""
+LINGER_TIMEOUT = 2.0
+"""Seconds to drain a closing connection so a client still sending sees our answer, not RST."""
+
+
+class Tracer(Protocol):
+    def publish(self, item: TraceItem) -> None: ...
+
+
+@dataclass(eq=False)
+class ServerContext:
+    app: App
+    limits: Limits
+    tracer: Tracer | None
+    access_log: AccessLog | None
+    idle_timeout: float
+    header_timeout: float
+    max_connections: int
+    server_name: str | None
+    port: int = 0
+    stopping: bool = False
+    next_connection_id: int = 0
+    active: int = 0  # connections being served (refused ones excluded)
+    on_connection_lost: Callable[[], None] | None = None
+    connections: set[HTTPConnection] = field(default_factory=set)
+    dates: DateCache = field(default_factory=DateCache)
+    server_header: bytes = SERVER_HEADER

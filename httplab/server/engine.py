@@ -1,0 +1,208 @@
+"""`HTTPServer`: an asyncio event loop in a background thread, one `HTTPConnection` per socket.
+
+The thread owns the loop; the caller's thread only starts and stops it, so the TUI, the tests
+and the lessons keep their main thread. Apps run in the loop thread and must be quick.
+
+    with HTTPServer(UsersApp(), port=0) as server:
+        print(server.address)            # ("127.0.0.1", 41234)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from types import TracebackType
+
+from httplab.protocol.limits import Limits
+from httplab.server.connection import HTTPConnection
+from httplab.server.context import (
+    HEADER_TIMEOUT,
+    IDLE_TIMEOUT,
+    MAX_CONNECTIONS,
+    AccessLog,
+    App,
+    ServerContext,
+    Tracer,
+)
+
+logger = logging.getLogger("httplab.server")
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 53210
+BACKLOG = 1024
+STOP_TIMEOUT = 5.0
+"""Seconds `stop()` lets in-flight requests finish before dropping their connections."""
+START_TIMEOUT = 10.0
+
+
+class HTTPServer:
+    """Serve `app` on host:port from a background thread; `start()`, `stop()`, or `with`."""
+
+    def __init__(
+        self,
+        app: App,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        limits: Limits | None = None,
+        tracer: Tracer | None = None,
+        *,
+        idle_timeout: float = IDLE_TIMEOUT,
+        header_timeout: float = HEADER_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
+        server_name: str | None = None,
+        access_log: AccessLog | None = None,
+        stop_timeout: float = STOP_TIMEOUT,
+    ) -> None:
+        if idle_timeout <= 0 or header_timeout <= 0:
+            raise ValueError("timeouts must be positive")
+        if max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
+        self.host = host
+        self._requested_port = port
+        self.port = port
+        self.stop_timeout = stop_timeout
+        self.context = ServerContext(
+            app=app,
+            limits=limits if limits is not None else Limits(),
+            tracer=tracer,
+            access_log=access_log,
+            idle_timeout=idle_timeout,
+            header_timeout=header_timeout,
+            max_connections=max_connections,
+            server_name=server_name,
+        )
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._server: asyncio.Server | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return self.host, self.port
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # lifecycle ----------------------------------------------------------------------------
+    def start(self) -> HTTPServer:
+        """Listen and serve in a background thread; raises OSError (e.g. port in use)."""
+        if self._thread is not None:
+            raise RuntimeError("the server is already started")
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        self._thread = threading.Thread(
+            target=self._run_loop, args=(loop,), name="httplab-server", daemon=True
+        )
+        self._thread.start()
+        future = asyncio.run_coroutine_threadsafe(self._listen(), loop)
+        try:
+            future.result(START_TIMEOUT)
+        except BaseException:
+            loop.call_soon_threadsafe(loop.stop)
+            self._thread.join(START_TIMEOUT)
+            self._thread = None
+            self._loop = None
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop accepting, let in-flight requests finish (at most `stop_timeout`), close all."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        if thread.is_alive():
+            future = asyncio.run_coroutine_threadsafe(self._shutdown(), loop)
+            try:
+                future.result(self.stop_timeout + 5.0)
+            except Exception:
+                logger.exception("the server did not stop cleanly")
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(self.stop_timeout + 5.0)
+        self._thread = None
+        self._loop = None
+
+    def __enter__(self) -> HTTPServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # in the loop thread -----------------------------------------------------------------------
+    @staticmethod
+    def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    async def _listen(self) -> None:
+        context = self.context
+        self._server = await asyncio.get_running_loop().create_server(
+            lambda: HTTPConnection(context),
+            self.host,
+            self._requested_port,
+            backlog=BACKLOG,
+            reuse_address=True,
+        )
+        sockets = self._server.sockets
+        self.port = sockets[0].getsockname()[1] if sockets else self._requested_port
+        context.port = self.port
+        self._sweeper = asyncio.create_task(self._sweep_deadlines())
+
+    async def _sweep_deadlines(self) -> None:
+        """Fire connection deadlines; one task for all connections instead of a timer each."""
+        context = self.context
+        shortest = min(context.idle_timeout, context.header_timeout)
+        interval = min(0.5, max(0.01, shortest / 10))
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(interval)
+            now = loop.time()
+            for connection in list(context.connections):
+                if connection.deadline and connection.deadline <= now:
+                    try:
+                        connection.on_deadline()
+                    except Exception:
+                        logger.exception("deadline handling failed on #%d", connection.id)
+
+    async def _shutdown(self) -> None:
+        context = self.context
+        context.stopping = True
+        if self._server is not None:
+            self._server.close()
+        all_closed = asyncio.Event()
+
+        def check() -> None:
+            if not context.connections:
+                all_closed.set()
+
+        context.on_connection_lost = check
+        for connection in list(context.connections):
+            connection.stop()
+        check()
+        try:
+            await asyncio.wait_for(all_closed.wait(), self.stop_timeout)
+        except TimeoutError:
+            logger.warning("dropping %d connections still open", len(context.connections))
+            for connection in list(context.connections):
+                if connection.transport is not None:
+                    connection.transport.abort()
+            await asyncio.sleep(0)  # let connection_lost run
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        if self._server is not None:
+            await self._server.wait_closed()
