@@ -117,12 +117,15 @@ def _segments_to_fragments(line: list[Segment]) -> FragmentLine:
 
 
 def _line_has_style(line: list[Segment], wanted: Style) -> bool:
-    for segment in line:
-        style = segment.style
-        if style is None:
-            continue
-        if wanted.bgcolor is not None and style.bgcolor == wanted.bgcolor:
-            return True
-        if wanted.bgcolor is None and wanted.color is not None and style.color == wanted.color:
-            return True
+    return any(segment.style is not None and _carries(segment.style, wanted) for segment in line)
+
+
+def _carries(style: Style, wanted: Style) -> bool:
+    # Renderables combine styles, so compare the one attribute that makes the marker stand out.
+    if wanted.bgcolor is not None:
+        return style.bgcolor == wanted.bgcolor
+    if wanted.reverse:
+        return bool(style.reverse)
+    if wanted.color is not None:
+        return style.color == wanted.color
     return False

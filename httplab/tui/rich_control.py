@@ -13,7 +13,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from prompt_toolkit.data_structures import Point
-from prompt_toolkit.layout.controls import UIContent, UIControl
+from prompt_toolkit.layout.controls import GetLinePrefixCallable, UIContent, UIControl
 from rich.console import Console, RenderableType
 from rich.style import Style
 
@@ -63,6 +63,16 @@ class RichControl(UIControl):
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return rendered
+
+    def preferred_height(
+        self,
+        width: int,
+        max_available_height: int,
+        wrap_lines: bool,
+        get_line_prefix: GetLinePrefixCallable | None,
+    ) -> int | None:
+        rendered = self.rendered(width)
+        return len(rendered.lines) if rendered is not None else 0
 
     def create_content(self, width: int, height: int | None) -> UIContent:
         rendered = self.rendered(width)

@@ -1,0 +1,63 @@
+"""Client-pane exchanges with another server (`--to`) as trace records, so they join the list.
+
+Our own server traces what the pane sends to it; a foreign server does not, so the pane builds
+the record from what the client already parsed (its request head and responses). Nothing is
+parsed here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+from httplab.client.connection import ClientExchange
+from httplab.protocol.messages import Response
+from httplab.trace.records import ExchangeRecord, Timings
+
+# Connection ids for pane exchanges count down from -1, so they never collide with the server's.
+_pane_connections = itertools.count(1)
+
+
+def client_records(exchanges: list[ClientExchange], peer: str) -> list[ExchangeRecord]:
+    if not exchanges:
+        return []
+    connection_id = -next(_pane_connections)
+    now = time.time()
+    records = []
+    for number, exchange in enumerate(exchanges, start=1):
+        head = exchange.request_head
+        request = None
+        if head is not None:
+            request = head.to_request(exchange.request_bytes[len(head.raw) :])
+        final = exchange.final
+        response = None
+        if final is not None:
+            response = Response(
+                final.head.status,
+                final.head.headers,
+                final.body,
+                reason=final.head.reason,
+                version=final.head.version,
+                trailers=final.trailers,
+            )
+        timings = Timings()
+        if exchange.timings.last_byte_ms is not None:
+            timings.first_byte = 1.0  # durations only: the client measured from the send
+            timings.last_byte_written = 1.0 + exchange.timings.last_byte_ms / 1000.0
+        records.append(
+            ExchangeRecord(
+                connection_id=connection_id,
+                number=number,
+                started_at=now,
+                peer=peer,
+                raw_request=exchange.request_bytes,
+                raw_response=exchange.response_bytes,
+                request=request,
+                head=head,
+                response=response,
+                error=exchange.error,
+                timings=timings,
+                source="client",
+            )
+        )
+    return records

@@ -1,0 +1,276 @@
+"""What the keys do: the trace screen's actions, on plain state, without any layout.
+
+`app.py` draws this state and binds keys to these methods; tests can call them directly. Work
+that blocks (sending, replaying) runs through `spawn`, which the application provides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from httplab.render import selectable_keys
+from httplab.trace.records import ExchangeRecord
+from httplab.tui.client_records import client_records
+from httplab.tui.client_session import ClientSession, PaneResult
+from httplab.tui.compose import ComposeError, compose_request, editable_text
+from httplab.tui.curl import curl_command
+from httplab.tui.state import TraceState
+from httplab.tui.transcripts import save_transcript
+
+TABS = ("raw", "parsed", "headers", "response")
+ZONES = ("list", "detail", "client")
+
+
+@dataclass(slots=True)
+class TraceOptions:
+    server_host: str = "127.0.0.1"
+    server_port: int = 53210
+    to_host: str | None = None  # --to: where the client pane sends; None: our server
+    to_port: int | None = None
+    theme: str = "default"
+    mouse: bool = False
+    capacity: int = 10_000
+    save_dir: Path = field(default_factory=Path.cwd)
+
+    @property
+    def client_target(self) -> tuple[str, int]:
+        return (self.to_host or self.server_host, self.to_port or self.server_port)
+
+    @property
+    def client_is_remote(self) -> bool:
+        """True when the pane talks to a server that is not ours (ours traces by itself)."""
+        return self.client_target != (self.server_host, self.server_port)
+
+
+def _ignore(_: Coroutine[Any, Any, None]) -> None:
+    raise RuntimeError("no event loop to run the task on")
+
+
+class TraceController:
+    def __init__(
+        self,
+        options: TraceOptions,
+        publish: Callable[[ExchangeRecord], None] | None = None,
+    ) -> None:
+        self.options = options
+        self.state = TraceState(options.capacity)
+        self.client = ClientSession(*options.client_target)
+        self._publish = publish  # the bus: client-pane exchanges with another server go there
+        self.zone = "list"
+        self.tab = 0
+        self.hexdump = False
+        self.field_index = 0
+        self.message = ""
+        self.message_level = "info"
+        self.overlay: str | None = None  # "help" | "curl"
+        self.prompt: str | None = None  # "filter" | "save" | "curl-file"
+        self.curl_text: str | None = None
+        self.dropped_by_bus = 0
+        self.invalidate: Callable[[], None] = lambda: None
+        self.spawn: Callable[[Coroutine[Any, Any, None]], None] = _ignore
+        self.set_client_text: Callable[[str], None] = lambda text: None
+
+    # messages -------------------------------------------------------------------------------
+    def say(self, message: str, level: str = "info") -> None:
+        self.message, self.message_level = message, level
+
+    # arrivals -------------------------------------------------------------------------------
+    def on_records(self, records: list[ExchangeRecord], dropped: int = 0) -> None:
+        before = self.state.current
+        self.state.add(records)
+        self.dropped_by_bus += dropped
+        if self.state.current is not before:
+            self.field_index = 0
+        self.invalidate()
+
+    # moving ---------------------------------------------------------------------------------
+    def move(self, delta: int) -> None:
+        before = self.state.current
+        self.state.move(delta)
+        if self.state.current is not before:
+            self.field_index = 0
+
+    def to_newest(self) -> None:
+        self.state.to_newest()
+        self.field_index = 0
+
+    def to_oldest(self) -> None:
+        self.state.to_oldest()
+        self.field_index = 0
+
+    def cycle_zone(self, step: int = 1) -> None:
+        self.zone = ZONES[(ZONES.index(self.zone) + step) % len(ZONES)]
+
+    @property
+    def field_keys(self) -> list[str]:
+        record = self.state.current
+        return selectable_keys(record) if record is not None else []
+
+    @property
+    def selected_field(self) -> str | None:
+        """The parsed field whose bytes are lit in the raw view (only while in the detail)."""
+        keys = self.field_keys
+        if self.zone != "detail" or not keys:
+            return None
+        return keys[min(self.field_index, len(keys) - 1)]
+
+    def move_field(self, delta: int) -> None:
+        keys = self.field_keys
+        if keys:
+            self.field_index = min(max(self.field_index + delta, 0), len(keys) - 1)
+
+    def switch_tab(self, step: int) -> None:
+        self.tab = (self.tab + step) % len(TABS)
+
+    # filter ---------------------------------------------------------------------------------
+    def apply_filter(self, text: str) -> None:
+        self.state.set_filter(text)
+        self.field_index = 0
+        shown = len(self.state.visible)
+        if text.strip():
+            self.say(f"filter {text.strip()!r}: {shown} of {len(self.state.records)} shown")
+        else:
+            self.say("filter cleared")
+
+    # replay, edit, send -----------------------------------------------------------------------
+    def replay(self) -> None:
+        record = self.state.current
+        if record is None:
+            self.say("nothing to replay: the list is empty", "warning")
+            return
+        if self.client.busy:
+            self.say("still waiting for the previous answer", "warning")
+            return
+        label = f"replay of #{record.connection_id}.{record.number}"
+        host, port = self.options.server_host, self.options.server_port
+        self.say(f"{label} → {host}:{port} …")
+        self.spawn(self._send(record.raw_request, host, port, label, fresh=True, notes=[]))
+
+    def load_into_client(self) -> None:
+        record = self.state.current
+        if record is None:
+            self.say("nothing to edit: the list is empty", "warning")
+            return
+        self.set_client_text(editable_text(record.raw_request))
+        self.zone = "client"
+        self.client.crlf = True  # editable_text writes CRLF as line breaks
+        self.say(
+            f"#{record.connection_id}.{record.number} loaded: edit it, Ctrl-S sends "
+            "(Content-Length is recomputed unless pinned with Ctrl-K)"
+        )
+
+    def send_client(self, text: str) -> bool:
+        """Send what the pane holds; False when there was nothing sendable."""
+        if self.client.busy:
+            self.say("still waiting for the previous answer", "warning")
+            return False
+        host, port = self.options.client_target
+        try:
+            composed = compose_request(
+                text,
+                host=host,
+                port=port,
+                crlf=self.client.crlf,
+                pin_length=self.client.pin_length,
+            )
+        except ComposeError as exc:
+            self.say(str(exc), "error")
+            return False
+        level = "warning" if any("Content-Length" in n for n in composed.notes) else "info"
+        self.say(f"sending {len(composed.data)} bytes to {composed.host}:{composed.port} …", level)
+        self.spawn(
+            self._send(composed.data, composed.host, composed.port, "client", notes=composed.notes)
+        )
+        return True
+
+    async def _send(
+        self,
+        data: bytes,
+        host: str,
+        port: int,
+        label: str,
+        *,
+        notes: list[str],
+        fresh: bool = False,
+    ) -> None:
+        self.invalidate()
+        result: PaneResult = await self.client.send(data, host, port, fresh=fresh)
+        result.title = f"{label} → {result.title}"
+        result.notes = notes + result.notes
+        self.client.show(result)
+        if result.error:
+            self.say(f"{label}: {result.error}", "error")
+        else:
+            length_notes = [n for n in notes if "Content-Length" in n]
+            self.say(f"{label}: {len(result.response_bytes)} bytes back", "info")
+            if length_notes:
+                self.say(f"{label}: {length_notes[0]}", "warning")
+        if self._publish is not None and (host, port) != (
+            self.options.server_host,
+            self.options.server_port,
+        ):
+            for record in client_records(result.exchanges, f"{host}:{port}"):
+                self._publish(record)
+        self.invalidate()
+
+    def toggle_crlf(self) -> None:
+        self.client.crlf = not self.client.crlf
+        self.say(f"CRLF line ends {'on' if self.client.crlf else 'off: bare LF as typed'}")
+
+    def toggle_pin(self) -> None:
+        self.client.pin_length = not self.client.pin_length
+        state = "pinned as typed" if self.client.pin_length else "recomputed on send"
+        self.say(f"Content-Length {state}")
+
+    # save, curl, clear ----------------------------------------------------------------------
+    def default_save_path(self) -> str:
+        count = len(self.state.to_save())
+        name = f"trace-{count}-exchange{'s' if count != 1 else ''}.http"
+        return str(self.options.save_dir / name)
+
+    def save(self, path_text: str) -> None:
+        records = self.state.to_save()
+        if not records:
+            self.say("nothing to save: the list is empty", "warning")
+            return
+        path = Path(path_text.strip() or self.default_save_path()).expanduser()
+        try:
+            save_transcript(records, path)
+        except OSError as exc:
+            self.say(f"cannot save to {path}: {exc.strerror or exc}", "error")
+            return
+        self.say(f"saved {len(records)} exchange{'s' if len(records) != 1 else ''} to {path}")
+        self.state.marked.clear()
+
+    def show_curl(self) -> None:
+        record = self.state.current
+        if record is None:
+            self.say("nothing to copy: the list is empty", "warning")
+            return
+        base = f"http://{self.options.server_host}:{self.options.server_port}"
+        command = curl_command(record, base)
+        if command is None:
+            self.say("this request did not parse, so there is no curl command for it", "warning")
+            return
+        self.curl_text = command
+        self.overlay = "curl"
+
+    def write_curl(self, path_text: str) -> None:
+        if self.curl_text is None:
+            return
+        path = Path(path_text.strip() or "request.sh").expanduser()
+        try:
+            path.write_text("#!/bin/sh\n" + self.curl_text + "\n", encoding="ascii")
+        except OSError as exc:
+            self.say(f"cannot write {path}: {exc.strerror or exc}", "error")
+            return
+        self.say(f"curl command written to {path}")
+
+    def clear(self) -> None:
+        count = len(self.state.records)
+        self.state.clear()
+        self.field_index = 0
+        self.say(f"cleared {count} exchange{'s' if count != 1 else ''}")

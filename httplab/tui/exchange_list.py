@@ -1,0 +1,89 @@
+"""The exchange list: one `ExchangeSummary` line per visible record, drawn lazily.
+
+prompt_toolkit asks for lines by index, and only for those on screen, so a list of 10,000
+exchanges costs as much to draw as one screenful. The cursor (hidden) sits on the selected row,
+which is what makes the Window scroll to it — and, while following, to the newest row.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+
+from prompt_toolkit.data_structures import Point
+from prompt_toolkit.layout.controls import UIContent, UIControl
+from prompt_toolkit.mouse_events import MouseEvent, MouseEventType
+from rich.console import Console
+
+from httplab.render import ExchangeSummary
+from httplab.trace.records import ExchangeRecord
+from httplab.tui.controller import TraceController
+from httplab.tui.rich_bridge import FragmentLine, render_fragment_lines
+
+ROW_CACHE_SIZE = 4096
+
+
+class ExchangeListControl(UIControl):
+    def __init__(self, controller: TraceController, console: Callable[[], Console]) -> None:
+        self._controller = controller
+        self._console = console
+        self._rows: OrderedDict[tuple[int, int], FragmentLine] = OrderedDict()
+
+    def is_focusable(self) -> bool:
+        return True
+
+    def clear_cache(self) -> None:
+        self._rows.clear()
+
+    def _row(self, record: ExchangeRecord, width: int) -> FragmentLine:
+        key = (record.seq, width)
+        row = self._rows.get(key)
+        if row is None:
+            lines = render_fragment_lines(self._console(), ExchangeSummary(record), width).lines
+            row = lines[0] if lines else []
+            self._rows[key] = row
+            if len(self._rows) > ROW_CACHE_SIZE:
+                self._rows.popitem(last=False)
+        return row
+
+    def create_content(self, width: int, height: int | None) -> UIContent:
+        state = self._controller.state
+        visible = state.visible
+        selected = state.selected
+        marked = state.marked
+        focused = self._controller.zone == "list"
+        selected_style = "class:list.selected" if focused else "class:list.selected.unfocused"
+
+        def get_line(index: int) -> FragmentLine:
+            if not 0 <= index < len(visible):
+                return []
+            record = visible[index]
+            mark = ("class:list.mark", "●" if record.seq in marked else " ")
+            row = [mark, *self._row(record, max(width - 1, 1))]
+            if index != selected:
+                return row
+            used = sum(len(text) for _, text in row)
+            row.append(("", " " * max(width - used, 0)))  # the bar spans the whole width
+            return [(f"{style} {selected_style}", text) for style, text in row]
+
+        return UIContent(
+            get_line=get_line,
+            line_count=len(visible),
+            cursor_position=Point(x=0, y=max(selected, 0)),
+            show_cursor=False,
+        )
+
+    def mouse_handler(self, mouse_event: MouseEvent) -> None:
+        """With --mouse: a click selects a row, the wheel moves the selection."""
+        controller = self._controller
+        if mouse_event.event_type == MouseEventType.MOUSE_UP:
+            controller.move(mouse_event.position.y - controller.state.selected)
+            controller.zone = "list"
+        elif mouse_event.event_type == MouseEventType.SCROLL_UP:
+            controller.move(-1)
+        elif mouse_event.event_type == MouseEventType.SCROLL_DOWN:
+            controller.move(1)
+        else:
+            return NotImplemented  # type: ignore[return-value]
+        controller.invalidate()
+        return None

@@ -1,0 +1,55 @@
+"""Styles of the screen's chrome (titles, footer, selection); the renderables inside the panes
+take theirs from the rich theme of the same name (`httplab.render.theme`)."""
+
+from __future__ import annotations
+
+from prompt_toolkit.styles import Style
+
+_DEFAULT = {
+    "pane.title": "bg:ansibrightblack ansiwhite",
+    "pane.title.focused": "bg:ansiblue ansiwhite bold",
+    "separator": "ansibrightblack",
+    "list.selected": "reverse",
+    "list.selected.unfocused": "underline",
+    "list.mark": "ansiyellow bold",
+    "tab": "bg:ansibrightblack ansiwhite",
+    "tab.current": "bg:ansiwhite ansiblack bold",
+    "footer": "bg:ansibrightblack ansiwhite",
+    "footer.key": "bg:ansibrightblack ansiyellow bold",
+    "footer.status": "bg:ansibrightblack ansiwhite",
+    "message.info": "ansicyan",
+    "message.warning": "ansiyellow bold",
+    "message.error": "ansired bold",
+    "prompt": "bold",
+    "overlay": "bg:ansiblack ansiwhite",
+    "overlay.title": "bold ansicyan",
+    "overlay.key": "ansiyellow bold",
+    "client.input": "",
+}
+
+_HIGH_CONTRAST = {
+    **_DEFAULT,
+    "pane.title": "bg:ansiwhite ansiblack bold",
+    "pane.title.focused": "bg:ansiyellow ansiblack bold",
+    "separator": "ansiwhite bold",
+    "list.selected": "reverse bold",
+    "list.selected.unfocused": "underline bold",
+    "list.mark": "ansibrightyellow bold",
+    "tab": "bg:ansiwhite ansiblack",
+    "tab.current": "bg:ansiyellow ansiblack bold",
+    "footer": "bg:ansiwhite ansiblack bold",
+    "footer.key": "bg:ansiwhite ansiblue bold underline",
+    "footer.status": "bg:ansiwhite ansiblack bold",
+    "message.info": "ansibrightcyan bold",
+    "message.warning": "bg:ansiyellow ansiblack bold",
+    "message.error": "bg:ansired ansiwhite bold",
+    "overlay": "bg:ansiblack ansiwhite bold",
+    "overlay.title": "bold ansibrightyellow underline",
+    "overlay.key": "ansibrightyellow bold",
+}
+
+CHROME_STYLES = {"default": _DEFAULT, "high-contrast": _HIGH_CONTRAST}
+
+
+def chrome_style(theme: str) -> Style:
+    return Style.from_dict(CHROME_STYLES.get(theme, _DEFAULT))

@@ -1,0 +1,134 @@
+"""Which renderable each pane shows for the current state, with the key it is cached under.
+
+Every key holds what the picture depends on (record seq, selected field, hexdump), so moving
+through fields re-renders only the panes whose picture changes.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console, Group, RenderableType
+from rich.text import Text
+
+from httplab.render import (
+    HeadersTable,
+    HexdumpView,
+    NotesView,
+    ParsedTreeView,
+    RawBytesView,
+    ResponseView,
+    field_span,
+)
+from httplab.render.escape import safe_text
+from httplab.tui.client_session import PaneResult
+from httplab.tui.controller import TraceController
+from httplab.tui.rich_control import View
+
+
+def _muted(text: str) -> Text:
+    return Text(text, style="trace.muted")
+
+
+class PaneViews:
+    """View factories bound to one controller and one console (one theme)."""
+
+    def __init__(self, controller: TraceController, console: Console) -> None:
+        self.controller = controller
+        self.console = console
+        self._highlight = console.get_style("wire.highlight")
+        self._tree_selected = console.get_style("tree.selected")
+
+    def _empty(self, pane: str) -> View:
+        server = (
+            f"http://{self.controller.options.server_host}:{self.controller.options.server_port}"
+        )
+        text = {
+            "raw": f"waiting for requests on {server}\ntry: curl -i {server}/users",
+            "notes": "",
+        }.get(pane, "")
+        return View(("empty", pane), lambda: _muted(text))
+
+    def raw(self) -> View:
+        c = self.controller
+        record = c.state.current
+        if record is None:
+            return self._empty("raw")
+        key = c.selected_field
+        span = field_span(record, key)
+        if c.hexdump:
+            return View(
+                ("raw-hex", record.seq, key),
+                lambda: HexdumpView(record.raw_request, span),
+                self._highlight,
+            )
+        return View(
+            ("raw", record.seq, key),
+            lambda: RawBytesView(record.raw_request, span),
+            self._highlight,
+        )
+
+    def parsed(self) -> View:
+        c = self.controller
+        record = c.state.current
+        if record is None:
+            return self._empty("parsed")
+        key = c.selected_field
+        if record.request is None:
+            return View(("parsed", record.seq), lambda: _muted("the request did not parse"))
+        return View(
+            ("parsed", record.seq, key),
+            lambda: ParsedTreeView(record, selected=key),
+            self._tree_selected,
+        )
+
+    def headers(self) -> View:
+        c = self.controller
+        record = c.state.current
+        if record is None:
+            return self._empty("headers")
+        key = c.selected_field
+        if record.request is None:
+            return View(("headers", record.seq), lambda: _muted("no header fields parsed"))
+        return View(
+            ("headers", record.seq, key),
+            lambda: HeadersTable(record, selected=key),
+            self._tree_selected,
+        )
+
+    def response(self) -> View:
+        c = self.controller
+        record = c.state.current
+        if record is None:
+            return self._empty("response")
+        if c.hexdump:
+            return View(("response-hex", record.seq), lambda: HexdumpView(record.raw_response))
+        return View(("response", record.seq), lambda: ResponseView(record))
+
+    def notes(self) -> View:
+        record = self.controller.state.current
+        if record is None:
+            return self._empty("notes")
+        return View(("notes", record.seq), lambda: NotesView(record))
+
+    def client_result(self) -> View:
+        client = self.controller.client
+        result = client.result
+        number = result.number if result else 0
+        return View(
+            ("client", number, client.busy), lambda: _client_renderable(result, client.busy)
+        )
+
+
+def _client_renderable(result: PaneResult | None, busy: bool) -> RenderableType:
+    if busy:
+        return _muted("waiting for the answer …")
+    if result is None:
+        return _muted(
+            "type a request (GET /users, or a raw request line by line), then Ctrl-S to send"
+        )
+    parts: list[RenderableType] = [safe_text(result.title, "trace.section")]
+    parts += [safe_text(f"! {note}", "note.warning") for note in result.notes]
+    if result.error:
+        parts.append(safe_text(f"✗ {result.error}", "trace.error"))
+    if result.response_bytes:
+        parts.append(RawBytesView(result.response_bytes))
+    return Group(*parts)
