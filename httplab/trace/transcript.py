@@ -1,0 +1,280 @@
+"""Transcripts: recorded exchanges as a readable, diffable text file, and what replay checks.
+
+A transcript is plain ASCII, one wire line per file line, escaped like the raw view
+(`httplab.trace.wire_text`): `\\r\\n` is visible, so a bare LF or a missing CR shows in a diff.
+
+    httplab-transcript 1
+    title: list the users
+    # comments start with '#'
+
+    == connection 1                  (add "pipelined" to send every request before reading)
+    -- exchange 1: GET /users
+    > GET /users HTTP/1.1\\r\\n        request bytes, sent exactly as written after "> "
+    > Host: 127.0.0.1\\r\\n
+    > \\r\\n
+    expect status 200                what replay checks, in any combination:
+    expect header Content-Type: application/json     a field with exactly this value
+    expect header Location                          a field present, any value
+    expect no-header Transfer-Encoding              a field absent
+    expect body []                                  the whole body, escaped ("expect body" = empty)
+    expect body-contains "name"                     a piece of the body, escaped
+    expect close                                    the server closes the connection after it
+    < HTTP/1.1 200 OK\\r\\n          the response as recorded: for the reader, not checked
+                                     (it holds a Date that changes on every run)
+
+`write_transcript(records, path)` records ExchangeRecords, `read_transcript(path)` parses a file,
+and `replay(transcript, host, port)` (in replay.py) sends it and checks the expectations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from httplab.trace.records import ExchangeRecord, TraceItem
+from httplab.trace.wire_text import escape_wire, escape_wire_lines, unescape_wire
+
+if TYPE_CHECKING:
+    from httplab.trace.replay import ExchangeResult
+
+MAGIC = "httplab-transcript 1"
+EXPECT_BODY_LIMIT = 2048
+"""Recorded bodies up to this size become an exact `expect body`; larger ones are not checked."""
+RECORDED_HEADERS = ("content-type", "location", "allow", "content-length", "transfer-encoding")
+"""Response fields whose values a recording expects (stable from run to run, unlike Date)."""
+
+
+class TranscriptError(ValueError):
+    """A transcript file that does not follow the format; says which line and why."""
+
+    def __init__(self, line_number: int, message: str) -> None:
+        super().__init__(f"line {line_number}: {message}")
+        self.line_number = line_number
+
+
+@dataclass
+class Expectation:
+    status: int | None = None
+    headers: list[tuple[str, str | None]] = field(default_factory=list)  # None: any value
+    absent_headers: list[str] = field(default_factory=list)
+    body: bytes | None = None
+    body_contains: list[bytes] = field(default_factory=list)
+    close: bool = False
+
+
+@dataclass
+class TranscriptExchange:
+    label: str
+    request: bytes
+    expect: Expectation = field(default_factory=Expectation)
+    recorded_response: bytes = b""
+
+
+@dataclass
+class TranscriptConnection:
+    exchanges: list[TranscriptExchange] = field(default_factory=list)
+    pipelined: bool = False
+
+
+@dataclass
+class Transcript:
+    title: str = ""
+    connections: list[TranscriptConnection] = field(default_factory=list)
+
+    def exchanges(self) -> list[TranscriptExchange]:
+        return [e for c in self.connections for e in c.exchanges]
+
+
+# writing ------------------------------------------------------------------------------------
+def _visible_end(text: str) -> str:
+    """Editors strip trailing spaces: write a final space byte as `\\x20`."""
+    return text[:-1] + "\\x20" if text.endswith(" ") else text
+
+
+def _wire_lines(prefix: str, data: bytes) -> list[str]:
+    return [prefix + _visible_end(text) for text in escape_wire_lines(data)]
+
+
+def _expect_lines(expect: Expectation) -> list[str]:
+    lines = []
+    if expect.status is not None:
+        lines.append(f"expect status {expect.status}")
+    for name, value in expect.headers:
+        lines.append(f"expect header {name}" + (f": {value}" if value is not None else ""))
+    lines += [f"expect no-header {name}" for name in expect.absent_headers]
+    if expect.body is not None:
+        lines.append(f"expect body {_visible_end(escape_wire(expect.body))}".rstrip())
+    lines += [
+        f"expect body-contains {_visible_end(escape_wire(piece))}".rstrip()
+        for piece in expect.body_contains
+    ]
+    if expect.close:
+        lines.append("expect close")
+    return lines
+
+
+def format_transcript(transcript: Transcript) -> str:
+    lines = [MAGIC]
+    if transcript.title:
+        lines.append(f"title: {transcript.title}")
+    for c_number, connection in enumerate(transcript.connections, 1):
+        lines += ["", f"== connection {c_number}" + (" pipelined" if connection.pipelined else "")]
+        for e_number, exchange in enumerate(connection.exchanges, 1):
+            label = f": {exchange.label}" if exchange.label else ""
+            lines.append(f"-- exchange {e_number}{label}")
+            lines += _wire_lines("> ", exchange.request)
+            lines += _expect_lines(exchange.expect)
+            lines += _wire_lines("< ", exchange.recorded_response)
+    return "\n".join(lines) + "\n"
+
+
+def _label(record: ExchangeRecord) -> str:
+    if record.request is not None:
+        return escape_wire(f"{record.method} {record.target}".encode("latin-1", "replace"))
+    first_line = record.raw_request.lstrip(b"\r\n").split(b"\n", 1)[0].rstrip(b"\r")
+    return "unparsed: " + escape_wire(first_line[:60])
+
+
+def expectation_of(record: ExchangeRecord) -> Expectation:
+    """What a replay should see again: status, the stable fields, a small body, a close."""
+    response = record.response
+    if response is None:
+        return Expectation(close=True)
+    expect = Expectation(status=response.status)
+    for name in RECORDED_HEADERS:
+        values = response.headers.get_all(name)
+        if len(values) == 1:
+            expect.headers.append((name.title(), values[0]))
+    if len(response.body) <= EXPECT_BODY_LIMIT and record.method != "HEAD":
+        expect.body = response.body
+    expect.close = "close" in response.headers.tokens("connection")
+    return expect
+
+
+def transcript_from_records(
+    records: Iterable[TraceItem], *, title: str = "", pipelined: Iterable[int] = ()
+) -> Transcript:
+    """Group exchange records by connection (in order of first appearance)."""
+    by_connection: dict[int, TranscriptConnection] = {}
+    pipelined_ids = set(pipelined)
+    for record in records:
+        if not isinstance(record, ExchangeRecord):
+            continue
+        connection = by_connection.setdefault(
+            record.connection_id,
+            TranscriptConnection(pipelined=record.connection_id in pipelined_ids),
+        )
+        connection.exchanges.append(
+            TranscriptExchange(
+                label=_label(record),
+                request=record.raw_request,
+                expect=expectation_of(record),
+                recorded_response=record.raw_response,
+            )
+        )
+    return Transcript(title=title, connections=list(by_connection.values()))
+
+
+def write_transcript(
+    records: Iterable[TraceItem],
+    path: str | Path,
+    *,
+    title: str = "",
+    pipelined: Iterable[int] = (),
+) -> Transcript:
+    """Write the exchanges among `records` to `path`; `pipelined` lists connection ids."""
+    transcript = transcript_from_records(records, title=title, pipelined=pipelined)
+    Path(path).write_text(format_transcript(transcript), encoding="ascii")
+    return transcript
+
+
+# reading ------------------------------------------------------------------------------------
+def _parse_expect(text: str, expect: Expectation, number: int) -> None:
+    kind, _, rest = text.partition(" ")  # `rest` unstripped: a body may start with a space
+    if kind == "status":
+        if not (rest.strip().isdigit() and len(rest.strip()) == 3):
+            raise TranscriptError(number, f"status must be 3 digits, got {rest!r}")
+        expect.status = int(rest.strip())
+    elif kind == "header":
+        name, colon, value = rest.partition(":")
+        if not name.strip():
+            raise TranscriptError(number, "expect header needs a field name")
+        expect.headers.append((name.strip(), value.strip() if colon else None))
+    elif kind == "no-header":
+        expect.absent_headers.append(rest.strip())
+    elif kind == "body":
+        expect.body = _unescape(rest, number)
+    elif kind == "body-contains":
+        expect.body_contains.append(_unescape(rest, number))
+    elif kind == "close" and not rest.strip():
+        expect.close = True
+    else:
+        raise TranscriptError(number, f"unknown expectation {text!r}")
+
+
+def _unescape(text: str, number: int) -> bytes:
+    try:
+        return unescape_wire(text)
+    except ValueError as error:
+        raise TranscriptError(number, str(error)) from None
+
+
+def parse_transcript(text: str) -> Transcript:
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip("\r") != MAGIC:
+        raise TranscriptError(1, f"a transcript starts with {MAGIC!r}")
+    transcript = Transcript()
+    connection: TranscriptConnection | None = None
+    exchange: TranscriptExchange | None = None
+    for number, raw_line in enumerate(lines[1:], 2):
+        line = raw_line.rstrip("\r")  # a CRLF checkout; wire CRs are always escaped
+        if not line.strip() or line.startswith("#"):
+            continue
+        if line.startswith("title:") and connection is None:
+            transcript.title = line[6:].strip()
+        elif line.startswith("== connection"):
+            words = line.split()
+            connection = TranscriptConnection(pipelined="pipelined" in words[2:])
+            transcript.connections.append(connection)
+            exchange = None
+        elif line.startswith("-- exchange"):
+            if connection is None:
+                raise TranscriptError(number, "an exchange must follow a '== connection' line")
+            exchange = TranscriptExchange(label=line.partition(":")[2].strip(), request=b"")
+            connection.exchanges.append(exchange)
+        elif exchange is None:
+            raise TranscriptError(number, f"expected '== connection' or '-- exchange': {line!r}")
+        elif line.startswith(">"):
+            exchange.request += _unescape(line[2:], number)
+        elif line.startswith("<"):
+            exchange.recorded_response += _unescape(line[2:], number)
+        elif line.startswith("expect "):
+            _parse_expect(line[7:], exchange.expect, number)
+        else:
+            raise TranscriptError(number, f"unknown line {line!r}")
+    return transcript
+
+
+def read_transcript(path: str | Path) -> Transcript:
+    """Parse the transcript at `path`; TranscriptError names the line of a mistake."""
+    try:
+        text = Path(path).read_text(encoding="ascii")
+    except UnicodeDecodeError as error:
+        raise TranscriptError(0, f"not ASCII ({error.reason}); escape bytes as \\xNN") from None
+    return parse_transcript(text)
+
+
+def replay(
+    transcript: Transcript,
+    host: str,
+    port: int,
+    *,
+    timeout: float = 5.0,
+    progress: Callable[[ExchangeResult, int, int], None] | None = None,
+) -> list[ExchangeResult]:
+    """Send `transcript` to host:port and check every expectation (see replay.py)."""
+    from httplab.trace.replay import replay_transcript
+
+    return replay_transcript(transcript, host, port, timeout=timeout, progress=progress)
