@@ -1,0 +1,145 @@
+"""Lint notes: each listed RFC rule produces one line naming its section, and only when broken."""
+
+from __future__ import annotations
+
+import socket
+
+from trace_records import exchange
+
+from httplab.protocol.headers import Headers
+from httplab.protocol.messages import Note, Request, Response
+from httplab.server import HTTPServer
+from httplab.server.apps.users import UsersApp
+from httplab.trace.bus import TraceBus
+from httplab.trace.lint import exchange_notes, lint_exchange, split_final_response
+from httplab.trace.records import ExchangeRecord
+
+DATE = ("Date", "Mon, 24 Nov 2025 10:00:00 GMT")
+
+
+def record(
+    raw_request: bytes,
+    raw_response: bytes,
+    *,
+    method: str = "GET",
+    version: str = "HTTP/1.1",
+    request_headers: list[tuple[str, str]] | None = None,
+) -> ExchangeRecord:
+    rec = exchange()
+    rec.raw_request = raw_request
+    rec.raw_response = raw_response
+    headers = Headers(request_headers if request_headers is not None else [("Host", "a")])
+    rec.request = Request(method, "/", version, headers)
+    head, body = split_final_response(raw_response)
+    lines = head.decode("latin-1").replace("\r\n", "\n").strip("\n").split("\n")
+    status = int(lines[0].split()[1])
+    fields = [tuple(part.strip() for part in line.split(":", 1)) for line in lines[1:]]
+    rec.response = Response(status, Headers([f for f in fields if len(f) == 2]), body)
+    return rec
+
+
+GOOD_REQUEST = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+GOOD_RESPONSE = b"HTTP/1.1 200 OK\r\nDate: x\r\nContent-Length: 2\r\n\r\nhi"
+
+
+def codes(rec: ExchangeRecord) -> list[str]:
+    return [n.code for n in lint_exchange(rec)]
+
+
+def test_a_correct_exchange_has_no_notes() -> None:
+    assert lint_exchange(record(GOOD_REQUEST, GOOD_RESPONSE)) == []
+
+
+def test_missing_host_in_http_1_1_but_not_in_1_0() -> None:
+    rec = record(b"GET / HTTP/1.1\r\n\r\n", GOOD_RESPONSE, request_headers=[])
+    (note,) = lint_exchange(rec)
+    assert note.one_line() == "HTTP/1.1 request without a Host field (RFC 9112 §3.2)"
+    assert (
+        codes(
+            record(b"GET / HTTP/1.0\r\n\r\n", GOOD_RESPONSE, version="HTTP/1.0", request_headers=[])
+        )
+        == []
+    )
+
+
+def test_repeated_and_conflicting_framing_fields() -> None:
+    same = [("Host", "a"), ("Content-Length", "2"), ("Content-Length", "2")]
+    assert codes(record(GOOD_REQUEST, GOOD_RESPONSE, request_headers=same)) == [
+        "repeated-content-length"
+    ]
+    different = [("Host", "a"), ("Content-Length", "2, 3")]
+    assert codes(record(GOOD_REQUEST, GOOD_RESPONSE, request_headers=different)) == [
+        "conflicting-content-length"
+    ]
+    both = [("Host", "a"), ("Transfer-Encoding", "chunked"), ("Content-Length", "3")]
+    (note,) = lint_exchange(record(GOOD_REQUEST, GOOD_RESPONSE, request_headers=both))
+    assert note.code == "te-and-cl" and note.rfc_ref == "RFC 9112 §6.3"
+
+
+def test_obs_fold_and_bare_lf_in_the_request_head() -> None:
+    folded = b"GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n 2\r\n\r\n"
+    assert [n.one_line() for n in lint_exchange(record(folded, GOOD_RESPONSE))] == [
+        "request has 1 obsolete line folding(s) (a field line starting with whitespace)"
+        " (RFC 9112 §5.2)"
+    ]
+    bare = b"GET / HTTP/1.1\nHost: a\r\n\n"
+    assert [n.one_line() for n in lint_exchange(record(bare, GOOD_RESPONSE))] == [
+        "request head ends 2 line(s) with a bare LF instead of CRLF (RFC 9112 §2.2)"
+    ]
+
+
+def test_body_on_a_status_that_forbids_one() -> None:
+    rec = record(GOOD_REQUEST, b"HTTP/1.1 204 No Content\r\nDate: x\r\n\r\nsurprise")
+    (note,) = lint_exchange(rec)
+    assert note.one_line() == (
+        "a 204 response to GET carries 8 body bytes; it has no content (RFC 9110 §6.4.1)"
+    )
+    head = record(
+        GOOD_REQUEST, b"HTTP/1.1 200 OK\r\nDate: x\r\nContent-Length: 5\r\n\r\n", method="HEAD"
+    )
+    assert lint_exchange(head) == []  # a HEAD response announces a length it does not send
+
+
+def test_content_length_not_matching_the_body() -> None:
+    rec = record(GOOD_REQUEST, b"HTTP/1.1 200 OK\r\nDate: x\r\nContent-Length: 5\r\n\r\nhi")
+    (note,) = lint_exchange(rec)
+    assert note.one_line() == "Content-Length says 5 but 2 body bytes were sent (RFC 9112 §6.2)"
+
+
+def test_missing_date_and_interim_responses_are_skipped() -> None:
+    rec = record(
+        GOOD_REQUEST, b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+    )
+    (note,) = lint_exchange(rec)
+    assert note.one_line() == "response without a Date field (RFC 9110 §6.6.1)"
+
+
+def test_every_note_names_an_rfc_section() -> None:
+    rec = record(
+        b"GET / HTTP/1.1\nX: 1\r\n 2\r\n\r\n",
+        b"HTTP/1.1 304 Not Modified\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxy",
+        request_headers=[("Content-Length", "1"), ("Transfer-Encoding", "chunked")],
+    )
+    notes = lint_exchange(rec)
+    assert len(notes) >= 7
+    for note in notes:
+        assert note.rfc_ref.startswith(("RFC 9112 §", "RFC 9110 §")), note
+        assert "\n" not in note.one_line()
+
+
+def test_parser_and_server_notes_come_first_and_are_not_repeated() -> None:
+    rec = record(b"GET / HTTP/1.1\nHost: a\r\n\r\n", GOOD_RESPONSE)
+    parser_note = Note("bare-lf", "a line ended with a bare LF", "RFC 9112 §2.2")
+    rec.notes = [parser_note]
+    assert exchange_notes(rec) == [parser_note]
+
+
+def test_the_server_records_carry_the_notes() -> None:
+    bus = TraceBus()
+    server = HTTPServer(UsersApp(), port=0, tracer=bus)
+    with server, socket.create_connection(server.address, timeout=5) as sock:
+        sock.sendall(b"GET /users HTTP/1.1\nHost: a\nConnection: close\n\n")
+        while sock.recv(65536):
+            pass
+    (rec,) = [i for i in bus.snapshot() if isinstance(i, ExchangeRecord)]
+    assert [n.code for n in exchange_notes(rec)] == ["bare-lf"]
