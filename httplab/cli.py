@@ -6,6 +6,9 @@ them, so `httplab send` starts fast.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import typer
 
 from httplab import __version__
@@ -36,6 +39,146 @@ def _root(
 
 
 # --- serve (owner: server work; --trace: TUI work) -----------------------------------------
+if TYPE_CHECKING:  # the server is imported inside `serve` only (fast start of other commands)
+    from httplab.server.context import Tracer
+    from httplab.server.engine import HTTPServer
+
+
+def _run_trace(make_server: Callable[[Tracer | None], HTTPServer]) -> int:
+    """HOOK for the TUI work: run `httplab serve --trace` and return the exit status.
+
+    `make_server(tracer)` returns the configured, not yet started `HTTPServer` publishing to
+    `tracer` (anything with a non-blocking `publish(item)`), without an access log on stderr.
+    Replace this body with the trace UI; until then --trace says it is not there yet.
+    """
+    typer.echo(
+        "httplab serve --trace: the trace view is not there yet; use `httplab serve`", err=True
+    )
+    return 2
+
+
+@app.command(no_args_is_help=False)
+def serve(
+    host: str = typer.Option(
+        "127.0.0.1",
+        "--host",
+        metavar="ADDRESS",
+        help="Address to listen on; anything but 127.0.0.1 exposes the lab to the network. "
+        "Example: --host 0.0.0.0",
+    ),
+    port: int = typer.Option(
+        53210,
+        "--port",
+        min=0,
+        max=65535,
+        metavar="PORT",
+        help="TCP port; 0 picks a free one (shown at start). Example: --port 8080",
+    ),
+    name: str | None = typer.Option(
+        None,
+        "--name",
+        metavar="HOST",
+        help="Answer only requests whose Host names this server (the tutorial's virtual-host "
+        "check); others get 421 Misdirected Request. Example: --name example.local",
+    ),
+    max_request_line: int = typer.Option(
+        8192,
+        "--max-request-line",
+        min=16,
+        metavar="BYTES",
+        help="Longest request line; longer → 414. Example: --max-request-line 1024",
+    ),
+    max_header_line: int = typer.Option(
+        8192,
+        "--max-header-line",
+        min=16,
+        metavar="BYTES",
+        help="Longest header line; longer → 431. Example: --max-header-line 1024",
+    ),
+    max_header_block: int = typer.Option(
+        65536,
+        "--max-header-block",
+        min=16,
+        metavar="BYTES",
+        help="Whole header section; larger → 431. Example: --max-header-block 4096",
+    ),
+    max_fields: int = typer.Option(
+        100,
+        "--max-fields",
+        min=1,
+        metavar="N",
+        help="Number of header lines; more → 431. Example: --max-fields 20",
+    ),
+    max_body: int = typer.Option(
+        10 * 1024 * 1024,
+        "--max-body",
+        min=0,
+        metavar="BYTES",
+        help="Largest request body; larger → 413. Example: --max-body 1024",
+    ),
+    idle_timeout: float = typer.Option(
+        60.0,
+        "--idle-timeout",
+        min=0.01,
+        metavar="SECONDS",
+        help="Close a keep-alive connection idle this long. Example: --idle-timeout 5",
+    ),
+    header_timeout: float = typer.Option(
+        60.0,
+        "--header-timeout",
+        min=0.01,
+        metavar="SECONDS",
+        help="Time from a request's first byte to the end of its head; slower → 408 "
+        "(slow clients cannot hold a connection). Example: --header-timeout 5",
+    ),
+    max_connections: int = typer.Option(
+        10000,
+        "--max-connections",
+        min=1,
+        metavar="N",
+        help="Connections served at once; one more gets 503 and is closed. "
+        "Example: --max-connections 100",
+    ),
+    trace: bool = typer.Option(
+        False, "--trace", help="Show every exchange live in the trace view. Example: --trace"
+    ),
+) -> None:
+    """Run the users API server: one access-log line per exchange on stderr, Ctrl-C stops.
+
+    \b
+    Examples:
+      httplab serve
+      httplab serve --port 8080 --name example.local
+      httplab serve --max-body 1024 --header-timeout 5
+    \b
+    Then, in another terminal:
+      curl -i -X POST 'http://127.0.0.1:53210/users?name=Vasya&age=42'
+      curl -i -H 'Accept: text/html' http://127.0.0.1:53210/users
+      printf 'GET /users HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' | nc 127.0.0.1 53210
+    \b
+    Exit status: 0 after Ctrl-C or SIGTERM, 1 when it cannot listen (e.g. port in use).
+    """
+    from httplab.protocol.limits import Limits
+    from httplab.server.serve_command import ServeOptions, make_server, serve_until_signal
+
+    options = ServeOptions(
+        host=host,
+        port=port,
+        name=name,
+        limits=Limits(
+            max_request_line=max_request_line,
+            max_header_line=max_header_line,
+            max_header_block=max_header_block,
+            max_fields=max_fields,
+            max_body=max_body,
+        ),
+        idle_timeout=idle_timeout,
+        header_timeout=header_timeout,
+        max_connections=max_connections,
+    )
+    if trace:
+        raise typer.Exit(_run_trace(lambda tracer: make_server(options, tracer=tracer)))
+    raise typer.Exit(serve_until_signal(options))
 
 
 # --- send / repl (owner: client work) ------------------------------------------------------

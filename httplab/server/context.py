@@ -20,10 +20,11 @@ App = Callable[[Request], Response]
 AccessLog = Callable[[AccessEntry], None]
 
 SERVER_HEADER = f"httplab/{__version__}".encode("ascii")
-IDLE_TIMEOUT = 15.0
+IDLE_TIMEOUT = 60.0
 """Seconds a keep-alive connection may wait for its next request."""
-HEADER_TIMEOUT = 10.0
-"""Seconds from the first byte of a request to the end of its head (slowloris bound)."""
+HEADER_TIMEOUT = 60.0
+"""Seconds from the first byte of a request to the end of its head: bounds slowloris, yet
+leaves a person time to type a request into `nc`."""
 MAX_CONNECTIONS = 10_000
 """Connections served at once; one more is answered 503 and closed."""
 LINGER_TIMEOUT = 2.0

@@ -1,0 +1,114 @@
+"""What `httplab serve` does once its options are parsed: build the server, run it until
+SIGINT or SIGTERM, print one access-log line per exchange to stderr."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import signal
+import sys
+import threading
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import TextIO
+
+from httplab import __version__
+from httplab.protocol.limits import Limits
+from httplab.server.access_log import AccessEntry, format_access_line
+from httplab.server.apps.users import UsersApp
+from httplab.server.context import (
+    HEADER_TIMEOUT,
+    IDLE_TIMEOUT,
+    MAX_CONNECTIONS,
+    AccessLog,
+    Tracer,
+)
+from httplab.server.engine import DEFAULT_HOST, DEFAULT_PORT, HTTPServer
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    name: str | None = None
+    limits: Limits = field(default_factory=Limits)
+    idle_timeout: float = IDLE_TIMEOUT
+    header_timeout: float = HEADER_TIMEOUT
+    max_connections: int = MAX_CONNECTIONS
+
+
+def make_server(
+    options: ServeOptions,
+    tracer: Tracer | None = None,
+    access_log: AccessLog | None = None,
+) -> HTTPServer:
+    """The users API server `httplab serve` runs (not started); `--trace` passes a tracer."""
+    return HTTPServer(
+        UsersApp(),
+        options.host,
+        options.port,
+        options.limits,
+        tracer,
+        idle_timeout=options.idle_timeout,
+        header_timeout=options.header_timeout,
+        max_connections=options.max_connections,
+        server_name=options.name,
+        access_log=access_log,
+    )
+
+
+def listen_error(exc: OSError, options: ServeOptions) -> str:
+    """One line saying why the server could not listen."""
+    where = f"{options.host}:{options.port}"
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"httplab serve: cannot listen on {where}: the port is already in use "
+            "(another server running? pick one with --port, or --port 0 for any free port)"
+        )
+    if exc.errno == errno.EACCES:
+        return f"httplab serve: cannot listen on {where}: permission denied (try a port >= 1024)"
+    reason = exc.strerror or str(exc)
+    return f"httplab serve: cannot listen on {where}: {reason}"
+
+
+def serve_until_signal(options: ServeOptions, err: TextIO | None = None) -> int:
+    """Serve until SIGINT (Ctrl-C) or SIGTERM, then stop gracefully; the exit status."""
+    stream = err if err is not None else sys.stderr
+    logging.basicConfig(
+        stream=stream, level=logging.WARNING, format="httplab: %(levelname)s %(message)s"
+    )
+    write_lock = threading.Lock()
+
+    def print_access(entry: AccessEntry) -> None:
+        line = format_access_line(entry) + "\n"
+        with write_lock:
+            stream.write(line)
+            stream.flush()
+
+    server = make_server(options, access_log=print_access)
+    try:
+        server.start()
+    except OSError as exc:
+        stream.write(listen_error(exc, options) + "\n")
+        return 1
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        vhost = f", virtual host {options.name}" if options.name else ""
+        stream.write(
+            f"httplab {__version__}: the users API at {server.url}/users{vhost} (Ctrl-C stops)\n"
+        )
+        stream.flush()
+        while not stop.wait(0.25):
+            pass
+        stream.write("httplab: stopping (finishing requests in flight)\n")
+        stream.flush()
+    finally:
+        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
