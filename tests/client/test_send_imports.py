@@ -1,0 +1,57 @@
+"""`httplab send` stays light: no prompt_toolkit, TUI, server or rich on its path (plain output)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.client.servers import RawServer, answer_each
+
+PROBE = """
+import json, sys
+import httplab.cli
+sys.argv = ["httplab", "send", *sys.argv[1:]]
+try:
+    httplab.cli.main()
+except SystemExit:
+    pass
+heavy = sorted(
+    name for name in sys.modules
+    if name.split(".")[0] in ("prompt_toolkit", "rich")
+    or name.startswith(("httplab.tui", "httplab.server", "httplab.render"))
+)
+sys.stderr.write("\\nMODULES " + json.dumps(heavy) + "\\n")
+"""
+
+
+def heavy_modules(*args: str) -> list[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        env={"NO_COLOR": "1", "PATH": ""},
+    )
+    marker = result.stderr.rpartition("MODULES ")[2]
+    assert marker, result.stderr
+    return json.loads(marker)
+
+
+def test_offline_send_imports_nothing_heavy() -> None:
+    assert heavy_modules("--offline", "POST /users", "-d", "x") == []
+
+
+def test_send_over_a_socket_imports_nothing_heavy() -> None:
+    with RawServer(answer_each(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")) as server:
+        assert heavy_modules("GET /", "--to", f"127.0.0.1:{server.port}") == []
+
+
+def test_the_probe_would_see_a_heavy_import() -> None:
+    # The repl path does load prompt_toolkit: proves the check can fail.
+    code = "import sys, httplab.client.repl; print('prompt_toolkit' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.stdout.strip() == "True"
