@@ -1,0 +1,163 @@
+"""What tracing costs: server throughput with the trace bus on vs off, and memory after 100,000
+exchanges through the bus.
+
+    python bench/bench_trace.py [--requests 20000] [--rounds 3] [--memory-requests 100000]
+
+The server (users app) runs in this process; the load comes from separate processes (so the
+clients do not share the server's GIL), each holding keep-alive connections and sending
+`GET /users/1` one request at a time per connection. Trace off and on alternate, and the
+median of the rounds is reported. The target (issue 4) is on ≥ 75 % of off.
+
+Memory: one server with a default TraceBus (10,000 items) takes `--memory-requests` requests;
+resident memory (VmRSS) is read after the ring first fills and at the end. The bus keeps at most
+10,000 items and 128 MiB of wire bytes, so RSS must stop growing once the ring is full.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import socket
+import statistics
+import time
+
+from httplab.server import HTTPServer
+from httplab.server.apps.users import UsersApp
+from httplab.trace.bus import TraceBus
+from httplab.trace.records import ExchangeRecord
+
+REQUEST = b"GET /users/1 HTTP/1.1\r\nHost: bench\r\n\r\n"
+CREATE = (
+    b"POST /users HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+    b'Content-Length: 23\r\n\r\n{"name":"ada","age":36}'
+)
+
+
+def read_response(sock: socket.socket, buffer: bytes) -> bytes:
+    """Read one Content-Length response; returns the bytes after it."""
+    while b"\r\n\r\n" not in buffer:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("server closed")
+        buffer += chunk
+    head, _, rest = buffer.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("server closed")
+        rest += chunk
+    return rest[length:]
+
+
+def client_process(port: int, connections: int, requests: int, start: object) -> None:
+    socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(connections)]
+    buffers = [b""] * connections
+    start.wait()  # type: ignore[attr-defined]
+    for n in range(requests):
+        i = n % connections
+        socks[i].sendall(REQUEST)
+        buffers[i] = read_response(socks[i], buffers[i])
+    for sock in socks:
+        sock.close()
+
+
+def run_load(port: int, total: int, processes: int, connections: int) -> float:
+    """Requests per second for `total` requests spread over the client processes."""
+    ctx = multiprocessing.get_context("fork")
+    start = ctx.Event()
+    per_process = total // processes
+    workers = [
+        ctx.Process(target=client_process, args=(port, connections, per_process, start))
+        for _ in range(processes)
+    ]
+    for w in workers:
+        w.start()
+    time.sleep(0.3)  # let every connection open before the clock starts
+    began = time.perf_counter()
+    start.set()
+    for w in workers:
+        w.join()
+    elapsed = time.perf_counter() - began
+    if any(w.exitcode for w in workers):
+        raise RuntimeError("a load process failed")
+    return per_process * processes / elapsed
+
+
+def seed(port: int) -> None:
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(CREATE)
+        read_response(sock, b"")
+
+
+def throughput(traced: bool, total: int, processes: int, connections: int) -> float:
+    bus = TraceBus() if traced else None
+    with HTTPServer(UsersApp(), port=0, tracer=bus) as server:
+        seed(server.port)
+        rate = run_load(server.port, total, processes, connections)
+    if bus is not None:
+        assert bus.last_seq >= total, "the bus did not see every exchange"
+    return rate
+
+
+def rss_mib() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def memory(total: int, processes: int, connections: int) -> None:
+    bus = TraceBus()
+    with HTTPServer(UsersApp(), port=0, tracer=bus) as server:
+        seed(server.port)
+        before = rss_mib()
+        run_load(server.port, bus.capacity, processes, connections)  # fill the ring once
+        full = rss_mib()
+        run_load(server.port, total - bus.capacity, processes, connections)
+        end = rss_mib()
+    exchanges = sum(isinstance(i, ExchangeRecord) for i in bus.snapshot())
+    wire = bus.held_bytes / 2**20
+    print(
+        f"memory: {bus.last_seq:,} trace items published ({bus.dropped:,} dropped), "
+        f"{len(bus):,} held ({exchanges:,} exchanges, {wire:.1f} MiB wire bytes)"
+    )
+    print(
+        f"  RSS before load {before:.1f} MiB, ring full {full:.1f} MiB, "
+        f"after {bus.last_seq:,} items {end:.1f} MiB "
+        f"(growth after the ring filled: {end - full:+.1f} MiB)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=4, help="per load process")
+    parser.add_argument("--memory-requests", type=int, default=100_000)
+    args = parser.parse_args()
+
+    memory(args.memory_requests, args.processes, args.connections)  # first: a clean baseline
+    off: list[float] = []
+    on: list[float] = []
+    for _ in range(args.rounds):
+        off.append(throughput(False, args.requests, args.processes, args.connections))
+        on.append(throughput(True, args.requests, args.processes, args.connections))
+    off_rate, on_rate = statistics.median(off), statistics.median(on)
+    print(
+        f"throughput ({args.requests:,} requests x {args.rounds} rounds, "
+        f"{args.processes} load processes x {args.connections} keep-alive connections):"
+    )
+    print(f"  trace off {off_rate:,.0f} req/s   (rounds: {', '.join(f'{r:,.0f}' for r in off)})")
+    print(f"  trace on  {on_rate:,.0f} req/s   (rounds: {', '.join(f'{r:,.0f}' for r in on)})")
+    print(f"  on/off = {on_rate / off_rate:.0%} (target >= 75%)")
+
+
+if __name__ == "__main__":
+    main()
