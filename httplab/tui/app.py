@@ -14,7 +14,8 @@ every pane that shows a record is a `RichControl` laid out at the pane's real wi
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from prompt_toolkit.application import Application, get_app
 from prompt_toolkit.document import Document
@@ -287,7 +288,7 @@ def build_application(
     @action(Keys.SIGINT, filter=Condition(lambda: True), eager=True)
     @action("q")
     def _quit(event: KeyPressEvent) -> None:
-        event.app.exit(result=0)
+        quit_application(event.app)
 
     @action("up", filter=in_list)
     @action("k", filter=in_list)
@@ -480,8 +481,34 @@ def build_application(
     application.ttimeoutlen = 0.05  # Esc alone must not wait long for an Alt-key sequence
     application.timeoutlen = 0.4
     controller.invalidate = application.invalidate
-    controller.spawn = application.create_background_task  # type: ignore[assignment]
+    controller.spawn = _guarded_spawn(application, controller)
     return application
+
+
+def quit_application(application: Application[int]) -> None:
+    """Exit with status 0, once (a second q or a SIGTERM while quitting is ignored)."""
+    future = application.future
+    if application.is_running and future is not None and not future.done():
+        application.exit(result=0)
+
+
+def _guarded_spawn(
+    application: Application[int], controller: TraceController
+) -> Callable[[Coroutine[Any, Any, None]], None]:
+    """Background work whose failure becomes a message on screen, not a traceback over it."""
+
+    async def guard(work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await work
+        except Exception as exc:  # a bug in one send must not break the screen
+            controller.client.busy = False
+            controller.say(f"internal error: {type(exc).__name__}: {exc}", "error")
+            application.invalidate()
+
+    def spawn(work: Coroutine[Any, Any, None]) -> None:
+        application.create_background_task(guard(work))
+
+    return spawn
 
 
 # --- texts that change (re-run on every redraw) ----------------------------------------------

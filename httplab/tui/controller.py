@@ -13,12 +13,12 @@ from typing import Any
 
 from httplab.render import selectable_keys
 from httplab.trace.records import ExchangeRecord
+from httplab.trace.transcript import write_transcript
 from httplab.tui.client_records import client_records
 from httplab.tui.client_session import ClientSession, PaneResult
 from httplab.tui.compose import ComposeError, compose_request, editable_text
 from httplab.tui.curl import curl_command
 from httplab.tui.state import TraceState
-from httplab.tui.transcripts import save_transcript
 
 TABS = ("raw", "parsed", "headers", "response")
 ZONES = ("list", "detail", "client")
@@ -238,7 +238,7 @@ class TraceController:
             return
         path = Path(path_text.strip() or self.default_save_path()).expanduser()
         try:
-            save_transcript(records, path)
+            write_transcript(records, path, title="saved from httplab serve --trace")
         except OSError as exc:
             self.say(f"cannot save to {path}: {exc.strerror or exc}", "error")
             return

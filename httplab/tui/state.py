@@ -25,6 +25,7 @@ class TraceState:
         self.selected = -1  # index into visible; -1 when empty
         self.follow = True
         self.marked: set[int] = set()  # seqs marked for saving
+        self.last_seq = 0
         self.dropped = 0  # records the UI never saw (bus overflow) or evicted here
         self.paths_seen: dict[str, None] = {}  # ordered set for completion
         self.header_names_seen: dict[str, None] = {}
@@ -34,6 +35,9 @@ class TraceState:
         """Append new records; returns how many became visible."""
         added = 0
         for record in records:
+            if record.seq and record.seq <= self.last_seq:
+                continue  # already shown (a backlog snapshot and the live feed can overlap)
+            self.last_seq = max(self.last_seq, record.seq)
             if len(self.records) == self.records.maxlen:
                 self._evict(self.records[0])
             self.records.append(record)

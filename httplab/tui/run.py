@@ -1,0 +1,104 @@
+"""Run the trace screen over a running server until the user quits; always leave a clean terminal.
+
+The caller starts the server first (so "port in use" is one line on stderr, not a broken
+screen) and passes `stop_server`; it is called however the screen ends — q, Ctrl-C, SIGTERM,
+SIGHUP or an exception. prompt_toolkit restores the terminal on its way out; `_restore` repeats
+the essentials (main screen, cursor, no mouse reporting) after an exception, in case the
+failure happened where prompt_toolkit could not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable
+
+from prompt_toolkit.application import Application
+from prompt_toolkit.input import Input
+from prompt_toolkit.output import Output
+
+from httplab.trace.bus import TraceBus
+from httplab.trace.records import ExchangeRecord
+from httplab.tui.app import build_application, quit_application
+from httplab.tui.controller import TraceController, TraceOptions
+from httplab.tui.inbox import BatchedInbox
+
+
+class TraceScreen:
+    """The trace screen bound to a bus: `await run_async()` shows it until the user quits."""
+
+    def __init__(
+        self,
+        bus: TraceBus,
+        options: TraceOptions,
+        *,
+        input: Input | None = None,
+        output: Output | None = None,
+    ) -> None:
+        self.bus = bus
+        self.options = options
+        self.controller = TraceController(options, publish=bus.publish)
+        self.application = build_application(self.controller, input=input, output=output)
+
+    async def run_async(self) -> int:
+        loop = asyncio.get_running_loop()
+        controller = self.controller
+        inbox = BatchedInbox(loop, controller.on_records, capacity=self.options.capacity)
+        unsubscribe = self.bus.subscribe(inbox.put)
+        # What arrived before the screen was up; the state skips any seq it has already seen.
+        backlog = [i for i in self.bus.snapshot() if isinstance(i, ExchangeRecord)]
+        controller.on_records(backlog)
+        quit_signals = _on_signals(loop, (signal.SIGTERM, signal.SIGHUP), self.application)
+        try:
+            result = await self.application.run_async()
+            return result if isinstance(result, int) else 0
+        finally:
+            unsubscribe()
+            inbox.close()
+            controller.client.close()
+            for signum in quit_signals:
+                loop.remove_signal_handler(signum)
+
+
+def run_trace_screen(
+    bus: TraceBus,
+    options: TraceOptions,
+    stop_server: Callable[[], None],
+    *,
+    input: Input | None = None,
+    output: Output | None = None,
+) -> int:
+    """Show the trace of `bus` full-screen; returns the exit status (0 for q / Ctrl-C)."""
+    screen: TraceScreen | None = None
+    try:
+        screen = TraceScreen(bus, options, input=input, output=output)
+        return asyncio.run(screen.run_async())
+    except BaseException:
+        if screen is not None:
+            _restore(screen.application.output)
+        raise
+    finally:
+        stop_server()
+
+
+def _on_signals(
+    loop: asyncio.AbstractEventLoop,
+    signals: tuple[signal.Signals, ...],
+    application: Application[int],
+) -> list[signal.Signals]:
+    installed = []
+    for signum in signals:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, quit_application, application)
+            installed.append(signum)
+    return installed
+
+
+def _restore(output: Output) -> None:
+    with contextlib.suppress(Exception):
+        output.disable_mouse_support()
+        output.quit_alternate_screen()
+        output.show_cursor()
+        output.reset_attributes()
+        output.flush()

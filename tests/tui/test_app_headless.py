@@ -1,0 +1,278 @@
+"""The trace screen driven headless: real server and bus, keys through a pipe, DummyOutput."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from httplab.trace.transcript import read_transcript
+from httplab.tui.keys import KEY_HELP
+from tests.tui.harness import http_get, screen_session, send_raw
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def run(coro):  # noqa: ANN001, ANN201 - tiny helper: each test is one coroutine
+    return asyncio.run(coro)
+
+
+def test_exchanges_arrive_and_the_selection_follows_the_newest() -> None:
+    async def scenario() -> None:
+        async with screen_session() as s:
+            for target in ("/users", "/users/1", "/nope"):
+                await asyncio.to_thread(http_get, s.server.port, target)
+            await s.until(lambda: len(s.controller.state.visible) == 3, "three exchanges")
+            assert s.controller.state.current.target == "/nope"
+            assert s.controller.state.follow
+
+    run(scenario())
+
+
+def test_moving_up_stops_following_and_G_resumes() -> None:
+    async def scenario() -> None:
+        async with screen_session() as s:
+            for target in ("/a", "/b"):
+                await asyncio.to_thread(http_get, s.server.port, target)
+            state = s.controller.state
+            await s.until(lambda: len(state.visible) == 2, "two exchanges")
+            s.press("k")
+            await s.until(lambda: state.current.target == "/a", "selection on /a")
+            assert not state.follow
+            await asyncio.to_thread(http_get, s.server.port, "/c")
+            await s.until(lambda: len(state.visible) == 3, "a third exchange")
+            assert state.current.target == "/a", "scrolled away: the selection stays"
+            s.press("G")
+            await s.until(lambda: state.current.target == "/c", "back on the newest")
+            assert state.follow
+
+    run(scenario())
+
+
+def test_filter_prompt_narrows_the_list_and_escape_restores_it() -> None:
+    async def scenario() -> None:
+        async with screen_session() as s:
+            for target in ("/users", "/missing", "/users?page=1"):
+                await asyncio.to_thread(http_get, s.server.port, target)
+            state = s.controller.state
+            await s.until(lambda: len(state.visible) == 3, "three exchanges")
+            assert [r.status // 100 for r in state.visible] == [2, 4, 2]
+            s.press("/4xx")
+            await s.until(lambda: len(state.visible) == 1, "only the 404 while typing")
+            s.press("\x1b")
+            await s.until(lambda: s.controller.prompt is None, "Esc to close the prompt")
+            assert len(state.visible) == 3, "Esc brings all back"
+            s.press("/GET /users\r")
+            await s.until(lambda: s.controller.message.startswith("filter 'GET"), "the filter")
+            assert s.controller.prompt is None
+            assert [r.target for r in state.visible] == ["/users", "/users?page=1"]
+            assert state.filter.text == "GET /users"
+
+    run(scenario())
+
+
+def test_detail_fields_walk_the_parsed_request_in_wire_order() -> None:
+    async def scenario() -> None:
+        async with screen_session() as s:
+            await asyncio.to_thread(http_get, s.server.port, "/users", b"X-Lab: 1\r\n")
+            c = s.controller
+            await s.until(lambda: c.state.current is not None, "an exchange")
+            assert c.selected_field is None, "no highlight while in the list"
+            s.press("\r")
+            await s.until(lambda: c.zone == "detail", "the detail zone")
+            assert c.selected_field == "request-line"
+            s.press("jjj")
+            await s.until(lambda: c.selected_field == "version", "the version field")
+            s.press("jj")
+            await s.until(lambda: c.selected_field == "header:1", "the second header")
+            s.press("\x1b")
+            await s.until(lambda: c.zone == "list", "back in the list")
+
+    run(scenario())
+
+
+def test_replay_sends_the_same_bytes_again() -> None:
+    async def scenario() -> None:
+        async with screen_session() as s:
+            raw = b"GET /users?x=1 HTTP/1.1\r\nHost: lab\r\nX-Odd:  spaced \r\n\r\n"
+            await asyncio.to_thread(send_raw, s.server.port, raw)
+            state = s.controller.state
+            await s.until(lambda: len(state.visible) == 1, "the first exchange")
+            s.press("r")
+            await s.until(lambda: len(state.visible) == 2, "the replayed exchange")
+            assert state.visible[1].raw_request == raw
+            assert state.visible[1].connection_id != state.visible[0].connection_id
+            await s.until(lambda: s.controller.client.result is not None, "the pane result")
+            assert s.controller.client.result.response_bytes.startswith(b"HTTP/1.1 200")
+
+    run(scenario())
+
+
+def test_client_pane_sends_shorthand_and_the_exchange_shows_up() -> None:
+    async def scenario() -> None:
+        async with screen_session() as s:
+            c = s.controller
+            s.press("c")
+            await s.until(lambda: c.zone == "client", "the client pane")
+            s.press("GET /users")
+            s.press("\x13")  # Ctrl-S
+            await s.until(lambda: len(c.state.visible) == 1, "the pane's exchange in the list")
+            record = c.state.visible[0]
+            assert record.method == "GET" and record.target == "/users"
+            assert record.status == 200
+            await s.until(lambda: c.client.result is not None, "the response in the pane")
+            assert c.client.result.response_bytes.startswith(b"HTTP/1.1 200 OK\r\n")
+
+    run(scenario())
+
+
+def test_client_pane_raw_lines_get_crlf_and_the_ending_empty_line() -> None:
+    async def scenario() -> None:
+        async with screen_session() as s:
+            c = s.controller
+            s.press("c")
+            await s.until(lambda: c.zone == "client", "the client pane")
+            s.press("GET /users HTTP/1.1\rHost: typed\r")  # Enter adds a line
+            s.press("\x1b\r")  # Alt-Enter sends
+            await s.until(lambda: len(c.state.visible) == 1, "the exchange")
+            assert c.state.visible[0].raw_request == b"GET /users HTTP/1.1\r\nHost: typed\r\n\r\n"
+
+    run(scenario())
+
+
+def test_edit_and_resend_recomputes_content_length() -> None:
+    async def scenario() -> None:
+        async with screen_session() as s:
+            c = s.controller
+            body = b'{"name": "Ann", "age": 30}'
+            raw = (
+                b"POST /users HTTP/1.1\r\nHost: lab\r\nContent-Type: application/json\r\n"
+                + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+            await asyncio.to_thread(send_raw, s.server.port, raw)
+            await s.until(lambda: len(c.state.visible) == 1, "the POST")
+            s.press("e")
+            await s.until(lambda: c.zone == "client", "the request in the pane")
+            s.press("\x1b[F")  # End: after the body's last character (the buffer ends there)
+            s.press("XYZ")
+            s.press("\x13")
+            await s.until(lambda: len(c.state.visible) == 2, "the edited request")
+            sent = c.state.visible[1].raw_request
+            assert sent.endswith(body + b"XYZ")
+            assert f"Content-Length: {len(body) + 3}\r\n".encode() in sent
+            assert "recomputed" in c.message and c.message_level == "warning"
+
+    run(scenario())
+
+
+def test_save_writes_a_transcript_of_the_marked_exchanges(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with screen_session(save_dir=tmp_path) as s:
+            for target in ("/users", "/users/1", "/nope"):
+                await asyncio.to_thread(http_get, s.server.port, target)
+            state = s.controller.state
+            await s.until(lambda: len(state.visible) == 3, "three exchanges")
+            s.press(" kk ")  # mark the newest and the oldest
+            await s.until(lambda: len(state.marked) == 2, "two marks")
+            target = tmp_path / "two.http"
+            s.press("s")
+            await s.until(lambda: s.controller.prompt == "save", "the save prompt")
+            s.press("\x15" + str(target) + "\r")  # Ctrl-U clears the suggested path
+            await s.until(lambda: target.exists(), "the transcript file")
+            exchanges = read_transcript(target).exchanges()
+            assert [e.request.split(b" ")[1] for e in exchanges] == [b"/users", b"/nope"]
+
+    run(scenario())
+
+
+def test_curl_overlay_and_writing_it_to_a_file(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with screen_session(save_dir=tmp_path) as s:
+            await asyncio.to_thread(http_get, s.server.port, "/users?name=a%20b")
+            c = s.controller
+            await s.until(lambda: c.state.current is not None, "an exchange")
+            s.press("y")
+            await s.until(lambda: c.overlay == "curl", "the curl overlay")
+            assert c.curl_text is not None
+            assert f"'http://127.0.0.1:{s.server.port}/users?name=a%20b'" in c.curl_text
+            s.press("w")
+            await s.until(lambda: c.prompt == "curl-file", "the file prompt")
+            s.press("\r")
+            script = tmp_path / "request.sh"
+            await s.until(script.exists, "the script")
+            assert c.curl_text in script.read_text()
+
+    run(scenario())
+
+
+def test_clear_hexdump_help_and_quit_status() -> None:
+    async def scenario() -> int:
+        async with screen_session() as s:
+            await asyncio.to_thread(http_get, s.server.port, "/users")
+            c = s.controller
+            await s.until(lambda: c.state.current is not None, "an exchange")
+            s.press("h")
+            await s.until(lambda: c.hexdump, "hexdump on")
+            s.press("?")
+            await s.until(lambda: c.overlay == "help", "the help overlay")
+            s.press("q")  # q closes the overlay first, it does not quit
+            await s.until(lambda: c.overlay is None, "the overlay closed")
+            assert not s.task.done()
+            s.press("x")
+            await s.until(lambda: not c.state.visible, "an empty list")
+            s.press("q")
+            return await s.task
+
+    assert run(scenario()) == 0
+
+
+def test_ctrl_c_quits_with_status_0_even_from_the_client_pane() -> None:
+    async def scenario() -> int:
+        async with screen_session() as s:
+            s.press("c")
+            await s.until(lambda: s.controller.zone == "client", "the client pane")
+            s.press("GET /")
+            s.press("\x03")
+            return await s.task
+
+    assert run(scenario()) == 0
+
+
+def test_every_key_in_the_help_table_is_bound() -> None:
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from httplab.tui.app import build_application
+    from httplab.tui.controller import TraceController, TraceOptions
+
+    with create_pipe_input() as keys:
+        app = build_application(TraceController(TraceOptions()), input=keys, output=DummyOutput())
+    bound = {
+        "".join(k.value if hasattr(k, "value") else k for k in binding.keys)
+        for binding in app.key_bindings.bindings  # type: ignore[union-attr]
+    }
+    names = {
+        "↑↓": ["up", "down"],
+        "PgUp": ["pageup"],
+        "PgDn": ["pagedown"],
+        "Enter": ["c-m"],
+        "Space": [" "],
+        "Esc": ["escape"],
+        "Tab": ["c-i"],
+        "Ctrl-C": ["c-c"],
+        "Ctrl-S": ["c-s"],
+        "Alt-Enter": ["escapec-m"],
+        "Ctrl-T": ["c-t"],
+        "Ctrl-K": ["c-k"],
+        "←": ["left"],
+        "→": ["right"],
+        "1-4": ["1", "2", "3", "4"],
+    }
+    for entry in KEY_HELP:
+        if entry.zone == "client" and entry.keys in ("Enter", "Tab", "↑↓ on first/last line"):
+            continue  # the text area's own bindings: new line, completion, history
+        for word in entry.keys.split():
+            for key in names.get(word, [word]):
+                assert key in bound, f"{word!r} of {entry.keys!r} is not bound"
