@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -12,10 +14,11 @@ from httplab.tui.keys import KEY_HELP
 from tests.tui.harness import http_get, screen_session, send_raw
 
 pytestmark = pytest.mark.timeout(60)
+T = TypeVar("T")
 
 
-def run(coro):  # noqa: ANN001, ANN201 - tiny helper: each test is one coroutine
-    return asyncio.run(coro)
+def run(scenario: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(scenario)
 
 
 def test_exchanges_arrive_and_the_selection_follows_the_newest() -> None:
