@@ -185,164 +185,18 @@ def serve(
 # Only typer at module level: `httplab send` must start fast (no rich, prompt_toolkit, server).
 
 
-@app.command(no_args_is_help=False)
-def send(
-    request: str | None = typer.Argument(
-        None,
-        metavar="REQUEST",
-        help="Shorthand like 'GET /users' or 'POST http://127.0.0.1:8080/users'; "
-        "with --raw the bytes themselves ('-' = stdin, '@FILE' = a file).",
-    ),
-    to: str | None = typer.Option(
-        None,
-        "--to",
-        metavar="HOST:PORT",
-        help="Where to send, unless the request names a URL. Default 127.0.0.1:53210 "
-        "(httplab serve). Example: --to localhost:8080",
-    ),
-    header: list[str] = typer.Option(  # noqa: B008
-        [],
-        "--header",
-        "-H",
-        metavar="'NAME: VALUE'",
-        help="Add a header or replace a default one (repeatable). 'Name:' removes it, "
-        "'Name;' sends it empty. Example: -H 'Accept: text/plain' -H 'User-Agent:'",
-    ),
-    data: str | None = typer.Option(
-        None,
-        "--data",
-        "-d",
-        metavar="TEXT|@FILE|-",
-        help="Request body: text, @FILE, or - for stdin; Content-Length is computed in "
-        "bytes and the method defaults to POST. Example: -d 'name=Vasya'",
-    ),
-    json_data: str | None = typer.Option(
-        None,
-        "--json",
-        metavar="JSON|@FILE|-",
-        help="JSON body; also sets Content-Type and Accept to application/json. "
-        """Example: --json '{"name": "Vasya"}'""",
-    ),
-    query: list[str] = typer.Option(  # noqa: B008
-        [],
-        "--query",
-        "-q",
-        metavar="NAME=VALUE",
-        help="Add a query parameter, percent-encoded for you (repeatable). "
-        "Example: -q 'q=fish & chips' → ?q=fish%20%26%20chips",
-    ),
-    http10: bool = typer.Option(
-        False, "--http1.0", help="Send an HTTP/1.0 request line. Example: --http1.0"
-    ),
-    chunked: bool = typer.Option(
-        False,
-        "--chunked",
-        help="Send the body with Transfer-Encoding: chunked instead of Content-Length. "
-        "Example: -d hello --chunked",
-    ),
-    raw: bool = typer.Option(
-        False,
-        "--raw",
-        help="Send the bytes exactly as given, adding nothing; escapes \\r \\n \\t \\\\ \\xNN "
-        "are understood. Example: --raw 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'",
-    ),
-    crlf: bool = typer.Option(
-        True,
-        "--crlf/--no-crlf",
-        help="With --raw: turn line breaks in the input into CRLF (default), or send them "
-        "as bare LF with --no-crlf. Escapes are always exact. Example: --raw @req.txt --no-crlf",
-    ),
-    file: str | None = typer.Option(
-        None,
-        "--file",
-        "-f",
-        metavar="FILE.http",
-        help="Run the requests of a .http file (### separators, @var = value, {{var}}). "
-        "Example: -f requests.http",
-    ),
-    print_parts: str = typer.Option(
-        "HBhb",
-        "--print",
-        "-p",
-        metavar="HBhb",
-        help="What to show: H request head, B request body, h response head, b response "
-        "body. Example: -p b (just the response body, handy for pipes)",
-    ),
-    hexdump: bool = typer.Option(
-        False, "--hexdump", help="Show the bytes as a hexdump. Example: --hexdump"
-    ),
-    offline: bool = typer.Option(
-        False,
-        "--offline",
-        help="Print the request that would be sent and send nothing. "
-        "Example: --offline 'POST /users' -d x",
-    ),
-    output_format: str = typer.Option(
-        "text",
-        "--format",
-        metavar="text|json",
-        help="text for people, json for one JSON object per exchange (for scripts). "
-        "Example: --format json | jq .status",
-    ),
-    timeout: float = typer.Option(
-        5.0,
-        "--timeout",
-        metavar="SECONDS",
-        help="Give up connecting, or waiting for the next response byte, after this long. "
-        "Example: --timeout 0.5",
-    ),
-    check_status: bool = typer.Option(
-        False,
-        "--check-status",
-        help="Exit 3/4/5 for a 3xx/4xx/5xx response (else 0 for any response). "
-        "Example: --check-status || echo failed",
-    ),
-) -> None:
-    """Send one request (or raw bytes, or a .http file) and show both sides byte for byte.
+@app.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+    help="Send one request (or raw bytes, or a .http file) and show both sides byte for byte. "
+    "See httplab send --help.",
+)
+def send(ctx: typer.Context) -> None:
+    # The options are parsed by httplab.client.send_cli (argparse): typer's start-up cost
+    # (~100 ms of pydantic) is too much for a command whose point is to be quick.
+    from httplab.client.send_cli import main_send
 
-    \b
-    Examples:
-      httplab send 'GET /users'
-      httplab send 'POST /users?name=Vasya&age=42'
-      httplab send 'GET http://127.0.0.1:8080/users?x=1' -H 'Accept: application/json'
-      httplab send 'PUT /users/1' --json '{"name": "Vasya"}'
-      printf 'GET /users HTTP/1.1\\r\\n\\r\\n' | httplab send --raw -
-      httplab send -f requests.http
-      httplab send 'GET /users' --format json | jq .status
-
-    \b
-    Exit status: 0 for any response, 1 network or response error, 2 bad input,
-    3/4/5 with --check-status for 3xx/4xx/5xx.
-    """
-    from httplab.client.output import validate_parts
-    from httplab.client.send import SendOptions, run_send
-
-    if output_format not in ("text", "json"):
-        raise typer.BadParameter("expected text or json", param_hint="--format")
-    try:
-        validate_parts(print_parts)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--print") from exc
-    options = SendOptions(
-        request=request,
-        to=to,
-        headers=header,
-        data=data,
-        json_data=json_data,
-        query=query,
-        http10=http10,
-        chunked=chunked,
-        raw=raw,
-        crlf=crlf,
-        file=file,
-        parts=print_parts,
-        hexdump=hexdump,
-        offline=offline,
-        output_format=output_format,
-        timeout=timeout,
-        check_status=check_status,
-    )
-    raise typer.Exit(run_send(options))
+    raise typer.Exit(main_send(ctx.args))
 
 
 @app.command()

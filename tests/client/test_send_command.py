@@ -183,3 +183,28 @@ def test_bad_print_letters_are_a_usage_error() -> None:
         capture_output=True, text=True, timeout=30, check=False,
     )  # fmt: skip
     assert result.returncode == 2 and "--print" in result.stderr
+
+
+def test_argparse_front_end_maps_every_option(
+    server: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from httplab.client.send_cli import main_send
+
+    status = main_send(
+        ["POST /users", "--to", to(server.port), "-H", "X-A: 1", "-q", "name=Bo Li", "-q", "age=7",
+         "--format", "json", "--timeout", "2", "--check-status"]
+    )  # fmt: skip
+    exchange = json.loads(capsys.readouterr().out)
+    assert status == 0 and exchange["status"] == 201
+    assert exchange["request"]["target"] == "/users?name=Bo%20Li&age=7"
+    assert ["X-A", "1"] in exchange["request"]["headers"]
+
+
+def test_typer_command_forwards_arguments_untouched() -> None:
+    from typer.testing import CliRunner
+
+    from httplab.cli import app
+
+    result = CliRunner().invoke(app, ["send", "--offline", "-p", "H", "--", "GET /x", "-H", "A: b"])
+    assert result.exit_code == 0, result.output
+    assert "> GET /x HTTP/1.1\\r\\n" in result.output and "> A: b\\r\\n" in result.output

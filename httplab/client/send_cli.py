@@ -1,0 +1,178 @@
+"""The options of `httplab send`, parsed with argparse so the command starts fast.
+
+Typer builds a pydantic adapter for every parameter of every command when it starts (about
+100 ms here before a byte is sent), so `send` parses its own arguments: `httplab.cli` forwards
+them untouched, and `main()` can call `main_send` before typer is even imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from httplab.client.shorthand import DEFAULT_HOST, DEFAULT_PORT
+
+SUMMARY = "Send one request (or raw bytes, or a .http file) and show both sides byte for byte."
+
+EPILOG = f"""\
+examples:
+  httplab send 'GET /users'
+  httplab send 'POST /users?name=Vasya&age=42'
+  httplab send 'GET http://127.0.0.1:8080/users?x=1' -H 'Accept: application/json'
+  httplab send 'PUT /users/1' --json '{{"name": "Vasya"}}'
+  printf 'GET /users HTTP/1.1\\r\\n\\r\\n' | httplab send --raw -
+  httplab send -f requests.http
+  httplab send 'GET /users' --format json | jq .status
+
+The default server is {DEFAULT_HOST}:{DEFAULT_PORT} (httplab serve).
+exit status: 0 for any response, 1 network or response error, 2 bad input,
+3/4/5 with --check-status for a 3xx/4xx/5xx response.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="httplab send",
+        description=SUMMARY,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "request",
+        nargs="?",
+        metavar="REQUEST",
+        help="shorthand like 'GET /users' or 'POST http://127.0.0.1:8080/users'; with --raw "
+        "the bytes themselves ('-' = stdin, '@FILE' = a file)",
+    )
+    p.add_argument(
+        "--to",
+        metavar="HOST:PORT",
+        help="where to send, unless the request names a URL (default "
+        f"{DEFAULT_HOST}:{DEFAULT_PORT}). Example: --to localhost:8080",
+    )
+    p.add_argument(
+        "-H",
+        "--header",
+        dest="headers",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="add a header or replace a default one (repeatable); 'Name:' removes it, "
+        "'Name;' sends it empty. Example: -H 'Accept: text/plain' -H 'User-Agent:'",
+    )
+    p.add_argument(
+        "-d",
+        "--data",
+        metavar="TEXT|@FILE|-",
+        help="request body: text, @FILE, or - for stdin; Content-Length is computed in bytes "
+        "and the method defaults to POST. Example: -d 'name=Vasya'",
+    )
+    p.add_argument(
+        "--json",
+        dest="json_data",
+        metavar="JSON|@FILE|-",
+        help="JSON body; also sets Content-Type and Accept to application/json. "
+        """Example: --json '{"name": "Vasya"}'""",
+    )
+    p.add_argument(
+        "-q",
+        "--query",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="add a query parameter, percent-encoded for you (repeatable). "
+        "Example: -q 'q=fish & chips' → ?q=fish%%20%%26%%20chips",
+    )
+    p.add_argument(
+        "--http1.0",
+        dest="http10",
+        action="store_true",
+        help="send an HTTP/1.0 request line. Example: --http1.0",
+    )
+    p.add_argument(
+        "--chunked",
+        action="store_true",
+        help="send the body with Transfer-Encoding: chunked instead of Content-Length. "
+        "Example: -d hello --chunked",
+    )
+    p.add_argument(
+        "--raw",
+        action="store_true",
+        help="send the bytes exactly as given, adding nothing; escapes \\r \\n \\t \\\\ \\xNN "
+        "are understood. Example: --raw 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'",
+    )
+    p.add_argument(
+        "--crlf",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="with --raw: turn line breaks in the input into CRLF (default), or send them as "
+        "bare LF with --no-crlf; escapes are always exact. Example: --raw @req.txt --no-crlf",
+    )
+    p.add_argument(
+        "-f",
+        "--file",
+        metavar="FILE.http",
+        help="run the requests of a .http file (### separators, @var = value, {{var}}). "
+        "Example: -f requests.http",
+    )
+    p.add_argument(
+        "-p",
+        "--print",
+        dest="parts",
+        default="HBhb",
+        metavar="HBhb",
+        help="what to show: H request head, B request body, h response head, b response body "
+        "(default HBhb). Example: -p b (just the response body, handy for pipes)",
+    )
+    p.add_argument(
+        "--hexdump", action="store_true", help="show the bytes as a hexdump. Example: --hexdump"
+    )
+    p.add_argument(
+        "--offline",
+        action="store_true",
+        help="print the request that would be sent and send nothing. "
+        "Example: --offline 'POST /users' -d x",
+    )
+    p.add_argument(
+        "--format",
+        dest="output_format",
+        choices=("text", "json"),
+        default="text",
+        help="text for people (default), json for one JSON object per exchange, for scripts. "
+        "Example: --format json | jq .status",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="give up connecting, or waiting for the next response byte, after this long "
+        "(default 5). Example: --timeout 0.5",
+    )
+    p.add_argument(
+        "--check-status",
+        action="store_true",
+        help="exit 3/4/5 for a 3xx/4xx/5xx response (else 0 for any response). "
+        "Example: --check-status || echo failed",
+    )
+    return p
+
+
+def main_send(argv: Sequence[str] | None = None) -> int:
+    """Parse `argv` (the words after `send`), run, return the exit status (2 on bad usage)."""
+    from httplab.client.output import validate_parts
+    from httplab.client.send import SendOptions, run_send
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(sys.argv[2:] if argv is None else argv))
+    except SystemExit as exit_:  # --help (0) or a usage error (2), already printed
+        return exit_.code if isinstance(exit_.code, int) else 2
+    try:
+        validate_parts(args.parts)
+    except ValueError as exc:
+        parser.print_usage(sys.stderr)
+        sys.stderr.write(f"httplab send: error: {exc}\n")
+        return 2
+    return run_send(SendOptions(**vars(args)))
