@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from httplab.client.connection import ClientExchange, ClientResponse, split_requests
-from httplab.trace.wire_text import escape_wire, escape_wire_lines
+from httplab.trace.wire_text import escape_wire_lines
 
 PARTS = "HBhb"
 _HEAD_END = (b"\r\n\r\n", b"\n\n")
@@ -193,7 +193,7 @@ def timing_line(exchange: ClientExchange) -> Line:
 
 
 def info_line(text: str, style: str = "trace.event") -> Line:
-    return [("* ", "trace.muted"), (escape_wire(text.encode("utf-8", "replace")), style)]
+    return [("* ", "trace.muted"), (_escape_body_line(text), style)]
 
 
 def body_text(data: bytes) -> str:

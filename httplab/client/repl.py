@@ -287,7 +287,7 @@ def _key_bindings() -> KeyBindings:
         buffer = event.current_buffer
         text = buffer.document.text_before_cursor
         at_end = buffer.document.is_cursor_at_the_end
-        if at_end and input_complete(text + ("\n" if is_raw_input(text) else "")):
+        if at_end and input_complete(text):
             buffer.validate_and_handle()
         else:
             buffer.insert_text("\n")

@@ -1,0 +1,148 @@
+"""The REPL: when Enter sends, what each input does, and a headless session over a pipe."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.document import Document
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from httplab.client.repl import (
+    Repl,
+    ReplCompleter,
+    input_complete,
+    raw_text_to_send,
+    run_repl,
+)
+from httplab.server.apps.users import UsersApp
+from httplab.server.engine import HTTPServer
+from tests.client.servers import RawServer, answer_each
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[HTTPServer]:
+    with HTTPServer(UsersApp(), port=0) as running:
+        yield running
+
+
+@pytest.mark.parametrize(
+    ("text", "complete"),
+    [
+        ("GET /users", True),
+        (":help", True),
+        ("", True),
+        ("GET / HTTP/1.1", False),  # raw: Enter goes on to the headers
+        ("GET / HTTP/1.1\nHost: x\n", True),  # Enter on the empty line ends the head
+        ("POST / HTTP/1.1\nContent-Length: 3\n", False),  # a body is announced
+        ("POST / HTTP/1.1\nContent-Length: 3\n\nabc\n", True),
+        ("POST / HTTP/1.1\nContent-Length: 0\n", True),
+        ("POST / HTTP/1.1\nTransfer-Encoding: chunked\n", False),
+    ],
+)
+def test_when_enter_sends(text: str, complete: bool) -> None:
+    assert input_complete(text) is complete
+
+
+def test_raw_text_gets_its_blank_line_and_keeps_a_typed_body() -> None:
+    assert raw_text_to_send("GET / HTTP/1.1\nHost: x\n") == "GET / HTTP/1.1\nHost: x\n\n"
+    assert raw_text_to_send("POST / HTTP/1.1\nContent-Length: 3\n\nabc\n") == (
+        "POST / HTTP/1.1\nContent-Length: 3\n\nabc"
+    )
+
+
+def test_shorthand_then_raw_on_one_kept_alive_connection(server: HTTPServer) -> None:
+    out = io.StringIO()
+    repl = Repl("127.0.0.1", server.port, stream=out)
+    repl.handle("POST /users?name=Vasya&age=42")
+    assert repl.status == "open" and repl.last[0].status == 201
+    repl.handle("GET /users HTTP/1.1\nHost: x\n")
+    assert repl.last[0].status == 200
+    assert repl.last[0].timings.connect_ms is None  # the same connection
+    assert repl.last[0].request_bytes == b"GET /users HTTP/1.1\r\nHost: x\r\n\r\n"
+    assert "Vasya" in out.getvalue()
+    assert "/users?name=Vasya&age=42" in repl.seen_paths and "Host" in repl.seen_headers
+
+
+def test_prompt_status_shows_the_server_closed_the_connection(server: HTTPServer) -> None:
+    repl = Repl("127.0.0.1", server.port, stream=io.StringIO())
+    assert repl.status == "not connected"
+    repl.handle("GET /users HTTP/1.1\nHost: x\nConnection: close\n")
+    assert repl.status == "closed by server"
+    repl.handle("GET /users")  # the next request opens a new connection
+    assert repl.status == "open" and repl.last[0].timings.connect_ms is not None
+
+
+def test_commands_toggle_and_switch(server: HTTPServer) -> None:
+    out = io.StringIO()
+    repl = Repl("127.0.0.1", 1, stream=out)
+    repl.handle(":crlf")
+    assert not repl.crlf
+    repl.handle(":hexdump")
+    assert repl.hexdump
+    repl.handle(f":to 127.0.0.1:{server.port}")
+    assert repl.connection.port == server.port
+    repl.handle(":to nonsense:port")
+    assert "usage: :to HOST:PORT" in out.getvalue()
+    repl.handle(":bogus")
+    assert "unknown command :bogus" in out.getvalue()
+    repl.handle(":quit")
+    assert not repl.running
+
+
+def test_crlf_off_sends_bare_lf_and_last_shows_it() -> None:
+    with RawServer(answer_each(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")) as raw:
+        out = io.StringIO()
+        repl = Repl("127.0.0.1", raw.port, stream=out)
+        repl.handle(":crlf")
+        repl.handle("GET / HTTP/1.1\nHost: x\n")
+        assert repl.last[0].request_bytes == b"GET / HTTP/1.1\nHost: x\n\n"
+        out.truncate(0)
+        repl.handle(":last")
+    assert "> GET / HTTP/1.1\\n\n> Host: x\\n\n> \\n\n< HTTP/1.1 200 OK\\r\\n" in out.getvalue()
+
+
+def test_errors_are_one_line_and_the_session_goes_on() -> None:
+    out = io.StringIO()
+    repl = Repl("127.0.0.1", 1, stream=out, timeout=1)
+    repl.handle("GET /a b c")
+    repl.handle("GET /")
+    assert "malformed shorthand" in out.getvalue()
+    assert "connection refused" in out.getvalue() and repl.running
+
+
+def test_completion_of_methods_commands_paths_and_headers() -> None:
+    repl = Repl("127.0.0.1", 1, stream=io.StringIO())
+    repl.seen_paths.add("/users/42")
+    completer = ReplCompleter(repl)
+
+    def complete(text: str) -> list[str]:
+        return [c.text for c in completer.get_completions(Document(text), CompleteEvent())]
+
+    assert complete("PO") == ["POST"]
+    assert complete(":he") == [":hexdump", ":help"]
+    assert complete("GET /us") == ["/users/42"]
+    assert "Content-Type: " in complete("GET / HTTP/1.1\ncontent-t")
+
+
+def test_headless_session_over_a_pipe(server: HTTPServer, tmp_path: Path) -> None:
+    out = io.StringIO()
+    history = tmp_path / "state" / "history"
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        pipe.send_text("GET /users\r")
+        pipe.send_text("GET /users HTTP/1.1\rHost: x\r\r")
+        pipe.send_text(":quit\r")
+        status = run_repl(
+            "127.0.0.1", server.port, history_path=history, stream=out,
+            input=pipe, output=DummyOutput(),
+        )  # fmt: skip
+    assert status == 0
+    text = out.getvalue()
+    assert text.count("< HTTP/1.1 200 OK\\r\\n") == 2
+    assert "> GET /users HTTP/1.1\\r\\n\n> Host: x\\r\\n\n> \\r\\n" in text
+    assert "GET /users" in history.read_text()  # history saved across runs
