@@ -770,6 +770,12 @@ class ResponseParser(_Parser):
         super().__init__(limits)
         self._method = "GET"
 
+    def _error_at(
+        self, status: int, detail: str, rfc: str, offending: bytes = b""
+    ) -> ProtocolError:
+        # a response that breaks the rules is a bad gateway answer, whatever rule it broke
+        return ProtocolError(502, detail, rfc, offending=offending)
+
     def expect(self, method: str) -> None:
         """Set the method of the request whose response comes next (HEAD has no body)."""
         self._method = method

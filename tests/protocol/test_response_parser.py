@@ -84,3 +84,17 @@ def test_garbage_responses_raise_protocol_error(data: bytes) -> None:
 def test_reason_phrase_is_optional() -> None:
     events = parse_responses(b"HTTP/1.1 200 \r\nContent-Length: 0\r\n\r\n", ["GET"])
     assert events[0].reason == ""  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"HTTP/1.1 200 OK\r\nX-A: a\x01b\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nX-A : b\r\n\r\n",
+        b"HTTP/1.1 200 OK\rX: 1\r\n\r\n",
+    ],
+)
+def test_bad_response_heads_are_502_whatever_rule_broke(data: bytes) -> None:
+    events = parse_responses(data, ["GET"])
+    assert isinstance(events[-1], ProtocolError)
+    assert events[-1].status == 502
