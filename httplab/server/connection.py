@@ -33,7 +33,7 @@ from httplab.protocol.messages import Request, Response
 from httplab.protocol.parser import RequestParser
 from httplab.protocol.serialize import serialize_response
 from httplab.server.access_log import AccessEntry, escape_text
-from httplab.server.context import LINGER_TIMEOUT, ServerContext
+from httplab.server.context import LINGER_TIMEOUT, STOP_LINGER_TIMEOUT, ServerContext
 from httplab.server.problem import problem_response
 from httplab.server.virtual_host import misdirected_detail
 from httplab.trace.records import ConnectionEvent, ExchangeRecord, Timings
@@ -65,6 +65,8 @@ class HTTPConnection(asyncio.Protocol):
         self.awaiting_resume = False  # a response went out while writes were paused
         self.peer_eof = False
         self.timed_out = False
+        # registered from the start, so a stop that races an accept still waits for it
+        context.connections.add(self)
 
     # asyncio callbacks ------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -81,7 +83,6 @@ class HTTPConnection(asyncio.Protocol):
             # Linux; saying it here keeps the requirement visible)
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        context.connections.add(self)
         if context.active >= context.max_connections or context.stopping:
             self._refuse()
             return
@@ -289,11 +290,11 @@ class HTTPConnection(asyncio.Protocol):
         assert self.transport is not None
         self.number += 1
         head = self.head
+        accept = head.headers.get("accept") if head is not None else None
+        if head is None:
+            accept = accept_from_raw(self.parser.pending_raw)
         response = problem_response(
-            error.status,
-            error.detail,
-            rfc_ref=error.rfc_ref,
-            accept=head.headers.get("accept") if head is not None else None,
+            error.status, error.detail, rfc_ref=error.rfc_ref, accept=accept
         )
         data, _ = self._serialize(response, head, keep_alive=False)
         self.transport.write(data)
@@ -348,7 +349,11 @@ class HTTPConnection(asyncio.Protocol):
 
     def stop(self) -> None:
         """The server is stopping: close now if between requests, else after this response."""
-        if self.closing or self.transport is None:
+        if self.transport is None:
+            return
+        if self.closing:
+            if self.deadline_kind == "linger":
+                self.deadline = min(self.deadline, self.loop.time() + STOP_LINGER_TIMEOUT)
             return
         if self.head is None and self.parser.idle and not self.awaiting_resume:
             self.closing = True
@@ -367,7 +372,8 @@ class HTTPConnection(asyncio.Protocol):
             return
         transport.write_eof()  # FIN once the response is flushed; keep draining input
         transport.resume_reading()
-        self._set_deadline("linger", min(LINGER_TIMEOUT, self.context.idle_timeout))
+        linger = STOP_LINGER_TIMEOUT if self.context.stopping else LINGER_TIMEOUT
+        self._set_deadline("linger", min(linger, self.context.idle_timeout))
 
     # trace and access log -----------------------------------------------------------------------
     def _record(
@@ -434,3 +440,14 @@ class HTTPConnection(asyncio.Protocol):
             tracer.publish(item)
         except Exception:  # a broken subscriber must not take the server down
             logger.exception("the tracer failed")
+
+
+def accept_from_raw(raw: bytes) -> str | None:
+    """The Accept value of a head the parser rejected, so even that error can be JSON; a
+    best effort on bytes that broke the rules, used for nothing but choosing a format."""
+    head = raw[: raw.find(b"\r\n\r\n")] if b"\r\n\r\n" in raw else raw[:8192]
+    for line in head.split(b"\n")[1:100]:
+        name, colon, value = line.partition(b":")
+        if colon and name.strip().lower() == b"accept":
+            return value.strip().decode("latin-1")
+    return None

@@ -29,6 +29,8 @@ MAX_CONNECTIONS = 10_000
 """Connections served at once; one more is answered 503 and closed."""
 LINGER_TIMEOUT = 2.0
 """Seconds to drain a closing connection so a client still sending sees our answer, not RST."""
+STOP_LINGER_TIMEOUT = 0.1
+"""The same while the server stops: enough to drain a request already sent."""
 
 
 class Tracer(Protocol):

@@ -34,6 +34,7 @@ BACKLOG = 1024
 STOP_TIMEOUT = 5.0
 """Seconds `stop()` lets in-flight requests finish before dropping their connections."""
 START_TIMEOUT = 10.0
+STOP_POLL = 0.02
 
 
 class HTTPServer:
@@ -171,36 +172,42 @@ class HTTPServer:
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(interval)
-            now = loop.time()
-            for connection in list(context.connections):
-                if connection.deadline and connection.deadline <= now:
-                    try:
-                        connection.on_deadline()
-                    except Exception:
-                        logger.exception("deadline handling failed on #%d", connection.id)
+            self._fire_deadlines(loop.time())
+
+    def _fire_deadlines(self, now: float) -> None:
+        for connection in list(self.context.connections):
+            if connection.deadline and connection.deadline <= now:
+                try:
+                    connection.on_deadline()
+                except Exception:
+                    logger.exception("deadline handling failed on #%d", connection.id)
 
     async def _shutdown(self) -> None:
         context = self.context
         context.stopping = True
+        loop = asyncio.get_running_loop()
         if self._server is not None:
+            # Stop accepting first, and close the listener only after connections accepted a
+            # moment ago have their transports: asyncio 3.11 fails to build a transport for a
+            # closed server and leaks that socket, open and unanswered. They get 503 instead.
+            for sock in self._server.sockets:
+                loop.remove_reader(sock.fileno())
+            for _ in range(5):
+                await asyncio.sleep(0)
             self._server.close()
-        all_closed = asyncio.Event()
-
-        def check() -> None:
-            if not context.connections:
-                all_closed.set()
-
-        context.on_connection_lost = check
         for connection in list(context.connections):
             connection.stop()
-        check()
-        try:
-            await asyncio.wait_for(all_closed.wait(), self.stop_timeout)
-        except TimeoutError:
+        give_up = loop.time() + self.stop_timeout
+        while context.connections and loop.time() < give_up:
+            await asyncio.sleep(STOP_POLL)
+            self._fire_deadlines(loop.time())
+        if context.connections:
             logger.warning("dropping %d connections still open", len(context.connections))
             for connection in list(context.connections):
                 if connection.transport is not None:
                     connection.transport.abort()
+                else:  # built by the factory, never connected
+                    context.connections.discard(connection)
             await asyncio.sleep(0)  # let connection_lost run
         if self._sweeper is not None:
             self._sweeper.cancel()
