@@ -181,7 +181,7 @@ class _Session:
             exchanges = connection.send(plan.data, on_sent=on_sent)
         except ClientError as exc:
             if not shown:
-                self._show_request(plan.data, destination)
+                self._show_request(plan.data, destination, sent=False)
             if self.json:
                 failed = ClientExchange(plan.data, plan.method, error=exc.message)
                 failed.error_kind = exc.kind
@@ -209,12 +209,12 @@ class _Session:
             self.connections[key] = ClientConnection(host, port, timeout=self.options.timeout)
         return self.connections[key]
 
-    def _show_request(self, data: bytes, destination: str) -> None:
+    def _show_request(self, data: bytes, destination: str, *, sent: bool = True) -> None:
         if self.json:
             return
         items = []
         if self.heads:
-            verb = "would send" if self.options.offline else "sent"
+            verb = "would send" if self.options.offline else "sent" if sent else "not sent:"
             items.append(info_line(f"{verb} {len(data)} bytes to {destination}"))
         items += request_items(data, self.options.parts, self.options.hexdump)
         self.printer.write(items)
