@@ -54,7 +54,7 @@ def read_new_user(request: Request) -> tuple[str, int]:
         if not found:
             errors[name] = "missing (send it in the query string, a form body or a JSON body)"
         elif len(found) > 1:
-            places = sorted({where for where, _ in found})
+            places = list(dict.fromkeys(where for where, _ in found))
             errors[name] = f"given {len(found)} times (in {' and '.join(places)}); send it once"
         else:
             values[name] = found[0][1]
