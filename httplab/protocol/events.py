@@ -22,16 +22,18 @@ class LazySpans(Mapping[str, Span]):
     """Spans computed on first use: only a view that links parsed fields to raw bytes needs
     them, so a server under load never pays for them."""
 
-    __slots__ = ("_build", "_data")
+    __slots__ = ("_build", "_data", "_raw")
 
-    def __init__(self, build: Callable[[], dict[str, Span]]) -> None:
-        self._build: Callable[[], dict[str, Span]] | None = build
+    def __init__(self, build: Callable[[bytes], dict[str, Span]], raw: bytes) -> None:
+        self._build: Callable[[bytes], dict[str, Span]] | None = build
+        self._raw = raw  # the head's own bytes: nothing else is kept alive
         self._data: dict[str, Span] = {}
 
     def _spans(self) -> dict[str, Span]:
         if self._build is not None:
-            self._data = self._build()
+            self._data = self._build(self._raw)
             self._build = None
+            self._raw = b""
         return self._data
 
     def __getitem__(self, key: str) -> Span:

@@ -72,8 +72,20 @@ def _field_spans(lines: list[tuple[bytes, int]], spans: dict[str, Span]) -> None
         spans[keys[2]] = (value_start, value_start + len(value))
 
 
-def _request_spans(lines: list[tuple[bytes, int]]) -> dict[str, Span]:
+def _head_lines(raw: bytes) -> list[tuple[bytes, int]]:
+    """The lines of a head that parsed, with offsets, leading empty lines skipped."""
+    body = raw.lstrip(b"\r\n")
+    offset = len(raw) - len(body)
+    lines: list[tuple[bytes, int]] = []
+    for line in body.split(b"\n")[:-2]:
+        lines.append((line.removesuffix(b"\r"), offset))
+        offset += len(line) + 1
+    return lines
+
+
+def _request_spans(raw: bytes) -> dict[str, Span]:
     """Where each parsed piece of a (valid) request head sits in its raw bytes."""
+    lines = _head_lines(raw)
     line, offset = lines[0]
     method, target, version = line.split(b" ")
     t0 = offset + len(method) + 1
@@ -88,7 +100,8 @@ def _request_spans(lines: list[tuple[bytes, int]]) -> dict[str, Span]:
     return spans
 
 
-def _response_spans(lines: list[tuple[bytes, int]]) -> dict[str, Span]:
+def _response_spans(raw: bytes) -> dict[str, Span]:
+    lines = _head_lines(raw)
     line, offset = lines[0]
     spans = {
         "status-line": (offset, offset + len(line)),
@@ -612,19 +625,20 @@ class RequestParser(_Parser):
         keep_alive = _keep_alive(version, selected)
         expect_continue = self._expectation(version, selected, framing)
         self._start_body(framing)
+        raw = bytes(self._raw)
         return RequestHead(
             method=method.decode("ascii"),
             target=target.decode("ascii"),
             version=version,
             headers=Headers.from_fields(fields),
-            raw=bytes(self._raw),
+            raw=raw,
             target_form=target_form,
             framing=framing,
             keep_alive=keep_alive,
             expect_continue=expect_continue,
             raw_version=raw_version,
             notes=tuple(self._notes),
-            spans=LazySpans(lambda: _request_spans(lines)),
+            spans=LazySpans(_request_spans, raw),
         )
 
     def _parse_request_line(self, line: bytes) -> tuple[bytes, bytes, str, str]:
@@ -811,16 +825,17 @@ class ResponseParser(_Parser):
         selected = _select(fields)
         framing = self._response_framing(code, version, selected)
         keep_alive = _keep_alive(version, selected) and framing.kind != "close"
+        raw = bytes(self._raw)
         head = ResponseHead(
             status=code,
             reason=(reason or b"").decode("latin-1"),
             version=version,
             headers=headers,
-            raw=bytes(self._raw),
+            raw=raw,
             framing=framing,
             keep_alive=keep_alive,
             notes=tuple(self._notes),
-            spans=LazySpans(lambda: _response_spans(lines)),
+            spans=LazySpans(_response_spans, raw),
         )
         if 100 <= code < 200 and code != 101:
             # an interim response: the final one for the same request follows

@@ -115,3 +115,18 @@ def test_spans_point_at_the_bytes_they_came_from() -> None:
     assert text["header:0:name"] == b"Host"
     assert text["header:0:value"] == b"example.com"
     assert text["header:1"] == b"X-A: 1"
+
+
+def test_spans_with_bare_lf_and_response_spans() -> None:
+    raw = b"\nGET /x HTTP/1.1\nHost: h\n\n"
+    head = first_head(raw)
+    assert raw[slice(*head.spans["target"])] == b"/x"
+    assert raw[slice(*head.spans["header:0:value"])] == b"h"
+
+    from tests.protocol.helpers import parse_responses
+
+    response = b"HTTP/1.1 404 Not Found\r\nX-A:  v \r\n\r\n"
+    rhead = parse_responses(response, ["HEAD"])[0]
+    assert response[slice(*rhead.spans["status"])] == b"404"  # type: ignore[union-attr]
+    assert response[slice(*rhead.spans["reason"])] == b"Not Found"  # type: ignore[union-attr]
+    assert response[slice(*rhead.spans["header:0:value"])] == b"v"  # type: ignore[union-attr]
