@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -246,6 +247,71 @@ def repl(
         raise typer.BadParameter(str(exc), param_hint="--to") from exc
     history_path = Path(history) if history else None
     raise typer.Exit(run_repl(host, port, timeout=timeout, history_path=history_path))
+
+
+# --- replay (owner: lead) --------------------------------------------------------------------
+
+
+@app.command()
+def replay(
+    files: Annotated[
+        list[Path],
+        typer.Argument(metavar="FILE...", help="Transcript files (e.g. transcripts/*.transcript)."),
+    ],
+    to: str = typer.Option(
+        "127.0.0.1:53210",
+        "--to",
+        metavar="HOST:PORT",
+        help="The server to replay against. Example: --to localhost:8080",
+    ),
+    timeout: float = typer.Option(
+        5.0, "--timeout", min=0.1, metavar="SECONDS", help="Per connect and per read."
+    ),
+) -> None:
+    """Replay recorded transcripts against a server and check every expectation.
+
+    \b
+    Examples:
+      httplab replay transcripts/users.transcript
+      httplab replay transcripts/*.transcript --to localhost:8080
+    \b
+    One line per exchange as it completes, then a summary. Exit status: 0 when every
+    expectation held, 1 when one failed, 2 for a file that cannot be read.
+    """
+    from httplab.client.shorthand import ShorthandError, split_host_port
+    from httplab.render.escape import escape_text
+    from httplab.trace.replay import ExchangeResult
+    from httplab.trace.transcript import TranscriptError, read_transcript, replay
+
+    try:
+        host, port = split_host_port(to)
+    except ShorthandError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--to") from exc
+    transcripts = []
+    for path in files:
+        try:
+            transcripts.append((path, read_transcript(path)))
+        except OSError as exc:
+            typer.echo(f"httplab: error: cannot read {path}: {exc.strerror}", err=True)
+            raise typer.Exit(2) from None
+        except TranscriptError as exc:
+            typer.echo(f"httplab: error: {path}: {escape_text(str(exc))}", err=True)
+            raise typer.Exit(2) from None
+    passed = failed = 0
+    for path, transcript in transcripts:
+        typer.echo(f"{path}: replaying against {host}:{port}")
+
+        def progress(result: ExchangeResult, done: int, total: int) -> None:
+            line = result.one_line()  # replay escapes wire bytes; this guards the rest
+            typer.echo(f"  [{done}/{total}] {line if line.isprintable() else escape_text(line)}")
+
+        results = replay(transcript, host, port, timeout=timeout, progress=progress)
+        passed += sum(1 for r in results if r.ok)
+        failed += sum(1 for r in results if not r.ok)
+    typer.echo(f"{passed} passed, {failed} failed")
+    if failed and not passed:
+        typer.echo("hint: is the server running? start one with `httplab serve`", err=True)
+    raise typer.Exit(1 if failed else 0)
 
 
 def main() -> None:

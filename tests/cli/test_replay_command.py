@@ -1,0 +1,52 @@
+"""`httplab replay`: every shipped transcript passes against a fresh server; failures and bad
+files give a clear line and a non-zero exit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from httplab.cli import app
+from httplab.server.apps.users import UsersApp
+from httplab.server.engine import HTTPServer
+
+TRANSCRIPTS = sorted((Path(__file__).parents[2] / "transcripts").glob("*.transcript"))
+
+
+@pytest.fixture
+def server() -> Iterator[HTTPServer]:
+    with HTTPServer(UsersApp(), port=0) as running:
+        yield running
+
+
+def test_transcripts_exist() -> None:
+    assert len(TRANSCRIPTS) >= 3
+
+
+@pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.name for p in TRANSCRIPTS])
+def test_replay_passes_against_a_fresh_server(server: HTTPServer, path: Path) -> None:
+    result = CliRunner().invoke(app, ["replay", str(path), "--to", f"127.0.0.1:{server.port}"])
+    assert result.exit_code == 0, result.output
+    assert " 0 failed" in result.output
+    assert "[1/" in result.output  # progress, one line per exchange
+
+
+def test_replay_reports_failures_with_exit_1(server: HTTPServer, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.transcript"
+    bad.write_text(
+        "httplab-transcript 1\n== connection 1\n-- exchange 1: GET /nope\n"
+        "> GET /nope HTTP/1.1\\r\\n\n> Host: x\\r\\n\n> \\r\\n\nexpect status 200\n"
+    )
+    result = CliRunner().invoke(app, ["replay", str(bad), "--to", f"127.0.0.1:{server.port}"])
+    assert result.exit_code == 1
+    assert "FAIL" in result.output and "1 failed" in result.output
+
+
+def test_unreadable_file_is_one_line_exit_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["replay", str(tmp_path / "missing.transcript")])
+    assert result.exit_code == 2
+    assert "cannot read" in result.output
+    assert "Traceback" not in result.output
