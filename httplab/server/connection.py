@@ -218,7 +218,8 @@ class HTTPConnection(asyncio.Protocol):
         keep_alive = head.keep_alive and not context.stopping and not self.peer_eof
         data, keep_alive = self._serialize(response, head, keep_alive)
         self.transport.write(data)
-        self._record(request, head, end.raw, response, data, None, handler_done, end)
+        if context.access_log is not None or context.tracer is not None:
+            self._record(request, head, end.raw, response, data, None, handler_done, end)
         self.head = None
         if keep_alive:
             self._set_deadline("idle", context.idle_timeout)
@@ -298,9 +299,10 @@ class HTTPConnection(asyncio.Protocol):
         )
         data, _ = self._serialize(response, head, keep_alive=False)
         self.transport.write(data)
-        raw = self.parser.pending_raw if self.context.tracer is not None else b""
-        request = head.to_request(b"".join(self.body_parts)) if head is not None else None
-        self._record(request, head, raw, response, data, error.one_line(), 0.0, None)
+        if self.context.access_log is not None or self.context.tracer is not None:
+            raw = self.parser.pending_raw if self.context.tracer is not None else b""
+            request = head.to_request(b"".join(self.body_parts)) if head is not None else None
+            self._record(request, head, raw, response, data, error.one_line(), 0.0, None)
         self._publish_event("protocol-error", error.one_line())
         self._close()
 
@@ -388,9 +390,6 @@ class HTTPConnection(asyncio.Protocol):
         end: EndOfMessage | None,
     ) -> None:
         context = self.context
-        if context.access_log is None and context.tracer is None:
-            self.first_byte = 0.0
-            return
         done = perf_counter()
         first_byte = self.first_byte or done
         self.first_byte = 0.0
