@@ -1,5 +1,7 @@
-"""The conformance corpus (tests/conformance/corpus.py) over a real socket against the server:
-the status the RFC asks for, no 5xx but 501/505, no hang, and a close when the case says so."""
+"""The conformance corpus (tests/conformance/corpus.py) over a real socket, beyond the status
+checks of tests/conformance/test_corpus_server.py: a closing answer says `Connection: close`,
+a kept connection still serves the next request, and bytes smuggled after a rejected request
+are never answered."""
 
 from __future__ import annotations
 
