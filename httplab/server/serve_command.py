@@ -3,8 +3,10 @@ SIGINT or SIGTERM, print one access-log line per exchange to stderr."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
+import queue
 import signal
 import sys
 import threading
@@ -24,6 +26,9 @@ from httplab.server.context import (
     Tracer,
 )
 from httplab.server.engine import DEFAULT_HOST, DEFAULT_PORT, HTTPServer
+
+ACCESS_LOG_QUEUE = 10_000
+"""Access-log lines waiting for stderr before new ones are dropped."""
 
 
 @dataclass(frozen=True)
@@ -71,24 +76,53 @@ def listen_error(exc: OSError, options: ServeOptions) -> str:
     return f"httplab serve: cannot listen on {where}: {reason}"
 
 
+class AccessLogWriter:
+    """The access-log hook of `httplab serve`: the server thread only queues a line; a writer
+    thread prints it. A slow or full stderr (a pipe nobody reads) then costs dropped lines,
+    counted and reported, never a stalled server."""
+
+    def __init__(self, stream: TextIO, max_queued: int = ACCESS_LOG_QUEUE) -> None:
+        self.stream = stream
+        self.lines: queue.Queue[str | None] = queue.Queue(max_queued)
+        self.dropped = 0
+        self.thread = threading.Thread(target=self._write, name="httplab-access-log", daemon=True)
+        self.thread.start()
+
+    def __call__(self, entry: AccessEntry) -> None:
+        try:
+            self.lines.put_nowait(format_access_line(entry) + "\n")
+        except queue.Full:
+            self.dropped += 1
+
+    def _write(self) -> None:
+        while (line := self.lines.get()) is not None:
+            try:
+                self.stream.write(line)
+                self.stream.flush()
+            except (OSError, ValueError):  # stderr closed: nothing more to say
+                return
+
+    def close(self) -> None:
+        """Write what is queued (a few seconds at most), then report dropped lines."""
+        with contextlib.suppress(queue.Full):
+            self.lines.put(None, timeout=1.0)
+        self.thread.join(5.0)
+        if self.dropped:
+            self.stream.write(f"httplab: {self.dropped} access-log lines dropped (stderr slow)\n")
+
+
 def serve_until_signal(options: ServeOptions, err: TextIO | None = None) -> int:
     """Serve until SIGINT (Ctrl-C) or SIGTERM, then stop gracefully; the exit status."""
     stream = err if err is not None else sys.stderr
     logging.basicConfig(
         stream=stream, level=logging.WARNING, format="httplab: %(levelname)s %(message)s"
     )
-    write_lock = threading.Lock()
-
-    def print_access(entry: AccessEntry) -> None:
-        line = format_access_line(entry) + "\n"
-        with write_lock:
-            stream.write(line)
-            stream.flush()
-
-    server = make_server(options, access_log=print_access)
+    access_log = AccessLogWriter(stream)
+    server = make_server(options, access_log=access_log)
     try:
         server.start()
     except OSError as exc:
+        access_log.close()
         stream.write(listen_error(exc, options) + "\n")
         return 1
     stop = threading.Event()
@@ -109,6 +143,7 @@ def serve_until_signal(options: ServeOptions, err: TextIO | None = None) -> int:
         stream.flush()
     finally:
         server.stop()
+        access_log.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0

@@ -113,3 +113,29 @@ def test_cli_defaults_match_the_named_constants() -> None:
     assert params["idle_timeout"] == context.IDLE_TIMEOUT
     assert params["header_timeout"] == context.HEADER_TIMEOUT
     assert params["max_connections"] == context.MAX_CONNECTIONS
+
+
+def test_access_log_never_blocks_the_server_on_a_stuck_stderr() -> None:
+    import io
+    import threading
+
+    from httplab.server.access_log import AccessEntry
+    from httplab.server.serve_command import AccessLogWriter
+
+    release = threading.Event()
+
+    class StuckStream(io.StringIO):
+        def write(self, text: str) -> int:
+            release.wait(10)
+            return super().write(text)
+
+    stream = StuckStream()
+    writer = AccessLogWriter(stream, max_queued=5)
+    entry = AccessEntry(1, 1, "127.0.0.1:1", "GET", "/", 200, 10, 0.1)
+    for _ in range(50):
+        writer(entry)  # returns at once although the stream is stuck
+    assert writer.dropped >= 40
+    release.set()
+    writer.close()
+    assert f"{writer.dropped} access-log lines dropped" in stream.getvalue()
+    assert stream.getvalue().count("GET / 200") <= 10
