@@ -276,8 +276,11 @@ def build_application(
         def register(handler: Handler) -> Handler:
             @bindings.add(*keys, filter=filter, eager=eager)
             def _(event: KeyPressEvent) -> None:
-                handler(event)
-                sync_focus()
+                try:
+                    handler(event)
+                    sync_focus()
+                except Exception as exc:  # a bug: end the screen cleanly, then report it
+                    fail_application(event.app, exc)
                 event.app.invalidate()
 
             return handler
@@ -487,9 +490,19 @@ def build_application(
 
 def quit_application(application: Application[int]) -> None:
     """Exit with status 0, once (a second q or a SIGTERM while quitting is ignored)."""
-    future = application.future
-    if application.is_running and future is not None and not future.done():
+    if _still_running(application):
         application.exit(result=0)
+
+
+def fail_application(application: Application[int], error: BaseException) -> None:
+    """End the screen so that `run_async` raises `error` after restoring the terminal."""
+    if _still_running(application):
+        application.exit(exception=error)
+
+
+def _still_running(application: Application[int]) -> bool:
+    future = application.future
+    return application.is_running and future is not None and not future.done()
 
 
 def _guarded_spawn(

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Callable
+from typing import Any
 
 from prompt_toolkit.application import Application
 from prompt_toolkit.input import Input
@@ -20,7 +21,7 @@ from prompt_toolkit.output import Output
 
 from httplab.trace.bus import TraceBus
 from httplab.trace.records import ExchangeRecord
-from httplab.tui.app import build_application, quit_application
+from httplab.tui.app import build_application, fail_application, quit_application
 from httplab.tui.controller import TraceController, TraceOptions
 from httplab.tui.inbox import BatchedInbox
 
@@ -50,15 +51,27 @@ class TraceScreen:
         backlog = [i for i in self.bus.snapshot() if isinstance(i, ExchangeRecord)]
         controller.on_records(backlog)
         quit_signals = _on_signals(loop, (signal.SIGTERM, signal.SIGHUP), self.application)
+        previous_handler = loop.get_exception_handler()
+        loop.set_exception_handler(self._on_loop_exception)
         try:
-            result = await self.application.run_async()
+            # prompt_toolkit's own handler would print over the screen and wait for Enter;
+            # ours ends the screen and lets the error surface once the terminal is restored.
+            result = await self.application.run_async(set_exception_handler=False)
             return result if isinstance(result, int) else 0
         finally:
+            loop.set_exception_handler(previous_handler)
             unsubscribe()
             inbox.close()
             controller.client.close()
             for signum in quit_signals:
                 loop.remove_signal_handler(signum)
+
+    def _on_loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        error = context.get("exception")
+        if error is None:
+            loop.default_exception_handler(context)
+            return
+        fail_application(self.application, error)
 
 
 def run_trace_screen(

@@ -1,0 +1,155 @@
+"""Screen tests: the trace screen drawn through a VT100 output into pyte, asserted on the grid."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+import pytest
+from prompt_toolkit.input import create_pipe_input
+
+from httplab.trace.bus import TraceBus
+from httplab.tui.controller import TraceController, TraceOptions
+from httplab.tui.run import run_trace_screen
+from tests.tui.harness import http_get, screen_session, send_raw
+from tests.tui.terminal import EmulatedTerminal
+
+pytestmark = pytest.mark.timeout(60)
+T = TypeVar("T")
+
+EVIL = (
+    b"GET /\x1b[2J\x1b[H HTTP/1.1\r\n"
+    b"Host: lab\r\n"
+    b"X-Title: \x1b]0;pwned\x07\x1b[31mred\x1b[0m\r\n"
+    b"X-Bidi: \xe2\x80\xaeevil\r\n\r\n"
+)
+
+
+def run(scenario: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(scenario)
+
+
+def row_with(terminal: EmulatedTerminal, text: str) -> str | None:
+    return next((line for line in terminal.lines if text in line), None)
+
+
+def test_the_list_row_shows_time_connection_method_target_status() -> None:
+    terminal = EmulatedTerminal(120, 40)
+
+    async def scenario() -> None:
+        async with screen_session(output=terminal.output) as s:
+            await asyncio.to_thread(http_get, s.server.port, "/users")
+            await s.until(lambda: row_with(terminal, "GET /users 200"), "the row on screen")
+            row = row_with(terminal, "GET /users 200")
+            assert row is not None and "#1.1" in row and " ms" in row
+            assert terminal.lines[0].lstrip().startswith("exchanges 1")
+            assert "q Ctrl-C quit" in terminal.lines[-1]
+
+    run(scenario())
+
+
+def test_wide_terminal_shows_four_views_and_narrow_one_tabs_then_resize() -> None:
+    terminal = EmulatedTerminal(170, 40)
+
+    async def scenario() -> None:
+        async with screen_session(output=terminal.output) as s:
+            await asyncio.to_thread(http_get, s.server.port, "/users")
+            titles = ("raw request", "│ parsed", "│ headers", "│ response")  # columns
+
+            def four_in_a_row() -> bool:
+                return any(all(t in line for t in titles) for line in terminal.lines)
+
+            await s.until(four_in_a_row, "four views side by side")
+            assert not row_with(terminal, "1 raw request")
+
+            terminal.resize(80, 30)
+            s.screen.application._on_resize()  # what SIGWINCH does in a real terminal
+            await s.until(lambda: row_with(terminal, "1 raw request"), "the tab bar")
+            assert not four_in_a_row()
+            assert all(len(line) == 80 for line in terminal.lines)
+            s.press("\r4")  # into the detail, then tab 4: the response
+            await s.until(lambda: row_with(terminal, "HTTP/1.1 200 OK"), "the response tab")
+
+    run(scenario())
+
+
+def test_background_pushes_keep_the_screen_current() -> None:
+    terminal = EmulatedTerminal(120, 40)
+
+    async def scenario() -> None:
+        async with screen_session(output=terminal.output) as s:
+            count = 150
+
+            def load() -> None:
+                threads = [
+                    threading.Thread(target=lambda i=i: http_get(s.server.port, f"/users?n={i}"))
+                    for i in range(count)
+                ]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+
+            await asyncio.to_thread(load)
+            await s.until(
+                lambda: terminal.lines[0].lstrip().startswith(f"exchanges {count}"),
+                "the count on screen",
+            )
+            newest = s.controller.state.visible[-1].target
+            await s.until(lambda: row_with(terminal, f"GET {newest} 200"), "the newest row")
+
+    run(scenario())
+
+
+def test_escape_sequences_in_a_request_do_not_reach_the_terminal() -> None:
+    terminal = EmulatedTerminal(170, 40)
+
+    async def scenario() -> None:
+        async with screen_session(output=terminal.output) as s:
+            await asyncio.to_thread(send_raw, s.server.port, EVIL)
+            await s.until(lambda: row_with(terminal, "\\x1b[2J"), "the escaped bytes")
+            # The screen was not cleared or homed: the chrome is where it was drawn.
+            assert terminal.lines[0].lstrip().startswith("exchanges 1")
+            assert "q Ctrl-C quit" in terminal.lines[-1]
+            assert "pwned" not in (terminal.screen.title or "")
+            grid = terminal.text
+            assert "\x1b" not in grid and "\x07" not in grid and "\u202e" not in grid
+            # The request's "\x1b[31m" did not turn the text after it red.
+            marker = "\\x1b[31mred"
+            y = next(i for i, line in enumerate(terminal.lines) if marker in line)
+            x = terminal.lines[y].index(marker) + len(marker) - 3
+            cells = terminal.screen.buffer[y]
+            assert "".join(cells[x + i].data for i in range(3)) == "red"
+            assert all(cells[x + i].fg != "red" for i in range(3))
+
+    run(scenario())
+
+
+def test_an_exception_in_the_ui_stops_the_server_and_leaves_the_main_screen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    terminal = EmulatedTerminal(100, 30)
+    stopped: list[bool] = []
+
+    def explode(self: TraceController) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(TraceController, "replay", explode)
+    with create_pipe_input() as keys:
+        keys.send_text("r")
+        with pytest.raises(RuntimeError, match="boom"):
+            run_trace_screen(
+                TraceBus(),
+                TraceOptions(server_port=1),
+                lambda: stopped.append(True),
+                input=keys,
+                output=terminal.output,
+            )
+    assert stopped == [True], "the server is stopped however the screen ends"
+    written = bytes(terminal.written)
+    entered = written.rfind(b"\x1b[?1049h")
+    assert entered != -1, "the screen ran on the alternate screen"
+    assert written.rfind(b"\x1b[?1049l") > entered, "…and left it"
+    assert written.rfind(b"\x1b[?25h") > entered, "the cursor is visible again"
