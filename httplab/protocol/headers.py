@@ -49,7 +49,7 @@ class Headers:
             if isinstance(item, Field):
                 self._fields.append(item)
             else:
-                self.add(item[0], item[1])
+                self.add(*item)
 
     @classmethod
     def from_fields(cls, fields: list[Field]) -> Headers:
@@ -111,7 +111,11 @@ class Headers:
 
     # writing -----------------------------------------------------------------------------
     def add(self, name: str | bytes, value: str | bytes) -> None:
-        self._fields.append(Field(_as_bytes(name), _as_bytes(value)))
+        if type(name) is not bytes:
+            name = _as_bytes(name)
+        if type(value) is not bytes:
+            value = _as_bytes(value)
+        self._fields.append(Field(name, value))
 
     def set(self, name: str | bytes, value: str | bytes) -> None:
         """Replace every `name` line with one, kept at the place of the first."""

@@ -230,6 +230,8 @@ class _Parser:
     # the head -----------------------------------------------------------------------------
     def _read_head(self) -> Result:
         buf, pos = self._buf, self._pos
+        if pos == len(buf):  # the usual state between keep-alive requests
+            return self._need_more_or_eof()
         # RFC 9112 §2.2: a server SHOULD ignore at least one empty line (CRLF) received prior
         # to the request-line.
         skipped = 0

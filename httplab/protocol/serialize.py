@@ -9,15 +9,20 @@ CRLF = b"\r\n"
 DEFAULT_CHUNK_SIZE = 4096
 
 
-def _field_block(headers: Headers) -> bytes:
-    # header names and values are bytes already; a value with CR/LF would split the message
-    # (response splitting), so refuse it here rather than trust every caller.
-    parts = []
-    for field in headers:
-        if b"\r" in field.value or b"\n" in field.value or b"\x00" in field.value:
-            raise ValueError(f"field {field.name!r} has CR, LF or NUL in its value")
-        parts.append(field.name + b": " + field.value + CRLF)
-    return b"".join(parts)
+def _field_block(headers: Headers, extra: bytes = b"") -> bytes:
+    """Field lines, each ending in CRLF, then `extra` (already formatted lines)."""
+    lines = [field.name + b": " + field.value for field in headers]
+    if not lines:
+        return extra
+    block = b"\r\n".join(lines)
+    # A CR, LF or NUL inside a name or value would split the message (response splitting):
+    # refuse it here rather than trust every caller. Counting is three C-speed scans.
+    separators = len(lines) - 1
+    if block.count(b"\r") != separators or block.count(b"\n") != separators or b"\0" in block:
+        for field in headers:
+            if any(c in field.name + field.value for c in (b"\r", b"\n", b"\0")):
+                raise ValueError(f"field {field.name!r} has CR, LF or NUL in it")
+    return block + CRLF + extra
 
 
 def serialize_response_head(response: Response, request_method: str = "GET") -> bytes:
@@ -36,16 +41,22 @@ def _response_parts(response: Response, request_method: str) -> tuple[bytes, byt
     status = response.status
     no_body = body_forbidden(status, request_method)
     body = response.body
-    chunked = "chunked" in headers.tokens(b"transfer-encoding")
+    has_length = chunked = False
+    for field in headers:
+        name = field.lower_name
+        if name == b"content-length":
+            has_length = True
+        elif name == b"transfer-encoding":
+            chunked = chunked or "chunked" in headers.tokens(b"transfer-encoding")
     # RFC 9110 §9.3.2: HEAD gets the fields GET would have had, Content-Length included
     wants_length = not no_body or (
         request_method == "HEAD" and not (100 <= status < 200 or status in (204, 304))
     )
-    if wants_length and not chunked and b"content-length" not in headers:
-        headers = headers.copy()
-        headers.add(b"Content-Length", str(len(body)).encode("ascii"))
+    extra = b""
+    if wants_length and not chunked and not has_length:
+        extra = b"Content-Length: %d\r\n" % len(body)
     status_line = f"{response.version} {status} {response.reason}\r\n".encode("latin-1")
-    head = status_line + _field_block(headers) + CRLF
+    head = status_line + _field_block(headers, extra) + CRLF
     if no_body:
         return head, b""
     if chunked:
