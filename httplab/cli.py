@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -46,17 +46,15 @@ if TYPE_CHECKING:  # the server is imported inside `serve` only (fast start of o
     from httplab.server.engine import HTTPServer
 
 
-def _run_trace(make_server: Callable[[Tracer | None], HTTPServer]) -> int:
-    """HOOK for the TUI work: run `httplab serve --trace` and return the exit status.
+def _run_trace(make_server: Callable[[Tracer | None], HTTPServer], **settings: Any) -> int:
+    """`httplab serve --trace`: the full-screen trace view, or plain printing without a TTY.
 
     `make_server(tracer)` returns the configured, not yet started `HTTPServer` publishing to
-    `tracer` (anything with a non-blocking `publish(item)`), without an access log on stderr.
-    Replace this body with the trace UI; until then --trace says it is not there yet.
+    `tracer`; `settings` are the trace options (plain, to, mouse, theme, capacity).
     """
-    typer.echo(
-        "httplab serve --trace: the trace view is not there yet; use `httplab serve`", err=True
-    )
-    return 2
+    from httplab.tui.trace_command import TraceSettings, run_trace
+
+    return run_trace(make_server, TraceSettings(**settings))
 
 
 @app.command(no_args_is_help=False)
@@ -144,6 +142,40 @@ def serve(
     trace: bool = typer.Option(
         False, "--trace", help="Show every exchange live in the trace view. Example: --trace"
     ),
+    plain: bool = typer.Option(
+        False,
+        "--plain",
+        help="With --trace: print each exchange as text instead of the full-screen view "
+        "(the default when stdout is not a terminal). Example: --trace --plain",
+    ),
+    to: str | None = typer.Option(
+        None,
+        "--to",
+        metavar="HOST:PORT",
+        help="With --trace: where the client pane sends (default: this server). "
+        "Example: --trace --to 127.0.0.1:8080",
+    ),
+    mouse: bool = typer.Option(
+        False,
+        "--mouse",
+        help="With --trace: let the mouse select rows (off by default so the terminal can "
+        "select and copy text). Example: --trace --mouse",
+    ),
+    theme: str = typer.Option(
+        "default",
+        "--theme",
+        metavar="NAME",
+        help="With --trace: colours, 'default' or 'high-contrast' (for a projector). "
+        "Example: --trace --theme high-contrast",
+    ),
+    trace_buffer: int = typer.Option(
+        10_000,
+        "--trace-buffer",
+        min=1,
+        metavar="N",
+        help="With --trace: exchanges kept in memory; older ones are dropped and counted. "
+        "Example: --trace-buffer 1000",
+    ),
 ) -> None:
     """Run the users API server: one access-log line per exchange on stderr, Ctrl-C stops.
 
@@ -179,7 +211,20 @@ def serve(
         max_connections=max_connections,
     )
     if trace:
-        raise typer.Exit(_run_trace(lambda tracer: make_server(options, tracer=tracer)))
+        if theme not in ("default", "high-contrast"):
+            typer.echo(
+                f"httplab serve: unknown --theme {theme!r}: default, high-contrast", err=True
+            )
+            raise typer.Exit(2)
+        status = _run_trace(
+            lambda tracer: make_server(options, tracer=tracer),
+            plain=plain,
+            to=to,
+            mouse=mouse,
+            theme=theme,
+            capacity=trace_buffer,
+        )
+        raise typer.Exit(status)
     raise typer.Exit(serve_until_signal(options))
 
 
