@@ -2,13 +2,15 @@
 
 The server calls an `access_log` hook with an `AccessEntry`; the `serve` command formats it with
 `format_access_line` and prints it to stderr. The target comes from the peer, so it is escaped
-before it can reach a terminal (a request line may carry ESC sequences). The server may not
-import `httplab.render`, hence the small escaper here.
+before it can reach a terminal (a request line may carry ESC sequences), with the same rules
+as every other view (`httplab.trace.wire_text`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from httplab.trace.wire_text import escape_wire
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,31 +25,12 @@ class AccessEntry:
     duration_ms: float  # first byte of the request to the response written
 
 
-_PRINTABLE = frozenset(range(0x20, 0x7F)) - {ord("\\")}
-
-
 def escape_text(text: str) -> str:
-    """Control characters, backslash and non-ASCII as visible escapes (`\\x1b`, `\\r`)."""
-    if all(ord(ch) in _PRINTABLE for ch in text):
+    """Peer-controlled text made safe for a terminal or a log: the trace's wire escaping
+    (`\\r`, `\\x1b`, `\\xe9`), text being ISO-8859-1 decoded wire bytes."""
+    if text.isascii() and text.isprintable() and "\\" not in text:
         return text
-    out: list[str] = []
-    for ch in text:
-        code = ord(ch)
-        if code in _PRINTABLE:
-            out.append(ch)
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif code < 0x100:
-            out.append(f"\\x{code:02x}")
-        else:
-            out.append(f"\\u{code:04x}")
-    return "".join(out)
+    return escape_wire(text.encode("latin-1", "backslashreplace"))
 
 
 def format_access_line(entry: AccessEntry) -> str:
