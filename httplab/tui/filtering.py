@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from httplab.render.escape import escape_bytes
 from httplab.trace.records import ExchangeRecord
 
 _STATUS_CLASS = re.compile(r"^[1-5]xx$", re.IGNORECASE)
@@ -64,5 +65,6 @@ class ExchangeFilter:
 
 
 def _first_line(raw: bytes) -> str:
-    # An unparsed request has no target; let a path filter still find it by its first line.
-    return raw.split(b"\n", 1)[0].decode("latin-1")
+    # An unparsed request has no target; a path filter still finds it by its first line, as
+    # shown on screen (escaped), so what the user sees is what the filter matches.
+    return escape_bytes(raw.split(b"\n", 1)[0])

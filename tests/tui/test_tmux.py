@@ -79,12 +79,16 @@ def trace_in_tmux(*extra: str) -> Iterator[tuple[TmuxPane, int]]:
     command = " ".join(
         [shlex.quote(sys.executable), "-m", "httplab", "serve", "--trace", "--port", "0", *extra]
     )
-    script = f"{command}; echo EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -- '-*icanon'; sleep 60"
+    script = (
+        f"{command}; echo EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -- '-*icanon'; sleep 60"
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("TMUX", None)
     subprocess.run(
-        ["tmux", "-L", socket_name, "-f", "/dev/null", "new-session", "-d", "-s", "trace"]
-        + ["-x", str(COLUMNS), "-y", str(ROWS), "sh", "-c", script],
+        [
+            *("tmux", "-L", socket_name, "-f", "/dev/null", "new-session", "-d", "-s", "trace"),
+            *("-x", str(COLUMNS), "-y", str(ROWS), "sh", "-c", script),
+        ],
         check=True,
         cwd=ROOT,
         env=env,
@@ -102,7 +106,7 @@ def trace_in_tmux(*extra: str) -> Iterator[tuple[TmuxPane, int]]:
 
 
 def assert_left_clean(pane: TmuxPane) -> None:
-    screen = pane.wait_for(lambda s: "EXIT=" in s, "the trace view to exit")
+    screen = pane.wait_for(lambda s: "EXIT=" in s and "icanon" in s, "the exit and tty mode")
     assert "EXIT=0" in screen
     assert re.search(r"^icanon$", screen, re.MULTILINE), "the terminal is back in cooked mode"
     assert not pane.alternate_screen_on(), "back on the main screen"
@@ -131,7 +135,7 @@ def test_trace_view_shows_requests_from_another_process_and_q_quits_cleanly() ->
 
 
 def test_client_pane_in_a_real_terminal_and_ctrl_c_quits_cleanly() -> None:
-    with trace_in_tmux("--theme", "high-contrast") as (pane, port):
+    with trace_in_tmux("--theme", "high-contrast") as (pane, _port):
         pane.keys("c")
         pane.wait_for(lambda s: "leave" in s.splitlines()[-1], "the client pane footer")
         pane.text("GET /users?from=pane")

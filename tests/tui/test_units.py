@@ -1,0 +1,223 @@
+"""The trace screen's pieces on their own: filter, list state, inbox, compose, curl, bridge."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import threading
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.style import Style
+from rich.text import Text
+
+from httplab.client.raw import prepare_raw
+from httplab.render import THEME, RawBytesView
+from httplab.tui.compose import ComposeError, compose_request, editable_text, fix_content_length
+from httplab.tui.curl import curl_command
+from httplab.tui.filtering import ExchangeFilter
+from httplab.tui.inbox import BatchedInbox
+from httplab.tui.rich_bridge import make_console, render_fragment_lines, style_to_pt
+from httplab.tui.state import TraceState
+from tests.tui.records import get, post, record_for, rejected
+
+
+# filter -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("", ["/users", "/users", "/nope", "(bad)"]),
+        ("GET", ["/users", "/nope"]),
+        ("POST GET", ["/users", "/users", "/nope"]),
+        ("4xx", ["/nope", "(bad)"]),
+        ("404", ["/nope"]),
+        ("2xx 404", ["/users", "/users", "/nope"]),
+        ("GET /us", ["/users"]),
+        ("x1b", ["(bad)"]),  # an unparsed request is found by its first line
+    ],
+)
+def test_filter_words(text: str, kept: list[str]) -> None:
+    records = [
+        get("/users"),
+        post("/users", b"{}"),
+        get("/nope", 404),
+        rejected(b"GET /\x1b HTTP/1.1\r\n\r\n"),
+    ]
+    matching = [r for r in records if ExchangeFilter.parse(text).matches(r)]
+    assert [r.target or "(bad)" for r in matching] == kept
+
+
+# state --------------------------------------------------------------------------------------
+def test_state_is_bounded_and_counts_what_it_drops() -> None:
+    state = TraceState(capacity=3)
+    records = [get(f"/{i}") for i in range(5)]
+    state.add(records)
+    assert [r.target for r in state.visible] == ["/2", "/3", "/4"]
+    assert state.dropped == 2
+    assert state.current is records[-1]
+
+
+def test_state_ignores_a_record_it_has_already_seen() -> None:
+    state = TraceState()
+    first, second = get("/a"), get("/b")
+    state.add([first, second])
+    state.add([second])  # the backlog snapshot and the live feed overlapped
+    assert len(state.visible) == 2
+
+
+def test_state_selection_survives_a_filter_change_when_not_following() -> None:
+    state = TraceState()
+    state.add([get("/a"), get("/b", 404), get("/c")])
+    state.move(-2)
+    assert state.current.target == "/a" and not state.follow
+    state.set_filter("4xx")
+    assert state.current.target == "/b"
+    state.set_filter("")
+    assert state.current.target == "/b"
+
+
+def test_to_save_is_the_marked_records_or_the_selected_one() -> None:
+    state = TraceState()
+    state.add([get("/a"), get("/b"), get("/c")])
+    assert [r.target for r in state.to_save()] == ["/c"]
+    state.toggle_mark()
+    state.move(-2)
+    state.toggle_mark()
+    assert [r.target for r in state.to_save()] == ["/a", "/c"]
+
+
+# inbox ------------------------------------------------------------------------------------
+def test_inbox_batches_records_from_many_threads_and_loses_none() -> None:
+    batches: list[int] = []
+    seen: list[int] = []
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        done = asyncio.Event()
+        total = 4 * 500
+
+        def deliver(records: list, overflow: int) -> None:  # type: ignore[type-arg]
+            batches.append(len(records))
+            seen.extend(r.seq for r in records)
+            if len(seen) == total:
+                done.set()
+
+        inbox = BatchedInbox(loop, deliver, capacity=10_000)
+        record = get("/x")
+
+        def publisher(base: int) -> None:
+            for i in range(500):
+                inbox.put(record.__class__(**{**_fields(record), "seq": base + i}))
+
+        threads = [threading.Thread(target=publisher, args=(k * 1000,)) for k in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        await asyncio.wait_for(done.wait(), 10)
+
+    asyncio.run(scenario())
+    assert sorted(seen) == sorted(k * 1000 + i for k in range(4) for i in range(500))
+    assert len(batches) < 100, "records arrive in batches, not one wake-up each"
+
+
+def _fields(record: object) -> dict[str, object]:
+    return {name: getattr(record, name) for name in record.__slots__}  # type: ignore[attr-defined]
+
+
+# compose ------------------------------------------------------------------------------------
+def test_shorthand_is_expanded_by_the_client_code() -> None:
+    composed = compose_request("GET /users", host="127.0.0.1", port=8080)
+    assert composed.data.startswith(b"GET /users HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n")
+    assert composed.data.endswith(b"\r\n\r\n")
+
+
+def test_raw_lines_get_crlf_and_the_head_end_unless_crlf_is_off() -> None:
+    text = "GET / HTTP/1.1\nHost: x"
+    on = compose_request(text, host="h", port=1)
+    assert on.data == b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+    assert any("empty line" in note for note in on.notes)
+    off = compose_request(text, host="h", port=1, crlf=False)
+    assert off.data == b"GET / HTTP/1.1\nHost: x"
+
+
+def test_empty_input_is_a_clear_error() -> None:
+    with pytest.raises(ComposeError, match="nothing to send"):
+        compose_request("  \n", host="h", port=1)
+
+
+def test_content_length_is_recomputed_unless_pinned() -> None:
+    data = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhello"
+    fixed, note = fix_content_length(data, pinned=False)
+    assert fixed == b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+    assert note is not None and "2 → 5" in note
+    kept, warning = fix_content_length(data, pinned=True)
+    assert kept == data
+    assert warning is not None and "pinned" in warning
+
+
+def test_two_content_lengths_are_sent_as_typed() -> None:
+    data = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 9\r\n\r\nabc"
+    assert fix_content_length(data, pinned=False) == (data, None)
+
+
+@given(st.binary(max_size=300))
+def test_editable_text_sends_back_exactly_the_same_bytes(data: bytes) -> None:
+    assert prepare_raw(editable_text(data).encode("utf-8"), crlf=True) == data
+
+
+# curl ---------------------------------------------------------------------------------------
+def test_curl_command_keeps_method_headers_and_body() -> None:
+    record = post("/users?x=1", b'{"name": "O\'Neil"}')
+    command = curl_command(record, "http://127.0.0.1:53210")
+    assert command is not None
+    words = shlex.split(command)
+    assert words[-1] == "http://127.0.0.1:53210/users?x=1"
+    assert words[words.index("-X") + 1] == "POST"
+    assert "Content-Type: application/json" in words
+    assert words[words.index("--data-binary") + 1] == '{"name": "O\'Neil"}'
+    assert not any(w.lower().startswith("content-length") for w in words)
+
+
+def test_curl_command_never_carries_a_raw_control_byte() -> None:
+    raw = b"PUT / HTTP/1.1\r\nHost: x\r\nX-Name: caf\xe9\r\nContent-Length: 6\r\n\r\na\x1b[2Jb"
+    command = curl_command(record_for(raw), "http://h")
+    assert command is not None
+    assert "\x1b" not in command and "\xe9" not in command
+    assert "$'X-Name: caf\\xe9'" in command
+    assert "--data-binary $'a\\x1b[2Jb'" in command
+
+
+def test_no_curl_command_for_an_unparsed_request() -> None:
+    assert curl_command(rejected(b"GET /\x00 HTTP/1.1\r\n\r\n"), "http://h") is None
+
+
+# rich bridge ----------------------------------------------------------------------------------
+def test_styles_map_to_prompt_toolkit_names_and_hex() -> None:
+    assert style_to_pt(Style.parse("bold red on yellow")) == "fg:ansired bg:ansiyellow bold"
+    assert style_to_pt(Style.parse("#102030 underline")) == "fg:#102030 underline"
+    assert style_to_pt(Style.parse("color(196)")) == "fg:#ff0000"
+    assert style_to_pt(None) == ""
+
+
+def test_rendering_respects_the_width_and_finds_the_highlighted_line() -> None:
+    console = make_console(THEME)
+    data = b"GET / HTTP/1.1\r\nHost: x\r\nX-Long: " + b"y" * 100 + b"\r\n\r\n"
+    marker = console.get_style("wire.highlight")
+    rendered = render_fragment_lines(console, RawBytesView(data, (16, 20)), 40, marker)
+    widths = [sum(len(text) for _, text in line) for line in rendered.lines]
+    assert max(widths) <= 40
+    assert rendered.marked_line == 1  # "Host" is on the second line
+    highlighted = [text for style, text in rendered.lines[1] if "bg:ansiyellow" in style]
+    assert "".join(highlighted) == "Host"
+
+
+def test_control_characters_never_come_out_as_fragment_text() -> None:
+    console = make_console(THEME)
+    rendered = render_fragment_lines(console, RawBytesView(b"\x1b[2J\x07\x00\r\n\x9b"), 80)
+    text = "".join(t for line in rendered.lines for _, t in line)
+    assert not any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in text)
+    # A renderable that lets one through (plain Text) is still shown by prompt_toolkit as ^[,
+    # but the views never produce one: that is render/escape.py's job, tested above.
+    assert render_fragment_lines(console, Text("ok"), 10).lines == [[("", "ok")]]
