@@ -11,6 +11,7 @@ same run, so the figure reads against this machine. Target: `httplab send` ≤ 1
 from __future__ import annotations
 
 import argparse
+import shutil
 import socket
 import statistics
 import subprocess
@@ -74,18 +75,14 @@ def main() -> None:
         f"import socket; s = socket.create_connection(('127.0.0.1', {listener.port}));"
         "s.sendall(b'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'); s.recv(100)"
     )
-    # What `httplab send` costs when main() hands `send` straight to its argparse front end,
-    # without building the typer app first.
-    fast_path = (
-        "import sys; from httplab.client.send_cli import main_send;"
-        f"sys.exit(main_send(['GET /', '--to', '{to}']))"
-    )
     cases = [
         ("python -c pass (to exit)", [python, "-c", "pass"], False),
         ("python socket send", [python, "-c", bare_send], True),
-        ("httplab send 'GET /'", [python, "-m", "httplab", "send", "GET /", "--to", to], True),
-        ("send_cli.main_send (no typer)", [python, "-c", fast_path], True),
+        ("python -m httplab send", [python, "-m", "httplab", "send", "GET /", "--to", to], True),
     ]
+    script = shutil.which("httplab")
+    if script is not None:  # the console script, as a user runs it
+        cases.append(("httplab send (script)", [script, "send", "GET /", "--to", to], True))
     results: dict[str, list[float]] = {name: [] for name, _, _ in cases}
     for _ in range(args.runs):  # interleaved, so drift in machine load hits every case alike
         for name, command, expect in cases:

@@ -1,3 +1,3 @@
-from httplab.cli import main
+from httplab.launcher import main
 
 main()

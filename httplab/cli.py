@@ -6,7 +6,6 @@ them, so `httplab send` starts fast.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -360,10 +359,5 @@ def replay(
 
 
 def main() -> None:
-    # `send` must start fast: its own argparse front end runs before typer, whose start-up
-    # costs ~100 ms on every run (measured in bench/bench_send_startup.py).
-    if sys.argv[1:2] == ["send"]:
-        from httplab.client.send_cli import main_send
-
-        raise SystemExit(main_send(sys.argv[2:]))
+    # `httplab send` never gets here: httplab.launcher dispatches it before typer is imported
     app()

@@ -1,4 +1,5 @@
-"""`httplab send` stays light: no prompt_toolkit, TUI, server or rich on its path (plain output)."""
+"""`httplab send` stays light: no typer, prompt_toolkit, TUI, server or rich on its path (plain
+output), starting from the real entry point."""
 
 from __future__ import annotations
 
@@ -10,16 +11,16 @@ from tests.client.servers import RawServer, answer_each
 
 PROBE = """
 import json, sys
-import httplab.cli
+import httplab.launcher
 sys.argv = ["httplab", "send", *sys.argv[1:]]
 try:
-    httplab.cli.main()
+    httplab.launcher.main()
 except SystemExit:
     pass
 heavy = sorted(
     name for name in sys.modules
-    if name.split(".")[0] in ("prompt_toolkit", "rich")
-    or name.startswith(("httplab.tui", "httplab.server", "httplab.render"))
+    if name.split(".")[0] in ("prompt_toolkit", "rich", "typer", "click")
+    or name.startswith(("httplab.tui", "httplab.server", "httplab.render", "httplab.cli"))
 )
 sys.stderr.write("\\nMODULES " + json.dumps(heavy) + "\\n")
 """
