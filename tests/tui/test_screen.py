@@ -153,3 +153,34 @@ def test_an_exception_in_the_ui_stops_the_server_and_leaves_the_main_screen(
     assert entered != -1, "the screen ran on the alternate screen"
     assert written.rfind(b"\x1b[?1049l") > entered, "…and left it"
     assert written.rfind(b"\x1b[?25h") > entered, "the cursor is visible again"
+
+
+def test_stepping_through_parsed_fields_lights_up_their_bytes_in_the_raw_view() -> None:
+    terminal = EmulatedTerminal(170, 40)
+
+    def lit_text() -> str:
+        """The characters drawn on the highlight background (wire.highlight: on yellow)."""
+        return "".join(
+            char.data
+            for y in range(terminal.screen.lines)
+            for x, char in sorted(terminal.screen.buffer[y].items())
+            if char.bg == "brown"  # pyte's name for ANSI yellow
+        )
+
+    async def scenario() -> None:
+        async with screen_session(output=terminal.output) as s:
+            await asyncio.to_thread(http_get, s.server.port, "/users", b"X-Lab: on\r\n")
+            await s.until(lambda: row_with(terminal, "GET /users 200"), "the row")
+            assert lit_text() == ""
+            s.press("\r")  # request line
+            await s.until(lambda: lit_text() == "GET /users HTTP/1.1", "the request line lit")
+            s.press("j")
+            await s.until(lambda: lit_text() == "GET", "the method lit")
+            s.press("j")
+            await s.until(lambda: lit_text() == "/users", "the target lit")
+            s.press("jj")  # version, then the first header
+            await s.until(lambda: lit_text() == "Host: 127.0.0.1", "the Host line lit")
+            s.press("jj")  # Connection, then X-Lab
+            await s.until(lambda: lit_text() == "X-Lab: on", "the X-Lab line lit")
+
+    run(scenario())
