@@ -20,7 +20,8 @@ except SystemExit:
 heavy = sorted(
     name for name in sys.modules
     if name.split(".")[0] in ("prompt_toolkit", "rich", "typer", "click")
-    or name.startswith(("httplab.tui", "httplab.server", "httplab.render", "httplab.cli"))
+    or name == "httplab.cli"
+    or name.startswith(("httplab.tui", "httplab.server", "httplab.render"))
 )
 sys.stderr.write("\\nMODULES " + json.dumps(heavy) + "\\n")
 """
