@@ -43,7 +43,7 @@ def compose_request(
             planned = plan_request(text, host=host, port=port)
         except ShorthandError as exc:
             raise ComposeError(str(exc)) from exc
-        return Composed(planned.data, planned.host, planned.port, ["shorthand expanded"])
+        return Composed(planned.data, planned.host, planned.port)
     notes: list[str] = []
     if crlf and "\n\n" not in text.replace("\r\n", "\n").lstrip("\n"):
         text = text.rstrip("\n") + "\n\n"

@@ -221,3 +221,15 @@ def test_control_characters_never_come_out_as_fragment_text() -> None:
     # A renderable that lets one through (plain Text) is still shown by prompt_toolkit as ^[,
     # but the views never produce one: that is render/escape.py's job, tested above.
     assert render_fragment_lines(console, Text("ok"), 10).lines == [[("", "ok")]]
+
+
+# docs ---------------------------------------------------------------------------------------
+def test_the_key_tour_in_docs_is_generated_from_the_key_table() -> None:
+    from pathlib import Path
+
+    from httplab.tui.keys import key_tour_markdown
+
+    tour = Path(__file__).resolve().parents[2] / "docs" / "trace-keys.md"
+    assert tour.read_text(encoding="utf-8") == key_tour_markdown(), (
+        "regenerate with: python docs/make_trace_picture.py"
+    )
