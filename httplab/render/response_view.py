@@ -5,7 +5,11 @@ from __future__ import annotations
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
+from httplab.protocol.errors import ProtocolError
+from httplab.protocol.events import ResponseHead
+from httplab.protocol.headers import Headers
 from httplab.protocol.messages import Response, body_forbidden
+from httplab.protocol.parser import ResponseParser
 from httplab.render.body_preview import BODY_PREVIEW_LIMIT, body_preview
 from httplab.render.bytes_views import RawBytesView
 from httplab.render.escape import safe_bytes, safe_text
@@ -23,8 +27,26 @@ def status_line(response: Response) -> Text:
     )
 
 
+def sent_head(raw_response: bytes, method: str) -> ResponseHead | None:
+    """The head as it went over the wire (the server adds Date, Server, Content-Length and
+    Connection to what the app built), read back with the same parser the client uses."""
+    parser = ResponseParser()
+    parser.expect(method)
+    parser.feed(raw_response)
+    try:
+        while True:
+            event = parser.next_event()
+            if isinstance(event, ResponseHead) and not event.informational:
+                return event
+            if not isinstance(event, ResponseHead):
+                return None
+    except ProtocolError:
+        return None
+
+
 class ResponseView:
-    """The response as the server built it; the raw bytes when there is no Response object."""
+    """The response as it was sent: status line, fields exactly as serialized, body preview;
+    the raw bytes when there is no Response object."""
 
     def __init__(self, record: ExchangeRecord, *, body_limit: int = BODY_PREVIEW_LIMIT) -> None:
         self.record = record
@@ -38,19 +60,21 @@ class ResponseView:
             else:
                 yield Text("(no response was sent)", style="trace.muted")
             return
+        method = self.record.method or "GET"
+        head = sent_head(self.record.raw_response, method)
+        fields: Headers = head.headers if head is not None else response.headers
         yield status_line(response)
-        for field in response.headers:
+        for field in fields:
             yield Text.assemble(
                 safe_bytes(field.name, "http.header.name"),
                 ": ",
                 safe_bytes(field.value, "http.header.value"),
             )
         yield Text("")
-        method = self.record.method or "GET"
         if body_forbidden(response.status, method) and not response.body:
             yield Text(
                 f"(no content: {response.status} to {method}, RFC 9110 §6.4.1)",
                 style="trace.muted",
             )
             return
-        yield body_preview(response.headers, response.body, limit=self.body_limit)
+        yield body_preview(fields, response.body, limit=self.body_limit)

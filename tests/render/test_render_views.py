@@ -220,3 +220,23 @@ def test_selectable_keys_follow_the_wire_order() -> None:
 def test_both_themes_define_every_style_name() -> None:
     for theme in (THEME, HIGH_CONTRAST_THEME):
         assert set(STYLE_NAMES) <= set(theme.styles)
+
+
+def test_response_view_shows_the_fields_as_sent_not_as_the_app_built_them() -> None:
+    # The app's Response has no Content-Length or Server; the server added them on the wire.
+    raw = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nServer: httplab/0.1.0\r\n"
+        b"content-length: 2\r\n\r\n{}"
+    )
+    record = make_record(
+        USERS_HEAD,
+        response_headers=[("Content-Type", "application/json")],
+        response_body=b"{}",
+        raw_response=raw,
+    )
+    lines = plain(ResponseView(record)).splitlines()
+    assert lines[1:4] == [
+        "Content-Type: application/json",
+        "Server: httplab/0.1.0",
+        "content-length: 2",
+    ]
