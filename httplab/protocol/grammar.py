@@ -57,7 +57,10 @@ STATUS_LINE = re.compile(rb"(HTTP/[0-9]\.[0-9]) ([0-9]{3})(?: ([\t\x20-\x7e\x80-
 # RFC 9112 §5: field-line = field-name ":" OWS field-value OWS
 # The well-formed case in one pattern (group 1: name, group 2: value without OWS); lines it
 # rejects are diagnosed rule by rule, so the error can say which rule broke.
+# The quantifiers are possessive (`*+`, `++`): a run of whitespace belongs to exactly one piece
+# of the rule, so a line that fails is refused in linear time. With plain `*` the leading and
+# trailing OWS share every split of a long blank run, and refusing one 8 KB line took 0.3 s.
 FIELD_LINE = re.compile(
-    rb"([-!#$%&'*+.^_`|~0-9A-Za-z]+):[ \t]*"
-    rb"((?:[\x21-\x7e\x80-\xff]+(?:[ \t]+[\x21-\x7e\x80-\xff]+)*)?)[ \t]*"
+    rb"([-!#$%&'*+.^_`|~0-9A-Za-z]++):[ \t]*+"
+    rb"((?:[\x21-\x7e\x80-\xff]++(?:[ \t]++[\x21-\x7e\x80-\xff]++)*+)?)[ \t]*+"
 )
