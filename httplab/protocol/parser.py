@@ -475,7 +475,8 @@ class _Parser:
         return NEED_DATA
 
     def _read_line(self, limit: int, what: str) -> bytes | None:
-        """One CRLF- (or LF-) terminated line without its ending, or None when incomplete."""
+        """One CRLF-terminated line of chunked framing without its CRLF, or None when
+        incomplete; a bare LF is refused."""
         lf = self._buf.find(b"\n", self._pos)
         if lf < 0:
             if len(self._buf) - self._pos > limit:
@@ -490,8 +491,16 @@ class _Parser:
         line = self._take(lf + 1 - self._pos)
         if line.endswith(b"\r\n"):
             return line[:-2]
-        self._notes.append(_note_bare_lf())
-        return line[:-1]
+        # RFC 9112 §7.1 frames chunks with CRLF; the §2.2 leniency for a bare LF is for the
+        # start line and fields. Where a body ends must not depend on which line endings a
+        # reader accepts (a proxy that reads "5;ext\nhello" as one line sees another body):
+        # that is request smuggling, so refuse.
+        raise self._error_at(
+            400,
+            f"{what} ends in a bare LF; chunked framing needs CRLF (nc -C sends CRLF)",
+            "RFC 9112 §7.1",
+            line[-40:],
+        )
 
     def _read_chunked(self) -> Result:
         while True:
@@ -542,7 +551,7 @@ class _Parser:
                     self._state = _CHUNK_END
                 return Data(chunk)
             elif state == _CHUNK_END:
-                line = self._read_line(2, "the end of a chunk")
+                line = self._read_line(2, "the line after chunk data")
                 if line is None:
                     return NEED_DATA
                 if line:

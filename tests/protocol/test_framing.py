@@ -107,6 +107,27 @@ def test_invalid_chunks_are_400(body: bytes) -> None:
     assert one_error(data).status == 400
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"5\nhello\r\n0\r\n\r\n",  # chunk-size line ended by a bare LF
+        b"5;ext\nhello\r\n0\r\n\r\n",  # the "funky chunks" form: LF inside an extension
+        b"5\r\nhello\n0\r\n\r\n",  # chunk data ended by a bare LF
+        b"5\r\nhello\r\n0\n\r\n",  # last-chunk line ended by a bare LF
+    ],
+    ids=["size-line", "extension", "after-data", "last-chunk"],
+)
+def test_bare_lf_in_chunked_framing_is_400(body: bytes) -> None:
+    # RFC 9112 §7.1 frames chunks with CRLF; the §2.2 leniency for a bare LF covers the start
+    # line and fields only. A body whose end depends on which line ending a reader accepts is
+    # a request smuggling vector, so the server refuses it rather than guess.
+    data = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + body
+    error = one_error(data)
+    assert error.status == 400
+    assert error.rfc_ref == "RFC 9112 §7.1"
+    assert "CRLF" in error.detail
+
+
 def test_expect_100_continue_is_flagged_only_with_a_body() -> None:
     with_body = first_head(
         b"POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n"
