@@ -38,6 +38,8 @@ from httplab.protocol.headers import Headers
 from httplab.protocol.parser import RequestParser, ResponseParser
 
 DEFAULT_TIMEOUT = 5.0
+DEFAULT_MAX_TIME = 30.0
+"""Longest a send may wait for all its responses, however steadily the bytes trickle in."""
 _RECV_SIZE = 65536
 _FIRST_WORD = re.compile(rb"\s*([!-~]+)")
 
@@ -149,10 +151,18 @@ def split_requests(data: bytes) -> list[RequestPiece]:
 class ClientConnection:
     """A keep-alive connection to one server; reconnects when the server has closed it."""
 
-    def __init__(self, host: str, port: int, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_time: float = DEFAULT_MAX_TIME,
+    ) -> None:
         self.host = host
         self.port = port
-        self.timeout = timeout
+        self.timeout = timeout  # connecting, and between two received chunks
+        self.max_time = max_time  # the whole send: a server trickling a byte at a time ends too
+        self._deadline = 0.0
         self._sock: socket.socket | None = None
         self._parser = ResponseParser()
         self.closed = False  # True once the server closed the connection (or we did after it)
@@ -255,6 +265,7 @@ class ClientConnection:
         on_sent: Callable[[bytes], None] | None,
     ) -> list[ClientExchange]:
         started = time.perf_counter()
+        self._deadline = started + self.max_time
         connect_ms = None if reused else self.connect()
         sock = self._sock
         assert sock is not None
@@ -322,7 +333,7 @@ class ClientConnection:
                     exchange.timings.last_byte_ms = _since(started)
                     parser.start_next()
                     if not current.keep_alive:
-                        self._mark_closed("the server asked to close (Connection: close)")
+                        self._mark_closed(_why_not_kept_alive(current))
                     return
                 elif isinstance(event, ConnectionClosed):
                     self._fail(exchange, "closed", self._closed_message(exchange))
@@ -330,6 +341,10 @@ class ClientConnection:
         except ProtocolError as exc:
             exchange.unread = parser.pending_raw
             self._fail(exchange, "bad-response", f"unparseable response: {exc.detail}")
+        except _DeadlineExceeded:
+            exchange.unread = parser.pending_raw
+            message = f"gave up after {self.max_time:g} s (the time limit for a whole response)"
+            self._fail(exchange, "timeout", message)
         except TimeoutError:
             exchange.unread = parser.pending_raw
             self._fail(exchange, "timeout", self._timeout_message(exchange, complete))
@@ -340,9 +355,16 @@ class ClientConnection:
     def _receive(self, exchange: ClientExchange, started: float) -> None:
         sock = self._sock
         assert sock is not None
-        sock.settimeout(self.timeout)
+        left = self._deadline - time.perf_counter()
+        if left <= 0:
+            raise _DeadlineExceeded
+        sock.settimeout(min(self.timeout, left))
         try:
             data = sock.recv(_RECV_SIZE)
+        except TimeoutError:
+            if left < self.timeout:
+                raise _DeadlineExceeded from None
+            raise
         except ConnectionResetError:
             data = b""
             if self._parser.idle:
@@ -375,6 +397,18 @@ class ClientConnection:
             self._sock = None
         self.closed = True
         self.closed_reason = reason
+
+
+class _DeadlineExceeded(TimeoutError):
+    """The send's `max_time` ran out (as opposed to one wait longer than `timeout`)."""
+
+
+def _why_not_kept_alive(head: ResponseHead) -> str:
+    if head.framing.kind == "close":
+        return "the body was delimited by the server closing the connection (RFC 9112 §6.3)"
+    if "close" in head.headers.tokens("connection"):
+        return "the server asked to close (Connection: close)"
+    return f"an {head.version} response without keep-alive (RFC 9112 §9.3)"
 
 
 def _closed_before_answer(exchanges: list[ClientExchange]) -> bool:
