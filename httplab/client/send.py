@@ -13,7 +13,12 @@ import sys
 from dataclasses import dataclass, field
 from typing import IO
 
-from httplab.client.connection import ClientConnection, ClientError, ClientExchange
+from httplab.client.connection import (
+    DEFAULT_MAX_TIME,
+    ClientConnection,
+    ClientError,
+    ClientExchange,
+)
 from httplab.client.httpfile import HttpFileError, read_http_file
 from httplab.client.output import (
     PARTS,
@@ -62,6 +67,7 @@ class SendOptions:
     offline: bool = False
     output_format: str = "text"
     timeout: float = 5.0
+    max_time: float = DEFAULT_MAX_TIME
     check_status: bool = False
 
 
@@ -206,7 +212,9 @@ class _Session:
     def _connection(self, host: str, port: int) -> ClientConnection:
         key = (host, port)
         if key not in self.connections:
-            self.connections[key] = ClientConnection(host, port, timeout=self.options.timeout)
+            self.connections[key] = ClientConnection(
+                host, port, timeout=self.options.timeout, max_time=self.options.max_time
+            )
         return self.connections[key]
 
     def _show_request(self, data: bytes, destination: str, *, sent: bool = True) -> None:

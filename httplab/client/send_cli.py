@@ -8,9 +8,12 @@ them untouched, and `main()` can call `main_send` before typer is even imported.
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 from collections.abc import Sequence
 
+from httplab.client.connection import DEFAULT_MAX_TIME
 from httplab.client.shorthand import DEFAULT_HOST, DEFAULT_PORT
 
 SUMMARY = "Send one request (or raw bytes, or a .http file) and show both sides byte for byte."
@@ -29,6 +32,17 @@ The default server is {DEFAULT_HOST}:{DEFAULT_PORT} (httplab serve).
 exit status: 0 for any response, 1 network or response error, 2 bad input,
 3/4/5 with --check-status for a 3xx/4xx/5xx response.
 """
+
+
+def seconds(text: str) -> float:
+    """A duration option: a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -144,11 +158,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--timeout",
-        type=float,
+        type=seconds,
         default=5.0,
         metavar="SECONDS",
         help="give up connecting, or waiting for the next response byte, after this long "
         "(default 5). Example: --timeout 0.5",
+    )
+    p.add_argument(
+        "--max-time",
+        type=seconds,
+        default=DEFAULT_MAX_TIME,
+        metavar="SECONDS",
+        help="give up on responses not complete after this long in all, however steadily "
+        f"bytes arrive (default {DEFAULT_MAX_TIME:g}). Example: --max-time 120",
     )
     p.add_argument(
         "--check-status",
@@ -175,4 +197,14 @@ def main_send(argv: Sequence[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         sys.stderr.write(f"httplab send: error: {exc}\n")
         return 2
-    return run_send(SendOptions(**vars(args)))
+    try:
+        return run_send(SendOptions(**vars(args)))
+    except KeyboardInterrupt:
+        sys.stderr.write("httplab: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`| head -1`): stop quietly, and keep Python from failing
+        # again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1

@@ -1,0 +1,66 @@
+"""`httplab send` as a process: what a shell user sees on Ctrl-C, a closed pipe, bad options."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.client.servers import RawServer, read_head
+
+
+def httplab_send(*args: str) -> list[str]:
+    return [sys.executable, "-m", "httplab", "send", *args]
+
+
+def test_ctrl_c_while_waiting_is_one_line_and_status_130() -> None:
+    arrived, release = threading.Event(), threading.Event()
+
+    def silent(conn: socket.socket) -> None:
+        read_head(conn)
+        arrived.set()
+        release.wait(20)
+
+    with RawServer(silent) as server:
+        process = subprocess.Popen(
+            httplab_send("GET /", "--to", f"127.0.0.1:{server.port}", "--timeout", "30"),
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert arrived.wait(20), "the request never arrived"
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=20)
+        release.set()
+    assert process.returncode == 130
+    assert err == "httplab: interrupted\n"
+
+
+def test_a_reader_that_goes_away_ends_the_output_quietly(tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"GET / HTTP/1.1\r\n" + b"X: y\r\n" * 50_000 + b"\r\n")  # > a pipe buffer
+    process = subprocess.Popen(
+        httplab_send("--offline", "--raw", f"@{big}"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    process.stdout.close()  # like `| head -0`
+    err = process.stderr.read() if process.stderr else ""
+    process.wait(20)
+    assert process.returncode == 1
+    assert "Traceback" not in err and err == ""
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "soon"])
+@pytest.mark.parametrize("option", ["--timeout", "--max-time"])
+def test_durations_must_be_positive_numbers(option: str, value: str) -> None:
+    result = subprocess.run(
+        httplab_send("GET /", option, value),
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert f"argument {option}: expected a number of seconds above 0" in result.stderr
