@@ -32,6 +32,7 @@ from httplab.client.connection import ClientExchange, ClientResponse, split_requ
 from httplab.trace.wire_text import escape_wire_lines
 
 PARTS = "HBhb"
+UNREAD_SHOWN = 4096
 _HEAD_END = (b"\r\n\r\n", b"\n\n")
 
 Segment = tuple[str, str]  # (text, style name)
@@ -102,10 +103,15 @@ def response_items(
 
 
 def unread_items(data: bytes, parts: str = PARTS, hexdump: bool = False) -> list[Item]:
-    """Bytes that came back but did not parse: shown escaped, whole, as a head."""
+    """Bytes that came back but did not parse: shown escaped, as a head, up to UNREAD_SHOWN
+    bytes (a response refused for its size must not flood the terminal with megabytes)."""
     if not data or not ({"h", "b"} & set(parts)):
         return []
-    return _hexdump_items(data, "<") if hexdump else _head_lines(data, "<")
+    shown = data[:UNREAD_SHOWN]
+    items = _hexdump_items(shown, "<") if hexdump else _head_lines(shown, "<")
+    if len(data) > len(shown):
+        items.append(info_line(f"… {len(data) - len(shown)} more bytes not shown"))
+    return items
 
 
 def _message_items(
