@@ -43,6 +43,7 @@ from httplab.client.shorthand import (
 from httplab.trace.wire_text import escape_wire
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+MAX_INPUT = 64 * 2**20  # bytes read for one -d/--json/--raw source
 
 
 class InputError(ValueError):
@@ -127,17 +128,27 @@ def plan_requests(options: SendOptions, stdin: IO[bytes]) -> list[PlannedRequest
 
 
 def read_source(value: str, stdin: IO[bytes], *, what: str) -> bytes:
-    """'-' → stdin, '@path' → the file's bytes, anything else → the text as UTF-8."""
+    """'-' → stdin, '@path' → the file's bytes, anything else → the text as UTF-8.
+
+    At most MAX_INPUT bytes are read: `@/dev/urandom` or `yes | …` is an error, not a hang.
+    """
     if value == "-":
-        return stdin.read()
+        return _read_at_most(stdin, what, "stdin")
     if value.startswith("@"):
         path = value[1:]
         try:
             with open(path, "rb") as file:
-                return file.read()
+                return _read_at_most(file, what, path)
         except OSError as exc:
             raise InputError(f"{what}: cannot read {path}: {exc.strerror or exc}") from exc
     return value.encode("utf-8")
+
+
+def _read_at_most(source: IO[bytes], what: str, name: str) -> bytes:
+    data = source.read(MAX_INPUT + 1)
+    if len(data) > MAX_INPUT:
+        raise InputError(f"{what}: {name} holds more than {MAX_INPUT // 2**20} MiB")
+    return data
 
 
 def _first_word(data: bytes) -> str:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import io
 import socket
 
+import pytest
+
+import httplab.client.send as send_module
 from httplab.client.send import SendOptions, Streams, run_send
 from httplab.protocol.limits import MAX_BODY
 from tests.client.servers import RawServer, read_head
@@ -32,3 +35,11 @@ def test_a_response_over_the_body_limit_is_shown_in_part_not_in_megabytes() -> N
     assert "< HTTP/1.1 200 OK\\r\\n" in out
     assert "more bytes not shown" in out
     assert len(out) < 20_000
+
+
+def test_an_endless_input_is_an_input_error_not_a_hang(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(send_module, "MAX_INPUT", 1000)
+    for options in (SendOptions(raw=True, request="@/dev/zero"), SendOptions("POST /", data="-")):
+        status, out, err = send(options, stdin=b"y\n" * 1000)
+        assert status == 2 and out == ""
+        assert "more than" in err and err.count("\n") == 1
