@@ -17,6 +17,7 @@ class Case:
     status: int
     closes: bool = True
     rfc: str = ""
+    parser_decides: bool = True  # False: the parser accepts it, the server answers the status
 
 
 H = b"Host: example.com\r\n"
@@ -146,5 +147,137 @@ CASES: list[Case] = [
         "too many fields",
         b"GET / HTTP/1.1\r\n" + H + b"".join(b"X-%d: 1\r\n" % i for i in range(150)) + b"\r\n",
         431,
+    ),
+]
+
+# Cases added in review: each names the rule and the trick it tries.
+PUT = b"PUT /users HTTP/1.1\r\n" + H  # 405 from the app: the body is read, then refused
+CHUNKED = b"Transfer-Encoding: chunked\r\n"
+
+CASES += [
+    # framing that must be read exactly (the follow-up request proves the connection in sync)
+    Case(
+        "CL with leading zeros is decimal",
+        PUT + b"Content-Length: 003\r\n\r\nabc",
+        405,
+        closes=False,
+        rfc="RFC 9110 §8.6",
+    ),
+    Case(
+        "CL with 25 leading zeros is not 'absurdly large'",
+        PUT + b"Content-Length: " + b"0" * 25 + b"3\r\n\r\nabc",
+        405,
+        closes=False,
+    ),
+    Case("CL list of one value", PUT + b"Content-Length: 1, 1\r\n\r\na", 405, closes=False),
+    Case(
+        "CL repeated on two lines, same value",
+        PUT + b"Content-Length: 2\r\nContent-Length: 2\r\n\r\nab",
+        405,
+        closes=False,
+    ),
+    Case(
+        "CL list of two values", PUT + b"Content-Length: 1, 2\r\n\r\nab", 400, rfc="RFC 9112 §6.3"
+    ),
+    Case("CL empty", PUT + b"Content-Length: \r\n\r\n", 400),
+    Case("CL with inner space", PUT + b"Content-Length: 1 2\r\n\r\n", 400),
+    Case(
+        "chunked with extensions, leading-zero sizes and trailers",
+        PUT + CHUNKED + b'\r\n0003;a=1;b="x y"\r\nabc\r\n0\r\nX-T: 1\r\n\r\n',
+        405,
+        closes=False,
+    ),
+    Case(
+        "TE chunked twice, as two field lines",
+        PUT + CHUNKED + CHUNKED + b"\r\n0\r\n\r\n",
+        400,
+        rfc="RFC 9112 §6.1",
+    ),
+    Case("TE chunked, chunked", PUT + b"Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n", 400),
+    Case(
+        "TE chunked with a parameter", PUT + b"Transfer-Encoding: chunked;q=1\r\n\r\n0\r\n\r\n", 400
+    ),
+    Case("TE identity", PUT + b"Transfer-Encoding: identity\r\n\r\n", 400, rfc="RFC 9112 §6.3"),
+    Case(
+        "TE in HTTP/1.0 with CL too",
+        b"PUT /users HTTP/1.0\r\nContent-Length: 5\r\n" + CHUNKED + b"\r\n0\r\n\r\n",
+        400,
+    ),
+    Case(
+        "chunk-size line ended by a bare LF",
+        PUT + CHUNKED + b"\r\n3\nabc\r\n0\r\n\r\n",
+        400,
+        rfc="RFC 9112 §7.1",
+    ),
+    Case(
+        "bare LF inside a chunk extension (funky chunks)",
+        PUT + CHUNKED + b"\r\n3;x\nabc\r\n0\r\n\r\n",
+        400,
+        rfc="RFC 9112 §7.1",
+    ),
+    Case(
+        "chunk data ended by a bare LF",
+        PUT + CHUNKED + b"\r\n3\r\nabc\n0\r\n\r\n",
+        400,
+        rfc="RFC 9112 §7.1",
+    ),
+    Case(
+        "chunk size overflows 64 bits",
+        PUT + CHUNKED + b"\r\n1" + b"0" * 20 + b"\r\n",
+        413,
+    ),
+    # field names are tokens (RFC 9110 §5.1)
+    Case("field name with parentheses", b"GET /users HTTP/1.1\r\n" + H + b"X(a): 1\r\n\r\n", 400),
+    Case("field name with @", b"GET /users HTTP/1.1\r\n" + H + b"X@y: 1\r\n\r\n", 400),
+    Case("field name non-ASCII", b"GET /users HTTP/1.1\r\n" + H + b"X\xe9: 1\r\n\r\n", 400),
+    Case("empty field name", b"GET /users HTTP/1.1\r\n" + H + b": 1\r\n\r\n", 400),
+    Case("DEL in a field value", b"GET /users HTTP/1.1\r\n" + H + b"X: a\x7fb\r\n\r\n", 400),
+    Case("bare CR in a field value", b"GET /users HTTP/1.1\r\n" + H + b"X: a\rb\r\n\r\n", 400),
+    # NUL and friends in the request line
+    Case("NUL in the method", b"G\x00T /users HTTP/1.1\r\n" + H + b"\r\n", 400),
+    Case("NUL in the version", b"GET /users HTTP/1.1\x00\r\n" + H + b"\r\n", 400),
+    Case("ESC in the target", b"GET /\x1b[31m HTTP/1.1\r\n" + H + b"\r\n", 400),
+    Case("trailing space after the version", b"GET /users HTTP/1.1 \r\n" + H + b"\r\n", 400),
+    Case("HTTP/1.10 is not HTTP/1.1", b"GET /users HTTP/1.10\r\n" + H + b"\r\n", 400),
+    Case("HTTP/2 preface", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505),
+    # target forms (RFC 9112 §3.2)
+    Case(
+        "absolute-form wins over a disagreeing Host",
+        b"GET http://other.example/users HTTP/1.1\r\n" + H + b"\r\n",
+        200,
+        closes=False,
+        rfc="RFC 9112 §3.2.2",
+    ),
+    Case(
+        "absolute-form still needs Host in HTTP/1.1",
+        b"GET http://example.com/users HTTP/1.1\r\n\r\n",
+        400,
+        rfc="RFC 9112 §3.2",
+    ),
+    Case("OPTIONS *", b"OPTIONS * HTTP/1.1\r\n" + H + b"\r\n", 204, closes=False),
+    Case(
+        "CONNECT to an origin server",
+        b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+        501,
+        rfc="RFC 9110 §9.3.6",
+        parser_decides=False,
+    ),
+    Case("CONNECT with an origin-form target", b"CONNECT /users HTTP/1.1\r\n" + H + b"\r\n", 400),
+    # Host (RFC 9110 §7.2)
+    Case("Host with userinfo", b"GET /users HTTP/1.1\r\nHost: a@b\r\n\r\n", 400),
+    Case("Host with a bad port", b"GET /users HTTP/1.1\r\nHost: a:b\r\n\r\n", 400),
+    Case("empty Host is allowed", b"GET /users HTTP/1.1\r\nHost:\r\n\r\n", 200, closes=False),
+    # persistence
+    Case(
+        "HTTP/1.0 keep-alive",
+        b"GET /users HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        200,
+        closes=False,
+    ),
+    Case(
+        "Expect 100-continue without a body",
+        b"GET /users HTTP/1.1\r\n" + H + b"Expect: 100-continue\r\n\r\n",
+        200,
+        closes=False,
     ),
 ]
