@@ -228,6 +228,8 @@ class HTTPConnection(asyncio.Protocol):
 
     def _run_app(self, request: Request, head: RequestHead) -> Response:
         context = self.context
+        if head.method == "CONNECT":
+            return self._connect_not_implemented(head)
         if context.server_name is not None:
             detail = misdirected_detail(head, context.server_name, context.port)
             if detail is not None:
@@ -247,6 +249,20 @@ class HTTPConnection(asyncio.Protocol):
                 escape_text(request.target[:200]),
             )
             return self._internal_error(head)
+
+    def _connect_not_implemented(self, head: RequestHead) -> Response:
+        """RFC 9110 §9.3.6: CONNECT asks for a tunnel, which only a proxy opens. No app can
+        answer it here (a 2xx would switch the connection to raw bytes), so the server does,
+        and closes: a client may already be sending its tunnel's bytes (a TLS hello) that
+        must not be read as the next request."""
+        response = problem_response(
+            501,
+            "this is an origin server, not a proxy: it opens no tunnels (CONNECT)",
+            rfc_ref="RFC 9110 §9.3.6",
+            accept=head.headers.get("accept"),
+        )
+        response.headers.add(b"Connection", b"close")
+        return response
 
     def _internal_error(self, head: RequestHead | None) -> Response:
         return problem_response(

@@ -28,6 +28,7 @@ HTML = "text/html"
 REPRESENTATIONS = [JSON, HTML]  # JSON first: what `*/*` and a missing Accept get
 COLLECTION_METHODS = "GET, HEAD, POST, OPTIONS"
 ITEM_METHODS = "GET, HEAD, OPTIONS"
+SERVER_METHODS = COLLECTION_METHODS  # every method some resource here allows
 MAX_ID_DIGITS = 18
 
 Handler = Callable[[Request], Response]
@@ -41,6 +42,10 @@ class UsersApp:
 
     def __call__(self, request: Request) -> Response:
         path = request.path
+        if path == "*":
+            # RFC 9110 §9.3.7: `OPTIONS *` asks about the server in general (the parser lets
+            # the asterisk-form through for OPTIONS only); it is not a missing resource.
+            return Response(204, Headers([("Allow", SERVER_METHODS)]))
         if path == "/users":
             return self._collection(request)
         if path.startswith("/users/"):
