@@ -39,6 +39,27 @@ def split_final_response(raw: bytes) -> tuple[bytes, bytes]:
     return head, rest
 
 
+def lenient_fields(head: bytes) -> tuple[bytes, Headers]:
+    """(start line, field lines) of a head the parser may have rejected, read loosely.
+
+    A rejected request (no Host, two Content-Length values, ...) has no parsed form, yet its
+    notes are the point of the lesson; so the field lines are split on the first colon here,
+    for linting only. Leading empty lines are skipped as RFC 9112 §2.2 allows; a line without
+    a colon (an obs-fold continuation, garbage) is ignored.
+    """
+    lines = head.replace(b"\r\n", b"\n").split(b"\n")
+    while lines and not lines[0]:
+        lines.pop(0)
+    headers = Headers()
+    for line in lines[1:]:
+        if not line:
+            break
+        name, colon, value = line.partition(b":")
+        if colon and name and name == name.strip():
+            headers.add(name, value.strip(b" \t"))
+    return (lines[0] if lines else b""), headers
+
+
 def wire_line_notes(head: bytes, side: str) -> list[Note]:
     """Bare LF and obs-fold in a message head as it crossed the wire."""
     notes = []
@@ -51,7 +72,7 @@ def wire_line_notes(head: bytes, side: str) -> list[Note]:
                 "RFC 9112 §2.2",
             )
         )
-    lines = head.replace(b"\r\n", b"\n").split(b"\n")[1:]
+    lines = head.replace(b"\r\n", b"\n").lstrip(b"\n").split(b"\n")[1:]
     folded = sum(1 for line in lines if line[:1] in (b" ", b"\t"))
     if folded:
         notes.append(
@@ -111,13 +132,28 @@ def framing_notes(headers: Headers, side: str) -> list[Note]:
 
 def request_notes(record: ExchangeRecord) -> list[Note]:
     notes: list[Note] = []
-    head_bytes = record.head.raw if record.head else split_head(record.raw_request)[0]
+    raw = record.raw_request
+    leading = len(raw) - len(raw.lstrip(b"\r\n"))
+    if leading and raw[leading : leading + 1]:
+        notes.append(
+            _note(
+                "leading-empty-lines",
+                f"{leading} byte(s) of empty lines before the request line were skipped",
+                "RFC 9112 §2.2",
+                "info",
+            )
+        )
+    head_bytes = record.head.raw if record.head else split_head(raw.lstrip(b"\r\n"))[0]
     notes += wire_line_notes(head_bytes, "request")
     request = record.request
-    if request is None:
-        return notes
-    hosts = request.headers.count("host")
-    if request.version == "HTTP/1.1" and hosts == 0:
+    if request is not None:
+        version, headers = request.version, request.headers
+    else:
+        # Rejected: lint what arrived, so the note explaining the 4xx is on this exchange.
+        request_line, headers = lenient_fields(head_bytes)
+        version = request_line.rsplit(b" ", 1)[-1].decode("latin-1")
+    hosts = headers.count("host")
+    if version == "HTTP/1.1" and hosts == 0:
         notes.append(
             _note("missing-host", "HTTP/1.1 request without a Host field", "RFC 9112 §3.2", "error")
         )
@@ -125,7 +161,7 @@ def request_notes(record: ExchangeRecord) -> list[Note]:
         notes.append(
             _note("repeated-host", "request has more than one Host field", "RFC 9112 §3.2", "error")
         )
-    notes += framing_notes(request.headers, "request")
+    notes += framing_notes(headers, "request")
     return notes
 
 
@@ -135,12 +171,18 @@ def response_notes(record: ExchangeRecord) -> list[Note]:
     if head_bytes:
         notes += wire_line_notes(head_bytes, "response")
     response = record.response
-    if response is None:
-        return notes
+    if response is not None:
+        status, headers = response.status, response.headers
+    else:
+        # Not parsed (a foreign server's broken answer): lint the bytes that came back.
+        status_line, headers = lenient_fields(head_bytes)
+        parts = status_line.split(b" ", 2)
+        if len(parts) < 2 or not parts[1].isdigit():
+            return notes
+        status = int(parts[1])
     method = record.method or "GET"
-    status = response.status
-    notes += framing_notes(response.headers, "response")
-    sent_body = body_bytes if record.raw_response else response.body
+    notes += framing_notes(headers, "response")
+    sent_body = body_bytes if record.raw_response or response is None else response.body
     if body_forbidden(status, method) and sent_body:
         notes.append(
             _note(
@@ -151,10 +193,23 @@ def response_notes(record: ExchangeRecord) -> list[Note]:
                 "error",
             )
         )
-    lengths = response.headers.get_all("content-length")
-    if len(lengths) == 1 and lengths[0].strip().isdigit() and method != "HEAD" and status != 304:
+    lengths = headers.get_all("content-length")
+    if lengths and (100 <= status < 200 or status == 204):
+        notes.append(
+            _note(
+                "content-length-not-allowed",
+                f"a {status} response must not send Content-Length",
+                "RFC 9110 §8.6",
+            )
+        )
+    elif (
+        len(lengths) == 1
+        and lengths[0].strip().isdigit()
+        and not body_forbidden(status, method)
+        and "transfer-encoding" not in headers
+    ):
         declared = int(lengths[0])
-        sent = len(body_bytes) if record.raw_response else len(response.body)
+        sent = len(sent_body)
         if declared != sent:
             notes.append(
                 _note(
@@ -164,7 +219,7 @@ def response_notes(record: ExchangeRecord) -> list[Note]:
                     "error",
                 )
             )
-    if status >= 200 and "date" not in response.headers:
+    if status >= 200 and "date" not in headers:
         notes.append(
             _note("missing-date", "response without a Date field", "RFC 9110 §6.6.1", "info")
         )

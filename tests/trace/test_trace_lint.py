@@ -143,3 +143,52 @@ def test_the_server_records_carry_the_notes() -> None:
             pass
     (rec,) = [i for i in bus.snapshot() if isinstance(i, ExchangeRecord)]
     assert [n.code for n in exchange_notes(rec)] == ["bare-lf"]
+
+
+def rejected(raw_request: bytes) -> ExchangeRecord:
+    """A request the server refused to parse: raw bytes only, as the server records it."""
+    rec = record(raw_request, b"HTTP/1.1 400 Bad Request\r\nDate: x\r\nContent-Length: 0\r\n\r\n")
+    rec.request = None
+    return rec
+
+
+def test_a_rejected_request_still_gets_its_notes_from_the_raw_head() -> None:
+    assert codes(rejected(b"GET / HTTP/1.1\r\n\r\n")) == ["missing-host"]
+    assert codes(rejected(b"GET / HTTP/1.0\r\n\r\n")) == []
+    two = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc"
+    assert codes(rejected(two)) == ["conflicting-content-length"]
+    both = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+    assert codes(rejected(both)) == ["te-and-cl"]
+    folded = b"GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n 2\r\n\r\n"
+    assert codes(rejected(folded)) == ["obs-fold"]
+
+
+def test_the_server_rejecting_a_request_without_host_records_the_note() -> None:
+    bus = TraceBus()
+    server = HTTPServer(UsersApp(), port=0, tracer=bus)
+    with server, socket.create_connection(server.address, timeout=5) as sock:
+        sock.sendall(b"GET /users HTTP/1.1\r\n\r\n")
+        while sock.recv(65536):
+            pass
+    (rec,) = [i for i in bus.snapshot() if isinstance(i, ExchangeRecord)]
+    assert rec.request is None and rec.status == 400
+    assert "missing-host" in [n.code for n in exchange_notes(rec)]
+
+
+def test_empty_lines_before_the_request_line_are_noted_not_misread() -> None:
+    rec = record(b"\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", GOOD_RESPONSE)
+    (note,) = lint_exchange(rec)
+    assert note.code == "leading-empty-lines" and note.rfc_ref == "RFC 9112 §2.2"
+
+
+def test_content_length_on_204_is_its_own_note_not_a_length_mismatch() -> None:
+    rec = record(GOOD_REQUEST, b"HTTP/1.1 204 No Content\r\nDate: x\r\nContent-Length: 5\r\n\r\n")
+    assert codes(rec) == ["content-length-not-allowed"]
+    assert lint_exchange(rec)[0].rfc_ref == "RFC 9110 §8.6"
+
+
+def test_an_unparsed_response_is_linted_from_its_bytes() -> None:
+    rec = record(GOOD_REQUEST, GOOD_RESPONSE)
+    rec.raw_response = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\nhello"
+    rec.response = None
+    assert codes(rec) == ["content-length-mismatch", "missing-date"]
