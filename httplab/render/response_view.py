@@ -71,7 +71,9 @@ class ResponseView:
                 safe_bytes(field.value, "http.header.value"),
             )
         yield Text("")
-        if body_forbidden(response.status, method) and not response.body:
+        if body_forbidden(response.status, method):
+            # The app may have built a body (a HEAD answered like a GET), but none went over
+            # the wire; what was sent is what this view shows.
             yield Text(
                 f"(no content: {response.status} to {method}, RFC 9110 §6.4.1)",
                 style="trace.muted",

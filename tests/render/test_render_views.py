@@ -240,3 +240,17 @@ def test_response_view_shows_the_fields_as_sent_not_as_the_app_built_them() -> N
         "Server: httplab/0.1.0",
         "content-length: 2",
     ]
+
+
+def test_head_response_does_not_preview_a_body_that_was_never_sent() -> None:
+    # The app answers HEAD like GET; the server sends only the head.
+    record = make_record(
+        b"HEAD /users HTTP/1.1\r\nHost: a\r\n\r\n",
+        response_headers=[("Content-Type", "application/json"), ("Content-Length", "7")],
+        response_body=b'["ann"]',
+        raw_response=b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 7\r\n\r\n",
+    )
+    out = plain(ResponseView(record))
+    assert "ann" not in out
+    assert "(no content: 200 to HEAD, RFC 9110 §6.4.1)" in out
