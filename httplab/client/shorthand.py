@@ -36,6 +36,7 @@ USER_AGENT = f"httplab/{__version__}"
 _METHOD = re.compile(r"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
 _VERSION = re.compile(r"HTTP/[0-9]\.[0-9]")
 _HEADER_NAME = re.compile(r"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # CTLs but HTAB
 # Characters a target may keep as typed: RFC 3986 reserved + unreserved, and "%" so that
 # escapes the user already wrote are not encoded twice.
 _TARGET_SAFE = "!#$%&'()*+,/:;=?@[]~"
@@ -120,7 +121,9 @@ def _is_target(word: str) -> bool:
 
 def _with_target(method: str | None, target: str, version: str | None) -> Shorthand:
     if target == "*" or target.startswith("/"):
-        return Shorthand(method, _encode_target(target), version=version)
+        # A fragment is for the client only, never part of the request-target (RFC 9110
+        # §4.2.5, RFC 9112 §3.2), as with a URL below.
+        return Shorthand(method, _encode_target(target.partition("#")[0]), version=version)
     if method == "CONNECT" and "/" not in target:
         host, port = split_host_port(target, default_port=None)
         return Shorthand(method, target, host, port, version)
@@ -180,6 +183,12 @@ def parse_header_item(item: str) -> tuple[str, str | None]:
         raise ShorthandError(f"malformed header {item!r}: expected 'Name: value'")
     if not _HEADER_NAME.fullmatch(result[0]):
         raise ShorthandError(f"malformed header {item!r}: {result[0]!r} is not a field name")
+    if result[1] and _CONTROL.search(result[1]):
+        # A CR or LF here would start another field: shorthand builds well-formed requests.
+        raise ShorthandError(
+            f"malformed header {item!r}: control characters are not allowed in a field value "
+            "(RFC 9110 §5.5); send such bytes with --raw"
+        )
     return result
 
 

@@ -198,3 +198,19 @@ def test_every_built_request_parses_to_what_was_asked(
     request = head.to_request()
     for name, value in params:
         assert value in request.query[name]
+
+
+@pytest.mark.parametrize("value", ["a\r\nInjected: 1", "a\nb", "a\x00b", "\x1b[2J"])
+def test_header_values_with_control_characters_are_refused(value: str) -> None:
+    with pytest.raises(ShorthandError, match=r"control characters.*--raw"):
+        build_request("GET /", headers=[f"X-Test: {value}"])
+    if "\n" not in value:  # in a multi-line shorthand a line break just starts a new line
+        with pytest.raises(ShorthandError, match="control characters"):
+            build_request(f"GET /\nX-Test: {value}")
+    assert b"X-Tab: a\tb\r\n" in build_request("GET /", headers=["X-Tab: a\tb"])
+
+
+def test_a_fragment_never_goes_into_the_request_target() -> None:
+    assert build_request("GET /page?x=1#top").startswith(b"GET /page?x=1 HTTP/1.1\r\n")
+    assert build_request("GET http://h:1/page#top").startswith(b"GET /page HTTP/1.1\r\n")
+    assert build_request("GET /a%23b").startswith(b"GET /a%23b HTTP/1.1\r\n")
