@@ -126,11 +126,14 @@ def build_application(
         return Window(FormattedTextControl(text), height=1)
 
     def pane(name: str) -> Container:
+        # An explicit weight: otherwise the title's text length sets the preferred width and
+        # the panes move sideways each time the selected field (and so the title) changes.
         return HSplit(
             [
                 title(lambda: " " + _view_title(controller, name), "detail"),
                 Window(view_controls[name], always_hide_cursor=True, scroll_offsets=_offsets(2)),
-            ]
+            ],
+            width=Dimension(weight=1),
         )
 
     panes = {name: pane(name) for name in TABS}
@@ -567,9 +570,9 @@ def _view_title(controller: TraceController, name: str) -> str:
     title = TAB_TITLES[name]
     if controller.hexdump and name in ("raw", "response"):
         title += " (hex)"
-    field = controller.selected_field
-    if name == "raw" and field:
-        title += f" · {field}"
+    label = controller.selected_field_label
+    if name == "raw" and label:
+        title += f" · {label}"
     return title
 
 

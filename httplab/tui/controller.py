@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from httplab.render import selectable_keys
+from httplab.render import escape_bytes, selectable_keys
+from httplab.render.fields import header_index
 from httplab.trace.records import ExchangeRecord
 from httplab.trace.transcript import write_transcript
 from httplab.tui.client_records import client_records
@@ -116,6 +117,19 @@ class TraceController:
         if self.zone != "detail" or not keys:
             return None
         return keys[min(self.field_index, len(keys) - 1)]
+
+    @property
+    def selected_field_label(self) -> str | None:
+        """The selected field as a learner reads it: "method", "header 2 (Host)", "body"."""
+        key = self.selected_field
+        record = self.state.current
+        if key is None or record is None:
+            return None
+        index = header_index(key)
+        if index is not None and record.head is not None and index < len(record.head.headers):
+            name = escape_bytes(list(record.head.headers)[index].name)
+            return f"header {index + 1} ({name})"
+        return key.replace("-", " ")
 
     def move_field(self, delta: int) -> None:
         keys = self.field_keys

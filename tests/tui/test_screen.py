@@ -184,3 +184,33 @@ def test_stepping_through_parsed_fields_lights_up_their_bytes_in_the_raw_view() 
             await s.until(lambda: lit_text() == "X-Lab: on", "the X-Lab line lit")
 
     run(scenario())
+
+
+def test_the_detail_panes_keep_their_width_while_fields_are_walked() -> None:
+    terminal = EmulatedTerminal(200, 50)
+
+    def separators() -> list[int]:
+        title = row_with(terminal, " parsed") or ""
+        return [x for x, char in enumerate(title) if char == "│"]
+
+    async def scenario() -> None:
+        async with screen_session(output=terminal.output) as s:
+            extra = b"X-A-Rather-Long-Header-Name-For-The-Title: 1\r\n"
+            await asyncio.to_thread(http_get, s.server.port, "/users", extra)
+            await s.until(lambda: row_with(terminal, "GET /users 200"), "the row")
+            before = separators()
+            assert len(before) == 3
+            s.press("\rjjjjjj")  # into the detail, down to the long header
+            await s.until(
+                lambda: (
+                    row_with(terminal, "X-A-Rather-Long-Header-Name-For-The-Title")
+                    and s.controller.selected_field == "header:2"
+                ),
+                "the long header selected",
+            )
+            await s.until(
+                lambda: "header 3 (X-A-Rather" in (row_with(terminal, " parsed") or ""), "title"
+            )
+            assert separators() == before, "the panes moved sideways"
+
+    run(scenario())
