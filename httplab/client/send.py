@@ -43,6 +43,7 @@ from httplab.client.shorthand import (
 from httplab.trace.wire_text import escape_wire
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+FORM_TYPE = "application/x-www-form-urlencoded"  # -d's Content-Type, as with curl -d
 MAX_INPUT = 64 * 2**20  # bytes read for one -d/--json/--raw source
 
 
@@ -123,6 +124,7 @@ def plan_requests(options: SendOptions, stdin: IO[bytes]) -> list[PlannedRequest
             query=options.query,
             http10=options.http10,
             chunked=options.chunked,
+            content_type=FORM_TYPE if options.data is not None else None,
         )
     ]
 
@@ -180,7 +182,8 @@ class _Session:
         return status
 
     def exchange(self, plan: PlannedRequest) -> int:
-        destination = f"{plan.host}:{plan.port}"
+        host = f"[{plan.host}]" if ":" in plan.host else plan.host
+        destination = f"{host}:{plan.port}"
         if self.options.offline:
             self._show_request(plan.data, destination)
             if self.json:

@@ -79,8 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
         "-d",
         "--data",
         metavar="TEXT|@FILE|-",
-        help="request body: text, @FILE, or - for stdin; Content-Length is computed in bytes "
-        "and the method defaults to POST. Example: -d 'name=Vasya'",
+        help="request body: text, @FILE, or - for stdin; Content-Length is computed in bytes, "
+        "Content-Type is application/x-www-form-urlencoded unless -H gives one (as with curl) "
+        "and the method defaults to POST. Example: -d 'name=Vasya&age=42'",
     )
     p.add_argument(
         "--json",

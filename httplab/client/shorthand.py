@@ -216,6 +216,7 @@ def build_request(
     query: Sequence[str] = (),
     http10: bool = False,
     chunked: bool = False,
+    content_type: str | None = None,
 ) -> bytes:
     """The request bytes for shorthand `text`; see `plan_request` for the arguments."""
     return plan_request(
@@ -228,6 +229,7 @@ def build_request(
         query=query,
         http10=http10,
         chunked=chunked,
+        content_type=content_type,
     ).data
 
 
@@ -242,12 +244,14 @@ def plan_request(
     query: Sequence[str] = (),
     http10: bool = False,
     chunked: bool = False,
+    content_type: str | None = None,
 ) -> PlannedRequest:
     """Expand shorthand `text` into bytes and the address to send them to.
 
     `host`/`port` are used unless the shorthand names a URL. `headers` are '-H' items (override
     defaults; 'Name:' removes one). `json_body` is a body that also sets JSON Content-Type and
-    Accept. `query` items 'name=value' are percent-encoded onto the target.
+    Accept. `content_type` is a default Content-Type for `body` (`-d` gives the form type, as
+    curl does). `query` items 'name=value' are percent-encoded onto the target.
     """
     first, _, rest = text.lstrip("\r\n").partition("\n")
     shorthand = parse_shorthand(first)
@@ -266,7 +270,10 @@ def plan_request(
     dest_host = shorthand.host or host
     dest_port = shorthand.port or port
 
-    fields = _default_fields(dest_host, dest_port, json_body is not None)
+    json = json_body is not None
+    fields = _default_fields(dest_host, dest_port, json)
+    if content_type and body is not None and not json:
+        fields.append(("Content-Type", content_type))
     user_fields = [parse_header_item(item) for item in items]
     chunked = chunked or any(
         n.lower() == "transfer-encoding" and v and "chunked" in v.lower() for n, v in user_fields

@@ -208,3 +208,17 @@ def test_typer_command_forwards_arguments_untouched() -> None:
     result = CliRunner().invoke(app, ["send", "--offline", "-p", "H", "--", "GET /x", "-H", "A: b"])
     assert result.exit_code == 0, result.output
     assert "> GET /x HTTP/1.1\\r\\n" in result.output and "> A: b\\r\\n" in result.output
+
+
+def test_data_is_sent_as_a_form_so_the_users_api_accepts_it(server: HTTPServer) -> None:
+    status, out, _ = send(
+        SendOptions("POST /users", to=to(server.port), data="name=Petya&age=7", check_status=True)
+    )
+    assert status == 0, out
+    assert "> Content-Type: application/x-www-form-urlencoded\\r\\n" in out
+    assert "< HTTP/1.1 201 Created\\r\\n" in out
+
+
+def test_an_ipv6_destination_is_shown_in_brackets() -> None:
+    _, out, _ = send(SendOptions("GET http://[::1]:8080/", offline=True))
+    assert out.startswith("* would send 76 bytes to [::1]:8080\n")

@@ -214,3 +214,17 @@ def test_a_fragment_never_goes_into_the_request_target() -> None:
     assert build_request("GET /page?x=1#top").startswith(b"GET /page?x=1 HTTP/1.1\r\n")
     assert build_request("GET http://h:1/page#top").startswith(b"GET /page HTTP/1.1\r\n")
     assert build_request("GET /a%23b").startswith(b"GET /a%23b HTTP/1.1\r\n")
+
+
+def test_a_default_content_type_for_a_body_yields_to_the_users_own() -> None:
+    form = "application/x-www-form-urlencoded"
+    head, _ = parse(build_request("POST /u", body=b"a=1", content_type=form))
+    assert head.headers.get_all("content-type") == [form]
+    head, _ = parse(
+        build_request(
+            "POST /u", body=b"<a/>", content_type=form, headers=["Content-Type: text/xml"]
+        )
+    )
+    assert head.headers.get_all("content-type") == ["text/xml"]
+    head, _ = parse(build_request("GET /u", content_type=form))  # no body: no Content-Type
+    assert head.headers.get("content-type") is None
