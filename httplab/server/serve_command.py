@@ -29,6 +29,8 @@ from httplab.server.engine import DEFAULT_HOST, DEFAULT_PORT, HTTPServer
 
 ACCESS_LOG_QUEUE = 10_000
 """Access-log lines waiting for stderr before new ones are dropped."""
+STUCK_AFTER = 1.0
+"""Seconds without a line written after which stopping gives up on stderr."""
 
 
 @dataclass(frozen=True)
@@ -85,12 +87,17 @@ class AccessLogWriter:
         self.stream = stream
         self.lines: queue.Queue[str | None] = queue.Queue(max_queued)
         self.dropped = 0
+        self.written = 0
         self.thread = threading.Thread(target=self._write, name="httplab-access-log", daemon=True)
         self.thread.start()
 
     def __call__(self, entry: AccessEntry) -> None:
+        self.say(format_access_line(entry))
+
+    def say(self, line: str) -> None:
+        """Queue one line for stderr without ever waiting for it (dropped when full)."""
         try:
-            self.lines.put_nowait(format_access_line(entry) + "\n")
+            self.lines.put_nowait(line + "\n")
         except queue.Full:
             self.dropped += 1
 
@@ -101,13 +108,19 @@ class AccessLogWriter:
                 self.stream.flush()
             except (OSError, ValueError):  # stderr closed: nothing more to say
                 return
+            self.written += 1
 
     def close(self) -> None:
-        """Write what is queued (a few seconds at most), then report dropped lines."""
+        """Write what is queued while the stream takes it, then report dropped lines. A stream
+        nobody reads (a full pipe) is given up on after `STUCK_AFTER` without progress: a
+        blocking write here would turn Ctrl-C into a hang."""
         with contextlib.suppress(queue.Full):
-            self.lines.put(None, timeout=1.0)
-        self.thread.join(5.0)
-        if self.dropped:
+            self.lines.put(None, timeout=STUCK_AFTER)
+        written = -1
+        while self.thread.is_alive() and self.written != written:  # wait while it progresses
+            written = self.written
+            self.thread.join(STUCK_AFTER)
+        if self.dropped and not self.thread.is_alive():
             self.stream.write(f"httplab: {self.dropped} access-log lines dropped (stderr slow)\n")
 
 
@@ -139,8 +152,8 @@ def serve_until_signal(options: ServeOptions, err: TextIO | None = None) -> int:
         stream.flush()
         while not stop.wait(0.25):
             pass
-        stream.write("httplab: stopping (finishing requests in flight)\n")
-        stream.flush()
+        # through the writer: stderr may be a pipe nobody reads, and Ctrl-C must still stop
+        access_log.say("httplab: stopping (finishing requests in flight)")
     finally:
         server.stop()
         access_log.close()

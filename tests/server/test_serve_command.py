@@ -139,3 +139,30 @@ def test_access_log_never_blocks_the_server_on_a_stuck_stderr() -> None:
     writer.close()
     assert f"{writer.dropped} access-log lines dropped" in stream.getvalue()
     assert stream.getvalue().count("GET / 200") <= 10
+
+
+def test_ctrl_c_stops_even_when_nobody_reads_stderr() -> None:
+    # `httplab serve 2>&1 | less` without scrolling: the pipe fills with access-log lines.
+    # Ctrl-C once blocked forever writing "stopping" to that pipe; now it exits 0.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "httplab", "serve", "--port", "0"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert process.stderr is not None
+        found = re.search(rb":(\d+)/users", process.stderr.readline())
+        assert found
+        pipe_capacity = 1 << 16  # Linux default; an access line is ~60 bytes
+        requests = 2 * pipe_capacity // 40
+        with RawClient(("127.0.0.1", int(found.group(1)))) as client:
+            for _ in range(requests // 200):
+                client.send(get("/users/1") * 200)
+                for _ in range(200):
+                    client.read_response()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
