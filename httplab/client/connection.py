@@ -167,6 +167,8 @@ class ClientConnection:
         self._parser = ResponseParser()
         self.closed = False  # True once the server closed the connection (or we did after it)
         self.closed_reason = ""
+        self.reopened = False  # the last send found the kept-alive connection closed by the server
+        self._closed_while_idle = False
 
     @property
     def address(self) -> str:
@@ -217,6 +219,7 @@ class ClientConnection:
         return ClientError("connect", f"cannot connect to {where}: {_why(exc)}")
 
     def close(self) -> None:
+        self._closed_while_idle = False
         if self._sock is not None:
             self._sock.close()
             self._sock = None
@@ -239,21 +242,25 @@ class ClientConnection:
         if not data:
             raise ClientError("empty", "nothing to send")
         pieces = split_requests(data)
-        reused = self._usable()
+        reused = self.still_open()
+        self.reopened = self._closed_while_idle
         exchanges = self._send_once(data, pieces, reused, on_sent)
         if reused and _closed_before_answer(exchanges):
             # A keep-alive connection the server had already closed (its idle timeout): the
             # request never reached an application, so sending it again is safe.
+            self.reopened = True
             exchanges = self._send_once(data, pieces, False, None)
         return exchanges
 
-    def _usable(self) -> bool:
-        """Is the open connection still open? A readable idle socket means EOF (or junk)."""
+    def still_open(self) -> bool:
+        """Is the connection still open? A readable idle socket means the server closed it
+        (or sent junk); then it is closed here too, with `closed_reason` saying so."""
         if self._sock is None:
             return False
         readable, _, _ = select.select([self._sock], [], [], 0)
         if readable:
             self._mark_closed("the server closed the idle connection")
+            self._closed_while_idle = True
             return False
         return True
 

@@ -46,6 +46,8 @@ _VERSION_AT_END = re.compile(r"\sHTTP/[0-9]\.[0-9]\s*$")
 _CONTENT_LENGTH = re.compile(r"^content-length\s*:\s*(\d+)\s*$", re.IGNORECASE | re.MULTILINE)
 _CHUNKED = re.compile(r"^transfer-encoding\s*:.*chunked", re.IGNORECASE | re.MULTILINE)
 
+REFRESH_SECONDS = 1.0  # how often the prompt re-checks the connection
+
 COMMON_HEADERS = (
     "Accept", "Accept-Encoding", "Accept-Language", "Authorization", "Cache-Control",
     "Connection", "Content-Length", "Content-Type", "Cookie", "Expect", "Host",
@@ -130,7 +132,9 @@ class Repl:
 
     @property
     def status(self) -> str:
-        if self.connection.connected:
+        """For the prompt, which is redrawn every REFRESH_SECONDS: an idle connection the
+        server closes shows as closed while the learner is still typing."""
+        if self.connection.still_open():
             return "open"
         return "closed by server" if self.connection.closed else "not connected"
 
@@ -175,6 +179,8 @@ class Repl:
             self.say(f"error: {exc.message}", "trace.error")
             return
         self.last = exchanges
+        if self.connection.reopened:
+            self.say("the server had closed the idle connection; sent on a new one")
         for exchange in exchanges:
             self._remember(exchange)
             items: list[Item] = []
@@ -197,6 +203,13 @@ class Repl:
             self.seen_paths.add(head.target)
         for field in head.headers:
             self.seen_headers.add(field.name.decode("latin-1"))
+
+    def remember_history(self, entries: Iterable[str]) -> None:
+        """Paths of requests typed in earlier runs, for completion."""
+        for entry in entries:
+            words = entry.lstrip().partition("\n")[0].split()
+            if len(words) >= 2 and words[1].startswith("/"):
+                self.seen_paths.add(words[1])
 
     # :commands ----------------------------------------------------------------------------
     def command(self, line: str) -> None:
@@ -256,7 +269,7 @@ class ReplCompleter(Completer):
         before = document.text_before_cursor
         line = document.current_line_before_cursor
         if "\n" in before:
-            if ":" not in line:
+            if ":" not in line and "\n\n" not in before:  # header names, not in the body
                 names = sorted({*COMMON_HEADERS, *self.repl.seen_headers}, key=str.lower)
                 yield from _matching(line, [f"{n}: " for n in names], ignore_case=True)
             return
@@ -321,12 +334,15 @@ def run_repl(
 ) -> int:
     """Run the prompt until :quit or Ctrl-D; returns the exit status (0)."""
     repl = Repl(host, port, timeout=timeout, stream=stream)
+    history = _history(history_path)
+    repl.remember_history(history.load_history_strings())
     session: PromptSession[str] = PromptSession(
-        history=_history(history_path),
+        history=history,
         completer=ReplCompleter(repl),
         key_bindings=_key_bindings(),
         multiline=True,
         prompt_continuation=lambda width, line, wrap: "… ".rjust(width),
+        refresh_interval=REFRESH_SECONDS,
         style=Style.from_dict({"target": "ansicyan", "open": "ansigreen", "closed": "ansired"}),
         input=input,
         output=output,
@@ -347,6 +363,10 @@ def run_repl(
             continue
         except EOFError:
             break
-        repl.handle(text)
+        try:
+            repl.handle(text)
+        except KeyboardInterrupt:  # Ctrl-C while waiting for an answer: back to the prompt
+            repl.connection.close()
+            repl.say("interrupted; the connection was closed", "trace.error")
     repl.connection.close()
     return 0

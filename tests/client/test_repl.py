@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
+from httplab.client.connection import ClientConnection
 from httplab.client.repl import (
     Repl,
     ReplCompleter,
@@ -22,7 +25,7 @@ from httplab.client.repl import (
 )
 from httplab.server.apps.users import UsersApp
 from httplab.server.engine import HTTPServer
-from tests.client.servers import RawServer, answer_each
+from tests.client.servers import RawServer, answer_each, read_head
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +149,58 @@ def test_headless_session_over_a_pipe(server: HTTPServer, tmp_path: Path) -> Non
     assert text.count("< HTTP/1.1 200 OK\\r\\n") == 2
     assert "> GET /users HTTP/1.1\\r\\n\n> Host: x\\r\\n\n> \\r\\n" in text
     assert "GET /users" in history.read_text()  # history saved across runs
+
+
+def test_ctrl_c_while_waiting_returns_to_the_prompt(
+    server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # what Ctrl-C raises in the middle of a blocking recv
+
+    out = io.StringIO()
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        pipe.send_text("GET /users\r:quit\r")
+        with monkeypatch.context() as patch:
+            patch.setattr(ClientConnection, "send", interrupted)
+            try:
+                status = run_repl(
+                    "127.0.0.1", server.port, history_path=tmp_path / "h", stream=out,
+                    input=pipe, output=DummyOutput(),
+                )  # fmt: skip
+            except KeyboardInterrupt:
+                pytest.fail("Ctrl-C during a request ended the REPL")
+    assert status == 0
+    assert "* interrupted; the connection was closed" in out.getvalue()
+
+
+def test_prompt_shows_an_idle_connection_the_server_closed_and_the_resend_says_so() -> None:
+    closed = threading.Event()
+
+    def answer_then_close(conn: socket.socket) -> None:
+        read_head(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        conn.close()  # like an idle timeout: no Connection: close was announced
+        closed.set()
+
+    with RawServer(answer_then_close) as raw:
+        out = io.StringIO()
+        repl = Repl("127.0.0.1", raw.port, stream=out)
+        repl.handle("GET /")
+        assert closed.wait(10)
+        assert repl.status == "closed by server"
+        closed.clear()
+        repl.handle("GET /")
+    assert repl.last[0].status == 200
+    assert "the server had closed the idle connection; sent on a new one" in out.getvalue()
+
+
+def test_no_header_completion_in_the_body_and_paths_from_history() -> None:
+    repl = Repl("127.0.0.1", 1, stream=io.StringIO())
+    repl.remember_history(["GET /users/7", "POST /users?name=A HTTP/1.1\nHost: x\n", ":help"])
+    completer = ReplCompleter(repl)
+
+    def complete(text: str) -> list[str]:
+        return [c.text for c in completer.get_completions(Document(text), CompleteEvent())]
+
+    assert complete("POST / HTTP/1.1\nContent-Length: 3\n\nab") == []
+    assert complete("GET /users") == ["/users/7", "/users?name=A"]
