@@ -10,7 +10,7 @@ from rich.text import Text
 
 from httplab.protocol.messages import Note
 from httplab.render.bytes_views import RawBytesView
-from httplab.render.escape import safe_text
+from httplab.render.escape import escape_bytes, safe_text
 from httplab.render.request_views import HeadersTable, ParsedTreeView
 from httplab.render.response_view import ResponseView
 from httplab.render.theme import status_style
@@ -34,37 +34,72 @@ def human_size(size: int) -> str:
 
 
 class ExchangeSummary:
-    """One line: time, connection.exchange, method, target, status, size, duration."""
+    """One line: time, connection.exchange, method, target, status, size, duration.
+
+    Laid out at the width it is given, in columns: the target takes what the fixed columns
+    leave and is cut with `…` when too long, so status, size and duration line up row under
+    row. `text()` is the same line without the padding (for a rule's title).
+    """
+
+    CONNECTION_WIDTH = 9
+    METHOD_WIDTH = 7
 
     def __init__(self, record: ExchangeRecord) -> None:
         self.record = record
 
-    def text(self) -> Text:
+    def _target(self) -> Text:
         r = self.record
-        status = Text(f"{r.status:3d}" if r.status else "---", style=status_style(r.status))
-        line = Text.assemble(
-            (clock(r.started_at), "trace.time"),
-            " ",
-            (f"#{r.connection_id}.{r.number}", "trace.connection"),
-            " ",
-            safe_text(r.method or "?", "http.method"),
-            " ",
-            safe_text(r.target or "(unparsed)", "http.target"),
-            " ",
-            status,
-            " ",
-            (human_size(len(r.raw_response)), "trace.size"),
-            " ",
-            (f"{r.timings.total_ms:.1f} ms", "trace.duration"),
-        )
+        if r.request is not None:
+            return safe_text(r.target, "http.target")
+        # Not parsed: what the first line said, escaped, so a bad request is recognisable.
+        first_line = r.raw_request.lstrip(b"\r\n").split(b"\n", 1)[0].rstrip(b"\r")
+        return Text(escape_bytes(first_line[:200]) or "(no bytes)", style="trace.error")
+
+    def _tail(self) -> list[Text]:
+        r = self.record
+        tail = [
+            Text(f"{r.status:3d}" if r.status else "---", style=status_style(r.status)),
+            Text(f"{human_size(len(r.raw_response)):>7}", style="trace.size"),
+            Text(f"{r.timings.total_ms:>6.1f} ms", style="trace.duration"),
+        ]
         if r.source != "server":
-            line.append(f" [{r.source}]", style="trace.muted")
+            tail.append(Text(f"[{r.source}]", style="trace.muted"))
+        return tail
+
+    def _head(self, padded: bool, *, milliseconds: bool = True) -> list[Text]:
+        r = self.record
+        at = clock(r.started_at) if milliseconds else clock(r.started_at)[:8]
+        connection = f"#{r.connection_id}.{r.number}"
+        method = r.method or "?"
+        if padded:
+            connection = connection.ljust(self.CONNECTION_WIDTH)
+            method = method.ljust(self.METHOD_WIDTH)
+        return [
+            Text(at, style="trace.time"),
+            Text(connection, style="trace.connection"),
+            safe_text(method, "http.method"),
+        ]
+
+    def text(self) -> Text:
+        line = Text(" ").join([*self._head(False), self._target(), *self._tail()])
         line.no_wrap = True
         line.overflow = "ellipsis"
         return line
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield self.text()
+        # Below 100 columns the milliseconds give their room to the target.
+        head = Text(" ").join(self._head(True, milliseconds=options.max_width >= 100))
+        tail = Text(" ").join(self._tail())
+        room = options.max_width - head.cell_len - tail.cell_len - 2
+        target = self._target()
+        if room >= 8:
+            target.truncate(room, overflow="ellipsis", pad=True)
+            line = Text.assemble(head, " ", target, " ", tail)
+        else:  # too narrow for columns: the plain line, cut at the edge
+            line = self.text()
+        line.no_wrap = True
+        line.overflow = "ellipsis"
+        yield line
 
 
 def note_line(note: Note) -> Text:

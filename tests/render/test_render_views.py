@@ -254,3 +254,20 @@ def test_head_response_does_not_preview_a_body_that_was_never_sent() -> None:
     out = plain(ResponseView(record))
     assert "ann" not in out
     assert "(no content: 200 to HEAD, RFC 9110 §6.4.1)" in out
+
+
+def test_summary_rows_line_up_status_size_and_duration_in_columns() -> None:
+    short = make_record(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", status=200)
+    long = make_record(b"DELETE /users/1?x=" + b"y" * 200 + b" HTTP/1.1\r\nHost: a\r\n\r\n")
+    long.response.status = 405  # type: ignore[union-attr]
+    rows = [plain(ExchangeSummary(r), width=90).rstrip("\n") for r in (short, long)]
+    assert rows[0].index(" 200 ") == rows[1].index(" 405 "), rows
+    assert len(rows[1]) == 90 and "…" in rows[1], "a long target is cut with a mark"
+
+
+def test_summary_of_an_unparsed_request_shows_its_first_line_escaped() -> None:
+    record = make_record(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", status=400)
+    record.request = None
+    record.raw_request = b"\r\nGET /\x1b[2J HTTP/1.1\r\n\r\n"
+    row = plain(ExchangeSummary(record), width=90)
+    assert "GET /\\x1b[2J HTTP/1.1" in row and "\x1b[2J" not in row
