@@ -10,6 +10,8 @@ median of the rounds is reported. The target (issue 4) is on ≥ 75 % of off.
 
 Memory: one server with a default TraceBus (10,000 items) takes `--memory-requests` requests;
 resident memory (VmRSS) is read after the ring first fills and at the end.
+`serve --trace` tunes the garbage collector (see httplab.tui.trace_command), so the trace-on
+rounds do too; `--no-gc-tuning` measures without it. Every round starts from a collected heap.
 Throughput is measured after a warm-up that fills the ring (`--warmup 0` for a cold start:
 while the ring grows the heap grows too, and that phase costs more). The bus keeps at most
 10,000 items and 128 MiB of wire bytes, so RSS must stop growing once the ring is full.
@@ -18,15 +20,18 @@ while the ring grows the heap grows too, and that phase costs more). The bus kee
 from __future__ import annotations
 
 import argparse
+import gc
 import multiprocessing
 import socket
 import statistics
 import time
+from dataclasses import dataclass
 
 from httplab.server import HTTPServer
 from httplab.server.apps.users import UsersApp
 from httplab.trace.bus import TraceBus
 from httplab.trace.records import ExchangeRecord
+from httplab.tui.trace_command import tune_garbage_collector
 
 REQUEST = b"GET /users/1 HTTP/1.1\r\nHost: bench\r\n\r\n"
 CREATE = (
@@ -96,16 +101,34 @@ def seed(port: int) -> None:
         read_response(sock, b"")
 
 
-def throughput(traced: bool, total: int, processes: int, connections: int, warmup: int) -> float:
+@dataclass
+class Run:
+    rate: float  # requests per second (wall clock)
+    cpu_us: float  # CPU time of this process (the server's threads) per request, microseconds
+
+
+def throughput(
+    traced: bool, total: int, processes: int, connections: int, warmup: int, tune_gc: bool
+) -> Run:
+    # A previous round's server is kept alive by reference cycles (asyncio, threads) until a
+    # full collection; start every round from a collected heap so none inherits another's ring.
+    gc.collect()
     bus = TraceBus() if traced else None
-    with HTTPServer(UsersApp(), port=0, tracer=bus) as server:
-        seed(server.port)
-        if warmup:
-            run_load(server.port, warmup, processes, connections)
-        rate = run_load(server.port, total, processes, connections)
+    # `serve --trace` tunes the collector (httplab.tui.trace_command); `serve` does not.
+    restore = tune_garbage_collector() if traced and tune_gc else (lambda: None)
+    try:
+        with HTTPServer(UsersApp(), port=0, tracer=bus) as server:
+            seed(server.port)
+            if warmup:
+                run_load(server.port, warmup, processes, connections)
+            cpu = time.process_time()
+            rate = run_load(server.port, total, processes, connections)
+            cpu = time.process_time() - cpu
+    finally:
+        restore()
     if bus is not None:
         assert bus.last_seq >= total + warmup, "the bus did not see every exchange"
-    return rate
+    return Run(rate, cpu / total * 1e6)
 
 
 def rss_mib() -> float:
@@ -116,15 +139,19 @@ def rss_mib() -> float:
     return float("nan")
 
 
-def memory(total: int, processes: int, connections: int) -> None:
+def memory(total: int, processes: int, connections: int, tune_gc: bool) -> None:
     bus = TraceBus()
-    with HTTPServer(UsersApp(), port=0, tracer=bus) as server:
-        seed(server.port)
-        before = rss_mib()
-        run_load(server.port, bus.capacity, processes, connections)  # fill the ring once
-        full = rss_mib()
-        run_load(server.port, total - bus.capacity, processes, connections)
-        end = rss_mib()
+    restore = tune_garbage_collector() if tune_gc else (lambda: None)
+    try:
+        with HTTPServer(UsersApp(), port=0, tracer=bus) as server:
+            seed(server.port)
+            before = rss_mib()
+            run_load(server.port, bus.capacity, processes, connections)  # fill the ring once
+            full = rss_mib()
+            run_load(server.port, total - bus.capacity, processes, connections)
+            end = rss_mib()
+    finally:
+        restore()
     exchanges = sum(isinstance(i, ExchangeRecord) for i in bus.snapshot())
     wire = bus.held_bytes / 2**20
     print(
@@ -152,24 +179,37 @@ def main() -> None:
         help="requests before measuring, on both servers (fills the ring: a server that has "
         "run a while); 0 measures from a cold start, where the ring is still growing",
     )
+    parser.add_argument(
+        "--no-gc-tuning",
+        action="store_true",
+        help="trace on without the collector tuning `serve --trace` applies (for comparison)",
+    )
     args = parser.parse_args()
+    tune_gc = not args.no_gc_tuning
 
-    memory(args.memory_requests, args.processes, args.connections)  # first: a clean baseline
-    off: list[float] = []
-    on: list[float] = []
+    memory(args.memory_requests, args.processes, args.connections, tune_gc)  # a clean baseline
+    off: list[Run] = []
+    on: list[Run] = []
     for _ in range(args.rounds):
-        load = (args.requests, args.processes, args.connections, args.warmup)
+        load = (args.requests, args.processes, args.connections, args.warmup, tune_gc)
         off.append(throughput(False, *load))
         on.append(throughput(True, *load))
-    off_rate, on_rate = statistics.median(off), statistics.median(on)
+    off_rate = statistics.median(r.rate for r in off)
+    on_rate = statistics.median(r.rate for r in on)
+    off_cpu = statistics.median(r.cpu_us for r in off)
+    on_cpu = statistics.median(r.cpu_us for r in on)
     print(
         f"throughput ({args.requests:,} requests x {args.rounds} rounds after "
         f"{args.warmup:,} warm-up requests, "
-        f"{args.processes} load processes x {args.connections} keep-alive connections):"
+        f"{args.processes} load processes x {args.connections} keep-alive connections, "
+        f"collector tuning {'on' if tune_gc else 'off'}):"
     )
-    print(f"  trace off {off_rate:,.0f} req/s   (rounds: {', '.join(f'{r:,.0f}' for r in off)})")
-    print(f"  trace on  {on_rate:,.0f} req/s   (rounds: {', '.join(f'{r:,.0f}' for r in on)})")
+    for name, rate, cpu, runs in (("off", off_rate, off_cpu, off), ("on ", on_rate, on_cpu, on)):
+        rounds = ", ".join(f"{r.rate:,.0f}" for r in runs)
+        print(f"  trace {name} {rate:,.0f} req/s, {cpu:.0f} us server CPU/request  ({rounds})")
     print(f"  on/off = {on_rate / off_rate:.0%} (target >= 75%)")
+    # Wall-clock rates move with whatever else the machine runs; CPU per request does not.
+    print(f"  CPU per request off/on = {off_cpu / on_cpu:.0%} (the same ratio, less noisy)")
 
 
 if __name__ == "__main__":

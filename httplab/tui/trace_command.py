@@ -8,6 +8,7 @@ way the server is stopped before this returns. prompt_toolkit is imported only f
 from __future__ import annotations
 
 import errno
+import gc
 import signal
 import sys
 import threading
@@ -17,6 +18,10 @@ from types import FrameType
 from typing import Protocol, TextIO
 
 from httplab.trace.bus import DEFAULT_CAPACITY, TraceBus
+
+TRACE_GC_THRESHOLD = 10_000
+"""Allocations (minus deallocations) of container objects between young collections (the
+interpreter's default is 700); see `tune_garbage_collector`."""
 
 
 class TracedServer(Protocol):
@@ -79,7 +84,33 @@ def run_trace(
         mouse=settings.mouse,
         capacity=settings.capacity,
     )
-    return run_trace_screen(bus, options, server.stop)
+    restore_collector = tune_garbage_collector()  # after the imports: they get frozen too
+    try:
+        return run_trace_screen(bus, options, server.stop)
+    finally:
+        restore_collector()
+
+
+def tune_garbage_collector() -> Callable[[], None]:
+    """Make the cyclic GC cheap for a traced server; returns a function that undoes it.
+
+    The trace ring keeps ~20 container objects per exchange alive for 10,000 exchanges, all
+    acyclic (freed by reference counting when evicted). The collector does not know that: the
+    young generation fills with survivors every few dozen requests, and every full collection
+    walks the whole ring (plus every object rich and prompt_toolkit made at import). Freezing
+    what exists at start-up takes the import-time heap out of every collection, and a larger
+    young generation collects ~14x less often; cycles are still found, only later.
+    """
+    previous = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(TRACE_GC_THRESHOLD, previous[1], previous[2])
+
+    def restore() -> None:
+        gc.set_threshold(*previous)
+        gc.unfreeze()
+
+    return restore
 
 
 def _listen_error(exc: OSError, server: TracedServer) -> str:
@@ -103,6 +134,7 @@ def _run_plain(bus: TraceBus, server: TracedServer, out: TextIO, err: TextIO) ->
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     url = f"http://{server.host}:{server.port}"
     printer = PlainPrinter(bus, plain_console(out)).start()
+    restore_collector = tune_garbage_collector()
     try:
         err.write(f"httplab: tracing {url} (plain output; Ctrl-C stops)\n")
         err.flush()
@@ -111,6 +143,7 @@ def _run_plain(bus: TraceBus, server: TracedServer, out: TextIO, err: TextIO) ->
     finally:
         server.stop()
         printer.stop()  # after the server: what it published last is printed too
+        restore_collector()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0

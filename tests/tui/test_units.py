@@ -233,3 +233,18 @@ def test_the_key_tour_in_docs_is_generated_from_the_key_table() -> None:
     assert tour.read_text(encoding="utf-8") == key_tour_markdown(), (
         "regenerate with: python docs/make_trace_picture.py"
     )
+
+
+def test_the_trace_command_tunes_the_collector_and_restores_it() -> None:
+    import gc
+
+    from httplab.tui.trace_command import TRACE_GC_THRESHOLD, tune_garbage_collector
+
+    before = gc.get_threshold()
+    restore = tune_garbage_collector()
+    try:
+        assert gc.get_threshold()[0] == TRACE_GC_THRESHOLD
+        assert gc.get_freeze_count() > 0, "the start-up heap is out of the collections"
+    finally:
+        restore()
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
