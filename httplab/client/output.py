@@ -20,9 +20,6 @@ b response body; the `*` lines come only with a head.
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -325,6 +322,10 @@ def exchange_json(exchange: ClientExchange, destination: str) -> dict[str, Any]:
 
 
 def _response_json(response: ClientResponse) -> dict[str, Any]:
+    import base64  # JSON output only: kept off the start-up path of people output
+    import contextlib
+    import json
+
     head = response.head
     out: dict[str, Any] = {
         "status": head.status,

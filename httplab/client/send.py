@@ -8,7 +8,6 @@ final status (HTTPie's convention; the highest class seen wins).
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from typing import IO
@@ -19,7 +18,6 @@ from httplab.client.connection import (
     ClientError,
     ClientExchange,
 )
-from httplab.client.httpfile import HttpFileError, read_http_file
 from httplab.client.output import (
     PARTS,
     Printer,
@@ -85,7 +83,7 @@ def run_send(options: SendOptions, streams: Streams | None = None) -> int:
     io = streams or Streams(sys.stdin.buffer, sys.stdout, sys.stderr)
     try:
         plans = plan_requests(options, io.stdin)
-    except (InputError, ShorthandError, HttpFileError) as exc:
+    except (InputError, ShorthandError) as exc:
         _error(io, str(exc))
         return EXIT_USAGE
     return _Session(options, io).run(plans)
@@ -97,10 +95,7 @@ def plan_requests(options: SendOptions, stdin: IO[bytes]) -> list[PlannedRequest
     if options.file:
         if options.request:
             raise InputError("give either a request or -f FILE, not both")
-        requests = read_http_file(options.file)
-        if not requests:
-            raise InputError(f"no requests in {options.file}")
-        return [r.plan(host=host, port=port, http10=options.http10) for r in requests]
+        return _plan_http_file(options.file, host, port, options.http10)
     if options.raw:
         source = options.request if options.request is not None else "-"
         data = prepare_raw(read_source(source, stdin, what="raw request"), crlf=options.crlf)
@@ -127,6 +122,18 @@ def plan_requests(options: SendOptions, stdin: IO[bytes]) -> list[PlannedRequest
             content_type=FORM_TYPE if options.data is not None else None,
         )
     ]
+
+
+def _plan_http_file(path: str, host: str, port: int, http10: bool) -> list[PlannedRequest]:
+    from httplab.client.httpfile import HttpFileError, read_http_file  # only for -f: start-up
+
+    try:
+        requests = read_http_file(path)
+        if not requests:
+            raise InputError(f"no requests in {path}")
+        return [r.plan(host=host, port=port, http10=http10) for r in requests]
+    except HttpFileError as exc:
+        raise InputError(str(exc)) from exc
 
 
 def read_source(value: str, stdin: IO[bytes], *, what: str) -> bytes:
@@ -252,6 +259,8 @@ class _Session:
         self.printer.write(items)
 
     def _print_json(self, exchange: ClientExchange, destination: str) -> None:
+        import json  # only for --format json: start-up
+
         self.io.stdout.write(json.dumps(exchange_json(exchange, destination)) + "\n")
         self.io.stdout.flush()
 

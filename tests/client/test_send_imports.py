@@ -57,3 +57,24 @@ def test_the_probe_would_see_a_heavy_import() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=False
     )
     assert result.stdout.strip() == "True"
+
+
+LAZY_PROBE = """
+import sys
+import httplab.launcher
+sys.argv = ["httplab", "send", *sys.argv[1:]]
+try:
+    httplab.launcher.main()
+except SystemExit:
+    pass
+loaded = [m for m in ("json", "base64", "httplab.client.httpfile") if m in sys.modules]
+sys.stderr.write("\\nLOADED " + " ".join(loaded) + "\\n")
+"""
+
+
+def test_text_output_leaves_json_and_http_files_unimported() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", LAZY_PROBE, "--offline", "POST /users", "-d", "x"],
+        capture_output=True, text=True, timeout=30, check=False, env={"NO_COLOR": "1"},
+    )  # fmt: skip
+    assert "\nLOADED \n" in result.stderr, result.stderr
