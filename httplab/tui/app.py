@@ -47,7 +47,7 @@ from httplab.render import THEMES
 from httplab.tui.completion import RequestCompleter
 from httplab.tui.controller import TABS, TraceController
 from httplab.tui.exchange_list import ExchangeListControl
-from httplab.tui.keys import footer_keys, help_sections
+from httplab.tui.keys import KeyHelp, footer_keys, help_sections
 from httplab.tui.rich_bridge import make_console
 from httplab.tui.rich_control import RichControl
 from httplab.tui.styles import chrome_style
@@ -603,11 +603,25 @@ def _footer(controller: TraceController) -> StyleAndTextTuples:
             ("class:footer.key", "Esc"),
             ("class:footer", " cancel"),
         ]
+    # What fits in the width, in the table's order, but help and quit always: on an 80-column
+    # terminal the last keys used to be cut off mid-word.
+    keys = footer_keys(zone)
+    must = [k for k in keys if k.keys in ("?", "q Ctrl-C")]
+    room = get_app().output.get_size().columns - sum(_footer_width(k) for k in must)
+    chosen = []
+    for key in keys:
+        if key in must or _footer_width(key) <= room:
+            chosen.append(key)
+            room -= 0 if key in must else _footer_width(key)
     fragments: StyleAndTextTuples = []
-    for key in footer_keys(zone):
+    for key in chosen:
         fragments.append(("class:footer.key", f" {key.keys}"))
         fragments.append(("class:footer", f" {key.footer_label} "))
     return fragments
+
+
+def _footer_width(key: KeyHelp) -> int:
+    return len(key.keys) + len(key.footer_label) + 3
 
 
 def _message(controller: TraceController) -> StyleAndTextTuples:

@@ -72,8 +72,8 @@ class PaneViews:
         if record is None:
             return self._empty("parsed")
         key = c.selected_field
-        if record.request is None:
-            return View(("parsed", record.seq), lambda: _muted("the request did not parse"))
+        if record.request is None:  # ParsedTreeView says why (the server's error line)
+            return View(("parsed", record.seq), lambda: ParsedTreeView(record))
         return View(
             ("parsed", record.seq, key),
             lambda: ParsedTreeView(record, selected=key),
@@ -87,7 +87,10 @@ class PaneViews:
             return self._empty("headers")
         key = c.selected_field
         if record.request is None:
-            return View(("headers", record.seq), lambda: _muted("no header fields parsed"))
+            return View(
+                ("headers", record.seq),
+                lambda: _muted("no header fields: the request did not parse (raw view: what came)"),
+            )
         return View(
             ("headers", record.seq, key),
             lambda: HeadersTable(record, selected=key),

@@ -225,3 +225,20 @@ def test_the_detail_panes_keep_their_width_while_fields_are_walked() -> None:
             assert separators() == before, "the panes moved sideways"
 
     run(scenario())
+
+
+def test_on_80_columns_the_footer_keeps_help_and_quit_and_a_rejected_request_says_why() -> None:
+    terminal = EmulatedTerminal(80, 24)
+
+    async def scenario() -> None:
+        async with screen_session(output=terminal.output) as s:
+            await s.until(lambda: "quit" in terminal.lines[-1], "the footer")
+            footer = terminal.lines[-1]
+            assert "? help" in footer and footer.rstrip().endswith("q Ctrl-C quit"), footer
+            await asyncio.to_thread(send_raw, s.server.port, b"GET /users HTTP/1.1\r\n\r\n")
+            await s.until(lambda: row_with(terminal, "GET /users HTTP/1.1"), "the rejected row")
+            s.press("\r2")  # the detail, tab 2: parsed
+            await s.until(lambda: row_with(terminal, "not parsed: 400"), "why it did not parse")
+            assert row_with(terminal, "Host")
+
+    run(scenario())
