@@ -33,7 +33,12 @@ from httplab.protocol.messages import Request, Response
 from httplab.protocol.parser import RequestParser
 from httplab.protocol.serialize import serialize_response
 from httplab.server.access_log import AccessEntry, escape_text
-from httplab.server.context import LINGER_TIMEOUT, STOP_LINGER_TIMEOUT, ServerContext
+from httplab.server.context import (
+    LINGER_TIMEOUT,
+    MIN_BODY_RATE,
+    STOP_LINGER_TIMEOUT,
+    ServerContext,
+)
 from httplab.server.problem import problem_response
 from httplab.server.virtual_host import misdirected_detail
 from httplab.trace.records import ConnectionEvent, ExchangeRecord, Timings
@@ -58,6 +63,8 @@ class HTTPConnection(asyncio.Protocol):
         self.first_byte = 0.0  # perf_counter() of the first byte of the message in progress
         self.last_data = 0.0
         self.head_parsed = 0.0
+        self.body_started = 0.0  # loop.time() when the head of the current request was parsed
+        self.body_received = 0  # bytes received since then
         self.deadline = 0.0  # loop.time() when `deadline_kind` expires; 0.0: none
         self.deadline_kind = "idle"
         self.closing = False
@@ -107,6 +114,8 @@ class HTTPConnection(asyncio.Protocol):
                 self._reject(ProtocolError(500, "the server failed", close=True))
             return
         if not self.closing and not self.writing_paused:
+            if self.head is not None:
+                self.body_received += len(data)
             self._arm_read_deadline()
 
     def eof_received(self) -> bool:
@@ -191,6 +200,8 @@ class HTTPConnection(asyncio.Protocol):
 
     def _on_head(self, head: RequestHead) -> None:
         self.head = head
+        self.body_started = self.loop.time()
+        self.body_received = 0
         if self.context.tracer is not None:
             self.head_parsed = perf_counter()
         # RFC 9110 §10.1.1: answer 100 before reading a body the client holds back for it
@@ -343,7 +354,13 @@ class HTTPConnection(asyncio.Protocol):
 
     def _arm_read_deadline(self) -> None:
         if self.head is not None:
-            self._set_deadline("body", self.context.idle_timeout)
+            # a body may pause for idle_timeout at most, and after its first idle_timeout it
+            # must average MIN_BODY_RATE: a byte now and then does not keep it alive
+            idle = self.context.idle_timeout
+            stall = self.loop.time() + idle
+            slow = self.body_started + idle + self.body_received / MIN_BODY_RATE
+            self.deadline_kind = "body"
+            self.deadline = min(stall, slow)
         elif not self.parser.idle and self.deadline_kind != "head":
             # the head clock starts at a request's first byte and is never extended
             self._set_deadline("head", self.context.header_timeout)
@@ -361,9 +378,14 @@ class HTTPConnection(asyncio.Protocol):
             self.closing = True
             self.transport.close()
             return
-        seconds = self.context.header_timeout if kind == "head" else self.context.idle_timeout
-        what = "the request head" if kind == "head" else "more of the request body"
-        self._reject(ProtocolError(408, f"waited {seconds:g}s for {what}", "RFC 9110 §15.5.9"))
+        if kind == "head":
+            detail = f"waited {self.context.header_timeout:g}s for the request head"
+        else:
+            detail = (
+                f"the request body stalled for {self.context.idle_timeout:g}s or arrived slower "
+                f"than {MIN_BODY_RATE} bytes/s"
+            )
+        self._reject(ProtocolError(408, detail, "RFC 9110 §15.5.9"))
 
     def stop(self) -> None:
         """The server is stopping: close now if between requests, else after this response."""

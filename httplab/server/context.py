@@ -25,6 +25,9 @@ IDLE_TIMEOUT = 60.0
 HEADER_TIMEOUT = 60.0
 """Seconds from the first byte of a request to the end of its head: bounds slowloris, yet
 leaves a person time to type a request into `nc`."""
+MIN_BODY_RATE = 1024
+"""Bytes per second a request body must average once its first idle timeout has passed:
+a body trickling in a byte at a time cannot hold a connection for ever."""
 MAX_CONNECTIONS = 10_000
 """Connections served at once; one more is answered 503 and closed."""
 LINGER_TIMEOUT = 2.0

@@ -194,3 +194,28 @@ def test_chunked_body_over_the_limit_gets_413(client: RawClient) -> None:
         b"Content-Type: application/json\r\n\r\n" + data
     )
     assert response.status == 413
+
+
+def test_body_trickling_a_byte_at_a_time_gets_408(quick_server: HTTPServer) -> None:
+    """Each byte arrives well within the idle timeout, but the body as a whole is far too
+    slow: the connection is not held for as long as the client likes."""
+    with RawClient(quick_server.address) as client:
+        client.send(b"POST /users HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n")
+        client.sock.settimeout(0.05)
+        answer = b""
+        for _ in range(400):  # at most ~20 s of trickling, far past 0.3 s + 4000/1024 s
+            try:
+                client.send(b"a")
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            try:
+                chunk = client.sock.recv(65536)
+            except TimeoutError:
+                continue
+            except ConnectionResetError:
+                break
+            answer += chunk
+            if not chunk or b"\r\n\r\n" in answer:
+                break
+        assert answer.startswith(b"HTTP/1.1 408 "), answer
+        assert b"slower than" in answer
