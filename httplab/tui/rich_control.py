@@ -81,6 +81,11 @@ class RichControl(UIControl):
         lines = rendered.lines
         # The cursor is invisible; it only tells the Window which line must be in sight.
         cursor_line = rendered.marked_line or 0
+        if height is not None and len(lines) > height >= 2 and cursor_line < height - 1:
+            # Shown from the top and cut at the bottom: say so, instead of a silent cut.
+            hidden = len(lines) - (height - 1)
+            more = f"… {hidden} more line{'s' if hidden != 1 else ''} below"
+            lines = [*lines[: height - 1], [("class:pane.more", more)]]
 
         def get_line(index: int) -> list[tuple[str, str]]:
             return lines[index] if 0 <= index < len(lines) else []

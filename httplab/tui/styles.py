@@ -25,6 +25,7 @@ _DEFAULT = {
     "overlay.title": "bold ansicyan",
     "overlay.key": "ansiyellow bold",
     "client.input": "",
+    "pane.more": "italic ansiyellow",
 }
 
 _HIGH_CONTRAST = {
@@ -46,6 +47,7 @@ _HIGH_CONTRAST = {
     "overlay": "bg:ansiblack ansiwhite bold",
     "overlay.title": "bold ansibrightyellow underline",
     "overlay.key": "ansibrightyellow bold",
+    "pane.more": "bg:ansiyellow ansiblack bold",
 }
 
 CHROME_STYLES = {"default": _DEFAULT, "high-contrast": _HIGH_CONTRAST}

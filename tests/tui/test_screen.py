@@ -242,3 +242,16 @@ def test_on_80_columns_the_footer_keeps_help_and_quit_and_a_rejected_request_say
             assert row_with(terminal, "Host")
 
     run(scenario())
+
+
+def test_a_pane_cut_at_the_bottom_says_how_many_lines_are_hidden() -> None:
+    terminal = EmulatedTerminal(120, 30)
+
+    async def scenario() -> None:
+        async with screen_session(output=terminal.output) as s:
+            extra = b"".join(b"X-Field-%d: %d\r\n" % (n, n) for n in range(40))
+            await asyncio.to_thread(http_get, s.server.port, "/users", extra)
+            await s.until(lambda: row_with(terminal, "more lines below"), "the cut marked")
+            assert not row_with(terminal, "X-Field-39"), "the last field is below the cut"
+
+    run(scenario())
