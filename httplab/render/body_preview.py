@@ -45,12 +45,17 @@ def _decode(body: bytes, charset: str | None) -> str | None:
         return None
 
 
-def _lines_text(text: str, style: str = "http.body") -> Text:
+def _lines_text(text: str, style: str = "http.body", *, json_text: bool = False) -> Text:
     lines = text.split("\n")
     if len(lines) > MAX_PREVIEW_LINES:
         more = len(lines) - MAX_PREVIEW_LINES
         lines = [*lines[:MAX_PREVIEW_LINES], f"… {more:,} more lines"]
-    return Text("\n".join(escape_text(line.rstrip("\r")) for line in lines), style=style)
+    shown = [escape_text(line.rstrip("\r")) for line in lines]
+    if json_text:
+        # JSON writes its own escapes (\u001b, \"); doubling their backslash would show a
+        # different string than the one sent. json.dumps leaves no control character raw.
+        shown = [line.replace("\\\\", "\\") for line in shown]
+    return Text("\n".join(shown), style=style)
 
 
 def _json_preview(body: bytes, charset: str | None) -> Text | None:
@@ -61,7 +66,7 @@ def _json_preview(body: bytes, charset: str | None) -> Text | None:
         data = json.loads(text)
     except ValueError:
         return None
-    shown = _lines_text(json.dumps(data, indent=2, ensure_ascii=False))
+    shown = _lines_text(json.dumps(data, indent=2, ensure_ascii=False), json_text=True)
     JSONHighlighter().highlight(shown)
     return shown
 

@@ -271,3 +271,11 @@ def test_summary_of_an_unparsed_request_shows_its_first_line_escaped() -> None:
     record.raw_request = b"\r\nGET /\x1b[2J HTTP/1.1\r\n\r\n"
     row = plain(ExchangeSummary(record), width=90)
     assert "GET /\\x1b[2J HTTP/1.1" in row and "\x1b[2J" not in row
+
+
+def test_json_preview_keeps_json_escapes_as_sent_and_escapes_format_characters() -> None:
+    headers = Headers([("Content-Type", "application/json")])
+    out = plain(body_preview(headers, b'{"a": "\\u001b[2J\\u202e", "b": "c:\\\\d"}'))
+    assert '"a": "\\u001b[2J\\u{202e}"' in out, out
+    assert '"b": "c:\\\\d"' in out, out
+    assert "\x1b[2J" not in out and "\u202e" not in out
