@@ -256,6 +256,8 @@ def repl(
     timeout: float = typer.Option(
         5.0,
         "--timeout",
+        min=0.001,
+        max=86400,
         metavar="SECONDS",
         help="Give up connecting, or waiting for the next response byte, after this long. "
         "Example: --timeout 2",

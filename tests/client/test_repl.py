@@ -204,3 +204,14 @@ def test_no_header_completion_in_the_body_and_paths_from_history() -> None:
 
     assert complete("POST / HTTP/1.1\nContent-Length: 3\n\nab") == []
     assert complete("GET /users") == ["/users/7", "/users?name=A"]
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])
+def test_repl_timeout_must_be_a_usable_number_of_seconds(value: str) -> None:
+    from typer.testing import CliRunner
+
+    from httplab.cli import app
+
+    result = CliRunner().invoke(app, ["repl", "--timeout", value], input=":quit\n")
+    assert result.exit_code == 2
+    assert "Invalid value for '--timeout'" in result.output
