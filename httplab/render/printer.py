@@ -15,6 +15,7 @@ from typing import TextIO
 
 from rich.console import Console
 from rich.text import Text
+from rich.theme import Theme
 
 from httplab.render.exchange_views import ConnectionEventView, ExchangeView
 from httplab.render.theme import THEME
@@ -22,13 +23,15 @@ from httplab.trace.bus import TraceBus
 from httplab.trace.records import ExchangeRecord, TraceItem
 
 
-def plain_console(file: TextIO | None = None, *, color: bool | None = None) -> Console:
+def plain_console(
+    file: TextIO | None = None, *, color: bool | None = None, theme: Theme = THEME
+) -> Console:
     """A console for the trace: colour only on a terminal (or when `color` forces it)."""
     out = file if file is not None else sys.stdout
     terminal = out.isatty() if color is None else color
     return Console(
         file=out,
-        theme=THEME,
+        theme=theme,
         force_terminal=terminal,
         no_color=not terminal,
         color_system="auto" if terminal else None,

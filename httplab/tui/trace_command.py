@@ -70,7 +70,7 @@ def run_trace(
         err.write(_listen_error(exc, server) + "\n")
         return 1
     if settings.plain or not (out.isatty() and sys.stdin.isatty()):
-        return _run_plain(bus, server, out, err)
+        return _run_plain(bus, server, out, err, settings.theme)
 
     from httplab.tui.controller import TraceOptions
     from httplab.tui.run import run_trace_screen
@@ -122,8 +122,11 @@ def _listen_error(exc: OSError, server: TracedServer) -> str:
     return f"httplab serve --trace: cannot listen on {where}: {why}"
 
 
-def _run_plain(bus: TraceBus, server: TracedServer, out: TextIO, err: TextIO) -> int:
+def _run_plain(
+    bus: TraceBus, server: TracedServer, out: TextIO, err: TextIO, theme: str = "default"
+) -> int:
     """Print each exchange until SIGINT or SIGTERM, then stop the server."""
+    from httplab.render import THEMES
     from httplab.render.printer import PlainPrinter, plain_console
 
     stop = threading.Event()
@@ -133,7 +136,8 @@ def _run_plain(bus: TraceBus, server: TracedServer, out: TextIO, err: TextIO) ->
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     url = f"http://{server.host}:{server.port}"
-    printer = PlainPrinter(bus, plain_console(out)).start()
+    console = plain_console(out, theme=THEMES.get(theme, THEMES["default"]))
+    printer = PlainPrinter(bus, console).start()
     restore_collector = tune_garbage_collector()
     try:
         err.write(f"httplab: tracing {url} (plain output; Ctrl-C stops)\n")

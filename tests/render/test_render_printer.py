@@ -7,6 +7,7 @@ import io
 from render_records import make_record, users_record
 
 from httplab.render.printer import PlainPrinter, plain_console
+from httplab.render.theme import THEME
 from httplab.trace.bus import TraceBus
 from httplab.trace.records import ConnectionEvent
 
@@ -43,3 +44,16 @@ def test_forced_colour_uses_the_theme() -> None:
     with PlainPrinter(bus, plain_console(out, color=True)):
         bus.publish(users_record())
     assert "\x1b[" in out.getvalue()
+
+
+def test_plain_output_takes_the_chosen_theme() -> None:
+    from httplab.render import HIGH_CONTRAST_THEME
+
+    outputs = []
+    for theme in (THEME, HIGH_CONTRAST_THEME):
+        out = io.StringIO()
+        bus = TraceBus()
+        with PlainPrinter(bus, plain_console(out, color=True, theme=theme)):
+            bus.publish(users_record())
+        outputs.append(out.getvalue())
+    assert outputs[0] != outputs[1], "--theme high-contrast changes the colours of --plain"
