@@ -693,6 +693,14 @@ class RequestParser(_Parser):
             raise self._error_at(
                 400, "invalid byte in the request-target", "RFC 9112 §3.2", target[:80]
             )
+        if b"#" in target:
+            # origin-form is absolute-path [ "?" query ]: a fragment stays in the client
+            raise self._error_at(
+                400,
+                "a fragment (#...) is never part of a request-target",
+                "RFC 9112 §3.2",
+                target[:80],
+            )
         return method, target, "HTTP/1.0" if minor == 0 else "HTTP/1.1", version.decode("ascii")
 
     def _target_form(self, method: bytes, target: bytes) -> str:

@@ -39,6 +39,7 @@ CASES: list[Case] = [
     Case("HTTP/1.2 treated as 1.1", b"GET /users HTTP/1.2\r\n" + H + b"\r\n", 200, closes=False),
     Case("relative target", b"GET users HTTP/1.1\r\n" + H + b"\r\n", 400),
     Case("asterisk with GET", b"GET * HTTP/1.1\r\n" + H + b"\r\n", 400),
+    Case("fragment in target", b"GET /users#top HTTP/1.1\r\n" + H + b"\r\n", 400),
     Case("space in target", b"GET /a b HTTP/1.1\r\n" + H + b"\r\n", 400),
     Case("NUL in target", b"GET /a\x00 HTTP/1.1\r\n" + H + b"\r\n", 400),
     Case("bare CR in request line", b"GET / HTTP/1.1\r" + H + b"\r\n", 400, rfc="RFC 9112 §2.2"),
