@@ -179,7 +179,13 @@ def build_application(
             separator(),
             Window(client_result_control, always_hide_cursor=True),
         ],
-        height=Dimension(min=3, preferred=6, max=8),
+        # Room for typing while the pane has the focus; otherwise the detail views get it
+        # (on 80x24 the unfocused pane used to take as many rows as the detail).
+        height=lambda: (
+            Dimension(min=3, preferred=6, max=8)
+            if controller.zone == "client"
+            else Dimension(min=2, preferred=3, max=3)
+        ),
     )
     prompt_bar = ConditionalContainer(
         prompt_input, filter=Condition(lambda: bool(controller.prompt))

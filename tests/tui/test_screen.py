@@ -255,3 +255,21 @@ def test_a_pane_cut_at_the_bottom_says_how_many_lines_are_hidden() -> None:
             assert not row_with(terminal, "X-Field-39"), "the last field is below the cut"
 
     run(scenario())
+
+
+def test_the_client_pane_gives_its_rows_to_the_detail_until_it_has_the_focus() -> None:
+    terminal = EmulatedTerminal(80, 24)
+
+    def client_rows() -> int:
+        top = next(i for i, line in enumerate(terminal.lines) if "client →" in line)
+        return len(terminal.lines) - 1 - top - 1  # below the title, above the footer
+
+    async def scenario() -> None:
+        async with screen_session(output=terminal.output) as s:
+            await s.until(lambda: row_with(terminal, "client →"), "the client title")
+            assert client_rows() <= 3
+            s.press("c")
+            await s.until(lambda: "leave" in terminal.lines[-1], "the client footer")
+            await s.until(lambda: client_rows() >= 6, "a taller client pane")
+
+    run(scenario())
