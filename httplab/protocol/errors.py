@@ -36,12 +36,22 @@ class ProtocolError(Exception):
         return f"{self.status} {self.reason}: {self.detail}{where}"
 
 
-_EXTRA_REASONS = {421: "Misdirected Request", 425: "Too Early"}
+# RFC 9110 §15 renamed a few statuses; Python 3.11's HTTPStatus still has the old phrases.
+_RFC_9110_REASONS = {
+    413: "Content Too Large",
+    414: "URI Too Long",
+    416: "Range Not Satisfiable",
+    421: "Misdirected Request",
+    422: "Unprocessable Content",
+    425: "Too Early",
+}
 
 
 def reason_phrase(status: int) -> str:
-    """The registered reason phrase for `status`, or an empty string (RFC 9112 §4)."""
+    """The reason phrase RFC 9110 registers for `status`, or an empty string (RFC 9112 §4)."""
+    if status in _RFC_9110_REASONS:
+        return _RFC_9110_REASONS[status]
     try:
         return HTTPStatus(status).phrase
     except ValueError:
-        return _EXTRA_REASONS.get(status, "")
+        return ""

@@ -102,3 +102,18 @@ def test_parse_accept_keeps_order_and_q() -> None:
         ("application", "*", 1.0),
         ("*", "*", 0.01),
     ]
+
+
+@pytest.mark.parametrize(
+    ("status", "phrase"),
+    [
+        (413, "Content Too Large"),
+        (414, "URI Too Long"),
+        (422, "Unprocessable Content"),
+        (431, "Request Header Fields Too Large"),
+        (201, "Created"),
+        (204, "No Content"),
+    ],
+)
+def test_reason_phrases_are_rfc_9110s(status: int, phrase: str) -> None:
+    assert Response(status).reason == phrase
