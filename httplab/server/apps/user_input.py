@@ -95,8 +95,8 @@ def _body_fields(request: Request) -> tuple[str, dict[str, list[object]]]:
                 400, 'JSON body: must be an object like {"name": "Vasya", "age": 42}'
             )
         return "the JSON body", {key: [value] for key, value in document.items()}
-    shown = kind or "no Content-Type"
-    raise UserInputError(415, f"a body of type {shown} cannot be read; send {FORM} or {JSON}")
+    what = f"a body of type {kind}" if kind else "a body without a Content-Type"
+    raise UserInputError(415, f"{what} cannot be read; send {FORM} or {JSON}")
 
 
 def _check_name(value: object, errors: dict[str, str]) -> str | None:
