@@ -271,7 +271,7 @@ def test_any_valid_name_round_trips_and_is_escaped_in_html(name: str) -> None:
     got = app(Request("GET", f"/users/{user_id}", headers=Headers([("Host", "x")])))
     assert json.loads(got.body)["name"] == name
     page = app(Request("GET", "/users", headers=Headers([("Host", "x"), ("Accept", "text/html")])))
-    item = page.body.decode().split(f'#{user_id}</a> ', 1)[1].rsplit(", 7</li>", 1)[0]
+    item = page.body.decode().split(f"#{user_id}</a> ", 1)[1].rsplit(", 7</li>", 1)[0]
     assert item == html.escape(name)  # the name as text, never as markup
 
 
