@@ -230,9 +230,18 @@ def _escape_body_line(line: str) -> str:
 class Printer:
     """Writes items to a stream: plain text, or styled with rich when `color` is on."""
 
-    def __init__(self, stream: IO[str], *, color: bool = False, width: int | None = None) -> None:
+    def __init__(
+        self,
+        stream: IO[str],
+        *,
+        color: bool = False,
+        width: int | None = None,
+        raw_bodies: bool = False,
+    ) -> None:
         self.stream = stream
         self.color = color
+        # bodies as the exact bytes, unescaped: only for a file or pipe (`-p b > file`)
+        self.raw_bodies = raw_bodies and hasattr(stream, "buffer")
         self._console: Any = None
         if color:
             from rich.console import Console
@@ -256,6 +265,11 @@ class Printer:
         self.stream.flush()
 
     def _write_body(self, body: Body) -> None:
+        if self.raw_bodies and not body.framed:
+            self.stream.flush()
+            self.stream.buffer.write(body.data)  # type: ignore[attr-defined]
+            self.stream.buffer.flush()  # type: ignore[attr-defined]
+            return
         if body.framed:
             self.write([[(line, "wire.text")] for line in escape_wire_lines(body.data)])
             return
@@ -266,7 +280,16 @@ class Printer:
         elif lexer:
             from rich.syntax import Syntax
 
-            self._console.print(Syntax(text, lexer, background_color="default", word_wrap=True))
+            # ANSI theme: the terminal's own palette, readable on light and dark backgrounds
+            self._console.print(
+                Syntax(
+                    text.removesuffix("\n"),
+                    lexer,
+                    theme="ansi_dark",
+                    background_color="default",
+                    word_wrap=True,
+                )
+            )
         else:
             from rich.text import Text
 

@@ -171,7 +171,14 @@ class _Session:
         self.options = options
         self.io = io
         self.json = options.output_format == "json"
-        self.printer = Printer(io.stdout, color=not self.json and use_color(io.stdout))
+        isatty = getattr(io.stdout, "isatty", None)
+        to_terminal = bool(isatty and isatty())
+        self.printer = Printer(
+            io.stdout,
+            color=not self.json and use_color(io.stdout),
+            # `-p b > file` saves the body as sent; a terminal always gets it escaped
+            raw_bodies=options.parts == "b" and not to_terminal,
+        )
         self.heads = bool({"H", "h"} & set(options.parts))
         self.connections: dict[tuple[str, int], ClientConnection] = {}
 

@@ -222,3 +222,23 @@ def test_data_is_sent_as_a_form_so_the_users_api_accepts_it(server: HTTPServer) 
 def test_an_ipv6_destination_is_shown_in_brackets() -> None:
     _, out, _ = send(SendOptions("GET http://[::1]:8080/", offline=True))
     assert out.startswith("* would send 76 bytes to [::1]:8080\n")
+
+
+def test_body_only_to_a_pipe_is_the_exact_bytes() -> None:
+    """`-p b > file` saves a download as sent; everything else on a pipe stays escaped."""
+    body = bytes(range(256)) + b"\x1b[2J"
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+    answer = head + b"Content-Length: %d\r\n\r\n" % len(body) + body
+    with RawServer(answer_each(answer)) as raw_server:
+        target = ["GET /bin", "--to", f"127.0.0.1:{raw_server.port}"]
+        only_body = subprocess.run(
+            [sys.executable, "-m", "httplab", "send", *target, "-p", "b"],
+            capture_output=True, timeout=30, check=False,
+        )  # fmt: skip
+        everything = subprocess.run(
+            [sys.executable, "-m", "httplab", "send", *target],
+            capture_output=True, timeout=30, check=False,
+        )  # fmt: skip
+    assert only_body.returncode == 0, only_body.stderr
+    assert only_body.stdout == body
+    assert b"\x1b" not in everything.stdout and b"\\x1b[2J" in everything.stdout
