@@ -298,9 +298,11 @@ class HTTPConnection(asyncio.Protocol):
         if b"connection" in names and "close" in headers.tokens(b"connection"):
             keep_alive = False
         elif not keep_alive:
-            headers.add(b"Connection", b"close")
+            headers.set(b"Connection", b"close")  # replaces an app's "keep-alive"
         elif head is not None and head.version == "HTTP/1.0":
-            headers.add(b"Connection", b"keep-alive")
+            headers.set(b"Connection", b"keep-alive")
+        if b"content-length" in names or b"transfer-encoding" in names:
+            _police_framing(response, head)
         method = head.method if head is not None else "GET"
         try:
             return serialize_response(response, method), keep_alive
@@ -477,6 +479,22 @@ class HTTPConnection(asyncio.Protocol):
             tracer.publish(item)
         except Exception:  # a broken subscriber must not take the server down
             logger.exception("the tracer failed")
+
+
+def _police_framing(response: Response, head: RequestHead | None) -> None:
+    """Framing fields an app may not send as it set them; the server fixes them."""
+    headers = response.headers
+    status = response.status
+    if 100 <= status < 200 or status == 204:
+        # RFC 9110 §8.6: a server MUST NOT send Content-Length in a 1xx or 204 response;
+        # RFC 9112 §6.1: nor Transfer-Encoding
+        headers.remove(b"content-length")
+        headers.remove(b"transfer-encoding")
+    elif head is not None and head.version == "HTTP/1.0" and b"transfer-encoding" in headers:
+        # RFC 9112 §6.1: no Transfer-Encoding to a client that did not say HTTP/1.1; the
+        # serializer frames the body with Content-Length instead
+        headers.remove(b"transfer-encoding")
+        headers.remove(b"content-length")
 
 
 def accept_from_raw(raw: bytes) -> str | None:
