@@ -434,12 +434,16 @@ class HTTPConnection(asyncio.Protocol):
         first_byte = self.first_byte or done
         self.first_byte = 0.0
         if context.access_log is not None:
+            if head is not None:
+                method, target = head.method, head.target
+            else:  # rejected before its head parsed: what its first line seemed to say
+                method, target = _first_words(self.parser.pending_raw)
             entry = AccessEntry(
                 self.id,
                 self.number,
                 self.peer,
-                head.method if head is not None else "-",
-                head.target if head is not None else "-",
+                method,
+                target,
                 response.status,
                 len(data),
                 (done - first_byte) * 1000.0,
@@ -479,6 +483,16 @@ class HTTPConnection(asyncio.Protocol):
             tracer.publish(item)
         except Exception:  # a broken subscriber must not take the server down
             logger.exception("the tracer failed")
+
+
+def _first_words(raw: bytes) -> tuple[str, str]:
+    """Method and target of a request line that may be broken, for the access log only (the
+    log escapes them); "-" for what is not there."""
+    line = raw.lstrip(b"\r\n")[:512].split(b"\n", 1)[0].removesuffix(b"\r")
+    words = line.split(b" ")
+    method = words[0].decode("latin-1") if words[0] else "-"
+    target = words[1].decode("latin-1") if len(words) > 1 and words[1] else "-"
+    return method, target
 
 
 def _police_framing(response: Response, head: RequestHead | None) -> None:

@@ -96,6 +96,7 @@ class HTTPServer:
         """Listen and serve in a background thread; raises OSError (e.g. port in use)."""
         if self._thread is not None:
             raise RuntimeError("the server is already started")
+        self.context.stopping = False  # a server stopped before can start again
         loop = asyncio.new_event_loop()
         self._loop = loop
         self._thread = threading.Thread(

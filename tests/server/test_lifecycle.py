@@ -220,11 +220,15 @@ def test_access_log_hook_gets_one_entry_per_exchange() -> None:
         client.request(post("/users?name=Ann&age=30"))
         client.request(get("/users/1"))
         client.request(b"BAD\r\n\r\n")
+        with RawClient(server.address) as second:  # a rejected head still names its line
+            second.request(b"GET /users HTTP/1.1\r\n\r\n")
     assert [(e.method, e.target, e.status) for e in entries] == [
         ("POST", "/users?name=Ann&age=30", 201),
         ("GET", "/users/1", 200),
-        ("-", "-", 400),
+        ("BAD", "-", 400),
+        ("GET", "/users", 400),
     ]
+    entries.pop()
     assert all(e.connection_id == 1 and e.bytes_sent > 0 for e in entries)
     assert [e.number for e in entries] == [1, 2, 3]
     line = format_access_line(entries[0])
@@ -237,3 +241,11 @@ def test_access_line_escapes_control_characters() -> None:
     assert "\x1b" not in line and "\r" not in line and "\x00" not in line
     assert "\\x1b[31mred\\r\\n\\x00\\xe9\\\\" in line
     assert escape_text("plain /users?a=1") == "plain /users?a=1"
+
+
+def test_a_stopped_server_starts_again_and_serves() -> None:
+    server = HTTPServer(UsersApp(), port=0)
+    with server, RawClient(server.address) as client:
+        assert client.request(get("/users")).status == 200
+    with server, RawClient(server.address) as client:
+        assert client.request(get("/users")).status == 200
