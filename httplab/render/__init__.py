@@ -12,6 +12,7 @@ from httplab.render.exchange_views import (
     ExchangeSummary,
     ExchangeView,
     NotesView,
+    exchange_label,
 )
 from httplab.render.fields import field_span, selectable_keys
 from httplab.render.request_views import FieldsTable, HeadersTable, ParsedTreeView
@@ -36,6 +37,7 @@ __all__ = [
     "escape_bytes",
     "escape_text",
     "escaped_text",
+    "exchange_label",
     "field_span",
     "selectable_keys",
     "status_style",

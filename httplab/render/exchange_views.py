@@ -33,6 +33,14 @@ def human_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+def exchange_label(record: ExchangeRecord) -> str:
+    """How the list names an exchange: `#3.1` is exchange 1 on connection 3 of this server;
+    `→3.1` one the client pane made with another server (`--to`), on its own connection 3."""
+    if record.source == "client":
+        return f"→{abs(record.connection_id)}.{record.number}"
+    return f"#{record.connection_id}.{record.number}"
+
+
 class ExchangeSummary:
     """One line: time, connection.exchange, method, target, status, size, duration.
 
@@ -57,19 +65,17 @@ class ExchangeSummary:
 
     def _tail(self) -> list[Text]:
         r = self.record
-        tail = [
+        # Where it came from is in the label (`→3.1`), so every row has the same columns.
+        return [
             Text(f"{r.status:3d}" if r.status else "---", style=status_style(r.status)),
             Text(f"{human_size(len(r.raw_response)):>7}", style="trace.size"),
             Text(f"{r.timings.total_ms:>6.1f} ms", style="trace.duration"),
         ]
-        if r.source != "server":
-            tail.append(Text(f"[{r.source}]", style="trace.muted"))
-        return tail
 
     def _head(self, padded: bool, *, milliseconds: bool = True) -> list[Text]:
         r = self.record
         at = clock(r.started_at) if milliseconds else clock(r.started_at)[:8]
-        connection = f"#{r.connection_id}.{r.number}"
+        connection = exchange_label(r)
         method = r.method or "?"
         if padded:
             connection = connection.ljust(self.CONNECTION_WIDTH)

@@ -19,6 +19,7 @@ from httplab.render import (
     RawBytesView,
     ResponseView,
     body_preview,
+    exchange_label,
     field_span,
     selectable_keys,
 )
@@ -279,3 +280,14 @@ def test_json_preview_keeps_json_escapes_as_sent_and_escapes_format_characters()
     assert '"a": "\\u001b[2J\\u{202e}"' in out, out
     assert '"b": "c:\\\\d"' in out, out
     assert "\x1b[2J" not in out and "\u202e" not in out
+
+
+def test_an_exchange_the_client_pane_made_with_another_server_reads_as_an_arrow() -> None:
+    ours = make_record(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+    theirs = make_record(b"GET /users HTTP/1.1\r\nHost: b\r\n\r\n")
+    theirs.source, theirs.connection_id, theirs.number = "client", -12, 2
+    assert exchange_label(ours) == "#3.1"
+    assert exchange_label(theirs) == "→12.2"
+    rows = [plain(ExchangeSummary(r), width=90).rstrip("\n") for r in (ours, theirs)]
+    assert rows[1].split()[1] == "→12.2" and "#-" not in rows[1], rows[1]
+    assert rows[0].index(" 200 ") == rows[1].index(" 200 "), "same columns as a server row"
