@@ -36,6 +36,7 @@ from prompt_toolkit.layout import (
     ScrollOffsets,
     VSplit,
     Window,
+    to_container,
 )
 from prompt_toolkit.layout.controls import FormattedTextControl, UIControl
 from prompt_toolkit.layout.dimension import Dimension
@@ -47,10 +48,11 @@ from httplab.render import THEMES
 from httplab.tui.completion import RequestCompleter
 from httplab.tui.controller import TABS, TraceController
 from httplab.tui.exchange_list import ExchangeListControl
-from httplab.tui.keys import KeyHelp, footer_keys, help_sections
+from httplab.tui.help_view import HelpView
+from httplab.tui.keys import footer_keys
 from httplab.tui.rich_bridge import make_console
-from httplab.tui.rich_control import RichControl
-from httplab.tui.styles import chrome_style
+from httplab.tui.rich_control import RichControl, View
+from httplab.tui.styles import chrome_style, with_help_styles
 from httplab.tui.views import PaneViews
 
 WIDE = 160  # columns: the four views side by side
@@ -80,7 +82,8 @@ def build_application(
     input: Input | None = None,
     output: Output | None = None,
 ) -> Application[int]:
-    console = make_console(THEMES.get(controller.options.theme, THEMES["default"]))
+    theme_name = controller.options.theme
+    console = make_console(with_help_styles(THEMES.get(theme_name, THEMES["default"]), theme_name))
     views = PaneViews(controller, console)
 
     def get_console() -> Console:
@@ -96,6 +99,7 @@ def build_application(
         "response": RichControl(views.response, get_console),
     }
     notes_control = RichControl(views.notes, get_console)
+    help_control = RichControl(lambda: View(("help",), HelpView), get_console)
     client_result_control = RichControl(views.client_result, get_console)
     all_controls: list[UIControl] = [
         exchange_list,
@@ -117,21 +121,34 @@ def build_application(
     prompt_input = TextArea(multiline=False, prompt=lambda: _prompt_label(controller))
     filter_before_prompt = [""]  # what Esc in the filter prompt goes back to
     controller.set_client_text = lambda text: _set_text(client_input, text)
+    controller.get_client_text = lambda: client_input.text
 
-    def title(label: str, zone: str) -> Window:
+    def title(label: Callable[[], str], focused: Callable[[], bool]) -> Window:
         def text() -> StyleAndTextTuples:
-            focused = controller.zone == zone and controller.prompt is None
-            return [("class:pane.title.focused" if focused else "class:pane.title", label())]
+            lit = focused() and controller.prompt is None
+            return [("class:pane.title.focused" if lit else "class:pane.title", label())]
 
         return Window(FormattedTextControl(text), height=1)
+
+    def in_zone(zone: str) -> Callable[[], bool]:
+        return lambda: controller.zone == zone
+
+    # The pane draws its own window of lines (see RichControl), so the Window never scrolls.
+    view_windows = {
+        name: Window(control, always_hide_cursor=True) for name, control in view_controls.items()
+    }
 
     def pane(name: str) -> Container:
         # An explicit weight: otherwise the title's text length sets the preferred width and
         # the panes move sideways each time the selected field (and so the title) changes.
+        # The current view's title is lit: it is the one PgUp/PgDn scroll.
         return HSplit(
             [
-                title(lambda: " " + _view_title(controller, name), "detail"),
-                Window(view_controls[name], always_hide_cursor=True, scroll_offsets=_offsets(2)),
+                title(
+                    lambda: " " + _view_title(controller, name),
+                    lambda: controller.zone == "detail" and TABS[controller.tab] == name,
+                ),
+                view_windows[name],
             ],
             width=Dimension(weight=1),
         )
@@ -160,7 +177,8 @@ def build_application(
         ]
     )
     tab_bar = Window(FormattedTextControl(lambda: _tab_bar(controller)), height=1)
-    narrow = HSplit([tab_bar, DynamicContainer(lambda: panes[TABS[controller.tab]])])
+    # The tab bar names every view, so a narrow pane has no title row of its own.
+    narrow = HSplit([tab_bar, DynamicContainer(lambda: view_windows[TABS[controller.tab]])])
 
     def detail_area() -> Container:
         columns = get_app().output.get_size().columns
@@ -168,11 +186,11 @@ def build_application(
             return wide
         return medium if columns >= MEDIUM else narrow
 
-    list_title = title(lambda: " " + _list_title(controller), "list")
+    list_title = title(lambda: " " + _list_title(controller), in_zone("list"))
     notes_window = Window(
         notes_control, height=Dimension(min=1, max=4), dont_extend_height=True, wrap_lines=True
     )
-    client_title = title(lambda: " " + _client_title(controller), "client")
+    client_title = title(lambda: " " + _client_title(controller), in_zone("client"))
     client_area = VSplit(
         [
             client_input,
@@ -212,8 +230,8 @@ def build_application(
         ]
     )
     help_window = Frame(
-        Window(FormattedTextControl(_help_text), wrap_lines=True),
-        title="keys — Esc or ? closes",
+        Window(help_control, always_hide_cursor=True),
+        title="keys — ↑↓ PgUp PgDn scroll · Esc or ? closes",
         style="class:overlay",
     )
     curl_window = Frame(
@@ -242,9 +260,10 @@ def build_application(
                     help_window, filter=Condition(lambda: controller.overlay == "help")
                 ),
                 top=1,
-                bottom=2,
                 left=2,
                 right=2,
+                # As tall as the keys need, but never over the footer (then it scrolls).
+                height=lambda: _fitted_height(help_window, margin_columns=4, margin_rows=3),
             ),
             Float(
                 ConditionalContainer(
@@ -362,6 +381,25 @@ def build_application(
         def _tab(event: KeyPressEvent, index: int = number - 1) -> None:
             controller.tab = index
 
+    def current_view() -> RichControl:
+        return view_controls[TABS[controller.tab]]
+
+    @action("pageup", filter=in_detail)
+    def _view_page_up(event: KeyPressEvent) -> None:
+        current_view().scroll_page(-1)
+
+    @action("pagedown", filter=in_detail)
+    def _view_page_down(event: KeyPressEvent) -> None:
+        current_view().scroll_page(1)
+
+    @action("home", filter=in_detail)
+    def _view_top(event: KeyPressEvent) -> None:
+        current_view().scroll_home()
+
+    @action("end", filter=in_detail)
+    def _view_bottom(event: KeyPressEvent) -> None:
+        current_view().scroll_end()
+
     @action("escape", filter=in_detail)
     def _back_to_list(event: KeyPressEvent) -> None:
         controller.zone = "list"
@@ -417,6 +455,36 @@ def build_application(
     @action("?")
     def _help(event: KeyPressEvent) -> None:
         controller.overlay = "help"
+        help_control.scroll_home()
+
+    in_help = Condition(lambda: controller.overlay == "help")
+
+    @action("up", filter=in_help)
+    @action("k", filter=in_help)
+    def _help_up(event: KeyPressEvent) -> None:
+        help_control.scroll_lines(-1)
+
+    @action("down", filter=in_help)
+    @action("j", filter=in_help)
+    def _help_down(event: KeyPressEvent) -> None:
+        help_control.scroll_lines(1)
+
+    @action("pageup", filter=in_help)
+    def _help_page_up(event: KeyPressEvent) -> None:
+        help_control.scroll_page(-1)
+
+    @action("pagedown", filter=in_help)
+    @action(" ", filter=in_help)
+    def _help_page_down(event: KeyPressEvent) -> None:
+        help_control.scroll_page(1)
+
+    @action("home", filter=in_help)
+    def _help_top(event: KeyPressEvent) -> None:
+        help_control.scroll_home()
+
+    @action("end", filter=in_help)
+    def _help_bottom(event: KeyPressEvent) -> None:
+        help_control.scroll_end()
 
     @action("escape", filter=overlay)
     @action("?", filter=overlay)
@@ -433,15 +501,27 @@ def build_application(
     @action("c-s", filter=in_client)
     @action("escape", "enter", filter=in_client)
     def _send(event: KeyPressEvent) -> None:
-        text = client_input.text
-        if controller.send_client(text):
-            client_input.buffer.append_to_history()
+        if controller.send_client(client_input.text):
+            _clear_input(client_input)  # sent: ready for the next request; ↑ recalls this one
+
+    @action("c-u", filter=in_client)
+    def _clear(event: KeyPressEvent) -> None:
+        _clear_input(client_input)
+
+    @action("pageup", filter=in_client)
+    def _answer_page_up(event: KeyPressEvent) -> None:
+        client_result_control.scroll_page(-1)
+
+    @action("pagedown", filter=in_client)
+    def _answer_page_down(event: KeyPressEvent) -> None:
+        client_result_control.scroll_page(1)
 
     @action("c-t", filter=in_client)
     def _crlf(event: KeyPressEvent) -> None:
         controller.toggle_crlf()
 
-    @action("c-k", filter=in_client)
+    # Not Ctrl-K: that is kill-line in the text area's emacs keys (and in readline).
+    @action("c-o", filter=in_client)
     def _pin(event: KeyPressEvent) -> None:
         controller.toggle_pin()
 
@@ -536,6 +616,14 @@ def _guarded_spawn(
 # --- texts that change (re-run on every redraw) ----------------------------------------------
 
 
+def _fitted_height(widget: Frame, *, margin_columns: int, margin_rows: int) -> int:
+    """The rows `widget` wants at the screen's width, at most the screen less `margin_rows`."""
+    size = get_app().output.get_size()
+    rows = max(size.rows - margin_rows, 3)
+    wanted = to_container(widget).preferred_height(max(size.columns - margin_columns, 1), rows)
+    return min(wanted.preferred, rows)
+
+
 def _offsets(lines: int) -> ScrollOffsets:
     return ScrollOffsets(top=lines, bottom=lines)
 
@@ -547,6 +635,13 @@ def _page(window: Window) -> int:
 
 def _set_text(area: TextArea, text: str) -> None:
     area.buffer.set_document(Document(text, len(text)), bypass_readonly=True)
+
+
+def _clear_input(area: TextArea) -> None:
+    """Empty the input, keeping what it held in the history (↑ on the first line recalls it)."""
+    if area.text.strip():
+        area.buffer.append_to_history()
+    area.buffer.reset()
 
 
 def _prompt_label(controller: TraceController) -> StyleAndTextTuples:
@@ -609,39 +704,15 @@ def _footer(controller: TraceController) -> StyleAndTextTuples:
             ("class:footer.key", "Esc"),
             ("class:footer", " cancel"),
         ]
-    # What fits in the width, in the table's order, but help and quit always: on an 80-column
-    # terminal the last keys used to be cut off mid-word.
-    keys = footer_keys(zone)
-    must = [k for k in keys if k.keys in ("?", "q Ctrl-C")]
-    room = get_app().output.get_size().columns - sum(_footer_width(k) for k in must)
-    chosen = []
-    for key in keys:
-        if key in must or _footer_width(key) <= room:
-            chosen.append(key)
-            room -= 0 if key in must else _footer_width(key)
+    # The most useful keys of this focus that fit, help and quit always (keys.FOOTER_PRIORITY).
     fragments: StyleAndTextTuples = []
-    for key in chosen:
-        fragments.append(("class:footer.key", f" {key.keys}"))
+    for key in footer_keys(zone, get_app().output.get_size().columns):
+        fragments.append(("class:footer.key", f" {key.footer_key_text}"))
         fragments.append(("class:footer", f" {key.footer_label} "))
     return fragments
-
-
-def _footer_width(key: KeyHelp) -> int:
-    return len(key.keys) + len(key.footer_label) + 3
 
 
 def _message(controller: TraceController) -> StyleAndTextTuples:
     if not controller.message:
         return []
     return [(f"class:message.{controller.message_level}", " " + controller.message)]
-
-
-def _help_text() -> StyleAndTextTuples:
-    fragments: StyleAndTextTuples = []
-    for title, keys in help_sections():
-        fragments.append(("class:overlay.title", f"{title}\n"))
-        for key in keys:
-            fragments.append(("class:overlay.key", f"  {key.keys:<24}"))
-            fragments.append(("class:overlay", f"{key.action}\n"))
-        fragments.append(("", "\n"))
-    return fragments

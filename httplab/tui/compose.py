@@ -19,6 +19,7 @@ from httplab.client.shorthand import ShorthandError, looks_like_shorthand, plan_
 from httplab.protocol.errors import ProtocolError
 from httplab.protocol.events import RequestHead
 from httplab.protocol.parser import RequestParser
+from httplab.tui.keys import PIN_LENGTH_KEY
 
 
 @dataclass(slots=True)
@@ -38,11 +39,14 @@ def compose_request(
 ) -> Composed:
     if not text.strip():
         raise ComposeError("nothing to send: type a request, e.g. GET /")
-    if looks_like_shorthand(text):
-        try:
-            planned = plan_request(text, host=host, port=port)
-        except ShorthandError as exc:
-            raise ComposeError(str(exc)) from exc
+    try:
+        shorthand = looks_like_shorthand(text)
+        planned = plan_request(text, host=host, port=port) if shorthand else None
+    except ShorthandError as exc:
+        raise ComposeError(str(exc)) from exc
+    except ValueError as exc:  # urlsplit's own, e.g. "Invalid IPv6 URL" for http://[::1/x
+        raise ComposeError(f"cannot read the request line: {exc}") from exc
+    if planned is not None:
         return Composed(planned.data, planned.host, planned.port)
     notes: list[str] = []
     if crlf and "\n\n" not in text.replace("\r\n", "\n").lstrip("\n"):
@@ -77,10 +81,11 @@ def fix_content_length(data: bytes, *, pinned: bool) -> tuple[bytes, str | None]
     if pinned:
         return data, (
             f"Content-Length pinned at {shown} but the body is {actual.decode()} bytes "
-            "(Ctrl-K unpins)"
+            f"({PIN_LENGTH_KEY} unpins)"
         )
     fixed = data[:start] + actual + data[end:]
-    return fixed, f"Content-Length {shown} → {actual.decode()} recomputed (Ctrl-K pins it)"
+    note = f"Content-Length {shown} → {actual.decode()} recomputed ({PIN_LENGTH_KEY} pins it)"
+    return fixed, note
 
 
 def _parse_head(data: bytes) -> RequestHead | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from httplab.render import escape_bytes, selectable_keys
+from httplab.render import escape_bytes, exchange_label, selectable_keys
 from httplab.render.fields import header_index
 from httplab.trace.records import ExchangeRecord
 from httplab.trace.transcript import write_transcript
@@ -19,6 +19,7 @@ from httplab.tui.client_records import client_records
 from httplab.tui.client_session import ClientSession, PaneResult
 from httplab.tui.compose import ComposeError, compose_request, editable_text
 from httplab.tui.curl import curl_command
+from httplab.tui.keys import PIN_LENGTH_KEY, SEND_KEY
 from httplab.tui.state import TraceState
 
 TABS = ("raw", "parsed", "headers", "response")
@@ -73,6 +74,7 @@ class TraceController:
         self.invalidate: Callable[[], None] = lambda: None
         self.spawn: Callable[[Coroutine[Any, Any, None]], None] = _ignore
         self.set_client_text: Callable[[str], None] = lambda text: None
+        self.get_client_text: Callable[[], str] = lambda: ""
 
     # messages -------------------------------------------------------------------------------
     def say(self, message: str, level: str = "info") -> None:
@@ -158,8 +160,12 @@ class TraceController:
         if self.client.busy:
             self.say("still waiting for the previous answer", "warning")
             return
-        label = f"replay of #{record.connection_id}.{record.number}"
-        host, port = self.options.server_host, self.options.server_port
+        label = f"replay of {exchange_label(record)}"
+        # An exchange the pane made with the --to server is replayed there, not to ours.
+        if record.source == "client":
+            host, port = self.options.client_target
+        else:
+            host, port = self.options.server_host, self.options.server_port
         self.say(f"{label} → {host}:{port} …")
         self.spawn(self._send(record.raw_request, host, port, label, fresh=True, notes=[]))
 
@@ -172,8 +178,8 @@ class TraceController:
         self.zone = "client"
         self.client.crlf = True  # editable_text writes CRLF as line breaks
         self.say(
-            f"#{record.connection_id}.{record.number} loaded: edit it, Ctrl-S sends "
-            "(Content-Length is recomputed unless pinned with Ctrl-K)"
+            f"{exchange_label(record)} loaded: edit it, {SEND_KEY} sends "
+            f"(Content-Length is recomputed unless pinned with {PIN_LENGTH_KEY})"
         )
 
     def send_client(self, text: str) -> bool:
@@ -196,7 +202,14 @@ class TraceController:
         level = "warning" if any("Content-Length" in n for n in composed.notes) else "info"
         self.say(f"sending {len(composed.data)} bytes to {composed.host}:{composed.port} …", level)
         self.spawn(
-            self._send(composed.data, composed.host, composed.port, "client", notes=composed.notes)
+            self._send(
+                composed.data,
+                composed.host,
+                composed.port,
+                "client",
+                notes=composed.notes,
+                typed=text,
+            )
         )
         return True
 
@@ -209,6 +222,7 @@ class TraceController:
         *,
         notes: list[str],
         fresh: bool = False,
+        typed: str | None = None,
     ) -> None:
         self.invalidate()
         result: PaneResult = await self.client.send(data, host, port, fresh=fresh)
@@ -217,6 +231,8 @@ class TraceController:
         self.client.show(result)
         if result.error:
             self.say(f"{label}: {result.error}", "error")
+            if typed is not None and not result.response_bytes and not self.get_client_text():
+                self.set_client_text(typed)  # nothing came back: the request, to try again
         else:
             length_notes = [n for n in notes if "Content-Length" in n]
             self.say(f"{label}: {len(result.response_bytes)} bytes back", "info")

@@ -4,6 +4,9 @@ prompt_toolkit asks a control for its content with the width it will get, on eve
 the renderable is laid out for exactly that width (tables and wrapping stay right after a
 resize). Laying out is the costly part, so results are cached per (view key, width); the caller
 builds the key from what the view depends on (record seq, selection, toggles).
+
+A pane with more lines than rows shows a window of them (`PaneScroll`): around its marker, or
+where the user scrolled to, with "… N more lines above/below" on a cut edge.
 """
 
 from __future__ import annotations
@@ -14,10 +17,14 @@ from dataclasses import dataclass
 
 from prompt_toolkit.data_structures import Point
 from prompt_toolkit.layout.controls import GetLinePrefixCallable, UIContent, UIControl
+from prompt_toolkit.mouse_events import MouseEvent, MouseEventType
 from rich.console import Console, RenderableType
 from rich.style import Style
 
-from httplab.tui.rich_bridge import RenderedLines, render_fragment_lines
+from httplab.tui.rich_bridge import FragmentLine, RenderedLines, render_fragment_lines
+from httplab.tui.scrolling import PaneScroll
+
+WHEEL_LINES = 3  # lines per mouse-wheel step (with --mouse)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +49,8 @@ class RichControl(UIControl):
         self._console = console
         self._cache: OrderedDict[tuple[Hashable, int], RenderedLines] = OrderedDict()
         self._cache_size = cache_size
+        self.scroll = PaneScroll()
+        self._size: tuple[int, int] | None = None  # (width, height) of the last draw
 
     def is_focusable(self) -> bool:
         return False
@@ -51,8 +60,9 @@ class RichControl(UIControl):
 
     def rendered(self, width: int) -> RenderedLines | None:
         view = self._get_view()
-        if view is None:
-            return None
+        return self._render(view, width) if view is not None else None
+
+    def _render(self, view: View, width: int) -> RenderedLines:
         cache_key = (view.key, width)
         cached = self._cache.get(cache_key)
         if cached is not None:
@@ -75,24 +85,68 @@ class RichControl(UIControl):
         return len(rendered.lines) if rendered is not None else 0
 
     def create_content(self, width: int, height: int | None) -> UIContent:
-        rendered = self.rendered(width)
-        if rendered is None:
+        view = self._get_view()
+        if view is None:
             return UIContent(line_count=0)
+        rendered = self._render(view, width)
         lines = rendered.lines
-        # The cursor is invisible; it only tells the Window which line must be in sight.
-        cursor_line = rendered.marked_line or 0
-        if height is not None and len(lines) > height >= 2 and cursor_line < height - 1:
-            # Shown from the top and cut at the bottom: say so, instead of a silent cut.
-            hidden = len(lines) - (height - 1)
-            more = f"… {hidden} more line{'s' if hidden != 1 else ''} below"
-            lines = [*lines[: height - 1], [("class:pane.more", more)]]
+        if height is not None:
+            # The pane draws exactly its window of lines, so the Window never scrolls by itself.
+            self._size = (width, height)
+            shown = self.scroll.show(view.key, len(lines), height, rendered.marked_line)
+            lines = lines[shown.top : shown.top + shown.rows]
+            if shown.above:
+                lines = [_more_line(shown.above, "above"), *lines]
+            if shown.below:
+                lines = [*lines, _more_line(shown.below, "below")]
 
-        def get_line(index: int) -> list[tuple[str, str]]:
+        def get_line(index: int) -> FragmentLine:
             return lines[index] if 0 <= index < len(lines) else []
 
         return UIContent(
             get_line=get_line,
             line_count=len(lines),
-            cursor_position=Point(x=0, y=cursor_line),
+            cursor_position=Point(x=0, y=0),
             show_cursor=False,
         )
+
+    # scrolling (keys, the wheel) ----------------------------------------------------------
+    def scroll_page(self, pages: int) -> None:
+        self._catch_up().page(pages)
+
+    def scroll_lines(self, count: int) -> None:
+        self._catch_up().lines(count)
+
+    def scroll_home(self) -> None:
+        self._catch_up().home()
+
+    def scroll_end(self) -> None:
+        self._catch_up().end()
+
+    def _catch_up(self) -> PaneScroll:
+        """The scroll as of what the pane shows now: a key can arrive before the redraw that
+        follows another key (Enter, then PgDn at once), and must act on the new picture."""
+        view = self._get_view()
+        if view is None:
+            return self.scroll
+        if self._size is None:  # never drawn yet (a tab not shown so far)
+            self.scroll.adopt(view.key)
+        else:
+            width, height = self._size
+            rendered = self._render(view, width)
+            self.scroll.show(view.key, len(rendered.lines), height, rendered.marked_line)
+        return self.scroll
+
+    def mouse_handler(self, mouse_event: MouseEvent) -> None:
+        """With --mouse: the wheel scrolls the pane under the pointer."""
+        if mouse_event.event_type == MouseEventType.SCROLL_UP:
+            self.scroll_lines(-WHEEL_LINES)
+        elif mouse_event.event_type == MouseEventType.SCROLL_DOWN:
+            self.scroll_lines(WHEEL_LINES)
+        else:
+            return NotImplemented  # type: ignore[return-value]
+        return None
+
+
+def _more_line(count: int, where: str) -> FragmentLine:
+    return [("class:pane.more", f"… {count} more line{'s' if count != 1 else ''} {where}")]

@@ -4,6 +4,7 @@ take theirs from the rich theme of the same name (`httplab.render.theme`)."""
 from __future__ import annotations
 
 from prompt_toolkit.styles import Style
+from rich.theme import Theme
 
 _DEFAULT = {
     "pane.title": "bg:ansibrightblack ansiwhite",
@@ -55,3 +56,19 @@ CHROME_STYLES = {"default": _DEFAULT, "high-contrast": _HIGH_CONTRAST}
 
 def chrome_style(theme: str) -> Style:
     return Style.from_dict(CHROME_STYLES.get(theme, _DEFAULT))
+
+
+# The help overlay is a rich renderable (it scrolls like the panes): its two style names, in
+# the colours of the overlay's chrome above.
+_HELP_STYLES = {
+    "default": {"help.title": "bold cyan", "help.key": "bold yellow"},
+    "high-contrast": {
+        "help.title": "bold bright_yellow underline",
+        "help.key": "bold bright_yellow",
+    },
+}
+
+
+def with_help_styles(theme: Theme, name: str) -> Theme:
+    """The renderables' theme plus the help overlay's names."""
+    return Theme({**theme.styles, **_HELP_STYLES.get(name, _HELP_STYLES["default"])})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -126,6 +127,83 @@ def test_client_pane_sends_shorthand_and_the_exchange_shows_up() -> None:
             assert record.status == 200
             await s.until(lambda: c.client.result is not None, "the response in the pane")
             assert c.client.result.response_bytes.startswith(b"HTTP/1.1 200 OK\r\n")
+
+    run(scenario())
+
+
+def test_a_sent_request_clears_the_input_and_up_brings_it_back() -> None:
+    async def scenario() -> None:
+        async with screen_session() as s:
+            c = s.controller
+            s.press("c")
+            await s.until(lambda: c.zone == "client", "the client pane")
+            buffer = s.screen.application.current_buffer
+
+            def recalled() -> bool:
+                if buffer.text == "":
+                    s.press("\x1b[A")  # ↑ on the first line: history (loads in the background)
+                return buffer.text == "GET /users"
+
+            s.press("GET /users\x13")
+            await s.until(lambda: len(c.state.visible) == 1, "the exchange")
+            assert buffer.text == "", "the input is ready for the next request"
+            await s.until(recalled, "the sent request back from the history")
+            s.press("\x15")  # Ctrl-U empties the input…
+            await s.until(lambda: buffer.text == "", "an empty input")
+            await s.until(recalled, "…and the history still has it")
+
+    run(scenario())
+
+
+def test_ctrl_k_cuts_to_the_line_end_and_ctrl_o_pins_content_length() -> None:
+    async def scenario() -> None:
+        async with screen_session() as s:
+            c = s.controller
+            s.press("c")
+            await s.until(lambda: c.zone == "client", "the client pane")
+            buffer = s.screen.application.current_buffer
+            s.press("GET /users?page=2\x1b[D\x1b[D\x1b[D\x1b[D\x1b[D\x1b[D\x1b[D")  # 7 × ←
+            await s.until(lambda: buffer.cursor_position == len("GET /users"), "the cursor")
+            s.press("\x0b")  # Ctrl-K: the usual kill-line, not a toggle
+            await s.until(lambda: buffer.text == "GET /users", "the line cut at the cursor")
+            assert not c.client.pin_length
+            s.press("\x0f")  # Ctrl-O pins Content-Length
+            await s.until(lambda: c.client.pin_length, "Content-Length pinned")
+            assert buffer.text == "GET /users"
+
+    run(scenario())
+
+
+def test_a_request_line_the_pane_cannot_read_is_an_error_not_a_crash() -> None:
+    async def scenario() -> None:
+        async with screen_session() as s:
+            c = s.controller
+            s.press("c")
+            await s.until(lambda: c.zone == "client", "the client pane")
+            buffer = s.screen.application.current_buffer
+            s.press("GET http://[::1/x\x13")  # urlsplit: "Invalid IPv6 URL"
+            await s.until(lambda: c.message_level == "error", "the error")
+            assert "cannot read the request line" in c.message
+            assert buffer.text == "GET http://[::1/x", "still there to fix"
+            assert not s.task.done(), "the screen is still running"
+
+    run(scenario())
+
+
+def test_a_send_nothing_answered_puts_the_request_back() -> None:
+    with socket.socket() as closed:  # a port nobody listens on: connection refused
+        closed.bind(("127.0.0.1", 0))
+        refused_port = closed.getsockname()[1]
+
+    async def scenario() -> None:
+        async with screen_session(to_host="127.0.0.1", to_port=refused_port) as s:
+            c = s.controller
+            s.press("c")
+            await s.until(lambda: c.zone == "client", "the client pane")
+            buffer = s.screen.application.current_buffer
+            s.press("GET /users\x13")
+            await s.until(lambda: c.message_level == "error", "the connection error")
+            await s.until(lambda: buffer.text == "GET /users", "the request back to retry")
 
     run(scenario())
 
@@ -268,14 +346,17 @@ def test_every_key_in_the_help_table_is_bound() -> None:
         "Ctrl-S": ["c-s"],
         "Alt-Enter": ["escapec-m"],
         "Ctrl-T": ["c-t"],
-        "Ctrl-K": ["c-k"],
+        "Ctrl-O": ["c-o"],
+        "Ctrl-U": ["c-u"],
+        "Home": ["home"],
+        "End": ["end"],
         "←": ["left"],
         "→": ["right"],
         "1-4": ["1", "2", "3", "4"],
     }
     for entry in KEY_HELP:
-        if entry.zone == "client" and entry.keys in ("Enter", "Tab", "↑↓ on first/last line"):
-            continue  # the text area's own bindings: new line, completion, history
+        if entry.zone == "client" and entry.name in ("newline", "complete", "history", "editing"):
+            continue  # the text area's own bindings: new line, completion, history, editing
         for word in entry.keys.split():
             for key in names.get(word, [word]):
                 assert key in bound, f"{word!r} of {entry.keys!r} is not bound"

@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 import pytest
 from prompt_toolkit.input import create_pipe_input
 
+from httplab.server.apps.users import UsersApp
+from httplab.server.engine import HTTPServer
 from httplab.trace.bus import TraceBus
 from httplab.tui.controller import TraceController, TraceOptions
 from httplab.tui.run import run_trace_screen
@@ -53,7 +55,7 @@ def test_the_list_row_shows_time_connection_method_target_status() -> None:
             row = users_row(terminal)
             assert row is not None and "#1.1" in row and " ms" in row
             assert terminal.lines[0].lstrip().startswith("exchanges 1")
-            assert "q Ctrl-C quit" in terminal.lines[-1]
+            assert "q quit" in terminal.lines[-1]
 
     run(scenario())
 
@@ -123,7 +125,7 @@ def test_escape_sequences_in_a_request_do_not_reach_the_terminal() -> None:
             await s.until(lambda: row_with(terminal, "\\x1b[2J"), "the escaped bytes")
             # The screen was not cleared or homed: the chrome is where it was drawn.
             assert terminal.lines[0].lstrip().startswith("exchanges 1")
-            assert "q Ctrl-C quit" in terminal.lines[-1]
+            assert "q quit" in terminal.lines[-1]
             assert "pwned" not in (terminal.screen.title or "")
             grid = terminal.text
             assert "\x1b" not in grid and "\x07" not in grid and "\u202e" not in grid
@@ -234,7 +236,7 @@ def test_on_80_columns_the_footer_keeps_help_and_quit_and_a_rejected_request_say
         async with screen_session(output=terminal.output) as s:
             await s.until(lambda: "quit" in terminal.lines[-1], "the footer")
             footer = terminal.lines[-1]
-            assert "? help" in footer and footer.rstrip().endswith("q Ctrl-C quit"), footer
+            assert "? help" in footer and footer.rstrip().endswith("q quit"), footer
             await asyncio.to_thread(send_raw, s.server.port, b"GET /users HTTP/1.1\r\n\r\n")
             await s.until(lambda: row_with(terminal, "GET /users HTTP/1.1"), "the rejected row")
             s.press("\r2")  # the detail, tab 2: parsed
@@ -271,5 +273,61 @@ def test_the_client_pane_gives_its_rows_to_the_detail_until_it_has_the_focus() -
             s.press("c")
             await s.until(lambda: "leave" in terminal.lines[-1], "the client footer")
             await s.until(lambda: client_rows() >= 6, "a taller client pane")
+
+    run(scenario())
+
+
+def test_on_80_columns_each_focus_keeps_its_most_useful_keys() -> None:
+    terminal = EmulatedTerminal(80, 24)
+
+    def footer() -> str:
+        return terminal.lines[-1]
+
+    async def scenario() -> None:
+        async with screen_session(output=terminal.output) as s:
+            await asyncio.to_thread(http_get, s.server.port, "/users")
+            await s.until(lambda: users_row(terminal), "the row")
+            for key in ("↑↓ move", "Enter detail", "r replay", "e edit", "/ filter", "s save"):
+                assert key in footer(), (key, footer())
+            assert footer().rstrip().endswith("? help  q quit"), footer()
+            s.press("\r")
+            await s.until(lambda: "field" in footer(), "the detail footer")
+            for key in ("PgUp/Dn scroll", "←→ view", "Esc back", "r replay", "? help", "q quit"):
+                assert key in footer(), (key, footer())
+            s.press("c")
+            await s.until(lambda: "send" in footer(), "the client footer")
+            for key in ("Ctrl-S send", "Esc leave", "Tab complete", "Ctrl-T CRLF", "Ctrl-O pin"):
+                assert key in footer(), (key, footer())
+
+    run(scenario())
+
+
+def test_exchanges_with_the_to_server_read_as_arrows_and_replay_goes_there() -> None:
+    terminal = EmulatedTerminal(120, 40)
+    other = HTTPServer(UsersApp(), "127.0.0.1", 0)  # not traced: the pane makes the records
+    arrow_row = re.compile(r"→\d+\.1 +GET +/users +200 ")
+
+    async def scenario() -> None:
+        await asyncio.to_thread(other.start)
+        try:
+            async with screen_session(
+                output=terminal.output, to_host="127.0.0.1", to_port=other.port
+            ) as s:
+                s.press("c")
+                await s.until(lambda: s.controller.zone == "client", "the client pane")
+                s.press("GET /users\x13")
+                await s.until(
+                    lambda: any(arrow_row.search(line) for line in terminal.lines), "the → row"
+                )
+                assert "#-" not in terminal.text
+                s.press("\x1br")  # leave the pane, replay the selected exchange
+                state = s.controller.state
+                await s.until(lambda: len(state.visible) == 2, "the replayed exchange")
+                assert state.visible[1].source == "client", "replayed to the --to server"
+                assert state.visible[1].peer == f"127.0.0.1:{other.port}"
+                s.press("?\x1b[F")  # the help, at its end: the legend
+                await s.until(lambda: row_with(terminal, "→3.1"), "the legend in the help")
+        finally:
+            await asyncio.to_thread(other.stop)
 
     run(scenario())

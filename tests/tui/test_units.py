@@ -248,3 +248,22 @@ def test_the_trace_command_tunes_the_collector_and_restores_it() -> None:
     finally:
         restore()
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+# footer -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("zone", ["list", "detail", "client"])
+@pytest.mark.parametrize("columns", [60, 80, 100, 200])
+def test_the_footer_fits_and_keeps_its_musts(zone: str, columns: int) -> None:
+    from httplab.tui.keys import FOOTER_ALWAYS, FOOTER_PRIORITY, footer_keys, key_named
+
+    chosen = footer_keys(zone, columns)
+    assert sum(key.footer_width for key in chosen) <= max(
+        columns, sum(key_named(n).footer_width for n in FOOTER_ALWAYS[zone])
+    )
+    assert [k.name for k in chosen[len(chosen) - len(FOOTER_ALWAYS[zone]) :]] == list(
+        FOOTER_ALWAYS[zone]
+    )
+    for name in FOOTER_PRIORITY[zone]:
+        assert key_named(name).zone in (zone, "any"), f"{name} is not a {zone} key"
+    if columns >= 200:
+        assert len(chosen) == len(FOOTER_PRIORITY[zone]) + len(FOOTER_ALWAYS[zone])
