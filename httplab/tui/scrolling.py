@@ -63,6 +63,9 @@ class PaneScroll:
         self.top: int | None = None  # None: follow the marker (or the top)
         self.owner: Hashable = None  # what the pane showed when the user scrolled
         self.shown: Viewport | None = None
+        # Pages asked for before the pane was ever drawn (a tab switched to, then PgDn at once):
+        # a page is only known once the pane has its height.
+        self._pending_pages = 0
 
     def show(
         self, owner: Hashable, line_count: int, height: int, marked_line: int | None
@@ -70,6 +73,10 @@ class PaneScroll:
         """Called on every draw: the window to draw now."""
         self.adopt(owner)
         shown = viewport(line_count, height, self.top, marked_line)
+        if self._pending_pages:
+            pages, self._pending_pages = self._pending_pages, 0
+            self.top = _clamp(shown.top + pages * max(shown.rows - 1, 1), shown.last_top)
+            shown = viewport(line_count, height, self.top, marked_line)
         if self.top is not None:
             self.top = shown.top
         self.shown = shown
@@ -79,11 +86,14 @@ class PaneScroll:
         """The pane shows `owner` now: a position scrolled to in another picture is void."""
         if owner != self.owner:
             self.owner, self.top, self.shown = owner, None, None
+            self._pending_pages = 0
 
     def page(self, pages: int) -> None:
         """Scroll by whole pages, keeping one line of the last page in sight."""
-        rows = self.shown.rows if self.shown is not None else 1
-        self.lines(pages * max(rows - 1, 1))
+        if self.shown is None:
+            self._pending_pages += pages
+            return
+        self.lines(pages * max(self.shown.rows - 1, 1))
 
     def lines(self, count: int) -> None:
         current = self.top

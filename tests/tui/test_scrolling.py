@@ -174,3 +174,11 @@ def test_on_80x24_the_help_scrolls_to_its_last_key_and_the_legend() -> None:
             await s.until(lambda: s.controller.overlay is None, "the help closed")
 
     run(scenario())
+
+
+def test_a_page_asked_for_before_the_first_draw_is_a_whole_page() -> None:
+    scroll = PaneScroll()
+    scroll.adopt("response")  # a tab never drawn yet, then PgDn before the redraw
+    scroll.page(1)
+    shown = scroll.show("response", 100, 10, None)
+    assert shown.top == 8, "a page of the pane's height, not one line"
