@@ -128,7 +128,10 @@ def _with_target(method: str | None, target: str, version: str | None) -> Shorth
         host, port = split_host_port(target, default_port=None)
         return Shorthand(method, target, host, port, version)
     url = target if "://" in target else f"http://{target}"
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. "Invalid IPv6 URL" for http://[::1/x
+        raise ShorthandError(f"malformed URL {target!r}: {exc}") from exc
     if parts.scheme.lower() != "http":
         raise ShorthandError(
             f"{parts.scheme}:// is not supported: httplab speaks plain HTTP/1.1 (use http://)"

@@ -228,3 +228,11 @@ def test_a_default_content_type_for_a_body_yields_to_the_users_own() -> None:
     assert head.headers.get_all("content-type") == ["text/xml"]
     head, _ = parse(build_request("GET /u", content_type=form))  # no body: no Content-Type
     assert head.headers.get("content-type") is None
+
+
+@pytest.mark.parametrize(
+    "text", ["GET http://[::1/x", "GET http://[zz]:80/", "GET http://a:99999/"]
+)
+def test_malformed_urls_are_a_shorthand_error_not_a_crash(text: str) -> None:
+    with pytest.raises(ShorthandError):
+        build_request(text)
