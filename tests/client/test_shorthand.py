@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -235,4 +237,13 @@ def test_a_default_content_type_for_a_body_yields_to_the_users_own() -> None:
 )
 def test_malformed_urls_are_a_shorthand_error_not_a_crash(text: str) -> None:
     with pytest.raises(ShorthandError):
+        build_request(text)
+
+
+PIECES = [*"GETPOSgetpos /:[]@?#%&=.-_~\\\t\r\n\x00é", "://", "http", "HTTP/1.1", "::1", "80"]
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=20).map("".join))
+def test_any_shorthand_builds_or_raises_shorthand_error(text: str) -> None:
+    with contextlib.suppress(ShorthandError):
         build_request(text)
