@@ -6,19 +6,17 @@ Shorthand (`GET /users`) is expanded by the client's `plan_request`, raw text by
 - the empty line that ends a head is added when the user left it out (CRLF mode only; with
   CRLF off the bytes go exactly as typed), because a pane has no "type an empty line" moment;
 - a request loaded for editing keeps a stale Content-Length when its body is edited, so the
-  value is recomputed unless the user pinned it. The header is found by the protocol core's
-  parser (its spans), never by searching text here.
+  value is recomputed unless the user pinned it (the client's `content_length_mismatch` finds
+  the field with the protocol core's parser).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from httplab.client.content_length import content_length_mismatch
 from httplab.client.raw import escape_for_input, prepare_raw
 from httplab.client.shorthand import ShorthandError, looks_like_shorthand, plan_request
-from httplab.protocol.errors import ProtocolError
-from httplab.protocol.events import RequestHead
-from httplab.protocol.parser import RequestParser
 from httplab.tui.keys import PIN_LENGTH_KEY
 
 
@@ -39,13 +37,15 @@ def compose_request(
 ) -> Composed:
     if not text.strip():
         raise ComposeError("nothing to send: type a request, e.g. GET /")
+    # one line is meant as shorthand: when it is not valid shorthand, say why rather than
+    # send it raw (a raw request has its head on several lines)
+    one_line = "\n" not in text.strip() and not text.rstrip(" \t").endswith("\n")
     try:
-        shorthand = looks_like_shorthand(text)
+        shorthand = one_line or looks_like_shorthand(text)
         planned = plan_request(text, host=host, port=port) if shorthand else None
     except ShorthandError as exc:
-        raise ComposeError(str(exc)) from exc
-    except ValueError as exc:  # urlsplit's own, e.g. "Invalid IPv6 URL" for http://[::1/x
-        raise ComposeError(f"cannot read the request line: {exc}") from exc
+        hint = "; to send it as raw bytes, add the empty line that ends a head" if one_line else ""
+        raise ComposeError(f"cannot read the request line: {exc}{hint}") from exc
     if planned is not None:
         return Composed(planned.data, planned.host, planned.port)
     notes: list[str] = []
@@ -66,36 +66,17 @@ def fix_content_length(data: bytes, *, pinned: bool) -> tuple[bytes, str | None]
     parser rejects, or one with several Content-Length fields, is left alone: sending it as
     typed is the point of the lab.
     """
-    head = _parse_head(data)
-    if head is None:
+    mismatch = content_length_mismatch(data)
+    if mismatch is None:
         return data, None
-    indexes = [i for i, f in enumerate(head.headers) if f.lower_name == b"content-length"]
-    if len(indexes) != 1:
-        return data, None
-    start, end = head.spans[f"header:{indexes[0]}:value"]
-    declared = data[start:end]
-    actual = str(len(data) - len(head.raw)).encode()
-    if declared == actual:
-        return data, None
-    shown = declared.decode("latin-1")
+    shown = mismatch.declared.decode("latin-1")
     if pinned:
         return data, (
-            f"Content-Length pinned at {shown} but the body is {actual.decode()} bytes "
+            f"Content-Length pinned at {shown} but the body is {mismatch.actual} bytes "
             f"({PIN_LENGTH_KEY} unpins)"
         )
-    fixed = data[:start] + actual + data[end:]
-    note = f"Content-Length {shown} → {actual.decode()} recomputed ({PIN_LENGTH_KEY} pins it)"
-    return fixed, note
-
-
-def _parse_head(data: bytes) -> RequestHead | None:
-    parser = RequestParser()
-    parser.feed(data)
-    try:
-        event = parser.next_event()
-    except ProtocolError:
-        return None
-    return event if isinstance(event, RequestHead) else None
+    note = f"Content-Length {shown} → {mismatch.actual} recomputed ({PIN_LENGTH_KEY} pins it)"
+    return mismatch.fixed, note
 
 
 def editable_text(raw_request: bytes) -> str:

@@ -267,3 +267,10 @@ def test_the_footer_fits_and_keeps_its_musts(zone: str, columns: int) -> None:
         assert key_named(name).zone in (zone, "any"), f"{name} is not a {zone} key"
     if columns >= 200:
         assert len(chosen) == len(FOOTER_PRIORITY[zone]) + len(FOOTER_ALWAYS[zone])
+
+
+def test_one_line_that_is_not_shorthand_says_how_to_send_it_raw() -> None:
+    with pytest.raises(ComposeError, match="add the empty line that ends a head"):
+        compose_request("GET http://[::1/x", host="127.0.0.1", port=1)
+    raw = compose_request("GET http://[::1/x HTTP/1.1\nHost: a\n\n", host="127.0.0.1", port=1)
+    assert raw.data == b"GET http://[::1/x HTTP/1.1\r\nHost: a\r\n\r\n"  # sent as typed
