@@ -47,8 +47,9 @@ CHUNK_LINE = re.compile(
     rb"((?:[ \t]*;[ \t]*[-!#$%&'*+.^_`|~0-9A-Za-z]+"
     rb"(?:[ \t]*=[ \t]*(?:[-!#$%&'*+.^_`|~0-9A-Za-z]+|"
     rb"\"(?:[^\"\\\x00-\x08\x0a-\x1f\x7f]|\\[\t\x20-\x7e\x80-\xff])*\"))?)*)"
-    rb"[ \t]*"
 )
+# No whitespace after the size or the last extension: the grammar has none there, and where a
+# chunk ends must not depend on how lenient a reader is.
 
 # RFC 9112 §4  status-line = HTTP-version SP status-code SP [ reason-phrase ]
 #   reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )

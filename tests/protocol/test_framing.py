@@ -100,6 +100,8 @@ def test_chunked_body_with_extensions_and_trailers() -> None:
         b"5\r\nhelloXX\r\n0\r\n\r\n",  # data longer than its size
         b"zz\r\n",
         b"5;=x\r\nhello\r\n0\r\n\r\n",  # extension without a name
+        b"5 \r\nhello\r\n0\r\n\r\n",  # whitespace after the size
+        b"5;a=b \r\nhello\r\n0\r\n\r\n",  # whitespace after an extension
     ],
 )
 def test_invalid_chunks_are_400(body: bytes) -> None:
