@@ -14,6 +14,11 @@ Errors are one type, `ClientError`, with a `kind` the CLI maps to its message an
 
 Connecting fails as a raised `ClientError` (nothing was sent); a failure while reading is kept
 on the `ClientExchange` (`error`, `error_kind`) next to the bytes that did come back.
+
+Bytes a server sends after the last complete response of a send (a body on a 204/304 or after
+a HEAD, more bytes than Content-Length said) are not part of any response (RFC 9110 §6.4.1,
+RFC 9112 §6.3). They are kept on the exchange as `extra`, read from what was already buffered
+plus a short grace read (`EXTRA_GRACE`), and the connection is closed: its framing is lost.
 """
 
 from __future__ import annotations
@@ -41,6 +46,12 @@ DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_TIME = 30.0
 """Longest a send may wait for all its responses, however steadily the bytes trickle in."""
 _RECV_SIZE = 65536
+EXTRA_GRACE = 0.05
+"""Seconds to wait for bytes after the last response of a send (a server that sends a body
+on a 204 often writes it separately); no wait when the server has already sent them."""
+EXTRA_LIMIT = 65536
+"""Most bytes after a response kept for showing; reading stops there and the connection closes."""
+EXTRA_NOTE = "bytes after the response — not part of it (RFC 9110 §6.4.1 / RFC 9112 §6.3)"
 _FIRST_WORD = re.compile(rb"\s*([!-~]+)")
 
 
@@ -85,10 +96,12 @@ class ClientExchange:
     error_kind: str | None = None
     unread: bytes = b""  # bytes of a response that could not be parsed or was cut short
     request_head: RequestHead | None = None  # None when the request bytes did not parse
+    extra: bytes = b""  # bytes after the response, not part of it (see EXTRA_NOTE)
 
     @property
     def response_bytes(self) -> bytes:
-        return b"".join(r.raw for r in self.responses) + self.unread
+        """Every byte that came back for this request, as received (extra bytes included)."""
+        return b"".join(r.raw for r in self.responses) + self.unread + self.extra
 
     @property
     def final(self) -> ClientResponse | None:
@@ -169,6 +182,7 @@ class ClientConnection:
         self.closed_reason = ""
         self.reopened = False  # the last send found the kept-alive connection closed by the server
         self._closed_while_idle = False
+        self.stray = b""  # bytes the server sent on the idle connection (then closed)
 
     @property
     def address(self) -> str:
@@ -259,7 +273,15 @@ class ClientConnection:
             return False
         readable, _, _ = select.select([self._sock], [], [], 0)
         if readable:
-            self._mark_closed("the server closed the idle connection")
+            stray = self._read_available(0.0)
+            if stray:
+                self.stray = stray
+                self._mark_closed(
+                    f"the server sent {len(stray)} bytes on the idle connection, after its "
+                    "last response and not part of it (RFC 9112 §6.3)"
+                )
+            else:
+                self._mark_closed("the server closed the idle connection")
             self._closed_while_idle = True
             return False
         return True
@@ -309,6 +331,9 @@ class ClientConnection:
                         )
                     )
                 break
+        last = exchanges[-1] if exchanges else None
+        if last is not None and last.error is None and self._sock is not None:
+            self._collect_extra(last)
         return exchanges
 
     # reading ------------------------------------------------------------------------------
@@ -340,7 +365,9 @@ class ClientConnection:
                     exchange.timings.last_byte_ms = _since(started)
                     parser.start_next()
                     if not current.keep_alive:
-                        self._mark_closed(_why_not_kept_alive(current))
+                        self._collect_extra(exchange)
+                        if not exchange.extra:
+                            self._mark_closed(_why_not_kept_alive(current))
                     return
                 elif isinstance(event, ConnectionClosed):
                     self._fail(exchange, "closed", self._closed_message(exchange))
@@ -381,6 +408,36 @@ class ClientConnection:
         if not data:
             self._mark_closed("the server closed the connection")
         self._parser.feed(data)
+
+    def _collect_extra(self, exchange: ClientExchange) -> None:
+        """Keep the bytes after `exchange`'s response: what the parser holds, then what arrives
+        within EXTRA_GRACE. Any found: the connection is closed (the framing is lost)."""
+        extra = self._parser.pending_raw + self._read_available(EXTRA_GRACE)
+        if not extra:
+            return
+        exchange.extra = extra[:EXTRA_LIMIT]
+        self._mark_closed(
+            f"the server sent {len(extra)} bytes after the response (the framing is lost)"
+        )
+
+    def _read_available(self, grace: float) -> bytes:
+        """What arrives on the socket without waiting longer than `grace` for each piece;
+        the connection is marked closed when the server closed it."""
+        sock = self._sock
+        data = bytearray()
+        while sock is not None and len(data) <= EXTRA_LIMIT:
+            readable, _, _ = select.select([sock], [], [], grace)
+            if not readable:
+                break
+            try:
+                chunk = sock.recv(_RECV_SIZE)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self._mark_closed("the server closed the connection")
+                break
+            data += chunk
+        return bytes(data)
 
     def _fail(self, exchange: ClientExchange, kind: str, message: str) -> None:
         exchange.error_kind = kind

@@ -25,7 +25,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from httplab.client.connection import ClientExchange, ClientResponse, split_requests
+from httplab.client.connection import (
+    EXTRA_NOTE,
+    ClientExchange,
+    ClientResponse,
+    split_requests,
+)
 from httplab.trace.wire_text import escape_wire_lines
 
 PARTS = "HBhb"
@@ -106,6 +111,21 @@ def unread_items(data: bytes, parts: str = PARTS, hexdump: bool = False) -> list
         return []
     shown = data[:UNREAD_SHOWN]
     items = _hexdump_items(shown, "<") if hexdump else _head_lines(shown, "<")
+    if len(data) > len(shown):
+        items.append(info_line(f"… {len(data) - len(shown)} more bytes not shown"))
+    return items
+
+
+def extra_items(data: bytes, parts: str = PARTS, hexdump: bool = False) -> list[Item]:
+    """Bytes the server sent after the response: marked as not part of it, then escaped."""
+    if not data or not ({"h", "b"} & set(parts)):
+        return []
+    shown = data[:UNREAD_SHOWN]
+    items: list[Item] = [info_line(f"{len(data)} {EXTRA_NOTE}:", "trace.error")]
+    if hexdump:
+        items += _hexdump_items(shown, "<")
+    else:
+        items += [[("< ", "trace.muted"), (line, "wire.text")] for line in escape_wire_lines(shown)]
     if len(data) > len(shown):
         items.append(info_line(f"… {len(data) - len(shown)} more bytes not shown"))
     return items
@@ -339,6 +359,8 @@ def exchange_json(exchange: ClientExchange, destination: str) -> dict[str, Any]:
             "first_byte": t.first_byte_ms,
             "last_byte": t.last_byte_ms,
         },
+        "extra": exchange.extra.decode("latin-1"),
+        "extra_note": EXTRA_NOTE if exchange.extra else None,
         "error": exchange.error,
         "error_kind": exchange.error_kind,
     }

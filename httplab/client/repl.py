@@ -31,6 +31,7 @@ from httplab.client.connection import ClientConnection, ClientError, ClientExcha
 from httplab.client.output import (
     Item,
     Printer,
+    extra_items,
     info_line,
     request_items,
     response_items,
@@ -189,6 +190,7 @@ class Repl:
             items += unread_items(exchange.unread, hexdump=self.hexdump)
             if exchange.responses:
                 items.append(timing_line(exchange))
+            items += extra_items(exchange.extra, hexdump=self.hexdump)
             if exchange.error:
                 items.append(info_line(f"error: {exchange.error}", "trace.error"))
             self.printer.write(items)
@@ -252,8 +254,10 @@ class Repl:
         lines: list[Item] = [[("> ", "trace.muted"), (line, "wire.text")]
                              for line in escape_wire_lines(self.last_sent)]  # fmt: skip
         for exchange in self.last:
+            received = exchange.response_bytes[: len(exchange.response_bytes) - len(exchange.extra)]
             lines += [[("< ", "trace.muted"), (line, "wire.text")]
-                      for line in escape_wire_lines(exchange.response_bytes)]  # fmt: skip
+                      for line in escape_wire_lines(received)]  # fmt: skip
+            lines += extra_items(exchange.extra)
         self.printer.write(lines)
 
 

@@ -22,6 +22,7 @@ from httplab.client.output import (
     PARTS,
     Printer,
     exchange_json,
+    extra_items,
     info_line,
     request_items,
     response_items,
@@ -263,6 +264,7 @@ class _Session:
         items += unread_items(exchange.unread, parts, hexdump)
         if self.heads and exchange.responses:
             items.append(timing_line(exchange))
+        items += extra_items(exchange.extra, parts, hexdump)
         self.printer.write(items)
 
     def _print_json(self, exchange: ClientExchange, destination: str) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import itertools
 import time
 
-from httplab.client.connection import ClientExchange
-from httplab.protocol.messages import Response
+from httplab.client.connection import EXTRA_NOTE, ClientExchange
+from httplab.protocol.messages import Note, Response
 from httplab.trace.records import ExchangeRecord, Timings
 
 # Connection ids for pane exchanges count down from -1, so they never collide with the server's.
@@ -44,6 +44,18 @@ def client_records(exchanges: list[ClientExchange], peer: str) -> list[ExchangeR
         if exchange.timings.last_byte_ms is not None:
             timings.first_byte = 1.0  # durations only: the client measured from the send
             timings.last_byte_written = 1.0 + exchange.timings.last_byte_ms / 1000.0
+        notes = []
+        if exchange.extra:
+            # raw_response keeps them (the lint reads them as a body where none is allowed);
+            # this says they came after the response rather than inside it
+            notes.append(
+                Note(
+                    "bytes-after-response",
+                    f"{len(exchange.extra)} {EXTRA_NOTE.split(' (')[0]}",
+                    "RFC 9112 §6.3",
+                    "error",
+                )
+            )
         records.append(
             ExchangeRecord(
                 connection_id=connection_id,
@@ -57,6 +69,7 @@ def client_records(exchanges: list[ClientExchange], peer: str) -> list[ExchangeR
                 response=response,
                 error=exchange.error,
                 timings=timings,
+                notes=notes,
                 source="client",
             )
         )

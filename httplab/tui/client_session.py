@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from httplab.client.connection import ClientConnection, ClientError, ClientExchange
+from httplab.client.connection import EXTRA_NOTE, ClientConnection, ClientError, ClientExchange
 
 SEND_TIMEOUT = 5.0
 
@@ -93,4 +93,5 @@ def _result_of(connection: ClientConnection, data: bytes, host: str, port: int) 
         return PaneResult(title, data, error=exc.message)
     response = b"".join(exchange.response_bytes for exchange in exchanges)
     errors = [exchange.error for exchange in exchanges if exchange.error]
-    return PaneResult(title, data, response, error="; ".join(errors) or None, exchanges=exchanges)
+    notes = [f"the last {len(e.extra)} {EXTRA_NOTE}" for e in exchanges if e.extra]
+    return PaneResult(title, data, response, notes, "; ".join(errors) or None, exchanges=exchanges)

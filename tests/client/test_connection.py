@@ -192,3 +192,56 @@ def test_split_requests_counts_whole_requests_and_keeps_the_rest() -> None:
     assert b"".join(p.raw for p in pieces).endswith(b"ab")
     (garbage,) = split_requests(b"hello there\r\n\r\n")
     assert not garbage.complete and garbage.method == "hello"
+
+
+# bytes after a complete response ------------------------------------------------------------
+NO_CONTENT_WITH_BODY = b"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello"
+
+
+@pytest.mark.timeout(30)
+def test_body_after_204_is_kept_as_extra_without_waiting_for_the_timeout() -> None:
+    # the server keeps the connection open: only the grace read may end the wait
+    with (
+        RawServer(answer_each(NO_CONTENT_WITH_BODY)) as server,
+        ClientConnection("127.0.0.1", server.port, timeout=600) as connection,
+    ):
+        (exchange,) = connection.send(GET)
+        assert exchange.error is None and exchange.status == 204
+        assert exchange.final is not None and exchange.final.body == b""
+        assert exchange.extra == b"hello"
+        assert exchange.response_bytes == NO_CONTENT_WITH_BODY
+        assert connection.closed and "5 bytes after the response" in connection.closed_reason
+        (again,) = connection.send(GET)  # a fresh connection, not "hello" read as a response
+    assert again.error is None and again.status == 204 and again.extra == b"hello"
+    assert server.connections == 2
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "response", "body", "extra"),
+    [
+        (HEAD, b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", b"", b"hello"),
+        (GET, b"HTTP/1.1 304 Not Modified\r\n\r\n<html>", b"", b"<html>"),
+        (GET, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhello", b"he", b"llo"),
+        (GET, b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi!", b"hi", b"!"),
+    ],
+)  # fmt: skip
+def test_bytes_after_the_response_are_extra(
+    request_bytes: bytes, response: bytes, body: bytes, extra: bytes
+) -> None:
+    with RawServer(answer_each(response)) as server:
+        connection = ClientConnection("127.0.0.1", server.port, timeout=600)
+        (exchange,) = connection.send(request_bytes)
+        connection.close()
+    assert exchange.error is None
+    assert exchange.final is not None and exchange.final.body == body
+    assert exchange.extra == extra
+    assert exchange.response_bytes == response
+
+
+def test_a_clean_keep_alive_response_has_no_extra_and_stays_open() -> None:
+    with RawServer(answer_each(OK)) as server:
+        connection = ClientConnection("127.0.0.1", server.port)
+        first, second = connection.send(GET), connection.send(GET)
+        connection.close()
+    assert first[0].extra == b"" and second[0].extra == b""
+    assert server.connections == 1

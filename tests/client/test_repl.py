@@ -175,10 +175,12 @@ def test_ctrl_c_while_waiting_returns_to_the_prompt(
 
 def test_prompt_shows_an_idle_connection_the_server_closed_and_the_resend_says_so() -> None:
     closed = threading.Event()
+    answered = threading.Event()
 
     def answer_then_close(conn: socket.socket) -> None:
         read_head(conn)
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        answered.wait(10)  # idle after the answer was read, then closed
         conn.close()  # like an idle timeout: no Connection: close was announced
         closed.set()
 
@@ -186,6 +188,7 @@ def test_prompt_shows_an_idle_connection_the_server_closed_and_the_resend_says_s
         out = io.StringIO()
         repl = Repl("127.0.0.1", raw.port, stream=out)
         repl.handle("GET /")
+        answered.set()
         assert closed.wait(10)
         assert repl.status == "closed by server"
         closed.clear()

@@ -242,3 +242,18 @@ def test_body_only_to_a_pipe_is_the_exact_bytes() -> None:
     assert only_body.returncode == 0, only_body.stderr
     assert only_body.stdout == body
     assert b"\x1b" not in everything.stdout and b"\\x1b[2J" in everything.stdout
+
+
+def test_bytes_after_a_204_are_shown_escaped_and_marked() -> None:
+    response = b"HTTP/1.1 204 No Content\r\nContent-Length: 6\r\n\r\nhi\x1b[2J"
+    with RawServer(answer_each(response)) as raw:
+        status, out, err = send(SendOptions("GET /204", to=to(raw.port)))
+        _, json_out, _ = send(SendOptions("GET /204", to=to(raw.port), output_format="json"))
+    assert status == 0 and err == ""
+    marker = "6 bytes after the response — not part of it (RFC 9110 §6.4.1 / RFC 9112 §6.3)"
+    assert f"* {marker}:\n< hi\\x1b[2J\n" in out
+    assert "\x1b" not in out
+    document = json.loads(json_out)
+    assert document["extra"] == "hi\x1b[2J"
+    assert document["extra_note"].startswith("bytes after the response")
+    assert document["response_raw"].encode("latin-1") == response

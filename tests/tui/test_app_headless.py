@@ -10,8 +10,10 @@ from typing import Any, TypeVar
 
 import pytest
 
+from httplab.trace.lint import exchange_notes
 from httplab.trace.transcript import read_transcript
 from httplab.tui.keys import KEY_HELP
+from tests.client.servers import RawServer, answer_each
 from tests.tui.harness import http_get, screen_session, send_raw
 
 pytestmark = pytest.mark.timeout(60)
@@ -360,3 +362,25 @@ def test_every_key_in_the_help_table_is_bound() -> None:
         for word in entry.keys.split():
             for key in names.get(word, [word]):
                 assert key in bound, f"{word!r} of {entry.keys!r} is not bound"
+
+
+def test_pane_to_a_foreign_server_keeps_the_bytes_after_a_204() -> None:
+    response = b"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello"
+
+    async def scenario() -> None:
+        with RawServer(answer_each(response)) as raw:
+            async with screen_session(to_host="127.0.0.1", to_port=raw.port) as s:
+                c = s.controller
+                s.press("c")
+                await s.until(lambda: c.zone == "client", "the client pane")
+                s.press("GET /204")
+                s.press("\x13")  # Ctrl-S
+                await s.until(lambda: len(c.state.visible) == 1, "the pane's exchange")
+                record = c.state.visible[0]
+                assert record.raw_response == response
+                codes = {note.code for note in exchange_notes(record)}
+                assert {"body-not-allowed", "bytes-after-response"} <= codes
+                await s.until(lambda: c.client.result is not None, "the pane result")
+                assert any("bytes after the response" in n for n in c.client.result.notes)
+
+    run(scenario())
