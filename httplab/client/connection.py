@@ -414,6 +414,11 @@ class ClientConnection:
         within EXTRA_GRACE. Any found: the connection is closed (the framing is lost)."""
         extra = self._parser.pending_raw + self._read_available(EXTRA_GRACE)
         if not extra:
+            if self.closed and self.closed_reason == _CLOSED_BY_SERVER:
+                self.closed_reason = (
+                    "the server closed the connection after its response without announcing "
+                    "Connection: close (RFC 9112 §9.6)"
+                )
             return
         exchange.extra = extra[:EXTRA_LIMIT]
         self._mark_closed(
@@ -434,7 +439,7 @@ class ClientConnection:
             except OSError:
                 chunk = b""
             if not chunk:
-                self._mark_closed("the server closed the connection")
+                self._mark_closed(_CLOSED_BY_SERVER)
                 break
             data += chunk
         return bytes(data)
@@ -461,6 +466,9 @@ class ClientConnection:
             self._sock = None
         self.closed = True
         self.closed_reason = reason
+
+
+_CLOSED_BY_SERVER = "the server closed the connection"
 
 
 class _DeadlineExceeded(TimeoutError):

@@ -313,7 +313,8 @@ class Printer:
         else:
             from rich.text import Text
 
-            self._console.print(Text(text, style="http.body"), soft_wrap=True)
+            # the body's own last line break ends the line, as in plain output (no blank line)
+            self._console.print(Text(text.removesuffix("\n"), style="http.body"), soft_wrap=True)
 
 
 def _lexer_for(content_type: str) -> str | None:

@@ -39,7 +39,7 @@ from httplab.client.output import (
     unread_items,
     use_color,
 )
-from httplab.client.raw import prepare_raw
+from httplab.client.raw import prepare_raw, unescape
 from httplab.client.shorthand import KNOWN_METHODS, ShorthandError, plan_request, split_host_port
 from httplab.trace.wire_text import escape_wire_lines
 
@@ -71,8 +71,9 @@ Type a request and press Enter:
   GET /users                          shorthand: Host, User-Agent, Accept added for you
   POST /users?name=Vasya              (full URLs work too: GET http://127.0.0.1:8080/)
   GET /users HTTP/1.1                 raw mode: then type header lines; an empty line
-  Host: x                             sends (after the body if there is one). Escapes
-  <empty line>                        \\r \\n \\t \\\\ \\xNN are exact; Esc Enter sends now.
+  Host: x                             sends (a body: once it holds Content-Length bytes,
+  <empty line>                        or on an empty line after it). Escapes \\r \\n \\t
+                                      \\\\ \\xNN are exact; Esc Enter sends now.
 Commands:
 """ + "\n".join(f"  {text}" for text in COMMANDS.values())
 
@@ -102,6 +103,16 @@ def input_complete(text: str) -> bool:
         # The Enter that would end the head: send, unless a body is announced.
         return text.endswith("\n") and not wants_body and head.endswith("\n")
     return bool(body.strip())
+
+
+def body_reaches_length(text: str) -> bool:
+    """Does the typed body of raw `text` already hold the bytes its Content-Length announces?
+    Line breaks count one byte (as bare LF): with CRLF on the body is longer, never shorter."""
+    head, blank, body = text.lstrip("\r\n").partition("\n\n")
+    length = _CONTENT_LENGTH.search(head)
+    if not blank or not length or _CHUNKED.search(head) or int(length.group(1)) == 0:
+        return False
+    return len(unescape(body)) >= int(length.group(1))
 
 
 def raw_text_to_send(text: str) -> str:
@@ -304,7 +315,7 @@ def _key_bindings() -> KeyBindings:
         buffer = event.current_buffer
         text = buffer.document.text_before_cursor
         at_end = buffer.document.is_cursor_at_the_end
-        if at_end and input_complete(text):
+        if at_end and (input_complete(text) or (is_raw_input(text) and body_reaches_length(text))):
             buffer.validate_and_handle()
         else:
             buffer.insert_text("\n")

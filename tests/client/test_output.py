@@ -108,3 +108,11 @@ def test_hexdump_layout() -> None:
     (line, second) = hexdump_lines(bytes(range(0x41, 0x41 + 17)))
     assert line == "00000000  41 42 43 44 45 46 47 48  49 4a 4b 4c 4d 4e 4f 50   |ABCDEFGHIJKLMNOP|"
     assert second.startswith("00000010  51 ") and second.endswith("|Q|")
+
+
+def test_a_text_body_ending_in_a_line_break_adds_no_blank_line_in_colour() -> None:
+    response = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nhi\n"
+    colour = FakeTerminal()
+    Printer(colour, color=True, width=80).write(response_items(parsed(response), "b"))
+    assert "\n\n" not in colour.getvalue()
+    assert colour.getvalue().count("\n") == 1

@@ -19,6 +19,7 @@ from httplab.client.connection import ClientConnection
 from httplab.client.repl import (
     Repl,
     ReplCompleter,
+    body_reaches_length,
     input_complete,
     raw_text_to_send,
     run_repl,
@@ -50,6 +51,38 @@ def server() -> Iterator[HTTPServer]:
 )
 def test_when_enter_sends(text: str, complete: bool) -> None:
     assert input_complete(text) is complete
+
+
+@pytest.mark.parametrize(
+    ("text", "reached"),
+    [
+        ('POST / HTTP/1.1\nContent-Length: 16\n\n{"name":"Vasya"}', True),
+        ("POST / HTTP/1.1\nContent-Length: 5\n\nab", False),
+        ("POST / HTTP/1.1\nContent-Length: 3\n\na\nb", True),  # a line break is a byte
+        ("POST / HTTP/1.1\nContent-Length: 1\n\n\\x00", True),  # an escape is one byte
+        ("POST / HTTP/1.1\nContent-Length: 3\n", False),  # no body yet
+        ("POST / HTTP/1.1\nTransfer-Encoding: chunked\n\n0", False),
+    ],
+)
+def test_enter_sends_once_the_body_holds_content_length_bytes(text: str, reached: bool) -> None:
+    assert body_reaches_length(text) is reached
+
+
+def test_a_typed_body_is_sent_by_the_enter_that_completes_it(
+    server: HTTPServer, tmp_path: Path
+) -> None:
+    out = io.StringIO()
+    with create_pipe_input() as pipe:
+        pipe.send_text("POST /users?name=Ann&age=3 HTTP/1.1\rHost: x\rContent-Length: 2\r\r")
+        pipe.send_text("{}\r")  # one Enter: the body is complete, send (no empty line needed)
+        pipe.send_text(":quit\r")
+        run_repl(
+            "127.0.0.1", server.port, history_path=tmp_path / "history", stream=out,
+            input=pipe, output=DummyOutput(),
+        )  # fmt: skip
+    text = out.getvalue()
+    assert text.count("> POST /users") == 1
+    assert text.count("< HTTP/1.1 ") == 1
 
 
 def test_raw_text_gets_its_blank_line_and_keeps_a_typed_body() -> None:
