@@ -13,7 +13,8 @@ from rich.text import Text
 from httplab.tui.keys import LEGEND, LEGEND_TITLE, help_sections
 
 TWO_COLUMNS = 150  # overlay width from which the sections sit side by side
-KEY_WIDTH = 22  # the keys' column; the longest keys wrap inside it
+KEY_WIDTH = 27  # the keys' column: the longest key list on one line (a wrapped last key
+# sat alone on the next row, as if it had no action)
 
 
 def _section(title: str, rows: list[tuple[str, str]]) -> Table:

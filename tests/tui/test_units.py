@@ -274,3 +274,20 @@ def test_one_line_that_is_not_shorthand_says_how_to_send_it_raw() -> None:
         compose_request("GET http://[::1/x", host="127.0.0.1", port=1)
     raw = compose_request("GET http://[::1/x HTTP/1.1\nHost: a\n\n", host="127.0.0.1", port=1)
     assert raw.data == b"GET http://[::1/x HTTP/1.1\r\nHost: a\r\n\r\n"  # sent as typed
+
+
+def test_help_shows_every_key_list_on_one_line_at_100_columns() -> None:
+    from rich.console import Console
+
+    from httplab.render.theme import THEME
+    from httplab.tui.help_view import HelpView
+    from httplab.tui.keys import help_sections
+    from httplab.tui.styles import with_help_styles
+
+    theme = with_help_styles(THEME, "default")
+    console = Console(width=96, record=True, color_system=None, theme=theme)
+    console.print(HelpView())
+    lines = console.export_text().splitlines()
+    for _, keys in help_sections():
+        for key in keys:
+            assert any(line.startswith(key.keys + " ") for line in lines), key.keys
