@@ -146,10 +146,10 @@ def check(expect: Expectation, response: _Response) -> list[str]:
         if name in head.headers:
             failures.append(f"header {name}: expected none, got {head.headers.get_all(name)}")
     if expect.body is not None and response.body != expect.body:
-        failures.append(f"body: expected {_shown(expect.body)!r}, got {_shown(response.body)!r}")
+        failures.append(f"body: expected '{_shown(expect.body)}', got '{_shown(response.body)}'")
     for piece in expect.body_contains:
         if piece not in response.body:
-            failures.append(f"body: {_shown(piece)!r} not found in {_shown(response.body)!r}")
+            failures.append(f"body: '{_shown(piece)}' not found in '{_shown(response.body)}'")
     return failures
 
 
