@@ -18,13 +18,32 @@ from httplab.trace.records import ExchangeRecord, Timings
 _pane_connections = itertools.count(1)
 
 
-def client_records(exchanges: list[ClientExchange], peer: str) -> list[ExchangeRecord]:
+class PaneNumbering:
+    """Connection id and exchange number as the wire had them: a send on a kept-alive
+    connection is the next exchange on it, a send that had to connect starts a new one."""
+
+    def __init__(self) -> None:
+        self.connection_id = 0
+        self.number = 0
+
+    def next(self, exchange: ClientExchange) -> tuple[int, int]:
+        if exchange.timings.connect_ms is not None or not self.connection_id:
+            self.connection_id = -next(_pane_connections)
+            self.number = 0
+        self.number += 1
+        return self.connection_id, self.number
+
+
+def client_records(
+    exchanges: list[ClientExchange], peer: str, numbering: PaneNumbering | None = None
+) -> list[ExchangeRecord]:
     if not exchanges:
         return []
-    connection_id = -next(_pane_connections)
+    numbering = numbering if numbering is not None else PaneNumbering()
     now = time.time()
     records = []
-    for number, exchange in enumerate(exchanges, start=1):
+    for exchange in exchanges:
+        connection_id, number = numbering.next(exchange)
         head = exchange.request_head
         request = None
         if head is not None:

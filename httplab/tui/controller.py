@@ -15,7 +15,7 @@ from httplab.render import escape_bytes, exchange_label, selectable_keys
 from httplab.render.fields import header_index
 from httplab.trace.records import ExchangeRecord
 from httplab.trace.transcript import write_transcript
-from httplab.tui.client_records import client_records
+from httplab.tui.client_records import PaneNumbering, client_records
 from httplab.tui.client_session import ClientSession, PaneResult
 from httplab.tui.compose import ComposeError, compose_request, editable_text
 from httplab.tui.curl import curl_command
@@ -61,6 +61,7 @@ class TraceController:
         self.state = TraceState(options.capacity)
         self.client = ClientSession(*options.client_target)
         self._publish = publish  # the bus: client-pane exchanges with another server go there
+        self._pane_numbering: dict[tuple[str, int], PaneNumbering] = {}
         self.zone = "list"
         self.tab = 0
         self.hexdump = False
@@ -242,7 +243,8 @@ class TraceController:
             self.options.server_host,
             self.options.server_port,
         ):
-            for record in client_records(result.exchanges, f"{host}:{port}"):
+            numbering = self._pane_numbering.setdefault((host, port), PaneNumbering())
+            for record in client_records(result.exchanges, f"{host}:{port}", numbering):
                 self._publish(record)
         self.invalidate()
 
@@ -258,7 +260,7 @@ class TraceController:
     # save, curl, clear ----------------------------------------------------------------------
     def default_save_path(self) -> str:
         count = len(self.state.to_save())
-        name = f"trace-{count}-exchange{'s' if count != 1 else ''}.http"
+        name = f"trace-{count}-exchange{'s' if count != 1 else ''}.transcript"
         return str(self.options.save_dir / name)
 
     def save(self, path_text: str) -> None:

@@ -291,3 +291,19 @@ def test_help_shows_every_key_list_on_one_line_at_100_columns() -> None:
     for _, keys in help_sections():
         for key in keys:
             assert any(line.startswith(key.keys + " ") for line in lines), key.keys
+
+
+def test_pane_exchanges_are_numbered_by_the_connection_they_used() -> None:
+    from httplab.client.connection import ClientExchange
+    from httplab.tui.client_records import PaneNumbering
+
+    def exchange(connected: bool) -> ClientExchange:
+        made = ClientExchange(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "GET")
+        made.timings.connect_ms = 0.5 if connected else None
+        return made
+
+    numbering = PaneNumbering()
+    ids = [numbering.next(exchange(c)) for c in (True, False, False, True, False)]
+    first, second = ids[0][0], ids[3][0]
+    assert first < 0 and second < 0 and first != second
+    assert ids == [(first, 1), (first, 2), (first, 3), (second, 1), (second, 2)]
