@@ -319,7 +319,7 @@ def replay(
     \b
     Examples:
       httplab replay transcripts/users.transcript
-      httplab replay transcripts/*.transcript --to localhost:8080
+      httplab replay transcripts/pipelining.transcript --to localhost:8080
     \b
     One line per exchange as it completes, then a summary. Exit status: 0 when every
     expectation held, 1 when one failed, 2 for a file that cannot be read.
@@ -341,7 +341,9 @@ def replay(
             typer.echo(f"httplab: error: cannot read {path}: {exc.strerror}", err=True)
             raise typer.Exit(2) from None
         except TranscriptError as exc:
-            typer.echo(f"httplab: error: {path}: {escape_text(str(exc))}", err=True)
+            message = str(exc)
+            shown = message if message.isprintable() else escape_text(message)
+            typer.echo(f"httplab: error: {path}: {shown}", err=True)
             raise typer.Exit(2) from None
     passed = failed = 0
     for path, transcript in transcripts:

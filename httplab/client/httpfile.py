@@ -110,6 +110,11 @@ def parse_http_file(
     variables: Mapping[str, str] | None = None,
 ) -> list[HttpFileRequest]:
     """Every request in `text`; `variables` override `@name = value` definitions of the file."""
+    if text.startswith("httplab-transcript"):
+        raise HttpFileError(
+            "this is an httplab transcript, not a .http file: replay it with "
+            "`httplab replay FILE --to HOST:PORT`"
+        )
     lines = text.splitlines(keepends=True)
     values = _collect_variables(lines, variables or {})
     requests: list[HttpFileRequest] = []

@@ -259,10 +259,14 @@ def parse_transcript(text: str) -> Transcript:
 
 def read_transcript(path: str | Path) -> Transcript:
     """Parse the transcript at `path`; TranscriptError names the line of a mistake."""
+    data = Path(path).read_bytes()
+    if not data.startswith(b"httplab-transcript"):
+        return parse_transcript(data.decode("ascii", "replace"))  # says what a transcript is
     try:
-        text = Path(path).read_text(encoding="ascii")
+        text = data.decode("ascii")
     except UnicodeDecodeError as error:
-        raise TranscriptError(0, f"not ASCII ({error.reason}); escape bytes as \\xNN") from None
+        line = data.count(b"\n", 0, error.start) + 1
+        raise TranscriptError(line, "not ASCII: write other bytes as \\xNN escapes") from None
     return parse_transcript(text)
 
 

@@ -103,3 +103,8 @@ def test_unreadable_file(tmp_path: Path) -> None:
 
 def test_empty_blocks_are_skipped() -> None:
     assert parse_http_file("###\n\n###\n# only a comment\n") == []
+
+
+def test_a_transcript_is_not_mistaken_for_a_http_file() -> None:
+    with pytest.raises(HttpFileError, match="httplab replay"):
+        parse_http_file("httplab-transcript 1\n== connection 1\n")

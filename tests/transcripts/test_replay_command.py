@@ -50,3 +50,15 @@ def test_unreadable_file_is_one_line_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "cannot read" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_file_that_is_not_a_transcript_says_so(tmp_path: Path) -> None:
+    readme = tmp_path / "notes.md"
+    readme.write_text("# caf\u00e9\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["replay", str(readme)])
+    assert result.exit_code == 2
+    assert "line 1: a transcript starts with 'httplab-transcript 1'" in result.output
+    bad = tmp_path / "bad.transcript"
+    bad.write_bytes(b"httplab-transcript 1\n# caf\xc3\xa9\n")
+    result = CliRunner().invoke(app, ["replay", str(bad)])
+    assert "line 2: not ASCII: write other bytes as \\xNN escapes" in result.output
