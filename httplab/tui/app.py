@@ -571,7 +571,9 @@ def build_application(
         output=output,
     )
     application.ttimeoutlen = 0.05  # Esc alone must not wait long for an Alt-key sequence
-    application.timeoutlen = 0.4
+    # Esc is a key of its own here (leave the pane) and also the prefix of Alt-keys (emacs
+    # Alt-/ completes): a short wait keeps "Esc, then /" from being read as Alt-/
+    application.timeoutlen = 0.1
     controller.invalidate = application.invalidate
     controller.spawn = _guarded_spawn(application, controller)
     return application
