@@ -100,8 +100,21 @@ def _request_spans(raw: bytes) -> dict[str, Span]:
     return spans
 
 
+def _join_folded_lines(raw: bytes, lines: list[tuple[bytes, int]]) -> list[tuple[bytes, int]]:
+    """Field lines with each obs-fold continuation joined (as raw bytes) to the line it folds."""
+    joined: list[tuple[bytes, int]] = []
+    for line, offset in lines:
+        if line[:1] in (b" ", b"\t") and joined:
+            start = joined[-1][1]
+            joined[-1] = (raw[start : offset + len(line)], start)
+        else:
+            joined.append((line, offset))
+    return joined
+
+
 def _response_spans(raw: bytes) -> dict[str, Span]:
     lines = _head_lines(raw)
+    lines[1:] = _join_folded_lines(raw, lines[1:])
     line, offset = lines[0]
     spans = {
         "status-line": (offset, offset + len(line)),
@@ -112,6 +125,19 @@ def _response_spans(raw: bytes) -> dict[str, Span]:
         spans["reason"] = (offset + 13, offset + len(line))
     _field_spans(lines[1:], spans)
     return spans
+
+
+def _unfold(lines: list[tuple[bytes, int]]) -> list[tuple[bytes, int]]:
+    """RFC 9112 §5.2: each obs-fold (OWS CRLF RWS) becomes one SP; a continuation line with no
+    field before it stays, for the field-line check to refuse."""
+    out: list[tuple[bytes, int]] = []
+    for line, offset in lines:
+        if line[:1] in (b" ", b"\t") and out:
+            previous, start = out[-1]
+            out[-1] = (previous.rstrip(b" \t") + b" " + line.strip(b" \t"), start)
+        else:
+            out.append((line, offset))
+    return out
 
 
 def _note_bare_lf() -> Note:
@@ -269,7 +295,9 @@ class _Parser:
     def _need_more_or_eof(self) -> Result:
         if not self._eof:
             return NEED_DATA
-        if self._raw or self._pos < len(self._buf):
+        # RFC 9112 §2.2: empty lines before a start line are ignored, so a peer that sent a
+        # stray CRLF after its last message and closed has closed cleanly.
+        if self._pos < len(self._buf) or self._raw.strip(b"\r\n"):
             raise self._error_at(
                 self._head_status,
                 "the connection closed in the middle of a message head",
@@ -802,6 +830,31 @@ class ResponseParser(_Parser):
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         super().__init__(limits)
         self._method = "GET"
+        self._interim_seen = False  # a 1xx arrived; the final response has not
+
+    def _parse_fields(self, lines: list[tuple[bytes, int]]) -> list[Field]:
+        # RFC 9112 §5.2: a user agent MUST replace each obs-fold in a response with SP before
+        # interpreting the field value (a server rejects them; a client cannot ask again).
+        if any(line[:1] in (b" ", b"\t") for line, _offset in lines):
+            lines = _unfold(lines)
+            self._notes.append(
+                Note(
+                    "obs-fold",
+                    "obsolete line folding in a field value (read as one SP; a sender MUST NOT "
+                    "fold lines)",
+                    "RFC 9112 §5.2",
+                )
+            )
+        return super()._parse_fields(lines)
+
+    def _need_more_or_eof(self) -> Result:
+        if self._eof and self._interim_seen:
+            raise self._error_at(
+                502,
+                "the connection closed after an interim (1xx) response, before the final one",
+                "RFC 9110 §15.2",
+            )
+        return super()._need_more_or_eof()
 
     def _error_at(
         self, status: int, detail: str, rfc: str, offending: bytes = b""
@@ -861,7 +914,9 @@ class ResponseParser(_Parser):
             self._raw.clear()
             self._notes = []
             self._state = _HEAD
+            self._interim_seen = True
             return head
+        self._interim_seen = False
         self._start_body(framing)
         return head
 

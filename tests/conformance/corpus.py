@@ -276,6 +276,12 @@ CASES += [
         closes=False,
     ),
     Case(
+        "stray CRLF after a request (RFC 9112 §2.2 ignores it), then close",
+        b"GET /users HTTP/1.1\r\n" + H + b"\r\n\r\n",
+        200,
+        closes=False,
+    ),
+    Case(
         "Expect 100-continue without a body",
         b"GET /users HTTP/1.1\r\n" + H + b"Expect: 100-continue\r\n\r\n",
         200,

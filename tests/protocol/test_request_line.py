@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from httplab.protocol.errors import ProtocolError
 from httplab.protocol.events import EndOfMessage, RequestHead
 
 from .helpers import first_head, one_error, parse_requests
@@ -78,6 +79,25 @@ def test_leading_empty_lines_are_ignored_but_kept_in_raw() -> None:
     assert head.raw.startswith(b"\r\n\r\n\n")
     start, end = head.spans["method"]
     assert head.raw[start:end] == b"GET"
+
+
+@pytest.mark.parametrize("stray", [b"\r\n", b"\n", b"\r\n\r\n"])
+def test_empty_lines_then_close_are_a_clean_close(stray: bytes) -> None:
+    # RFC 9112 §2.2: empty lines before a request-line are ignored, so a client that sends a
+    # stray CRLF after its request (old browsers did after a POST body) and closes has closed
+    # cleanly; it was "closed in the middle of a message head" (found by differential tests).
+    events = parse_requests([b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nz" + stray])
+    assert [type(e).__name__ for e in events] == [
+        "RequestHead",
+        "Data",
+        "EndOfMessage",
+        "ConnectionClosed",
+    ]
+
+
+def test_a_lone_cr_then_close_is_still_an_error() -> None:
+    events = parse_requests([b"GET / HTTP/1.1\r\nHost: x\r\n\r\n\r"])
+    assert isinstance(events[-1], ProtocolError)
 
 
 def test_too_many_leading_empty_lines_are_refused() -> None:

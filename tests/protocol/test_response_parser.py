@@ -98,3 +98,42 @@ def test_bad_response_heads_are_502_whatever_rule_broke(data: bytes) -> None:
     events = parse_responses(data, ["GET"])
     assert isinstance(events[-1], ProtocolError)
     assert events[-1].status == 502
+
+
+def test_obs_fold_in_a_response_is_read_as_one_space() -> None:
+    # RFC 9112 §5.2: a user agent MUST replace each obs-fold (OWS CRLF RWS) in a response with
+    # SP before interpreting the value; it was refused with 502 (found against h11).
+    data = b"HTTP/1.1 200 OK\r\nX-A: one \r\n\t two\r\nX-B: b\r\nContent-Length: 0\r\n\r\n"
+    events = parse_responses(data, ["GET"])
+    head = events[0]
+    assert isinstance(head, ResponseHead)
+    assert head.headers.raw() == [(b"X-A", b"one two"), (b"X-B", b"b"), (b"Content-Length", b"0")]
+    assert [n.code for n in head.notes] == ["obs-fold"]
+    start, end = head.spans["header:0:value"]
+    assert head.raw[start:end] == b"one \r\n\t two"
+    start, end = head.spans["header:1"]
+    assert head.raw[start:end] == b"X-B: b"
+    assert isinstance(events[-1], EndOfMessage)
+
+
+def test_obs_fold_in_response_trailers_is_read_as_one_space() -> None:
+    data = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: a\r\n b\r\n\r\n"
+    events = parse_responses(data, ["GET"])
+    end = events[-1]
+    assert isinstance(end, EndOfMessage)
+    assert end.trailers.raw() == [(b"X-T", b"a b")]
+
+
+def test_a_continuation_line_before_any_field_is_still_502() -> None:
+    events = parse_responses(b"HTTP/1.1 200 OK\r\n folded\r\nContent-Length: 0\r\n\r\n", ["GET"])
+    assert isinstance(events[-1], ProtocolError)
+    assert events[-1].status == 502
+
+
+def test_close_after_a_1xx_without_the_final_response_is_502() -> None:
+    # an interim response is not an answer: EOF before the final one is a truncated exchange
+    # (it was reported as a clean close; found against h11)
+    events = parse_responses(b"HTTP/1.1 100 Continue\r\n\r\n", ["GET"])
+    assert isinstance(events[0], ResponseHead)
+    assert isinstance(events[-1], ProtocolError)
+    assert events[-1].status == 502
