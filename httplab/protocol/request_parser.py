@@ -1,0 +1,184 @@
+"""Requests from a client, one after another on one connection (RFC 9112 §3, §6; RFC 9110)."""
+
+from __future__ import annotations
+
+from httplab.protocol import grammar
+from httplab.protocol.errors import ProtocolError
+from httplab.protocol.events import Framing, LazySpans, RequestHead
+from httplab.protocol.framing import Selected, keep_alive_of, list_tokens, select_framing_fields
+from httplab.protocol.headers import Headers
+from httplab.protocol.message_parser import NO_BODY, MessageParser, Result
+from httplab.protocol.messages import Note
+from httplab.protocol.spans import request_spans
+
+
+class RequestParser(MessageParser):
+    """Reads requests from a client, one after another on the same connection."""
+
+    def _parse_head(self, head: bytes, prefix: int) -> Result:
+        lines = self._split_lines(head, prefix)
+        request_line = lines[0][0]
+        method, target, version, raw_version = self._parse_request_line(request_line)
+        fields = self._parse_fields(lines[1:])
+        selected = select_framing_fields(fields)
+        target_form = self._target_form(method, target)
+        self._check_host(version, selected)
+        framing = self._request_framing(version, selected)
+        keep_alive = keep_alive_of(version, selected)
+        expect_continue = self._expectation(version, selected, framing)
+        self._start_body(framing)
+        raw = bytes(self._raw)
+        return RequestHead(
+            method=method.decode("ascii"),
+            target=target.decode("ascii"),
+            version=version,
+            headers=Headers.from_fields(fields),
+            raw=raw,
+            target_form=target_form,
+            framing=framing,
+            keep_alive=keep_alive,
+            expect_continue=expect_continue,
+            raw_version=raw_version,
+            notes=tuple(self._notes),
+            spans=LazySpans(request_spans, raw),
+        )
+
+    def _parse_request_line(self, line: bytes) -> tuple[bytes, bytes, str, str]:
+        # RFC 9112 §3: request-line = method SP request-target SP HTTP-version
+        if len(line) > self.limits.max_request_line:
+            raise self._too_long_start_line()
+        parts = line.split(b" ")
+        if len(parts) != 3 or not all(parts):
+            hint = (
+                "HTTP/0.9-style request without a version"
+                if len(parts) == 2 and all(parts)
+                else "expected exactly: METHOD SP request-target SP HTTP-version"
+            )
+            raise self._error_at(400, f"malformed request line: {hint}", "RFC 9112 §3", line[:80])
+        method, target, version = parts
+        if grammar.TOKEN.fullmatch(method) is None:
+            raise self._error_at(400, "the method is not a token", "RFC 9110 §9.1", method[:40])
+        match = grammar.HTTP_VERSION.fullmatch(version)
+        if match is None:
+            raise self._error_at(
+                400, "invalid HTTP-version (expected HTTP/1.1)", "RFC 9112 §2.3", version[:40]
+            )
+        major, minor = int(match.group(1)), int(match.group(2))
+        if major != 1:
+            raise ProtocolError(
+                505,
+                f"HTTP/{major}.{minor} is not supported on this connection; use HTTP/1.1",
+                "RFC 9110 §15.6.6",
+                offending=version,
+            )
+        if minor > 1:
+            self._notes.append(
+                Note(
+                    "higher-minor-version",
+                    f"HTTP/1.{minor} treated as HTTP/1.1",
+                    "RFC 9110 §6.2",
+                    "info",
+                )
+            )
+        if grammar.TARGET_CHARS.fullmatch(target) is None:
+            raise self._error_at(
+                400, "invalid byte in the request-target", "RFC 9112 §3.2", target[:80]
+            )
+        if b"#" in target:
+            # origin-form is absolute-path [ "?" query ]: a fragment stays in the client
+            raise self._error_at(
+                400,
+                "a fragment (#...) is never part of a request-target",
+                "RFC 9112 §3.2",
+                target[:80],
+            )
+        return method, target, "HTTP/1.0" if minor == 0 else "HTTP/1.1", version.decode("ascii")
+
+    def _target_form(self, method: bytes, target: bytes) -> str:
+        # RFC 9112 §3.2: origin-form / absolute-form / authority-form / asterisk-form
+        if method == b"CONNECT":
+            if grammar.AUTHORITY_FORM.fullmatch(target) is None:
+                raise self._error_at(
+                    400,
+                    "CONNECT needs an authority-form target (host:port)",
+                    "RFC 9112 §3.2.3",
+                    target[:80],
+                )
+            return "authority"
+        if target.startswith(b"/"):
+            return "origin"
+        if target == b"*":
+            if method != b"OPTIONS":
+                raise self._error_at(
+                    400, "asterisk-form is only for OPTIONS", "RFC 9112 §3.2.4", target
+                )
+            return "asterisk"
+        if grammar.ABSOLUTE_FORM.fullmatch(target) is not None:
+            return "absolute"
+        raise self._error_at(
+            400,
+            "request-target must start with '/' (origin-form) or be an absolute URI",
+            "RFC 9112 §3.2",
+            target[:80],
+        )
+
+    def _check_host(self, version: str, selected: Selected) -> None:
+        # RFC 9112 §3.2: a server MUST respond with 400 to an HTTP/1.1 request that lacks a
+        # Host field, and to any request with more than one Host line or an invalid Host.
+        hosts = selected.get(b"host", [])
+        if len(hosts) > 1:
+            raise self._error_at(400, "more than one Host field line", "RFC 9112 §3.2")
+        if not hosts:
+            if version == "HTTP/1.1":
+                raise self._error_at(400, "an HTTP/1.1 request needs a Host field", "RFC 9112 §3.2")
+            return
+        if grammar.HOST_VALUE.fullmatch(hosts[0]) is None:
+            raise self._error_at(400, "invalid Host value", "RFC 9110 §7.2", hosts[0][:80])
+
+    def _request_framing(self, version: str, selected: Selected) -> Framing:
+        # RFC 9112 §6.3, in its order.
+        has_te = b"transfer-encoding" in selected
+        if has_te:
+            if b"content-length" in selected:
+                raise self._error_at(
+                    400,
+                    "both Transfer-Encoding and Content-Length (a request smuggling pattern)",
+                    "RFC 9112 §6.3",
+                )
+            if version == "HTTP/1.0":
+                raise self._error_at(
+                    400, "Transfer-Encoding in an HTTP/1.0 message", "RFC 9112 §6.1"
+                )
+            codings = list_tokens(selected[b"transfer-encoding"])
+            if not codings:
+                raise self._error_at(400, "empty Transfer-Encoding", "RFC 9112 §6.1")
+            if codings[-1] != "chunked":
+                raise self._error_at(
+                    400,
+                    "chunked is not the final transfer coding, so the body length is unknown",
+                    "RFC 9112 §6.3",
+                )
+            if codings.count("chunked") > 1:
+                raise self._error_at(400, "chunked applied more than once", "RFC 9112 §6.1")
+            if len(codings) > 1:
+                others = ", ".join(c for c in codings if c != "chunked")
+                raise ProtocolError(
+                    501, f"transfer coding not implemented: {others}", "RFC 9112 §6.1"
+                )
+            return Framing("chunked")
+        length = self._content_length(selected)
+        if length is None or length == 0:
+            return Framing("length", 0) if length == 0 else NO_BODY
+        return Framing("length", length)
+
+    def _expectation(self, version: str, selected: Selected, framing: Framing) -> bool:
+        # RFC 9110 §10.1.1: 100-continue is the only expectation defined.
+        values = list_tokens(selected.get(b"expect"))
+        if not values:
+            return False
+        if any(v != "100-continue" for v in values):
+            raise ProtocolError(
+                417, "the only expectation supported is 100-continue", "RFC 9110 §10.1.1"
+            )
+        has_body = framing.kind == "chunked" or (framing.length or 0) > 0
+        return version == "HTTP/1.1" and has_body
