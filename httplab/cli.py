@@ -326,8 +326,8 @@ def replay(
     """
     from httplab.client.shorthand import ShorthandError, split_host_port
     from httplab.render.escape import escape_text
-    from httplab.trace.replay import ExchangeResult
-    from httplab.trace.transcript import TranscriptError, read_transcript, replay
+    from httplab.trace.replay import ExchangeResult, replay_transcript
+    from httplab.trace.transcript import TranscriptError, read_transcript
 
     try:
         host, port = split_host_port(to)
@@ -353,7 +353,7 @@ def replay(
             line = result.one_line()  # replay escapes wire bytes; this guards the rest
             typer.echo(f"  [{done}/{total}] {line if line.isprintable() else escape_text(line)}")
 
-        results = replay(transcript, host, port, timeout=timeout, progress=progress)
+        results = replay_transcript(transcript, host, port, timeout=timeout, progress=progress)
         passed += sum(1 for r in results if r.ok)
         failed += sum(1 for r in results if not r.ok)
     typer.echo(f"{passed} passed, {failed} failed")

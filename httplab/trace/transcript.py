@@ -28,7 +28,7 @@ and `replay(transcript, host, port)` (in replay.py) sends it and checks the expe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,7 +37,7 @@ from httplab.trace.records import ExchangeRecord, TraceItem
 from httplab.trace.wire_text import escape_wire, escape_wire_lines, unescape_wire
 
 if TYPE_CHECKING:
-    from httplab.trace.replay import ExchangeResult
+    pass
 
 MAGIC = "httplab-transcript 1"
 EXPECT_BODY_LIMIT = 2048
@@ -268,17 +268,3 @@ def read_transcript(path: str | Path) -> Transcript:
         line = data.count(b"\n", 0, error.start) + 1
         raise TranscriptError(line, "not ASCII: write other bytes as \\xNN escapes") from None
     return parse_transcript(text)
-
-
-def replay(
-    transcript: Transcript,
-    host: str,
-    port: int,
-    *,
-    timeout: float = 5.0,
-    progress: Callable[[ExchangeResult, int, int], None] | None = None,
-) -> list[ExchangeResult]:
-    """Send `transcript` to host:port and check every expectation (see replay.py)."""
-    from httplab.trace.replay import replay_transcript
-
-    return replay_transcript(transcript, host, port, timeout=timeout, progress=progress)

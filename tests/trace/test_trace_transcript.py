@@ -16,6 +16,7 @@ from httplab.server import HTTPServer
 from httplab.server.apps.users import UsersApp
 from httplab.trace.bus import TraceBus
 from httplab.trace.replay import ExchangeResult
+from httplab.trace.replay import replay_transcript as replay
 from httplab.trace.transcript import (
     Expectation,
     Transcript,
@@ -25,7 +26,6 @@ from httplab.trace.transcript import (
     format_transcript,
     parse_transcript,
     read_transcript,
-    replay,
     write_transcript,
 )
 
