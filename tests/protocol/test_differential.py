@@ -316,9 +316,10 @@ def _field_lines(piece: Piece) -> list[bytes]:
 
 
 def _is_chunked_1_1(piece: Piece) -> bool:
+    # HTTP/1.x with x >= 1 is read as 1.1 (RFC 9110 §6.2), so its body is chunked too
     line = piece.start_line
-    is_1_1 = line.endswith(b" HTTP/1.1") or line.startswith(b"HTTP/1.1 ")
-    return bool(piece.values(b"transfer-encoding")) and is_1_1
+    is_1_1 = re.search(rb" HTTP/1\.[1-9]$", line) is not None or re.match(rb"HTTP/1\.[1-9] ", line)
+    return bool(piece.values(b"transfer-encoding")) and bool(is_1_1)
 
 
 def _fold_after_whitespace(piece: Piece) -> bool:
@@ -437,8 +438,8 @@ REQUESTS_LENIENT_THAN_H11 = [
     # RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request-line;
     # h11 refuses it (h11 is wrong, if only against a SHOULD).
     Rule(
-        "empty line before the start line",
-        lambda p: p.data[:1] in (b"\r", b"\n"),
+        "empty line before the start line (or only empty lines, then the close)",
+        lambda p: p.data[:1] in (b"\r", b"\n") or not p.data.strip(b"\r\n"),
         "no request line received",
     ),
     # RFC 9110 §5.6.1: a recipient MUST parse and ignore a reasonable number of empty list
