@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import pytest
 
@@ -18,6 +18,28 @@ from httplab.server.engine import HTTPServer
 from .conftest import TEST_LIMITS, RawClient, get
 
 SHORT = 0.3
+
+
+def trickle(client: RawClient, pieces: Iterable[bytes]) -> bytes:
+    """Send `pieces` one by one, each after a 50 ms wait for an answer; what came back once
+    a whole response head arrived or the server closed."""
+    client.sock.settimeout(0.05)
+    answer = b""
+    for piece in pieces:
+        try:
+            client.send(piece)
+        except (BrokenPipeError, ConnectionResetError):
+            break
+        try:
+            chunk = client.sock.recv(65536)
+        except TimeoutError:
+            continue
+        except ConnectionResetError:
+            break
+        answer += chunk
+        if not chunk or b"\r\n\r\n" in answer:
+            break
+    return answer
 
 
 @pytest.fixture
@@ -43,22 +65,8 @@ def test_slowloris_cannot_hold_a_connection(quick_server: HTTPServer) -> None:
     """A head trickling in, a field every 50 ms, forever: the head clock is not extended."""
     with RawClient(quick_server.address) as client:
         client.send(b"GET /users HTTP/1.1\r\nHost: x\r\n")
-        client.sock.settimeout(0.05)
-        answer = b""
-        for i in range(400):  # at most ~20 s, far past the 0.3 s head timeout
-            try:
-                client.send(f"X-Slow-{i}: y\r\n".encode())
-            except (BrokenPipeError, ConnectionResetError):
-                break
-            try:
-                chunk = client.sock.recv(65536)
-            except TimeoutError:
-                continue
-            except ConnectionResetError:
-                break
-            answer += chunk
-            if not chunk or b"\r\n\r\n" in answer:
-                break
+        # at most 400 x 50 ms = ~20 s, far past the 0.3 s head timeout
+        answer = trickle(client, (f"X-Slow-{i}: y\r\n".encode() for i in range(400)))
         assert answer.startswith(b"HTTP/1.1 408 "), answer
 
 
@@ -201,21 +209,7 @@ def test_body_trickling_a_byte_at_a_time_gets_408(quick_server: HTTPServer) -> N
     slow: the connection is not held for as long as the client likes."""
     with RawClient(quick_server.address) as client:
         client.send(b"POST /users HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n")
-        client.sock.settimeout(0.05)
-        answer = b""
-        for _ in range(400):  # at most ~20 s of trickling, far past 0.3 s + 4000/1024 s
-            try:
-                client.send(b"a")
-            except (BrokenPipeError, ConnectionResetError):
-                break
-            try:
-                chunk = client.sock.recv(65536)
-            except TimeoutError:
-                continue
-            except ConnectionResetError:
-                break
-            answer += chunk
-            if not chunk or b"\r\n\r\n" in answer:
-                break
+        # at most ~20 s of trickling, far past 0.3 s + 4000/1024 s
+        answer = trickle(client, (b"a" for _ in range(400)))
         assert answer.startswith(b"HTTP/1.1 408 "), answer
         assert b"slower than" in answer
