@@ -21,6 +21,14 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    epilog=(
+        "\b\nExamples:\n"
+        "  httplab serve --trace         the server, every exchange shown live\n"
+        '  httplab send "GET /users"     one request, both sides byte for byte\n'
+        "  httplab repl                  type HTTP by hand on a kept-alive connection\n"
+        "  httplab replay transcripts/users.transcript --to 127.0.0.1:53210\n"
+        "\b\nEach command has its own --help with examples."
+    ),
 )
 
 
