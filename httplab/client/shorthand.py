@@ -208,34 +208,6 @@ def encode_query(params: Iterable[tuple[str, str]]) -> str:
     return "&".join(f"{quote(n, safe='')}={quote(v, safe='')}" for n, v in params)
 
 
-def build_request(
-    text: str,
-    *,
-    host: str = DEFAULT_HOST,
-    port: int = DEFAULT_PORT,
-    headers: Sequence[str] = (),
-    body: bytes | None = None,
-    json_body: bytes | None = None,
-    query: Sequence[str] = (),
-    http10: bool = False,
-    chunked: bool = False,
-    content_type: str | None = None,
-) -> bytes:
-    """The request bytes for shorthand `text`; see `plan_request` for the arguments."""
-    return plan_request(
-        text,
-        host=host,
-        port=port,
-        headers=headers,
-        body=body,
-        json_body=json_body,
-        query=query,
-        http10=http10,
-        chunked=chunked,
-        content_type=content_type,
-    ).data
-
-
 def plan_request(
     text: str,
     *,

@@ -20,13 +20,19 @@ def truncation_note(shown: int, total: int) -> Text:
     )
 
 
-class RawBytesView:
-    """Wire bytes, one wire line per screen line, with `highlight` (a byte span) marked."""
+class _BytesView:
+    """Bytes to show, at most `limit` of them, with `highlight` (a byte span) marked."""
 
-    def __init__(self, data: bytes, highlight: Span | None = None, *, limit: int = RAW_LIMIT):
+    default_limit = RAW_LIMIT
+
+    def __init__(self, data: bytes, highlight: Span | None = None, *, limit: int | None = None):
         self.data = data
         self.highlight = highlight
-        self.limit = limit
+        self.limit = self.default_limit if limit is None else limit
+
+
+class RawBytesView(_BytesView):
+    """Wire bytes, one wire line per screen line, with `highlight` (a byte span) marked."""
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if not self.data:
@@ -41,13 +47,10 @@ class RawBytesView:
             yield truncation_note(len(shown), len(self.data))
 
 
-class HexdumpView:
+class HexdumpView(_BytesView):
     """Offset, bytes in hex and the printable ASCII column; 16 bytes a line (8 when narrow)."""
 
-    def __init__(self, data: bytes, highlight: Span | None = None, *, limit: int = HEX_LIMIT):
-        self.data = data
-        self.highlight = highlight
-        self.limit = limit
+    default_limit = HEX_LIMIT
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if not self.data:
