@@ -21,7 +21,6 @@ b response body; the `*` lines come only with a head.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -31,11 +30,16 @@ from httplab.client.connection import (
     ClientResponse,
     split_requests,
 )
-from httplab.trace.wire_text import escape_wire_lines
+from httplab.trace.wire_text import (
+    escape_decoded,
+    escape_decoded_lines,
+    escape_wire_lines,
+    hexdump_lines,
+    split_head,
+)
 
 PARTS = "HBhb"
 UNREAD_SHOWN = 4096
-_HEAD_END = (b"\r\n\r\n", b"\n\n")
 
 Segment = tuple[str, str]  # (text, style name)
 Line = list[Segment]
@@ -67,15 +71,6 @@ def use_color(stream: IO[str]) -> bool:
         return False
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
-
-
-def split_head(data: bytes) -> tuple[bytes, bytes]:
-    """(head with its blank line, rest); all head when no blank line ends it."""
-    ends = [data.find(sep) + len(sep) for sep in _HEAD_END if sep in data]
-    if not ends:
-        return data, b""
-    end = min(ends)
-    return data[:end], data[end:]
 
 
 # building the lines ------------------------------------------------------------------------
@@ -190,17 +185,6 @@ def _hexdump_items(data: bytes, arrow: str) -> list[Item]:
     return [[(f"{arrow} ", "trace.muted"), (line, "hex.bytes")] for line in hexdump_lines(data)]
 
 
-def hexdump_lines(data: bytes) -> Iterator[str]:
-    """Classic 16-bytes-a-line hexdump: offset, hex in two groups of 8, printable ASCII."""
-    for offset in range(0, len(data), 16):
-        row = data[offset : offset + 16]
-        hex_part = " ".join(f"{b:02x}" for b in row[:8])
-        if len(row) > 8:
-            hex_part += "  " + " ".join(f"{b:02x}" for b in row[8:])
-        ascii_part = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in row)
-        yield f"{offset:08x}  {hex_part:<49}  |{ascii_part}|"
-
-
 def timing_line(exchange: ClientExchange) -> Line:
     t = exchange.timings
     phases = [
@@ -216,34 +200,18 @@ def timing_line(exchange: ClientExchange) -> Line:
 
 
 def info_line(text: str, style: str = "trace.event") -> Line:
-    return [("* ", "trace.muted"), (_escape_body_line(text), style)]
+    return [("* ", "trace.muted"), (escape_decoded(text), style)]
 
 
 def body_text(data: bytes) -> str:
-    """A body for the terminal: UTF-8 text with its line breaks, every other control escaped;
-    bytes that are not UTF-8 as `\\xNN`. A CR before a line break shows as `\\r`."""
+    """A body for the terminal: UTF-8 text with its line breaks, everything else escaped by
+    the wire-text rules (a CR before a line break shows as `\\r`, a tab as `\\t`); a body
+    that is not UTF-8 as escaped bytes, one wire line per line."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return "\n".join(line.removesuffix("\\n") for line in escape_wire_lines(data))
-    return "\n".join(_escape_body_line(line) for line in text.split("\n"))
-
-
-def _escape_body_line(line: str) -> str:
-    if line.isprintable() and "\\" not in line:
-        return line
-    out = []
-    for ch in line:
-        if ch.isprintable() or ch == "\\":
-            out.append(ch)
-        elif ch == "\t":
-            out.append("\t")
-        elif ch == "\r":
-            out.append("\\r")
-        else:
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{{{code:04x}}}")
-    return "".join(out)
+    return "\n".join(escape_decoded_lines(text))
 
 
 # writing -----------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from httplab.trace.wire_text import escape_wire
+
 _ESCAPE = re.compile(rb"\\(x[0-9a-fA-F]{2}|[rnt\\])")
 _NAMED = {b"r": b"\r", b"n": b"\n", b"t": b"\t", b"\\": b"\\"}
 _BARE_LF = re.compile(rb"(?<!\r)\n")
@@ -41,22 +43,9 @@ def unescape(text: str) -> bytes:
 
 
 def escape_for_input(data: bytes) -> str:
-    """Text that `unescape` turns back into `data` exactly (used by `:last` and the tests)."""
-    out: list[str] = []
-    for byte in data:
-        if byte == 0x5C:
-            out.append("\\\\")
-        elif byte == 0x0D:
-            out.append("\\r")
-        elif byte == 0x0A:
-            out.append("\\n")
-        elif byte == 0x09:
-            out.append("\\t")
-        elif 0x20 <= byte <= 0x7E:
-            out.append(chr(byte))
-        else:
-            out.append(f"\\x{byte:02x}")
-    return "".join(out)
+    """Text that `unescape` turns back into `data` exactly (used by `:last` and the tests):
+    the wire-text escaping, whose escapes are exactly the ones raw input reads."""
+    return escape_wire(data)
 
 
 def to_crlf(data: bytes) -> bytes:

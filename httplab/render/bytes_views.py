@@ -7,6 +7,7 @@ from rich.text import Text
 
 from httplab.protocol.events import Span
 from httplab.render.escape import escaped_text
+from httplab.trace.wire_text import ascii_column, hex_column, hexdump_line
 
 RAW_LIMIT = 64 * 1024
 """Bytes shown by RawBytesView before the rest is summarised in a note."""
@@ -64,22 +65,16 @@ class HexdumpView(_BytesView):
             yield truncation_note(len(shown), len(self.data))
 
     def _line(self, data: bytes, start: int, per_line: int) -> Text:
-        chunk = data[start : start + per_line]
-        line = Text(f"{start:08x}  ", style="hex.offset")
-        for i, byte in enumerate(chunk):
-            gap = " " if i == per_line // 2 - 1 else ""
-            line.append(f"{byte:02x} ", style=self._style(start + i, "hex.bytes"))
-            line.append(gap)
-        line.append("   " * (per_line - len(chunk)) + (" " if len(chunk) < per_line // 2 else ""))
-        line.append(" |")
-        for i, byte in enumerate(chunk):
-            # Only printable ASCII reaches the screen; everything else is a dot.
-            char = chr(byte) if 0x20 <= byte <= 0x7E else "."
-            line.append(char, style=self._style(start + i, "hex.ascii"))
-        line.append("|")
+        # The layout is wire_text's (shared with `send --hexdump`); only the styles are added.
+        line = Text(hexdump_line(data, start, per_line), style="hex.bytes")
+        line.stylize("hex.offset", 0, 8)
+        count = min(per_line, len(data) - start)
+        first, last = ascii_column(0, per_line), ascii_column(count - 1, per_line)
+        line.stylize("hex.ascii", first, last + 1)
+        if self.highlight is not None:
+            low, high = self.highlight[0] - start, self.highlight[1] - start
+            for i in range(max(0, low), min(count, high)):
+                hex_at, char_at = hex_column(i, per_line), ascii_column(i, per_line)
+                line.stylize("wire.highlight", hex_at, hex_at + 2)
+                line.stylize("wire.highlight", char_at, char_at + 1)
         return line
-
-    def _style(self, offset: int, base: str) -> str:
-        if self.highlight and self.highlight[0] <= offset < self.highlight[1]:
-            return "wire.highlight"
-        return base

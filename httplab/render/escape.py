@@ -17,38 +17,22 @@ from rich.text import Span as TextSpan
 from rich.text import Text
 
 from httplab.protocol.events import Span
-from httplab.trace.wire_text import escape_wire, escape_wire_lines
+from httplab.trace.wire_text import (
+    escape_decoded,
+    escape_latin1,
+    escape_wire,
+    escape_wire_lines,
+)
 
 # Tokens of escaped text, read left to right (so `\\\\` is never mistaken for the start of one).
 _TOKEN = re.compile(r"\\(?:r\\n|x[0-9a-f]{2}|[rnt\\])")
 
 
-def escape_bytes(data: bytes) -> str:
-    """`data` as one line of printable ASCII: `\\r\\n`, `\\t`, `\\x1b`, `\\x00`, `\\xe9`, `\\\\`."""
-    return escape_wire(data)
-
-
-def escape_text(text: str) -> str:
-    """Already-decoded text (a percent-decoded query value, a decoded body) made safe to show.
-
-    Printable characters, including non-ASCII letters, stay; controls, DEL, C1 codes, bidi
-    overrides and other format characters become `\\xNN` or `\\u{XXXX}`; a backslash `\\\\`.
-    """
-    if text.isprintable() and "\\" not in text:
-        return text
-    return "".join(_escape_char(ch) for ch in text)
-
-
-def _escape_char(ch: str) -> str:
-    if ch == "\\":
-        return "\\\\"
-    if ch.isprintable():
-        return ch
-    code = ord(ch)
-    named = {0x0D: "\\r", 0x0A: "\\n", 0x09: "\\t"}.get(code)
-    if named:
-        return named
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{{{code:04x}}}"
+# The rules are wire_text's; these names are the same functions, kept for render's callers.
+escape_bytes = escape_wire
+"""`data` as one line of printable ASCII: `\\r\\n`, `\\t`, `\\x1b`, `\\x00`, `\\xe9`, `\\\\`."""
+escape_text = escape_decoded
+"""Decoded text (a query value, a body, a message) with its printable letters kept."""
 
 
 def text_position(data: bytes, offset: int, *, line_breaks: bool = True) -> int:
@@ -91,8 +75,14 @@ def _token_style(token: str) -> str:
 
 
 def safe_text(text: str, style: str = "") -> Text:
-    """A `Text` of decoded, possibly untrusted text (see `escape_text`), with one style."""
-    return Text(escape_text(text), style=style)
+    """A `Text` of decoded, possibly untrusted text (`escape_decoded`), with one style."""
+    return Text(escape_decoded(text), style=style)
+
+
+def safe_wire_text(text: str, style: str = "") -> Text:
+    """A `Text` of wire bytes decoded ISO-8859-1 (a method, a target, a reason phrase),
+    escaped as those bytes (`escape_latin1`), with one style."""
+    return Text(escape_latin1(text), style=style)
 
 
 def safe_bytes(data: bytes, style: str = "") -> Text:

@@ -10,12 +10,13 @@ from rich.text import Text
 
 from httplab.protocol.messages import Note
 from httplab.render.bytes_views import RawBytesView
-from httplab.render.escape import escape_bytes, safe_text
+from httplab.render.escape import safe_text, safe_wire_text
 from httplab.render.request_views import HeadersTable, ParsedTreeView
 from httplab.render.response_view import ResponseView
 from httplab.render.theme import status_style
 from httplab.trace.lint import exchange_notes
 from httplab.trace.records import ConnectionEvent, ExchangeRecord
+from httplab.trace.wire_text import escape_wire, first_line
 
 NOTE_MARKS = {"info": "·", "warning": "!", "error": "✗"}
 
@@ -58,10 +59,10 @@ class ExchangeSummary:
     def _target(self) -> Text:
         r = self.record
         if r.request is not None:
-            return safe_text(r.target, "http.target")
+            return safe_wire_text(r.target, "http.target")
         # Not parsed: what the first line said, escaped, so a bad request is recognisable.
-        first_line = r.raw_request.lstrip(b"\r\n").split(b"\n", 1)[0].rstrip(b"\r")
-        return Text(escape_bytes(first_line[:200]) or "(no bytes)", style="trace.error")
+        shown = escape_wire(first_line(r.raw_request, 200))
+        return Text(shown or "(no bytes)", style="trace.error")
 
     def _tail(self) -> list[Text]:
         r = self.record
@@ -83,7 +84,7 @@ class ExchangeSummary:
         return [
             Text(at, style="trace.time"),
             Text(connection, style="trace.connection"),
-            safe_text(method, "http.method"),
+            safe_wire_text(method, "http.method"),
         ]
 
     def text(self) -> Text:

@@ -9,7 +9,7 @@ from rich.tree import Tree
 
 from httplab.protocol.headers import Headers
 from httplab.protocol.messages import Request
-from httplab.render.escape import escape_text, safe_bytes, safe_text
+from httplab.render.escape import escape_text, safe_bytes, safe_text, safe_wire_text
 from httplab.render.fields import BODY, header_index
 from httplab.trace.records import ExchangeRecord
 
@@ -45,24 +45,19 @@ class ParsedTreeView:
     def _tree(self, request: Request) -> Tree:
         tree = Tree(Text("request", style="trace.section"), guide_style="trace.muted")
         line = tree.add(_label("request line", Text(""), selected=self._is("request-line")))
-        line.add(
-            _label("method", safe_text(request.method, "http.method"), selected=self._is("method"))
-        )
-        target = line.add(
-            _label("target", safe_text(request.target, "http.target"), selected=self._is("target"))
-        )
-        target.add(_label("path", safe_text(request.path, "http.path"), selected=False))
+        method = safe_wire_text(request.method, "http.method")
+        line.add(_label("method", method, selected=self._is("method")))
+        target_text = safe_wire_text(request.target, "http.target")
+        target = line.add(_label("target", target_text, selected=self._is("target")))
+        target.add(_label("path", safe_wire_text(request.path, "http.path"), selected=False))
         query = request.query
         if query:
             query_node = target.add(Text("query", style="tree.label"))
             for name, values in query.items():
                 shown = ", ".join(f'"{escape_text(v)}"' for v in values)
                 query_node.add(Text.assemble(safe_text(name, "http.query"), f" = [{shown}]"))
-        line.add(
-            _label(
-                "version", safe_text(request.version, "http.version"), selected=self._is("version")
-            )
-        )
+        version = safe_wire_text(request.version, "http.version")
+        line.add(_label("version", version, selected=self._is("version")))
         self._add_headers(tree, request.headers)
         body_label = Text(f"{len(request.body):,} bytes", style="http.body")
         tree.add(_label("body", body_label, selected=self._is(BODY)))

@@ -12,18 +12,18 @@ from httplab.protocol.messages import Response, body_forbidden
 from httplab.protocol.parser import ResponseParser
 from httplab.render.body_preview import BODY_PREVIEW_LIMIT, body_preview
 from httplab.render.bytes_views import RawBytesView
-from httplab.render.escape import safe_bytes, safe_text
+from httplab.render.escape import safe_bytes, safe_wire_text
 from httplab.render.theme import status_style
 from httplab.trace.records import ExchangeRecord
 
 
 def status_line(response: Response) -> Text:
     return Text.assemble(
-        safe_text(response.version, "http.version"),
+        safe_wire_text(response.version, "http.version"),
         " ",
         (str(response.status), status_style(response.status)),
         " ",
-        safe_text(response.reason, "http.reason"),
+        safe_wire_text(response.reason, "http.reason"),
     )
 
 

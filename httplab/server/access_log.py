@@ -2,15 +2,16 @@
 
 The server calls an `access_log` hook with an `AccessEntry`; the `serve` command formats it with
 `format_access_line` and prints it to stderr. The target comes from the peer, so it is escaped
-before it can reach a terminal (a request line may carry ESC sequences), with the same rules
-as every other view (`httplab.trace.wire_text`).
+before it can reach a terminal (a request line may carry ESC sequences), as the bytes it was,
+with the same rules as every other view (`httplab.trace.wire_text.escape_latin1`), so a log
+line can be turned back into the bytes that arrived.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from httplab.trace.wire_text import escape_wire
+from httplab.trace.wire_text import escape_latin1
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,19 +26,11 @@ class AccessEntry:
     duration_ms: float  # first byte of the request to the response written
 
 
-def escape_text(text: str) -> str:
-    """Peer-controlled text made safe for a terminal or a log: the trace's wire escaping
-    (`\\r`, `\\x1b`, `\\xe9`), text being ISO-8859-1 decoded wire bytes."""
-    if text.isascii() and text.isprintable() and "\\" not in text:
-        return text
-    return escape_wire(text.encode("latin-1", "backslashreplace"))
-
-
 def format_access_line(entry: AccessEntry) -> str:
     """`#3.1 127.0.0.1:50412 GET /users 200 117B 0.42ms`: connection.exchange, peer, request,
     status, bytes written, milliseconds."""
     return (
         f"#{entry.connection_id}.{entry.number} {entry.peer} "
-        f"{escape_text(entry.method)} {escape_text(entry.target)} "
+        f"{escape_latin1(entry.method)} {escape_latin1(entry.target)} "
         f"{entry.status} {entry.bytes_sent}B {entry.duration_ms:.2f}ms"
     )

@@ -32,7 +32,7 @@ from httplab.protocol.events import ConnectionClosed, Data, EndOfMessage, Reques
 from httplab.protocol.messages import Request, Response
 from httplab.protocol.parser import RequestParser
 from httplab.protocol.serialize import serialize_response
-from httplab.server.access_log import AccessEntry, escape_text
+from httplab.server.access_log import AccessEntry
 from httplab.server.context import (
     LINGER_TIMEOUT,
     MIN_BODY_RATE,
@@ -42,6 +42,7 @@ from httplab.server.context import (
 from httplab.server.problem import problem_response
 from httplab.server.virtual_host import misdirected_detail
 from httplab.trace.records import ConnectionEvent, ExchangeRecord, Timings
+from httplab.trace.wire_text import escape_latin1, first_words, head_end
 
 logger = logging.getLogger("httplab.server")
 
@@ -256,8 +257,8 @@ class HTTPConnection(asyncio.Protocol):
             logger.exception(
                 "the app failed on connection #%d: %s %s",
                 self.id,
-                escape_text(request.method),
-                escape_text(request.target[:200]),
+                escape_latin1(request.method),
+                escape_latin1(request.target[:200]),
             )
             return self._internal_error(head)
 
@@ -437,7 +438,9 @@ class HTTPConnection(asyncio.Protocol):
             if head is not None:
                 method, target = head.method, head.target
             else:  # rejected before its head parsed: what its first line seemed to say
-                method, target = _first_words(self.parser.pending_raw)
+                method_bytes, target_bytes = first_words(self.parser.pending_raw)
+                method = method_bytes.decode("latin-1") or "-"
+                target = target_bytes.decode("latin-1") or "-"
             entry = AccessEntry(
                 self.id,
                 self.number,
@@ -485,16 +488,6 @@ class HTTPConnection(asyncio.Protocol):
             logger.exception("the tracer failed")
 
 
-def _first_words(raw: bytes) -> tuple[str, str]:
-    """Method and target of a request line that may be broken, for the access log only (the
-    log escapes them); "-" for what is not there."""
-    line = raw.lstrip(b"\r\n")[:512].split(b"\n", 1)[0].removesuffix(b"\r")
-    words = line.split(b" ")
-    method = words[0].decode("latin-1") if words[0] else "-"
-    target = words[1].decode("latin-1") if len(words) > 1 and words[1] else "-"
-    return method, target
-
-
 def _police_framing(response: Response, head: RequestHead | None) -> None:
     """Framing fields an app may not send as it set them; the server fixes them."""
     headers = response.headers
@@ -514,7 +507,8 @@ def _police_framing(response: Response, head: RequestHead | None) -> None:
 def accept_from_raw(raw: bytes) -> str | None:
     """The Accept value of a head the parser rejected, so even that error can be JSON; a
     best effort on bytes that broke the rules, used for nothing but choosing a format."""
-    head = raw[: raw.find(b"\r\n\r\n")] if b"\r\n\r\n" in raw else raw[:8192]
+    end = head_end(raw)
+    head = raw[:end] if end is not None else raw[:8192]
     for line in head.split(b"\n")[1:100]:
         name, colon, value = line.partition(b":")
         if colon and name.strip().lower() == b"accept":

@@ -16,19 +16,11 @@ from collections.abc import Iterable
 from httplab.protocol.headers import Headers
 from httplab.protocol.messages import Note, body_forbidden
 from httplab.trace.records import ExchangeRecord
+from httplab.trace.wire_text import split_head
 
 
 def _note(code: str, message: str, rfc_ref: str, level: str = "warning") -> Note:
     return Note(code, message, rfc_ref, level)
-
-
-def split_head(raw: bytes) -> tuple[bytes, bytes]:
-    """(head up to and including the empty line, rest); the whole of `raw` if no end is seen."""
-    ends = [(i, len(sep)) for sep in (b"\r\n\r\n", b"\n\n", b"\n\r\n") if (i := raw.find(sep)) >= 0]
-    if not ends:
-        return raw, b""
-    index, size = min(ends)
-    return raw[: index + size], raw[index + size :]
 
 
 def split_final_response(raw: bytes) -> tuple[bytes, bytes]:

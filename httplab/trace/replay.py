@@ -17,7 +17,7 @@ from httplab.protocol.errors import ProtocolError
 from httplab.protocol.events import NEED_DATA, PAUSED, Data, EndOfMessage, ResponseHead
 from httplab.protocol.parser import ResponseParser
 from httplab.trace.transcript import Expectation, Transcript, TranscriptConnection
-from httplab.trace.wire_text import escape_wire
+from httplab.trace.wire_text import escape_wire, first_words
 
 READ_SIZE = 65536
 SHOW_LIMIT = 120
@@ -52,8 +52,7 @@ class _Response:
 
 
 def _method_of(request: bytes) -> str:
-    first = request.lstrip(b"\r\n").split(b" ", 1)[0]
-    return first.decode("ascii", "replace") or "GET"
+    return escape_wire(first_words(request)[0]) or "GET"
 
 
 def _shown(data: bytes) -> str:

@@ -34,7 +34,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from httplab.trace.records import ExchangeRecord, TraceItem
-from httplab.trace.wire_text import escape_wire, escape_wire_lines, unescape_wire
+from httplab.trace.wire_text import (
+    escape_latin1,
+    escape_wire,
+    escape_wire_lines,
+    first_line,
+    unescape_wire,
+)
 
 if TYPE_CHECKING:
     pass
@@ -132,9 +138,8 @@ def format_transcript(transcript: Transcript) -> str:
 
 def _label(record: ExchangeRecord) -> str:
     if record.request is not None:
-        return escape_wire(f"{record.method} {record.target}".encode("latin-1", "replace"))
-    first_line = record.raw_request.lstrip(b"\r\n").split(b"\n", 1)[0].rstrip(b"\r")
-    return "unparsed: " + escape_wire(first_line[:60])
+        return escape_latin1(f"{record.method} {record.target}")
+    return "unparsed: " + escape_wire(first_line(record.raw_request, 60))
 
 
 def expectation_of(record: ExchangeRecord) -> Expectation:

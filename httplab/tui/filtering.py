@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from httplab.render.escape import escape_bytes
 from httplab.trace.records import ExchangeRecord
+from httplab.trace.wire_text import escape_wire, first_line
 
 _STATUS_CLASS = re.compile(r"^[1-5]xx$", re.IGNORECASE)
 _STATUS = re.compile(r"^[1-5]\d\d$")
@@ -67,4 +67,4 @@ class ExchangeFilter:
 def _first_line(raw: bytes) -> str:
     # An unparsed request has no target; a path filter still finds it by its first line, as
     # shown on screen (escaped), so what the user sees is what the filter matches.
-    return escape_bytes(raw.split(b"\n", 1)[0])
+    return escape_wire(first_line(raw))

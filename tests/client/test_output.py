@@ -99,14 +99,14 @@ def test_bare_lf_in_a_head_is_shown_as_such() -> None:
 
 
 def test_body_text_keeps_lines_escapes_the_rest() -> None:
-    assert body_text(b"a\nb\tc") == "a\nb\tc"
+    assert body_text(b"a\nb\tc") == "a\nb\\tc"  # a tab as in every view (wire_text)
     assert body_text("é\x00".encode()) == "é\\x00"
     assert body_text(b"\xff\xfe") == "\\xff\\xfe"
 
 
 def test_hexdump_layout() -> None:
     (line, second) = hexdump_lines(bytes(range(0x41, 0x41 + 17)))
-    assert line == "00000000  41 42 43 44 45 46 47 48  49 4a 4b 4c 4d 4e 4f 50   |ABCDEFGHIJKLMNOP|"
+    assert line == "00000000  41 42 43 44 45 46 47 48  49 4a 4b 4c 4d 4e 4f 50  |ABCDEFGHIJKLMNOP|"
     assert second.startswith("00000010  51 ") and second.endswith("|Q|")
 
 

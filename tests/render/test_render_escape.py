@@ -96,5 +96,7 @@ def test_clear_screen_request_comes_out_escaped() -> None:
     assert out == "GET /\\x1b[2J\\x1b]0;pwned\\x07 HTTP/1.1\\r\\n\n"
 
 
-def test_bidi_override_in_decoded_text_is_escaped() -> None:
-    assert escape_text("a\u202eb\x9b") == "a\\u{202e}b\\x9b"
+def test_bidi_override_in_decoded_text_is_escaped_as_its_utf8_bytes() -> None:
+    # The same escapes the raw view shows for those bytes: one rule (wire_text).
+    assert escape_text("a\u202eb\x9b") == "a\\xe2\\x80\\xaeb\\xc2\\x9b"
+    assert escape_bytes("a\u202eb\x9b".encode()) == escape_text("a\u202eb\x9b")

@@ -13,10 +13,11 @@ import pytest
 
 from httplab.protocol.headers import Headers
 from httplab.protocol.messages import Request, Response
-from httplab.server.access_log import AccessEntry, escape_text, format_access_line
+from httplab.server.access_log import AccessEntry, format_access_line
 from httplab.server.apps.users import UsersApp
 from httplab.server.engine import HTTPServer
 from httplab.trace.records import ConnectionEvent, ExchangeRecord, TraceItem
+from httplab.trace.wire_text import escape_latin1
 
 from .conftest import RawClient, get, post
 
@@ -240,7 +241,7 @@ def test_access_line_escapes_control_characters() -> None:
     line = format_access_line(entry)
     assert "\x1b" not in line and "\r" not in line and "\x00" not in line
     assert "\\x1b[31mred\\r\\n\\x00\\xe9\\\\" in line
-    assert escape_text("plain /users?a=1") == "plain /users?a=1"
+    assert escape_latin1("plain /users?a=1") == "plain /users?a=1"
 
 
 def test_a_stopped_server_starts_again_and_serves() -> None:
