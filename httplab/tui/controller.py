@@ -1,7 +1,9 @@
 """What the keys do: the trace screen's actions, on plain state, without any layout.
 
-`app.py` draws this state and binds keys to these methods; tests can call them directly. Work
-that blocks (sending, replaying) runs through `spawn`, which the application provides.
+`app.py` draws this state and binds keys to these methods; tests can call them directly. What
+the controller needs of the screen (redraw, run background work, the client pane's text) is a
+`ScreenHooks` given when it is built; work that blocks (sending, replaying) runs through its
+`spawn`.
 """
 
 from __future__ import annotations
@@ -51,13 +53,37 @@ def _ignore(_: Coroutine[Any, Any, None]) -> None:
     raise RuntimeError("no event loop to run the task on")
 
 
+def _nothing() -> None:
+    return None
+
+
+def _no_text() -> str:
+    return ""
+
+
+def _drop_text(text: str) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenHooks:
+    """What the controller asks of the screen that draws it (defaults: no screen at all)."""
+
+    invalidate: Callable[[], None] = _nothing  # redraw soon
+    spawn: Callable[[Coroutine[Any, Any, None]], None] = _ignore  # run work in the background
+    set_client_text: Callable[[str], None] = _drop_text  # what the client pane's input holds
+    get_client_text: Callable[[], str] = _no_text
+
+
 class TraceController:
     def __init__(
         self,
         options: TraceOptions,
         publish: Callable[[ExchangeRecord], None] | None = None,
+        hooks: ScreenHooks | None = None,
     ) -> None:
         self.options = options
+        self.hooks = hooks if hooks is not None else ScreenHooks()
         self.state = TraceState(options.capacity)
         self.client = ClientSession(*options.client_target)
         self._publish = publish  # the bus: client-pane exchanges with another server go there
@@ -72,10 +98,7 @@ class TraceController:
         self.prompt: str | None = None  # "filter" | "save" | "curl-file"
         self.curl_text: str | None = None
         self.dropped_by_bus = 0
-        self.invalidate: Callable[[], None] = lambda: None
-        self.spawn: Callable[[Coroutine[Any, Any, None]], None] = _ignore
-        self.set_client_text: Callable[[str], None] = lambda text: None
-        self.get_client_text: Callable[[], str] = lambda: ""
+        self.filter_before_prompt = ""  # what Esc in the filter prompt goes back to
 
     # messages -------------------------------------------------------------------------------
     def say(self, message: str, level: str = "info") -> None:
@@ -88,7 +111,7 @@ class TraceController:
         self.dropped_by_bus += dropped
         if self.state.current is not before:
             self.field_index = 0
-        self.invalidate()
+        self.hooks.invalidate()
 
     # moving ---------------------------------------------------------------------------------
     def move(self, delta: int) -> None:
@@ -104,6 +127,34 @@ class TraceController:
     def to_oldest(self) -> None:
         self.state.to_oldest()
         self.field_index = 0
+
+    def go(self, zone: str) -> None:
+        self.zone = zone
+
+    def set_tab(self, index: int) -> None:
+        self.tab = index
+
+    def toggle_hexdump(self) -> None:
+        self.hexdump = not self.hexdump
+
+    def open_overlay(self, overlay: str | None) -> None:
+        self.overlay = overlay
+
+    def accept_prompt(self, text: str) -> None:
+        """Enter in a prompt: the filter, the transcript file or the curl script's file."""
+        kind, self.prompt = self.prompt, None
+        if kind == "filter":
+            self.apply_filter(text)
+        elif kind == "save":
+            self.save(text)
+        elif kind == "curl-file":
+            self.write_curl(text)
+
+    def cancel_prompt(self) -> None:
+        """Esc in a prompt; a filter typed so far is taken back."""
+        if self.prompt == "filter":
+            self.state.set_filter(self.filter_before_prompt)
+        self.prompt = None
 
     def cycle_zone(self, step: int = 1) -> None:
         self.zone = ZONES[(ZONES.index(self.zone) + step) % len(ZONES)]
@@ -168,14 +219,14 @@ class TraceController:
         else:
             host, port = self.options.server_host, self.options.server_port
         self.say(f"{label} → {host}:{port} …")
-        self.spawn(self._send(record.raw_request, host, port, label, fresh=True, notes=[]))
+        self.hooks.spawn(self._send(record.raw_request, host, port, label, fresh=True, notes=[]))
 
     def load_into_client(self) -> None:
         record = self.state.current
         if record is None:
             self.say("nothing to edit: the list is empty", "warning")
             return
-        self.set_client_text(editable_text(record.raw_request))
+        self.hooks.set_client_text(editable_text(record.raw_request))
         self.zone = "client"
         self.client.crlf = True  # editable_text writes CRLF as line breaks
         self.say(
@@ -202,7 +253,7 @@ class TraceController:
             return False
         level = "warning" if any("Content-Length" in n for n in composed.notes) else "info"
         self.say(f"sending {len(composed.data)} bytes to {composed.host}:{composed.port} …", level)
-        self.spawn(
+        self.hooks.spawn(
             self._send(
                 composed.data,
                 composed.host,
@@ -225,15 +276,15 @@ class TraceController:
         fresh: bool = False,
         typed: str | None = None,
     ) -> None:
-        self.invalidate()
+        self.hooks.invalidate()
         result: PaneResult = await self.client.send(data, host, port, fresh=fresh)
         result.title = f"{label} → {result.title}"
         result.notes = notes + result.notes
         self.client.show(result)
         if result.error:
             self.say(f"{label}: {result.error}", "error")
-            if typed is not None and not result.response_bytes and not self.get_client_text():
-                self.set_client_text(typed)  # nothing came back: the request, to try again
+            if typed is not None and not result.response_bytes and not self.hooks.get_client_text():
+                self.hooks.set_client_text(typed)  # nothing came back: the request, to try again
         else:
             length_notes = [n for n in notes if "Content-Length" in n]
             self.say(f"{label}: {len(result.response_bytes)} bytes back", "info")
@@ -246,7 +297,7 @@ class TraceController:
             numbering = self._pane_numbering.setdefault((host, port), PaneNumbering())
             for record in client_records(result.exchanges, f"{host}:{port}", numbering):
                 self._publish(record)
-        self.invalidate()
+        self.hooks.invalidate()
 
     def toggle_crlf(self) -> None:
         self.client.crlf = not self.client.crlf

@@ -62,9 +62,9 @@ class ExchangeListControl(UIControl):
             row = [mark, *self._row(record, max(width - 1, 1))]
             if index != selected:
                 return row
-            used = sum(len(text) for _, text in row)
+            used = sum(len(fragment[1]) for fragment in row)
             row.append(("", " " * max(width - used, 0)))  # the bar spans the whole width
-            return [(f"{style} {selected_style}", text) for style, text in row]
+            return [(f"{fragment[0]} {selected_style}", fragment[1]) for fragment in row]
 
         return UIContent(
             get_line=get_line,
@@ -85,5 +85,5 @@ class ExchangeListControl(UIControl):
             controller.move(1)
         else:
             return NotImplemented  # type: ignore[return-value]
-        controller.invalidate()
+        controller.hooks.invalidate()
         return None

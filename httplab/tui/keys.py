@@ -1,7 +1,19 @@
-"""The keys of the trace screen, as data: the footer, the `?` overlay and the key tour in
-docs/trace-keys.md all read this one table, so they cannot disagree with each other.
+"""The keymap of the trace screen: ONE table, read by everything that needs keys.
 
-The bindings themselves live in `app.py`; a test checks that every key listed here is bound.
+Each row (`KeyRow`) says which keys do what, where (`context`), and how the help names it. The
+prompt_toolkit key bindings are generated from it (`key_bindings.build_key_bindings`), and so are
+the footer, the `?` overlay and the key tour in docs/trace-keys.md — a key cannot be bound
+without being documented, or documented without being bound (as in mitmproxy's keymap, where
+each `km.add(key, command, contexts, help)` row serves both).
+
+A row's `binds` name the keys in prompt_toolkit's spelling ("up", "c-s", "alt-enter") with the
+action each runs; the help writes them for people ("↑", "Ctrl-S", "Alt-Enter"), derived here
+unless the row says otherwise (`shown`, for groups like "1-4"). A row with no binds documents a
+key the text area handles itself (new line, completion, history, emacs editing).
+
+Contexts: "list", "detail", "client" (where the focus is), "any" (outside the client pane and
+the prompts), "always" (even while typing), "overlay" (help or curl open), "help", "curl",
+"prompt" (the filter/save prompt), and "lesson" (keys of the lesson pane, outside typing).
 The footer has one line: per focus, `FOOTER_PRIORITY` says which keys it keeps first when the
 terminal is narrow (at 80 columns the most useful ones still fit); `?` always lists them all.
 """
@@ -16,13 +28,32 @@ SEND_KEY = "Ctrl-S"
 
 
 @dataclass(frozen=True, slots=True)
-class KeyHelp:
-    name: str  # what FOOTER_PRIORITY refers to
-    keys: str  # as shown to the user
+class Bind:
+    """Keys (alternatives, each one key or a sequence "escape enter") that run `action`."""
+
+    keys: tuple[str, ...]
     action: str
-    zone: str  # "list", "detail", "client" or "any"
+    context: str | None = None  # None: the row's context
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRow:
+    name: str  # what FOOTER_PRIORITY refers to
+    context: str
+    action: str  # as the help screen says it ("" keeps the row out of the help)
+    binds: tuple[Bind, ...] = ()
     short: str = ""  # the footer's word for it
     footer_keys: str = ""  # the keys as the footer writes them, when shorter than `keys`
+    shown: str = ""  # the keys as the help writes them, when not derived from `binds`
+
+    @property
+    def zone(self) -> str:
+        return self.context
+
+    @property
+    def keys(self) -> str:
+        """The keys as shown to the user."""
+        return self.shown or shown_keys(self.binds)
 
     @property
     def footer_label(self) -> str:
@@ -38,88 +69,247 @@ class KeyHelp:
         return len(self.footer_key_text) + len(self.footer_label) + 3
 
 
-KEY_HELP: tuple[KeyHelp, ...] = (
-    KeyHelp("move", "↑↓ j k", "move through exchanges", "list", "move", "↑↓"),
-    KeyHelp("page", "PgUp PgDn g G", "page / oldest / newest (G follows new ones)", "list"),
-    KeyHelp("detail", "Enter", "step into the detail views", "list", "detail"),
-    KeyHelp("mark", "Space", "mark the exchange for saving", "list", "mark"),
-    KeyHelp(
+_DISPLAY = {
+    "up": "↑",
+    "down": "↓",
+    "left": "←",
+    "right": "→",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+    "home": "Home",
+    "end": "End",
+    "enter": "Enter",
+    "escape": "Esc",
+    "tab": "Tab",
+    "s-tab": "Shift-Tab",
+    " ": "Space",
+    "alt-enter": "Alt-Enter",
+    "sigint": "",  # the terminal's interrupt: Ctrl-C says it already
+}
+
+
+def display_key(key: str) -> str:
+    """A prompt_toolkit key name as the help writes it: "c-s" → "Ctrl-S", "up" → "↑"."""
+    if key in _DISPLAY:
+        return _DISPLAY[key]
+    if key.startswith("c-") and len(key) == 3:
+        return "Ctrl-" + key[2].upper()
+    return key
+
+
+def shown_keys(binds: tuple[Bind, ...]) -> str:
+    """The keys of `binds` for the help, in order, without repeats; ↑↓ and ←→ pair up."""
+    words: list[str] = []
+    for bind in binds:
+        for key in bind.keys:
+            word = display_key(key)
+            if word and word not in words:
+                words.append(word)
+    text = " ".join(words)
+    return text.replace("↑ ↓", "↑↓")
+
+
+def _b(keys: str, action: str, context: str | None = None) -> Bind:
+    """`keys` separated by spaces; a literal space key is written "space"."""
+    return Bind(tuple(" " if k == "space" else k for k in keys.split()), action, context)
+
+
+KEYMAP: tuple[KeyRow, ...] = (
+    # --- the exchange list ---------------------------------------------------------------
+    KeyRow(
+        "move",
+        "list",
+        "move through exchanges",
+        (_b("up", "list-up"), _b("down j", "list-down"), _b("k", "list-up")),
+        "move",
+        "↑↓",
+    ),
+    KeyRow(
+        "page",
+        "list",
+        "page / oldest / newest (G follows new ones)",
+        (
+            _b("pageup", "list-page-up"),
+            _b("pagedown", "list-page-down"),
+            _b("g", "list-oldest"),
+            _b("G", "list-newest"),
+            _b("home", "list-oldest"),
+            _b("end", "list-newest"),
+        ),
+    ),
+    KeyRow("detail", "list", "step into the detail views", (_b("enter", "into-detail"),), "detail"),
+    KeyRow("mark", "list", "mark the exchange for saving", (_b("space", "mark"),), "mark"),
+    # --- the detail views ----------------------------------------------------------------
+    KeyRow(
         "field",
-        "↑↓ j k",
-        "step through parsed fields; their bytes light up in the raw view",
         "detail",
+        "step through parsed fields; their bytes light up in the raw view",
+        (_b("up", "field-up"), _b("down j", "field-down"), _b("k", "field-up")),
         "field",
         "↑↓",
     ),
-    KeyHelp(
+    KeyRow(
         "scroll",
-        "PgUp PgDn Home End",
-        "scroll the current view (a long body, many headers)",
         "detail",
+        "scroll the current view (a long body, many headers)",
+        (
+            _b("pageup", "view-page-up"),
+            _b("pagedown", "view-page-down"),
+            _b("home", "view-top"),
+            _b("end", "view-bottom"),
+        ),
         "scroll",
         "PgUp/Dn",
     ),
-    KeyHelp(
+    KeyRow(
         "view",
-        "← → 1-4",
-        "current view: the tab on a narrow terminal, the one PgUp/PgDn scroll",
         "detail",
+        "current view: the tab on a narrow terminal, the one PgUp/PgDn scroll",
+        (
+            _b("left", "tab-left"),
+            _b("right", "tab-right"),
+            _b("1", "tab-1", "any"),
+            _b("2", "tab-2", "any"),
+            _b("3", "tab-3", "any"),
+            _b("4", "tab-4", "any"),
+        ),
         "view",
         "←→",
+        shown="← → 1-4",
     ),
-    KeyHelp("back", "Esc", "back to the exchange list", "detail", "back"),
-    KeyHelp("newline", "Enter", "new line", "client"),
-    KeyHelp(
+    KeyRow("back", "detail", "back to the exchange list", (_b("escape", "to-list"),), "back"),
+    # --- the client pane (the text area binds the rows without binds) --------------------
+    KeyRow("newline", "client", "new line", shown="Enter"),
+    KeyRow(
         "send",
-        f"{SEND_KEY} Alt-Enter",
-        "send; the input clears (↑ brings it back)",
         "client",
+        "send; the input clears (↑ brings it back)",
+        (_b("c-s alt-enter", "send"),),
         "send",
         SEND_KEY,
     ),
-    KeyHelp("complete", "Tab", "complete method, header name or path", "client", "complete"),
-    KeyHelp("history", "↑↓ on first/last line", "input history", "client", "history", "↑"),
-    KeyHelp("clear", "Ctrl-U", "clear the input (↑ brings it back)", "client", "clear"),
-    KeyHelp(
-        "editing",
-        "Ctrl-A Ctrl-E Ctrl-K Ctrl-Y",
-        "line start / line end / cut to line end / paste (emacs keys)",
+    KeyRow(
+        "complete",
         "client",
+        "complete method, header name or path",
+        (),
+        "complete",
+        "Tab",
+        shown="Tab",
     ),
-    KeyHelp("answer", "PgUp PgDn", "scroll the answer", "client", "answer", "PgUp/Dn"),
-    KeyHelp("crlf", "Ctrl-T", "CRLF line ends on/off", "client", "CRLF"),
-    KeyHelp(
-        "pin", PIN_LENGTH_KEY, "pin Content-Length as typed (else recomputed)", "client", "pin CL"
+    KeyRow("history", "client", "input history", (), "history", "↑", shown="↑↓ on first/last line"),
+    KeyRow(
+        "clear",
+        "client",
+        "clear the input (↑ brings it back)",
+        (_b("c-u", "clear-input"),),
+        "clear",
     ),
-    KeyHelp("leave", "Esc", "leave the client pane", "client", "leave"),
-    KeyHelp("focus", "Tab", "focus: list → detail → client", "any", "focus"),
-    KeyHelp(
-        "filter", "/", "filter: method, status class (4xx), status, path text", "any", "filter"
+    KeyRow(
+        "editing",
+        "client",
+        "line start / line end / cut to line end / paste (emacs keys)",
+        shown="Ctrl-A Ctrl-E Ctrl-K Ctrl-Y",
     ),
-    KeyHelp("replay", "r", "replay the selected request", "any", "replay"),
-    KeyHelp("edit", "e", "edit the selected request in the client pane", "any", "edit"),
-    KeyHelp("save", "s", "save marked (or selected) exchanges as a transcript", "any", "save"),
-    KeyHelp(
-        "curl", "y", "show the request as a curl command (w writes it to a file)", "any", "curl"
+    KeyRow(
+        "answer",
+        "client",
+        "scroll the answer",
+        (_b("pageup", "answer-page-up"), _b("pagedown", "answer-page-down")),
+        "answer",
+        "PgUp/Dn",
     ),
-    KeyHelp("hex", "h", "hexdump on/off", "any", "hex"),
-    KeyHelp("clear-list", "x", "clear the list", "any", "clear"),
-    KeyHelp("client", "c", "go to the client pane", "any", "client"),
-    KeyHelp("help", "?", "this help", "any", "help"),
-    KeyHelp("quit", "q Ctrl-C", "quit (stops the server)", "any", "quit", "q"),
+    KeyRow("crlf", "client", "CRLF line ends on/off", (_b("c-t", "toggle-crlf"),), "CRLF"),
+    # Not Ctrl-K: that is kill-line in the text area's emacs keys (and in readline).
+    KeyRow(
+        "pin",
+        "client",
+        "pin Content-Length as typed (else recomputed)",
+        (_b("c-o", "toggle-pin"),),
+        "pin CL",
+    ),
+    KeyRow("leave", "client", "leave the client pane", (_b("escape", "to-list"),), "leave"),
+    # --- everywhere outside the client pane ----------------------------------------------
+    KeyRow(
+        "focus",
+        "any",
+        "focus: list → detail → client",
+        (_b("tab", "next-zone"), _b("s-tab", "previous-zone")),
+        "focus",
+        "Tab",
+    ),
+    KeyRow(
+        "filter",
+        "any",
+        "filter: method, status class (4xx), status, path text",
+        (_b("/", "filter"),),
+        "filter",
+    ),
+    KeyRow("replay", "any", "replay the selected request", (_b("r", "replay"),), "replay"),
+    KeyRow(
+        "edit", "any", "edit the selected request in the client pane", (_b("e", "edit"),), "edit"
+    ),
+    KeyRow(
+        "save",
+        "any",
+        "save marked (or selected) exchanges as a transcript",
+        (_b("s", "save"),),
+        "save",
+    ),
+    KeyRow(
+        "curl",
+        "any",
+        "show the request as a curl command (w writes it to a file)",
+        (_b("y", "curl"),),
+        "curl",
+    ),
+    KeyRow("hex", "any", "hexdump on/off", (_b("h", "toggle-hex"),), "hex"),
+    KeyRow("clear-list", "any", "clear the list", (_b("x", "clear-list"),), "clear"),
+    KeyRow("client", "any", "go to the client pane", (_b("c", "to-client"),), "client"),
+    KeyRow("help", "any", "this help", (_b("?", "help"),), "help"),
+    KeyRow(
+        "quit",
+        "any",
+        "quit (stops the server)",
+        (_b("q", "quit"), _b("c-c sigint", "quit", "always")),
+        "quit",
+        "q",
+    ),
+    # --- overlays and prompts (named in their own titles and the prompt footer) ----------
+    KeyRow(
+        "help-scroll",
+        "help",
+        "",
+        (
+            _b("up k", "help-up"),
+            _b("down j", "help-down"),
+            _b("pageup", "help-page-up"),
+            _b("pagedown space", "help-page-down"),
+            _b("home", "help-top"),
+            _b("end", "help-bottom"),
+        ),
+    ),
+    KeyRow("close", "overlay", "", (_b("escape ? q", "close-overlay"),)),
+    KeyRow("write-curl", "curl", "", (_b("w", "write-curl"),)),
+    KeyRow("apply", "prompt", "", (_b("enter", "accept-prompt"),), "apply"),
+    KeyRow("cancel", "prompt", "", (_b("escape", "cancel-prompt"),), "cancel"),
 )
+
+KEY_HELP = KEYMAP  # the rows; those with an empty `action` stay out of the help
 
 # Per focus: the footer's keys, most useful first; it keeps as many as fit, in this order.
 FOOTER_PRIORITY: dict[str, tuple[str, ...]] = {
     "list": ("move", "detail", "replay", "edit", "filter", "save", "client", "curl", "hex"),
     "detail": ("field", "scroll", "view", "back", "replay", "hex", "edit", "filter", "save"),
     "client": ("send", "leave", "complete", "crlf", "pin", "clear", "history", "answer"),
+    "prompt": ("apply", "cancel"),
 }
 # Shown whatever the width, at the end (q and ? type text in the client pane, so not there).
 FOOTER_ALWAYS: dict[str, tuple[str, ...]] = {
     "list": ("help", "quit"),
     "detail": ("help", "quit"),
     "client": (),
+    "prompt": (),
 }
 
 ZONE_TITLES = {
@@ -138,18 +328,29 @@ LEGEND: tuple[tuple[str, str], ...] = (
 )
 LEGEND_TITLE = "In the list and the views"
 
-_BY_NAME = {key.name: key for key in KEY_HELP}
+_BY_NAME = {key.name: key for key in KEYMAP}
 
 
-def key_named(name: str) -> KeyHelp:
+def key_named(name: str) -> KeyRow:
     return _BY_NAME[name]
 
 
-def footer_keys(zone: str, columns: int) -> list[KeyHelp]:
+def bindings() -> list[tuple[tuple[str, ...], str, str]]:
+    """Every (key sequence, context, action) of the table, in table order."""
+    table: list[tuple[tuple[str, ...], str, str]] = []
+    for row in KEYMAP:
+        for bind in row.binds:
+            for key in bind.keys:
+                sequence = ("escape", "enter") if key == "alt-enter" else (key,)
+                table.append((sequence, bind.context or row.context, bind.action))
+    return table
+
+
+def footer_keys(zone: str, columns: int) -> list[KeyRow]:
     """The keys the footer shows for `zone` in `columns` cells: by priority, then the musts."""
     must = [_BY_NAME[name] for name in FOOTER_ALWAYS.get(zone, ())]
     room = columns - sum(key.footer_width for key in must)
-    chosen: list[KeyHelp] = []
+    chosen: list[KeyRow] = []
     for name in FOOTER_PRIORITY.get(zone, ()):
         key = _BY_NAME[name]
         if key.footer_width <= room:
@@ -158,8 +359,11 @@ def footer_keys(zone: str, columns: int) -> list[KeyHelp]:
     return chosen + must
 
 
-def help_sections() -> list[tuple[str, list[KeyHelp]]]:
-    return [(title, [k for k in KEY_HELP if k.zone == zone]) for zone, title in ZONE_TITLES.items()]
+def help_sections() -> list[tuple[str, list[KeyRow]]]:
+    return [
+        (title, [k for k in KEYMAP if k.context == zone and k.action])
+        for zone, title in ZONE_TITLES.items()
+    ]
 
 
 def key_tour_markdown() -> str:

@@ -8,14 +8,15 @@ character visibly (`^[`), and picks the colour depth the terminal supports.
 
 from __future__ import annotations
 
+from prompt_toolkit.formatted_text import StyleAndTextTuples
 from rich.color import Color, ColorType
 from rich.console import Console, RenderableType
 from rich.segment import Segment
 from rich.style import Style
 from rich.theme import Theme
 
-Fragment = tuple[str, str]
-FragmentLine = list[Fragment]
+# A line as prompt_toolkit takes it (style, text); no mouse handlers are ever attached here.
+FragmentLine = StyleAndTextTuples
 
 # prompt_toolkit's names for the 16 standard colours, in ANSI number order; keeping them named
 # (not hex) lets the terminal's own palette, e.g. a projector profile, decide the shade.

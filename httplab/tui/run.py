@@ -21,8 +21,8 @@ from prompt_toolkit.output import Output
 
 from httplab.trace.bus import TraceBus
 from httplab.trace.records import ExchangeRecord
-from httplab.tui.app import build_application, fail_application, quit_application
-from httplab.tui.controller import TraceController, TraceOptions
+from httplab.tui.app import TraceApp, fail_application, quit_application
+from httplab.tui.controller import TraceOptions
 from httplab.tui.inbox import BatchedInbox
 
 
@@ -39,8 +39,9 @@ class TraceScreen:
     ) -> None:
         self.bus = bus
         self.options = options
-        self.controller = TraceController(options, publish=bus.publish)
-        self.application = build_application(self.controller, input=input, output=output)
+        self.app = TraceApp(options, publish=bus.publish, input=input, output=output)
+        self.controller = self.app.controller
+        self.application = self.app.application
 
     async def run_async(self) -> int:
         loop = asyncio.get_running_loop()

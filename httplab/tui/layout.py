@@ -1,0 +1,392 @@
+"""The trace screen's widgets and layout, and the texts that change (re-run on every redraw).
+
+    ┌ exchange list (time  #conn.n  method target  status  size  duration) ─────────┐
+    ├ raw request │ parsed │ headers │ response    (tabs when the terminal is narrow) ┤
+    ├ notes (RFC sections) ──────────────────────────────────────────────────────────┤
+    ├ client pane: input (Ctrl-S sends)  │  what came back ─────────────────────────────┤
+    └ footer: keys · counts · last message ─────────────────────────────────────────────┘
+
+`build_widgets` makes the controls (each pane a `RichControl` laid out at its real width),
+`build_layout` arranges them; the key bindings (`key_bindings.py`) act on the same `Widgets`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from prompt_toolkit.application import get_app
+from prompt_toolkit.document import Document
+from prompt_toolkit.filters import Condition
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.history import InMemoryHistory
+from prompt_toolkit.layout import (
+    AnyContainer,
+    ConditionalContainer,
+    Container,
+    DynamicContainer,
+    Float,
+    FloatContainer,
+    HSplit,
+    Layout,
+    ScrollOffsets,
+    VSplit,
+    Window,
+    to_container,
+)
+from prompt_toolkit.layout.controls import FormattedTextControl, UIControl
+from prompt_toolkit.layout.dimension import Dimension
+from prompt_toolkit.widgets import Frame, TextArea
+from rich.console import Console
+
+from httplab.tui.completion import RequestCompleter
+from httplab.tui.controller import TABS, TraceController
+from httplab.tui.exchange_list import ExchangeListControl
+from httplab.tui.help_view import HelpView
+from httplab.tui.keys import footer_keys
+from httplab.tui.rich_control import RichControl, View
+from httplab.tui.views import PaneViews
+
+WIDE = 160  # columns: the four views side by side
+MEDIUM = 100  # columns: two by two; below this, tabs
+TAB_TITLES = {
+    "raw": "raw request",
+    "parsed": "parsed",
+    "headers": "headers",
+    "response": "response",
+}
+
+
+@dataclass(slots=True)
+class Widgets:
+    """Everything the layout arranges and the keys act on."""
+
+    exchange_list: ExchangeListControl
+    list_window: Window
+    view_controls: dict[str, RichControl]
+    view_windows: dict[str, Window]
+    notes_control: RichControl
+    help_control: RichControl
+    client_result_control: RichControl
+    client_input: TextArea
+    prompt_input: TextArea
+
+    def current_view(self, controller: TraceController) -> RichControl:
+        return self.view_controls[TABS[controller.tab]]
+
+    def clear_caches(self) -> None:
+        controls: list[RichControl | ExchangeListControl] = [
+            self.exchange_list,
+            *self.view_controls.values(),
+            self.notes_control,
+            self.client_result_control,
+        ]
+        for control in controls:
+            control.clear_cache()
+
+
+def build_widgets(controller: TraceController, console: Console) -> Widgets:
+    views = PaneViews(controller, console)
+
+    def get_console() -> Console:
+        return console
+
+    exchange_list = ExchangeListControl(controller, get_console)
+    view_controls = {
+        "raw": RichControl(views.raw, get_console),
+        "parsed": RichControl(views.parsed, get_console),
+        "headers": RichControl(views.headers, get_console),
+        "response": RichControl(views.response, get_console),
+    }
+    client_input = TextArea(
+        multiline=True,
+        history=InMemoryHistory(),
+        completer=RequestCompleter(
+            lambda: controller.state.paths_seen, lambda: controller.state.header_names_seen
+        ),
+        complete_while_typing=False,
+        focus_on_click=True,
+        style="class:client.input",
+    )
+    return Widgets(
+        exchange_list=exchange_list,
+        list_window=Window(exchange_list, always_hide_cursor=True, scroll_offsets=_offsets(1)),
+        view_controls=view_controls,
+        # The pane draws its own window of lines (see RichControl), so the Window never scrolls.
+        view_windows={
+            name: Window(control, always_hide_cursor=True)
+            for name, control in view_controls.items()
+        },
+        notes_control=RichControl(views.notes, get_console),
+        help_control=RichControl(lambda: View(("help",), HelpView), get_console),
+        client_result_control=RichControl(views.client_result, get_console),
+        client_input=client_input,
+        prompt_input=TextArea(multiline=False, prompt=lambda: _prompt_label(controller)),
+    )
+
+
+def build_layout(controller: TraceController, widgets: Widgets) -> Layout:
+    body = HSplit(
+        [
+            _title(controller, lambda: " " + _list_title(controller), "list"),
+            HSplit([widgets.list_window], height=Dimension(min=3, weight=2)),
+            HSplit([_detail_area(controller, widgets)], height=Dimension(min=4, weight=5)),
+            Window(
+                widgets.notes_control,
+                height=Dimension(min=1, max=4),
+                dont_extend_height=True,
+                wrap_lines=True,
+            ),
+            _title(controller, lambda: " " + _client_title(controller), "client"),
+            _client_area(controller, widgets),
+            ConditionalContainer(
+                widgets.prompt_input, filter=Condition(lambda: bool(controller.prompt))
+            ),
+            _message_bar(controller),
+            Window(
+                FormattedTextControl(lambda: _footer(controller)), height=1, style="class:footer"
+            ),
+        ]
+    )
+    root = FloatContainer(body, floats=_overlays(controller, widgets))
+    return Layout(root, focused_element=widgets.list_window)
+
+
+def sync_focus(controller: TraceController, widgets: Widgets, layout: Layout) -> None:
+    """Put prompt_toolkit's focus where the controller says the user is."""
+    target: UIControl | Window | TextArea
+    if controller.prompt:
+        target = widgets.prompt_input
+    elif controller.zone == "client":
+        target = widgets.client_input
+    else:
+        target = widgets.list_window
+    if not layout.has_focus(target):
+        layout.focus(target)
+
+
+# --- parts of the layout -------------------------------------------------------------------
+
+
+def _title(controller: TraceController, label: Callable[[], str], zone: str) -> Window:
+    return _lit_title(controller, label, lambda: controller.zone == zone)
+
+
+def _lit_title(
+    controller: TraceController, label: Callable[[], str], focused: Callable[[], bool]
+) -> Window:
+    def text() -> StyleAndTextTuples:
+        lit = focused() and controller.prompt is None
+        return [("class:pane.title.focused" if lit else "class:pane.title", label())]
+
+    return Window(FormattedTextControl(text), height=1)
+
+
+def _separator() -> Window:
+    return Window(width=1, char="│", style="class:separator")
+
+
+def _detail_area(controller: TraceController, widgets: Widgets) -> Container:
+    def pane(name: str) -> Container:
+        # An explicit weight: otherwise the title's text length sets the preferred width and
+        # the panes move sideways each time the selected field (and so the title) changes.
+        # The current view's title is lit: it is the one PgUp/PgDn scroll.
+        title = _lit_title(
+            controller,
+            lambda: " " + _view_title(controller, name),
+            lambda: controller.zone == "detail" and TABS[controller.tab] == name,
+        )
+        return HSplit([title, widgets.view_windows[name]], width=Dimension(weight=1))
+
+    panes = {name: pane(name) for name in TABS}
+    sep = _separator
+    wide = VSplit(
+        [panes["raw"], sep(), panes["parsed"], sep(), panes["headers"], sep(), panes["response"]]
+    )
+    medium = HSplit(
+        [
+            VSplit([panes["raw"], sep(), panes["parsed"]]),
+            VSplit([panes["headers"], sep(), panes["response"]]),
+        ]
+    )
+    tab_bar = Window(FormattedTextControl(lambda: _tab_bar(controller)), height=1)
+    # The tab bar names every view, so a narrow pane has no title row of its own.
+    narrow = HSplit([tab_bar, DynamicContainer(lambda: widgets.view_windows[TABS[controller.tab]])])
+
+    def by_width() -> AnyContainer:
+        columns = get_app().output.get_size().columns
+        if columns >= WIDE:
+            return wide
+        return medium if columns >= MEDIUM else narrow
+
+    return DynamicContainer(by_width)
+
+
+def _client_area(controller: TraceController, widgets: Widgets) -> Container:
+    return VSplit(
+        [
+            widgets.client_input,
+            _separator(),
+            Window(widgets.client_result_control, always_hide_cursor=True),
+        ],
+        # Room for typing while the pane has the focus; otherwise the detail views get it
+        # (on 80x24 the unfocused pane used to take as many rows as the detail).
+        height=lambda: (
+            Dimension(min=3, preferred=6, max=8)
+            if controller.zone == "client"
+            else Dimension(min=2, preferred=3, max=3)
+        ),
+    )
+
+
+def _message_bar(controller: TraceController) -> Container:
+    return ConditionalContainer(
+        Window(FormattedTextControl(lambda: _message(controller)), height=1),
+        filter=Condition(lambda: bool(controller.message)),
+    )
+
+
+def _overlays(controller: TraceController, widgets: Widgets) -> list[Float]:
+    help_window = Frame(
+        Window(widgets.help_control, always_hide_cursor=True),
+        title="keys — ↑↓ PgUp PgDn scroll · Esc or ? closes",
+        style="class:overlay",
+    )
+    curl_window = Frame(
+        HSplit(
+            [
+                Window(
+                    FormattedTextControl(lambda: controller.curl_text or ""),
+                    wrap_lines=True,
+                    height=Dimension(min=3),
+                ),
+                Window(
+                    FormattedTextControl("w: write to a file · Esc: close"),
+                    height=1,
+                    style="class:overlay.key",
+                ),
+            ]
+        ),
+        title="copy as curl (select it with the mouse of your terminal)",
+        style="class:overlay",
+    )
+    return [
+        Float(
+            ConditionalContainer(
+                help_window, filter=Condition(lambda: controller.overlay == "help")
+            ),
+            top=1,
+            left=2,
+            right=2,
+            # As tall as the keys need, but never over the footer (then it scrolls).
+            height=lambda: _fitted_height(help_window, margin_columns=4, margin_rows=3),
+        ),
+        Float(
+            ConditionalContainer(
+                curl_window, filter=Condition(lambda: controller.overlay == "curl")
+            ),
+            left=4,
+            right=4,
+        ),
+    ]
+
+
+# --- small helpers the keys use too ---------------------------------------------------------
+
+
+def page_rows(window: Window) -> int:
+    info = window.render_info
+    return max(info.window_height - 1, 1) if info else 10
+
+
+def set_text(area: TextArea, text: str) -> None:
+    area.buffer.set_document(Document(text, len(text)), bypass_readonly=True)
+
+
+def clear_input(area: TextArea) -> None:
+    """Empty the input, keeping what it held in the history (↑ on the first line recalls it)."""
+    if area.text.strip():
+        area.buffer.append_to_history()
+    area.buffer.reset()
+
+
+def _fitted_height(widget: Frame, *, margin_columns: int, margin_rows: int) -> int:
+    """The rows `widget` wants at the screen's width, at most the screen less `margin_rows`."""
+    size = get_app().output.get_size()
+    rows = max(size.rows - margin_rows, 3)
+    wanted = to_container(widget).preferred_height(max(size.columns - margin_columns, 1), rows)
+    return min(wanted.preferred, rows)
+
+
+def _offsets(lines: int) -> ScrollOffsets:
+    return ScrollOffsets(top=lines, bottom=lines)
+
+
+# --- texts that change (re-run on every redraw) ----------------------------------------------
+
+
+def _prompt_label(controller: TraceController) -> StyleAndTextTuples:
+    labels = {
+        "filter": " filter (GET 4xx /users): ",
+        "save": " save transcript to: ",
+        "curl-file": " write curl command to: ",
+    }
+    return [("class:prompt", labels.get(controller.prompt or "", ""))]
+
+
+def _list_title(controller: TraceController) -> str:
+    state = controller.state
+    parts = [f"exchanges {len(state.visible)}"]
+    if not state.filter.empty:
+        parts.append(f"of {len(state.records)} · filter: {state.filter.text}")
+    if state.marked:
+        parts.append(f"· {len(state.marked)} marked")
+    dropped = state.dropped + controller.dropped_by_bus
+    if dropped:
+        parts.append(f"· {dropped} dropped (ring buffer full)")
+    parts.append("· following" if state.follow else "· paused (G follows)")
+    return " ".join(parts)
+
+
+def _view_title(controller: TraceController, name: str) -> str:
+    title = TAB_TITLES[name]
+    if controller.hexdump and name in ("raw", "response"):
+        title += " (hex)"
+    label = controller.selected_field_label
+    if name == "raw" and label:
+        title += f" · {label}"
+    return title
+
+
+def _client_title(controller: TraceController) -> str:
+    client = controller.client
+    host, port = controller.options.client_target
+    crlf = "CRLF on" if client.crlf else "CRLF off (bare LF)"
+    length = "Content-Length pinned" if client.pin_length else "Content-Length auto"
+    busy = " · sending…" if client.busy else ""
+    return f"client → {host}:{port} · {crlf} · {length}{busy}"
+
+
+def _tab_bar(controller: TraceController) -> StyleAndTextTuples:
+    fragments: StyleAndTextTuples = []
+    for index, name in enumerate(TABS):
+        style = "class:tab.current" if index == controller.tab else "class:tab"
+        fragments.append((style, f" {index + 1} {_view_title(controller, name)} "))
+        fragments.append(("", " "))
+    return fragments
+
+
+def _footer(controller: TraceController) -> StyleAndTextTuples:
+    zone = "prompt" if controller.prompt else controller.zone
+    # The most useful keys of this focus that fit, help and quit always (keys.FOOTER_PRIORITY).
+    fragments: StyleAndTextTuples = []
+    for key in footer_keys(zone, get_app().output.get_size().columns):
+        fragments.append(("class:footer.key", f" {key.footer_key_text}"))
+        fragments.append(("class:footer", f" {key.footer_label} "))
+    return fragments
+
+
+def _message(controller: TraceController) -> StyleAndTextTuples:
+    if not controller.message:
+        return []
+    return [(f"class:message.{controller.message_level}", " " + controller.message)]
