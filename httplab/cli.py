@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from httplab import __version__
 
@@ -368,6 +369,239 @@ def replay(
     if failed and not passed:
         typer.echo("hint: is the server running? start one with `httplab serve`", err=True)
     raise typer.Exit(1 if failed else 0)
+
+
+# --- lesson (owner: lesson engine; `lesson start/check/hint/demo`, `class status`: build work) --
+# Numbers are commands too: `httplab lesson 4` runs the hidden `open` command with 4.
+
+
+class LessonGroup(TyperGroup):
+    """`httplab lesson N …` → `httplab lesson open N …`; named subcommands work as usual."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0].isdigit():
+            args = ["open", *args]
+        return super().resolve_command(ctx, args)
+
+
+lesson_app = typer.Typer(
+    cls=LessonGroup,
+    name="lesson",
+    help="The HTTP course: lessons checked step by step from the bytes you send.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    epilog=(
+        "\b\nExamples:\n"
+        "  httplab lesson list              the lessons, with your progress\n"
+        "  httplab lesson 1                 lesson 1 in the lesson view (a terminal)\n"
+        "  httplab lesson 4 --plain         lesson 4 as a plain teaching REPL\n"
+        "  httplab lesson 1 --plain < lessons/01-what-is-a-request/walkthrough.txt\n"
+        "  httplab lesson 2 --lang ru       in Russian\n"
+        "  httplab lesson 3 --class         in class: students send to this machine\n"
+        "  httplab lesson reset 4           forget your progress in lesson 4\n"
+        "\b\nProgress is kept in $XDG_DATA_HOME/httplab/progress.json "
+        "(~/.local/share/httplab/progress.json); --progress FILE picks another."
+    ),
+)
+app.add_typer(lesson_app, name="lesson")
+
+_PROGRESS_OPTION = typer.Option(
+    None,
+    "--progress",
+    metavar="FILE",
+    help="The progress file (default $XDG_DATA_HOME/httplab/progress.json). "
+    "Example: --progress /tmp/me.json",
+)
+
+
+def _lang_default() -> str:
+    import locale
+    import os
+
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "ru" if value.lower().startswith("ru") else "en"
+    found = locale.getlocale()[0] or ""
+    return "ru" if found.lower().startswith("ru") else "en"
+
+
+def _load_progress(path: Path | None) -> Any:
+    from httplab.lessons import Progress
+
+    progress = Progress.load(path)
+    if progress.warning:
+        typer.echo(f"httplab lesson: warning: {progress.warning}", err=True)
+    return progress
+
+
+@lesson_app.command("list")
+def lesson_list(progress_file: Path | None = _PROGRESS_OPTION) -> None:
+    """The lessons, numbered, with how many steps you passed in each.
+
+    \b
+    Examples:
+      httplab lesson list
+      httplab lesson list --progress /tmp/me.json
+    """
+    from httplab.lessons import LessonError, list_lessons, load_lesson_folder
+
+    progress = _load_progress(progress_file)
+    lang = _lang_default()
+    lessons = list_lessons()
+    if not lessons:
+        from httplab.lessons import lessons_dir
+
+        typer.echo(f"httplab lesson: no lessons found in {lessons_dir()}", err=True)
+        raise typer.Exit(1)
+    for info in lessons:
+        try:
+            lesson = load_lesson_folder(Path(info.path))
+        except LessonError as exc:
+            typer.echo(f"{info.number:>3}. {info.slug}  (cannot be read: {exc})")
+            continue
+        passed = progress.passed_steps(lesson.number) & {s.id for s in lesson.steps}
+        total = len(lesson.steps)
+        mark = "✓" if len(passed) == total else ("…" if passed else " ")
+        title = lesson.title.get("ru" if lang == "ru" else "en")
+        typer.echo(f"{info.number:>3}. {mark} {title}  [{len(passed)}/{total}]")
+    typer.echo(f"\nprogress: {progress.path}")
+
+
+@lesson_app.command("reset")
+def lesson_reset(
+    number: Annotated[int, typer.Argument(metavar="N", help="The lesson number.")],
+    progress_file: Path | None = _PROGRESS_OPTION,
+) -> None:
+    """Forget your progress in lesson N (the other lessons are kept).
+
+    \b
+    Examples:
+      httplab lesson reset 4
+    """
+    from httplab.lessons import LessonError, ProgressError, find_lesson
+
+    try:
+        find_lesson(number)
+    except LessonError as exc:
+        typer.echo(f"httplab lesson: {exc}", err=True)
+        raise typer.Exit(2) from None
+    progress = _load_progress(progress_file)
+    try:
+        had = progress.reset(number)
+    except ProgressError as exc:
+        typer.echo(f"httplab lesson: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"lesson {number}: " + ("progress forgotten" if had else "no progress to forget"))
+
+
+def _lesson_view() -> Callable[..., int] | None:
+    """The TUI's lesson view, `run_lesson_view(lesson, progress, settings) -> status`, once
+    the TUI provides it (httplab.tui.lesson_command); None until then."""
+    import importlib
+
+    try:
+        module = importlib.import_module("httplab.tui.lesson_command")
+    except ImportError:
+        return None
+    view: Callable[..., int] | None = getattr(module, "run_lesson_view", None)
+    return view
+
+
+@lesson_app.command("open", hidden=True)
+def lesson_open(
+    number: Annotated[int, typer.Argument(metavar="N", help="The lesson number.")],
+    plain: bool = typer.Option(
+        False,
+        "--plain",
+        help="A plain teaching REPL instead of the lesson view (the default without a "
+        "terminal). Example: --plain",
+    ),
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        metavar="en|ru",
+        help="The language of the lesson (default from the locale). Example: --lang ru",
+    ),
+    progress_file: Path | None = _PROGRESS_OPTION,
+    host: str | None = typer.Option(
+        None,
+        "--host",
+        metavar="ADDRESS",
+        help="Where the lesson's server listens (default 127.0.0.1; 0.0.0.0 with --class). "
+        "Example: --host 0.0.0.0",
+    ),
+    port: int = typer.Option(
+        53210,
+        "--port",
+        min=0,
+        max=65535,
+        metavar="PORT",
+        help="The lesson server's port; 0 picks a free one. Example: --port 8080",
+    ),
+    class_mode: bool = typer.Option(
+        False,
+        "--class",
+        help="In class: listen on all interfaces so students can send from their laptops; "
+        "the class board counts them. Example: --class",
+    ),
+    theme: str = typer.Option(
+        "default",
+        "--theme",
+        metavar="NAME",
+        help="The lesson view's colours: default or high-contrast (for a projector). "
+        "Example: --theme high-contrast",
+    ),
+) -> None:
+    """Open lesson N: each exchange the lesson's server sees is checked against the step.
+
+    \b
+    Examples:
+      httplab lesson 1
+      httplab lesson 4 --plain --lang ru
+    """
+    import sys
+
+    from httplab.lessons import LessonError, LessonSettings, load_lesson
+
+    if lang is not None and lang not in ("en", "ru"):
+        raise typer.BadParameter("en or ru", param_hint="--lang")
+    if theme not in ("default", "high-contrast"):
+        raise typer.BadParameter("default or high-contrast", param_hint="--theme")
+    try:
+        lesson = load_lesson(number)
+    except LessonError as exc:
+        typer.echo(f"httplab lesson: {exc}", err=True)
+        raise typer.Exit(2) from None
+    where = host if host is not None else ("0.0.0.0" if class_mode else "127.0.0.1")
+    if where not in ("127.0.0.1", "localhost", "::1"):
+        typer.echo(
+            f"httplab lesson: warning: listening on {where}: anyone who can reach this machine "
+            "can send to the lesson's server",
+            err=True,
+        )
+    settings = LessonSettings(
+        host=where,
+        port=port,
+        lang="ru" if (lang or _lang_default()) == "ru" else "en",
+        class_mode=class_mode,
+        theme=theme,
+    )
+    progress = _load_progress(progress_file)
+    if not plain:
+        terminal = sys.stdin.isatty() and sys.stdout.isatty()
+        view = _lesson_view()
+        if terminal and view is not None:
+            raise typer.Exit(view(lesson, progress, settings))
+        if view is None and terminal:
+            typer.echo("httplab lesson: the lesson view is not built yet; using --plain", err=True)
+        elif not terminal:
+            typer.echo("httplab lesson: no terminal; using --plain", err=True)
+    from httplab.lessons.plain import run_plain
+
+    raise typer.Exit(run_plain(lesson, progress, settings))
 
 
 def main() -> None:

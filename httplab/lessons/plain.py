@@ -1,0 +1,343 @@
+"""`httplab lesson N --plain`: a lesson as a teaching REPL in a plain terminal or a pipe.
+
+    step text → the learner types a request (as in `httplab repl`) → the client sends it to the
+    lesson's own server → both sides shown → each exchange the server recorded is judged →
+    passed: what to notice, next step · a known mistake: its hint · else: keep trying
+
+Reading input reuses the client REPL's rules (httplab.client.repl): a shorthand line is sent at
+once; a first line ending in `HTTP/1.x` starts a raw request that an empty line ends (or the
+body, once it holds its Content-Length). Lines starting with `:` are commands, `#` a comment.
+When a step asks for a prediction, the next line is the answer.
+
+The server is an `HTTPServer` in this process (users API, the step's options, a `TraceBus`);
+when the next step needs other options it is restarted on the same port, keeping its users.
+Exit status: 0 when every step passed, 1 when the input ended first.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterator
+from typing import IO, TextIO, cast
+
+from httplab.client.repl import Repl, body_reaches_length, input_complete, is_raw_input
+from httplab.lessons.model import Lang, Lesson, LessonSettings, Step
+from httplab.lessons.progress import Progress, ProgressError
+from httplab.lessons.server import LessonServer
+from httplab.lessons.session import LessonSession, StepState
+from httplab.render.exchange_views import ExchangeSummary
+from httplab.render.printer import plain_console
+from httplab.trace.bus import TraceBus
+from httplab.trace.records import ExchangeRecord, TraceItem
+
+RECORD_WAIT = 2.0
+"""Seconds to wait for the server's record of an exchange the client already saw answered."""
+
+UI: dict[str, dict[Lang, str]] = {
+    "lesson": {"en": "Lesson", "ru": "Урок"},
+    "step": {"en": "Step", "ru": "Шаг"},
+    "task": {"en": "Task", "ru": "Задание"},
+    "server": {"en": "the lesson's server listens on", "ru": "сервер урока слушает"},
+    "usage": {
+        "en": "type a request as in `httplab repl`; :hint for a hint, :help for commands",
+        "ru": "введите запрос, как в `httplab repl`; :hint — подсказка, :help — команды",
+    },
+    "predict": {"en": "Predict", "ru": "Предскажите"},
+    "answer": {"en": "type your answer", "ru": "введите ответ"},
+    "right": {"en": "✓ right", "ru": "✓ верно"},
+    "wrong": {"en": "✗ not quite; the answer is", "ru": "✗ не совсем; ответ:"},
+    "passed": {"en": "✓ passed", "ru": "✓ пройдено"},
+    "notice": {"en": "Notice", "ru": "Обратите внимание"},
+    "mistake": {"en": "✗ not yet", "ru": "✗ пока нет"},
+    "unrelated": {
+        "en": "· not what this step asks for; :hint for a hint",
+        "ru": "· это не то, что просит шаг; :hint — подсказка",
+    },
+    "server_saw": {"en": "server saw", "ru": "сервер получил"},
+    "no_hints": {"en": "no more hints for this step", "ru": "подсказок больше нет"},
+    "done": {
+        "en": "✓ lesson complete: every step passed",
+        "ru": "✓ урок пройден: все шаги выполнены",
+    },
+    "ended": {
+        "en": "input ended; steps passed: {passed}/{total} (progress is kept)",
+        "ru": "ввод закончился; пройдено шагов: {passed}/{total} (прогресс сохранён)",
+    },
+    "again": {
+        "en": "you finished this lesson before; going through it again",
+        "ru": "вы уже прошли этот урок; проходим заново",
+    },
+    "restart": {
+        "en": "the server restarts with this step's options",
+        "ru": "сервер перезапускается с настройками этого шага",
+    },
+    "unknown": {"en": "unknown command {name}; :help", "ru": "неизвестная команда {name}; :help"},
+}
+
+HELP: dict[Lang, str] = {
+    "en": """\
+Lesson commands:
+  :hint            the next hint (nudge → pointer → near-answer)
+  :step            show the step again        :next / :prev   move between steps
+  :lang en|ru      switch the language        :board          the class board
+  :quit            leave (progress is kept)
+Client commands (as in httplab repl): :crlf :hexdump :last :close""",
+    "ru": """\
+Команды урока:
+  :hint            следующая подсказка (намёк → указатель → почти ответ)
+  :step            показать шаг снова          :next / :prev   перейти между шагами
+  :lang en|ru      сменить язык                :board          доска класса
+  :quit            выйти (прогресс сохранится)
+Команды клиента (как в httplab repl): :crlf :hexdump :last :close""",
+}
+REPL_COMMANDS = (":crlf", ":hexdump", ":last", ":raw", ":close")
+
+
+class _Records:
+    """Exchange records from the bus, handed from the server thread to the REPL thread."""
+
+    def __init__(self, bus: TraceBus) -> None:
+        self._items: list[ExchangeRecord] = []
+        self._ready = threading.Condition()
+        self.unsubscribe = bus.subscribe(self._on_item)
+
+    def _on_item(self, item: TraceItem) -> None:
+        if isinstance(item, ExchangeRecord):
+            with self._ready:
+                self._items.append(item)
+                self._ready.notify_all()
+
+    def take(self, at_least: int, wait: float) -> list[ExchangeRecord]:
+        """Every record so far, after waiting (at most `wait` s) until there are `at_least`."""
+        with self._ready:
+            self._ready.wait_for(lambda: len(self._items) >= at_least, wait)
+            items, self._items = self._items, []
+            return items
+
+
+class PlainLesson:
+    def __init__(
+        self,
+        lesson: Lesson,
+        progress: Progress,
+        settings: LessonSettings,
+        stream: IO[str],
+    ) -> None:
+        self.lesson = lesson
+        self.progress = progress
+        self.settings = settings
+        self.stream = stream
+        self.lang: Lang = settings.lang
+        self.session = LessonSession(lesson, progress, settings.lang)
+        self.bus = TraceBus(capacity=1000)
+        self.server = LessonServer(settings.host, settings.port, self.bus)
+        self.records = _Records(self.bus)
+        self.console = plain_console(cast(TextIO, stream))
+        self.repl: Repl | None = None
+        self.running = True
+
+    def say(self, text: str = "") -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def ui(self, key: str, **values: object) -> str:
+        return UI[key][self.lang].format(**values)
+
+    # the loop ---------------------------------------------------------------------------------
+    def run(self, lines: Iterator[str]) -> int:
+        """Drive the lesson from `lines` (no line ends); the exit status."""
+        if self.session.all_passed:
+            self.session = LessonSession(self.lesson, None, self.lang)
+            self.session.progress = self.progress  # record again, but start from step 1
+            self.say(self.ui("again"))
+        self.server.ensure(self.lesson.server_for(self.session.current))
+        self.repl = Repl(self.settings.host, self.server.port, timeout=self.settings.timeout,
+                         stream=self.stream)  # fmt: skip
+        title = self.lesson.title.get(self.lang)
+        self.say(f"{self.ui('lesson')} {self.lesson.number} · {title}")
+        self.say(f"{self.ui('server')} {self.server.host}:{self.server.port}")
+        self.say(self.ui("usage"))
+        self.show_step()
+        try:
+            pending: list[str] = []
+            for line in lines:
+                if not pending and self._single_line(line):
+                    pass
+                else:
+                    pending.append(line)
+                    text = "\n".join(pending)
+                    if input_complete(text) or (is_raw_input(text) and body_reaches_length(text)):
+                        pending = []
+                        self.send(text)
+                if not self.running or self.session.all_passed:
+                    break
+            else:
+                if pending:
+                    self.send("\n".join(pending) + "\n")
+            self.judge(self.records.take(0, 0.0))
+        finally:
+            self.repl.connection.close()
+            self.records.unsubscribe()
+            self.server.stop()
+        if self.session.all_passed:
+            self.say(self.ui("done"))
+            return 0
+        total = len(self.lesson.steps)
+        self.say(self.ui("ended", passed=self.session.passed_count(), total=total))
+        return 1
+
+    def _single_line(self, line: str) -> bool:
+        """Handle a line that stands alone (command, comment, answer); False for a request."""
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            return True
+        if stripped.startswith(":"):
+            self.command(stripped)
+            return True
+        if self.session.needs_prediction():
+            if not stripped:
+                return True
+            result = self.session.answer(stripped)
+            verdict = self.ui("right") if result.right else f"{self.ui('wrong')} {result.answer}"
+            self.say(verdict)
+            self.say(result.explain.get(self.lang))
+            self.show_task()
+            return True
+        return not stripped
+
+    def send(self, text: str) -> None:
+        assert self.repl is not None
+        try:
+            self.repl.handle(text)
+        except UnicodeError:  # a lone surrogate (undecodable input) cannot go out as UTF-8
+            self.say("error: the input holds bytes that are not UTF-8; type \\xNN escapes")
+            return
+        answered = sum(len(exchange.responses) for exchange in self.repl.last)
+        self.judge(self.records.take(answered, RECORD_WAIT if answered else 0.2))
+
+    def judge(self, records: list[ExchangeRecord]) -> None:
+        for record in records:
+            if self.session.all_passed:
+                return
+            summary = ExchangeSummary(record).text()
+            self.console.print(f"{self.ui('server_saw')}: ", end="")
+            self.console.print(summary)
+            step = self.session.current
+            outcome = self.session.feed(record)
+            if outcome.verdict == "passed":
+                self.say(f"{self.ui('passed')}: {step.title.get(self.lang)}")
+                self.say(f"{self.ui('notice')}: {step.notice.get(self.lang)}")
+                self.advance()
+            elif outcome.verdict == "mistake" and outcome.mistake is not None:
+                self.say(f"{self.ui('mistake')}: {outcome.mistake.hint.get(self.lang)}")
+            else:
+                self.say(self.ui("unrelated"))
+
+    def advance(self) -> None:
+        """Move to the next step not passed yet (after the current one, wrapping)."""
+        if self.session.all_passed:
+            return
+        count = len(self.lesson.steps)
+        start = self.session.index
+        for offset in range(1, count + 1):
+            index = (start + offset) % count
+            if self.session.status(self.lesson.steps[index].id).state is not StepState.PASSED:
+                self.session.go(index)
+                break
+        self.show_step()
+
+    # showing ----------------------------------------------------------------------------------
+    def show_step(self) -> None:
+        step: Step = self.session.current
+        if self.server.ensure(self.lesson.server_for(step)):
+            self.say(f"({self.ui('restart')})")
+        number, total = self.session.index + 1, len(self.lesson.steps)
+        self.say()
+        self.say(f"── {self.ui('step')} {number}/{total}: {step.title.get(self.lang)} ──")
+        if self.session.needs_prediction():
+            assert step.predict is not None
+            self.say(f"{self.ui('predict')}: {step.predict.question.get(self.lang)}")
+            self.say(f"({self.ui('answer')})")
+        else:
+            self.show_task()
+
+    def show_task(self) -> None:
+        self.say(f"{self.ui('task')}: {self.session.current.task.get(self.lang)}")
+
+    def show_board(self) -> None:
+        """The class board: per step, distinct clients that passed and the top mistake."""
+        for number, row in enumerate(self.session.board(), 1):
+            line = f"{number:>2}. {row.title.get(self.lang)}: {row.passed_clients} ✓"
+            if row.top_mistake is not None:
+                hint = row.top_mistake.hint.get(self.lang).split(":")[0]
+                line += f" · {row.top_mistake_clients} ✗ {hint}"
+            self.say(line)
+
+    def command(self, line: str) -> None:
+        name, _, argument = line.partition(" ")
+        argument = argument.strip()
+        if name in (":quit", ":q", ":exit"):
+            self.running = False
+        elif name == ":help":
+            self.say(HELP[self.lang])
+        elif name == ":hint":
+            hint = self.session.next_hint()
+            self.say(f"[{hint[0]}] {hint[1].get(self.lang)}" if hint else self.ui("no_hints"))
+        elif name == ":step":
+            self.show_step()
+        elif name == ":board":
+            self.show_board()
+        elif name in (":next", ":prev"):
+            self.session.next() if name == ":next" else self.session.prev()
+            self.show_step()
+        elif name == ":lang" and argument in ("en", "ru"):
+            self.lang = "ru" if argument == "ru" else "en"
+            self.session.lang = self.lang
+            self.show_step()
+        elif name in REPL_COMMANDS and self.repl is not None:
+            self.repl.command(line)
+        else:
+            self.say(self.ui("unknown", name=name[:40].encode("unicode_escape").decode()))
+
+
+def read_lines(stream: IO[str]) -> Iterator[str]:
+    """Lines of `stream` without their line ends; a prompt when it is a terminal."""
+    if stream.isatty():
+        while True:
+            try:
+                yield input("lesson> ")
+            except EOFError:
+                return
+    else:
+        # Bytes, decoded here: a pipe of invalid UTF-8 must not stop the lesson with an error.
+        binary = getattr(stream, "buffer", None)
+        for line in binary if binary is not None else stream:
+            text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+            yield text.removesuffix("\n").removesuffix("\r")
+
+
+def run_plain(
+    lesson: Lesson,
+    progress: Progress,
+    settings: LessonSettings,
+    *,
+    input_stream: IO[str] | None = None,
+    stream: IO[str] | None = None,
+) -> int:
+    """Run the lesson as a REPL; the exit status (0 all passed, 1 input ended, 2 no server)."""
+    out = stream if stream is not None else sys.stdout
+    source = input_stream if input_stream is not None else sys.stdin
+    plain = PlainLesson(lesson, progress, settings, out)
+    try:
+        return plain.run(read_lines(source))
+    except OSError as exc:
+        if isinstance(exc, ProgressError):
+            out.write(f"httplab lesson: {exc}\n")
+        else:
+            where = f"{settings.host}:{settings.port}"
+            out.write(f"httplab lesson: cannot listen on {where}: {exc.strerror or exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        out.write("\n")
+        return 1

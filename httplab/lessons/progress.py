@@ -1,0 +1,167 @@
+"""A learner's progress: one small JSON file, rewritten atomically after every change.
+
+    {"version": 1,
+     "lessons": {"1": {"passed": ["first-request", "status-line"], "current": "status-line",
+                       "build": {"passed": false}}}}
+
+Where: `--progress FILE`, else $XDG_DATA_HOME/httplab/progress.json (by default
+~/.local/share/httplab/progress.json). A write goes to a temporary file in the same folder that
+then replaces the old one (`os.replace`), so a crash or Ctrl-C leaves the old or the new file,
+never half of one. A file that cannot be read as progress is set aside as `….corrupt` with a
+one-line warning, and the learner starts afresh instead of facing a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+VERSION = 1
+
+
+class ProgressError(OSError):
+    """The progress file cannot be written (the message says where and why)."""
+
+
+def default_progress_path() -> Path:
+    data = os.environ.get("XDG_DATA_HOME") or os.path.join(Path.home(), ".local", "share")
+    return Path(data) / "httplab" / "progress.json"
+
+
+class Progress:
+    """Passed steps per lesson (and what other parts record, e.g. build checks); thread-safe."""
+
+    def __init__(self, path: Path, lessons: dict[str, dict[str, Any]] | None = None) -> None:
+        self.path = path
+        self._lessons: dict[str, dict[str, Any]] = lessons or {}
+        self._lock = threading.RLock()
+        self.warning = ""  # set by load() when the file was unreadable and set aside
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Progress:
+        """Read `path` (default_progress_path()); a missing file is empty progress."""
+        target = path if path is not None else default_progress_path()
+        try:
+            text = target.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return cls(target)
+        except (OSError, UnicodeDecodeError) as exc:
+            progress = cls(target)
+            progress.warning = f"cannot read the progress file {target}: {exc}; starting afresh"
+            return progress
+        lessons = _parse(text)
+        if lessons is None:
+            progress = cls(target)
+            aside = target.with_name(target.name + ".corrupt")
+            try:
+                os.replace(target, aside)
+                kept = f"the old file is kept as {aside}"
+            except OSError:
+                kept = "it will be overwritten"
+            progress.warning = (
+                f"the progress file {target} is not httplab progress (damaged?); "
+                f"starting afresh, {kept}"
+            )
+            return progress
+        return cls(target, lessons)
+
+    # reading ----------------------------------------------------------------------------------
+    def passed_steps(self, lesson: int) -> set[str]:
+        with self._lock:
+            return set(self._lessons.get(str(lesson), {}).get("passed", []))
+
+    def current_step(self, lesson: int) -> str | None:
+        with self._lock:
+            current = self._lessons.get(str(lesson), {}).get("current")
+            return current if isinstance(current, str) else None
+
+    def get(self, lesson: int, key: str, default: Any = None) -> Any:
+        """Another part's record for a lesson (G's build checks use the key "build")."""
+        with self._lock:
+            return self._lessons.get(str(lesson), {}).get(key, default)
+
+    # changing (each change is saved at once) -----------------------------------------------------
+    def mark_passed(self, lesson: int, step_id: str) -> None:
+        with self._lock:
+            entry = self._lessons.setdefault(str(lesson), {})
+            passed = entry.setdefault("passed", [])
+            if step_id not in passed:
+                passed.append(step_id)
+                self.save()
+
+    def set_current(self, lesson: int, step_id: str) -> None:
+        with self._lock:
+            entry = self._lessons.setdefault(str(lesson), {})
+            if entry.get("current") != step_id:
+                entry["current"] = step_id
+                self.save()
+
+    def set(self, lesson: int, key: str, value: Any) -> None:
+        """Record `value` (JSON-able) under `key` for a lesson; "passed" and "current" are
+        the lesson steps' own keys."""
+        if key in ("passed", "current"):
+            raise ValueError(f"{key!r} is kept by mark_passed/set_current")
+        with self._lock:
+            self._lessons.setdefault(str(lesson), {})[key] = value
+            self.save()
+
+    def reset(self, lesson: int) -> bool:
+        """Forget a lesson's progress; True if there was any."""
+        with self._lock:
+            had = self._lessons.pop(str(lesson), None) is not None
+            if had:
+                self.save()
+            return had
+
+    def save(self) -> None:
+        """Write the whole file atomically; ProgressError when the folder is not writable."""
+        with self._lock:
+            text = json.dumps(
+                {"version": VERSION, "lessons": self._lessons}, ensure_ascii=False, indent=1
+            )
+            folder = self.path.parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                handle, temporary = tempfile.mkstemp(
+                    prefix=self.path.name + ".", suffix=".tmp", dir=folder
+                )
+            except OSError as exc:
+                raise ProgressError(
+                    f"cannot write progress to {self.path}: {exc.strerror}"
+                ) from None
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                    stream.write(text + "\n")
+                    stream.flush()
+                    os.fsync(stream.fileno())
+                os.replace(temporary, self.path)
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
+                raise ProgressError(
+                    f"cannot write progress to {self.path}: {exc.strerror}"
+                ) from None
+
+
+def _parse(text: str) -> dict[str, dict[str, Any]] | None:
+    """The lessons table of a progress file, or None when it is not one."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("lessons"), dict):
+        return None
+    lessons: dict[str, dict[str, Any]] = {}
+    for key, entry in data["lessons"].items():
+        if not isinstance(entry, dict):
+            return None
+        passed = entry.get("passed", [])
+        if not isinstance(passed, list) or not all(isinstance(p, str) for p in passed):
+            return None
+        lessons[str(key)] = entry
+    return lessons

@@ -1,0 +1,35 @@
+"""--plain never shows a traceback, whatever is typed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from httplab.lessons import load_lesson
+from tests.lessons.conftest import plain_lesson
+
+ODD_INPUTS = [
+    ["\x1b[2J\x1b]0;pwned\x07", "GET /\x00", ":", ":lang xx", ":nope \x1b"],
+    ["GET /users HTTP/1.1", "Host: x", "Content-Length: 5", "", "hi"],  # body short, input ends
+    ["POST /users HTTP/1.1", "Host: x", "Content-Length: zz", ""],
+    ["x" * 20000],
+    ["GET http://[::1/", "GET /users HTTP/9.9", "", "\udcff"],
+    [":hint", ":hint", ":hint", ":hint", ":next", ":prev", ":step", ":board", ":help", ":last"],
+]
+
+
+@pytest.mark.parametrize("lines", ODD_INPUTS)
+def test_odd_input_is_answered_not_crashed(lines: list[str], tmp_path: Path) -> None:
+    plain, out = plain_lesson(load_lesson(1), tmp_path)
+    assert plain.run(iter(lines)) == 1
+    assert "Traceback" not in out.getvalue()
+    assert "\x1b" not in out.getvalue()  # escapes reach the terminal only escaped
+
+
+def test_commands_switch_language_and_show_hints(tmp_path: Path) -> None:
+    plain, out = plain_lesson(load_lesson(1), tmp_path)
+    plain.run(iter([":lang ru", ":hint", ":quit", "GET /users"]))
+    text = out.getvalue()
+    assert "Шаг 1/3" in text and "[nudge]" in text
+    assert "✓" not in text.split(":quit")[0] or "пройдено" not in text  # quit before sending

@@ -1,0 +1,83 @@
+"""The progress file: atomic writes, a damaged file set aside with a clear message."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from httplab.lessons import Progress, ProgressError, default_progress_path
+
+
+def test_default_path_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert default_progress_path() == tmp_path / "httplab" / "progress.json"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert default_progress_path() == tmp_path / ".local" / "share" / "httplab" / "progress.json"
+
+
+def test_round_trip_and_reset(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "p.json"
+    progress = Progress.load(path)
+    progress.mark_passed(1, "a")
+    progress.mark_passed(1, "b")
+    progress.set_current(1, "b")
+    progress.set(1, "build", {"passed": True})
+    again = Progress.load(path)
+    assert again.passed_steps(1) == {"a", "b"}
+    assert again.current_step(1) == "b"
+    assert again.get(1, "build") == {"passed": True}
+    assert again.reset(1) is True
+    assert Progress.load(path).passed_steps(1) == set()
+    assert json.loads(path.read_text())["version"] == 1
+
+
+def test_a_failed_write_leaves_the_old_file_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "p.json"
+    progress = Progress.load(path)
+    progress.mark_passed(1, "a")
+    before = path.read_bytes()
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(ProgressError, match="cannot write progress to"):
+        progress.mark_passed(1, "b")
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["p.json"]  # no temporary file left
+
+
+@pytest.mark.parametrize(
+    "content", [b"{not json", b"[]", b'{"lessons": {"1": 5}}', b"\xff\xfe", b""]
+)
+def test_a_damaged_file_is_set_aside_with_a_warning(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "p.json"
+    path.write_bytes(content)
+    progress = Progress.load(path)
+    assert progress.warning
+    assert str(path) in progress.warning
+    assert progress.passed_steps(1) == set()
+    progress.mark_passed(1, "a")
+    assert Progress.load(path).passed_steps(1) == {"a"}
+
+
+def test_cli_with_a_damaged_file_warns_without_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text("{oops")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run(
+        [sys.executable, "-m", "httplab", "lesson", "list", "--progress", str(path)],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0
+    assert "is not httplab progress" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert (tmp_path / "p.json.corrupt").read_text() == "{oops"

@@ -1,0 +1,158 @@
+"""LessonSession against a real lesson server: judging, hints, predictions, the class board."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from httplab.lessons import LessonSession, Progress, load_lesson
+from httplab.lessons.facts import facts_of
+from httplab.lessons.model import ServerOptions
+from httplab.lessons.server import LessonServer
+from httplab.lessons.session import StepState, client_of
+from httplab.trace.bus import TraceBus
+from httplab.trace.records import ExchangeRecord
+
+HOST_LESSON = 1
+BY_HAND = 1  # step index of "by-hand" in lesson 1
+
+
+def _exchange(port: int, data: bytes, source: str = "127.0.0.1") -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10, source_address=(source, 0)) as s:
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)
+        chunks = []
+        while chunk := s.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class Recorder:
+    """Collects exchange records; `wait(n)` blocks until n arrived (no sleeps)."""
+
+    def __init__(self, bus: TraceBus) -> None:
+        self.records: list[ExchangeRecord] = []
+        self.ready = threading.Condition()
+        bus.subscribe(self.on_item)
+
+    def on_item(self, item: object) -> None:
+        if isinstance(item, ExchangeRecord):
+            with self.ready:
+                self.records.append(item)
+                self.ready.notify_all()
+
+    def wait(self, count: int) -> list[ExchangeRecord]:
+        with self.ready:
+            assert self.ready.wait_for(lambda: len(self.records) >= count, 30)
+            return list(self.records)
+
+
+@pytest.fixture
+def server():  # type: ignore[no-untyped-def]
+    bus = TraceBus()
+    lesson_server = LessonServer("127.0.0.1", 0, bus)
+    lesson_server.ensure(ServerOptions())
+    yield lesson_server, Recorder(bus)
+    lesson_server.stop()
+
+
+def test_feed_passes_and_records_progress(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    lesson_server, recorder = server
+    progress = Progress.load(tmp_path / "p.json")
+    session = LessonSession(load_lesson(HOST_LESSON), progress)
+    session.go(BY_HAND)
+    _exchange(lesson_server.port, b"GET /users HTTP/1.1\r\n\r\n")
+    outcome = session.feed(recorder.wait(1)[0])
+    assert outcome.verdict == "mistake" and outcome.mistake is not None
+    assert "Host" in outcome.mistake.hint.en
+    _exchange(lesson_server.port, b"GET /users HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert session.feed(recorder.wait(2)[1]).verdict == "passed"
+    assert session.status().state is StepState.PASSED
+    assert Progress.load(tmp_path / "p.json").passed_steps(HOST_LESSON) == {"by-hand"}
+    # a new session resumes where the learner was
+    assert LessonSession(load_lesson(HOST_LESSON), Progress.load(tmp_path / "p.json")).index == 1
+
+
+def test_hints_are_progressive_then_run_out() -> None:
+    session = LessonSession(load_lesson(1), lang="ru")
+    levels = []
+    while (hint := session.next_hint()) is not None:
+        levels.append(hint[0])
+    assert levels == ["nudge", "pointer", "near-answer"]
+    assert session.status().hints_shown == 3
+
+
+def test_prediction_is_checked_then_shown() -> None:
+    lesson = load_lesson(1)
+    session = LessonSession(lesson)
+    session.go(next(i for i, s in enumerate(lesson.steps) if s.predict))
+    assert session.needs_prediction()
+    result = session.answer("  404   not FOUND ")
+    assert result.right and result.answer == "404"
+    assert not session.needs_prediction()
+
+
+def test_wrong_prediction_shows_the_answer() -> None:
+    lesson = load_lesson(1)
+    session = LessonSession(lesson)
+    session.go(next(i for i, s in enumerate(lesson.steps) if s.predict))
+    result = session.answer("200")
+    assert not result.right and result.answer == "404"
+
+
+def test_client_is_the_host_not_the_port() -> None:
+    assert client_of("127.0.0.5:41234") == "127.0.0.5"
+    assert client_of("::1:41234") == "::1"
+
+
+def test_class_board_counts_30_students_by_address(server) -> None:  # type: ignore[no-untyped-def]
+    """30 students on 127.0.0.2-31, in threads: 20 pass, 10 forget Host (two tries each)."""
+    lesson_server, recorder = server
+    session = LessonSession(load_lesson(HOST_LESSON))
+    session.go(BY_HAND)
+    bus_feed = threading.Lock()
+
+    def student(n: int) -> None:
+        source = f"127.0.0.{n + 2}"
+        if n < 20:
+            _exchange(lesson_server.port, b"GET /users HTTP/1.1\r\nHost: x\r\n\r\n", source)
+        else:
+            for _ in range(2):
+                _exchange(lesson_server.port, b"GET /users HTTP/1.1\r\n\r\n", source)
+
+    threads = [threading.Thread(target=student, args=(n,)) for n in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    records = recorder.wait(40)
+    with bus_feed:
+        for record in records:
+            session.feed(record)
+    row = session.board()[BY_HAND]
+    assert row.passed_clients == 20
+    assert row.top_mistake is not None and "Host" in row.top_mistake.hint.en
+    assert row.top_mistake_clients == 10
+
+
+def test_content_length_counting_characters_is_seen_in_the_bytes(server) -> None:  # type: ignore[no-untyped-def]
+    """`Вася` is 4 characters and 8 bytes: a Content-Length of characters cuts the body inside
+    a character, and the rest arrives where the next request line should be."""
+    lesson_server, recorder = server
+    body = '{"name": "Вася"}'  # 16 characters, 20 bytes
+    head = (
+        "POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"  # counted characters: the mistake
+    )
+    _exchange(lesson_server.port, head.encode() + body.encode())
+    first, second = recorder.wait(2)[:2]
+    assert facts_of(first).status == 400  # `{"name": "Вас` is not JSON
+    assert not facts_of(second).parsed and facts_of(second).stray_bytes  # `я"}` left over
+    assert not facts_of(first).body_cut_utf8  # 16 bytes end between `с` and `я`
+    cut = '{"name": "Вася" }'  # 17 characters: 17 bytes end inside `с`
+    head17 = head.replace("Content-Length: 16", f"Content-Length: {len(cut)}")
+    _exchange(lesson_server.port, head17.encode() + cut.encode())
+    assert facts_of(recorder.wait(3)[2]).body_cut_utf8
