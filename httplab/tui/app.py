@@ -29,6 +29,7 @@ from httplab.tui.controller import ScreenHooks, TraceController, TraceOptions
 from httplab.tui.key_bindings import build_key_bindings
 from httplab.tui.layout import build_layout, build_widgets, set_text
 from httplab.tui.rich_bridge import make_console
+from httplab.tui.rich_control import LayoutWorker
 from httplab.tui.styles import chrome_style, with_help_styles
 
 
@@ -60,9 +61,9 @@ class TraceApp:
             get_client_text=lambda: self.widgets.client_input.text,
         )
         self.controller = TraceController(options, publish=publish, hooks=hooks)
-        theme = options.theme
-        console = make_console(with_help_styles(THEMES.get(theme, THEMES["default"]), theme))
-        self.widgets = build_widgets(self.controller, console)
+        theme = with_help_styles(THEMES.get(options.theme, THEMES["default"]), options.theme)
+        self.worker = LayoutWorker(make_console(theme), self._invalidate)
+        self.widgets = build_widgets(self.controller, make_console(theme), self.worker)
         self.layout = build_layout(self.controller, self.widgets)
         self.application = build_application(
             self.controller,
@@ -77,6 +78,11 @@ class TraceApp:
             input=input,
             output=output,
         )
+
+    def close(self) -> None:
+        """After the screen ended: stop the layout worker and the client pane's connection."""
+        self.worker.close()
+        self.controller.client.close()
 
     def _invalidate(self) -> None:
         self.application.invalidate()

@@ -44,7 +44,7 @@ from httplab.tui.controller import TABS, TraceController
 from httplab.tui.exchange_list import ExchangeListControl
 from httplab.tui.help_view import HelpView
 from httplab.tui.keys import footer_keys
-from httplab.tui.rich_control import RichControl, View
+from httplab.tui.rich_control import LayoutWorker, RichControl, View
 from httplab.tui.views import PaneViews
 
 WIDE = 160  # columns: the four views side by side
@@ -70,6 +70,7 @@ class Widgets:
     client_result_control: RichControl
     client_input: TextArea
     prompt_input: TextArea
+    worker: LayoutWorker | None = None  # lays out the views' big pictures off the key's path
 
     def current_view(self, controller: TraceController) -> RichControl:
         return self.view_controls[TABS[controller.tab]]
@@ -85,7 +86,9 @@ class Widgets:
             control.clear_cache()
 
 
-def build_widgets(controller: TraceController, console: Console) -> Widgets:
+def build_widgets(
+    controller: TraceController, console: Console, worker: LayoutWorker | None = None
+) -> Widgets:
     views = PaneViews(controller, console)
 
     def get_console() -> Console:
@@ -93,10 +96,10 @@ def build_widgets(controller: TraceController, console: Console) -> Widgets:
 
     exchange_list = ExchangeListControl(controller, get_console)
     view_controls = {
-        "raw": RichControl(views.raw, get_console),
-        "parsed": RichControl(views.parsed, get_console),
-        "headers": RichControl(views.headers, get_console),
-        "response": RichControl(views.response, get_console),
+        "raw": RichControl(views.raw, get_console, worker=worker),
+        "parsed": RichControl(views.parsed, get_console, worker=worker),
+        "headers": RichControl(views.headers, get_console, worker=worker),
+        "response": RichControl(views.response, get_console, worker=worker),
     }
     client_input = TextArea(
         multiline=True,
@@ -122,6 +125,7 @@ def build_widgets(controller: TraceController, console: Console) -> Widgets:
         client_result_control=RichControl(views.client_result, get_console),
         client_input=client_input,
         prompt_input=TextArea(multiline=False, prompt=lambda: _prompt_label(controller)),
+        worker=worker,
     )
 
 

@@ -7,12 +7,20 @@ builds the key from what the view depends on (record seq, selection, toggles).
 
 A pane with more lines than rows shows a window of them (`PaneScroll`): around its marker, or
 where the user scrolled to, with "… N more lines above/below" on a cut edge.
+
+A big picture (a request with 4,000 header fields is 4,000 lines, and laying out its table
+takes a second or more) must not hold up the key that changed it: once a pane's last picture
+had `BIG_PICTURE` lines, its next layouts run on a `LayoutWorker` thread while the pane keeps
+showing its previous picture, and the screen redraws when the new one is ready. Only the
+newest wanted picture is laid out: ten quick ↓ presses cost one layout, not ten.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from prompt_toolkit.data_structures import Point
@@ -25,6 +33,7 @@ from httplab.tui.rich_bridge import FragmentLine, RenderedLines, render_fragment
 from httplab.tui.scrolling import PaneScroll
 
 WHEEL_LINES = 3  # lines per mouse-wheel step (with --mouse)
+BIG_PICTURE = 1_000  # lines: a pane whose last picture had this many lays out off the key's path
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +43,23 @@ class View:
     key: Hashable
     build: Callable[[], RenderableType]
     marker: Style | None = None  # scroll the first line showing this style into sight
+    heavy: bool = False  # expected to take long to lay out (thousands of fields): off the key
+
+
+class LayoutWorker:
+    """One thread that lays out big pictures, with its own console (a rich Console holds a
+    lock while it renders, so sharing the screen's would block the screen anyway)."""
+
+    def __init__(self, console: Console, on_ready: Callable[[], None]) -> None:
+        self.console = console
+        self.on_ready = on_ready  # thread-safe: prompt_toolkit's invalidate is
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pane-layout")
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self._executor.submit(job)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
 
 class RichControl(UIControl):
@@ -44,6 +70,7 @@ class RichControl(UIControl):
         get_view: Callable[[], View | None],
         console: Callable[[], Console],
         cache_size: int = 64,
+        worker: LayoutWorker | None = None,
     ) -> None:
         self._get_view = get_view
         self._console = console
@@ -51,28 +78,79 @@ class RichControl(UIControl):
         self._cache_size = cache_size
         self.scroll = PaneScroll()
         self._size: tuple[int, int] | None = None  # (width, height) of the last draw
+        self._worker = worker
+        self._lock = threading.Lock()  # the cache and the wanted picture, shared with the worker
+        self._shown: tuple[Hashable, int, RenderedLines] | None = None  # (key, width, picture)
+        self._wanted: tuple[View, int] | None = None  # the newest picture the worker should make
+        self._working = False
 
     def is_focusable(self) -> bool:
         return False
 
     def clear_cache(self) -> None:
-        self._cache.clear()
+        with self._lock:
+            self._cache.clear()
+            self._shown = None
 
     def rendered(self, width: int) -> RenderedLines | None:
         view = self._get_view()
-        return self._render(view, width) if view is not None else None
+        return self._picture(view, width)[1] if view is not None else None
 
-    def _render(self, view: View, width: int) -> RenderedLines:
+    def _picture(self, view: View, width: int) -> tuple[Hashable, RenderedLines]:
+        """The picture of `view` at `width` and the key it belongs to: the view's own, or —
+        while a big one is being laid out by the worker — the previous one's."""
         cache_key = (view.key, width)
-        cached = self._cache.get(cache_key)
-        if cached is not None:
-            self._cache.move_to_end(cache_key)
-            return cached
+        with self._lock:
+            cached = self._cache.get(cache_key)
+            if cached is not None:
+                self._cache.move_to_end(cache_key)
+                self._shown = (view.key, width, cached)
+                return view.key, cached
+            shown = self._shown
+            if shown is not None and shown[1] != width:
+                shown = None
+            big = shown is not None and len(shown[2].lines) >= BIG_PICTURE
+            if self._worker is not None and (big or view.heavy):
+                self._wanted = (view, width)
+                if not self._working:
+                    self._working = True
+                    self._worker.submit(self._work)
+                if shown is None:
+                    return ("laying-out", view.key), _LAYING_OUT
+                return shown[0], shown[2]
         rendered = render_fragment_lines(self._console(), view.build(), width, view.marker)
-        self._cache[cache_key] = rendered
+        with self._lock:
+            self._store(view.key, width, rendered)
+            self._shown = (view.key, width, rendered)
+        return view.key, rendered
+
+    def _store(self, key: Hashable, width: int, rendered: RenderedLines) -> None:
+        self._cache[(key, width)] = rendered
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
-        return rendered
+
+    def _work(self) -> None:
+        """On the worker: lay out the newest wanted picture until none is left, then redraw."""
+        assert self._worker is not None
+        while True:
+            with self._lock:
+                wanted, self._wanted = self._wanted, None
+                if wanted is None:
+                    self._working = False
+                    break
+            view, width = wanted
+            try:
+                rendered = render_fragment_lines(
+                    self._worker.console, view.build(), width, view.marker
+                )
+            except Exception:  # drawn on the screen's thread instead, where errors surface
+                with self._lock:
+                    self._working = False
+                    self._shown = None
+                break
+            with self._lock:
+                self._store(view.key, width, rendered)
+        self._worker.on_ready()
 
     def preferred_height(
         self,
@@ -88,12 +166,12 @@ class RichControl(UIControl):
         view = self._get_view()
         if view is None:
             return UIContent(line_count=0)
-        rendered = self._render(view, width)
+        key, rendered = self._picture(view, width)
         lines = rendered.lines
         if height is not None:
             # The pane draws exactly its window of lines, so the Window never scrolls by itself.
             self._size = (width, height)
-            shown = self.scroll.show(view.key, len(lines), height, rendered.marked_line)
+            shown = self.scroll.show(key, len(lines), height, rendered.marked_line)
             lines = lines[shown.top : shown.top + shown.rows]
             if shown.above:
                 lines = [_more_line(shown.above, "above"), *lines]
@@ -133,8 +211,8 @@ class RichControl(UIControl):
             self.scroll.adopt(view.key)
         else:
             width, height = self._size
-            rendered = self._render(view, width)
-            self.scroll.show(view.key, len(rendered.lines), height, rendered.marked_line)
+            key, rendered = self._picture(view, width)
+            self.scroll.show(key, len(rendered.lines), height, rendered.marked_line)
         return self.scroll
 
     def mouse_handler(self, mouse_event: MouseEvent) -> None:
@@ -146,6 +224,9 @@ class RichControl(UIControl):
         else:
             return NotImplemented  # type: ignore[return-value]
         return None
+
+
+_LAYING_OUT = RenderedLines([[("class:pane.more", "… laying out (a big message)")]], None)
 
 
 def _more_line(count: int, where: str) -> FragmentLine:

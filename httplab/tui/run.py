@@ -63,7 +63,7 @@ class TraceScreen:
             loop.set_exception_handler(previous_handler)
             unsubscribe()
             inbox.close()
-            controller.client.close()
+            self.app.close()
             for signum in quit_signals:
                 loop.remove_signal_handler(signum)
 

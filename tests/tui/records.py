@@ -9,6 +9,7 @@ import time
 from httplab.protocol.errors import ProtocolError
 from httplab.protocol.events import EndOfMessage, RequestHead
 from httplab.protocol.headers import Headers
+from httplab.protocol.limits import DEFAULT_LIMITS, Limits
 from httplab.protocol.messages import Response
 from httplab.protocol.parser import RequestParser
 from httplab.protocol.serialize import serialize_response
@@ -24,8 +25,9 @@ def record_for(
     *,
     connection_id: int = 1,
     number: int = 1,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ExchangeRecord:
-    parser = RequestParser()
+    parser = RequestParser(limits)
     parser.feed(raw_request)
     head = parser.next_event()
     assert isinstance(head, RequestHead)
