@@ -1,4 +1,9 @@
-"""The fields that decide framing and persistence (RFC 9112 §6, §9.3), read in one pass."""
+"""The fields that decide framing and persistence (RFC 9112 §6, §9.3), read in one pass.
+
+List elements are matched on bytes with the RFC's own whitespace (RFC 9110 §5.6.1, §5.6.3:
+OWS is SP / HTAB, nothing else), never with `str.strip()`, which also strips `\xa0`, `\x85`,
+`\x0b`, `\x0c` and `\x1c`-`\x1f`: "chunked\x85" is not "chunked", "\xa0close" is not "close".
+"""
 
 from __future__ import annotations
 
@@ -20,21 +25,25 @@ def select_framing_fields(fields: list[Field]) -> Selected:
     return selected
 
 
-def list_tokens(values: list[bytes] | None) -> list[str]:
-    """Comma-separated list elements, lower-cased, empties dropped (RFC 9110 §5.6.1)."""
+def list_tokens(values: list[bytes] | None) -> list[bytes]:
+    """Comma-separated list elements, OWS (SP / HTAB) trimmed, ASCII lower-cased, empties
+    dropped (RFC 9110 §5.6.1)."""
     if not values:
         return []
-    out: list[str] = []
+    out: list[bytes] = []
     for value in values:
-        out.extend(t.strip().lower() for t in value.decode("latin-1").split(",") if t.strip())
+        for element in value.split(b","):
+            element = element.strip(b" \t")
+            if element:
+                out.append(element.lower())  # bytes.lower() touches A-Z only
     return out
 
 
 def keep_alive_of(version: str, selected: Selected) -> bool:
     """RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive"."""
     tokens = list_tokens(selected.get(b"connection"))
-    if "close" in tokens:
+    if b"close" in tokens:
         return False
     if version == "HTTP/1.1":
         return True
-    return "keep-alive" in tokens
+    return b"keep-alive" in tokens

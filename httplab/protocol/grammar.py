@@ -5,6 +5,7 @@ Patterns work on bytes: HTTP is defined over octets, and decoding happens only a
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 # RFC 9110 §5.6.2
@@ -28,12 +29,46 @@ HTTP_VERSION = re.compile(rb"HTTP/([0-9])\.([0-9])")
 # RFC 9112 §3.2 request-target; the forms are told apart by their first bytes. A target is a
 # URI piece: visible ASCII only (RFC 3986 §2), no whitespace or control characters.
 TARGET_CHARS = re.compile(rb"[\x21-\x7e]+")
-ABSOLUTE_FORM = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*([/?][\x21-\x7e]*)?")
+# absolute-form = absolute-URI; for the schemes with an authority (RFC 3986 §3):
+#   scheme "://" authority path-abempty [ "?" query ]
+#   authority = [ userinfo "@" ] host [ ":" port ]
+#   host      = IP-literal / IPv4address / reg-name ; IP-literal = "[" IPv6address "]"
+# Group 1 is the host; an IP-literal must also be a real IPv6 address (`ip_literal_ok`).
+ABSOLUTE_FORM = re.compile(
+    rb"[A-Za-z][A-Za-z0-9+.-]*://"
+    rb"(?:[A-Za-z0-9._~%!$&'()*+,;=:-]*@)?"
+    rb"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]*)(?::[0-9]*)?"
+    rb"(?:[/?][\x21-\x7e]*)?"
+)
 # authority-form = uri-host ":" port  (only for CONNECT)
 AUTHORITY_FORM = re.compile(rb"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]+):[0-9]{1,5}")
 
 # RFC 9110 §7.2  Host = uri-host [ ":" port ]   (uri-host from RFC 3986 §3.2.2; may be empty)
 HOST_VALUE = re.compile(rb"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]*)(:[0-9]*)?")
+
+
+def ip_literal_ok(host: bytes) -> bool:
+    """A host in brackets must hold an IPv6 address (RFC 3986 §3.2.2); no other host is
+    judged here. `[zz]`, `[:::::]` and `[1.2.3.4]` are not IPv6 addresses."""
+    if not host.startswith(b"["):
+        return True
+    try:
+        ipaddress.IPv6Address(host[1:-1].decode("ascii"))
+    except ValueError:
+        return False
+    return True
+
+
+# RFC 9112 §3  request-line = method SP request-target SP HTTP-version
+# What a request line may look like while its bytes arrive: a token, then visible ASCII, then
+# visible ASCII (a CR at the very end may be the start of its CRLF). A prefix this refuses can
+# never become a valid request line, so the parser answers 400 at once instead of waiting.
+REQUEST_LINE_PREFIX = re.compile(
+    rb"[-!#$%&'*+.^_`|~0-9A-Za-z]*(?: [\x21-\x7e]*(?: [\x21-\x7e]*)?)?\r?"
+)
+
+# RFC 9110 §5.6.1  #element lists: elements separated by "," with OWS (SP / HTAB) around them
+LIST_OWS = b" \t"
 
 # RFC 9110 §8.6  Content-Length = 1*DIGIT
 DIGITS = re.compile(rb"[0-9]+")

@@ -103,10 +103,16 @@ class Headers:
         return [(f.name, f.value) for f in self._fields]
 
     def tokens(self, name: str | bytes) -> list[str]:
-        """Comma-separated list elements of every `name` line, lower-cased, empties dropped."""
+        """Comma-separated list elements of every `name` line, lower-cased, empties dropped.
+
+        Split and trimmed on bytes with the RFC's OWS, SP and HTAB only (RFC 9110 §5.6.1):
+        `str.strip()` would also strip `\xa0` and `\x85` and read "\xa0close" as "close"."""
         out: list[str] = []
-        for value in self.get_all(name):
-            out.extend(t.strip().lower() for t in value.split(",") if t.strip())
+        for value in self.get_all_raw(name):
+            for element in value.split(b","):
+                element = element.strip(b" \t")
+                if element:
+                    out.append(element.lower().decode("latin-1"))
         return out
 
     # writing -----------------------------------------------------------------------------

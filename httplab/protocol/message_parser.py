@@ -24,6 +24,8 @@ from httplab.protocol.limits import DEFAULT_LIMITS, Limits
 from httplab.protocol.messages import Note
 
 HEAD_END = re.compile(rb"\n\r?\n")
+CRLF_HEAD_END = re.compile(rb"\r\n\r\n")
+BARE_LF = re.compile(rb"(?<!\r)\n")
 
 _HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILERS, _CLOSE, _DONE, _ERROR = range(9)
 
@@ -69,6 +71,7 @@ class MessageParser:
         self._error: ProtocolError | None = None
         self._remaining = 0  # bytes left in a Content-Length body or in a chunk
         self._body_size = 0
+        self._framing_bytes = 0  # chunked framing bytes of the body in progress
         self._trailers: list[Field] = []
         self._notes: list[Note] = []
         self._closed_reported = False
@@ -220,7 +223,9 @@ class MessageParser:
         return ConnectionClosed()
 
     def _check_partial_head(self, pos: int) -> None:
-        """Refuse a head that is already too long before it is even complete."""
+        """Refuse a head that is already too long, or whose start line is already wrong, before
+        it is even complete."""
+        self._check_partial_start_line(pos)
         buf = self._buf
         first_lf = buf.find(b"\n", pos)
         if first_lf < 0:
@@ -237,6 +242,9 @@ class MessageParser:
             raise self._error_at(
                 431, f"a field line exceeds {self.limits.max_header_line} bytes", "RFC 6585 §5"
             )
+
+    def _check_partial_start_line(self, pos: int) -> None:
+        """Refuse a start line whose first bytes can never become valid (requests only)."""
 
     def _too_long_start_line(self) -> ProtocolError:
         return self._error_at(
@@ -365,6 +373,7 @@ class MessageParser:
 
     def _start_body(self, framing: Framing) -> None:
         self._body_size = 0
+        self._framing_bytes = 0
         if framing.kind == "length":
             assert framing.length is not None
             if framing.length > self.limits.max_body:
@@ -415,11 +424,12 @@ class MessageParser:
 
     def _read_line(self, limit: int, what: str) -> bytes | None:
         """One CRLF-terminated line of chunked framing without its CRLF, or None when
-        incomplete; a bare LF is refused."""
+        incomplete; a bare LF is refused, and so is a line over `limit` however it arrived."""
         lf = self._buf.find(b"\n", self._pos)
+        length = (len(self._buf) if lf < 0 else lf) - self._pos
+        if length > limit:
+            raise self._error_at(400, f"{what} exceeds {limit} bytes", "RFC 9112 §7.1.1")
         if lf < 0:
-            if len(self._buf) - self._pos > limit:
-                raise self._error_at(400, f"{what} exceeds {limit} bytes", "RFC 9112 §7.1")
             if self._eof:
                 raise self._error_at(
                     self._head_status,
@@ -428,18 +438,35 @@ class MessageParser:
                 )
             return None
         line = self._take(lf + 1 - self._pos)
+        self._count_framing(len(line))
         if line.endswith(b"\r\n"):
             return line[:-2]
         # RFC 9112 §7.1 frames chunks with CRLF; the §2.2 leniency for a bare LF is for the
         # start line and fields. Where a body ends must not depend on which line endings a
         # reader accepts (a proxy that reads "5;ext\nhello" as one line sees another body):
         # that is request smuggling, so refuse.
-        raise self._error_at(
+        raise self._bare_lf_in_chunked(what, line[-40:])
+
+    def _bare_lf_in_chunked(self, what: str, offending: bytes) -> ProtocolError:
+        return self._error_at(
             400,
             f"{what} ends in a bare LF; chunked framing needs CRLF (nc -C sends CRLF)",
             "RFC 9112 §7.1",
-            line[-40:],
+            offending,
         )
+
+    def _count_framing(self, n: int) -> None:
+        """RFC 9112 §7.1.1: "A server ought to limit the total length of chunk extensions
+        received in a request ... and generate an appropriate 4xx (Client Error) response if
+        that amount is exceeded." Bounded with all framing bytes, relative to the data."""
+        self._framing_bytes += n
+        if self._framing_bytes > self.limits.max_chunk_framing + self._body_size:
+            raise self._error_at(
+                400,
+                f"chunked framing (size lines, extensions, CRLFs) exceeds the body's size by "
+                f"more than {self.limits.max_chunk_framing} bytes: send fewer, larger chunks",
+                "RFC 9112 §7.1.1",
+            )
 
     def _read_chunked(self) -> Result:
         while True:
@@ -490,26 +517,42 @@ class MessageParser:
                     self._state = _CHUNK_END
                 return Data(chunk)
             elif state == _CHUNK_END:
-                line = self._read_line(2, "the line after chunk data")
-                if line is None:
+                end = self._buf[self._pos : self._pos + 2]
+                if end != b"\r\n":
+                    if end[:1] == b"\n":
+                        raise self._bare_lf_in_chunked("chunk data", b"\n")
+                    if end not in (b"", b"\r"):
+                        raise self._error_at(
+                            400,
+                            "chunk data longer than its size (no CRLF after it)",
+                            "RFC 9112 §7.1",
+                            bytes(self._buf[self._pos : self._pos + 40]),
+                        )
+                    if self._eof:
+                        raise self._error_at(
+                            self._head_status,
+                            "the connection closed inside a chunked body",
+                            "RFC 9112 §7.1",
+                        )
                     return NEED_DATA
-                if line:
-                    raise self._error_at(
-                        400,
-                        "chunk data longer than its size (no CRLF after it)",
-                        "RFC 9112 §7.1",
-                        line[:40],
-                    )
+                self._take(2)
+                self._count_framing(2)
                 self._state = _CHUNK_SIZE
             else:  # _TRAILERS
                 return self._read_trailers()
 
     def _read_trailers(self) -> Result:
+        # RFC 9112 §7.1: chunked-body = *chunk last-chunk trailer-section CRLF, each trailer
+        # field line ending in CRLF: a bare LF here is refused as everywhere in chunked framing
+        # (the §2.2 leniency is for the head only), so where the message ends is one rule.
         buf, pos = self._buf, self._pos
-        if buf[pos : pos + 2] == b"\r\n" or buf[pos : pos + 1] == b"\n":
-            self._take(2 if buf[pos] == 13 else 1)
+        if buf[pos : pos + 2] == b"\r\n":
+            self._take(2)
             return self._end_message()
-        match = HEAD_END.search(buf, pos)
+        match = CRLF_HEAD_END.search(buf, pos)
+        bare = BARE_LF.search(buf, pos, match.end() if match else len(buf))
+        if bare is not None:
+            raise self._bare_lf_in_chunked("a trailer line", bytes(buf[pos : bare.end()][-40:]))
         if match is None:
             if len(buf) - pos > self.limits.max_header_block:
                 raise self._error_at(431, "trailer section too large", "RFC 6585 §5")

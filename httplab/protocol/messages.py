@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from httplab.protocol.errors import reason_phrase
 from httplab.protocol.headers import Headers
@@ -40,13 +40,17 @@ class Request:
 
     @cached_property
     def _split(self) -> tuple[str, str]:
-        if self.target.startswith("/"):
-            path, _, query = self.target.partition("?")
-            return path, query.partition("#")[0]
-        if self.target == "*" or "://" not in self.target:
-            return self.target, ""
-        parts = urlsplit(self.target)
-        return parts.path or "/", parts.query
+        # Split by hand, never raising: a view must not die on a target the parser refused
+        # or a Request built by hand (urlsplit raises on "http://[/x").
+        target = self.target
+        if not target.startswith("/"):
+            if target == "*" or "://" not in target:
+                return target, ""
+            after = target.partition("://")[2]
+            cut = min((i for i in (after.find("/"), after.find("?")) if i >= 0), default=None)
+            target = "/" if cut is None else after[cut:]
+        path, _, query = target.partition("?")
+        return path or "/", query.partition("#")[0]
 
     @property
     def path(self) -> str:

@@ -11,6 +11,15 @@ from httplab.protocol.message_parser import NO_BODY, MessageParser, Result
 from httplab.protocol.messages import Note
 from httplab.protocol.spans import request_spans
 
+_EXACTLY = "expected exactly: METHOD SP request-target SP HTTP-version"
+TLS_ON_PLAIN_PORT = "a TLS handshake on the plain-HTTP port: use http://, not https://"
+
+
+def starts_like_tls(data: bytes) -> bool:
+    """RFC 8446 §5.1: a TLS record starts 0x16 (handshake), then 0x03 (the version's major):
+    a browser or curl speaking https:// to a plain-HTTP port. No request line starts 0x16."""
+    return data[:1] == b"\x16"
+
 
 class RequestParser(MessageParser):
     """Reads requests from a client, one after another on the same connection."""
@@ -43,27 +52,76 @@ class RequestParser(MessageParser):
             spans=LazySpans(request_spans, raw),
         )
 
+    def _check_partial_start_line(self, pos: int) -> None:
+        """Judge the request line while its bytes arrive (RFC 9112 §3): a byte that can never
+        be part of one is refused at once, not after the head timeout."""
+        buf = self._buf
+        end = min(len(buf), pos + self.limits.max_request_line)
+        lf = buf.find(b"\n", pos, end)
+        self._judge_start_line(bytes(buf[pos : end if lf < 0 else lf]))
+
+    def _judge_start_line(self, line: bytes) -> None:
+        """Refuse a request line (or its beginning) that no more bytes can make valid, with the
+        words the whole-line checks use for the same mistake."""
+        if starts_like_tls(line):
+            # say it in words: every class makes this mistake
+            raise self._error_at(400, TLS_ON_PLAIN_PORT, "RFC 9112 §3", line[:16])
+        if grammar.REQUEST_LINE_PREFIX.fullmatch(line) is not None:
+            return
+        prefix = grammar.REQUEST_LINE_PREFIX.match(line)
+        at = prefix.end() if prefix is not None else 0
+        bad, part = line[at : at + 1], line[:at].count(b" ")
+        if bad == b"\r":
+            detail, rfc = "bare CR (a CR not followed by LF) in the message head", "RFC 9112 §2.2"
+        elif bad == b" " or part > 2:
+            detail, rfc = f"malformed request line: {_EXACTLY}", "RFC 9112 §3"
+        elif part == 0:
+            detail, rfc = "the method is not a token", "RFC 9110 §9.1"
+        elif part == 1:
+            detail, rfc = "invalid byte in the request-target", "RFC 9112 §3.2"
+        else:
+            detail, rfc = "invalid HTTP-version (expected HTTP/1.1)", "RFC 9112 §2.3"
+        raise self._error_at(400, detail, rfc, line[max(0, at - 20) : at + 20])
+
     def _parse_request_line(self, line: bytes) -> tuple[bytes, bytes, str, str]:
         # RFC 9112 §3: request-line = method SP request-target SP HTTP-version
+        # A line over the limit is judged on the bytes a partial read would have seen, so the
+        # answer never depends on read boundaries (400 for a bad byte first, else 414).
+        if starts_like_tls(line):
+            self._judge_start_line(line)
         if len(line) > self.limits.max_request_line:
+            self._judge_start_line(line[: self.limits.max_request_line])
             raise self._too_long_start_line()
+        if line == b"PRI * HTTP/2.0":
+            # RFC 9113 §3.4: the HTTP/2 connection preface ("prior knowledge" h2c)
+            raise ProtocolError(
+                505,
+                "an HTTP/2 connection preface (PRI * HTTP/2.0): this server speaks HTTP/1.1 "
+                "only; use HTTP/1.1 (curl --http1.1)",
+                "RFC 9113 §3.4",
+                offending=line,
+            )
         parts = line.split(b" ")
         if len(parts) != 3 or not all(parts):
             hint = (
                 "HTTP/0.9-style request without a version"
                 if len(parts) == 2 and all(parts)
-                else "expected exactly: METHOD SP request-target SP HTTP-version"
+                else _EXACTLY
             )
             raise self._error_at(400, f"malformed request line: {hint}", "RFC 9112 §3", line[:80])
         method, target, version = parts
         if grammar.TOKEN.fullmatch(method) is None:
             raise self._error_at(400, "the method is not a token", "RFC 9110 §9.1", method[:40])
+        if grammar.TARGET_CHARS.fullmatch(target) is None:
+            raise self._error_at(
+                400, "invalid byte in the request-target", "RFC 9112 §3.2", target[:80]
+            )
         match = grammar.HTTP_VERSION.fullmatch(version)
         if match is None:
             raise self._error_at(
                 400, "invalid HTTP-version (expected HTTP/1.1)", "RFC 9112 §2.3", version[:40]
             )
-        major, minor = int(match.group(1)), int(match.group(2))
+        major, minor = match.group(1)[0] - 0x30, match.group(2)[0] - 0x30
         if major != 1:
             raise ProtocolError(
                 505,
@@ -80,10 +138,6 @@ class RequestParser(MessageParser):
                     "info",
                 )
             )
-        if grammar.TARGET_CHARS.fullmatch(target) is None:
-            raise self._error_at(
-                400, "invalid byte in the request-target", "RFC 9112 §3.2", target[:80]
-            )
         if b"#" in target:
             # origin-form is absolute-path [ "?" query ]: a fragment stays in the client
             raise self._error_at(
@@ -97,7 +151,8 @@ class RequestParser(MessageParser):
     def _target_form(self, method: bytes, target: bytes) -> str:
         # RFC 9112 §3.2: origin-form / absolute-form / authority-form / asterisk-form
         if method == b"CONNECT":
-            if grammar.AUTHORITY_FORM.fullmatch(target) is None:
+            authority = grammar.AUTHORITY_FORM.fullmatch(target)
+            if authority is None or not grammar.ip_literal_ok(authority.group(1)):
                 raise self._error_at(
                     400,
                     "CONNECT needs an authority-form target (host:port)",
@@ -113,8 +168,16 @@ class RequestParser(MessageParser):
                     400, "asterisk-form is only for OPTIONS", "RFC 9112 §3.2.4", target
                 )
             return "asterisk"
-        if grammar.ABSOLUTE_FORM.fullmatch(target) is not None:
+        absolute = grammar.ABSOLUTE_FORM.fullmatch(target)
+        if absolute is not None and grammar.ip_literal_ok(absolute.group(1)):
             return "absolute"
+        if b"://" in target:
+            raise self._error_at(
+                400,
+                "invalid authority in an absolute-form target (host, [IPv6], then :port)",
+                "RFC 9112 §3.2.2; RFC 3986 §3.2.2",
+                target[:80],
+            )
         raise self._error_at(
             400,
             "request-target must start with '/' (origin-form) or be an absolute URI",
@@ -132,7 +195,8 @@ class RequestParser(MessageParser):
             if version == "HTTP/1.1":
                 raise self._error_at(400, "an HTTP/1.1 request needs a Host field", "RFC 9112 §3.2")
             return
-        if grammar.HOST_VALUE.fullmatch(hosts[0]) is None:
+        match = grammar.HOST_VALUE.fullmatch(hosts[0])
+        if match is None or not grammar.ip_literal_ok(match.group(1)):
             raise self._error_at(400, "invalid Host value", "RFC 9110 §7.2", hosts[0][:80])
 
     def _request_framing(self, version: str, selected: Selected) -> Framing:
@@ -149,21 +213,25 @@ class RequestParser(MessageParser):
                 raise self._error_at(
                     400, "Transfer-Encoding in an HTTP/1.0 message", "RFC 9112 §6.1"
                 )
-            codings = list_tokens(selected[b"transfer-encoding"])
+            codings = self._transfer_codings(selected[b"transfer-encoding"])
             if not codings:
                 raise self._error_at(400, "empty Transfer-Encoding", "RFC 9112 §6.1")
-            if codings[-1] != "chunked":
+            if codings[-1] != b"chunked":
                 raise self._error_at(
                     400,
                     "chunked is not the final transfer coding, so the body length is unknown",
                     "RFC 9112 §6.3",
+                    b", ".join(codings)[:80],
                 )
-            if codings.count("chunked") > 1:
+            if codings.count(b"chunked") > 1:
                 raise self._error_at(400, "chunked applied more than once", "RFC 9112 §6.1")
             if len(codings) > 1:
-                others = ", ".join(c for c in codings if c != "chunked")
+                others = b", ".join(c for c in codings if c != b"chunked")
                 raise ProtocolError(
-                    501, f"transfer coding not implemented: {others}", "RFC 9112 §6.1"
+                    501,
+                    f"transfer coding not implemented: {others.decode('ascii')}",
+                    "RFC 9112 §6.1",
+                    offending=others,
                 )
             return Framing("chunked")
         length = self._content_length(selected)
@@ -171,12 +239,29 @@ class RequestParser(MessageParser):
             return Framing("length", 0) if length == 0 else NO_BODY
         return Framing("length", length)
 
+    def _transfer_codings(self, values: list[bytes]) -> list[bytes]:
+        """The coding names, lower-cased; an element that is not a token (parameters aside)
+        is refused: `\xa0chunked` is neither chunked nor a coding (RFC 9110 §5.6.2)."""
+        names = []
+        for element in list_tokens(values):
+            name = element.partition(b";")[0].rstrip(b" \t")
+            if grammar.TOKEN.fullmatch(name) is None:
+                raise self._error_at(
+                    400,
+                    f"invalid transfer coding {element[:40]!r} (a coding is a token)",
+                    "RFC 9112 §6.1",
+                    element[:40],
+                )
+            # chunked takes no parameters: "chunked;x=1" stays whole, so it is not "chunked"
+            names.append(element if name == b"chunked" and element != name else name)
+        return names
+
     def _expectation(self, version: str, selected: Selected, framing: Framing) -> bool:
         # RFC 9110 §10.1.1: 100-continue is the only expectation defined.
         values = list_tokens(selected.get(b"expect"))
         if not values:
             return False
-        if any(v != "100-continue" for v in values):
+        if any(v != b"100-continue" for v in values):
             raise ProtocolError(
                 417, "the only expectation supported is 100-continue", "RFC 9110 §10.1.1"
             )

@@ -119,7 +119,7 @@ class ResponseParser(MessageParser):
             return NO_BODY
         if b"transfer-encoding" in selected:
             codings = list_tokens(selected[b"transfer-encoding"])
-            if codings and codings[-1] == "chunked" and version == "HTTP/1.1":
+            if codings and codings[-1] == b"chunked" and version == "HTTP/1.1":
                 return Framing("chunked")
             return Framing("close")
         length = self._content_length(selected)

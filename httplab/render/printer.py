@@ -56,6 +56,7 @@ class PlainPrinter:
         self.connection_events = connection_events
         self.printed = 0
         self.skipped = 0
+        self.failed = 0  # items that could not be rendered (a line says so; printing goes on)
         self._last_seq = bus.last_seq
         self._wake = threading.Event()
         self._stopping = False
@@ -109,7 +110,18 @@ class PlainPrinter:
                     )
                 )
             self._last_seq = item.seq
-            self.print_item(item)
+            try:
+                self.print_item(item)
+            except OSError:
+                raise
+            except Exception as exc:  # one odd record must never stop the printer thread
+                self.failed += 1
+                self.console.print(
+                    Text(
+                        f"… trace item #{item.seq} could not be shown ({type(exc).__name__})",
+                        style="trace.dropped",
+                    )
+                )
 
     def print_item(self, item: TraceItem) -> None:
         if isinstance(item, ExchangeRecord):

@@ -31,6 +31,7 @@ from httplab.protocol.errors import ProtocolError
 from httplab.protocol.events import ConnectionClosed, Data, EndOfMessage, RequestHead
 from httplab.protocol.messages import Request, Response
 from httplab.protocol.parser import RequestParser
+from httplab.protocol.request_parser import TLS_ON_PLAIN_PORT, starts_like_tls
 from httplab.protocol.serialize import serialize_response
 from httplab.server.access_log import AccessEntry
 from httplab.server.context import (
@@ -437,6 +438,8 @@ class HTTPConnection(asyncio.Protocol):
         if context.access_log is not None:
             if head is not None:
                 method, target = head.method, head.target
+            elif starts_like_tls(self.parser.pending_raw):  # said in words (issue 7 #4)
+                method, target = "-", f"({TLS_ON_PLAIN_PORT})"
             else:  # rejected before its head parsed: what its first line seemed to say
                 method_bytes, target_bytes = first_words(self.parser.pending_raw)
                 method = method_bytes.decode("latin-1") or "-"

@@ -27,6 +27,7 @@ class TraceState:
         self.marked: set[int] = set()  # seqs marked for saving
         self.last_seq = 0
         self.dropped = 0  # records the UI never saw (bus overflow) or evicted here
+        self.record_errors = 0  # records whose completion data could not be read (shown anyway)
         self.paths_seen: dict[str, None] = {}  # ordered set for completion
         self.header_names_seen: dict[str, None] = {}
 
@@ -41,7 +42,10 @@ class TraceState:
             if len(self.records) == self.records.maxlen:
                 self._evict(self.records[0])
             self.records.append(record)
-            self._learn(record)
+            try:
+                self._learn(record)
+            except Exception:  # one odd record must never take the trace screen down
+                self.record_errors += 1
             if self.filter.matches(record):
                 self.visible.append(record)
                 added += 1

@@ -305,6 +305,30 @@ def _walk_chunks(piece: Piece) -> tuple[list[bytes], list[bytes]]:
     return lines, []
 
 
+def _trailer_section(piece: Piece) -> bytes:
+    """The bytes after the last chunk's size line up to the empty line ending the trailer
+    section (read the lenient way), or b"" when the body has no last chunk."""
+    rest = piece.body
+    while rest:
+        end = rest.find(b"\n")
+        match = re.match(rb"[0-9A-Fa-f]+", rest)
+        if end < 0 or match is None:
+            return b""
+        size = int(match.group(), 16)
+        rest = rest[end + 1 :]
+        if size == 0:
+            if rest[:1] == b"\n" or rest[:2] == b"\r\n":
+                return rest[: rest.find(b"\n") + 1]
+            found = _HEAD_END.search(rest)
+            return rest[: found.end()] if found else rest
+        rest = rest[size + 2 :]
+    return b""
+
+
+def _bare_lf_after_last_chunk(piece: Piece) -> bool:
+    return _is_chunked_1_1(piece) and re.search(rb"(?<!\r)\n", _trailer_section(piece)) is not None
+
+
 def _chunk_lines(piece: Piece) -> list[bytes]:
     return _walk_chunks(piece)[0]
 
@@ -431,6 +455,10 @@ REQUESTS_STRICTER_THAN_H11 = [
         ),
         "invalid chunk-size line",
     ),
+    # RFC 9112 §7.1: chunked-body = *chunk last-chunk trailer-section CRLF, every line of it
+    # ending in CRLF; httplab refuses a bare LF anywhere in chunked framing (README), the end
+    # of the trailer section too (issue 7 #16). h11 accepts a bare LF there.
+    Rule("bare LF ending the chunked body", _bare_lf_after_last_chunk, "bare LF"),
 ]
 
 # httplab accepts a request h11 rejects. Each entry: why accepting is what the RFC asks for.
@@ -543,7 +571,8 @@ RESPONSES_STRICTER_THAN_H11 = [
         _FIELD_CTL,
     ),
     # RFC 9112 §7.1 chunk-line grammar, as for requests: where a chunk ends must not depend on
-    # how lenient the reader is.
+    # how lenient the reader is; and CRLF to the end of the chunked body.
+    REQUESTS_STRICTER_THAN_H11[-2],
     REQUESTS_STRICTER_THAN_H11[-1],
 ]
 

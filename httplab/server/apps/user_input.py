@@ -32,8 +32,66 @@ class UserInputError(Exception):
 
 
 def media_type(content_type: str | None) -> str:
-    """`application/json; charset=utf-8` → `application/json`."""
-    return (content_type or "").partition(";")[0].strip().lower()
+    """`application/json; charset=utf-8` → `application/json` (OWS is SP / HTAB only,
+    RFC 9110 §5.6.3; `str.strip()` would also eat `\xa0`)."""
+    return (content_type or "").partition(";")[0].strip(" \t").lower()
+
+
+# Refused in a name besides C0 and DEL: C1 controls (U+0080–U+009F: U+009B is a terminal's
+# CSI), bidirectional controls that reorder what a reader sees (Unicode TR 9: ALM, LRM, RLM,
+# LRE…RLO, LRI…PDI) and the line/paragraph separators.
+REFUSED_IN_NAMES = frozenset(
+    [
+        *range(0x00, 0x20),
+        0x7F,
+        *range(0x80, 0xA0),
+        *(0x061C, 0x200E, 0x200F, 0x2028, 0x2029),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
+)
+
+
+class _JSONProblem(ValueError):
+    """A JSON document that parses but cannot be taken (duplicate names, lone surrogates)."""
+
+
+def _refuse_duplicate_names(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    # RFC 8259 §4: "The names within an object SHOULD be unique"; with duplicates "the
+    # behavior of software ... is unpredictable" (Python keeps the last): refuse, as the
+    # query string refuses a field given twice.
+    document: dict[str, object] = {}
+    for key, value in pairs:
+        if key in document:
+            raise _JSONProblem(f"the name {json.dumps(key)[:40]} appears twice in one object")
+        document[key] = value
+    return document
+
+
+def _refuse_lone_surrogates(document: object) -> None:
+    """RFC 8259 §8.2: a string with an unpaired surrogate ("\\ud800") cannot be UTF-8, so it
+    can be neither stored nor sent back; refuse the body (iteratively: any depth)."""
+    pending = [document]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            strings = [item]
+        elif isinstance(item, dict):
+            strings = list(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            strings = []
+            pending.extend(item)
+        else:
+            continue
+        for text in strings:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise _JSONProblem(
+                    "a string holds an unpaired surrogate escape (\\ud800-\\udfff alone), "
+                    "which is not Unicode text (RFC 8259 §8.2)"
+                ) from exc
 
 
 def read_new_user(request: Request) -> tuple[str, int]:
@@ -83,9 +141,14 @@ def _body_fields(request: Request) -> tuple[str, dict[str, list[object]]]:
             raise UserInputError(400, "form body: not UTF-8") from exc
     if kind == JSON or kind.endswith("+json"):
         try:
-            document = json.loads(request.body.decode("utf-8"))
+            document = json.loads(
+                request.body.decode("utf-8"), object_pairs_hook=_refuse_duplicate_names
+            )
+            _refuse_lone_surrogates(document)
         except UnicodeDecodeError as exc:
             raise UserInputError(400, "JSON body: not UTF-8 (RFC 8259 §8.1)") from exc
+        except _JSONProblem as exc:
+            raise UserInputError(400, f"JSON body: {exc}") from exc
         except ValueError as exc:
             raise UserInputError(400, f"JSON body: not valid JSON ({exc})") from exc
         except RecursionError as exc:
@@ -109,8 +172,11 @@ def _check_name(value: object, errors: dict[str, str]) -> str | None:
     if len(value) > MAX_NAME_LENGTH:
         errors["name"] = f"must be at most {MAX_NAME_LENGTH} characters, got {len(value)}"
         return None
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
-        errors["name"] = "must not contain control characters"
+    if any(ord(ch) in REFUSED_IN_NAMES for ch in value):
+        errors["name"] = (
+            "must not contain control characters (C0, DEL, C1, bidirectional controls or "
+            "line separators)"
+        )
         return None
     return value
 
