@@ -31,7 +31,12 @@ CHUNKED = (
     b"Content-Type: application/json\r\n\r\n"
     b'a\r\n{"name":"V\r\nf\r\nasya","age":42}\r\n0\r\n\r\n'
 )
-WORKLOADS = {"get": (GET, 1), "post": (POST, 1), "chunked": (CHUNKED, 1), "pipelined": (GET * 100, 100)}
+WORKLOADS = {
+    "get": (GET, 1),
+    "post": (POST, 1),
+    "chunked": (CHUNKED, 1),
+    "pipelined": (GET * 100, 100),
+}
 
 
 def parse_all(data: bytes) -> int:
