@@ -198,10 +198,25 @@ def serve(
       curl -i -H 'Accept: text/html' http://127.0.0.1:53210/users
       printf 'GET /users HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' | nc 127.0.0.1 53210
     \b
-    Exit status: 0 after Ctrl-C or SIGTERM, 1 when it cannot listen (e.g. port in use).
+    Exit status: 0 after Ctrl-C or SIGTERM, 1 when it cannot listen (e.g. port in use),
+    2 for a bad option (an empty --host).
     """
     from httplab.protocol.limits import Limits
-    from httplab.server.serve_command import ServeOptions, make_server, serve_until_signal
+    from httplab.server.serve_command import (
+        ServeOptions,
+        exposure_warning,
+        host_error,
+        make_server,
+        serve_until_signal,
+    )
+
+    problem = host_error(host)
+    if problem is not None:
+        typer.echo(problem, err=True)
+        raise typer.Exit(2)
+    warning = exposure_warning(host)
+    if warning is not None:
+        typer.echo(warning, err=True)
 
     options = ServeOptions(
         host=host,

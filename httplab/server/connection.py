@@ -349,7 +349,8 @@ class HTTPConnection(asyncio.Protocol):
         data, _ = self._serialize(response, None, keep_alive=False)
         self.transport.write(data)
         self._publish_event("refused", "too many connections")
-        self._close()
+        # a refused socket is held only briefly: a flood of them must not use up descriptors
+        self._close(linger=STOP_LINGER_TIMEOUT)
 
     # deadlines and closing ------------------------------------------------------------------
     def _set_deadline(self, kind: str, seconds: float) -> None:
@@ -403,7 +404,7 @@ class HTTPConnection(asyncio.Protocol):
             self.closing = True
             self.transport.close()
 
-    def _close(self) -> None:
+    def _close(self, linger: float = LINGER_TIMEOUT) -> None:
         if self.closing:
             return
         self.closing = True
@@ -416,7 +417,8 @@ class HTTPConnection(asyncio.Protocol):
             return
         transport.write_eof()  # FIN once the response is flushed; keep draining input
         transport.resume_reading()
-        linger = STOP_LINGER_TIMEOUT if self.context.stopping else LINGER_TIMEOUT
+        if self.context.stopping:
+            linger = STOP_LINGER_TIMEOUT
         self._set_deadline("linger", min(linger, self.context.idle_timeout))
 
     # trace and access log -----------------------------------------------------------------------

@@ -10,9 +10,12 @@ and the lessons keep their main thread. Apps run in the loop thread and must be 
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import threading
+import time
 from types import TracebackType
+from typing import Any
 
 from httplab.protocol.limits import Limits
 from httplab.server.connection import HTTPConnection
@@ -25,6 +28,7 @@ from httplab.server.context import (
     ServerContext,
     Tracer,
 )
+from httplab.server.open_files import connection_ceiling, open_file_limit
 
 logger = logging.getLogger("httplab.server")
 
@@ -35,6 +39,9 @@ STOP_TIMEOUT = 5.0
 """Seconds `stop()` lets in-flight requests finish before dropping their connections."""
 START_TIMEOUT = 10.0
 STOP_POLL = 0.02
+RESOURCE_REPORT_EVERY = 10.0
+"""Seconds between two log lines about accept() running out of descriptors or memory."""
+OUT_OF_RESOURCES = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 
 
 class HTTPServer:
@@ -60,6 +67,7 @@ class HTTPServer:
         if max_connections < 1:
             raise ValueError("max_connections must be at least 1")
         self.host = host
+        self.requested_max_connections = max_connections
         self._requested_port = port
         self.port = port
         self.stop_timeout = stop_timeout
@@ -77,6 +85,8 @@ class HTTPServer:
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self._resource_errors = 0
+        self._next_resource_report = 0.0
 
     @property
     def address(self) -> tuple[str, int]:
@@ -97,6 +107,7 @@ class HTTPServer:
         if self._thread is not None:
             raise RuntimeError("the server is already started")
         self.context.stopping = False  # a server stopped before can start again
+        self._clamp_connections()
         loop = asyncio.new_event_loop()
         self._loop = loop
         self._thread = threading.Thread(
@@ -141,15 +152,49 @@ class HTTPServer:
     ) -> None:
         self.stop()
 
+    def _clamp_connections(self) -> None:
+        """Serve no more connections than the open-file limit allows, so one too many gets
+        the promised 503 instead of an accept() that fails (see `open_files`)."""
+        wanted = self.requested_max_connections
+        ceiling = connection_ceiling()
+        if ceiling is not None and wanted > ceiling:
+            logger.warning(
+                "serving at most %d connections, not %d: the open-file limit (ulimit -n) "
+                "is %s; raise it (e.g. `ulimit -n %d`) to serve more",
+                ceiling,
+                wanted,
+                open_file_limit(),
+                wanted + 100,
+            )
+            wanted = ceiling
+        self.context.max_connections = wanted
+
     # in the loop thread -----------------------------------------------------------------------
-    @staticmethod
-    def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
+    def _run_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         asyncio.set_event_loop(loop)
+        loop.set_exception_handler(self._on_loop_error)
         try:
             loop.run_forever()
         finally:
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
+
+    def _on_loop_error(self, loop: asyncio.AbstractEventLoop, details: dict[str, Any]) -> None:
+        """asyncio reports a failed accept() with a traceback each time; out of descriptors
+        that is a flood. Say it in one line, at most every `RESOURCE_REPORT_EVERY` seconds."""
+        exc = details.get("exception")
+        if isinstance(exc, OSError) and exc.errno in OUT_OF_RESOURCES:
+            self._resource_errors += 1
+            now = time.monotonic()
+            if now >= self._next_resource_report:
+                self._next_resource_report = now + RESOURCE_REPORT_EVERY
+                logger.error(
+                    "cannot accept a connection: %s (%d times so far); new clients wait",
+                    exc.strerror or exc,
+                    self._resource_errors,
+                )
+            return
+        loop.default_exception_handler(details)
 
     async def _listen(self) -> None:
         context = self.context

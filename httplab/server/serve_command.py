@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import ipaddress
 import logging
 import queue
 import signal
@@ -26,6 +27,7 @@ from httplab.server.context import (
     Tracer,
 )
 from httplab.server.engine import DEFAULT_HOST, DEFAULT_PORT, HTTPServer
+from httplab.server.open_files import FD_HEADROOM, raise_open_file_limit
 
 ACCESS_LOG_QUEUE = 10_000
 """Access-log lines waiting for stderr before new ones are dropped."""
@@ -44,12 +46,46 @@ class ServeOptions:
     max_connections: int = MAX_CONNECTIONS
 
 
+def host_error(host: str) -> str | None:
+    """Why `--host` cannot be used, in one line, or None. An empty host would make asyncio
+    listen on every interface while the banner shows `http://:PORT/`."""
+    if not host.strip(" \t"):
+        return (
+            "httplab serve: --host is empty; give an address, e.g. --host 127.0.0.1 (this "
+            "machine only) or --host 0.0.0.0 (every interface, reachable from the network)"
+        )
+    return None
+
+
+def exposure_warning(host: str) -> str | None:
+    """A warning when `--host` makes the lab reachable from other machines, else None."""
+    if host == "localhost":
+        return None
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return (
+            f"httplab: warning: listening on {host!r}, which may be reachable from the "
+            "network; the lab has no authentication (--host 127.0.0.1 keeps it local)"
+        )
+    if address.is_loopback:
+        return None
+    where = "every interface" if address.is_unspecified else str(address)
+    return (
+        f"httplab: warning: listening on {where}: anyone who can reach this machine can use "
+        "the lab, which has no authentication (--host 127.0.0.1 keeps it local)"
+    )
+
+
 def make_server(
     options: ServeOptions,
     tracer: Tracer | None = None,
     access_log: AccessLog | None = None,
 ) -> HTTPServer:
-    """The users API server `httplab serve` runs (not started); `--trace` passes a tracer."""
+    """The users API server `httplab serve` runs (not started); `--trace` passes a tracer.
+    Raises the soft open-file limit towards what `max_connections` needs (the server clamps
+    the cap to what the limit allows, see `open_files`)."""
+    raise_open_file_limit(options.max_connections + 2 * FD_HEADROOM)
     return HTTPServer(
         UsersApp(),
         options.host,
