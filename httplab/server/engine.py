@@ -107,8 +107,8 @@ class HTTPServer:
         if self._thread is not None:
             raise RuntimeError("the server is already started")
         self.context.stopping = False  # a server stopped before can start again
-        self._clamp_connections()
         loop = asyncio.new_event_loop()
+        self._clamp_connections()  # after the loop took its own descriptors
         self._loop = loop
         self._thread = threading.Thread(
             target=self._run_loop, args=(loop,), name="httplab-server", daemon=True
