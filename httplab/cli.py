@@ -28,6 +28,7 @@ app = typer.Typer(
         '  httplab send "GET /users"     one request, both sides byte for byte\n'
         "  httplab repl                  type HTTP by hand on a kept-alive connection\n"
         "  httplab replay transcripts/users.transcript --to 127.0.0.1:53210\n"
+        "  httplab lesson list           the HTTP course, each step checked from your bytes\n"
         "\b\nEach command has its own --help with examples."
     ),
 )
@@ -416,8 +417,8 @@ lesson_app = typer.Typer(
         "  httplab lesson 2 --lang ru       in Russian\n"
         "  httplab lesson 3 --class         in class: students send to this machine\n"
         "  httplab lesson reset 4           forget your progress in lesson 4\n"
-        "\b\nProgress is kept in $XDG_DATA_HOME/httplab/progress.json "
-        "(~/.local/share/httplab/progress.json); --progress FILE picks another."
+        "\b\nProgress is kept in $XDG_DATA_HOME/httplab/progress.json\n"
+        "(by default ~/.local/share/httplab/progress.json); --progress FILE picks another."
     ),
 )
 app.add_typer(lesson_app, name="lesson")

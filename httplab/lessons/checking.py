@@ -44,6 +44,7 @@ def matches(match: Match, facts: Facts) -> bool:
         (match.version, facts.version),
         (match.parsed, facts.parsed),
         (match.framing, facts.framing),
+        (match.target_form, facts.target_form),
         (match.stray_bytes, facts.stray_bytes),
         (match.body_cut_utf8, facts.body_cut_utf8),
         (match.reused_connection, facts.reused_connection),
@@ -53,19 +54,20 @@ def matches(match: Match, facts: Facts) -> bool:
         return False
     if match.status and facts.status not in match.status:
         return False
+    if match.path_prefix is not None and not facts.path.startswith(match.path_prefix):
+        return False
+    if any(len(facts.request_fields.get(n.lower(), [])) < 2 for n in match.request_repeats):
+        return False
     if match.note is not None and match.note not in facts.notes:
         return False
     if not _fields_hold(match.request_has, match.request_lacks, facts.request_fields):
         return False
     if not _fields_hold(match.response_has, match.response_lacks, facts.response_fields):
         return False
-    for name, value in match.request_header:
-        if value not in facts.request_fields.get(name.lower(), []):
-            return False
-    for name, text in match.response_header:
-        values = facts.response_fields.get(name.lower(), [])
-        if not any(text.casefold() in v.casefold() for v in values):
-            return False
+    if not _values_hold(match.request_header, facts.request_fields):
+        return False
+    if not _values_hold(match.response_header, facts.response_fields):
+        return False
     if match.body_contains is not None and match.body_contains.encode() not in facts.body:
         return False
     return not (
@@ -79,4 +81,12 @@ def _fields_hold(
 ) -> bool:
     return all(name.lower() in present for name in has) and not any(
         name.lower() in present for name in lacks
+    )
+
+
+def _values_hold(wanted: tuple[tuple[str, str], ...], present: dict[str, list[str]]) -> bool:
+    """Each named field has a value containing the text (case-insensitively)."""
+    return all(
+        any(text.casefold() in value.casefold() for value in present.get(name.lower(), []))
+        for name, text in wanted
     )

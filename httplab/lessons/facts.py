@@ -31,6 +31,7 @@ class Facts:
     body: bytes
     response_body: bytes
     framing: str  # "none" | "length" | "chunked" | "close" | "" (not parsed)
+    target_form: str  # "origin" | "absolute" | "authority" | "asterisk" | "" (not parsed)
     notes: set[str] = field(default_factory=set)
     stray_bytes: bool = False
     body_cut_utf8: bool = False
@@ -66,6 +67,7 @@ def facts_of(record: ExchangeRecord) -> Facts:
         body=body,
         response_body=record.response.body if record.response is not None else b"",
         framing=record.head.framing.kind if record.head is not None else "",
+        target_form=record.head.target_form if record.head is not None else "",
         notes=notes,
         stray_bytes=request is None and bool(raw) and raw[0] not in _TCHAR,
         body_cut_utf8=_cut_inside_character(body),

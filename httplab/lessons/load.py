@@ -24,6 +24,7 @@ from httplab.lessons.model import (
     Prediction,
     ServerOptions,
     Step,
+    TargetForm,
 )
 
 STEPS_FILE = "steps.toml"
@@ -199,12 +200,11 @@ def _server(raw: Any, where: _Where) -> ServerOptions:
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 raise where.error(f"server.{key}: a positive number of seconds")
             value = float(value)
-        elif (
-            isinstance(value, bool)
-            or not isinstance(value, int)
-            or value < (0 if key == "max_body" else 16)
-        ):
-            raise where.error(f"server.{key}: a number of bytes (at least 16)")
+        else:
+            least = {"max_body": 0, "max_fields": 1}.get(key, 16)  # as `serve` accepts them
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                unit = "field lines" if key == "max_fields" else "bytes"
+                raise where.error(f"server.{key}: a number of {unit}, at least {least}")
         values[key] = value
     return ServerOptions(**values)
 
@@ -227,7 +227,7 @@ def _match_value(key: str, value: Any, where: _Where, name: str) -> Any:
         ):
             raise where.error(f"{name}: a status code or a list of them (100-599)")
         return tuple(items)
-    if key in ("request_has", "request_lacks", "response_has", "response_lacks"):
+    if key in ("request_has", "request_lacks", "response_has", "response_lacks", "request_repeats"):
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise where.error(f"{name}: a list of header names")
         return tuple(value)
@@ -247,6 +247,10 @@ def _match_value(key: str, value: Any, where: _Where, name: str) -> Any:
         if value not in get_args(Framing):
             raise where.error(f"{name}: one of {', '.join(get_args(Framing))}")
         return cast(Framing, value)
+    if key == "target_form":
+        if value not in get_args(TargetForm):
+            raise where.error(f"{name}: one of {', '.join(get_args(TargetForm))}")
+        return cast(TargetForm, value)
     if not isinstance(value, str) or not value:
         raise where.error(f"{name}: a non-empty string")
     return value

@@ -14,6 +14,7 @@ from httplab.protocol.limits import Limits
 Lang = Literal["en", "ru"]
 LANGS: tuple[Lang, ...] = ("en", "ru")
 Framing = Literal["none", "length", "chunked", "close"]
+TargetForm = Literal["origin", "absolute", "authority", "asterisk"]
 HINT_LEVELS = ("nudge", "pointer", "near-answer")
 """Progressive hints, in the order `next_hint()` reveals them."""
 
@@ -38,13 +39,16 @@ class Match:
 
     method: str | None = None
     path: str | None = None  # the target's path (no query)
+    path_prefix: str | None = None  # the path starts with this (e.g. "/users/")
     target: str | None = None  # the request-target exactly
     version: str | None = None  # "HTTP/1.1" / "HTTP/1.0"
+    target_form: TargetForm | None = None  # as the parser classified the target
     status: tuple[int, ...] = ()  # any of these
     parsed: bool | None = None  # False: the server rejected the request before reading it whole
     request_has: tuple[str, ...] = ()  # header names present in the request
     request_lacks: tuple[str, ...] = ()
-    request_header: tuple[tuple[str, str], ...] = ()  # name = value, exactly (value trimmed)
+    request_header: tuple[tuple[str, str], ...] = ()  # name = text the value contains
+    request_repeats: tuple[str, ...] = ()  # header names sent on more than one line
     response_has: tuple[str, ...] = ()
     response_lacks: tuple[str, ...] = ()
     response_header: tuple[tuple[str, str], ...] = ()  # name = text the value contains

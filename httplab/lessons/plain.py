@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from typing import IO, TextIO, cast
 
 from httplab.client.repl import Repl, body_reaches_length, input_complete, is_raw_input
+from httplab.client.shorthand import ShorthandError, plan_request
 from httplab.lessons.model import Lang, Lesson, LessonSettings, Step
 from httplab.lessons.progress import Progress, ProgressError
 from httplab.lessons.server import LessonServer
@@ -71,6 +72,12 @@ UI: dict[str, dict[Lang, str]] = {
     "restart": {
         "en": "the server restarts with this step's options",
         "ru": "сервер перезапускается с настройками этого шага",
+    },
+    "elsewhere": {
+        "en": "that URL names another server ({where}); in a lesson every request goes to the "
+        "lesson's server: type the path, or a raw request with the URL as its target",
+        "ru": "этот URL указывает на другой сервер ({where}); в уроке все запросы идут серверу "
+        "урока: наберите путь или «сырой» запрос с URL в качестве цели",
     },
     "unknown": {"en": "unknown command {name}; :help", "ru": "неизвестная команда {name}; :help"},
 }
@@ -208,6 +215,8 @@ class PlainLesson:
 
     def send(self, text: str) -> None:
         assert self.repl is not None
+        if self._elsewhere(text):
+            return
         try:
             self.repl.handle(text)
         except UnicodeError:  # a lone surrogate (undecodable input) cannot go out as UTF-8
@@ -215,6 +224,19 @@ class PlainLesson:
             return
         answered = sum(len(exchange.responses) for exchange in self.repl.last)
         self.judge(self.records.take(answered, RECORD_WAIT if answered else 0.2))
+
+    def _elsewhere(self, text: str) -> bool:
+        """A shorthand URL naming another server would leave the lesson: say so instead."""
+        if is_raw_input(text):
+            return False
+        try:
+            plan = plan_request(text, host=self.server.host, port=self.server.port)
+        except (ShorthandError, UnicodeError):
+            return False  # the REPL reports it
+        if (plan.host, plan.port) == (self.server.host, self.server.port):
+            return False
+        self.say(self.ui("elsewhere", where=f"{plan.host}:{plan.port}"))
+        return True
 
     def judge(self, records: list[ExchangeRecord]) -> None:
         for record in records:
