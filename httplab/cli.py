@@ -349,9 +349,9 @@ def replay(
     One line per exchange as it completes, then a summary. Exit status: 0 when every
     expectation held, 1 when one failed, 2 for a file that cannot be read.
     """
+    from httplab.client.replay import ExchangeResult, replay_transcript
     from httplab.client.shorthand import ShorthandError, split_host_port
     from httplab.render.escape import escape_text
-    from httplab.trace.replay import ExchangeResult, replay_transcript
     from httplab.trace.transcript import TranscriptError, read_transcript
 
     try:
@@ -371,6 +371,7 @@ def replay(
             typer.echo(f"httplab: error: {path}: {shown}", err=True)
             raise typer.Exit(2) from None
     passed = failed = 0
+    unreachable = False
     for path, transcript in transcripts:
         typer.echo(f"{path}: replaying against {host}:{port}")
 
@@ -381,8 +382,9 @@ def replay(
         results = replay_transcript(transcript, host, port, timeout=timeout, progress=progress)
         passed += sum(1 for r in results if r.ok)
         failed += sum(1 for r in results if not r.ok)
+        unreachable = unreachable or any(r.connect_failed for r in results)
     typer.echo(f"{passed} passed, {failed} failed")
-    if failed and not passed:
+    if unreachable:
         typer.echo("hint: is the server running? start one with `httplab serve`", err=True)
     raise typer.Exit(1 if failed else 0)
 

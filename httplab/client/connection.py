@@ -19,6 +19,11 @@ Bytes a server sends after the last complete response of a send (a body on a 204
 a HEAD, more bytes than Content-Length said) are not part of any response (RFC 9110 §6.4.1,
 RFC 9112 §6.3). They are kept on the exchange as `extra`, read from what was already buffered
 plus a short grace read (`EXTRA_GRACE`), and the connection is closed: its framing is lost.
+
+A hostile or broken server cannot make the client hold more than `max_response_bytes` for one
+response, wait longer than `max_time` for a send, or pile up more than `MAX_INTERIM` interim (1xx)
+responses. A `101 Switching Protocols` ends the exchange: its bytes are shown, the connection is
+closed (this client speaks HTTP/1.1 only; RFC 9110 §15.2.2).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from httplab.protocol.errors import ProtocolError
 from httplab.protocol.events import (
@@ -47,18 +53,35 @@ DEFAULT_MAX_TIME = 30.0
 """Longest a send may wait for all its responses, however steadily the bytes trickle in."""
 _RECV_SIZE = 65536
 EXTRA_GRACE = 0.05
-"""Seconds to wait for bytes after the last response of a send (a server that sends a body
-on a 204 often writes it separately); no wait when the server has already sent them."""
+"""Seconds to wait for bytes after a bodiless response (HEAD, 204, 304: a server that sends a
+body there often writes it separately), or for the server's close after a closing response."""
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+"""Most bytes read for one response (head, framing, body and any interim responses)."""
+MAX_INTERIM = 32
+"""Most interim (1xx) responses accepted before the final one (RFC 9110 §15.2)."""
 EXTRA_LIMIT = 65536
 """Most bytes after a response kept for showing; reading stops there and the connection closes."""
 EXTRA_NOTE = "bytes after the response — not part of it (RFC 9110 §6.4.1 / RFC 9112 §6.3)"
 _FIRST_WORD = re.compile(rb"\s*([!-~]+)")
 
 
+ErrorKind = Literal[
+    "refused",
+    "unknown-host",
+    "timeout",
+    "connect",
+    "closed",
+    "bad-response",
+    "reset",
+    "too-large",
+    "empty",
+]
+
+
 class ClientError(Exception):
     """A network or response failure, told in one line; `kind` names which."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: ErrorKind, message: str) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
@@ -93,7 +116,7 @@ class ClientExchange:
     responses: list[ClientResponse] = field(default_factory=list)
     timings: ClientTimings = field(default_factory=ClientTimings)
     error: str | None = None
-    error_kind: str | None = None
+    error_kind: ErrorKind | None = None
     unread: bytes = b""  # bytes of a response that could not be parsed or was cut short
     request_head: RequestHead | None = None  # None when the request bytes did not parse
     extra: bytes = b""  # bytes after the response, not part of it (see EXTRA_NOTE)
@@ -107,7 +130,7 @@ class ClientExchange:
     def final(self) -> ClientResponse | None:
         """The final (non-1xx) response, if one was read."""
         for response in reversed(self.responses):
-            if not response.head.informational:
+            if not is_interim(response.head):
                 return response
         return None
 
@@ -115,6 +138,12 @@ class ClientExchange:
     def status(self) -> int:
         final = self.final
         return final.head.status if final else 0
+
+
+def is_interim(head: ResponseHead) -> bool:
+    """An interim response, followed by another for the same request: 1xx except 101, which
+    is the last HTTP/1.1 response on its connection (RFC 9110 §15.2)."""
+    return head.informational and head.status != 101
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,12 +199,17 @@ class ClientConnection:
         port: int,
         timeout: float = DEFAULT_TIMEOUT,
         max_time: float = DEFAULT_MAX_TIME,
+        max_response_bytes: int | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.timeout = timeout  # connecting, and between two received chunks
         self.max_time = max_time  # the whole send: a server trickling a byte at a time ends too
+        self.max_response_bytes = max_response_bytes or MAX_RESPONSE_BYTES
+        self.close_grace = EXTRA_GRACE  # how long to wait for the close a response announced
+        self.server_closed = False  # the server closed its side (EOF seen) on this connection
         self._deadline = 0.0
+        self._received = 0  # bytes read for the response being read
         self._sock: socket.socket | None = None
         self._parser = ResponseParser()
         self.closed = False  # True once the server closed the connection (or we did after it)
@@ -215,6 +249,7 @@ class ClientConnection:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._sock = sock
             self._parser = ResponseParser()
+            self.server_closed = False
             self.closed = False
             self.closed_reason = ""
             return (time.perf_counter() - started) * 1000.0
@@ -246,20 +281,31 @@ class ClientConnection:
 
     # sending ------------------------------------------------------------------------------
     def send(
-        self, data: bytes, on_sent: Callable[[bytes], None] | None = None
+        self,
+        data: bytes,
+        on_sent: Callable[[bytes], None] | None = None,
+        *,
+        pieces: list[RequestPiece] | None = None,
+        reconnect: bool = True,
     ) -> list[ClientExchange]:
         """Write `data`, read a response for each request in it; see the module docstring.
 
         `on_sent(data)` is called once the bytes are written (to show them while waiting).
+        `pieces` says where the requests are when the caller knows (replay); by default
+        `split_requests(data)` finds them. With `reconnect=False` a connection the server has
+        closed is not opened again (replay: one transcript connection is one TCP connection).
         Raises ClientError only when no connection could be made or the bytes not written.
         """
         if not data:
             raise ClientError("empty", "nothing to send")
-        pieces = split_requests(data)
+        if pieces is None:
+            pieces = split_requests(data)
         reused = self.still_open()
+        if not reconnect and not reused and self.closed:
+            raise ClientError("closed", f"not sent: {self.closed_reason}")
         self.reopened = self._closed_while_idle
         exchanges = self._send_once(data, pieces, reused, on_sent)
-        if reused and _closed_before_answer(exchanges):
+        if reconnect and reused and _closed_before_answer(exchanges):
             # A keep-alive connection the server had already closed (its idle timeout): the
             # request never reached an application, so sending it again is safe.
             self.reopened = True
@@ -285,6 +331,20 @@ class ClientConnection:
             self._closed_while_idle = True
             return False
         return True
+
+    def wait_for_close(self) -> bool:
+        """Wait (up to `timeout`) for the server to close the connection; False when it sends
+        bytes instead or keeps it open. The connection is closed here either way."""
+        if self._sock is None:
+            return self.server_closed
+        stray = self._read_available(self.timeout, until_eof=True)
+        if stray:
+            self.stray = stray
+            self._mark_closed(f"the server sent {len(stray)} bytes instead of closing")
+            return False
+        if not self.server_closed:
+            self._mark_closed("closed by the client: the server kept the connection open")
+        return self.server_closed
 
     def _send_once(
         self,
@@ -333,13 +393,14 @@ class ClientConnection:
                 break
         last = exchanges[-1] if exchanges else None
         if last is not None and last.error is None and self._sock is not None:
-            self._collect_extra(last)
+            self._collect_extra(last, EXTRA_GRACE)
         return exchanges
 
     # reading ------------------------------------------------------------------------------
     def _read_exchange(self, exchange: ClientExchange, started: float, complete: bool) -> None:
         parser = self._parser
         parser.expect(exchange.method)
+        self._received = parser.buffered
         current: ResponseHead | None = None
         body = bytearray()
         try:
@@ -351,21 +412,26 @@ class ClientConnection:
                 if exchange.timings.first_byte_ms is None:
                     exchange.timings.first_byte_ms = _since(started)
                 if isinstance(event, ResponseHead):
-                    if event.informational:
+                    if not is_interim(event):
+                        current = event
+                    elif len(exchange.responses) < MAX_INTERIM:
                         exchange.responses.append(ClientResponse(event, raw=event.raw))
                     else:
-                        current = event
+                        raise _TooMany
                 elif isinstance(event, Data):
                     body += event.data
                 elif isinstance(event, EndOfMessage):
-                    assert current is not None
+                    if current is None:  # not reached: the parser ends only a final response
+                        raise _TooMany
                     exchange.responses.append(
                         ClientResponse(current, bytes(body), event.trailers, event.raw)
                     )
                     exchange.timings.last_byte_ms = _since(started)
                     parser.start_next()
-                    if not current.keep_alive:
-                        self._collect_extra(exchange)
+                    if current.status == 101:
+                        self._switched(exchange)
+                    elif not current.keep_alive:
+                        self._collect_extra(exchange, self.close_grace)
                         if not exchange.extra:
                             self._mark_closed(_why_not_kept_alive(current))
                     return
@@ -374,7 +440,19 @@ class ClientConnection:
                     return
         except ProtocolError as exc:
             exchange.unread = parser.pending_raw
-            self._fail(exchange, "bad-response", f"unparseable response: {exc.detail}")
+            where = f" ({exc.rfc_ref})" if exc.rfc_ref else ""
+            self._fail(exchange, "bad-response", f"unparseable response: {exc.detail}{where}")
+        except _TooMany:
+            exchange.unread = b""  # the interim responses kept show what came
+            message = f"more than {MAX_INTERIM} interim (1xx) responses (RFC 9110 §15.2)"
+            self._fail(exchange, "bad-response", message)
+        except _TooLarge:
+            exchange.unread = parser.pending_raw[:EXTRA_LIMIT]
+            message = (
+                f"the response exceeds {self.max_response_bytes} bytes "
+                "(the client's limit for one response)"
+            )
+            self._fail(exchange, "too-large", message)
         except _DeadlineExceeded:
             exchange.unread = parser.pending_raw
             message = f"gave up after {self.max_time:g} s (the time limit for a whole response)"
@@ -406,13 +484,27 @@ class ClientConnection:
         if data and exchange.timings.first_byte_ms is None:
             exchange.timings.first_byte_ms = _since(started)
         if not data:
+            self.server_closed = True
             self._mark_closed("the server closed the connection")
+        self._received += len(data)
+        if self._received > self.max_response_bytes:
+            raise _TooLarge
         self._parser.feed(data)
 
-    def _collect_extra(self, exchange: ClientExchange) -> None:
-        """Keep the bytes after `exchange`'s response: what the parser holds, then what arrives
-        within EXTRA_GRACE. Any found: the connection is closed (the framing is lost)."""
-        extra = self._parser.pending_raw + self._read_available(EXTRA_GRACE)
+    def _switched(self, exchange: ClientExchange) -> None:
+        """After a 101 the connection speaks another protocol: keep what already came (shown
+        as bytes after the response) and close it."""
+        exchange.extra = self._parser.pending_raw[:EXTRA_LIMIT]
+        self._mark_closed(
+            "the server switched protocols (101); this client speaks HTTP/1.1 only, so it "
+            "closed the connection (RFC 9110 §15.2.2)"
+        )
+
+    def _collect_extra(self, exchange: ClientExchange, grace: float = 0.0) -> None:
+        """Keep the bytes after `exchange`'s response: what the parser holds, then what is
+        waiting on the socket or arrives within `grace`. Any found: the connection is closed
+        (the framing is lost)."""
+        extra = self._parser.pending_raw + self._read_available(grace)
         if not extra:
             if self.closed and self.closed_reason == _CLOSED_BY_SERVER:
                 self.closed_reason = (
@@ -425,13 +517,16 @@ class ClientConnection:
             f"the server sent {len(extra)} bytes after the response (the framing is lost)"
         )
 
-    def _read_available(self, grace: float) -> bytes:
-        """What arrives on the socket without waiting longer than `grace` for each piece;
-        the connection is marked closed when the server closed it."""
+    def _read_available(self, grace: float, until_eof: bool = False) -> bytes:
+        """What arrives on the socket without waiting longer than `grace` for each piece (or,
+        `until_eof`, for all of it); the connection is marked closed when the server closed
+        it."""
         sock = self._sock
         data = bytearray()
+        end = time.perf_counter() + grace
         while sock is not None and len(data) <= EXTRA_LIMIT:
-            readable, _, _ = select.select([sock], [], [], grace)
+            wait = max(0.0, end - time.perf_counter()) if until_eof else grace
+            readable, _, _ = select.select([sock], [], [], wait)
             if not readable:
                 break
             try:
@@ -439,12 +534,13 @@ class ClientConnection:
             except OSError:
                 chunk = b""
             if not chunk:
+                self.server_closed = True
                 self._mark_closed(_CLOSED_BY_SERVER)
                 break
             data += chunk
         return bytes(data)
 
-    def _fail(self, exchange: ClientExchange, kind: str, message: str) -> None:
+    def _fail(self, exchange: ClientExchange, kind: ErrorKind, message: str) -> None:
         exchange.error_kind = kind
         exchange.error = message
         self._mark_closed(message)
@@ -473,6 +569,14 @@ _CLOSED_BY_SERVER = "the server closed the connection"
 
 class _DeadlineExceeded(TimeoutError):
     """The send's `max_time` ran out (as opposed to one wait longer than `timeout`)."""
+
+
+class _TooLarge(Exception):
+    """More than `max_response_bytes` arrived for one response."""
+
+
+class _TooMany(Exception):
+    """More than MAX_INTERIM interim responses arrived for one request."""
 
 
 def _why_not_kept_alive(head: ResponseHead) -> str:

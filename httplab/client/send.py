@@ -20,6 +20,7 @@ from httplab.client.connection import (
 )
 from httplab.client.output import (
     PARTS,
+    Item,
     Printer,
     exchange_json,
     extra_items,
@@ -138,7 +139,8 @@ def _plan_http_file(path: str, host: str, port: int, http10: bool) -> list[Plann
 
 
 def read_source(value: str, stdin: IO[bytes], *, what: str) -> bytes:
-    """'-' → stdin, '@path' → the file's bytes, anything else → the text as UTF-8.
+    """'-' → stdin, '@path' → the file's bytes, anything else → the text as UTF-8 (a byte the
+    shell passed through that is not UTF-8 text stays that byte).
 
     At most MAX_INPUT bytes are read: `@/dev/urandom` or `yes | …` is an error, not a hang.
     """
@@ -151,7 +153,7 @@ def read_source(value: str, stdin: IO[bytes], *, what: str) -> bytes:
                 return _read_at_most(file, what, path)
         except OSError as exc:
             raise InputError(f"{what}: cannot read {path}: {exc.strerror or exc}") from exc
-    return value.encode("utf-8")
+    return value.encode("utf-8", "surrogateescape")  # bytes the shell passed through, exactly
 
 
 def _read_at_most(source: IO[bytes], what: str, name: str) -> bytes:
@@ -249,7 +251,7 @@ class _Session:
     def _show_request(self, data: bytes, destination: str, *, sent: bool = True) -> None:
         if self.json:
             return
-        items = []
+        items: list[Item] = []
         if self.heads:
             verb = "would send" if self.options.offline else "sent" if sent else "not sent:"
             items.append(info_line(f"{verb} {len(data)} bytes to {destination}"))

@@ -34,15 +34,37 @@ exit status: 0 for any response, 1 network or response error, 2 bad input,
 """
 
 
+MAX_SECONDS = 86400.0
+"""The longest duration an option takes (a day): sockets and select() refuse far larger ones."""
+
+
 def seconds(text: str) -> float:
-    """A duration option: a positive, finite number of seconds."""
+    """A duration option: a positive, finite number of seconds, at most MAX_SECONDS."""
     try:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
+    if not math.isfinite(value) or value <= 0 or value > MAX_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of seconds above 0 and at most {MAX_SECONDS:g}, got {text!r}"
+        )
     return value
+
+
+def undecodable_argument(args: argparse.Namespace) -> str | None:
+    """The first argument holding bytes that are not UTF-8 text (the shell passed them through
+    as-is; Python keeps them as lone surrogates), shown escaped — or None. Raw input and file
+    names may hold any bytes: raw mode sends them exactly."""
+    words: list[str] = [*args.headers, *args.query]
+    words += [w for w in (args.to, args.data, args.json_data) if w and not w.startswith("@")]
+    if args.request and not args.raw:
+        words.append(args.request)
+    for word in words:
+        try:
+            word.encode("utf-8")
+        except UnicodeEncodeError:
+            return word.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+    return None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -197,6 +219,13 @@ def main_send(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         parser.print_usage(sys.stderr)
         sys.stderr.write(f"httplab send: error: {exc}\n")
+        return 2
+    bad = undecodable_argument(args)
+    if bad is not None:
+        sys.stderr.write(
+            f"httplab send: error: '{bad}' holds bytes that are not UTF-8 text: write them as "
+            "%XX in a target, or send exact bytes with --raw and \\xNN escapes\n"
+        )
         return 2
     try:
         return run_send(SendOptions(**vars(args)))

@@ -160,8 +160,16 @@ def split_host_port(text: str, *, default_port: int | None = DEFAULT_PORT) -> tu
         text = text[len("http://") :].rstrip("/")
     host, port_text = text, ""
     if text.startswith("["):
-        host, _, after = text[1:].partition("]")
-        port_text = after[1:] if after.startswith(":") else ""
+        host, bracket, after = text[1:].partition("]")
+        if not bracket:
+            raise ShorthandError(f"unclosed '[' in {text!r}: write an IPv6 address as [::1]:PORT")
+        if not host:
+            raise ShorthandError(f"no address between '[' and ']' in {text!r}")
+        if after and not after.startswith(":"):
+            raise ShorthandError(f"unexpected {after!r} after ']' in {text!r}: expected :PORT")
+        port_text = after[1:]
+        if after and not port_text:
+            raise ShorthandError(f"no port after ':' in {text!r}: expected [HOST]:PORT")
     elif text.count(":") == 1:
         host, _, port_text = text.partition(":")
     host = host or DEFAULT_HOST
@@ -169,7 +177,7 @@ def split_host_port(text: str, *, default_port: int | None = DEFAULT_PORT) -> tu
         if default_port is None:
             raise ShorthandError(f"expected HOST:PORT, got {text!r}")
         return host, default_port
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) < 65536:
         raise ShorthandError(f"bad port {port_text!r} in {text!r}: expected 1–65535")
     return host, int(port_text)
 

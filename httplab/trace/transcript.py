@@ -23,7 +23,8 @@ A transcript is plain ASCII, one wire line per file line, escaped like the raw v
                                      (it holds a Date that changes on every run)
 
 `write_transcript(records, path)` records ExchangeRecords, `read_transcript(path)` parses a file,
-and `replay(transcript, host, port)` (in replay.py) sends it and checks the expectations.
+and `replay_transcript(transcript, host, port)` (in httplab.client.replay: network I/O belongs
+to the client) sends it and checks the expectations.
 """
 
 from __future__ import annotations
@@ -233,6 +234,7 @@ def parse_transcript(text: str) -> Transcript:
     transcript = Transcript()
     connection: TranscriptConnection | None = None
     exchange: TranscriptExchange | None = None
+    started: list[tuple[int, TranscriptExchange]] = []  # each exchange with its line
     for number, raw_line in enumerate(lines[1:], 2):
         line = raw_line.rstrip("\r")  # a CRLF checkout; wire CRs are always escaped
         if not line.strip() or line.startswith("#"):
@@ -249,6 +251,7 @@ def parse_transcript(text: str) -> Transcript:
                 raise TranscriptError(number, "an exchange must follow a '== connection' line")
             exchange = TranscriptExchange(label=line.partition(":")[2].strip(), request=b"")
             connection.exchanges.append(exchange)
+            started.append((number, exchange))
         elif exchange is None:
             raise TranscriptError(number, f"expected '== connection' or '-- exchange': {line!r}")
         elif line.startswith(">"):
@@ -259,6 +262,9 @@ def parse_transcript(text: str) -> Transcript:
             _parse_expect(line[7:], exchange.expect, number)
         else:
             raise TranscriptError(number, f"unknown line {line!r}")
+    for number, started_exchange in started:
+        if not started_exchange.request:  # nothing to send: replay would wait for nothing
+            raise TranscriptError(number, "this exchange has no request: add '> ' lines")
     return transcript
 
 

@@ -54,7 +54,7 @@ def test_a_reader_that_goes_away_ends_the_output_quietly(tmp_path: Path) -> None
     assert "Traceback" not in err and err == ""
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "soon"])
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "soon", "1e308", "86401"])
 @pytest.mark.parametrize("option", ["--timeout", "--max-time"])
 def test_durations_must_be_positive_numbers(option: str, value: str) -> None:
     result = subprocess.run(
@@ -64,3 +64,31 @@ def test_durations_must_be_positive_numbers(option: str, value: str) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert f"argument {option}: expected a number of seconds above 0" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        ([b"GET /us\xffers"], "'GET /us\\xffers'"),
+        ([b"GET /", b"-H", b"X-A: \xe9"], "'X-A: \\xe9'"),
+        ([b"GET /", b"-q", b"a=\xe9"], "'a=\\xe9'"),
+    ],
+)
+def test_bytes_that_are_not_utf8_in_arguments_are_one_line_exit_2(
+    args: list[bytes], shown: str
+) -> None:
+    command = [a.encode() for a in httplab_send()] + args + [b"--offline"]
+    result = subprocess.run(command, capture_output=True, timeout=30, check=False)
+    err = result.stderr.decode("utf-8", "replace")
+    assert result.returncode == 2, err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert shown in err and "not UTF-8 text" in err
+
+
+def test_raw_bytes_from_the_shell_are_sent_exactly() -> None:
+    command = [a.encode() for a in httplab_send("--raw", "--offline", "--hexdump")]
+    result = subprocess.run(
+        [*command, b"GET /\xff HTTP/1.1\\r\\n\\r\\n"], capture_output=True, timeout=30, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert b" ff " in result.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import Any
 
 import pytest
@@ -252,3 +253,18 @@ PIECES = [*"GETPOSgetpos /:[]@?#%&=.-_~\\\t\r\n\x00é", "://", "http", "HTTP/1.1
 def test_any_shorthand_builds_or_raises_shorthand_error(text: str) -> None:
     with contextlib.suppress(ShorthandError):
         build_request(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[::1", "unclosed '['"),
+        ("[::1]x", "unexpected 'x' after ']'"),
+        ("[::1]:", "no port after ':'"),
+        ("[]:80", "no address between"),
+        ("host:\u0661\u0662", "bad port"),  # Arabic-Indic digits are digits to str.isdigit()
+    ],
+)
+def test_a_malformed_destination_is_a_clear_error(text: str, message: str) -> None:
+    with pytest.raises(ShorthandError, match=re.escape(message)):
+        split_host_port(text)

@@ -3,6 +3,7 @@ files give a clear line and a non-zero exit."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,3 +63,22 @@ def test_a_file_that_is_not_a_transcript_says_so(tmp_path: Path) -> None:
     bad.write_bytes(b"httplab-transcript 1\n# caf\xc3\xa9\n")
     result = CliRunner().invoke(app, ["replay", str(bad)])
     assert "line 2: not ASCII: write other bytes as \\xNN escapes" in result.output
+
+
+def test_the_server_hint_only_when_connecting_failed(server: HTTPServer, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.transcript"
+    bad.write_text(
+        "httplab-transcript 1\n== connection 1\n-- exchange 1: GET /nope\n"
+        "> GET /nope HTTP/1.1\\r\\n\n> Host: x\\r\\n\n> \\r\\n\nexpect status 200\n"
+    )
+    result = CliRunner().invoke(app, ["replay", str(bad), "--to", f"127.0.0.1:{server.port}"])
+    assert result.exit_code == 1 and "is the server running?" not in result.output
+    with socket.create_server(("127.0.0.1", 0)) as unused:
+        port = unused.getsockname()[1]
+    result = CliRunner().invoke(app, ["replay", str(bad), "--to", f"127.0.0.1:{port}"])
+    assert result.exit_code == 1 and "is the server running?" in result.output
+
+
+def test_an_unclosed_ipv6_bracket_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["replay", str(TRANSCRIPTS[0]), "--to", "[::1"])
+    assert result.exit_code == 2 and "unclosed '['" in result.output

@@ -1,0 +1,186 @@
+"""Replay (httplab.client.replay): a transcript sent through the client connection, every
+unmet expectation reported with what was expected and what came back."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from httplab.client.replay import ExchangeResult
+from httplab.client.replay import replay_transcript as replay
+from httplab.server import HTTPServer
+from httplab.server.apps.users import UsersApp
+from httplab.trace.bus import TraceBus
+from httplab.trace.transcript import (
+    Expectation,
+    Transcript,
+    TranscriptConnection,
+    TranscriptExchange,
+    read_transcript,
+    write_transcript,
+)
+
+TRANSCRIPTS = sorted((Path(__file__).parents[2] / "transcripts").glob("*.transcript"))
+
+
+@contextmanager
+def canned_server(reply: bytes, *, close: bool) -> Iterator[int]:
+    """A one-connection server that reads a request head and sends `reply` (real socket)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                data += chunk
+            conn.sendall(reply)
+            if not close:
+                conn.recv(1)  # hold the connection open until the client goes
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield port
+    finally:
+        listener.close()
+        thread.join(5)
+
+
+def one_exchange(expect: Expectation) -> Transcript:
+    exchange = TranscriptExchange("GET /", b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", expect)
+    return Transcript("t", [TranscriptConnection([exchange])])
+
+
+REPLY = b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nnope!"
+
+
+def test_replay_reports_every_unmet_expectation() -> None:
+    expect = Expectation(
+        status=200,
+        headers=[("Content-Type", "application/json"), ("Location", None)],
+        absent_headers=["content-length"],
+        body=b"[]",
+        body_contains=[b"users"],
+        close=True,
+    )
+    with canned_server(REPLY, close=False) as port:
+        (result,) = replay(one_exchange(expect), "127.0.0.1", port, timeout=0.5)
+    assert not result.ok and result.status == 404
+    assert result.failures == [
+        "status: expected 200, got 404",
+        "header Content-Type: expected 'application/json', got ['text/plain']",
+        "header Location: expected it, it is missing",
+        "header content-length: expected none, got ['5']",
+        "body: expected '[]', got 'nope!'",
+        "body: 'users' not found in 'nope!'",
+        "expected the server to close the connection; it did not",
+    ]
+    assert result.response == REPLY
+
+
+def test_replay_passes_when_the_response_matches() -> None:
+    expect = Expectation(404, [("content-type", "text/plain")], [], b"nope!", [b"op"], close=True)
+    with canned_server(REPLY, close=True) as port:
+        (result,) = replay(one_exchange(expect), "127.0.0.1", port)
+    assert result.ok, result.failures
+
+
+def test_replay_reports_a_truncated_response() -> None:
+    with canned_server(REPLY[:-2], close=True) as port:
+        (result,) = replay(one_exchange(Expectation(404)), "127.0.0.1", port)
+    assert result.failures == [
+        "unparseable response: the connection closed 2 bytes before the end of the body"
+        " (RFC 9112 §6.3)"
+    ]
+
+
+def test_replay_reports_a_refused_connection() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as unused:
+        port = unused.getsockname()[1]
+    (result,) = replay(one_exchange(Expectation(200)), "127.0.0.1", port)
+    assert result.failures[0].startswith(f"cannot connect to 127.0.0.1:{port}")
+
+
+@pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.name for p in TRANSCRIPTS])
+def test_every_recorded_transcript_replays_against_the_server(path: Path) -> None:
+    transcript = read_transcript(path)
+    seen: list[tuple[int, int]] = []
+
+    def progress(result: ExchangeResult, done: int, total: int) -> None:
+        seen.append((done, total))
+
+    with HTTPServer(UsersApp(), port=0) as server:
+        results = replay(transcript, "127.0.0.1", server.port, progress=progress)
+    failed = [r.one_line() for r in results if not r.ok]
+    assert not failed, "\n".join(failed)
+    total = len(transcript.exchanges())
+    assert total >= 4 and seen == [(n, total) for n in range(1, total + 1)]
+
+
+def test_a_live_recording_replays_against_a_fresh_server(tmp_path: Path) -> None:
+    bus = TraceBus()
+    server = HTTPServer(UsersApp(), port=0, tracer=bus)
+    with server, socket.create_connection(server.address, timeout=5) as sock:
+        sock.sendall(
+            b"POST /users HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 24\r\n\r\n"
+            b'{"name":"ada","age":36}\n'
+            b"GET /users/1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+        )
+        while sock.recv(65536):
+            pass
+    path = tmp_path / "live.transcript"
+    written = write_transcript(bus.snapshot(), path, title="live", pipelined=[1])
+    assert read_transcript(path) == written
+    assert [e.expect.status for e in written.exchanges()] == [201, 200]
+    with HTTPServer(UsersApp(), port=0) as fresh:
+        results = replay(written, "127.0.0.1", fresh.port)
+    assert [r.ok for r in results] == [True, True], [r.failures for r in results]
+
+
+def test_a_mismatch_carries_its_kind_and_both_sides() -> None:
+    expect = Expectation(status=200, headers=[("Content-Type", "application/json")], body=b"[]")
+    with canned_server(REPLY, close=True) as port:
+        (result,) = replay(one_exchange(expect), "127.0.0.1", port)
+    status, header, body = result.mismatches
+    assert (status.kind, status.expected, status.received) == ("status", "200", "404")
+    assert (header.kind, header.name, header.expected, header.received) == (
+        "header",
+        "Content-Type",
+        "application/json",
+        "text/plain",
+    )
+    assert (body.kind, body.expected, body.received) == ("body", "[]", "nope!")
+    assert result.exchange is not None and result.final is not None
+    assert result.final.body == b"nope!"
+    assert not result.connect_failed
+
+
+def test_a_connection_the_server_closed_is_not_silently_reopened() -> None:
+    first = TranscriptExchange("GET /", b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", Expectation(404))
+    second = TranscriptExchange("GET /", b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", Expectation(404))
+    transcript = Transcript("t", [TranscriptConnection([first, second])])
+    # answers once without announcing a close, then closes: the second request cannot be sent
+    with canned_server(REPLY, close=True) as port:
+        one, two = replay(transcript, "127.0.0.1", port)
+    assert one.ok, one.failures
+    assert [m.kind for m in two.mismatches] in (["send"], ["response"])
+    assert "closed" in two.failures[0] or "reset" in two.failures[0]  # as the race falls
+
+
+def test_a_refused_connection_is_a_connect_mismatch() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as unused:
+        port = unused.getsockname()[1]
+    (result,) = replay(one_exchange(Expectation(200)), "127.0.0.1", port)
+    assert result.connect_failed and result.exchange is None
+    assert result.failures == [f"cannot connect to 127.0.0.1:{port}: connection refused"]
