@@ -46,6 +46,7 @@ from httplab.trace.wire_text import escape_wire_lines
 _VERSION_AT_END = re.compile(r"\sHTTP/[0-9]\.[0-9]\s*$")
 _CONTENT_LENGTH = re.compile(r"^content-length\s*:\s*(\d+)\s*$", re.IGNORECASE | re.MULTILINE)
 _CHUNKED = re.compile(r"^transfer-encoding\s*:.*chunked", re.IGNORECASE | re.MULTILINE)
+_LAST_CHUNK = re.compile(r"^0+[ \t]*(?:;.*)?$", re.MULTILINE)  # `0`, maybe `;ext` (RFC 9112 §7.1)
 
 REFRESH_SECONDS = 1.0  # how often the prompt re-checks the connection
 
@@ -117,9 +118,14 @@ def body_reaches_length(text: str) -> bool:
 
 def raw_text_to_send(text: str) -> str:
     """Raw input as typed → the text to send: the head ends with an empty line; a typed body
-    loses the line break of the Enter that sent it."""
+    loses the line break of the Enter that sent it, except a chunked body typed to its last
+    chunk (`0`), whose trailer section that empty line ends."""
     text = text.lstrip("\r\n")
     if "\n\n" in text:
+        head, _, body = text.partition("\n\n")
+        if _CHUNKED.search(head) and _LAST_CHUNK.search(body):
+            # after the last chunk, the empty line that sends ends the trailer section: keep it
+            return text + "\n" if text.endswith("\n") else text + "\n\n"
         return text[:-1] if text.endswith("\n") else text
     return text.rstrip("\n") + "\n\n"
 

@@ -92,6 +92,25 @@ def test_raw_text_gets_its_blank_line_and_keeps_a_typed_body() -> None:
     )
 
 
+def test_the_empty_line_after_a_typed_last_chunk_ends_the_chunked_body() -> None:
+    head = "POST / HTTP/1.1\nTransfer-Encoding: chunked\n\n"
+    assert input_complete(head + "f\nname=Ada&age=36\n0\n") is True
+    assert raw_text_to_send(head + "f\nname=Ada&age=36\n0\n") == head + "f\nname=Ada&age=36\n0\n\n"
+    assert raw_text_to_send(head + "1\nx\n0\nChecksum: 1\n") == head + "1\nx\n0\nChecksum: 1\n\n"
+    assert raw_text_to_send(head + "1\nx\n0") == head + "1\nx\n0\n\n"  # Esc Enter on `0`
+    # the last chunk typed with escapes is sent as typed
+    assert raw_text_to_send(head + "1\nx\n0\\r\\n\\r\\n\n") == head + "1\nx\n0\\r\\n\\r\\n"
+
+
+def test_a_chunked_body_typed_line_by_line_is_answered(server: HTTPServer) -> None:
+    repl = Repl("127.0.0.1", server.port, stream=io.StringIO())
+    repl.handle(
+        "POST /users HTTP/1.1\nHost: x\nContent-Type: application/x-www-form-urlencoded\n"
+        "Transfer-Encoding: chunked\n\n9\nname=Ada&\n6\nage=36\n0\n"
+    )
+    assert repl.last[0].status == 201
+
+
 def test_shorthand_then_raw_on_one_kept_alive_connection(server: HTTPServer) -> None:
     out = io.StringIO()
     repl = Repl("127.0.0.1", server.port, stream=out)
