@@ -62,6 +62,8 @@ def matches(match: Match, facts: Facts) -> bool:
         return False
     if not _fields_hold(match.request_has, match.request_lacks, facts.request_fields):
         return False
+    if not _fields_hold(match.trailer_has, (), facts.trailer_fields):
+        return False
     if not _fields_hold(match.response_has, match.response_lacks, facts.response_fields):
         return False
     if not _values_hold(match.request_header, facts.request_fields):

@@ -28,6 +28,7 @@ class Facts:
     parsed: bool
     request_fields: dict[str, list[str]]  # lower-case name → values (latin-1 text)
     response_fields: dict[str, list[str]]
+    trailer_fields: dict[str, list[str]]  # after a chunked body (RFC 9112 §7.1.2)
     body: bytes
     response_body: bytes
     framing: str  # "none" | "length" | "chunked" | "close" | "" (not parsed)
@@ -64,6 +65,7 @@ def facts_of(record: ExchangeRecord) -> Facts:
         parsed=request is not None,
         request_fields=request_fields,
         response_fields=response_fields,
+        trailer_fields=_fields(request.trailers.raw()) if request is not None else {},
         body=body,
         response_body=record.response.body if record.response is not None else b"",
         framing=record.head.framing.kind if record.head is not None else "",

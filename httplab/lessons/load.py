@@ -227,7 +227,14 @@ def _match_value(key: str, value: Any, where: _Where, name: str) -> Any:
         ):
             raise where.error(f"{name}: a status code or a list of them (100-599)")
         return tuple(items)
-    if key in ("request_has", "request_lacks", "response_has", "response_lacks", "request_repeats"):
+    if key in (
+        "request_has",
+        "request_lacks",
+        "response_has",
+        "response_lacks",
+        "request_repeats",
+        "trailer_has",
+    ):
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise where.error(f"{name}: a list of header names")
         return tuple(value)

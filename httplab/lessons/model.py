@@ -49,6 +49,7 @@ class Match:
     request_lacks: tuple[str, ...] = ()
     request_header: tuple[tuple[str, str], ...] = ()  # name = text the value contains
     request_repeats: tuple[str, ...] = ()  # header names sent on more than one line
+    trailer_has: tuple[str, ...] = ()  # trailer field names after a chunked request body
     response_has: tuple[str, ...] = ()
     response_lacks: tuple[str, ...] = ()
     response_header: tuple[tuple[str, str], ...] = ()  # name = text the value contains

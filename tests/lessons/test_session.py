@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from httplab.lessons import LessonSession, Progress, load_lesson
+from httplab.lessons.checking import matches
 from httplab.lessons.facts import facts_of
-from httplab.lessons.model import ServerOptions
+from httplab.lessons.model import Match, ServerOptions
 from httplab.lessons.server import LessonServer
 from httplab.lessons.session import StepState, client_of
 from httplab.trace.bus import TraceBus
@@ -156,3 +157,17 @@ def test_content_length_counting_characters_is_seen_in_the_bytes(server) -> None
     head17 = head.replace("Content-Length: 16", f"Content-Length: {len(cut)}")
     _exchange(lesson_server.port, head17.encode() + cut.encode())
     assert facts_of(recorder.wait(3)[2]).body_cut_utf8
+
+
+def test_a_trailer_field_is_a_fact_apart_from_the_head(server) -> None:  # type: ignore[no-untyped-def]
+    lesson_server, recorder = server
+    head = (
+        b"POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
+    _exchange(lesson_server.port, head + b"f\r\nname=Ada&age=36\r\n0\r\nChecksum: 5f2d\r\n\r\n")
+    facts = facts_of(recorder.wait(1)[0])
+    assert facts.trailer_fields == {"checksum": ["5f2d"]}
+    assert "checksum" not in facts.request_fields
+    assert matches(Match(trailer_has=("CHECKSUM",)), facts)
+    assert not matches(Match(request_has=("Checksum",)), facts)
