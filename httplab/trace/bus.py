@@ -10,9 +10,12 @@ thread, so it must be quick and must not block: hand the item over (the TUI uses
 thread) and return. An exception in a subscriber is counted, never raised into the server.
 
 Memory stays flat however long the server runs: the ring keeps at most `capacity` items and at
-most `max_bytes` of raw wire bytes (request + response of the records it holds); older items are
-evicted and counted in `dropped`. Each record also holds the parsed forms, which share or copy
-those bytes once, so the trace holds roughly `capacity × ~3 KB + 2 × max_bytes` at most.
+most `max_bytes` of bytes (raw request and response plus the parsed bodies of the records it
+holds); older items are evicted and counted in `dropped`. A big body is trimmed on the way in:
+a record keeps the head and the first `body_keep` bytes of each body, says how many raw bytes
+it left out in `record.omitted`, and carries a note saying so, so every view shows it. Sixty
+10 MiB uploads therefore cost 60 × 2 × 64 KiB in the trace, not 1.2 GB, and the trace holds
+roughly `capacity × ~3 KB + max_bytes` at most.
 """
 
 from __future__ import annotations
@@ -20,33 +23,84 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from itertools import islice
 
+from httplab.protocol.messages import Note
 from httplab.trace.records import ExchangeRecord, TraceItem
 
 DEFAULT_CAPACITY = 10_000
 DEFAULT_MAX_BYTES = 128 * 1024 * 1024
+BODY_KEEP = 64 * 1024
+"""Body bytes a record keeps of each message; the rest is counted in `record.omitted`."""
 
 Subscriber = Callable[[TraceItem], None]
 
 
 def wire_size(item: TraceItem) -> int:
-    """Raw bytes an item holds (what the byte budget counts)."""
+    """Bytes an item holds (what the byte budget counts): raw both ways and the bodies."""
     if isinstance(item, ExchangeRecord):
-        return len(item.raw_request) + len(item.raw_response)
+        size = len(item.raw_request) + len(item.raw_response)
+        if item.request is not None:
+            size += len(item.request.body)
+        if item.response is not None:
+            size += len(item.response.body)
+        return size
     return 0
+
+
+def _cut(raw: bytes, keep: int) -> int:
+    """Where to cut raw message bytes: after the (first) head and `keep` more bytes."""
+    head_end = raw.find(b"\r\n\r\n")
+    head_end = len(raw) if head_end < 0 else head_end + 4
+    return head_end + keep
+
+
+def trim_bodies(record: ExchangeRecord, keep: int = BODY_KEEP) -> None:
+    """Keep the heads and the first `keep` body bytes of a record's request and response."""
+    request, response = record.request, record.response
+    if request is not None and len(request.body) > keep:
+        record.request = replace(request, body=request.body[:keep])
+    if response is not None and len(response.body) > keep:
+        record.response = replace(response, body=response.body[:keep])
+    omitted = list(record.omitted)
+    for side, raw in enumerate((record.raw_request, record.raw_response)):
+        cut = _cut(raw, keep)
+        if len(raw) <= cut:
+            continue
+        omitted[side] += len(raw) - cut
+        if side == 0:
+            record.raw_request = raw[:cut]
+        else:
+            record.raw_response = raw[:cut]
+        what = ("request", "response")[side]
+        record.notes.append(
+            Note(
+                f"trace-trimmed-{what}",
+                f"the trace keeps the first {keep:,} body bytes of this {what}: "
+                f"{omitted[side]:,} more bytes went over the wire but are not shown",
+                "",
+                "info",
+            )
+        )
+    record.omitted = (omitted[0], omitted[1])
 
 
 class TraceBus:
     """A thread-safe ring buffer of trace items with subscribers; implements the tracer API."""
 
     def __init__(
-        self, capacity: int = DEFAULT_CAPACITY, *, max_bytes: int = DEFAULT_MAX_BYTES
+        self,
+        capacity: int = DEFAULT_CAPACITY,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        body_keep: int = BODY_KEEP,
     ) -> None:
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
         self.capacity = capacity
         self.max_bytes = max_bytes
+        self.body_keep = body_keep
         self._lock = threading.Lock()
         self._ring: deque[TraceItem] = deque()
         self._bytes = 0
@@ -58,7 +112,10 @@ class TraceBus:
 
     # the tracer API (called by the server) ---------------------------------------------------
     def publish(self, item: TraceItem) -> None:
-        """Stamp `item.seq`, keep it, tell the subscribers. Never blocks, never raises."""
+        """Stamp `item.seq`, keep it (big bodies trimmed), tell the subscribers. Never blocks,
+        never raises."""
+        if isinstance(item, ExchangeRecord):
+            trim_bodies(item, self.body_keep)
         size = wire_size(item)
         with self._lock:
             self._seq += 1

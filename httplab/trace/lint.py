@@ -201,7 +201,7 @@ def response_notes(record: ExchangeRecord) -> list[Note]:
         and "transfer-encoding" not in headers
     ):
         declared = int(lengths[0])
-        sent = len(sent_body)
+        sent = len(sent_body) + record.omitted[1]  # the trace may keep only a body's start
         if declared != sent:
             notes.append(
                 _note(

@@ -45,6 +45,8 @@ class ExchangeRecord:
     timings: Timings = field(default_factory=Timings)
     notes: list[Note] = field(default_factory=list)
     source: str = "server"  # "server" or "client" (an exchange made by the client pane)
+    # raw bytes (request, response) the trace left out of a big body; see trace.bus.trim_bodies
+    omitted: tuple[int, int] = (0, 0)
     seq: int = 0  # set by the bus: global order of arrival
 
     @property
