@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from httplab.protocol.headers import Headers
-from httplab.protocol.messages import Request
+from httplab.protocol.messages import Request, Response
 from httplab.server.apps.user_input import REFUSED_IN_NAMES
+from httplab.server.apps.user_store import UserStore
 from httplab.server.apps.users import UsersApp
 from httplab.server.engine import HTTPServer
 
@@ -233,7 +234,7 @@ def test_200_concurrent_posts_give_200_distinct_users(server: HTTPServer) -> Non
     assert not errors, errors[:3]
     assert sorted(ids) == list(range(1, 201))
     with RawClient(server.address) as client:
-        users = json.loads(client.request(get("/users")).body)
+        users = json.loads(client.request(get("/users?limit=1000")).body)
     assert len(users) == 200
     assert {u["name"] for u in users} == {f"user{n}" for n in range(200)}
 
@@ -337,3 +338,63 @@ def test_the_classic_nc_session(named_server: HTTPServer) -> None:
         no_host = client.request(typed("GET /users HTTP/1.1\n\n"))
         assert no_host.status == 400 and "Host" in no_host.text
         assert client.at_eof()
+
+
+def test_the_list_comes_a_page_at_a_time() -> None:
+    # issue 7 #11: with 100,000 users every GET /users built 14.8 MB; now a page is bounded
+    store = UserStore()
+    for n in range(250):
+        store.add(f"u{n}", 20)
+    app = UsersApp(store)
+
+    def page(target: str, accept: str = "application/json") -> Response:
+        return app(Request("GET", target, headers=Headers([("Host", "x"), ("Accept", accept)])))
+
+    first = page("/users")
+    assert [u["id"] for u in json.loads(first.body)] == list(range(1, 101))
+    assert first.headers.get("link") == '</users?offset=100&limit=100>; rel="next"'
+    middle = page("/users?limit=50&offset=100&sort=ignored")
+    assert [u["id"] for u in json.loads(middle.body)] == list(range(101, 151))
+    assert middle.headers.get("link") == (
+        '</users?offset=50&limit=50>; rel="prev", </users?offset=150&limit=50>; rel="next"'
+    )
+    last = page("/users?offset=200&limit=1000")
+    assert len(json.loads(last.body)) == 50 and 'rel="next"' not in (last.headers.get("link") or "")
+    assert json.loads(page("/users?offset=999999").body) == []
+    html = page("/users?offset=100", "text/html")
+    assert b"Users (250)" in html.body and b"Showing 101-200 of 250." in html.body
+    assert b'href="/users?offset=200&amp;limit=100" rel="next"' in html.body
+    assert len(page("/users?limit=1000").body) < 100_000
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=0",
+        "limit=1001",
+        "limit=+5",
+        "limit=1_0",
+        "limit=05",
+        "limit=",
+        "limit=\uff15",
+        "offset=-1",
+        "offset=1e3",
+        "offset=1&offset=2",
+        "limit=1&limit=1",
+    ],
+)
+def test_a_bad_page_is_400_naming_the_field(query: str) -> None:
+    response = UsersApp()(Request("GET", f"/users?{query}", headers=Headers([("Host", "x")])))
+    assert response.status == 400
+    field = query.partition("=")[0]
+    assert field in json.loads(response.body)["fields"]
+
+
+def test_a_full_store_says_why_in_its_507() -> None:
+    app = UsersApp(UserStore(max_users=2))
+    for name in ("a", "b"):
+        assert app(Request("POST", f"/users?name={name}&age=1")).status == 201
+    full = app(Request("POST", "/users?name=c&age=1"))
+    assert full.status == 507
+    detail = json.loads(full.body)["detail"]
+    assert "full" in detail and "2 users" in detail and "restart" in detail

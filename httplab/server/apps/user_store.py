@@ -11,7 +11,8 @@ import threading
 from dataclasses import dataclass
 
 MAX_USERS = 100_000
-"""Memory bound of the store; a POST beyond it gets 507 Insufficient Storage."""
+"""Memory bound of the store (about 20 MB); a POST beyond it gets 507 Insufficient Storage,
+whose body says the users live in memory and a restart empties the store."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,23 +26,32 @@ class User:
 
 
 class StoreFull(Exception):
-    """The store holds `MAX_USERS` users already."""
+    """The store holds `max_users` users already."""
+
+    def __init__(self, max_users: int) -> None:
+        super().__init__(
+            f"the users store is full: it holds {max_users:,} users, its limit; users live in "
+            "memory only, so restarting the server empties it"
+        )
+        self.max_users = max_users
 
 
 class UserStore:
     def __init__(self, max_users: int = MAX_USERS) -> None:
         self._lock = threading.Lock()
         self._users: dict[int, User] = {}
+        self._in_order: list[User] = []  # by id: users are never removed, so a page is a slice
         self._last_id = 0
         self.max_users = max_users
 
     def add(self, name: str, age: int) -> User:
         with self._lock:
             if len(self._users) >= self.max_users:
-                raise StoreFull(f"the store is limited to {self.max_users} users")
+                raise StoreFull(self.max_users)
             self._last_id += 1
             user = User(self._last_id, name, age)
             self._users[user.id] = user
+            self._in_order.append(user)
             return user
 
     def get(self, user_id: int) -> User | None:
@@ -49,7 +59,12 @@ class UserStore:
 
     def all(self) -> list[User]:
         with self._lock:
-            return list(self._users.values())
+            return list(self._in_order)
+
+    def page(self, offset: int, limit: int) -> tuple[list[User], int]:
+        """Users `offset` to `offset + limit - 1` in id order, and how many there are."""
+        with self._lock:
+            return self._in_order[offset : offset + limit], len(self._in_order)
 
     def __len__(self) -> int:
         return len(self._users)

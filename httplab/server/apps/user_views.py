@@ -40,13 +40,30 @@ def user_html(user: User) -> bytes:
     return _page(f"User #{user.id}", body)
 
 
-def users_html(users: list[User]) -> bytes:
+def users_html(
+    users: list[User],
+    total: int | None = None,
+    offset: int = 0,
+    links: list[tuple[str, str]] | None = None,
+) -> bytes:
+    """A page of users; `total` users in all, this page starting at `offset`; `links` are
+    (rel, href) of the pages before and after."""
+    total = len(users) if total is None else total
     items = "\n".join(_item(u) for u in users)
     if users:
-        body = f"<h1>Users ({len(users)})</h1>\n<ul>\n{items}\n</ul>"
+        body = f"<h1>Users ({total})</h1>\n<ul>\n{items}\n</ul>"
+    elif total:
+        body = f"<h1>Users ({total})</h1>\n<p>No users on this page.</p>"
     else:
         body = (
             "<h1>Users (0)</h1>\n"
             "<p>No users yet. Try <code>POST /users?name=Vasya&amp;age=42</code>.</p>"
         )
+    if links or offset:
+        shown = f"{offset + 1}-{offset + len(users)}" if users else "none"
+        labels = {"prev": "previous page", "next": "next page"}
+        nav = " ".join(
+            f'<a href="{escape(href)}" rel="{rel}">{labels[rel]}</a>' for rel, href in links or []
+        )
+        body += f"\n<p>Showing {shown} of {total}. {nav}</p>"
     return _page("Users", body)

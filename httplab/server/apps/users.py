@@ -2,7 +2,9 @@
 
     POST /users            name and age from the query string, a form body or a JSON body
                            → 201 Created, Location: /users/ID, the user
-    GET  /users            every user        (JSON or HTML by Accept; JSON when in doubt)
+    GET  /users            the users, a page at a time (JSON or HTML by Accept; JSON when in
+                           doubt): `?limit=` (1-1000, default 100) and `?offset=` (default 0);
+                           `Link: <...>; rel="next"` (RFC 8288) points at the next page
     GET  /users/ID         one user, or 404
 
 Other methods get 405 with `Allow` (RFC 9110 §15.5.6); an `Accept` that allows neither JSON nor
@@ -13,7 +15,7 @@ asyncio one, a lesson's blocking one, a test calling it directly) can run it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from httplab.protocol.headers import Headers
 from httplab.protocol.messages import Request, Response
@@ -30,6 +32,12 @@ COLLECTION_METHODS = "GET, HEAD, POST, OPTIONS"
 ITEM_METHODS = "GET, HEAD, OPTIONS"
 SERVER_METHODS = COLLECTION_METHODS  # every method some resource here allows
 MAX_ID_DIGITS = 18
+PAGE_SIZE = 100
+"""Users in a page of `GET /users` when the request does not say (`?limit=`)."""
+MAX_PAGE_SIZE = 1000
+"""Largest `?limit=`: a response stays about 100 KB whatever the store holds, so asking for
+the list cannot make the server build, or hold for a client that never reads, megabytes."""
+MAX_OFFSET_DIGITS = 9
 
 Handler = Callable[[Request], Response]
 
@@ -66,10 +74,22 @@ class UsersApp:
             media_type = _negotiate(request)
             if media_type is None:
                 return _not_acceptable(request)
-            users = self.store.all()
+            page = _read_page(request)
+            if isinstance(page, Response):
+                return page
+            offset, limit = page
+            users, total = self.store.page(offset, limit)
+            links = _page_links(offset, limit, total)
             if media_type == JSON:
-                return _ok(200, JSON, user_views.users_json(users))
-            return _ok(200, HTML, user_views.users_html(users))
+                response = _ok(200, JSON, user_views.users_json(users))
+            else:
+                body = user_views.users_html(users, total, offset, links)
+                response = _ok(200, HTML, body)
+            if links:
+                response.headers.add(
+                    "Link", ", ".join(f'<{href}>; rel="{rel}"' for rel, href in links)
+                )
+            return response
         if method == "POST":
             return self._create(request)
         return _method_not_allowed(request, COLLECTION_METHODS)
@@ -119,6 +139,58 @@ def _parse_id(text: str) -> int | None:
     return int(text)
 
 
+def _read_page(request: Request) -> tuple[int, int] | Response:
+    """(offset, limit) from `?offset=&limit=` (other parameters are ignored), or a 400."""
+    values: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for pair in request.query_string.split("&"):
+        name, _, value = pair.partition("=")
+        if name not in ("offset", "limit"):
+            continue
+        if name in values:
+            errors[name] = "given more than once"
+        values[name] = value
+    limit, offset = PAGE_SIZE, 0
+    if "limit" in values and "limit" not in errors:
+        number = _parse_count(values["limit"], 4)
+        if number is None or not 1 <= number <= MAX_PAGE_SIZE:
+            errors["limit"] = f"must be a whole number from 1 to {MAX_PAGE_SIZE}"
+        else:
+            limit = number
+    if "offset" in values and "offset" not in errors:
+        number = _parse_count(values["offset"], MAX_OFFSET_DIGITS)
+        if number is None:
+            errors["offset"] = "must be a whole number from 0 (the first user)"
+        else:
+            offset = number
+    if errors:
+        detail = "; ".join(f"{name} {reason}" for name, reason in errors.items())
+        extra = {"fields": errors}
+        return _problem(
+            request, 400, f"bad page: {detail}", rfc_ref="RFC 9110 §15.5.1", extra=extra
+        )
+    return offset, limit
+
+
+def _parse_count(text: str, max_digits: int) -> int | None:
+    """ASCII digits only (no sign, space or `_`), no leading zero, at most `max_digits`."""
+    if not text or len(text) > max_digits or not (text.isascii() and text.isdigit()):
+        return None
+    if len(text) > 1 and text[0] == "0":
+        return None
+    return int(text)
+
+
+def _page_links(offset: int, limit: int, total: int) -> list[tuple[str, str]]:
+    """(rel, href) of the neighbouring pages (RFC 8288 relation types next and prev)."""
+    links: list[tuple[str, str]] = []
+    if offset > 0:
+        links.append(("prev", f"/users?offset={max(0, offset - limit)}&limit={limit}"))
+    if offset + limit < total:
+        links.append(("next", f"/users?offset={offset + limit}&limit={limit}"))
+    return links
+
+
 def _negotiate(request: Request) -> str | None:
     accept = request.headers.get("accept")
     if accept is None:
@@ -143,7 +215,7 @@ def _problem(
     detail: str,
     *,
     rfc_ref: str = "",
-    extra: dict[str, object] | None = None,
+    extra: Mapping[str, object] | None = None,
     headers: list[tuple[str, str]] | None = None,
 ) -> Response:
     return problem_response(
@@ -162,7 +234,7 @@ def _not_acceptable(request: Request) -> Response:
     return _problem(
         request,
         406,
-        f"no representation matches Accept: {request.headers.get('accept', '')[:200]}; "
+        f"no representation matches Accept: {(request.headers.get('accept') or '')[:200]}; "
         f"available: {available}",
         rfc_ref="RFC 9110 §15.5.7",
         extra={"available": REPRESENTATIONS},
