@@ -114,9 +114,12 @@ class TraceBus:
     def publish(self, item: TraceItem) -> None:
         """Stamp `item.seq`, keep it (big bodies trimmed), tell the subscribers. Never blocks,
         never raises."""
-        if isinstance(item, ExchangeRecord):
-            trim_bodies(item, self.body_keep)
-        size = wire_size(item)
+        try:
+            if isinstance(item, ExchangeRecord):
+                trim_bodies(item, self.body_keep)
+            size = wire_size(item)
+        except Exception:  # a malformed record is still carried (the views cope with it)
+            size = 0
         with self._lock:
             self._seq += 1
             item.seq = self._seq
