@@ -20,6 +20,7 @@ roughly `capacity × ~3 KB + max_bytes` at most.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -39,14 +40,17 @@ Subscriber = Callable[[TraceItem], None]
 
 def wire_size(item: TraceItem) -> int:
     """Bytes an item holds (what the byte budget counts): raw both ways and the bodies."""
-    if isinstance(item, ExchangeRecord):
+    if not isinstance(item, ExchangeRecord):
+        return 0
+    try:
         size = len(item.raw_request) + len(item.raw_response)
         if item.request is not None:
             size += len(item.request.body)
         if item.response is not None:
             size += len(item.response.body)
-        return size
-    return 0
+    except (AttributeError, TypeError):  # a malformed record: counted as empty
+        return 0
+    return size
 
 
 def _cut(raw: bytes, keep: int) -> int:
@@ -114,12 +118,11 @@ class TraceBus:
     def publish(self, item: TraceItem) -> None:
         """Stamp `item.seq`, keep it (big bodies trimmed), tell the subscribers. Never blocks,
         never raises."""
-        try:
-            if isinstance(item, ExchangeRecord):
+        if isinstance(item, ExchangeRecord):
+            # a malformed record is still carried untrimmed: the views cope with it
+            with contextlib.suppress(AttributeError, TypeError):
                 trim_bodies(item, self.body_keep)
-            size = wire_size(item)
-        except Exception:  # a malformed record is still carried (the views cope with it)
-            size = 0
+        size = wire_size(item)
         with self._lock:
             self._seq += 1
             item.seq = self._seq
