@@ -14,11 +14,12 @@
 
 Rules kept here: requests are separated by lines starting with `###` (the rest of the line names
 the request); `@name = value` lines define variables used as `{{name}}` anywhere after them or
-in a request (values may use earlier variables); `#` and `//` lines before a request are comments
-(`# @name x` names it); the request line is `METHOD URL [HTTP/1.1]` or just a URL, continued by
-lines starting with `?` or `&`; header lines follow up to a blank line; the rest up to the next
-`###` is the body, its line endings kept and trailing blank lines dropped; a body of the single
-line `< path` is read from that file (relative to the .http file).
+in a request (values may use earlier variables; they are expanded only where used, within a
+size budget); `#` and `//` lines before a request are comments (`# @name x` names it); the
+request line is `METHOD URL [HTTP/1.1]` or just a URL, continued by lines starting with `?` or
+`&`; header lines follow up to a blank line; the rest up to the next `###` is the body, its line
+endings kept and trailing blank lines dropped; a body of the single line `< path` is read from
+that file (relative to the .http file).
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def parse_http_file(
             "`httplab replay FILE --to HOST:PORT`"
         )
     lines = text.splitlines(keepends=True)
-    values = _collect_variables(lines, variables or {})
+    values = Variables(lines, variables or {})
     requests: list[HttpFileRequest] = []
     for start, name, block in _blocks(lines):
         request = _parse_block(block, start, name, values, base_dir)
@@ -125,29 +126,86 @@ def parse_http_file(
     return requests
 
 
-def _collect_variables(lines: Sequence[str], overrides: Mapping[str, str]) -> dict[str, str]:
-    """File variables are global (as in the editor plugins), defined in file order."""
-    values: dict[str, str] = {}
-    for number, line in enumerate(lines, 1):
-        match = _VARIABLE_DEFINITION.match(line)
-        if match and match.group(1) not in overrides:
-            values[match.group(1)] = _substitute(match.group(2), {**values, **overrides}, number)
-    values.update(overrides)
-    return values
+MAX_EXPANDED = 1 << 20
+"""Most characters one text may grow to once its variables are substituted."""
+MAX_SUBSTITUTIONS = 100_000
+"""Most variable uses followed while expanding one text (variables within variables count)."""
 
 
-def _substitute(text: str, values: Mapping[str, str], line: int) -> str:
-    def replace(match: re.Match[str]) -> str:
-        name = match.group(1)
+@dataclass(frozen=True, slots=True)
+class _Definition:
+    order: int  # position among the file's definitions: a value sees only earlier ones
+    line: int
+    text: str  # as written; expanded only where used
+
+
+class Variables:
+    """`@name = value` definitions kept as written and expanded lazily, where used, within a
+    size and a work budget: a 642-byte file whose variables double each other 29 times asks
+    for gigabytes, and gets an error naming its line instead."""
+
+    def __init__(self, lines: Sequence[str], overrides: Mapping[str, str]) -> None:
+        self.overrides = dict(overrides)
+        self._definitions: dict[str, list[_Definition]] = {}
+        order = 0
+        for number, line in enumerate(lines, 1):
+            match = _VARIABLE_DEFINITION.match(line)
+            if match and match.group(1) not in overrides:
+                text = match.group(2)
+                for use in _VARIABLE_USE.finditer(text):  # mistakes name their line at once
+                    self._lookup(use.group(1), order, number)
+                order += 1
+                self._definitions.setdefault(match.group(1), []).append(
+                    _Definition(order, number, text)
+                )
+        self._end = order + 1
+
+    def _lookup(self, name: str, before: int, line: int) -> str | _Definition:
         if name.startswith("$"):
             raise HttpFileError(f"line {line}: system variable {{{{{name}}}}} is not supported")
-        if name not in values:
-            raise HttpFileError(
-                f"line {line}: unknown variable {{{{{name}}}}} (define @{name} = …)"
-            )
-        return values[name]
+        if name in self.overrides:
+            return self.overrides[name]
+        for definition in reversed(self._definitions.get(name, [])):
+            if definition.order <= before:
+                return definition
+        raise HttpFileError(f"line {line}: unknown variable {{{{{name}}}}} (define @{name} = …)")
 
-    return _VARIABLE_USE.sub(replace, text)
+    def substitute(self, text: str, line: int) -> str:
+        """`text` with every `{{name}}` replaced, HttpFileError past the budgets."""
+        if "{{" not in text:
+            return text
+        out: list[str] = []
+        size = uses = 0
+        # a stack of (text, next position, definitions visible): no recursion, any depth
+        stack: list[tuple[str, int, int]] = [(text, 0, self._end)]
+        while stack:
+            current, position, before = stack.pop()
+            match = _VARIABLE_USE.search(current, position)
+            piece = current[position : match.start() if match else len(current)]
+            out.append(piece)
+            size += len(piece)
+            if size > MAX_EXPANDED:
+                raise self._too_large(line)
+            if match is None:
+                continue
+            stack.append((current, match.end(), before))
+            uses += 1
+            if uses > MAX_SUBSTITUTIONS:
+                raise self._too_large(line)
+            found = self._lookup(match.group(1), before, line)
+            if isinstance(found, str):
+                stack.append((found, 0, 0))  # an override is a literal value
+            else:
+                stack.append((found.text, 0, found.order - 1))
+        return "".join(out)
+
+    @staticmethod
+    def _too_large(line: int) -> HttpFileError:
+        return HttpFileError(
+            f"line {line}: the variables here expand to more than {MAX_EXPANDED} characters "
+            f"(or {MAX_SUBSTITUTIONS} substitutions): does a variable use another twice, "
+            "again and again?"
+        )
 
 
 def _blocks(lines: Sequence[str]) -> list[tuple[int, str, list[tuple[int, str]]]]:
@@ -170,7 +228,7 @@ def _parse_block(
     block: list[tuple[int, str]],
     start: int,
     name: str,
-    values: Mapping[str, str],
+    values: Variables,
     base_dir: Path | None,
 ) -> HttpFileRequest | None:
     index = 0
@@ -189,7 +247,7 @@ def _parse_block(
     while index < len(block) and block[index][1].lstrip()[:1] in ("?", "&"):
         request_line += block[index][1].strip()
         index += 1
-    request_line = _substitute(request_line, values, line_number)
+    request_line = values.substitute(request_line, line_number)
 
     headers: list[str] = []
     while index < len(block) and block[index][1].strip():
@@ -201,7 +259,7 @@ def _parse_block(
             raise HttpFileError(
                 f"line {number}: expected a header 'Name: value', got {line.strip()!r}"
             )
-        headers.append(_substitute(line.strip(), values, number))
+        headers.append(values.substitute(line.strip(), number))
 
     body_lines = block[index + 1 :]
     while body_lines and not body_lines[-1][1].strip():
@@ -211,13 +269,13 @@ def _parse_block(
 
 
 def _read_body(
-    lines: list[tuple[int, str]], values: Mapping[str, str], base_dir: Path | None
+    lines: list[tuple[int, str]], values: Variables, base_dir: Path | None
 ) -> bytes | None:
     if not lines:
         return None
     first_number, first = lines[0]
     if len(lines) == 1 and first.startswith("< "):
-        path = Path(_substitute(first[2:].strip(), values, first_number))
+        path = Path(values.substitute(first[2:].strip(), first_number))
         if base_dir is not None and not path.is_absolute():
             path = base_dir / path
         try:
@@ -227,4 +285,4 @@ def _read_body(
                 f"line {first_number}: cannot read body file {path}: {_reason(exc)}"
             ) from exc
     text = "".join(line for _, line in lines).rstrip("\r\n")
-    return _substitute(text, values, first_number).encode("utf-8")
+    return values.substitute(text, first_number).encode("utf-8")

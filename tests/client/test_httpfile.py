@@ -108,3 +108,33 @@ def test_empty_blocks_are_skipped() -> None:
 def test_a_transcript_is_not_mistaken_for_a_http_file() -> None:
     with pytest.raises(HttpFileError, match="httplab replay"):
         parse_http_file("httplab-transcript 1\n== connection 1\n")
+
+
+def doubling_file(levels: int, first: str = "ab") -> str:
+    lines = [f"@v0 = {first}"]
+    lines += [f"@v{n} = {{{{v{n - 1}}}}}{{{{v{n - 1}}}}}" for n in range(1, levels)]
+    return "\n".join(lines) + f"\n\nPOST /x\n\n{{{{v{levels - 1}}}}}\n"
+
+
+def test_doubling_variables_are_an_error_not_gigabytes() -> None:
+    text = doubling_file(29)
+    assert len(text) < 1000
+    with pytest.raises(HttpFileError, match="line 33: the variables here expand to more than"):
+        parse_http_file(text)
+
+
+def test_doubling_empty_variables_end_on_the_work_budget() -> None:
+    with pytest.raises(HttpFileError, match="substitutions"):
+        parse_http_file(doubling_file(40, first=""))
+
+
+def test_variables_are_expanded_only_where_used() -> None:
+    text = doubling_file(60).replace("{{v59}}", "{{v3}}")  # v59 defined (2**60 bytes), not used
+    (request,) = parse_http_file(text)
+    assert request.body == b"ab" * 8
+
+
+def test_a_small_chain_expands_in_file_order() -> None:
+    text = "@a = 1\n@b = {{a}}2\n@a = {{a}}3\n\nGET /{{b}}/{{a}}\n"
+    (request,) = parse_http_file(text)
+    assert request.request_line == "GET /12/13"
