@@ -16,13 +16,15 @@ Exit status: 0 when every step passed, 1 when the input ended first.
 
 from __future__ import annotations
 
+import shutil
 import sys
+import textwrap
 import threading
 from collections.abc import Iterator
 from typing import IO, TextIO, cast
 
 from httplab.client.repl import Repl, body_reaches_length, input_complete, is_raw_input
-from httplab.client.shorthand import ShorthandError, plan_request
+from httplab.client.shorthand import KNOWN_METHODS, ShorthandError, plan_request
 from httplab.lessons.model import Lang, Lesson, LessonSettings, Step
 from httplab.lessons.progress import Progress, ProgressError
 from httplab.lessons.server import LessonServer
@@ -36,7 +38,6 @@ RECORD_WAIT = 2.0
 """Seconds to wait for the server's record of an exchange the client already saw answered."""
 
 UI: dict[str, dict[Lang, str]] = {
-    "lesson": {"en": "Lesson", "ru": "Урок"},
     "step": {"en": "Step", "ru": "Шаг"},
     "task": {"en": "Task", "ru": "Задание"},
     "server": {"en": "the lesson's server listens on", "ru": "сервер урока слушает"},
@@ -46,6 +47,10 @@ UI: dict[str, dict[Lang, str]] = {
     },
     "predict": {"en": "Predict", "ru": "Предскажите"},
     "answer": {"en": "type your answer", "ru": "введите ответ"},
+    "skipped": {
+        "en": "(sent without an answer to the question: see what the server says)",
+        "ru": "(отправлено без ответа на вопрос: посмотрите, что скажет сервер)",
+    },
     "right": {"en": "✓ right", "ru": "✓ верно"},
     "wrong": {"en": "✗ not quite; the answer is", "ru": "✗ не совсем; ответ:"},
     "passed": {"en": "✓ passed", "ru": "✓ пройдено"},
@@ -56,10 +61,13 @@ UI: dict[str, dict[Lang, str]] = {
         "ru": "· это не то, что просит шаг; :hint — подсказка",
     },
     "server_saw": {"en": "server saw", "ru": "сервер получил"},
+    "nudge": {"en": "nudge", "ru": "намёк"},
+    "pointer": {"en": "pointer", "ru": "указатель"},
+    "near-answer": {"en": "near-answer", "ru": "почти ответ"},
     "no_hints": {"en": "no more hints for this step", "ru": "подсказок больше нет"},
     "done": {
-        "en": "✓ lesson complete: every step passed",
-        "ru": "✓ урок пройден: все шаги выполнены",
+        "en": "✓ lesson complete: every step passed (Enter or Ctrl-D leaves)",
+        "ru": "✓ урок пройден: все шаги выполнены (Enter или Ctrl-D — выход)",
     },
     "ended": {
         "en": "input ended; steps passed: {passed}/{total} (progress is kept)",
@@ -87,6 +95,7 @@ HELP: dict[Lang, str] = {
 Lesson commands:
   :hint            the next hint (nudge → pointer → near-answer)
   :step            show the step again        :next / :prev   move between steps
+  :text            the lesson's text again
   :lang en|ru      switch the language        :board          the class board
   :quit            leave (progress is kept)
 Client commands (as in httplab repl): :crlf :hexdump :last :close""",
@@ -94,6 +103,7 @@ Client commands (as in httplab repl): :crlf :hexdump :last :close""",
 Команды урока:
   :hint            следующая подсказка (намёк → указатель → почти ответ)
   :step            показать шаг снова          :next / :prev   перейти между шагами
+  :text            текст урока ещё раз
   :lang en|ru      сменить язык                :board          доска класса
   :quit            выйти (прогресс сохранится)
 Команды клиента (как в httplab repl): :crlf :hexdump :last :close""",
@@ -107,6 +117,7 @@ class _Records:
     def __init__(self, bus: TraceBus) -> None:
         self._items: list[ExchangeRecord] = []
         self._ready = threading.Condition()
+        self._woken = False
         self.unsubscribe = bus.subscribe(self._on_item)
 
     def _on_item(self, item: TraceItem) -> None:
@@ -121,6 +132,16 @@ class _Records:
             self._ready.wait_for(lambda: len(self._items) >= at_least, wait)
             items, self._items = self._items, []
             return items
+
+    def wait_any(self, wait: float) -> bool:
+        """Block until a record is waiting (at most `wait` s, or until `wake()`)."""
+        with self._ready:
+            return self._ready.wait_for(lambda: bool(self._items) or self._woken, wait)
+
+    def wake(self) -> None:
+        with self._ready:
+            self._woken = True
+            self._ready.notify_all()
 
 
 class PlainLesson:
@@ -143,10 +164,27 @@ class PlainLesson:
         self.console = plain_console(cast(TextIO, stream))
         self.repl: Repl | None = None
         self.running = True
+        # Held while this side sends and judges its own exchange; the drain thread judges what
+        # other clients (curl, students in class) send in between, so nothing waits for input.
+        self._busy = threading.RLock()
+        self._announced = False
+        self._stopping = threading.Event()
+        self._drain_thread = threading.Thread(
+            target=self._drain, name="httplab-lesson-judge", daemon=True
+        )
 
     def say(self, text: str = "") -> None:
         self.stream.write(text + "\n")
         self.stream.flush()
+
+    def tell(self, text: str) -> None:
+        """A lesson text, wrapped to the terminal (80 columns in a pipe), later lines indented."""
+        width = min(shutil.get_terminal_size((80, 24)).columns, 100) - 1
+        self.say(textwrap.fill(text, width, subsequent_indent="  ", break_on_hyphens=False))
+
+    def show_text(self) -> None:
+        """The lesson's text (lesson.md / lesson.ru.md) as written: Markdown reads as text."""
+        self.say(self.lesson.text.get(self.lang).rstrip())
 
     def ui(self, key: str, **values: object) -> str:
         return UI[key][self.lang].format(**values)
@@ -159,13 +197,14 @@ class PlainLesson:
             self.session.progress = self.progress  # record again, but start from step 1
             self.say(self.ui("again"))
         self.server.ensure(self.lesson.server_for(self.session.current))
-        self.repl = Repl(self.settings.host, self.server.port, timeout=self.settings.timeout,
-                         stream=self.stream)  # fmt: skip
-        title = self.lesson.title.get(self.lang)
-        self.say(f"{self.ui('lesson')} {self.lesson.number} · {title}")
+        self.repl = Repl(_local(self.settings.host), self.server.port,
+                         timeout=self.settings.timeout, stream=self.stream)  # fmt: skip
+        self.show_text()  # starts with its "# Lesson N · title" heading
+        self.say()
         self.say(f"{self.ui('server')} {self.server.host}:{self.server.port}")
         self.say(self.ui("usage"))
         self.show_step()
+        self._drain_thread.start()
         try:
             pending: list[str] = []
             for line in lines:
@@ -177,18 +216,23 @@ class PlainLesson:
                     if input_complete(text) or (is_raw_input(text) and body_reaches_length(text)):
                         pending = []
                         self.send(text)
-                if not self.running or self.session.all_passed:
+                if not self.running or self.finished:
                     break
             else:
                 if pending:
                     self.send("\n".join(pending) + "\n")
-            self.judge(self.records.take(0, 0.0))
+            with self._busy:
+                self.judge(self.records.take(0, 0.0))
         finally:
+            self._stopping.set()
+            self.records.wake()
+            self._drain_thread.join(5.0)
             self.repl.connection.close()
             self.records.unsubscribe()
             self.server.stop()
-        if self.session.all_passed:
-            self.say(self.ui("done"))
+        if self.session.all_passed and not self.settings.class_mode:
+            if not self._announced:
+                self.say(self.ui("done"))
             return 0
         total = len(self.lesson.steps)
         self.say(self.ui("ended", passed=self.session.passed_count(), total=total))
@@ -205,10 +249,14 @@ class PlainLesson:
         if self.session.needs_prediction():
             if not stripped:
                 return True
+            if _looks_like_request(stripped):
+                self.session.skip_prediction()
+                self.say(self.ui("skipped"))
+                return False
             result = self.session.answer(stripped)
             verdict = self.ui("right") if result.right else f"{self.ui('wrong')} {result.answer}"
             self.say(verdict)
-            self.say(result.explain.get(self.lang))
+            self.tell(result.explain.get(self.lang))
             self.show_task()
             return True
         return not stripped
@@ -217,13 +265,28 @@ class PlainLesson:
         assert self.repl is not None
         if self._elsewhere(text):
             return
-        try:
-            self.repl.handle(text)
-        except UnicodeError:  # a lone surrogate (undecodable input) cannot go out as UTF-8
-            self.say("error: the input holds bytes that are not UTF-8; type \\xNN escapes")
-            return
-        answered = sum(len(exchange.responses) for exchange in self.repl.last)
-        self.judge(self.records.take(answered, RECORD_WAIT if answered else 0.2))
+        with self._busy:
+            try:
+                self.repl.handle(text)
+            except UnicodeError:  # a lone surrogate (undecodable input) cannot go out as UTF-8
+                self.say("error: the input holds bytes that are not UTF-8; type \\xNN escapes")
+                return
+            answered = sum(len(exchange.responses) for exchange in self.repl.last)
+            self.judge(self.records.take(answered, RECORD_WAIT if answered else 0.2))
+
+    def _drain(self) -> None:
+        """Judge exchanges from other clients as they come (between this side's own)."""
+        while not self._stopping.is_set():
+            if not self.records.wait_any(0.5) or self._stopping.is_set():
+                continue
+            with self._busy:
+                if not self._stopping.is_set():
+                    self.judge(self.records.take(0, 0.0))
+
+    @property
+    def finished(self) -> bool:
+        """Every step passed (a class lesson runs until the instructor leaves)."""
+        return not self.settings.class_mode and self.session.all_passed
 
     def _elsewhere(self, text: str) -> bool:
         """A shorthand URL naming another server would leave the lesson: say so instead."""
@@ -240,25 +303,29 @@ class PlainLesson:
 
     def judge(self, records: list[ExchangeRecord]) -> None:
         for record in records:
-            if self.session.all_passed:
+            if self.finished:
                 return
             summary = ExchangeSummary(record).text()
             self.console.print(f"{self.ui('server_saw')}: ", end="")
             self.console.print(summary)
             step = self.session.current
             outcome = self.session.feed(record)
-            if outcome.verdict == "passed":
+            if outcome.verdict == "passed" and self.settings.class_mode:
+                self.say(f"{self.ui('passed')}: {step.title.get(self.lang)} ({record.peer})")
+            elif outcome.verdict == "passed":
                 self.say(f"{self.ui('passed')}: {step.title.get(self.lang)}")
-                self.say(f"{self.ui('notice')}: {step.notice.get(self.lang)}")
+                self.tell(f"{self.ui('notice')}: {step.notice.get(self.lang)}")
                 self.advance()
             elif outcome.verdict == "mistake" and outcome.mistake is not None:
-                self.say(f"{self.ui('mistake')}: {outcome.mistake.hint.get(self.lang)}")
+                self.tell(f"{self.ui('mistake')}: {outcome.mistake.hint.get(self.lang)}")
             else:
                 self.say(self.ui("unrelated"))
 
     def advance(self) -> None:
         """Move to the next step not passed yet (after the current one, wrapping)."""
         if self.session.all_passed:
+            self.say(self.ui("done"))
+            self._announced = True
             return
         count = len(self.lesson.steps)
         start = self.session.index
@@ -279,13 +346,13 @@ class PlainLesson:
         self.say(f"── {self.ui('step')} {number}/{total}: {step.title.get(self.lang)} ──")
         if self.session.needs_prediction():
             assert step.predict is not None
-            self.say(f"{self.ui('predict')}: {step.predict.question.get(self.lang)}")
+            self.tell(f"{self.ui('predict')}: {step.predict.question.get(self.lang)}")
             self.say(f"({self.ui('answer')})")
         else:
             self.show_task()
 
     def show_task(self) -> None:
-        self.say(f"{self.ui('task')}: {self.session.current.task.get(self.lang)}")
+        self.tell(f"{self.ui('task')}: {self.session.current.task.get(self.lang)}")
 
     def show_board(self) -> None:
         """The class board: per step, distinct clients that passed and the top mistake."""
@@ -305,9 +372,13 @@ class PlainLesson:
             self.say(HELP[self.lang])
         elif name == ":hint":
             hint = self.session.next_hint()
-            self.say(f"[{hint[0]}] {hint[1].get(self.lang)}" if hint else self.ui("no_hints"))
+            self.tell(
+                f"[{self.ui(hint[0])}] {hint[1].get(self.lang)}" if hint else self.ui("no_hints")
+            )
         elif name == ":step":
             self.show_step()
+        elif name == ":text":
+            self.show_text()
         elif name == ":board":
             self.show_board()
         elif name in (":next", ":prev"):
@@ -321,6 +392,19 @@ class PlainLesson:
             self.repl.command(line)
         else:
             self.say(self.ui("unknown", name=name[:40].encode("unicode_escape").decode()))
+
+
+def _local(host: str) -> str:
+    """Where this side's own client connects: a wildcard bind is reached on loopback."""
+    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+
+
+def _looks_like_request(line: str) -> bool:
+    """A typed request rather than an answer: raw, `METHOD target`, or a bare path."""
+    words = line.split()
+    if is_raw_input(line) or line.startswith("/"):
+        return True
+    return len(words) >= 2 and words[0].upper() in KNOWN_METHODS
 
 
 def read_lines(stream: IO[str]) -> Iterator[str]:

@@ -176,6 +176,12 @@ class LessonSession:
         self._changed()
         return result
 
+    def skip_prediction(self) -> None:
+        """The learner sent the request without answering: the question is not asked again."""
+        with self._lock:
+            self._data[self.current.id].predicted = True
+        self._changed()
+
     def feed(self, record: ExchangeRecord) -> Outcome:
         """Judge an exchange against the current step and remember what it meant."""
         with self._lock:

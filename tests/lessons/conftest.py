@@ -35,3 +35,8 @@ def plain_lesson(
 def input_lines(text: str) -> list[str]:
     """Walkthrough / example text → the lines the REPL reads."""
     return text.split("\n")
+
+
+def flat(text: str) -> str:
+    """Text with every run of whitespace as one space (lesson texts are wrapped when shown)."""
+    return " ".join(text.split())

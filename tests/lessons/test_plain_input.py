@@ -31,5 +31,5 @@ def test_commands_switch_language_and_show_hints(tmp_path: Path) -> None:
     plain, out = plain_lesson(load_lesson(1), tmp_path)
     plain.run(iter([":lang ru", ":hint", ":quit", "GET /users"]))
     text = out.getvalue()
-    assert "Шаг 1/3" in text and "[nudge]" in text
+    assert "Шаг 1/3" in text and "[намёк]" in text
     assert "✓" not in text.split(":quit")[0] or "пройдено" not in text  # quit before sending

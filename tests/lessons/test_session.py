@@ -171,3 +171,14 @@ def test_a_trailer_field_is_a_fact_apart_from_the_head(server) -> None:  # type:
     assert "checksum" not in facts.request_fields
     assert matches(Match(trailer_has=("CHECKSUM",)), facts)
     assert not matches(Match(request_has=("Checksum",)), facts)
+
+
+def test_a_request_instead_of_an_answer_skips_the_question(tmp_path: Path) -> None:
+    from tests.lessons.conftest import plain_lesson
+
+    plain, out = plain_lesson(load_lesson(1), tmp_path)
+    plain.session.go(2)  # not-found asks first
+    plain.run(iter(["GET /nowhere"]))
+    assert "sent without an answer" in out.getvalue()
+    assert plain.session.status("not-found").state is StepState.PASSED
+    assert not plain.session.status("not-found").prediction_right

@@ -1,0 +1,102 @@
+"""--plain judges exchanges from other clients (curl, students) while it waits for input."""
+
+from __future__ import annotations
+
+import io
+import queue
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from httplab.lessons import LessonSettings, Progress, load_lesson
+from httplab.lessons.plain import PlainLesson
+from httplab.lessons.session import StepState
+
+BY_HAND = 1
+
+
+def _lines(feed: queue.Queue[str | None]) -> Iterator[str]:
+    while (line := feed.get()) is not None:
+        yield line
+
+
+def _send(port: int, data: bytes, source: str = "127.0.0.1") -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=10, source_address=(source, 0)) as s:
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)
+        while s.recv(65536):
+            pass
+
+
+def _start(
+    tmp_path: Path, *, class_mode: bool
+) -> tuple[PlainLesson, io.StringIO, queue.Queue[str | None], threading.Thread]:
+    out = io.StringIO()
+    plain = PlainLesson(
+        load_lesson(1),
+        Progress.load(tmp_path / "p.json"),
+        LessonSettings(port=0, class_mode=class_mode, timeout=2.0),
+        out,
+    )
+    plain.session.go(BY_HAND)
+    feed: queue.Queue[str | None] = queue.Queue()
+    result: list[int] = []
+    runner = threading.Thread(target=lambda: result.append(plain.run(_lines(feed))))
+    runner.start()
+    return plain, out, feed, runner
+
+
+def test_another_client_passes_the_step_while_the_repl_waits(tmp_path: Path) -> None:
+    plain, out, feed, runner = _start(tmp_path, class_mode=False)
+    passed = threading.Event()
+    plain.session.subscribe(
+        lambda: passed.set() if plain.session.status("by-hand").state is StepState.PASSED else None
+    )
+    while plain.server.server is None:  # run() starts the server before reading input
+        threading.Event().wait(0.01)
+    _send(plain.server.port, b"GET /users HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert passed.wait(30)
+    feed.put(":quit")
+    feed.put(None)
+    runner.join(30)
+    assert "✓ passed: Write the request yourself" in out.getvalue()
+
+
+def test_class_board_in_plain_counts_students(tmp_path: Path) -> None:
+    plain, out, feed, runner = _start(tmp_path, class_mode=True)
+    judged = threading.Event()
+    seen = 0
+    lock = threading.Lock()
+
+    def count() -> None:
+        nonlocal seen
+        row = plain.session.board()[BY_HAND]
+        with lock:
+            seen = row.passed_clients + row.top_mistake_clients
+        if seen >= 12:
+            judged.set()
+
+    plain.session.subscribe(count)
+    while plain.server.server is None:
+        threading.Event().wait(0.01)
+    port = plain.server.port
+    threads = [
+        threading.Thread(
+            target=_send,
+            args=(port, b"GET /users HTTP/1.1\r\n" + (b"Host: x\r\n" if n < 8 else b"") + b"\r\n"),
+            kwargs={"source": f"127.0.0.{n + 2}"},
+        )
+        for n in range(12)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert judged.wait(30)
+    feed.put(":board")
+    feed.put(None)
+    runner.join(30)
+    text = out.getvalue()
+    assert "2. Write the request yourself: 8 ✓ · 4 ✗" in text
+    assert plain.session.index == BY_HAND  # a class moves on only when the instructor says
