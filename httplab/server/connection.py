@@ -29,7 +29,7 @@ from time import perf_counter
 
 from httplab.protocol.errors import ProtocolError
 from httplab.protocol.events import ConnectionClosed, Data, EndOfMessage, RequestHead
-from httplab.protocol.messages import Request, Response
+from httplab.protocol.messages import Note, Request, Response
 from httplab.protocol.parser import RequestParser
 from httplab.protocol.request_parser import TLS_ON_PLAIN_PORT, starts_like_tls
 from httplab.protocol.serialize import serialize_response
@@ -48,6 +48,13 @@ from httplab.trace.wire_text import escape_latin1, first_words, head_end
 logger = logging.getLogger("httplab.server")
 
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+PIPELINED = Note(
+    "pipelined",
+    "this request arrived before the answer to the previous one was sent (pipelining);"
+    " answers go out in request order",
+    "RFC 9112 §9.3.2",
+    "info",
+)
 
 
 class HTTPConnection(asyncio.Protocol):
@@ -62,6 +69,9 @@ class HTTPConnection(asyncio.Protocol):
         self.head: RequestHead | None = None
         self.body_parts: list[bytes] = []
         self.number = 0  # exchanges so far on this connection
+        self.reads = 0  # data_received calls so far
+        self.reads_at_answer = -1  # `reads` when the last response was written
+        self.pipelined = False  # the current head was complete before that response went out
         self.first_byte = 0.0  # perf_counter() of the first byte of the message in progress
         self.last_data = 0.0
         self.head_parsed = 0.0
@@ -107,6 +117,7 @@ class HTTPConnection(asyncio.Protocol):
         if not self.first_byte:
             self.first_byte = now
         self.last_data = now
+        self.reads += 1
         self.parser.feed(data)
         try:
             self._process()
@@ -202,6 +213,8 @@ class HTTPConnection(asyncio.Protocol):
 
     def _on_head(self, head: RequestHead) -> None:
         self.head = head
+        # no read since the previous answer: the client sent this head without waiting for it
+        self.pipelined = self.reads == self.reads_at_answer
         self.body_started = self.loop.time()
         self.body_received = 0
         if self.context.tracer is not None:
@@ -231,6 +244,7 @@ class HTTPConnection(asyncio.Protocol):
         keep_alive = head.keep_alive and not context.stopping and not self.peer_eof
         data, keep_alive = self._serialize(response, head, keep_alive)
         self.transport.write(data)
+        self.reads_at_answer = self.reads
         if context.access_log is not None or context.tracer is not None:
             self._record(request, head, end.raw, response, data, None, handler_done, end)
         self.head = None
@@ -462,6 +476,8 @@ class HTTPConnection(asyncio.Protocol):
                 logger.exception("the access log hook failed")
         if context.tracer is not None:
             notes = list(head.notes) if head is not None else []
+            if head is not None and self.pipelined:
+                notes.append(PIPELINED)
             if end is not None:
                 notes.extend(end.notes)
             record = ExchangeRecord(

@@ -214,6 +214,18 @@ def test_tracer_gets_raw_bytes_both_ways_and_connection_events() -> None:
     assert (2, "protocol-error") in kinds
 
 
+def test_a_request_sent_before_the_previous_answer_is_noted_as_pipelined() -> None:
+    tracer = ListTracer()
+    server = HTTPServer(UsersApp(), port=0, tracer=tracer)
+    with server, RawClient(server.address) as client:
+        client.send(get("/users") + get("/nope"))  # one write: the second did not wait
+        assert [client.read_response().status for _ in range(2)] == [200, 404]
+        client.send(get("/users"))  # sent after the answers came: keep-alive, no pipelining
+        assert client.read_response().status == 200
+    notes = [{note.code for note in record.notes} for record in tracer.records()]
+    assert ["pipelined" in codes for codes in notes] == [False, True, False]
+
+
 def test_access_log_hook_gets_one_entry_per_exchange() -> None:
     entries: list[AccessEntry] = []
     server = HTTPServer(UsersApp(), port=0, access_log=entries.append)
