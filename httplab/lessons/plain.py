@@ -16,6 +16,8 @@ Exit status: 0 when every step passed, 1 when the input ended first.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import sys
 import textwrap
@@ -31,6 +33,7 @@ from httplab.lessons.server import LessonServer
 from httplab.lessons.session import LessonSession, StepState
 from httplab.render.exchange_views import ExchangeSummary
 from httplab.render.printer import plain_console
+from httplab.server.serve_command import ServeOptions, listen_error
 from httplab.trace.bus import TraceBus
 from httplab.trace.records import ExchangeRecord, TraceItem
 
@@ -430,19 +433,26 @@ def run_plain(
     *,
     input_stream: IO[str] | None = None,
     stream: IO[str] | None = None,
+    errors: IO[str] | None = None,
 ) -> int:
-    """Run the lesson as a REPL; the exit status (0 all passed, 1 input ended, 2 no server)."""
+    """Run the lesson as a REPL; the exit status (0 all passed, 1 input ended, 2 no server).
+    Errors go to `errors` (stderr)."""
     out = stream if stream is not None else sys.stdout
+    err = errors if errors is not None else sys.stderr
     source = input_stream if input_stream is not None else sys.stdin
     plain = PlainLesson(lesson, progress, settings, out)
     try:
         return plain.run(read_lines(source))
-    except OSError as exc:
-        if isinstance(exc, ProgressError):
-            out.write(f"httplab lesson: {exc}\n")
-        else:
-            where = f"{settings.host}:{settings.port}"
-            out.write(f"httplab lesson: cannot listen on {where}: {exc.strerror or exc}\n")
+    except ProgressError as exc:
+        err.write(f"httplab lesson: {exc}\n")
+        return 2
+    except BrokenPipeError:  # output piped into `head`, which has gone: nothing left to say
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+        return 1
+    except OSError as exc:  # the same words as `httplab serve`, which knows the usual causes
+        line = listen_error(exc, ServeOptions(host=settings.host, port=settings.port))
+        err.write(line.replace("httplab serve:", "httplab lesson:", 1) + "\n")
         return 2
     except KeyboardInterrupt:
         out.write("\n")
