@@ -1,15 +1,30 @@
 """The plain printer: each exchange printed as the same renderables the TUI shows.
 
 Used by `httplab serve --trace` when stdout is not a terminal (or with `--plain`), so the trace
-can be piped, logged or run in CI. It prints from its own thread: its bus subscription only sets
-an event, and the thread reads `bus.since(last_seq)`, so a slow stdout never slows the server.
-If output falls so far behind that the bus evicted items, one line says how many were skipped.
+can be piped, logged or run in CI. It must never slow the server it shows (issue 12.4):
+
+- **Its own thread.** The bus subscription only sets an event; the printer's thread reads
+  `bus.since(last_seq)` and renders there, so the server thread never renders or writes.
+- **A budget of CPU time.** Rendering with rich is pure Python (≈ 2–3 ms an exchange) and holds
+  the GIL the server also needs, so a thread alone is not enough: at full speed the printer
+  would take half the interpreter. It may spend at most `share` of the wall-clock time
+  rendering (10 %, measured as this thread's CPU time), with a `burst` in reserve so an
+  exchange made by hand is printed at once.
+- **Batches.** What is pending is rendered into one string and written with one call.
+- **A summary of what it skipped.** When more is pending than the budget pays for, the oldest
+  items are not rendered; one line says how many, of which kinds, and why
+  (`… 1,234 trace items not printed to keep up with the server: 1,230 exchanges (GET 200
+  ×1,229, POST 201 ×1), 4 connection events`), and the newest are printed. Items the bus had
+  already evicted are counted the same way.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TextIO
 
@@ -21,6 +36,19 @@ from httplab.render.exchange_views import ConnectionEventView, ExchangeView
 from httplab.render.theme import THEME
 from httplab.trace.bus import TraceBus
 from httplab.trace.records import ExchangeRecord, TraceItem
+from httplab.trace.wire_text import escape_latin1
+
+DEFAULT_SHARE = 0.10
+"""Most of the wall-clock time the printer spends rendering while the load lasts."""
+DEFAULT_BURST = 0.05
+"""Seconds of rendering kept in reserve (≈ 20 exchanges), so a quiet server prints at once."""
+BATCH_INTERVAL = 0.05
+"""Once behind, the printer waits at least this long between batches (at most 20 writes/s)."""
+FINAL_ALLOWANCE = 1.0
+"""Seconds of rendering allowed when stopping: the server has stopped, so nothing is slowed,
+but Ctrl-C must not wait for thousands of exchanges to print."""
+FIRST_COST_ESTIMATE = 0.003
+"""Seconds one exchange is assumed to take to render before any has been measured."""
 
 
 def plain_console(
@@ -41,8 +69,93 @@ def plain_console(
     )
 
 
+class RenderBudget:
+    """A token bucket of rendering time: fills at `share` seconds per second up to `burst`.
+
+    `clock` is injectable so the tests can drive time by hand.
+    """
+
+    def __init__(
+        self,
+        share: float = DEFAULT_SHARE,
+        burst: float = DEFAULT_BURST,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not 0 < share <= 1:
+            raise ValueError("share must be in (0, 1]")
+        self.share = share
+        self.burst = burst
+        self.tokens = burst
+        self._clock = clock
+        self._at = clock()
+
+    def refill(self) -> float:
+        """Seconds of rendering available now."""
+        now = self._clock()
+        self.tokens = min(self.burst, self.tokens + (now - self._at) * self.share)
+        self._at = now
+        return self.tokens
+
+    def spend(self, seconds: float) -> None:
+        self.tokens -= seconds
+
+    def wait_for(self, seconds: float) -> float:
+        """How long until `seconds` of rendering are available (0 when they are now)."""
+        return max(0.0, (seconds - self.refill()) / self.share)
+
+
+class SkippedItems:
+    """A tally of items not printed, for the one-line summary."""
+
+    def __init__(self) -> None:
+        self.exchanges: Counter[tuple[str, int]] = Counter()
+        self.events = 0
+        self.evicted = 0
+
+    def add(self, items: Sequence[TraceItem]) -> None:
+        for item in items:
+            if isinstance(item, ExchangeRecord):
+                self.exchanges[(item.method or "?", item.status)] += 1
+            else:
+                self.events += 1
+
+    @property
+    def total(self) -> int:
+        return self.exchanges.total() + self.events + self.evicted
+
+    def line(self) -> Text:
+        total = self.total
+        if not self.exchanges and not self.events:
+            why = "(evicted from the trace)"
+            return Text(f"… {total:,} trace items not printed {why}", style="trace.dropped")
+        parts = []
+        if self.exchanges:
+            kinds = self.exchanges.most_common(3)
+            shown = ", ".join(
+                f"{escape_latin1(method)} {status or '---'} ×{count:,}"
+                for (method, status), count in kinds
+            )
+            if len(self.exchanges) > len(kinds):
+                shown += f", {len(self.exchanges) - len(kinds)} more kinds"
+            parts.append(f"{_count(self.exchanges.total(), 'exchange')} ({shown})")
+        if self.events:
+            parts.append(_count(self.events, "connection event"))
+        if self.evicted:
+            parts.append(f"{self.evicted:,} evicted from the trace first")
+        text = f"… {total:,} trace items not printed to keep up with the server: "
+        return Text(text + ", ".join(parts), style="trace.dropped")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 class PlainPrinter:
-    """Prints every item published on `bus` until stopped; `with PlainPrinter(bus): ...`."""
+    """Prints items published on `bus` until stopped; `with PlainPrinter(bus): ...`.
+
+    `budget` limits the time spent rendering (see the module docstring); `printed` counts the
+    exchanges printed, `skipped` the trace items summarised instead.
+    """
 
     def __init__(
         self,
@@ -50,27 +163,38 @@ class PlainPrinter:
         console: Console | None = None,
         *,
         connection_events: bool = True,
+        budget: RenderBudget | None = None,
     ) -> None:
         self.bus = bus
         self.console = console if console is not None else plain_console()
         self.connection_events = connection_events
+        self.budget = budget if budget is not None else RenderBudget()
         self.printed = 0
         self.skipped = 0
         self.failed = 0  # items that could not be rendered (a line says so; printing goes on)
+        self.cost = FIRST_COST_ESTIMATE  # seconds to render one item, a moving average
         self._last_seq = bus.last_seq
         self._wake = threading.Event()
+        self._halt = threading.Event()
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="httplab-trace-printer", daemon=True)
-        self._unsubscribe = bus.subscribe(lambda _item: self._wake.set())
+        self._unsubscribe = bus.subscribe(self._on_publish)
+
+    def _on_publish(self, _item: TraceItem) -> None:
+        # Runs on the server's thread for every item: a flag read, rarely an Event.set.
+        if not self._wake.is_set():
+            self._wake.set()
 
     def start(self) -> PlainPrinter:
         self._thread.start()
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Print what is already published, then stop."""
+        """Print what is already published (at most `FINAL_ALLOWANCE` of rendering; the rest
+        summarised), then stop. Stop the server first: nothing is left to slow down."""
         self._unsubscribe()
         self._stopping = True
+        self._halt.set()
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
@@ -91,37 +215,65 @@ class PlainPrinter:
             self._wake.wait()
             self._wake.clear()
             try:
-                self.print_pending()
+                behind = self.print_pending(final=self._stopping)
             except OSError:
                 return  # stdout went away (a closed pipe): nothing left to print to
             if self._stopping:
                 return
+            # Behind, or out of budget: let items gather and the budget refill, so the next
+            # batch is one write and the server has the interpreter meanwhile.
+            pause = self.budget.wait_for(self.cost)
+            if behind:
+                pause = max(pause, BATCH_INTERVAL)
+            if pause > 0:
+                self._halt.wait(min(pause, 1.0))
 
-    def print_pending(self) -> None:
-        """Print every item published since the last one printed (any thread, not concurrently)."""
-        for item in self.bus.since(self._last_seq):
-            if item.seq > self._last_seq + 1:
-                gap = item.seq - self._last_seq - 1
-                self.skipped += gap
-                self.console.print(
-                    Text(
-                        f"… {gap:,} trace items not printed (evicted from the trace)",
-                        style="trace.dropped",
-                    )
+    def print_pending(self, *, final: bool = False) -> bool:
+        """Print what was published since the last call, as far as the budget allows (when
+        `final`, the server has stopped: `FINAL_ALLOWANCE`), in one write; summarise the rest
+        in one line. True when something was skipped."""
+        items = self.bus.since(self._last_seq)
+        if not items:
+            return False
+        skipped = SkippedItems()
+        skipped.evicted = max(0, items[0].seq - self._last_seq - 1)
+        self._last_seq = items[-1].seq
+        if not self.connection_events:
+            items = [item for item in items if isinstance(item, ExchangeRecord)]
+        allowance = FINAL_ALLOWANCE if final else self.budget.refill()
+        affordable = max(0, int(allowance / self.cost))
+        if len(items) > affordable:
+            # The newest are the ones worth reading; the older ones become one line.
+            skipped.add(items[: len(items) - affordable])
+            items = items[len(items) - affordable :]
+        started = time.perf_counter()
+        with self.console.capture() as capture:
+            if skipped.total:
+                self.skipped += skipped.total
+                self.console.print(skipped.line(), soft_wrap=True)  # one line, however long
+            for item in items:
+                self._print_one(item)
+        self.console.file.write(capture.get())
+        self.console.file.flush()
+        spent = time.perf_counter() - started
+        self.budget.spend(spent)
+        if items:
+            self.cost = 0.7 * self.cost + 0.3 * (spent / len(items))
+        return bool(skipped.total)
+
+    def _print_one(self, item: TraceItem) -> None:
+        try:
+            self.print_item(item)
+        except OSError:
+            raise
+        except Exception as exc:  # one odd record must never stop the printer thread
+            self.failed += 1
+            self.console.print(
+                Text(
+                    f"… trace item #{item.seq} could not be shown ({type(exc).__name__})",
+                    style="trace.dropped",
                 )
-            self._last_seq = item.seq
-            try:
-                self.print_item(item)
-            except OSError:
-                raise
-            except Exception as exc:  # one odd record must never stop the printer thread
-                self.failed += 1
-                self.console.print(
-                    Text(
-                        f"… trace item #{item.seq} could not be shown ({type(exc).__name__})",
-                        style="trace.dropped",
-                    )
-                )
+            )
 
     def print_item(self, item: TraceItem) -> None:
         if isinstance(item, ExchangeRecord):

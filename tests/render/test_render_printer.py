@@ -6,7 +6,7 @@ import io
 
 from render_records import make_record, users_record
 
-from httplab.render.printer import PlainPrinter, plain_console
+from httplab.render.printer import PlainPrinter, RenderBudget, plain_console
 from httplab.render.theme import THEME
 from httplab.trace.bus import TraceBus
 from httplab.trace.records import ConnectionEvent
@@ -57,3 +57,67 @@ def test_plain_output_takes_the_chosen_theme() -> None:
             bus.publish(users_record())
         outputs.append(out.getvalue())
     assert outputs[0] != outputs[1], "--theme high-contrast changes the colours of --plain"
+
+
+def _fixed_clock() -> float:
+    return 100.0
+
+
+def test_budget_fills_at_its_share_up_to_the_burst() -> None:
+    now = [0.0]
+    budget = RenderBudget(share=0.1, burst=0.05, clock=lambda: now[0])
+    assert budget.refill() == 0.05
+    budget.spend(0.08)  # one render overdrew it
+    assert round(budget.refill(), 6) == -0.03
+    assert round(budget.wait_for(0.01), 6) == 0.4  # 0.04 s of rendering at 10 % of the time
+    now[0] = 0.4
+    assert round(budget.refill(), 6) == 0.01
+    now[0] = 100.0
+    assert budget.refill() == 0.05, "never more than the burst"
+
+
+def test_a_printer_out_of_budget_summarises_instead_of_rendering() -> None:
+    out = io.StringIO()
+    bus = TraceBus()
+    budget = RenderBudget(share=0.1, burst=0.0, clock=_fixed_clock)
+    printer = PlainPrinter(bus, plain_console(out), budget=budget)
+    bus.publish(ConnectionEvent(3, "opened", 1_700_000_000.0, "127.0.0.1:50000"))
+    for _ in range(3):
+        bus.publish(users_record())
+    bus.publish(make_record(b"POST /users HTTP/1.1\r\nHost: a\r\n\r\n", status=201))
+    assert printer.print_pending() is True
+    text = out.getvalue()
+    assert printer.printed == 0 and printer.skipped == 5
+    assert text == (
+        "… 5 trace items not printed to keep up with the server: "
+        "4 exchanges (GET 200 ×3, POST 201 ×1), 1 connection event\n"
+    )
+
+
+def test_when_behind_the_newest_are_printed_and_the_older_summarised() -> None:
+    out = io.StringIO()
+    bus = TraceBus()
+    printer = PlainPrinter(
+        bus, plain_console(out), budget=RenderBudget(share=0.1, burst=2.0, clock=_fixed_clock)
+    )
+    printer.cost = 1.0  # as if each render took a second: the budget pays for two
+    for n in range(5):
+        bus.publish(make_record(f"GET /n{n} HTTP/1.1\r\nHost: a\r\n\r\n".encode()))
+    printer.print_pending()
+    text = out.getvalue()
+    assert printer.printed == 2 and printer.skipped == 3
+    assert text.startswith("… 3 trace items not printed to keep up with the server: 3 exchanges")
+    assert "GET /n3 HTTP/1.1" in text and "GET /n4 HTTP/1.1" in text
+    assert "GET /n0 HTTP/1.1" not in text
+
+
+def test_the_summary_is_one_line_however_many_kinds() -> None:
+    out = io.StringIO()
+    bus = TraceBus()
+    budget = RenderBudget(share=0.1, burst=0.0, clock=_fixed_clock)
+    printer = PlainPrinter(bus, plain_console(out), budget=budget)
+    for method in (b"GET", b"PUT", b"PATCH", b"DELETE", b"OPTIONS\x1b[2J"):
+        bus.publish(make_record(method + b" /users/1 HTTP/1.1\r\nHost: a\r\n\r\n"))
+    printer.print_pending()
+    assert out.getvalue().count("\n") == 1
+    assert "2 more kinds" in out.getvalue() and "\x1b" not in out.getvalue()
