@@ -174,8 +174,8 @@ def serve(
         "default",
         "--theme",
         metavar="NAME",
-        help="With --trace: colours, 'default' or 'high-contrast' (for a projector). "
-        "Example: --trace --theme high-contrast",
+        help="With --trace: colours, 'dark' (the default), 'light' (a light background) or "
+        "'high-contrast' (a projector). Example: --trace --theme light",
     ),
     trace_buffer: int = typer.Option(
         10_000,
@@ -235,11 +235,13 @@ def serve(
         max_connections=max_connections,
     )
     if trace:
-        if theme not in ("default", "high-contrast"):
-            typer.echo(
-                f"httplab serve: unknown --theme {theme!r}: default, high-contrast", err=True
-            )
-            raise typer.Exit(2)
+        from httplab.render.theme import theme_named
+
+        try:
+            theme_named(theme)
+        except ValueError as exc:
+            typer.echo(f"httplab serve: --theme: {exc}", err=True)
+            raise typer.Exit(2) from None
         status = _run_trace(
             lambda tracer: make_server(options, tracer=tracer),
             plain=plain,

@@ -225,19 +225,26 @@ class Printer:
         color: bool = False,
         width: int | None = None,
         raw_bodies: bool = False,
+        theme: str = "dark",
     ) -> None:
         self.stream = stream
         self.color = color
         # bodies as the exact bytes, unescaped: only for a file or pipe (`-p b > file`)
         self.raw_bodies = raw_bodies and hasattr(stream, "buffer")
         self._console: Any = None
+        # pygments' ANSI styles: the terminal's own palette, one for each kind of background
+        self._syntax_theme = "ansi_light" if theme == "light" else "ansi_dark"
         if color:
             from rich.console import Console
 
-            from httplab.render.theme import THEME
+            from httplab.render.theme import theme_named
 
             self._console = Console(
-                file=stream, theme=THEME, highlight=False, force_terminal=True, width=width
+                file=stream,
+                theme=theme_named(theme),
+                highlight=False,
+                force_terminal=True,
+                width=width,
             )
 
     def write(self, items: list[Item]) -> None:
@@ -268,12 +275,11 @@ class Printer:
         elif lexer:
             from rich.syntax import Syntax
 
-            # ANSI theme: the terminal's own palette, readable on light and dark backgrounds
             self._console.print(
                 Syntax(
                     text.removesuffix("\n"),
                     lexer,
-                    theme="ansi_dark",
+                    theme=self._syntax_theme,
                     background_color="default",
                     word_wrap=True,
                 )

@@ -71,6 +71,7 @@ class SendOptions:
     timeout: float = 5.0
     max_time: float = DEFAULT_MAX_TIME
     check_status: bool = False
+    theme: str = "dark"
 
 
 @dataclass
@@ -181,6 +182,7 @@ class _Session:
             color=not self.json and use_color(io.stdout),
             # `-p b > file` saves the body as sent; a terminal always gets it escaped
             raw_bodies=options.parts == "b" and not to_terminal,
+            theme=options.theme,
         )
         self.heads = bool({"H", "h"} & set(options.parts))
         self.connections: dict[tuple[str, int], ClientConnection] = {}

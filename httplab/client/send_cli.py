@@ -166,6 +166,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--hexdump", action="store_true", help="show the bytes as a hexdump. Example: --hexdump"
     )
     p.add_argument(
+        "--theme",
+        choices=("dark", "light", "high-contrast"),
+        default="dark",
+        help="colours on a terminal: dark (default), light (a light background) or "
+        "high-contrast (a projector). Example: --theme light",
+    )
+    p.add_argument(
         "--offline",
         action="store_true",
         help="print the request that would be sent and send nothing. "

@@ -127,13 +127,23 @@ def _html_preview(body: bytes, charset: str | None) -> Text | None:
 
 
 def body_preview(
-    headers: Headers, body: bytes, *, limit: int = BODY_PREVIEW_LIMIT
+    headers: Headers,
+    body: bytes,
+    *,
+    limit: int = BODY_PREVIEW_LIMIT,
+    bytes_hint: str | None = None,
 ) -> RenderableType:
-    """The body pretty-printed when its type is known and it fits in `limit`, else escaped."""
+    """The body pretty-printed when its type is known and it fits in `limit`, else escaped.
+
+    With `bytes_hint` (where to see the bytes, e.g. "`h` for the bytes"), a body shown other
+    than as its bytes gets a line above it saying so — "pretty-printed; `h` for the bytes",
+    "decoded as utf-8; …" — so nobody counts Content-Length on it.
+    """
     if not body:
         return Text("(empty body)", style="trace.muted")
     kind, charset = media_type(headers)
     preview: Text | None = None
+    done = "pretty-printed"
     if len(body) <= limit:
         if kind == "application/json" or kind.endswith("+json"):
             preview = _json_preview(body, charset)
@@ -142,7 +152,10 @@ def body_preview(
         elif kind.startswith("text/"):
             text = _decode(body, charset)
             preview = _lines_text(text) if text is not None else None
+            done = f"decoded as {escape_text(charset or '')}"
     if preview is not None:
+        if bytes_hint:
+            return Group(Text(f"{done}; {bytes_hint}", style="trace.muted"), preview)
         return preview
     shown = escaped_text(body[:limit])
     if len(body) > limit:

@@ -157,7 +157,8 @@ class ExchangeView:
             yield _section("header fields")
             yield HeadersTable(r, self.selected)
         yield _section(f"response, {len(r.raw_response):,} bytes sent")
-        yield ResponseView(r)
+        # printed, not browsed: no key to press for the bytes
+        yield ResponseView(r, bytes_hint="not the bytes as sent")
         yield _section("notes")
         yield NotesView(r)
 

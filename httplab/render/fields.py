@@ -43,3 +43,24 @@ def header_index(key: str | None) -> int | None:
         return None
     number = key.split(":")[1]
     return int(number) if number.isdigit() else None
+
+
+FIELDS_SHOWN = 200
+"""Field lines a view renders at most (a record may hold thousands): the rest are counted in
+a "… N more fields" line, so a key press re-renders a screenful, not the whole record."""
+
+
+def field_window(count: int, selected: int | None = None, limit: int = FIELDS_SHOWN) -> range:
+    """The indexes of the fields to render: all of them when there are at most `limit`,
+    else `limit` of them — from the first, or around `selected` so the selection is shown."""
+    if count <= limit:
+        return range(count)
+    start = 0
+    if selected is not None and selected >= limit // 2:
+        start = min(selected - limit // 2, count - limit)
+    return range(max(0, start), max(0, start) + limit)
+
+
+def more_fields(count: int) -> str:
+    """The line that stands for `count` fields not rendered."""
+    return f"… {count:,} more field" + ("" if count == 1 else "s")

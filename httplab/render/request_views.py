@@ -10,7 +10,7 @@ from rich.tree import Tree
 from httplab.protocol.headers import Headers
 from httplab.protocol.messages import Request
 from httplab.render.escape import escape_text, safe_bytes, safe_text, safe_wire_text
-from httplab.render.fields import BODY, header_index
+from httplab.render.fields import BODY, field_window, header_index, more_fields
 from httplab.trace.records import ExchangeRecord
 
 
@@ -70,7 +70,12 @@ class ParsedTreeView:
     ) -> None:
         node = tree.add(Text(f"{title} ({len(headers)})", style="tree.label"))
         chosen = header_index(self.selected) if selectable else None
-        for i, field in enumerate(headers):
+        shown = field_window(len(headers), chosen)
+        if shown.start:
+            node.add(Text(more_fields(shown.start), style="trace.muted"))
+        fields = list(headers)
+        for i in shown:
+            field = fields[i]
             label = Text.assemble(
                 safe_bytes(field.name, "http.header.name"),
                 ": ",
@@ -79,6 +84,8 @@ class ParsedTreeView:
             if chosen == i:
                 label.stylize("tree.selected")
             node.add(label)
+        if shown.stop < len(headers):
+            node.add(Text(more_fields(len(headers) - shown.stop), style="trace.muted"))
 
 
 class FieldsTable:
@@ -109,14 +116,22 @@ class FieldsTable:
         for field in self.headers:
             totals[field.lower_name] = totals.get(field.lower_name, 0) + 1
         seen: dict[bytes, int] = {}
+        shown = field_window(len(self.headers), self.selected_index)
+        if shown.start:
+            table.add_row("", Text(more_fields(shown.start), style="trace.muted"))
         for i, field in enumerate(self.headers):
             key = field.lower_name
             seen[key] = seen.get(key, 0) + 1
+            if i not in shown:
+                continue  # counted for the "repeated" marks, not rendered
             mark = f"repeated {seen[key]}/{totals[key]}" if totals[key] > 1 else ""
             style = "tree.selected" if i == self.selected_index else None
             table.add_row(
                 str(i + 1), safe_bytes(field.name), safe_bytes(field.value), mark, style=style
             )
+        if shown.stop < len(self.headers):
+            more = more_fields(len(self.headers) - shown.stop)
+            table.add_row("", Text(more, style="trace.muted"))
         if not len(self.headers):
             yield Text("(no header fields)", style="trace.muted")
             return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import islice
+
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
@@ -13,6 +15,7 @@ from httplab.protocol.parser import ResponseParser
 from httplab.render.body_preview import BODY_PREVIEW_LIMIT, body_preview
 from httplab.render.bytes_views import RawBytesView
 from httplab.render.escape import safe_bytes, safe_wire_text
+from httplab.render.fields import field_window, more_fields
 from httplab.render.theme import status_style
 from httplab.trace.records import ExchangeRecord
 
@@ -44,13 +47,24 @@ def sent_head(raw_response: bytes, method: str) -> ResponseHead | None:
         return None
 
 
+BYTES_HINT = "`h` for the bytes"
+"""Where the trace view shows a response's bytes (its hexdump key)."""
+
+
 class ResponseView:
     """The response as it was sent: status line, fields exactly as serialized, body preview;
     the raw bytes when there is no Response object."""
 
-    def __init__(self, record: ExchangeRecord, *, body_limit: int = BODY_PREVIEW_LIMIT) -> None:
+    def __init__(
+        self,
+        record: ExchangeRecord,
+        *,
+        body_limit: int = BODY_PREVIEW_LIMIT,
+        bytes_hint: str = BYTES_HINT,
+    ) -> None:
         self.record = record
         self.body_limit = body_limit
+        self.bytes_hint = bytes_hint
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         response = self.record.response
@@ -64,12 +78,15 @@ class ResponseView:
         head = sent_head(self.record.raw_response, method)
         fields: Headers = head.headers if head is not None else response.headers
         yield status_line(response)
-        for field in fields:
+        shown = field_window(len(fields))
+        for field in islice(fields, shown.stop):
             yield Text.assemble(
                 safe_bytes(field.name, "http.header.name"),
                 ": ",
                 safe_bytes(field.value, "http.header.value"),
             )
+        if shown.stop < len(fields):
+            yield Text(more_fields(len(fields) - shown.stop), style="trace.muted")
         yield Text("")
         if body_forbidden(response.status, method):
             # The app may have built a body (a HEAD answered like a GET), but none went over
@@ -79,4 +96,4 @@ class ResponseView:
                 style="trace.muted",
             )
             return
-        yield body_preview(fields, response.body, limit=self.body_limit)
+        yield body_preview(fields, response.body, limit=self.body_limit, bytes_hint=self.bytes_hint)

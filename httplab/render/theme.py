@@ -1,7 +1,17 @@
 """Named styles: renderables say what a thing is (`http.method`), the theme says how it looks.
 
-Two themes with the same names: `THEME` for a normal terminal and `HIGH_CONTRAST_THEME` for a
-classroom projector (bold, reverse video, no dim text, no colours that wash out).
+Three themes with the same names, chosen by name (`--theme dark|light|high-contrast`,
+`theme_named`):
+
+- `dark` (`THEME`, also called `default`): for the usual dark terminal;
+- `light` (`LIGHT_THEME`): for a light background (a projector, a light terminal): dark
+  colours only, no yellow, cyan or bright text that white swallows;
+- `high-contrast` (`HIGH_CONTRAST_THEME`): for a projector whatever its background: the
+  terminal's own foreground in bold, colours only as backgrounds behind black or white text,
+  reverse video for the selection, no dim text.
+
+No theme writes bright white text (SGR 97) on the terminal's own background: it vanishes on a
+light one. The tests check every theme for it.
 """
 
 from __future__ import annotations
@@ -54,8 +64,8 @@ STYLE_NAMES: tuple[str, ...] = (
 
 _DEFAULT = {
     "http.method": "bold cyan",
-    "http.target": "bright_white",
-    "http.path": "bright_white",
+    "http.target": "bold",
+    "http.path": "bold",
     "http.query": "magenta",
     "http.version": "blue",
     "http.header.name": "cyan",
@@ -96,43 +106,95 @@ _DEFAULT = {
     "trace.muted": "dim",
 }
 
+_LIGHT = {
+    # The five basic colours that read on white, also on a 16-colour terminal (no yellow or
+    # cyan, no bright foreground, and no 256-colour name that falls back to one of them).
+    **_DEFAULT,
+    "http.method": "bold magenta",
+    "http.query": "magenta",
+    "http.version": "blue",
+    "http.header.name": "blue",
+    "http.header.repeated": "bold red",
+    "http.status.1xx": "bold blue",
+    "http.status.2xx": "bold green",
+    "http.status.3xx": "bold blue",
+    "http.status.4xx": "bold magenta",
+    "http.status.5xx": "bold white on red",
+    "http.status.none": "bold white on red",
+    "html.tag": "blue",
+    "wire.crlf": "green",
+    "wire.bare_lf": "bold white on red",
+    "wire.escape": "bold magenta",
+    "wire.highlight": "black on yellow",
+    "hex.ascii": "blue",
+    "note.info": "blue",
+    "note.warning": "bold magenta",
+    "note.error": "bold red",
+    "trace.connection": "magenta",
+    "trace.error": "bold red",
+    "trace.dropped": "bold red",
+    # rich's JSON highlighter names, used by the body preview (its own are bright)
+    "json.key": "bold blue",
+    "json.str": "green",
+    "json.number": "blue",
+    "json.bool_true": "italic green",
+    "json.bool_false": "italic red",
+    "json.null": "italic magenta",
+    "json.brace": "bold",
+}
+
 _HIGH_CONTRAST = {
-    **{name: "bold bright_white" for name in STYLE_NAMES},
-    "http.method": "bold bright_white on blue",
-    "http.query": "bold bright_magenta",
-    "http.header.name": "bold bright_cyan",
-    "http.header.repeated": "bold black on bright_yellow",
-    "http.status.1xx": "bold bright_white on blue",
-    "http.status.2xx": "bold black on bright_green",
-    "http.status.3xx": "bold black on bright_cyan",
-    "http.status.4xx": "bold black on bright_yellow",
-    "http.status.5xx": "bold bright_white on red",
-    "http.status.none": "bold bright_white on red",
-    "wire.crlf": "bold bright_green",
-    "wire.bare_lf": "bold bright_white on red",
-    "wire.escape": "bold black on bright_magenta",
-    "wire.highlight": "bold black on bright_yellow",
+    **{name: "bold" for name in STYLE_NAMES},
+    "http.method": "bold white on blue",
+    "http.header.repeated": "bold black on yellow",
+    "http.status.1xx": "bold white on blue",
+    "http.status.2xx": "bold black on green",
+    "http.status.3xx": "bold black on cyan",
+    "http.status.4xx": "bold black on yellow",
+    "http.status.5xx": "bold white on red",
+    "http.status.none": "bold white on red",
+    "wire.crlf": "bold underline",
+    "wire.bare_lf": "bold white on red",
+    "wire.escape": "bold black on magenta",
+    "wire.highlight": "bold black on yellow",
     "wire.truncated": "bold italic",
-    "tree.label": "bright_white",
+    "tree.label": "none",
     "tree.selected": "bold reverse",
-    "note.warning": "bold bright_yellow",
-    "note.error": "bold bright_white on red",
-    "note.rfc": "bold bright_white",
-    "trace.error": "bold bright_white on red",
-    "trace.dropped": "bold bright_white on red",
+    "note.warning": "bold black on yellow",
+    "note.error": "bold white on red",
+    "note.rfc": "italic",
+    "trace.error": "bold white on red",
+    "trace.dropped": "bold white on red",
+    "trace.muted": "none",
     # rich's JSON highlighter names, used by the body preview
-    "json.key": "bold bright_cyan",
-    "json.str": "bold bright_green",
-    "json.number": "bold bright_yellow",
-    "json.bool_true": "bold bright_green",
-    "json.bool_false": "bold bright_red",
-    "json.null": "bold bright_magenta",
-    "json.brace": "bold bright_white",
+    "json.key": "bold underline",
+    "json.str": "none",
+    "json.number": "bold",
+    "json.bool_true": "bold black on green",
+    "json.bool_false": "bold white on red",
+    "json.null": "bold black on magenta",
+    "json.brace": "bold",
 }
 
 THEME = Theme(_DEFAULT, inherit=True)
+LIGHT_THEME = Theme(_LIGHT, inherit=True)
 HIGH_CONTRAST_THEME = Theme(_HIGH_CONTRAST, inherit=True)
-THEMES: dict[str, Theme] = {"default": THEME, "high-contrast": HIGH_CONTRAST_THEME}
+THEMES: dict[str, Theme] = {
+    "dark": THEME,
+    "light": LIGHT_THEME,
+    "high-contrast": HIGH_CONTRAST_THEME,
+    "default": THEME,  # the name `dark` had before there was a light theme
+}
+THEME_NAMES = ("dark", "light", "high-contrast")
+"""The names to offer (`default` is accepted too, as `dark`)."""
+
+
+def theme_named(name: str) -> Theme:
+    """The theme called `name`; ValueError naming the choices for any other name."""
+    try:
+        return THEMES[name]
+    except KeyError:
+        raise ValueError(f"unknown theme {name!r}: {', '.join(THEME_NAMES)}") from None
 
 
 def status_style(status: int) -> str:

@@ -119,9 +119,25 @@ def test_response_view_pretty_prints_json() -> None:
     lines = out.splitlines()
     assert lines[0] == "HTTP/1.1 200 OK"
     assert "Content-Type: application/json" in lines
-    body = "\n".join(lines[lines.index("") + 1 :])
+    label = lines.index("") + 1
+    assert lines[label] == "pretty-printed; `h` for the bytes"  # not the bytes: say so
+    body = "\n".join(lines[label + 1 :])
     assert json.loads(body) == {"users": [{"id": 1, "name": "ada"}]}
     assert '  "users": [' in lines
+
+
+def test_a_decoded_text_body_says_so_and_escaped_bytes_are_not_labelled() -> None:
+    record = make_record(
+        b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+        response_headers=[("Content-Type", "text/plain; charset=utf-8")],
+        response_body="café\n".encode(),
+    )
+    assert "decoded as utf-8; `h` for the bytes\ncafé" in plain(ResponseView(record))
+    assert "pretty-printed" not in plain(ResponseView(make_record(USERS_HEAD, response_body=b"x")))
+
+
+def test_the_printed_card_labels_a_pretty_body_without_a_key() -> None:
+    assert "pretty-printed; not the bytes as sent" in plain(ExchangeView(users_record()))
 
 
 def test_response_status_line_is_coloured_by_class() -> None:
