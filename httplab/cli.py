@@ -624,6 +624,235 @@ def lesson_open(
     raise typer.Exit(run_plain(lesson, progress, settings))
 
 
+# --- lesson start/check/hint/demo, class status (owner: build-your-own-server work) ---------
+
+
+def _build_console() -> Any:
+    from httplab.render.printer import plain_console
+
+    return plain_console()
+
+
+def _build_run(action: Callable[[Any], int]) -> None:
+    """Run a build command; its usage problems are one line and exit status 2 (or 1)."""
+    from httplab.lessons.build_commands import BuildError
+
+    console = _build_console()
+    try:
+        status = action(console)
+    except BuildError as exc:
+        typer.echo(f"httplab lesson: {exc}", err=True)
+        raise typer.Exit(exc.status) from None
+    except KeyboardInterrupt:
+        typer.echo("stopped", err=True)
+        raise typer.Exit(130) from None
+    raise typer.Exit(status)
+
+
+_LESSON_NUMBER = typer.Argument(metavar="N", help="The lesson number.")
+
+
+@lesson_app.command("start")
+def lesson_start(
+    number: Annotated[int, _LESSON_NUMBER],
+    folder: Annotated[
+        Path, typer.Argument(metavar="[DIR]", help="Where server.py goes (default: here).")
+    ] = Path(),
+    force: bool = typer.Option(
+        False, "--force", help="Replace an existing server.py without asking. Example: --force"
+    ),
+) -> None:
+    """Start building your own server: copy lesson N's starter to DIR/server.py.
+
+    The starter is the server as it stands at the start of lesson N (lesson N-1's reference),
+    with TODO comments for what lesson N asks. An existing server.py is never overwritten
+    without asking (or --force).
+
+    \b
+    Examples:
+      httplab lesson start 1
+      httplab lesson start 2 myserver
+      httplab lesson start 5 --force
+    """
+    from httplab.lessons.build_commands import start_lesson
+
+    _build_run(lambda console: start_lesson(number, folder, force=force, console=console))
+
+
+@lesson_app.command("check")
+def lesson_check(
+    number: Annotated[int, _LESSON_NUMBER],
+    cmd: str | None = typer.Option(
+        None,
+        "--cmd",
+        metavar="COMMAND",
+        help="How to start your server; {port} is replaced by a free port. Default: "
+        'python3 server.py {port} (in this folder). Example: --cmd "python3 srv.py {port}"',
+    ),
+    port: int | None = typer.Option(
+        None,
+        "--port",
+        min=1,
+        max=65535,
+        metavar="PORT",
+        help="Check a server already listening on this port (it is not started or stopped). "
+        "Example: --port 8080",
+    ),
+    article: bool = typer.Option(
+        False,
+        "--article",
+        help="Accept the original tutorial's own choices where it departs from the RFC (494 "
+        "for big headers, 404 for a foreign Host), with a note giving the RFC's answer.",
+    ),
+    timeout: float = typer.Option(
+        2.0,
+        "--timeout",
+        min=0.1,
+        max=60,
+        metavar="SECONDS",
+        help="How long each case waits for an answer. Example: --timeout 5",
+    ),
+    lang: str | None = typer.Option(
+        None, "--lang", metavar="en|ru", help="The hints' language. Example: --lang ru"
+    ),
+    progress_file: Path | None = _PROGRESS_OPTION,
+) -> None:
+    """Check your own server against lesson N (and every lesson before it), byte for byte.
+
+    Starts your server on a free port (--cmd), waits until it listens, sends every case,
+    stops it, and prints one line per case. A failure shows the bytes sent and received
+    (CRLF visible), points at the first wrong byte, names the RFC section and gives a hint.
+
+    \b
+    Examples:
+      httplab lesson check 2
+      httplab lesson check 5 --cmd "python3 myserver.py {port}"
+      httplab lesson check 7 --port 8080
+      httplab lesson check 4 --article
+    \b
+    Exit status: 0 when every case passes, 1 when one fails or the server cannot be
+    checked (crash, hang, refused, never listening, an HTTP library imported), 2 for a
+    usage problem.
+    """
+    from httplab.lessons.build_commands import CheckOptions, check_lesson
+
+    if lang is not None and lang not in ("en", "ru"):
+        raise typer.BadParameter("en or ru", param_hint="--lang")
+    options = CheckOptions(
+        port=port,
+        cmd=cmd,
+        timeout=timeout,
+        mode="article" if article else "rfc",
+        lang="ru" if (lang or _lang_default()) == "ru" else "en",
+        progress_path=progress_file,
+    )
+    _build_run(lambda console: check_lesson(number, options, console))
+
+
+@lesson_app.command("hint")
+def lesson_hint(
+    number: Annotated[int, _LESSON_NUMBER],
+    lang: str | None = typer.Option(
+        None, "--lang", metavar="en|ru", help="The hint's language. Example: --lang ru"
+    ),
+    progress_file: Path | None = _PROGRESS_OPTION,
+) -> None:
+    """The next hint for building lesson N: a nudge, then a pointer, then the near-answer.
+
+    Hints follow your last `lesson check` (its first failed case) and are counted in your
+    progress file.
+
+    \b
+    Examples:
+      httplab lesson hint 2
+      httplab lesson hint 2 --lang ru
+    """
+    from httplab.lessons.build_commands import hint_lesson
+
+    if lang is not None and lang not in ("en", "ru"):
+        raise typer.BadParameter("en or ru", param_hint="--lang")
+    chosen = "ru" if (lang or _lang_default()) == "ru" else "en"
+    _build_run(lambda console: hint_lesson(number, chosen, progress_file, console))
+
+
+@lesson_app.command("demo")
+def lesson_demo(
+    number: Annotated[int, _LESSON_NUMBER],
+    port: int = typer.Option(
+        53210,
+        "--port",
+        min=1,
+        max=65535,
+        metavar="PORT",
+        help="Where the demo listens for you and your students. Example: --port 8080",
+    ),
+    host: str = typer.Option(
+        "127.0.0.1",
+        "--host",
+        metavar="ADDRESS",
+        help="Address to listen on; 0.0.0.0 lets a class send to it. Example: --host 0.0.0.0",
+    ),
+    cases: bool = typer.Option(
+        True,
+        "--cases/--no-cases",
+        help="First send this lesson's new check cases through it (default on).",
+    ),
+) -> None:
+    """Serve lesson N's reference solution and show every byte it receives and sends.
+
+    The solution runs as its own process on a private port; the demo listens on --port and
+    relays each connection to it, printing both directions as they pass (CRLF visible,
+    connections numbered). It starts by sending the lesson's new check cases, then waits for
+    curl, nc or `httplab send` until Ctrl-C — project it to show what changes from one lesson
+    to the next.
+
+    \b
+    Examples:
+      httplab lesson demo 5
+      httplab lesson demo 7 --port 8080 --no-cases
+      httplab lesson demo 4 --host 0.0.0.0
+    """
+    from httplab.lessons.build_demo import run_demo
+
+    _build_run(lambda console: run_demo(number, host, port, cases, console))
+
+
+class_app = typer.Typer(
+    name="class",
+    help="For the instructor: the class's build progress at a glance.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.add_typer(class_app, name="class")
+
+
+@class_app.command("status")
+def class_status(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="DIR...",
+            help="Progress files, or folders holding them (searched for *.json).",
+        ),
+    ],
+) -> None:
+    """Sum learners' progress files: who is stuck where, the most failed cases.
+
+    Each learner is one progress file (named after the file, or its folder when the file is
+    progress.json). Collect them however suits the class (a shared folder, a USB stick).
+
+    \b
+    Examples:
+      httplab class status ~/class/progress/
+      httplab class status alice.json bob.json
+    """
+    from httplab.lessons.class_status import print_class_status
+
+    _build_run(lambda console: print_class_status(paths, console))
+
+
 def main() -> None:
     # `httplab send` never gets here: httplab.launcher dispatches it before typer is imported
     app()

@@ -28,11 +28,12 @@ closed (this client speaks HTTP/1.1 only; RFC 9110 §15.2.2).
 
 from __future__ import annotations
 
+import itertools
 import re
 import select
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -59,6 +60,8 @@ MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 """Most bytes read for one response (head, framing, body and any interim responses)."""
 MAX_INTERIM = 32
 """Most interim (1xx) responses accepted before the final one (RFC 9110 §15.2)."""
+PAUSE_SECONDS = 0.15
+"""How long `send(..., pauses=...)` waits between the parts of its data."""
 EXTRA_LIMIT = 65536
 """Most bytes after a response kept for showing; reading stops there and the connection closes."""
 EXTRA_NOTE = "bytes after the response — not part of it (RFC 9110 §6.4.1 / RFC 9112 §6.3)"
@@ -217,6 +220,8 @@ class ClientConnection:
         self.reopened = False  # the last send found the kept-alive connection closed by the server
         self._closed_while_idle = False
         self.stray = b""  # bytes the server sent on the idle connection (then closed)
+        self._pauses: list[int] = []
+        self.answered_early: int | None = None  # after how many bytes, on a paused send
 
     @property
     def address(self) -> str:
@@ -287,6 +292,7 @@ class ClientConnection:
         *,
         pieces: list[RequestPiece] | None = None,
         reconnect: bool = True,
+        pauses: Sequence[int] = (),
     ) -> list[ClientExchange]:
         """Write `data`, read a response for each request in it; see the module docstring.
 
@@ -294,6 +300,9 @@ class ClientConnection:
         `pieces` says where the requests are when the caller knows (replay); by default
         `split_requests(data)` finds them. With `reconnect=False` a connection the server has
         closed is not opened again (replay: one transcript connection is one TCP connection).
+        `pauses` are offsets in `data` where the writing stops for PAUSE_SECONDS (a lesson check
+        shows a server that one recv() is not one request); a server that answers and closes
+        during a pause gets no more bytes, and its answer is read.
         Raises ClientError only when no connection could be made or the bytes not written.
         """
         if not data:
@@ -304,6 +313,8 @@ class ClientConnection:
         if not reconnect and not reused and self.closed:
             raise ClientError("closed", f"not sent: {self.closed_reason}")
         self.reopened = self._closed_while_idle
+        self._pauses = [p for p in pauses if 0 < p < len(data)]
+        self.answered_early = None
         exchanges = self._send_once(data, pieces, reused, on_sent)
         if reconnect and reused and _closed_before_answer(exchanges):
             # A keep-alive connection the server had already closed (its idle timeout): the
@@ -359,7 +370,7 @@ class ClientConnection:
         sock = self._sock
         assert sock is not None
         try:
-            sock.sendall(data)
+            self._write(sock, data)
         except OSError as exc:
             self._mark_closed(f"writing failed: {_why(exc)}")
             if reused:
@@ -395,6 +406,21 @@ class ClientConnection:
         if last is not None and last.error is None and self._sock is not None:
             self._collect_extra(last, EXTRA_GRACE)
         return exchanges
+
+    def _write(self, sock: socket.socket, data: bytes) -> None:
+        cuts = [0, *self._pauses, len(data)]
+        for number, (start, end) in enumerate(itertools.pairwise(cuts)):
+            if number == 0:
+                sock.sendall(data[start:end])
+                continue
+            time.sleep(PAUSE_SECONDS)
+            readable, _, _ = select.select([sock], [], [], 0)
+            if readable and self.answered_early is None:
+                self.answered_early = start  # it answered (or closed) before the whole request
+            try:
+                sock.sendall(data[start:end])
+            except OSError:
+                return  # the server answered what it had and closed: read that answer
 
     # reading ------------------------------------------------------------------------------
     def _read_exchange(self, exchange: ClientExchange, started: float, complete: bool) -> None:

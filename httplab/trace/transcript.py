@@ -1,7 +1,8 @@
 """Transcripts: recorded exchanges as a readable, diffable text file, and what replay checks.
 
-A transcript is plain ASCII, one wire line per file line, escaped like the raw view
+A transcript is one wire line per file line, escaped like the raw view into plain ASCII
 (`httplab.trace.wire_text`): `\\r\\n` is visible, so a bare LF or a missing CR shows in a diff.
+Only text for people (title, comments, hints) may hold other characters (the file is UTF-8).
 
     httplab-transcript 1
     title: list the users
@@ -19,8 +20,16 @@ A transcript is plain ASCII, one wire line per file line, escaped like the raw v
     expect body []                                  the whole body, escaped ("expect body" = empty)
     expect body-contains "name"                     a piece of the body, escaped
     expect close                                    the server closes the connection after it
+    expect media-type text/html                     Content-Type's media type (no parameters)
+    hint: read until the empty line   a hint (hint.ru: in Russian) and rfc: its RFC section, for
+    hint.ru: читайте до пустой строки the expect line above it (or the whole exchange when no
+    rfc: RFC 9112 §2.1                expect line precedes it); shown by lesson checks
+    article: status 404               the original tutorial's answer, accepted in --article mode
     < HTTP/1.1 200 OK\\r\\n          the response as recorded: for the reader, not checked
                                      (it holds a Date that changes on every run)
+
+Inside a request, a line `~ pause` splits the writes: the bytes before it are sent, then a short
+pause, then the rest (a server must not assume one recv() holds a whole request).
 
 `write_transcript(records, path)` records ExchangeRecords, `read_transcript(path)` parses a file,
 and `replay_transcript(transcript, host, port)` (in httplab.client.replay: network I/O belongs
@@ -29,6 +38,7 @@ to the client) sends it and checks the expectations.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +79,18 @@ class Expectation:
     body: bytes | None = None
     body_contains: list[bytes] = field(default_factory=list)
     close: bool = False
+    media_types: list[str] = field(default_factory=list)  # Content-Type without parameters
+
+
+@dataclass
+class Hint:
+    """What a check says when an expectation fails: the hint in English and Russian, the RFC
+    section. `expectation` is the expect line it follows (`status 400`); None: the exchange."""
+
+    expectation: str | None
+    en: str = ""
+    ru: str = ""
+    rfc: str = ""
 
 
 @dataclass
@@ -77,6 +99,24 @@ class TranscriptExchange:
     request: bytes
     expect: Expectation = field(default_factory=Expectation)
     recorded_response: bytes = b""
+    pauses: list[int] = field(default_factory=list)  # request offsets where the writes pause
+    hints: list[Hint] = field(default_factory=list)
+    article: Expectation | None = None  # the tutorial's own answer (--article mode)
+
+    def hint_for(self, expectation: str | None) -> Hint | None:
+        """The hint attached to the expect line `expectation`, else the exchange's own."""
+        for hint in self.hints:
+            if expectation is not None and hint.expectation == expectation:
+                return hint
+        for hint in self.hints:
+            if hint.expectation is None:
+                return hint
+        return None
+
+    def request_parts(self) -> list[bytes]:
+        """The request as the writes that send it (split at the pauses)."""
+        cuts = [0, *self.pauses, len(self.request)]
+        return [self.request[a:b] for a, b in itertools.pairwise(cuts) if b > a]
 
 
 @dataclass
@@ -119,6 +159,40 @@ def _expect_lines(expect: Expectation) -> list[str]:
     ]
     if expect.close:
         lines.append("expect close")
+    lines += [f"expect media-type {kind}" for kind in expect.media_types]
+    return lines
+
+
+def _hint_lines(hint: Hint) -> list[str]:
+    return [
+        f"{key}: {text}"
+        for key, text in (("hint", hint.en), ("hint.ru", hint.ru), ("rfc", hint.rfc))
+        if text
+    ]
+
+
+def _request_lines(exchange: TranscriptExchange) -> list[str]:
+    lines: list[str] = []
+    for number, part in enumerate(exchange.request_parts()):
+        if number:
+            lines.append("~ pause")
+        lines += _wire_lines("> ", part)
+    return lines
+
+
+def _exchange_lines(exchange: TranscriptExchange) -> list[str]:
+    lines = _request_lines(exchange)
+    lines += [line for h in exchange.hints if h.expectation is None for line in _hint_lines(h)]
+    for line in _expect_lines(exchange.expect):
+        lines.append(line)
+        lines += [
+            hint_line
+            for h in exchange.hints
+            if h.expectation == line[len("expect ") :]
+            for hint_line in _hint_lines(h)
+        ]
+    if exchange.article is not None:
+        lines += ["article: " + line[len("expect ") :] for line in _expect_lines(exchange.article)]
     return lines
 
 
@@ -131,8 +205,7 @@ def format_transcript(transcript: Transcript) -> str:
         for e_number, exchange in enumerate(connection.exchanges, 1):
             label = f": {exchange.label}" if exchange.label else ""
             lines.append(f"-- exchange {e_number}{label}")
-            lines += _wire_lines("> ", exchange.request)
-            lines += _expect_lines(exchange.expect)
+            lines += _exchange_lines(exchange)
             lines += _wire_lines("< ", exchange.recorded_response)
     return "\n".join(lines) + "\n"
 
@@ -192,7 +265,7 @@ def write_transcript(
 ) -> Transcript:
     """Write the exchanges among `records` to `path`; `pipelined` lists connection ids."""
     transcript = transcript_from_records(records, title=title, pipelined=pipelined)
-    Path(path).write_text(format_transcript(transcript), encoding="ascii")
+    Path(path).write_text(format_transcript(transcript), encoding="utf-8")
     return transcript
 
 
@@ -216,8 +289,25 @@ def _parse_expect(text: str, expect: Expectation, number: int) -> None:
         expect.body_contains.append(_unescape(rest, number))
     elif kind == "close" and not rest.strip():
         expect.close = True
+    elif kind == "media-type" and rest.strip():
+        expect.media_types.append(rest.strip().lower())
     else:
         raise TranscriptError(number, f"unknown expectation {text!r}")
+
+
+def _add_hint(exchange: TranscriptExchange, attach: str | None, line: str) -> None:
+    key, _, text = line.partition(":")
+    hint = next((h for h in exchange.hints if h.expectation == attach), None)
+    if hint is None:
+        hint = Hint(attach)
+        exchange.hints.append(hint)
+    text = text.strip()
+    if key == "hint":
+        hint.en = f"{hint.en} {text}".strip()
+    elif key == "hint.ru":
+        hint.ru = f"{hint.ru} {text}".strip()
+    else:
+        hint.rfc = text
 
 
 def _unescape(text: str, number: int) -> bytes:
@@ -235,6 +325,7 @@ def parse_transcript(text: str) -> Transcript:
     connection: TranscriptConnection | None = None
     exchange: TranscriptExchange | None = None
     started: list[tuple[int, TranscriptExchange]] = []  # each exchange with its line
+    attach: str | None = None  # the expect line that hint/rfc lines attach to
     for number, raw_line in enumerate(lines[1:], 2):
         line = raw_line.rstrip("\r")  # a CRLF checkout; wire CRs are always escaped
         if not line.strip() or line.startswith("#"):
@@ -252,6 +343,7 @@ def parse_transcript(text: str) -> Transcript:
             exchange = TranscriptExchange(label=line.partition(":")[2].strip(), request=b"")
             connection.exchanges.append(exchange)
             started.append((number, exchange))
+            attach = None
         elif exchange is None:
             raise TranscriptError(number, f"expected '== connection' or '-- exchange': {line!r}")
         elif line.startswith(">"):
@@ -260,6 +352,17 @@ def parse_transcript(text: str) -> Transcript:
             exchange.recorded_response += _unescape(line[2:], number)
         elif line.startswith("expect "):
             _parse_expect(line[7:], exchange.expect, number)
+            attach = line[7:].strip()
+        elif line.rstrip() == "~ pause":
+            if not exchange.request or exchange.pauses[-1:] == [len(exchange.request)]:
+                raise TranscriptError(number, "'~ pause' must follow request bytes")
+            exchange.pauses.append(len(exchange.request))
+        elif line.startswith(("hint:", "hint.ru:", "rfc:")):
+            _add_hint(exchange, attach, line)
+        elif line.startswith("article:"):
+            if exchange.article is None:
+                exchange.article = Expectation()
+            _parse_expect(line[8:].strip(), exchange.article, number)
         else:
             raise TranscriptError(number, f"unknown line {line!r}")
     for number, started_exchange in started:
@@ -274,7 +377,7 @@ def read_transcript(path: str | Path) -> Transcript:
     if not data.startswith(b"httplab-transcript"):
         return parse_transcript(data.decode("ascii", "replace"))  # says what a transcript is
     try:
-        text = data.decode("ascii")
+        text = data.decode("utf-8")  # wire lines must be ASCII (unescape_wire says so)
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise TranscriptError(line, "not ASCII: write other bytes as \\xNN escapes") from None

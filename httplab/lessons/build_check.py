@@ -1,0 +1,531 @@
+"""Build checks: send a lesson's cases to the learner's own server and judge the bytes.
+
+A build check is a transcript with hints (`lessons/NN-slug/check.transcript`, the format of
+`httplab.trace.transcript`): each `== connection` is one TCP connection, each exchange one case.
+Checking lesson N runs the cases of lessons 1..N in order (the server grows; earlier rules must
+keep holding). Requests go through the client's `ClientConnection`, read by the same parser as
+everywhere else; `{port}` in a request stands for the port of the server under test.
+
+On top of the transcript's expectations, every response is held to strict framing — the head's
+lines end in CRLF, the body is exactly Content-Length bytes (more bytes after it, or fewer
+before the connection closes, fail with that said), and a body is framed by Content-Length or
+chunked, not by closing. A failure names the first wrong byte of what came back, the RFC
+section, and the lesson's hint. Nothing here raises for anything a server does.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from httplab.client.connection import ClientConnection, ClientError, ClientExchange
+from httplab.trace.transcript import Expectation, Hint, Transcript, TranscriptExchange
+from httplab.trace.wire_text import escape_wire
+
+Mode = Literal["rfc", "article"]
+CASE_TIMEOUT = 2.0
+"""Seconds a case waits for an answer (per read); `lesson check --timeout` changes it."""
+CLOSE_WAIT_STEP = 0.02
+EXIT_WAIT = 0.5
+"""Seconds to wait for a server that closed without answering to show it exited."""
+_NO_BODY_STATUSES = (204, 304)
+
+
+@dataclass(frozen=True)
+class CheckCase:
+    """One exchange of a lesson's check, with where it sits (for the one-line report)."""
+
+    lesson: int
+    connection: int  # 1-based within the lesson's check
+    number: int  # 1-based within the connection
+    exchange: TranscriptExchange
+    pipelined: bool = False
+    alone: bool = True  # the only exchange on its connection
+
+    @property
+    def key(self) -> str:
+        """`04.2` (or `11.1.2` on a connection with several exchanges): stable across runs."""
+        base = f"{self.lesson:02d}.{self.connection}"
+        return base if self.alone else f"{base}.{self.number}"
+
+    @property
+    def title(self) -> str:
+        return self.exchange.label or f"exchange {self.number}"
+
+
+@dataclass
+class Failure:
+    """One thing that was not as expected; `expectation` is the expect line it breaks."""
+
+    message: str
+    expectation: str | None = None
+    offset: int | None = None  # the first wrong byte in the received bytes
+    rfc: str = ""
+    caret: str = "first wrong byte"  # what the caret under `offset` says
+
+
+@dataclass
+class CaseResult:
+    case: CheckCase
+    sent: bytes = b""
+    received: bytes = b""
+    status: int | None = None
+    failures: list[Failure] = field(default_factory=list)
+    note: str = ""  # --article: the tutorial's answer was accepted; what the RFC says
+    stopped: str = ""  # the run stopped here (the server died or stopped answering)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.stopped
+
+    @property
+    def hint(self) -> Hint | None:
+        """The hint for the first failure's expectation; else the case's main one (on its
+        status line), else its first: a crash or a framing error still gets the case's hint."""
+        exchange = self.case.exchange
+        first = self.failures[0].expectation if self.failures else None
+        status = exchange.expect.status
+        return (
+            exchange.hint_for(first)
+            or exchange.hint_for(f"status {status}" if status is not None else None)
+            or next(iter(exchange.hints), None)
+        )
+
+    def rfc(self) -> str:
+        hint = self.hint
+        for failure in self.failures:
+            if failure.rfc:
+                return failure.rfc
+        return hint.rfc if hint is not None else ""
+
+
+def check_cases(checks: list[tuple[int, Transcript]]) -> list[CheckCase]:
+    """Every case of the given lessons' checks, lesson by lesson, in file order."""
+    cases = []
+    for lesson, transcript in checks:
+        for c_number, connection in enumerate(transcript.connections, 1):
+            alone = len(connection.exchanges) == 1
+            for e_number, exchange in enumerate(connection.exchanges, 1):
+                cases.append(
+                    CheckCase(lesson, c_number, e_number, exchange, connection.pipelined, alone)
+                )
+    return cases
+
+
+# sending ------------------------------------------------------------------------------------
+def request_for(exchange: TranscriptExchange, port: int) -> tuple[bytes, list[int]]:
+    """The request bytes with `{port}` filled in, and the offsets of its pauses."""
+    parts = [part.replace(b"{port}", str(port).encode()) for part in exchange.request_parts()]
+    offsets, total = [], 0
+    for part in parts[:-1]:
+        total += len(part)
+        offsets.append(total)
+    return b"".join(parts), offsets
+
+
+def run_cases(
+    cases: list[CheckCase],
+    host: str,
+    port: int,
+    *,
+    timeout: float = CASE_TIMEOUT,
+    mode: Mode = "rfc",
+    progress: Callable[[CaseResult, int, int], None] | None = None,
+    server_gone: Callable[[], str | None] | None = None,
+) -> list[CaseResult]:
+    """Run `cases` connection by connection; `progress(result, done, total)` after each.
+
+    `server_gone()` says why the server under test is no longer there (it exited), or None;
+    asked after each connection. Two connections in a row that get no answer at all stop the
+    run too (a blocking server stuck on one client answers nobody after it): the remaining
+    cases are not tried, and the last result's `stopped` says why in one line.
+    """
+    results: list[CaseResult] = []
+    total = len(cases)
+    silent_in_a_row = 0
+
+    def report(result: CaseResult) -> None:
+        results.append(result)
+        if progress is not None:
+            progress(result, len(results), total)
+
+    groups: list[list[CheckCase]] = []
+    for case in cases:
+        if groups and case.number > 1 and groups[-1][0].lesson == case.lesson:
+            groups[-1].append(case)
+        else:
+            groups.append([case])
+    for group in groups:
+        group_results = _run_connection(group, host, port, timeout, mode)
+        gone = _gone(server_gone, unanswered=any(not r.received for r in group_results if not r.ok))
+        silent = all(_silent(r) for r in group_results)
+        silent_in_a_row = silent_in_a_row + 1 if silent else 0
+        if gone is None and silent_in_a_row >= 2:
+            gone = (
+                f"the server stopped answering (no answer to two connections in a row, "
+                f"{timeout:g} s each): is it stuck on an earlier connection? A recv() that "
+                "returns b'' means the client closed: stop reading then"
+            )
+        if gone is not None:
+            group_results[-1].stopped = gone
+        for result in group_results:
+            report(result)
+        if gone is not None:
+            break
+    return results
+
+
+def _gone(server_gone: Callable[[], str | None] | None, unanswered: bool) -> str | None:
+    """Why the server is gone; after a case with no answer, give a crashing server a moment
+    to finish dying (its traceback takes a while to print)."""
+    if server_gone is None:
+        return None
+    deadline = time.monotonic() + (EXIT_WAIT if unanswered else 0.0)
+    while (why := server_gone()) is None and time.monotonic() < deadline:
+        time.sleep(CLOSE_WAIT_STEP)
+    return why
+
+
+def _silent(result: CaseResult) -> bool:
+    return not result.received and any("no answer within" in f.message for f in result.failures)
+
+
+def _run_connection(
+    group: list[CheckCase], host: str, port: int, timeout: float, mode: Mode
+) -> list[CaseResult]:
+    connection = ClientConnection(host, port, timeout=timeout, max_time=timeout * 3)
+    results = [CaseResult(case) for case in group]
+    requests = [request_for(case.exchange, port) for case in group]
+    try:
+        with connection:  # send() connects: a first send is never "reused" and retried
+            if group[0].pipelined:
+                data = b"".join(request for request, _ in requests)
+                exchanges = connection.send(data)
+                for index, result in enumerate(results):
+                    result.sent = requests[index][0]
+                    exchange = exchanges[index] if index < len(exchanges) else None
+                    _judge(result, exchange, connection, timeout, mode)
+                return results
+            for index, (result, (request, pauses)) in enumerate(
+                zip(results, requests, strict=True)
+            ):
+                result.sent = request
+                closed_before = index > 0 and not connection.connected
+                exchange = connection.send(request, pauses=pauses)[0]
+                if closed_before or (index and connection.reopened):
+                    result.failures.append(
+                        Failure(
+                            "the server closed the connection after the previous response; an "
+                            "HTTP/1.1 connection stays open until one side says "
+                            "Connection: close",
+                            rfc="RFC 9112 §9.3",
+                        )
+                    )
+                _judge(result, exchange, connection, timeout, mode)
+                early = connection.answered_early
+                if early is not None and result.status is not None and result.status < 400:
+                    result.failures.insert(
+                        0,
+                        Failure(
+                            f"the server answered after the first {early} bytes, before the "
+                            "request was complete: one recv() is not one request (TCP is a "
+                            "stream; read until the empty line)",
+                            rfc="RFC 9112 §2.1",
+                        ),
+                    )
+    except ClientError as exc:
+        for result in results:
+            if not result.failures and not result.received:
+                result.failures.append(Failure(_client_error_line(exc, port)))
+    return results
+
+
+def _client_error_line(exc: ClientError, port: int) -> str:
+    if exc.kind == "refused":
+        return f"connection refused on port {port}: no server is listening there"
+    return exc.message
+
+
+# judging ------------------------------------------------------------------------------------
+def _judge(
+    result: CaseResult,
+    exchange: ClientExchange | None,
+    connection: ClientConnection,
+    timeout: float,
+    mode: Mode,
+) -> None:
+    if exchange is None:
+        result.failures.append(Failure("no response came for this request"))
+        return
+    result.received = exchange.response_bytes
+    final = exchange.final
+    if final is None or exchange.error is not None:
+        result.status = final.head.status if final else None
+        result.failures.append(_transport_failure(exchange, timeout))
+        return
+    result.status = final.head.status
+    expect, note = _effective(result.case.exchange, final.head.status, mode)
+    result.note = note
+    head_start = len(result.received) - len(final.raw) - len(exchange.extra)
+    result.failures += _framing_failures(exchange, head_start)
+    result.failures += _expectation_failures(expect, exchange, head_start)
+    if expect.close and not _closes(final, connection, timeout):
+        result.failures.append(
+            Failure(
+                "expected the server to close the connection after this response; it kept it "
+                "open (a server that closes says Connection: close first)",
+                "close",
+                rfc="RFC 9112 §9.6",
+            )
+        )
+
+
+def _effective(exchange: TranscriptExchange, status: int, mode: Mode) -> tuple[Expectation, str]:
+    """The expectation to hold (`--article` accepts the tutorial's answer) and a note."""
+    expect, article = exchange.expect, exchange.article
+    if mode != "article" or article is None or article.status is None:
+        return expect, ""
+    if status != article.status:
+        return expect, ""
+    hint = exchange.hint_for(f"status {expect.status}")
+    rfc = f" ({hint.rfc})" if hint is not None and hint.rfc else ""
+    note = (
+        f"article mode: {article.status} accepted (the tutorial's answer); "
+        f"the RFC's answer is {expect.status}{rfc}"
+    )
+    return replace(expect, status=article.status), note
+
+
+def _transport_failure(exchange: ClientExchange, timeout: float) -> Failure:
+    raw = exchange.response_bytes
+    kind = exchange.error_kind
+    if raw:
+        framing = _partial_framing(raw, kind == "timeout", timeout)
+        if framing is not None:
+            return framing
+    if kind == "timeout" and not raw:
+        return Failure(
+            f"no answer within {timeout:g} s: the server is still waiting (for more bytes than "
+            "the request has?) or stuck"
+        )
+    if kind in ("closed", "reset") and not raw:
+        return Failure(
+            "the server closed the connection without answering (did it crash on this request? "
+            "see its output)"
+        )
+    message = exchange.error or "no response"
+    return Failure(message, offset=len(raw) if raw else None)
+
+
+def _head_end(raw: bytes) -> int:
+    """Where the head of `raw` ends (after its empty line), or -1."""
+    crlf, lf = raw.find(b"\r\n\r\n"), raw.find(b"\n\n")
+    ends = [i + 4 for i in [crlf] if i >= 0] + [i + 2 for i in [lf] if i >= 0]
+    return min(ends) if ends else -1
+
+
+def _content_length(head: bytes) -> int | None:
+    for line in head.split(b"\n")[1:]:
+        name, colon, value = line.partition(b":")
+        if colon and name.strip(b" \t").lower() == b"content-length":
+            digits = value.strip(b" \t\r")
+            return int(digits) if digits.isdigit() and len(digits) < 19 else None
+    return None
+
+
+def _partial_framing(raw: bytes, timed_out: bool, timeout: float) -> Failure | None:
+    """A response cut short: its head never ended, or its body is shorter than it says."""
+    end = _head_end(raw)
+    then = f"then nothing for {timeout:g} s" if timed_out else "then the connection closed"
+    if end < 0:
+        return Failure(
+            f"the response head never ended: no empty line (CRLF CRLF) after its header lines, "
+            f"{then}",
+            offset=len(raw),
+            rfc="RFC 9112 §2.1",
+        )
+    length = _content_length(raw[:end])
+    body = len(raw) - end
+    if length is not None and body < length:
+        return Failure(
+            f"Content-Length says {length} but the body has {body} bytes, {then}: "
+            "Content-Length counts the bytes of the encoded body",
+            offset=len(raw),
+            rfc="RFC 9112 §6.3",
+        )
+    return None
+
+
+def _framing_failures(exchange: ClientExchange, head_start: int) -> list[Failure]:
+    final = exchange.final
+    assert final is not None
+    failures = []
+    head = final.head.raw
+    bare = _first_bare_lf(head)
+    if bare >= 0:
+        failures.append(
+            Failure(
+                "a line of the response head ends in a bare LF: every line ends with CRLF (\\r\\n)",
+                offset=head_start + bare,
+                rfc="RFC 9112 §2.1",
+            )
+        )
+    if exchange.extra:
+        failures.append(_extra_failure(exchange, head_start + len(final.raw)))
+    elif (
+        final.head.framing.kind == "close"
+        and exchange.method != "HEAD"
+        and final.head.status not in _NO_BODY_STATUSES
+    ):
+        failures.append(
+            Failure(
+                "the response has no Content-Length: its body ended only because the connection "
+                "closed, and a client cannot tell a whole body from a cut one",
+                offset=head_start + len(head) - 2,
+                rfc="RFC 9112 §6.3",
+            )
+        )
+    return failures
+
+
+def _extra_failure(exchange: ClientExchange, offset: int) -> Failure:
+    """Bytes after a whole response: a body where none belongs, a second answer, or a
+    Content-Length that counted characters."""
+    final = exchange.final
+    assert final is not None
+    extra = len(exchange.extra)
+    if exchange.method == "HEAD" or final.head.status in _NO_BODY_STATUSES:
+        what = "HEAD" if exchange.method == "HEAD" else str(final.head.status)
+        return Failure(
+            f"a response to {what} has no body, but {extra} bytes came after its head",
+            offset=offset,
+            rfc="RFC 9110 §9.3.2" if what == "HEAD" else "RFC 9112 §6.3",
+        )
+    if exchange.extra.startswith(b"HTTP/"):
+        first_line = escape_wire(exchange.extra.split(b"\n", 1)[0][:60])
+        return Failure(
+            f"another response came after this one ({first_line}): the server answered a "
+            "request that is not there — it framed this request differently",
+            offset=offset,
+            rfc="RFC 9112 §6.3",
+        )
+    length = final.head.headers.get("content-length")
+    says = f"Content-Length says {length.strip()}" if length else "the framing says"
+    return Failure(
+        f"{extra} bytes came after the body: {says}, the server sent "
+        f"{len(final.body) + extra} — Content-Length counts bytes (len(body.encode())), "
+        "not characters",
+        offset=offset,
+        rfc="RFC 9112 §6.3",
+    )
+
+
+def _first_bare_lf(head: bytes) -> int:
+    start = 0
+    while (index := head.find(b"\n", start)) >= 0:
+        if index == 0 or head[index - 1] != 0x0D:
+            return index
+        start = index + 1
+    return -1
+
+
+def _expectation_failures(
+    expect: Expectation, exchange: ClientExchange, head_start: int
+) -> list[Failure]:
+    final = exchange.final
+    assert final is not None
+    head, body = final.head, final.body
+    head_end = head_start + len(head.raw)
+    failures = []
+    if expect.status is not None and head.status != expect.status:
+        failures.append(
+            Failure(
+                f"expected status {expect.status}, got {head.status}",
+                f"status {expect.status}",
+                offset=head_start + 9,
+            )
+        )
+    for name, value in expect.headers:
+        got = [v.strip() for v in head.headers.get_all(name)]
+        key = f"header {name}" + (f": {value}" if value is not None else "")
+        if not got:
+            failures.append(
+                Failure(
+                    f"expected a {name} field, there is none",
+                    key,
+                    head_end - 2,
+                    caret=f"{name} belongs before this empty line",
+                )
+            )
+        elif value is not None and value not in got:
+            shown = ", ".join(repr(v) for v in got)
+            offset = _field_offset(exchange, name)
+            failures.append(Failure(f"expected {name}: {value}, got {shown}", key, offset))
+    for name in expect.absent_headers:
+        if name in head.headers:
+            offset = _field_offset(exchange, name)
+            failures.append(Failure(f"expected no {name} field", f"no-header {name}", offset))
+    for kind in expect.media_types:
+        content_type = head.headers.get("content-type")
+        media_type = (content_type or "").partition(";")[0].strip().lower()
+        if media_type != kind:
+            failures.append(
+                Failure(
+                    f"expected Content-Type {kind}, got {content_type or 'none'}",
+                    f"media-type {kind}",
+                    _field_offset(exchange, "content-type") if content_type else head_end - 2,
+                )
+            )
+    if expect.body is not None and body != expect.body:
+        wrong = _first_difference(body, expect.body)
+        failures.append(
+            Failure(
+                f"the body differs from the expected one at byte {wrong}",
+                f"body {escape_wire(expect.body)}".rstrip(),
+                head_end + wrong if head.framing.kind == "length" else None,
+            )
+        )
+    for piece in expect.body_contains:
+        if piece not in body:
+            failures.append(
+                Failure(
+                    f"expected the body to contain '{escape_wire(piece)}'",
+                    "body-contains " + escape_wire(piece),
+                    head_end,
+                )
+            )
+    return failures
+
+
+def _field_offset(exchange: ClientExchange, name: str) -> int | None:
+    final = exchange.final
+    assert final is not None
+    raw = final.head.raw
+    lowered = raw.lower()
+    index = lowered.find(b"\n" + name.lower().encode("latin-1") + b":")
+    if index < 0:
+        return None
+    start = len(exchange.response_bytes) - len(final.raw) - len(exchange.extra)
+    return start + index + 1
+
+
+def _first_difference(got: bytes, expected: bytes) -> int:
+    for index, (a, b) in enumerate(zip(got, expected, strict=False)):
+        if a != b:
+            return index
+    return min(len(got), len(expected))
+
+
+def _closes(final: object, connection: ClientConnection, timeout: float) -> bool:
+    """Did the server close (or announce Connection: close, after which the client closes)?"""
+    head = getattr(final, "head", None)
+    if head is not None and "close" in head.headers.tokens("connection"):
+        return True
+    deadline = time.monotonic() + timeout
+    while connection.connected and time.monotonic() < deadline:
+        if not connection.still_open():
+            return True
+        time.sleep(CLOSE_WAIT_STEP)
+    return not connection.connected

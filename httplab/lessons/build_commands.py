@@ -1,0 +1,406 @@
+"""`httplab lesson start | check | hint` and `httplab class status`: the build half of a lesson.
+
+Each function takes plain values and a rich Console and returns the exit status; the CLI only
+parses options. Every problem a learner can cause (no such lesson, no server.py, a server that
+crashes, hangs, refuses, never starts, or imports an HTTP library) is one clear line and a
+non-zero exit, never a traceback.
+
+Exit statuses: 0 all passed (or done), 1 a case failed / the server could not be checked,
+2 a usage problem (no such lesson, a file that would be overwritten).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import shlex
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from httplab.lessons.build_check import (
+    CASE_TIMEOUT,
+    CaseResult,
+    CheckCase,
+    Mode,
+    check_cases,
+    run_cases,
+)
+from httplab.lessons.build_report import case_line, failure_details, summary_line
+from httplab.lessons.build_server import LearnerServer, ServerStartError, port_in_use
+from httplab.lessons.guard import GuardError, check_sources, explanation, python_files
+from httplab.render.escape import escape_text
+from httplab.trace.transcript import Transcript, TranscriptError, read_transcript
+
+STARTER = "starter.py"
+SOLUTION = "solution.py"
+CHECK = "check.transcript"
+SERVER_FILE = "server.py"
+DETAILED_FAILURES = 3
+"""Failures shown with their bytes and hint; later ones get their one line."""
+HINT_LEVELS = 3
+PROGRESS_KEY = "build"
+
+
+@dataclass(frozen=True)
+class BuildLesson:
+    number: int
+    slug: str
+    folder: Path
+    title: str
+
+    @property
+    def name(self) -> str:
+        return f"lesson {self.number:02d} · {self.title}"
+
+
+class BuildError(Exception):
+    """A usage problem, told in one line; `status` is the exit status."""
+
+    def __init__(self, message: str, status: int = 2) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def build_lessons(lang: str = "en") -> dict[int, BuildLesson]:
+    """The lessons that have a build part (a check), by number."""
+    from httplab.lessons.catalog import list_lessons
+    from httplab.lessons.load import LessonError, load_lesson_folder
+
+    found = {}
+    for info in list_lessons():
+        folder = Path(info.path)
+        title = info.slug.replace("-", " ")
+        # A lesson whose texts are still being written is named by its slug.
+        with contextlib.suppress(LessonError, OSError):
+            title = load_lesson_folder(folder).title.get("ru" if lang == "ru" else "en")
+        found[info.number] = BuildLesson(info.number, info.slug, folder, title)
+    return found
+
+
+def find_lesson(number: int, lang: str = "en") -> BuildLesson:
+    lessons = build_lessons(lang)
+    if number not in lessons:
+        numbers = ", ".join(str(n) for n in sorted(lessons)) or "none found"
+        raise BuildError(f"there is no lesson {number} (lessons: {numbers})")
+    return lessons[number]
+
+
+def load_checks(number: int) -> list[tuple[int, Transcript]]:
+    """The checks of lessons 1..number that have one, parsed."""
+    checks = []
+    for lesson in sorted(build_lessons().values(), key=lambda lesson: lesson.number):
+        path = lesson.folder / CHECK
+        if lesson.number > number or not path.is_file():
+            continue
+        try:
+            checks.append((lesson.number, read_transcript(path)))
+        except (OSError, TranscriptError) as exc:
+            raise BuildError(f"{path}: {exc}", status=1) from None
+    return checks
+
+
+# start --------------------------------------------------------------------------------------
+def start_lesson(number: int, folder: Path, *, force: bool, console: Console) -> int:
+    lesson = find_lesson(number)
+    starter = lesson.folder / STARTER
+    if not starter.is_file():
+        raise BuildError(f"lesson {number} has no starter yet ({starter} is missing)", 1)
+    target = folder / SERVER_FILE
+    if target.exists() and not force:
+        if target.read_bytes() == starter.read_bytes():
+            console.print(f"{target} is already lesson {number}'s starter; nothing to do")
+            return 0
+        if not (sys.stdin.isatty() and _ask(f"{target} exists: overwrite it with the starter?")):
+            raise BuildError(
+                f"{target} exists and holds your work: not overwritten. Use --force to replace "
+                f"it, or another folder: httplab lesson start {number} DIR"
+            )
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(starter, target)
+    run = f"python3 {shlex.quote(str(target))} 8080"
+    console.print(f"{lesson.name}: your server is {target}", highlight=False)
+    console.print(
+        f"  run it:      {run}\n"
+        f"  check it:    httplab lesson check {number}"
+        + (f' --cmd "python3 {shlex.quote(str(target))} {{port}}"' if folder != Path() else "")
+        + f"\n  stuck?       httplab lesson hint {number}\n"
+        "  the TODOs in the file say what this step asks",
+        highlight=False,
+    )
+    return 0
+
+
+def _ask(question: str) -> bool:
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+# check --------------------------------------------------------------------------------------
+@dataclass
+class CheckOptions:
+    port: int | None = None
+    cmd: str | None = None
+    host: str = "127.0.0.1"
+    timeout: float = CASE_TIMEOUT
+    mode: Mode = "rfc"
+    lang: str = "en"
+    progress_path: Path | None = None
+    cwd: Path | None = None
+
+
+def default_command(cwd: Path) -> str:
+    if not (cwd / SERVER_FILE).is_file():
+        raise BuildError(
+            f"no {SERVER_FILE} in {cwd}: get one with `httplab lesson start N`, or say how to run "
+            'your server with --cmd "python3 myserver.py {port}" (or --port for one already '
+            "running)"
+        )
+    return f"{shlex.quote(sys.executable)} {SERVER_FILE} {{port}}"
+
+
+def check_lesson(number: int, options: CheckOptions, console: Console) -> int:
+    lesson = find_lesson(number, options.lang)
+    checks = load_checks(number)
+    cases = check_cases(checks)
+    if not cases:
+        raise BuildError(f"lesson {number} has no build check yet", 1)
+    cwd = options.cwd or Path.cwd()
+    mode_note = "RFC 9110/9112" if options.mode == "rfc" else "article mode: the tutorial's choices"
+    new = sum(1 for case in cases if case.lesson == number)
+    console.print(
+        Text(
+            f"{lesson.name} — build check ({mode_note}): {len(cases)} cases, "
+            f"{new} new in this lesson",
+            style="bold",
+        ),
+        soft_wrap=True,
+    )
+    if options.port is not None and options.cmd is None:
+        if not port_in_use(options.host, options.port):
+            console.print(
+                f"nothing listens on {options.host}:{options.port}: start your server first, or "
+                'let the check start it: --cmd "python3 server.py {port}"'
+            )
+            return 1
+        console.print(f"checking the server already running on {options.host}:{options.port}")
+        results = _run(cases, options, options.port, None, console)
+        return _finish(number, cases, results, options, console)
+    command = options.cmd or default_command(cwd)
+    refused = _guard(command, cwd, console)
+    if refused:
+        return 1
+    server = LearnerServer(command, options.host, cwd)
+    try:
+        try:
+            port = server.start(options.port)
+        except ServerStartError as exc:
+            console.print(
+                Text("cannot check: ", style="bold") + Text(_lines(str(exc))), soft_wrap=True
+            )
+            return 1
+        console.print(f"started: {escape_text(server.shown_command())}", soft_wrap=True)
+        results = _run(cases, options, port, server, console)
+    finally:
+        server.close()
+    return _finish(number, cases, results, options, console)
+
+
+def _guard(command: str, cwd: Path, console: Console) -> bool:
+    try:
+        refusals = check_sources(python_files(command, cwd))
+    except GuardError as exc:
+        console.print(f"cannot check: {_lines(str(exc))}", soft_wrap=True)
+        return True
+    if refusals:
+        console.print(_lines(explanation(refusals)), soft_wrap=True)
+        return True
+    return False
+
+
+def _lines(text: str) -> str:
+    """Several lines of possibly untrusted text (a server's stderr), each made safe."""
+    return "\n".join(escape_text(line) for line in text.split("\n"))
+
+
+def _run(
+    cases: list[CheckCase],
+    options: CheckOptions,
+    port: int,
+    server: LearnerServer | None,
+    console: Console,
+) -> list[CaseResult]:
+    detailed = 0
+
+    def progress(result: CaseResult, done: int, total: int) -> None:
+        nonlocal detailed
+        if done == 1 or result.case.lesson != cases[done - 2].lesson:
+            where = "new in this lesson" if result.case.lesson == cases[-1].lesson else "kept"
+            console.print(f" from lesson {result.case.lesson:02d} ({where}):", style="dim")
+        console.print(case_line(result, done, total), soft_wrap=True)
+        if not result.ok and detailed < DETAILED_FAILURES:
+            detailed += 1
+            console.print(failure_details(result, options.lang), soft_wrap=True)
+        elif result.stopped:
+            console.print(_lines(result.stopped), soft_wrap=True)
+
+    return run_cases(
+        cases,
+        options.host,
+        port,
+        timeout=options.timeout,
+        mode=options.mode,
+        progress=progress,
+        server_gone=server.problem if server is not None else None,
+    )
+
+
+def _finish(
+    number: int,
+    cases: list[CheckCase],
+    results: list[CaseResult],
+    options: CheckOptions,
+    console: Console,
+) -> int:
+    passed = bool(results) and len(results) == len(cases) and all(r.ok for r in results)
+    line = summary_line(results, len(cases))
+    if passed:
+        console.print(
+            Text(f"{line} — lesson {number} passes. ", style="bold") + Text(_next_step(number)),
+            soft_wrap=True,
+        )
+    else:
+        console.print(
+            Text(line, style="bold")
+            + Text(f" — fix the first failure and run again; `httplab lesson hint {number}` helps"),
+            soft_wrap=True,
+        )
+    warning = _record(number, results, passed, options.progress_path)
+    if warning:
+        console.print(f"note: {escape_text(warning)}", style="dim", soft_wrap=True)
+    return 0 if passed else 1
+
+
+def _next_step(number: int) -> str:
+    if number + 1 in build_lessons():
+        return (
+            f"Next: lesson {number + 1}: keep growing your server.py "
+            f"(`httplab lesson start {number + 1} DIR` shows where the reference starts it)"
+        )
+    return "That was the last lesson: your server passes the whole course."
+
+
+def _record(number: int, results: list[CaseResult], passed: bool, path: Path | None) -> str:
+    from httplab.lessons.progress import Progress, ProgressError
+
+    progress = Progress.load(path)
+    entry: dict[str, Any] = dict(progress.get(number, PROGRESS_KEY, {}) or {})
+    failed = [r.case.key for r in results if not r.ok]
+    counts = dict(entry.get("fail_counts", {}))
+    for key in failed:
+        counts[key] = int(counts.get(key, 0)) + 1
+    entry.update(
+        passed=bool(entry.get("passed")) or passed,
+        last_passed=passed,
+        runs=int(entry.get("runs", 0)) + 1,
+        last_run=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        failed=failed,
+        fail_counts=counts,
+    )
+    try:
+        progress.set(number, PROGRESS_KEY, entry)
+    except ProgressError as exc:
+        return str(exc)
+    return progress.warning
+
+
+# hint ---------------------------------------------------------------------------------------
+def hint_lesson(number: int, lang: str, progress_path: Path | None, console: Console) -> int:
+    """The next hint for the build step: nudge (the case's hint) → pointer (the rule and its
+    RFC section) → near-answer (what the reference solution adds, as a diff)."""
+    from httplab.lessons.progress import Progress, ProgressError
+
+    lesson = find_lesson(number, lang)
+    cases = [c for c in check_cases(load_checks(number)) if c.lesson == number]
+    if not cases:
+        raise BuildError(f"lesson {number} has no build check yet", 1)
+    progress = Progress.load(progress_path)
+    entry: dict[str, Any] = dict(progress.get(number, PROGRESS_KEY, {}) or {})
+    failed = entry.get("failed") or []
+    by_key = {case.key: case for case in check_cases(load_checks(number))}
+    target = by_key.get(failed[0]) if failed else None
+    case = target if target is not None else cases[0]
+    level = int(entry.get("hint_levels", {}).get(case.key, 0)) + 1
+    level = min(level, HINT_LEVELS)
+    console.print(
+        Text(
+            f"{lesson.name} — hint {level}/{HINT_LEVELS} for case {case.key}: "
+            f"{escape_text(case.title)}",
+            style="bold",
+        ),
+        soft_wrap=True,
+    )
+    if target is None and not failed:
+        console.print(
+            "(no failed check recorded yet: this is the lesson's first new case)", style="dim"
+        )
+    hint = case.exchange.hint_for(f"status {case.exchange.expect.status}")
+    if level == 1:
+        words = (hint.ru if lang == "ru" and hint.ru else hint.en) if hint else ""
+        console.print(
+            escape_text(words or "Run the check and read the first failure's bytes."),
+            soft_wrap=True,
+        )
+    elif level == 2:
+        expect = case.exchange.expect
+        what = f"status {expect.status}" if expect.status else "the response in the check"
+        rfc = hint.rfc if hint and hint.rfc else "RFC 9110 / RFC 9112"
+        console.print(
+            escape_text(
+                f"The check sends this request and expects {what}; the rule is {rfc}. "
+                f"Read that section, then the request bytes:"
+            ),
+            soft_wrap=True,
+        )
+        from httplab.lessons.build_report import wire_block
+
+        console.print(wire_block("sent", case.exchange.request, max_lines=12), soft_wrap=True)
+    else:
+        console.print(
+            "Near the answer: what the reference solution of this lesson adds to the "
+            "starter (lines with + are new):",
+            soft_wrap=True,
+        )
+        console.print(escape_text(solution_diff(lesson)), soft_wrap=True, highlight=False)
+    levels = dict(entry.get("hint_levels", {}))
+    levels[case.key] = level
+    entry.update(hints=int(entry.get("hints", 0)) + 1, hint_levels=levels)
+    try:
+        progress.set(number, PROGRESS_KEY, entry)
+    except ProgressError as exc:
+        console.print(f"note: {escape_text(str(exc))}", style="dim")
+    return 0
+
+
+def solution_diff(lesson: BuildLesson, max_lines: int = 60) -> str:
+    try:
+        starter = (lesson.folder / STARTER).read_text(encoding="utf-8").splitlines()
+        solution = (lesson.folder / SOLUTION).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return "(this lesson has no starter/solution pair yet)"
+    diff = list(
+        difflib.unified_diff(starter, solution, "starter.py", "solution.py", n=1, lineterm="")
+    )
+    shown = diff[:max_lines]
+    if len(diff) > max_lines:
+        shown.append(f"… {len(diff) - max_lines} more lines: see {lesson.folder / SOLUTION}")
+    return "\n".join(shown)

@@ -1,0 +1,296 @@
+"""Build checks against the reference solutions, classic mistakes, and misbehaving servers.
+
+Every solution is a real process on a real socket (started by the same LearnerServer the
+command uses). Pauses inside requests are shortened: on loopback a few milliseconds already
+split the reads.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from httplab.client import connection as client_connection
+from httplab.lessons.build_check import CaseResult, check_cases, run_cases
+from httplab.lessons.build_commands import build_lessons, load_checks
+from httplab.lessons.build_server import LearnerServer, ServerStartError
+from httplab.protocol.limits import Limits
+from httplab.server.apps.users import UsersApp
+from httplab.server.engine import HTTPServer
+
+LESSONS = {
+    n: lesson
+    for n, lesson in build_lessons().items()
+    if (lesson.folder / "check.transcript").is_file()
+}
+NUMBERS = sorted(LESSONS)
+TIMEOUT = 1.0
+
+
+@pytest.fixture(autouse=True)
+def _short_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(client_connection, "PAUSE_SECONDS", 0.03)
+
+
+def _python(path: Path) -> str:
+    return f"{sys.executable} {path} {{port}}"
+
+
+def run_check(
+    number: int,
+    command: str,
+    *,
+    only_new: bool = False,
+    mode: str = "rfc",
+    timeout: float = TIMEOUT,
+) -> list[CaseResult]:
+    cases = check_cases(load_checks(number))
+    if only_new:
+        cases = [case for case in cases if case.lesson == number]
+    with LearnerServer(command) as server:
+        port = server.start()
+        try:
+            return run_cases(
+                cases,
+                "127.0.0.1",
+                port,
+                timeout=timeout,
+                mode=mode,  # type: ignore[arg-type]
+                server_gone=server.problem,
+            )
+        finally:
+            server.close()
+
+
+def failures(results: list[CaseResult]) -> dict[str, CaseResult]:
+    return {r.case.key: r for r in results if not r.ok}
+
+
+def variant(tmp_path: Path, number: int, old: str, new: str) -> Path:
+    """Lesson `number`'s solution with one classic mistake put in."""
+    source = (LESSONS[number].folder / "solution.py").read_text(encoding="utf-8")
+    assert old in source, old
+    path = tmp_path / f"broken{number}.py"
+    path.write_text(source.replace(old, new), encoding="utf-8")
+    return path
+
+
+def test_every_lesson_has_its_build_part() -> None:
+    assert NUMBERS
+    assert list(range(1, len(NUMBERS) + 1)) == NUMBERS
+    for lesson in build_lessons().values():
+        for name in ("starter.py", "solution.py", "check.transcript"):
+            assert (lesson.folder / name).is_file(), (lesson.folder, name)
+
+
+def test_the_servers_are_generated_from_the_template() -> None:
+    sys.path.insert(0, str(Path(__file__).parents[2] / "lessons"))
+    try:
+        import make_servers
+    finally:
+        sys.path.pop(0)
+    for path, text in make_servers.expected_files().items():
+        assert path.read_text(encoding="utf-8") == text, (
+            f"run python3 lessons/make_servers.py ({path})"
+        )
+
+
+def test_every_case_has_a_hint_in_both_languages() -> None:
+    for case in check_cases(load_checks(NUMBERS[-1])):
+        hint = case.exchange.hint_for(None) or next(iter(case.exchange.hints), None)
+        status = case.exchange.expect.status
+        hint = case.exchange.hint_for(f"status {status}") or hint
+        if case.exchange.hints:
+            assert hint is not None and hint.en and hint.ru and hint.rfc, case.key
+    assert all(c.exchange.hints for c in check_cases(load_checks(NUMBERS[-1])))
+
+
+@pytest.mark.parametrize("number", NUMBERS)
+def test_check_passes_on_its_solution(number: int) -> None:
+    results = run_check(number, _python(LESSONS[number].folder / "solution.py"))
+    assert not failures(results), {k: r.failures for k, r in failures(results).items()}
+    assert len(results) == len(check_cases(load_checks(number)))
+
+
+@pytest.mark.parametrize("number", NUMBERS)
+def test_check_fails_on_the_previous_solution_with_the_new_cases_hints(number: int) -> None:
+    previous = LESSONS[number].folder / "starter.py"  # lesson N-1's solution, plus TODOs
+    results = run_check(number, _python(previous), only_new=True)
+    failed = failures(results)
+    assert failed, f"lesson {number}'s new cases all pass on the previous solution"
+    for result in failed.values():
+        assert result.case.lesson == number
+        assert result.hint is not None and result.hint.en, result.case.key
+
+
+# the classic mistakes -----------------------------------------------------------------------
+@pytest.mark.skipif(7 not in LESSONS, reason="lesson 7 not here yet")
+@pytest.mark.skipif(7 not in LESSONS, reason="lesson 7 is not here yet")
+def test_len_of_str_as_content_length_fails_with_the_bytes_hint(tmp_path: Path) -> None:
+    broken = variant(
+        tmp_path,
+        7,
+        'lines.append(f"Content-Length: {len(response.body)}")',
+        'lines.append(f"Content-Length: {len(response.body.decode())}")',
+    )
+    failed = failures(run_check(7, _python(broken), only_new=True))
+    result = failed["07.1"]
+    assert "bytes came after the body" in result.failures[0].message
+    assert result.rfc() == "RFC 9112 §6.3"
+    assert "len(body.encode" in result.hint.en  # type: ignore[union-attr]
+
+
+@pytest.mark.skipif(3 not in LESSONS, reason="lesson 3 not here yet")
+@pytest.mark.skipif(3 not in LESSONS, reason="lesson 3 is not here yet")
+def test_split_on_colon_fails_with_the_partition_hint(tmp_path: Path) -> None:
+    broken = variant(
+        tmp_path,
+        3,
+        'name, colon, value = line.partition(b":")',
+        'name, value = line.split(b":")\n        colon = b":"',
+    )
+    results = run_check(3, _python(broken), only_new=True)
+    result = failures(results)["03.1"]
+    assert "partition" in result.hint.en  # type: ignore[union-attr]
+    assert "ValueError" in result.stopped  # the server died; its stderr is shown
+
+
+@pytest.mark.skipif(4 not in LESSONS, reason="lesson 4 not here yet")
+@pytest.mark.skipif(4 not in LESSONS, reason="lesson 4 is not here yet")
+def test_one_recv_per_request_fails_with_the_stream_hint(tmp_path: Path) -> None:
+    broken = variant(
+        tmp_path,
+        4,
+        'rfile = conn.makefile("rb")',
+        "import io\n    rfile = io.BytesIO(conn.recv(65536))",
+    )
+    result = failures(run_check(4, _python(broken), only_new=True))["04.7"]
+    assert "second write" in result.hint.en  # type: ignore[union-attr]
+
+
+@pytest.mark.skipif(9 not in LESSONS, reason="lesson 9 not here yet")
+@pytest.mark.skipif(9 not in LESSONS, reason="lesson 9 is not here yet")
+def test_body_read_before_the_head_ends_fails_with_the_body_hint(tmp_path: Path) -> None:
+    broken = variant(
+        tmp_path,
+        9,
+        'rfile = conn.makefile("rb")',
+        "import io\n    rfile = io.BytesIO(conn.recv(65536))",
+    )
+    result = failures(run_check(9, _python(broken), only_new=True))["09.2"]
+    assert "Content-Length bytes" in result.hint.en  # type: ignore[union-attr]
+
+
+@pytest.mark.skipif(4 not in LESSONS, reason="lesson 4 not here yet")
+@pytest.mark.skipif(4 not in LESSONS, reason="lesson 4 is not here yet")
+def test_no_host_check_fails_with_the_host_hint(tmp_path: Path) -> None:
+    broken = variant(tmp_path, 4, "check_host(request, server_name, port)", "pass")
+    failed = failures(run_check(4, _python(broken), only_new=True))
+    assert "Host" in failed["04.1"].hint.en  # type: ignore[union-attr]
+    assert failed["04.1"].rfc() == "RFC 9112 §3.2"
+
+
+def test_one_recv_server_answering_early_is_caught_in_lesson_1(tmp_path: Path) -> None:
+    server = tmp_path / "naive.py"
+    server.write_text(
+        "import socket, sys\n"
+        "s = socket.create_server(('127.0.0.1', int(sys.argv[1])))\n"
+        "while True:\n"
+        "    c, _ = s.accept()\n"
+        "    c.recv(4096)\n"
+        "    c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok')\n"
+        "    c.close()\n",
+        encoding="utf-8",
+    )
+    failed = failures(run_check(1, _python(server)))
+    assert "one recv() is not one request" in failed["01.2"].failures[0].message
+
+
+@pytest.mark.skipif(4 not in LESSONS, reason="lesson 4 not here yet")
+@pytest.mark.skipif(4 not in LESSONS, reason="lesson 4 is not here yet")
+def test_article_mode_accepts_the_tutorials_404_with_the_rfcs_answer(tmp_path: Path) -> None:
+    broken = variant(
+        tmp_path,
+        4,
+        'raise HTTPError(421, f"this server is not {hosts[0]}")',
+        'raise HTTPError(404, "Not found")',
+    )
+    rfc = failures(run_check(4, _python(broken), only_new=True))
+    assert "04.3" in rfc and "expected status 421, got 404" in rfc["04.3"].failures[0].message
+    article = run_check(4, _python(broken), only_new=True, mode="article")
+    passed = {r.case.key: r for r in article}
+    assert passed["04.3"].ok
+    assert "the RFC's answer is 421" in passed["04.3"].note
+
+
+# misbehaving servers: one clear line, never a traceback or a hang ----------------------------
+def _script(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "server.py"
+    path.write_text("import socket, sys, time\n" + body, encoding="utf-8")
+    return path
+
+
+def test_a_server_that_never_listens_is_one_line(tmp_path: Path) -> None:
+    server = LearnerServer(_python(_script(tmp_path, "time.sleep(30)\n")))
+    with pytest.raises(ServerStartError, match=r"did not listen on 127\.0\.0\.1:"):
+        server.start(timeout=0.5)
+    server.close()
+
+
+def test_a_server_that_exits_at_once_shows_its_stderr(tmp_path: Path) -> None:
+    server = LearnerServer(_python(_script(tmp_path, "raise SystemExit('no port given')\n")))
+    with pytest.raises(ServerStartError, match="no port given"):
+        server.start()
+    server.close()
+
+
+def test_address_in_use_is_said(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        script = _script(tmp_path, f"socket.create_server(('127.0.0.1', {port}))\n")
+        server = LearnerServer(_python(script))
+        with pytest.raises(ServerStartError, match="address already in use"):
+            server.start()
+        server.close()
+
+
+def test_a_hanging_server_stops_the_run_after_two_silent_connections(tmp_path: Path) -> None:
+    script = _script(
+        tmp_path,
+        "s = socket.create_server(('127.0.0.1', int(sys.argv[1])))\n"
+        "conns = []\n"
+        "while True:\n"
+        "    conns.append(s.accept()[0])\n",
+    )
+    results = run_check(NUMBERS[-1], _python(script), timeout=0.3)
+    assert len(results) == 2
+    assert "no answer within 0.3 s" in results[0].failures[0].message
+    assert "stopped answering" in results[-1].stopped
+
+
+def test_a_refused_connection_is_one_line() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    results = run_cases(check_cases(load_checks(1)), "127.0.0.1", port, timeout=0.3)
+    assert results[0].failures[0].message == (
+        f"connection refused on port {port}: no server is listening there"
+    )
+
+
+# the product passes the course ---------------------------------------------------------------
+@pytest.fixture(scope="module")
+def httplab_server() -> Iterator[int]:
+    with HTTPServer(UsersApp(), port=0, limits=Limits(), server_name="localhost") as server:
+        yield server.port
+
+
+def test_httplab_serve_passes_every_build_check(httplab_server: int) -> None:
+    # The last check runs the cases of every lesson in order on one fresh server; the check of
+    # any lesson N is a prefix of it, so this covers every check from the Host lesson on.
+    cases = check_cases(load_checks(NUMBERS[-1]))
+    results = run_cases(cases, "127.0.0.1", httplab_server, timeout=2)
+    assert not failures(results), {k: r.failures for k, r in failures(results).items()}
