@@ -1,8 +1,10 @@
 """The layers of DESIGN.md, checked on every import in the package: arrows point one way.
 
-Two additions to the table, on purpose:
+Three additions to the table, on purpose:
 - tui may import protocol: records carry protocol types (Request, Response, RequestHead), and a
   view of a record needs their names;
+- tui may import lessons: the lesson view (`httplab lesson N`) is a view of the lesson
+  engine's LessonSession; the engine never imports the TUI (the CLI finds the view by name);
 - client may import render.theme (only): `httplab send` colours its output with the same named
   styles as every other view, and there is one theme.
 
@@ -27,7 +29,7 @@ ALLOWED = {
     "server": {"protocol", "trace"},
     "client": {"protocol", "trace"},
     "render": {"protocol", "trace"},
-    "tui": {"render", "trace", "client", "protocol"},
+    "tui": {"render", "trace", "client", "protocol", "lessons"},
     "lessons": {"protocol", "client", "server", "trace", "render"},
 }
 ALLOWED_MODULES = {"client": {"render.theme"}}

@@ -17,7 +17,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from prompt_toolkit.application import Application
-from prompt_toolkit.filters import Condition
+from prompt_toolkit.filters import Condition, Filter
 from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.layout import Layout
@@ -25,9 +25,17 @@ from prompt_toolkit.output import ColorDepth, Output
 
 from httplab.render import THEMES
 from httplab.trace.records import ExchangeRecord
-from httplab.tui.controller import ScreenHooks, TraceController, TraceOptions
-from httplab.tui.key_bindings import build_key_bindings
+from httplab.tui.controller import (
+    LESSON_ZONES,
+    Extension,
+    ScreenHooks,
+    TraceController,
+    TraceOptions,
+)
+from httplab.tui.key_bindings import Action, build_key_bindings
 from httplab.tui.layout import build_layout, build_widgets, set_text
+from httplab.tui.lesson_pane import LessonPane, LessonSetup
+from httplab.tui.lesson_screen import lesson_actions, lesson_area, lesson_contexts, lesson_control
 from httplab.tui.rich_bridge import make_console
 from httplab.tui.rich_control import LayoutWorker
 from httplab.tui.styles import chrome_style, with_help_styles
@@ -53,6 +61,7 @@ class TraceApp:
         publish: Callable[[ExchangeRecord], None] | None = None,
         input: Input | None = None,
         output: Output | None = None,
+        lesson: LessonSetup | None = None,
     ) -> None:
         hooks = ScreenHooks(
             invalidate=self._invalidate,
@@ -60,29 +69,49 @@ class TraceApp:
             set_client_text=lambda text: set_text(self.widgets.client_input, text),
             get_client_text=lambda: self.widgets.client_input.text,
         )
-        self.controller = TraceController(options, publish=publish, hooks=hooks)
+        self.lesson = None
+        extension = None
+        if lesson is not None:
+            self.lesson = LessonPane(lesson, self._say, self._spawn)
+            extension = Extension(
+                zones=LESSON_ZONES,
+                on_records=self.lesson.feed,
+                prompts={"predict": self.lesson.answer},
+            )
+        self.controller = TraceController(options, publish, hooks, extension)
         theme = with_help_styles(THEMES.get(options.theme, THEMES["default"]), options.theme)
+        console = make_console(theme)
         self.worker = LayoutWorker(make_console(theme), self._invalidate)
-        self.widgets = build_widgets(self.controller, make_console(theme), self.worker)
-        self.layout = build_layout(self.controller, self.widgets)
-        self.application = build_application(
+        self.widgets = build_widgets(self.controller, console, self.worker)
+        extra_actions: dict[str, Action] = {}
+        extra_contexts: dict[str, Filter] = {}
+        area = None
+        if self.lesson is not None:
+            control = lesson_control(self.lesson, console)
+            area = lesson_area(self.controller, self.lesson, control)
+            extra_actions = lesson_actions(self.controller, self.widgets, self.lesson, control)
+            extra_contexts = lesson_contexts(self.controller, self.widgets)
+        self.layout = build_layout(self.controller, self.widgets, area)
+        bindings = build_key_bindings(
             self.controller,
+            self.widgets,
             self.layout,
-            build_key_bindings(
-                self.controller,
-                self.widgets,
-                self.layout,
-                quit=lambda: quit_application(self.application),
-                fail=fail_application,
-            ),
-            input=input,
-            output=output,
+            quit=lambda: quit_application(self.application),
+            fail=fail_application,
+            extra=extra_actions,
+            extra_contexts=extra_contexts,
+        )
+        self.application = build_application(
+            self.controller, self.layout, bindings, input=input, output=output
         )
 
     def close(self) -> None:
         """After the screen ended: stop the layout worker and the client pane's connection."""
         self.worker.close()
         self.controller.client.close()
+
+    def _say(self, message: str, level: str) -> None:
+        self.controller.say(message, level)
 
     def _invalidate(self) -> None:
         self.application.invalidate()

@@ -26,6 +26,7 @@ from httplab.tui.state import TraceState
 
 TABS = ("raw", "parsed", "headers", "response")
 ZONES = ("list", "detail", "client")
+LESSON_ZONES = ("lesson", *ZONES)  # `httplab lesson N`: the lesson pane comes first
 
 
 @dataclass(slots=True)
@@ -75,20 +76,33 @@ class ScreenHooks:
     get_client_text: Callable[[], str] = _no_text
 
 
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """What a screen built on the trace view adds (the lesson view): its own first zone, a
+    look at every record that arrives, and prompts of its own (kind → what Enter does)."""
+
+    zones: tuple[str, ...] = ZONES
+    on_records: Callable[[list[ExchangeRecord]], None] | None = None
+    prompts: dict[str, Callable[[str], None]] = field(default_factory=dict)
+
+
 class TraceController:
     def __init__(
         self,
         options: TraceOptions,
         publish: Callable[[ExchangeRecord], None] | None = None,
         hooks: ScreenHooks | None = None,
+        extension: Extension | None = None,
     ) -> None:
         self.options = options
         self.hooks = hooks if hooks is not None else ScreenHooks()
+        self.extension = extension if extension is not None else Extension()
+        self.zones = self.extension.zones
         self.state = TraceState(options.capacity)
         self.client = ClientSession(*options.client_target)
         self._publish = publish  # the bus: client-pane exchanges with another server go there
         self._pane_numbering: dict[tuple[str, int], PaneNumbering] = {}
-        self.zone = "list"
+        self.zone = self.zones[0]
         self.tab = 0
         self.hexdump = False
         self.field_index = 0
@@ -107,8 +121,11 @@ class TraceController:
     # arrivals -------------------------------------------------------------------------------
     def on_records(self, records: list[ExchangeRecord], dropped: int = 0) -> None:
         before = self.state.current
+        seen = self.state.last_seq  # a backlog snapshot and the live feed can overlap
         self.state.add(records)
         self.dropped_by_bus += dropped
+        if self.extension.on_records is not None:
+            self.extension.on_records([r for r in records if not r.seq or r.seq > seen])
         if self.state.current is not before:
             self.field_index = 0
         self.hooks.invalidate()
@@ -131,6 +148,10 @@ class TraceController:
     def go(self, zone: str) -> None:
         self.zone = zone
 
+    def leave_client(self) -> None:
+        """Esc in the client pane: back where the screen starts (the list, or the lesson)."""
+        self.zone = self.zones[0]
+
     def set_tab(self, index: int) -> None:
         self.tab = index
 
@@ -149,6 +170,8 @@ class TraceController:
             self.save(text)
         elif kind == "curl-file":
             self.write_curl(text)
+        elif kind in self.extension.prompts:
+            self.extension.prompts[kind](text)
 
     def cancel_prompt(self) -> None:
         """Esc in a prompt; a filter typed so far is taken back."""
@@ -157,7 +180,7 @@ class TraceController:
         self.prompt = None
 
     def cycle_zone(self, step: int = 1) -> None:
-        self.zone = ZONES[(ZONES.index(self.zone) + step) % len(ZONES)]
+        self.zone = self.zones[(self.zones.index(self.zone) + step) % len(self.zones)]
 
     @property
     def field_keys(self) -> list[str]:

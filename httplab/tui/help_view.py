@@ -31,9 +31,13 @@ def _section(title: str, rows: list[tuple[str, str]]) -> Table:
 class HelpView:
     """Every key, section by section, then the legend; two columns when there is room."""
 
+    def __init__(self, *, lesson: bool = False) -> None:
+        self.lesson = lesson  # the lesson view: its keys come first
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         sections = [
-            _section(title, [(k.keys, k.action) for k in keys]) for title, keys in help_sections()
+            _section(title, [(k.keys, k.action) for k in keys])
+            for title, keys in help_sections(lesson=self.lesson)
         ]
         sections.append(_section(LEGEND_TITLE, list(LEGEND)))
         if options.max_width < TWO_COLUMNS:

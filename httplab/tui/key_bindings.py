@@ -64,6 +64,7 @@ def actions(controller: TraceController, widgets: Widgets, quit: Action) -> dict
         "view-top": lambda: w.current_view(c).scroll_home(),
         "view-bottom": lambda: w.current_view(c).scroll_end(),
         "to-list": lambda: c.go("list"),
+        "leave-client": c.leave_client,
         "next-zone": lambda: c.cycle_zone(1),
         "previous-zone": lambda: c.cycle_zone(-1),
         "to-client": lambda: c.go("client"),

@@ -228,7 +228,7 @@ KEYMAP: tuple[KeyRow, ...] = (
         (_b("c-o", "toggle-pin"),),
         "pin CL",
     ),
-    KeyRow("leave", "client", "leave the client pane", (_b("escape", "to-list"),), "leave"),
+    KeyRow("leave", "client", "leave the client pane", (_b("escape", "leave-client"),), "leave"),
     # --- everywhere outside the client pane ----------------------------------------------
     KeyRow(
         "focus",
@@ -275,6 +275,42 @@ KEYMAP: tuple[KeyRow, ...] = (
         "quit",
         "q",
     ),
+    # --- the lesson view (`httplab lesson N`): bound only there --------------------------
+    KeyRow(
+        "lesson-scroll",
+        "lesson-pane",
+        "scroll the lesson pane",
+        (
+            _b("up", "lesson-up"),
+            _b("down j", "lesson-down"),
+            _b("k", "lesson-up"),
+            _b("pageup", "lesson-page-up"),
+            _b("pagedown", "lesson-page-down"),
+            _b("home", "lesson-top"),
+            _b("end", "lesson-bottom"),
+        ),
+        "scroll",
+        "↑↓",
+    ),
+    KeyRow(
+        "hint", "lesson", "the next hint: nudge → pointer → near-answer", (_b("i", "hint"),), "hint"
+    ),
+    KeyRow(
+        "next-step",
+        "lesson",
+        "next step (in class: the whole class moves)",
+        (_b("n", "next-step"),),
+        "next",
+    ),
+    KeyRow("prev-step", "lesson", "previous step", (_b("p", "prev-step"),), "prev"),
+    KeyRow(
+        "predict",
+        "lesson",
+        "answer the step's question (a prediction)",
+        (_b("a", "predict"),),
+        "answer",
+    ),
+    KeyRow("lang", "lesson", "language: English / Russian", (_b("l", "toggle-lang"),), "EN/RU"),
     # --- overlays and prompts (named in their own titles and the prompt footer) ----------
     KeyRow(
         "help-scroll",
@@ -303,6 +339,16 @@ FOOTER_PRIORITY: dict[str, tuple[str, ...]] = {
     "detail": ("field", "scroll", "view", "back", "replay", "hex", "edit", "filter", "save"),
     "client": ("send", "leave", "complete", "crlf", "pin", "clear", "history", "answer"),
     "prompt": ("apply", "cancel"),
+    "lesson": (
+        "client",
+        "hint",
+        "next-step",
+        "prev-step",
+        "predict",
+        "lang",
+        "lesson-scroll",
+        "focus",
+    ),
 }
 # Shown whatever the width, at the end (q and ? type text in the client pane, so not there).
 FOOTER_ALWAYS: dict[str, tuple[str, ...]] = {
@@ -310,9 +356,11 @@ FOOTER_ALWAYS: dict[str, tuple[str, ...]] = {
     "detail": ("help", "quit"),
     "client": (),
     "prompt": (),
+    "lesson": ("help", "quit"),
 }
 
 ZONE_TITLES = {
+    "lesson": "Lesson (httplab lesson N)",
     "list": "Exchange list",
     "detail": "Detail views",
     "client": "Client pane",
@@ -359,11 +407,18 @@ def footer_keys(zone: str, columns: int) -> list[KeyRow]:
     return chosen + must
 
 
-def help_sections() -> list[tuple[str, list[KeyRow]]]:
-    return [
-        (title, [k for k in KEYMAP if k.context == zone and k.action])
-        for zone, title in ZONE_TITLES.items()
-    ]
+LESSON_CONTEXTS = ("lesson", "lesson-pane")
+
+
+def help_sections(*, lesson: bool = False) -> list[tuple[str, list[KeyRow]]]:
+    """The help's sections: one per focus; the lesson's only on the lesson view."""
+    sections = []
+    for zone, title in ZONE_TITLES.items():
+        if zone == "lesson" and not lesson:
+            continue
+        contexts = LESSON_CONTEXTS if zone == "lesson" else (zone,)
+        sections.append((title, [k for k in KEYMAP if k.context in contexts and k.action]))
+    return sections
 
 
 def key_tour_markdown() -> str:

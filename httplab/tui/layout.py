@@ -121,7 +121,10 @@ def build_widgets(
             for name, control in view_controls.items()
         },
         notes_control=RichControl(views.notes, get_console),
-        help_control=RichControl(lambda: View(("help",), HelpView), get_console),
+        help_control=RichControl(
+            lambda: View(("help",), lambda: HelpView(lesson="lesson" in controller.zones)),
+            get_console,
+        ),
         client_result_control=RichControl(views.client_result, get_console),
         client_input=client_input,
         prompt_input=TextArea(multiline=False, prompt=lambda: _prompt_label(controller)),
@@ -129,8 +132,12 @@ def build_widgets(
     )
 
 
-def build_layout(controller: TraceController, widgets: Widgets) -> Layout:
-    body = HSplit(
+def build_layout(
+    controller: TraceController, widgets: Widgets, lesson: Container | None = None
+) -> Layout:
+    """The trace view; with `lesson` (the lesson view), that pane beside it on a wide terminal
+    and above it on a narrow one."""
+    trace = HSplit(
         [
             _title(controller, lambda: " " + _list_title(controller), "list"),
             HSplit([widgets.list_window], height=Dimension(min=3, weight=2)),
@@ -143,6 +150,12 @@ def build_layout(controller: TraceController, widgets: Widgets) -> Layout:
             ),
             _title(controller, lambda: " " + _client_title(controller), "client"),
             _client_area(controller, widgets),
+        ]
+    )
+    main: Container = trace if lesson is None else _beside(lesson, trace)
+    body = HSplit(
+        [
+            main,
             ConditionalContainer(
                 widgets.prompt_input, filter=Condition(lambda: bool(controller.prompt))
             ),
@@ -154,6 +167,35 @@ def build_layout(controller: TraceController, widgets: Widgets) -> Layout:
     )
     root = FloatContainer(body, floats=_overlays(controller, widgets))
     return Layout(root, focused_element=widgets.list_window)
+
+
+LESSON_BESIDE = 120  # columns from which the lesson pane sits left of the trace view
+
+
+def _beside(lesson: Container, trace: Container) -> Container:
+    wide = VSplit(
+        [
+            HSplit([lesson], width=Dimension(weight=1)),
+            _separator(),
+            HSplit([trace], width=Dimension(weight=1)),
+        ]
+    )
+    narrow = HSplit([HSplit([lesson], height=_lesson_rows), trace])
+
+    def by_width() -> AnyContainer:
+        return wide if get_app().output.get_size().columns >= LESSON_BESIDE else narrow
+
+    return DynamicContainer(by_width)
+
+
+TRACE_MIN_ROWS = 15  # the trace view below the lesson pane, footer included, at its smallest
+
+
+def _lesson_rows() -> Dimension:
+    """Above the trace view: about 45% of the rows, leaving the trace view its minimum."""
+    rows = get_app().output.get_size().rows
+    height = max(5, min(rows - TRACE_MIN_ROWS, rows * 45 // 100))
+    return Dimension(min=min(5, height), preferred=height, max=height)
 
 
 def sync_focus(controller: TraceController, widgets: Widgets, layout: Layout) -> None:
@@ -173,10 +215,10 @@ def sync_focus(controller: TraceController, widgets: Widgets, layout: Layout) ->
 
 
 def _title(controller: TraceController, label: Callable[[], str], zone: str) -> Window:
-    return _lit_title(controller, label, lambda: controller.zone == zone)
+    return lit_title(controller, label, lambda: controller.zone == zone)
 
 
-def _lit_title(
+def lit_title(
     controller: TraceController, label: Callable[[], str], focused: Callable[[], bool]
 ) -> Window:
     def text() -> StyleAndTextTuples:
@@ -195,7 +237,7 @@ def _detail_area(controller: TraceController, widgets: Widgets) -> Container:
         # An explicit weight: otherwise the title's text length sets the preferred width and
         # the panes move sideways each time the selected field (and so the title) changes.
         # The current view's title is lit: it is the one PgUp/PgDn scroll.
-        title = _lit_title(
+        title = lit_title(
             controller,
             lambda: " " + _view_title(controller, name),
             lambda: controller.zone == "detail" and TABS[controller.tab] == name,
@@ -218,12 +260,20 @@ def _detail_area(controller: TraceController, widgets: Widgets) -> Container:
     narrow = HSplit([tab_bar, DynamicContainer(lambda: widgets.view_windows[TABS[controller.tab]])])
 
     def by_width() -> AnyContainer:
-        columns = get_app().output.get_size().columns
+        columns = trace_columns(controller)
         if columns >= WIDE:
             return wide
         return medium if columns >= MEDIUM else narrow
 
     return DynamicContainer(by_width)
+
+
+def trace_columns(controller: TraceController) -> int:
+    """The trace view's width: the screen's, less the lesson pane when it sits beside."""
+    columns = get_app().output.get_size().columns
+    if "lesson" in controller.zones and columns >= LESSON_BESIDE:
+        return columns // 2
+    return columns
 
 
 def _client_area(controller: TraceController, widgets: Widgets) -> Container:
@@ -334,6 +384,7 @@ def _prompt_label(controller: TraceController) -> StyleAndTextTuples:
         "filter": " filter (GET 4xx /users): ",
         "save": " save transcript to: ",
         "curl-file": " write curl command to: ",
+        "predict": " your answer (the status code, e.g. 404): ",
     }
     return [("class:prompt", labels.get(controller.prompt or "", ""))]
 

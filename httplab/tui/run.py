@@ -24,6 +24,7 @@ from httplab.trace.records import ExchangeRecord
 from httplab.tui.app import TraceApp, fail_application, quit_application
 from httplab.tui.controller import TraceOptions
 from httplab.tui.inbox import BatchedInbox
+from httplab.tui.lesson_pane import LessonSetup
 
 
 class TraceScreen:
@@ -36,10 +37,11 @@ class TraceScreen:
         *,
         input: Input | None = None,
         output: Output | None = None,
+        lesson: LessonSetup | None = None,
     ) -> None:
         self.bus = bus
         self.options = options
-        self.app = TraceApp(options, publish=bus.publish, input=input, output=output)
+        self.app = TraceApp(options, publish=bus.publish, input=input, output=output, lesson=lesson)
         self.controller = self.app.controller
         self.application = self.app.application
 
@@ -82,11 +84,13 @@ def run_trace_screen(
     *,
     input: Input | None = None,
     output: Output | None = None,
+    lesson: LessonSetup | None = None,
 ) -> int:
-    """Show the trace of `bus` full-screen; returns the exit status (0 for q / Ctrl-C)."""
+    """Show the trace of `bus` full-screen (with `lesson`, the lesson view); returns the exit
+    status (0 for q / Ctrl-C)."""
     screen: TraceScreen | None = None
     try:
-        screen = TraceScreen(bus, options, input=input, output=output)
+        screen = TraceScreen(bus, options, input=input, output=output, lesson=lesson)
         return asyncio.run(screen.run_async())
     except BaseException:
         if screen is not None:

@@ -58,17 +58,41 @@ def chrome_style(theme: str) -> Style:
     return Style.from_dict(CHROME_STYLES.get(theme, _DEFAULT))
 
 
-# The help overlay is a rich renderable (it scrolls like the panes): its two style names, in
-# the colours of the overlay's chrome above.
-_HELP_STYLES = {
-    "default": {"help.title": "bold cyan", "help.key": "bold yellow"},
+# The help overlay and the lesson pane are rich renderables (they scroll like the panes):
+# their style names, in the colours of the chrome above. The lesson's must read on a projector:
+# no colour carries a meaning alone (✓ ✗ and words say it too), and no dim text.
+_TUI_STYLES = {
+    "default": {
+        "help.title": "bold cyan",
+        "help.key": "bold yellow",
+        "lesson.title": "bold",
+        "lesson.label": "bold cyan",
+        "lesson.task": "bold",
+        "lesson.waiting": "yellow",
+        "lesson.passed": "bold green",
+        "lesson.mistake": "bold red",
+        "lesson.hint": "",
+        "lesson.key": "bold yellow",
+        "lesson.current": "bold",
+        "lesson.mistake-row": "red",
+    },
     "high-contrast": {
         "help.title": "bold bright_yellow underline",
         "help.key": "bold bright_yellow",
+        "lesson.title": "bold underline",
+        "lesson.label": "bold bright_yellow",
+        "lesson.task": "bold",
+        "lesson.waiting": "bold",
+        "lesson.passed": "bold black on green",
+        "lesson.mistake": "bold white on red",
+        "lesson.hint": "bold",
+        "lesson.key": "bold bright_yellow",
+        "lesson.current": "bold reverse",
+        "lesson.mistake-row": "bold",
     },
 }
 
 
 def with_help_styles(theme: Theme, name: str) -> Theme:
-    """The renderables' theme plus the help overlay's names."""
-    return Theme({**theme.styles, **_HELP_STYLES.get(name, _HELP_STYLES["default"])})
+    """The renderables' theme plus the help overlay's and the lesson pane's names."""
+    return Theme({**theme.styles, **_TUI_STYLES.get(name, _TUI_STYLES["default"])})

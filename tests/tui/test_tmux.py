@@ -75,10 +75,21 @@ class TmuxPane:
 @contextmanager
 def trace_in_tmux(*extra: str) -> Iterator[tuple[TmuxPane, int]]:
     """The trace view on a free port; after it exits the shell reports status and tty mode."""
+    with httplab_in_tmux(
+        ("serve", "--trace", "--port", "0", *extra),
+        r"requests on http://127\.0\.0\.1:(\d+)",
+    ) as started:
+        yield started
+
+
+@contextmanager
+def httplab_in_tmux(
+    args: tuple[str, ...], port_pattern: str, columns: int = COLUMNS, rows: int = ROWS
+) -> Iterator[tuple[TmuxPane, int]]:
+    """`httplab ARGS` in a tmux session of `columns` × `rows`, once the screen shows the port
+    (the first group of `port_pattern`); the shell then reports exit status and tty mode."""
     socket_name = f"httplab-test-{uuid.uuid4().hex[:8]}"
-    command = " ".join(
-        [shlex.quote(sys.executable), "-m", "httplab", "serve", "--trace", "--port", "0", *extra]
-    )
+    command = " ".join([shlex.quote(sys.executable), "-m", "httplab", *map(shlex.quote, args)])
     script = (
         f"{command}; echo EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -- '-*icanon'; sleep 60"
     )
@@ -87,7 +98,7 @@ def trace_in_tmux(*extra: str) -> Iterator[tuple[TmuxPane, int]]:
     subprocess.run(
         [
             *("tmux", "-L", socket_name, "-f", "/dev/null", "new-session", "-d", "-s", "trace"),
-            *("-x", str(COLUMNS), "-y", str(ROWS), "sh", "-c", script),
+            *("-x", str(columns), "-y", str(rows), "sh", "-c", script),
         ],
         check=True,
         cwd=ROOT,
@@ -96,10 +107,8 @@ def trace_in_tmux(*extra: str) -> Iterator[tuple[TmuxPane, int]]:
     )
     pane = TmuxPane(socket_name, "trace")
     try:
-        screen = pane.wait_for(
-            lambda s: re.search(r"requests on http://127\.0\.0\.1:(\d+)", s), "the server URL"
-        )
-        port = int(re.search(r"requests on http://127\.0\.0\.1:(\d+)", screen).group(1))  # type: ignore[union-attr]
+        screen = pane.wait_for(lambda s: re.search(port_pattern, s), "the server URL")
+        port = int(re.search(port_pattern, screen).group(1))  # type: ignore[union-attr]
         yield pane, port
     finally:
         subprocess.run(["tmux", "-L", socket_name, "kill-server"], timeout=10, check=False)

@@ -1,0 +1,91 @@
+"""`httplab lesson N` in a terminal: the lesson's server, then the trace view with the lesson
+pane (the CLI calls `run_lesson_view`; without a terminal, or with `--plain`, it runs
+httplab.lessons.plain instead).
+
+The server is the engine's `LessonServer` (the users API with the step's options) publishing
+to a `TraceBus`; the screen judges every exchange it records against the current step. In
+class mode it listens on every interface and the pane shows where students send and the class
+board.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import socket
+import sys
+
+from httplab.lessons import Lesson, LessonSession, LessonSettings, Progress
+from httplab.lessons.server import LessonServer
+from httplab.trace.bus import TraceBus
+from httplab.tui.controller import TraceOptions
+from httplab.tui.lesson_pane import LessonSetup
+from httplab.tui.run import run_trace_screen
+from httplab.tui.trace_command import tune_garbage_collector
+
+ANY_ADDRESS = ("0.0.0.0", "", "::")
+
+
+def run_lesson_view(lesson: Lesson, progress: Progress, settings: LessonSettings) -> int:
+    """Run lesson `lesson` full-screen until the user quits; the exit status."""
+    bus = TraceBus()
+    server = LessonServer(settings.host, settings.port, bus)
+    session = LessonSession(lesson, progress, settings.lang)
+    try:
+        server.ensure(lesson.server_for(session.current))
+    except OSError as exc:
+        sys.stderr.write(_listen_error(exc, settings) + "\n")
+        return 1
+    local = _local_host(settings.host)
+    setup = LessonSetup(
+        session=session,
+        url=f"http://{_url_host(local)}:{server.port}",
+        server=server,
+        class_mode=settings.class_mode,
+        class_urls=_class_urls(settings.host, server.port) if settings.class_mode else (),
+    )
+    options = TraceOptions(server_host=local, server_port=server.port, theme=settings.theme)
+    restore_collector = tune_garbage_collector()
+    try:
+        return run_trace_screen(bus, options, server.stop, lesson=setup)
+    finally:
+        restore_collector()
+
+
+def _local_host(host: str) -> str:
+    """Where this machine's own client pane reaches a server listening on `host`."""
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "::1"
+    return host
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _class_urls(host: str, port: int) -> tuple[str, ...]:
+    """Where students send: the address given, or this machine's address on its network."""
+    if host not in ANY_ADDRESS:
+        return (f"http://{_url_host(host)}:{port}",)
+    found: list[str] = []
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        # connect() on UDP sends nothing: it only picks the interface a route would use.
+        probe.connect(("192.0.2.1", 9))
+        found.append(probe.getsockname()[0])
+    with contextlib.suppress(OSError):
+        for address in socket.gethostbyname_ex(socket.gethostname())[2]:
+            if address not in found and not address.startswith("127."):
+                found.append(address)
+    found = [a for a in found if a != "0.0.0.0"] or ["THIS-MACHINE"]
+    return tuple(f"http://{address}:{port}" for address in found)
+
+
+def _listen_error(exc: OSError, settings: LessonSettings) -> str:
+    where = f"{settings.host}:{settings.port}"
+    if exc.errno == errno.EADDRINUSE:
+        why = "the port is already in use (pick one with --port, or --port 0 for a free one)"
+    else:
+        why = exc.strerror or str(exc)
+    return f"httplab lesson: cannot listen on {where}: {why}"

@@ -1,0 +1,188 @@
+"""The lesson view headless: exchanges from real sockets are judged against the current step,
+and the lesson keys (hint, next/previous step, answer, language) drive the session."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+from rich.console import Console
+
+from httplab.lessons import ServerOptions, StepState
+from httplab.render import THEME
+from httplab.tui.lesson_pane import LessonPane
+from httplab.tui.styles import with_help_styles
+from tests.tui.harness import http_get, send_raw
+from tests.tui.lesson_harness import lesson_run
+
+T = TypeVar("T")
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+def text_console(width: int) -> Console:
+    theme = with_help_styles(THEME, "default")
+    return Console(file=io.StringIO(), width=width, theme=theme, color_system=None)
+
+
+def pane_text(pane: LessonPane, width: int = 80) -> str:
+    console = text_console(width)
+    with console.capture() as capture:
+        console.print(pane.renderable())
+    return capture.get()
+
+
+def test_a_request_from_another_socket_passes_the_step() -> None:
+    async def scenario() -> None:
+        async with lesson_run() as r:
+            assert r.controller.zone == "lesson", "the lesson view starts on the lesson pane"
+            assert "waiting" in pane_text(r.pane)
+            assert "Task" in pane_text(r.pane)
+            await asyncio.to_thread(http_get, r.port, "/users")
+            await r.until(lambda: r.session.status().state is StepState.PASSED, "a pass")
+            text = pane_text(r.pane)
+            assert "✓ passed" in text and "RFC 9112 §2.1" in text, "what to notice"
+            assert "✓ passed" in r.controller.message
+            assert "step 1/3 · ✓ ○ ○" in r.pane.title()
+
+    run(scenario())
+
+
+def test_a_typical_mistake_shows_its_hint() -> None:
+    async def scenario() -> None:
+        async with lesson_run() as r:
+            await asyncio.to_thread(http_get, r.port, "/user")
+            await r.until(lambda: r.session.status().state is StepState.MISTAKE, "a mistake")
+            text = pane_text(r.pane)
+            assert "✗ not yet" in text and "404 Not Found: nothing lives at that path" in text
+
+    run(scenario())
+
+
+def test_hints_come_one_key_at_a_time_then_say_there_are_no_more() -> None:
+    async def scenario() -> None:
+        async with lesson_run() as r:
+            hints = r.session.current.hints
+            for shown in range(1, len(hints) + 1):
+                r.press("i")
+                await r.until(lambda s=shown: r.session.status().hints_shown == s, "a hint")
+            text = " ".join(pane_text(r.pane, 200).split())
+            assert "Hint (nudge)" in text and "Hint (near-answer)" in text
+            assert hints[-1].en in text
+            r.press("i")
+            await r.until(lambda: "no more hints" in r.controller.message, "no more hints")
+
+    run(scenario())
+
+
+def test_step_keys_move_and_the_progress_file_follows(tmp_path: Path) -> None:
+    progress = tmp_path / "progress.json"
+
+    async def scenario() -> None:
+        async with lesson_run(progress=progress) as r:
+            r.press("n")
+            await r.until(lambda: r.session.index == 1, "step 2")
+            assert "Write the request yourself" in pane_text(r.pane)
+            r.press("p")
+            await r.until(lambda: r.session.index == 0, "step 1 again")
+            r.press("p")  # already at the first step: stays
+            r.press("n")
+            await r.until(lambda: r.session.index == 1, "step 2 again")
+
+    run(scenario())
+    saved = json.loads(progress.read_text())
+    assert saved["lessons"]["1"]["current"] == "by-hand"
+
+
+def test_a_prediction_is_asked_answered_and_explained() -> None:
+    async def scenario() -> None:
+        async with lesson_run() as r:
+            r.press("a")  # step 1 asks nothing
+            await r.until(lambda: "asks no question" in r.controller.message, "no question")
+            r.press("nn")
+            await r.until(lambda: r.session.index == 2, "step 3")
+            assert "(a: answer)" in pane_text(r.pane)
+            r.press("a")
+            await r.until(lambda: r.controller.prompt == "predict", "the answer prompt")
+            r.press("405\r")
+            await r.until(lambda: r.session.status().predicted, "the answer")
+            assert "the answer is 404" in r.controller.message
+            assert "✗ the answer is 404" in pane_text(r.pane)
+
+    run(scenario())
+
+
+def test_the_language_key_switches_the_pane_to_russian() -> None:
+    async def scenario() -> None:
+        async with lesson_run() as r:
+            r.press("l")
+            await r.until(lambda: r.session.lang == "ru", "Russian")
+            text = pane_text(r.pane)
+            assert "Задание" in text and "Запросите пользователей" in text
+            assert r.pane.title().startswith("урок 1")
+
+    run(scenario())
+
+
+def test_the_client_pane_passes_a_step_and_esc_comes_back_to_the_lesson() -> None:
+    async def scenario() -> None:
+        async with lesson_run() as r:
+            r.press("c")
+            await r.until(lambda: r.controller.zone == "client", "the client pane")
+            r.press("GET /users")
+            r.press("\x13")  # Ctrl-S
+            await r.until(lambda: r.session.status().state is StepState.PASSED, "a pass")
+            await r.until(lambda: not r.controller.client.busy, "the answer")
+            r.press("\x1b")
+            await r.until(lambda: r.controller.zone == "lesson", "back on the lesson pane")
+
+    run(scenario())
+
+
+def test_the_help_lists_the_lesson_keys_first() -> None:
+    from httplab.tui.help_view import HelpView
+
+    console = text_console(100)
+    with console.capture() as capture:
+        console.print(HelpView(lesson=True))
+    text = capture.get()
+    assert text.index("Lesson") < text.index("Exchange list")
+    assert "the next hint" in text and "next step" in text
+    with console.capture() as capture:
+        console.print(HelpView())
+    assert "next step" not in capture.get(), "the trace view has no lesson keys"
+
+
+def test_a_step_with_server_options_restarts_the_server() -> None:
+    calls: list[ServerOptions] = []
+
+    class FakeServer:
+        def ensure(self, options: ServerOptions) -> bool:
+            calls.append(options)
+            return True
+
+    async def scenario() -> None:
+        async with lesson_run() as r:
+            r.pane.setup = type(r.pane.setup)(r.session, r.pane.setup.url, FakeServer(), False, ())
+            r.press("n")
+            await r.until(lambda: calls, "the server asked to run the step's options")
+            await r.until(lambda: "restarts" in r.controller.message, "the restart message")
+
+    run(scenario())
+
+
+def test_garbage_from_a_socket_is_judged_without_breaking_the_view() -> None:
+    async def scenario() -> None:
+        async with lesson_run() as r:
+            await asyncio.to_thread(send_raw, r.port, b"\x16\x03\x01\x00\xff garbage\r\n\r\n")
+            await r.until(lambda: len(r.controller.state.visible) == 1, "the exchange")
+            await r.until(lambda: r.controller.message, "a verdict")
+            assert not r.task.done()
+
+    run(scenario())
