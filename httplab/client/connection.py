@@ -18,7 +18,11 @@ on the `ClientExchange` (`error`, `error_kind`) next to the bytes that did come 
 Bytes a server sends after the last complete response of a send (a body on a 204/304 or after
 a HEAD, more bytes than Content-Length said) are not part of any response (RFC 9110 §6.4.1,
 RFC 9112 §6.3). They are kept on the exchange as `extra`, read from what was already buffered
-plus a short grace read (`EXTRA_GRACE`), and the connection is closed: its framing is lost.
+or is already waiting on the socket, and the connection is closed: its framing is lost. A send
+waits for such bytes (`EXTRA_GRACE`) only where waiting means something: after a response that
+may carry no body (to HEAD, 204, 304), which a server often follows with a separately written
+body, and after a response that closes the connection (until the server's close, which is then
+immediate). Any other exchange ends as soon as its response has.
 
 A hostile or broken server cannot make the client hold more than `max_response_bytes` for one
 response, wait longer than `max_time` for a send, or pile up more than `MAX_INTERIM` interim (1xx)
@@ -404,7 +408,7 @@ class ClientConnection:
                 break
         last = exchanges[-1] if exchanges else None
         if last is not None and last.error is None and self._sock is not None:
-            self._collect_extra(last, EXTRA_GRACE)
+            self._collect_extra(last, EXTRA_GRACE if _may_be_followed(last) else 0.0)
         return exchanges
 
     def _write(self, sock: socket.socket, data: bytes) -> None:
@@ -603,6 +607,13 @@ class _TooLarge(Exception):
 
 class _TooMany(Exception):
     """More than MAX_INTERIM interim responses arrived for one request."""
+
+
+def _may_be_followed(exchange: ClientExchange) -> bool:
+    """Is a wait for stray bytes meaningful after this exchange? Only where the response could
+    carry no body: a server that wrongly sends one often writes it separately."""
+    final = exchange.final
+    return final is not None and final.head.framing.kind == "none" and final.head.status != 101
 
 
 def _why_not_kept_alive(head: ResponseHead) -> str:

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from httplab.client.connection import ClientConnection, ClientError, split_requests
+from httplab.client.connection import EXTRA_GRACE, ClientConnection, ClientError, split_requests
 from tests.client.servers import RawServer, answer_each, one_byte_at_a_time, read_head
 
 GET = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -245,3 +245,32 @@ def test_a_clean_keep_alive_response_has_no_extra_and_stays_open() -> None:
         connection.close()
     assert first[0].extra == b"" and second[0].extra == b""
     assert server.connections == 1
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "response", "waits"),
+    [
+        (GET, OK, False),  # framed by its length on a kept-alive connection: done
+        (GET, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", False),
+        (HEAD, b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", True),  # a body may follow
+        (GET, b"HTTP/1.1 204 No Content\r\n\r\n", True),
+        (GET, b"HTTP/1.1 304 Not Modified\r\n\r\n", True),
+    ],
+)
+def test_a_send_waits_for_stray_bytes_only_where_that_means_something(
+    request_bytes: bytes, response: bytes, waits: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    graces: list[float] = []
+    read_available = ClientConnection._read_available
+
+    def spy(self: ClientConnection, grace: float, until_eof: bool = False) -> bytes:
+        graces.append(grace)
+        return read_available(self, grace, until_eof)
+
+    monkeypatch.setattr(ClientConnection, "_read_available", spy)
+    with RawServer(answer_each(response)) as server:
+        connection = ClientConnection("127.0.0.1", server.port)
+        (exchange,) = connection.send(request_bytes)
+        connection.close()
+    assert exchange.error is None and exchange.extra == b""
+    assert graces == [EXTRA_GRACE if waits else 0.0]
