@@ -64,6 +64,7 @@ class Failure:
     offset: int | None = None  # the first wrong byte in the received bytes
     rfc: str = ""
     caret: str = "first wrong byte"  # what the caret under `offset` says
+    explains_itself: bool = False  # a generic framing rule: the case's own hint is beside it
 
 
 @dataclass
@@ -85,6 +86,8 @@ class CaseResult:
         """The hint for the first failure's expectation; else the case's main one (on its
         status line), else its first: a crash or a framing error still gets the case's hint."""
         exchange = self.case.exchange
+        if self.failures and self.failures[0].explains_itself:
+            return None
         first = self.failures[0].expectation if self.failures else None
         status = exchange.expect.status
         return (
@@ -370,6 +373,7 @@ def _framing_failures(exchange: ClientExchange, head_start: int) -> list[Failure
                 "a line of the response head ends in a bare LF: every line ends with CRLF (\\r\\n)",
                 offset=head_start + bare,
                 rfc="RFC 9112 §2.1",
+                explains_itself=True,
             )
         )
     if exchange.extra:
@@ -385,6 +389,7 @@ def _framing_failures(exchange: ClientExchange, head_start: int) -> list[Failure
                 "closed, and a client cannot tell a whole body from a cut one",
                 offset=head_start + len(head) - 2,
                 rfc="RFC 9112 §6.3",
+                explains_itself=True,
             )
         )
     return failures

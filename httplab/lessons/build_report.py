@@ -130,7 +130,9 @@ def failure_details(result: CaseResult, lang: str = "en") -> RenderableType:
         words = hint.ru if lang == "ru" and hint.ru else hint.en
         if words:
             hint_line = Text(f"{INDENT}{'hint':<{LABEL_WIDTH}}", style="bold")
-            hint_line.append(escape_text(words), style="")
+            # The lesson's own text: shown as written (a backslash stays one) unless it holds
+            # a control character.
+            hint_line.append(words if words.isprintable() else escape_text(words), style="")
             parts.append(hint_line)
     return Group(*parts)
 
