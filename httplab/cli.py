@@ -458,18 +458,28 @@ def _load_progress(path: Path | None) -> Any:
 
 
 @lesson_app.command("list")
-def lesson_list(progress_file: Path | None = _PROGRESS_OPTION) -> None:
+def lesson_list(
+    progress_file: Path | None = _PROGRESS_OPTION,
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        metavar="en|ru",
+        help="The language of the titles (default from the locale). Example: --lang ru",
+    ),
+) -> None:
     """The lessons, numbered, with how many steps you passed in each.
 
     \b
     Examples:
       httplab lesson list
-      httplab lesson list --progress /tmp/me.json
+      httplab lesson list --lang ru --progress /tmp/me.json
     """
     from httplab.lessons import LessonError, list_lessons, load_lesson_folder
 
+    if lang is not None and lang not in ("en", "ru"):
+        raise typer.BadParameter("en or ru", param_hint="--lang")
     progress = _load_progress(progress_file)
-    lang = _lang_default()
+    lang = lang or _lang_default()
     lessons = list_lessons()
     if not lessons:
         from httplab.lessons import lessons_dir
