@@ -1,0 +1,184 @@
+"""`httplab lesson start | check | hint | demo`, `httplab class status`: as a learner uses them."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from httplab.cli import app
+from httplab.client import connection as client_connection
+from httplab.lessons.build_commands import build_lessons
+from httplab.lessons.build_demo import Relay
+from httplab.lessons.build_server import LearnerServer
+
+LESSONS = build_lessons()
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _short_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(client_connection, "PAUSE_SECONDS", 0.03)
+
+
+def _cmd(path: Path) -> str:
+    return f"{sys.executable} {path} {{port}}"
+
+
+def test_start_copies_the_starter_and_never_overwrites_work(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["lesson", "start", "2", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    server = tmp_path / "server.py"
+    assert server.read_bytes() == (LESSONS[2].folder / "starter.py").read_bytes()
+    assert "httplab lesson check 2" in result.output
+    server.write_text("# my work\n", encoding="utf-8")
+    result = runner.invoke(app, ["lesson", "start", "3", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "not overwritten" in result.output
+    assert server.read_text(encoding="utf-8") == "# my work\n"
+    result = runner.invoke(app, ["lesson", "start", "3", str(tmp_path), "--force"])
+    assert result.exit_code == 0
+    assert server.read_bytes() == (LESSONS[3].folder / "starter.py").read_bytes()
+
+
+def test_start_of_a_lesson_that_does_not_exist_is_one_line(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["lesson", "start", "99", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "there is no lesson 99" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_new_user_fills_the_todo_wrongly_reads_the_hint_fixes_it_and_passes(
+    tmp_path: Path,
+) -> None:
+    progress = tmp_path / "progress.json"
+    assert runner.invoke(app, ["lesson", "start", "2", str(tmp_path)]).exit_code == 0
+    server = tmp_path / "server.py"
+    wrong = server.read_text(encoding="utf-8").replace(
+        '    body = b"hello\\n"',
+        "    words = buffer.split(b'\\r\\n')[0].split()  # the TODO, done with split()\n"
+        "    if len(words) != 3:\n"
+        "        conn.sendall(b'HTTP/1.1 400 Bad Request\\r\\nContent-Length: 0\\r\\n\\r\\n')\n"
+        "        return\n"
+        '    body = b"hello\\n"',
+    )
+    server.write_text(wrong, encoding="utf-8")
+    check = ["lesson", "check", "2", "--cmd", _cmd(server), "--progress", str(progress)]
+    result = runner.invoke(app, [*check, "--lang", "en", "--timeout", "1"])
+    assert result.exit_code == 1, result.output
+    assert "FAIL  02.1 two spaces after the method: expected status 400, got 200" in result.output
+    assert "GET  /users HTTP/1.1\\r\\n" in result.output  # CRLF visible
+    assert "^ first wrong byte" in result.output
+    assert "str.split() with no argument" in result.output
+    assert "(RFC 9112 §3)" in result.output
+    hint = runner.invoke(app, ["lesson", "hint", "2", "--progress", str(progress), "--lang", "en"])
+    assert hint.exit_code == 0
+    assert "hint 1/3 for case 02.1" in hint.output
+    assert "str.split()" in hint.output
+    hint = runner.invoke(app, ["lesson", "hint", "2", "--progress", str(progress), "--lang", "en"])
+    assert "hint 2/3" in hint.output and "RFC 9112 §3" in hint.output
+    hint = runner.invoke(app, ["lesson", "hint", "2", "--progress", str(progress), "--lang", "ru"])
+    assert "hint 3/3" in hint.output and "solution.py" in hint.output
+    recorded = json.loads(progress.read_text(encoding="utf-8"))["lessons"]["2"]["build"]
+    assert recorded["hints"] == 3 and recorded["passed"] is False and "02.1" in recorded["failed"]
+    server.write_bytes((LESSONS[2].folder / "solution.py").read_bytes())  # the fix
+    result = runner.invoke(app, [*check, "--timeout", "1"])
+    assert result.exit_code == 0, result.output
+    assert "lesson 2 passes" in result.output
+    recorded = json.loads(progress.read_text(encoding="utf-8"))["lessons"]["2"]["build"]
+    assert recorded["passed"] is True and recorded["runs"] == 2
+
+
+def test_check_without_a_server_says_how_to_get_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["lesson", "check", "1"])
+    assert result.exit_code == 2
+    assert "no server.py in" in result.output and "httplab lesson start" in result.output
+
+
+def test_check_refuses_a_server_built_on_http_server(tmp_path: Path) -> None:
+    server = tmp_path / "server.py"
+    server.write_text("from http.server import HTTPServer\nimport sys\n", encoding="utf-8")
+    result = runner.invoke(app, ["lesson", "check", "1", "--cmd", _cmd(server)])
+    assert result.exit_code == 1
+    assert "imports http.server (the standard library's HTTP server)" in result.output
+    assert "plain sockets" in result.output
+
+
+def test_check_of_a_port_nobody_listens_on_is_one_line() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    result = runner.invoke(app, ["lesson", "check", "1", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"nothing listens on 127.0.0.1:{port}" in result.output
+
+
+def test_check_of_a_crashing_server_shows_its_stderr_not_a_checker_traceback(
+    tmp_path: Path,
+) -> None:
+    server = tmp_path / "server.py"
+    server.write_text(
+        "import socket, sys\n"
+        "s = socket.create_server(('127.0.0.1', int(sys.argv[1])))\n"
+        "c, _ = s.accept()\n"
+        "k, v = c.recv(4096).split(b':')\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["lesson", "check", "1", "--cmd", _cmd(server), "--timeout", "1"])
+    assert result.exit_code == 1
+    assert "the server exited with code 1; the last lines of its stderr:" in result.output
+    assert "ValueError: too many values to unpack" in result.output
+    assert "Traceback (most recent call last)" in result.output  # the learner's, shown framed
+    assert "httplab/lessons" not in result.output  # never the checker's
+
+
+def test_class_status_sums_progress_files(tmp_path: Path) -> None:
+    def progress(name: str, lessons: dict[str, object]) -> None:
+        path = tmp_path / name
+        path.write_text(json.dumps({"version": 1, "lessons": lessons}), encoding="utf-8")
+
+    progress("alice.json", {"1": {"build": {"passed": True}}, "2": {"build": {"passed": True}}})
+    progress(
+        "bob.json",
+        {
+            "1": {"build": {"passed": True}},
+            "2": {"build": {"passed": False, "failed": ["02.1"], "fail_counts": {"02.1": 3}}},
+        },
+    )
+    (tmp_path / "notes.json").write_text("[1, 2]", encoding="utf-8")
+    result = runner.invoke(app, ["class", "status", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "build progress of 2 learners" in result.output
+    assert "skipped" in result.output and "notes.json" in result.output
+    assert "lesson 2: 1" in result.output  # bob is stuck at lesson 2
+    assert "02.1" in result.output and "3" in result.output
+
+
+def test_demo_relays_to_the_solution_and_shows_the_bytes() -> None:
+    out = io.StringIO()
+    console = Console(file=out, width=200, color_system=None)
+    with LearnerServer(_cmd(LESSONS[1].folder / "solution.py")) as solution:
+        target = solution.start()
+        relay = Relay("127.0.0.1", 0, target, console)
+        relay.start()
+        try:
+            with socket.create_connection(("127.0.0.1", relay.port), timeout=5) as sock:
+                sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                answer = b""
+                while chunk := sock.recv(4096):
+                    answer += chunk
+        finally:
+            relay.stop()
+            solution.close()
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+    shown = out.getvalue()
+    assert "#1 → to server" in shown and "GET / HTTP/1.1\\r\\n" in shown
+    assert "#1 ← to client" in shown and "HTTP/1.1 200 OK\\r\\n" in shown
