@@ -40,7 +40,7 @@ from httplab.client.shorthand import (
     plan_request,
     split_host_port,
 )
-from httplab.trace.wire_text import escape_wire
+from httplab.trace.wire_text import escape_wire, first_words
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 FORM_TYPE = "application/x-www-form-urlencoded"  # -d's Content-Type, as with curl -d
@@ -104,7 +104,7 @@ def plan_requests(options: SendOptions, stdin: IO[bytes]) -> list[PlannedRequest
         data = prepare_raw(read_source(source, stdin, what="raw request"), crlf=options.crlf)
         if not data:
             raise InputError("nothing to send: the raw request is empty")
-        return [PlannedRequest(host, port, _first_word(data), data)]
+        return [PlannedRequest(host, port, first_words(data)[0].decode("latin-1"), data)]
     if not options.request:
         raise InputError("what to send? e.g. httplab send 'GET /users' (see httplab send --help)")
     body = read_source(options.data, stdin, what="-d") if options.data is not None else None
@@ -162,11 +162,6 @@ def _read_at_most(source: IO[bytes], what: str, name: str) -> bytes:
     if len(data) > MAX_INPUT:
         raise InputError(f"{what}: {name} holds more than {MAX_INPUT // 2**20} MiB")
     return data
-
-
-def _first_word(data: bytes) -> str:
-    words = data.split(None, 1)
-    return words[0].decode("latin-1") if words else ""
 
 
 # sending and showing -----------------------------------------------------------------------
