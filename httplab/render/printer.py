@@ -5,11 +5,12 @@ can be piped, logged or run in CI. It must never slow the server it shows (issue
 
 - **Its own thread.** The bus subscription only sets an event; the printer's thread reads
   `bus.since(last_seq)` and renders there, so the server thread never renders or writes.
-- **A budget of CPU time.** Rendering with rich is pure Python (≈ 2–3 ms an exchange) and holds
-  the GIL the server also needs, so a thread alone is not enough: at full speed the printer
-  would take half the interpreter. It may spend at most `share` of the wall-clock time
-  rendering (10 %, measured as this thread's CPU time), with a `burst` in reserve so an
-  exchange made by hand is printed at once.
+- **A budget of rendering time.** Rendering with rich is pure Python (≈ 2–3 ms an exchange)
+  and holds the GIL the server also needs, so a thread alone is not enough: at full speed the
+  printer would take half the interpreter. It may spend at most `share` of the wall-clock time
+  rendering (5 %, measured in wall time, which also counts the time it holds the GIL while
+  the OS has it descheduled), with a `burst` in reserve so an exchange sent by hand is printed
+  at once.
 - **Batches.** What is pending is rendered into one string and written with one call.
 - **A summary of what it skipped.** When more is pending than the budget pays for, the oldest
   items are not rendered; one line says how many, of which kinds, and why
@@ -38,12 +39,15 @@ from httplab.trace.bus import TraceBus
 from httplab.trace.records import ExchangeRecord, TraceItem
 from httplab.trace.wire_text import escape_latin1
 
-DEFAULT_SHARE = 0.10
-"""Most of the wall-clock time the printer spends rendering while the load lasts."""
+DEFAULT_SHARE = 0.05
+"""Most of the wall-clock time the printer spends rendering while the load lasts (≈ 15
+exchanges a second: more than anyone reads, little enough to leave the server alone)."""
 DEFAULT_BURST = 0.05
 """Seconds of rendering kept in reserve (≈ 20 exchanges), so a quiet server prints at once."""
-BATCH_INTERVAL = 0.05
-"""Once behind, the printer waits at least this long between batches (at most 20 writes/s)."""
+BATCH_INTERVAL = 0.2
+"""Once behind, the printer waits at least this long between batches: each batch costs the
+server a GIL hand-over (up to the 5 ms switch interval) besides the rendering, so fewer,
+larger batches cost it less."""
 FINAL_ALLOWANCE = 1.0
 """Seconds of rendering allowed when stopping: the server has stopped, so nothing is slowed,
 but Ctrl-C must not wait for thousands of exchanges to print."""
