@@ -72,6 +72,7 @@ class MessageParser:
         self._remaining = 0  # bytes left in a Content-Length body or in a chunk
         self._body_size = 0
         self._framing_bytes = 0  # chunked framing bytes of the body in progress
+        self._empty_lines = 0  # empty lines skipped before the start line in progress
         self._trailers: list[Field] = []
         self._notes: list[Note] = []
         self._closed_reported = False
@@ -114,11 +115,13 @@ class MessageParser:
             self._state = _HEAD
             self._raw.clear()
             self._notes = []
+            self._empty_lines = 0
 
     def _read_another_head(self) -> None:
         """After an interim (1xx) head: the final head of the same exchange comes next."""
         self._raw.clear()
         self._notes = []
+        self._empty_lines = 0
         self._state = _HEAD
 
     def next_event(self) -> Result:
@@ -174,7 +177,7 @@ class MessageParser:
             return self._need_more_or_eof()
         # RFC 9112 §2.2: a server SHOULD ignore at least one empty line (CRLF) received prior
         # to the request-line.
-        skipped = 0
+        skipped = self._empty_lines  # counted across reads: the limit must not depend on them
         while pos < len(buf) and buf[pos] in (13, 10):
             if buf[pos] == 10:
                 pos += 1
@@ -189,6 +192,7 @@ class MessageParser:
                 raise self._error_at(
                     400, "too many empty lines before the start line", "RFC 9112 §2.2"
                 )
+        self._empty_lines = skipped
         if pos > self._pos:
             self._take(pos - self._pos)
             self._scan = max(self._scan, pos)

@@ -221,3 +221,12 @@ def test_crlf_trailers_still_pass() -> None:
     events = parse_requests([CHUNKED + b"0\r\nX-T: 1\r\n\r\n"], eof=False)
     assert isinstance(events[-1], EndOfMessage)
     assert events[-1].trailers.get("x-t") == "1"
+
+
+# found by bench/fuzz.py — RFC 9112 §2.2: the limit on empty lines before a request line is
+# one count across reads, so the answer never depends on how the bytes were split
+def test_empty_line_limit_does_not_depend_on_read_boundaries() -> None:
+    data = b"\r\n" * 20 + b"GET / HTTP/1.1\r\n" + H + b"\r\n"
+    whole = parse_requests([data])
+    split = parse_requests([data[i : i + 4] for i in range(0, len(data), 4)])
+    assert whole[-1].status == split[-1].status == 400  # type: ignore[attr-defined]
