@@ -181,9 +181,18 @@ class PlainLesson:
         self.stream.flush()
 
     def tell(self, text: str) -> None:
-        """A lesson text, wrapped to the terminal (80 columns in a pipe), later lines indented."""
+        """A lesson text, wrapped to the terminal (80 columns in a pipe), later lines indented;
+        an indented block (a request to type, as in Markdown) keeps its lines as written."""
         width = min(shutil.get_terminal_size((80, 24)).columns, 100) - 1
-        self.say(textwrap.fill(text, width, subsequent_indent="  ", break_on_hyphens=False))
+        blocks = []
+        for block in text.split("\n\n"):
+            if all(line.startswith("    ") for line in block.split("\n")):
+                blocks.append(block)
+            else:
+                blocks.append(
+                    textwrap.fill(block, width, subsequent_indent="  ", break_on_hyphens=False)
+                )
+        self.say("\n\n".join(blocks))
 
     def show_text(self) -> None:
         """The lesson's text (lesson.md / lesson.ru.md) as written: Markdown reads as text."""

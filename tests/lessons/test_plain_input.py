@@ -33,3 +33,14 @@ def test_commands_switch_language_and_show_hints(tmp_path: Path) -> None:
     text = out.getvalue()
     assert "Шаг 1/3" in text and "[намёк]" in text
     assert "✓" not in text.split(":quit")[0] or "пройдено" not in text  # quit before sending
+
+
+def test_a_request_in_a_task_is_shown_line_by_line(tmp_path: Path) -> None:
+    """An indented block (the request to type) keeps its lines and its empty line; prose
+    around it is wrapped."""
+    lesson = load_lesson(9)
+    plain, out = plain_lesson(lesson, tmp_path)
+    plain.run(iter([":quit"]))
+    shown = out.getvalue()
+    assert "\n    Content-Length: 16\n\n    name=Petya&age=7\n" in shown
+    assert "    POST /users HTTP/1.1\n    Host: lab\n" in shown
