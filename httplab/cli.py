@@ -148,6 +148,15 @@ def serve(
         help="Connections served at once; one more gets 503 and is closed. "
         "Example: --max-connections 100",
     ),
+    memory_budget: int = typer.Option(
+        128,
+        "--memory-budget",
+        min=1,
+        metavar="MIB",
+        help="Request bytes all connections together may hold (heads, bodies, pipelined "
+        "requests), in MiB; a request that would go beyond it gets 503 (small ones are always "
+        "read). Example: --memory-budget 64",
+    ),
     trace: bool = typer.Option(
         False, "--trace", help="Show every exchange live in the trace view. Example: --trace"
     ),
@@ -233,6 +242,7 @@ def serve(
         idle_timeout=idle_timeout,
         header_timeout=header_timeout,
         max_connections=max_connections,
+        memory_budget=memory_budget * 1024 * 1024,
     )
     if trace:
         from httplab.render.theme import theme_named

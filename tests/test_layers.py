@@ -34,12 +34,7 @@ ALLOWED = {
 }
 ALLOWED_MODULES = {"client": {"render.theme"}}
 ENTRY_POINTS = {"cli", "launcher", "__main__", "__init__"}
-ALLOWED_CYCLES: dict[frozenset[str], str] = {
-    frozenset({"server.connection", "server.context"}): (
-        "context's ServerState types its set of live connections as HTTPConnection (under "
-        "TYPE_CHECKING); issue 8.5 (settings apart from counters, owner: server) is to remove it"
-    ),
-}
+ALLOWED_CYCLES: dict[frozenset[str], str] = {}
 """Known cycles, each with the reason it is tolerated for now."""
 
 

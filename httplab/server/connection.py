@@ -8,14 +8,26 @@ told to `start_next()`, so pipelined requests already buffered are answered in o
 transport's write buffer is full (a client that sends but does not read), reading pauses and
 the next request waits for `resume_writing`, so memory stays bounded.
 
-Deadlines are plain numbers checked by the server's sweeper (no timer object per request):
-  idle    waiting for the next request on a keep-alive connection → close quietly
-  head    first byte of a request to the end of its head (slowloris) → 408, close
-  body    no progress while reading a body → 408, close
-  write   the client stopped reading our response → abort
-  linger  our side is closed, draining what the client still sends → abort
+A connection is in one `Phase`; the request being read and answered is one `Exchange`.
+
+    IDLE ──first byte──▶ HEAD ──head parsed──▶ BODY ──end of message──▶ IDLE (keep-alive)
+      ▲                                          │ response written, client not reading
+      └────────── the client reads ─── WAITING ◀─┘
+    any phase ──error, Connection: close, timeout──▶ CLOSING (FIN sent, draining) ──▶ CLOSED
+
+Each phase has one deadline, a plain number checked by the server's sweeper (no timer object
+per request):
+  IDLE     waiting for the next request on a keep-alive connection → close quietly
+  HEAD     first byte of a request to the end of its head (slowloris) → 408, close
+  BODY     no progress while reading a body → 408, close
+  WAITING, or any phase while writes are blocked: the client stopped reading → abort
+  CLOSING  our side is closed, draining what the client still sends → abort
 Closing sends FIN first and drains the input for a moment: closing a socket that still has
 unread input makes the kernel send RST, which can destroy the answer we just wrote.
+
+Memory: every byte received for a request not yet answered counts against the server's
+`memory_budget` (shared by all connections, see `context`); a request holding more than
+`SMALL_REQUEST` when the budget is spent is answered 503 and its connection closed.
 """
 
 from __future__ import annotations
@@ -25,6 +37,8 @@ import contextlib
 import logging
 import socket
 import time
+from dataclasses import dataclass, field
+from enum import Enum
 from time import perf_counter
 
 from httplab.protocol.errors import ProtocolError
@@ -37,12 +51,13 @@ from httplab.server.access_log import AccessEntry
 from httplab.server.context import (
     LINGER_TIMEOUT,
     MIN_BODY_RATE,
+    SMALL_REQUEST,
     STOP_LINGER_TIMEOUT,
-    ServerContext,
+    ServerState,
 )
 from httplab.server.problem import problem_response
 from httplab.server.virtual_host import misdirected_detail
-from httplab.trace.records import ConnectionEvent, ExchangeRecord, Timings
+from httplab.trace.records import ConnectionEvent, ConnectionEventKind, ExchangeRecord, Timings
 from httplab.trace.wire_text import escape_latin1, first_words, head_end
 
 logger = logging.getLogger("httplab.server")
@@ -55,45 +70,75 @@ PIPELINED = Note(
     "RFC 9112 §9.3.2",
     "info",
 )
+WRITE_HIGH_WATER = 64 * 1024
+"""Bytes of responses a connection buffers for a slow reader before it stops reading (and so
+stops answering): with pages of at most ~100 KB, a client that never reads holds at most one
+response plus this."""
+MIB = 1024 * 1024
+
+
+class Phase(Enum):
+    IDLE = "idle"  # between requests
+    HEAD = "head"  # some bytes of a request arrived, not yet its whole head
+    BODY = "body"  # the head is parsed; its body (if any) is arriving
+    WAITING = "waiting"  # answered while the client does not read; the next request waits
+    CLOSING = "closing"  # our side is closed (FIN sent); draining the client's bytes
+    CLOSED = "closed"  # asyncio reported the connection lost
+
+
+@dataclass(slots=True, eq=False)
+class Exchange:
+    """The request being read, from its parsed head to its response (as uvicorn's
+    RequestResponseCycle)."""
+
+    head: RequestHead
+    started: float  # state.clock() when the head was parsed: the body's rate counts from here
+    head_parsed: float  # perf_counter(), for the trace's timings
+    body_parts: list[bytes] = field(default_factory=list)
+    body_received: int = 0  # bytes received since the head
+    pipelined: bool = False  # its head was complete before the previous answer went out
+
+    def body(self) -> bytes:
+        parts = self.body_parts
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 class HTTPConnection(asyncio.Protocol):
-    def __init__(self, context: ServerContext) -> None:
-        self.context = context
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+        self.settings = state.settings
+        self.clock = state.clock
         self.transport: asyncio.Transport | None = None
-        self.loop = asyncio.get_running_loop()
         self.id = 0
         self.peer = ""
-        self.counted = False  # counts against max_connections (a refused one does not)
-        self.parser = RequestParser(context.limits)
-        self.head: RequestHead | None = None
-        self.body_parts: list[bytes] = []
+        self.phase = Phase.IDLE
+        self.deadline = 0.0  # state.clock() when the phase's deadline passes; 0.0: none
+        self.exchange: Exchange | None = None
+        self.parser = RequestParser(self.settings.limits)
         self.number = 0  # exchanges so far on this connection
         self.reads = 0  # data_received calls so far
         self.reads_at_answer = -1  # `reads` when the last response was written
-        self.pipelined = False  # the current head was complete before that response went out
         self.first_byte = 0.0  # perf_counter() of the first byte of the message in progress
         self.last_data = 0.0
-        self.head_parsed = 0.0
-        self.body_started = 0.0  # loop.time() when the head of the current request was parsed
-        self.body_received = 0  # bytes received since then
-        self.deadline = 0.0  # loop.time() when `deadline_kind` expires; 0.0: none
-        self.deadline_kind = "idle"
-        self.closing = False
-        self.writing_paused = False
-        self.awaiting_resume = False  # a response went out while writes were paused
+        self.held = 0  # request bytes this connection holds (counted in state.held_bytes)
+        self.counted = False  # counts against the connection cap (a refused one does not)
+        self.writes_blocked = False  # asyncio's flow control: the client is not reading
         self.peer_eof = False
-        self.timed_out = False
+        self.ended_by: ConnectionEventKind = "closed"  # or "timeout", for the trace
         # registered from the start, so a stop that races an accept still waits for it
-        context.connections.add(self)
+        state.connections.add(self)
+
+    @property
+    def closing(self) -> bool:
+        return self.phase is Phase.CLOSING or self.phase is Phase.CLOSED
 
     # asyncio callbacks ------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
-        context = self.context
-        context.next_connection_id += 1
-        self.id = context.next_connection_id
+        state = self.state
+        state.next_connection_id += 1
+        self.id = state.next_connection_id
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         sock = transport.get_extra_info("socket")
@@ -102,12 +147,13 @@ class HTTPConnection(asyncio.Protocol):
             # Linux; saying it here keeps the requirement visible)
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if context.active >= context.max_connections or context.stopping:
+        transport.set_write_buffer_limits(high=WRITE_HIGH_WATER)
+        if state.active >= state.connection_cap or state.stopping:
             self._refuse()
             return
         self.counted = True
-        context.active += 1
-        self.deadline = self.loop.time() + context.idle_timeout
+        state.active += 1
+        self.deadline = self.clock() + self.settings.idle_timeout
         self._publish_event("opened")
 
     def data_received(self, data: bytes) -> None:
@@ -118,6 +164,10 @@ class HTTPConnection(asyncio.Protocol):
             self.first_byte = now
         self.last_data = now
         self.reads += 1
+        self._hold(len(data))
+        if self._over_budget(0):
+            self._shed()
+            return
         self.parser.feed(data)
         try:
             self._process()
@@ -126,9 +176,9 @@ class HTTPConnection(asyncio.Protocol):
             if not self.closing:
                 self._reject(ProtocolError(500, "the server failed", close=True))
             return
-        if not self.closing and not self.writing_paused:
-            if self.head is not None:
-                self.body_received += len(data)
+        if not self.closing and not self.writes_blocked:
+            if self.exchange is not None:
+                self.exchange.body_received += len(data)
             self._arm_read_deadline()
 
     def eof_received(self) -> bool:
@@ -136,51 +186,54 @@ class HTTPConnection(asyncio.Protocol):
         if self.closing:
             return False
         self.parser.feed(b"")
-        if not self.awaiting_resume:
-            self._process()
-        if self.awaiting_resume:
+        if self.phase is Phase.WAITING:
             return True  # answer what is buffered first; resume_writing closes afterwards
+        self._process()
+        if self.phase is Phase.WAITING:
+            return True
         if not self.closing:
             self._close()
         return False
 
     def pause_writing(self) -> None:
-        self.writing_paused = True
+        self.writes_blocked = True
         assert self.transport is not None
         self.transport.pause_reading()
-        self._set_deadline("write", self.context.idle_timeout)
+        self.deadline = self.clock() + self.settings.idle_timeout
 
     def resume_writing(self) -> None:
-        self.writing_paused = False
+        self.writes_blocked = False
         if self.closing:
             return
         assert self.transport is not None
-        self._set_deadline("idle", self.context.idle_timeout)
-        if self.awaiting_resume:
-            self.awaiting_resume = False
+        self.deadline = self.clock() + self.settings.idle_timeout
+        if self.phase is Phase.WAITING:
+            self.phase = Phase.IDLE
             self.parser.start_next()
             self._begin_next_message()
             self._process()
-        if self.closing or self.writing_paused:
+        if self.closing or self.writes_blocked:
             return
         if self.peer_eof:
             self._close()
             return
         self.transport.resume_reading()
+        if self.phase is Phase.HEAD:  # its clock stopped while we could not read
+            self.deadline = self.clock() + self.settings.header_timeout
         self._arm_read_deadline()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        context = self.context
-        self.closing = True
-        self.head = None
-        self.body_parts = []
-        context.connections.discard(self)
+        state = self.state
+        self.phase = Phase.CLOSED
+        self.exchange = None
+        self._release_to(0)
+        state.connections.discard(self)
         if self.counted:
             self.counted = False
-            context.active -= 1
-            self._publish_event("timeout" if self.timed_out else "closed")
-        if context.on_connection_lost is not None:
-            context.on_connection_lost()
+            state.active -= 1
+            self._publish_event(self.ended_by)
+        if state.on_connection_lost is not None:
+            state.on_connection_lost()
 
     # the exchange loop --------------------------------------------------------------------------
     def _process(self) -> None:
@@ -193,15 +246,16 @@ class HTTPConnection(asyncio.Protocol):
                 return
             kind = type(event)
             if kind is Data:
-                self.body_parts.append(event.data)  # type: ignore[union-attr]
+                assert self.exchange is not None
+                self.exchange.body_parts.append(event.data)  # type: ignore[union-attr]
             elif kind is RequestHead:
                 self._on_head(event)  # type: ignore[arg-type]
             elif kind is EndOfMessage:
                 self._finish_exchange(event)  # type: ignore[arg-type]
                 if self.closing:
                     return
-                if self.writing_paused:
-                    self.awaiting_resume = True
+                if self.writes_blocked:
+                    self.phase = Phase.WAITING
                     return
                 parser.start_next()
                 self._begin_next_message()
@@ -212,13 +266,16 @@ class HTTPConnection(asyncio.Protocol):
                 return
 
     def _on_head(self, head: RequestHead) -> None:
-        self.head = head
+        tracing = self.settings.tracer is not None
+        self.exchange = Exchange(head, self.clock(), perf_counter() if tracing else 0.0)
         # no read since the previous answer: the client sent this head without waiting for it
-        self.pipelined = self.reads == self.reads_at_answer
-        self.body_started = self.loop.time()
-        self.body_received = 0
-        if self.context.tracer is not None:
-            self.head_parsed = perf_counter()
+        self.exchange.pipelined = self.reads == self.reads_at_answer
+        self.phase = Phase.BODY
+        # a body announced by Content-Length is refused before it is read if it cannot fit
+        length = head.framing.length
+        if length is not None and length > SMALL_REQUEST and self._over_budget(length):
+            self._shed()
+            return
         # RFC 9110 §10.1.1: answer 100 before reading a body the client holds back for it
         # (no need when body bytes are already here).
         if head.expect_continue and self.parser.body_expected and not self.parser.buffered:
@@ -230,41 +287,41 @@ class HTTPConnection(asyncio.Protocol):
         self.first_byte = 0.0 if self.parser.idle else self.last_data
 
     def _finish_exchange(self, end: EndOfMessage) -> None:
-        context = self.context
-        head = self.head
-        assert head is not None and self.transport is not None
-        parts = self.body_parts
-        body = parts[0] if len(parts) == 1 else b"".join(parts)
-        if parts:
-            self.body_parts = []
-        request = head.to_request(body, end.trailers)
+        settings = self.settings
+        exchange = self.exchange
+        assert exchange is not None and self.transport is not None
+        head = exchange.head
+        request = head.to_request(exchange.body(), end.trailers)
+        exchange.body_parts = []
         self.number += 1
         response = self._run_app(request, head)
-        handler_done = perf_counter() if context.tracer is not None else 0.0
-        keep_alive = head.keep_alive and not context.stopping and not self.peer_eof
+        handler_done = perf_counter() if settings.tracer is not None else 0.0
+        keep_alive = head.keep_alive and not self.state.stopping and not self.peer_eof
         data, keep_alive = self._serialize(response, head, keep_alive)
         self.transport.write(data)
         self.reads_at_answer = self.reads
-        if context.access_log is not None or context.tracer is not None:
+        self._release_to(self.parser.buffered)  # what remains is the next request's
+        if settings.access_log is not None or settings.tracer is not None:
             self._record(request, head, end.raw, response, data, None, handler_done, end)
-        self.head = None
+        self.exchange = None
         if keep_alive:
-            self._set_deadline("idle", context.idle_timeout)
+            self.phase = Phase.IDLE
+            self.deadline = self.clock() + settings.idle_timeout
         else:
             self._close()
 
     def _run_app(self, request: Request, head: RequestHead) -> Response:
-        context = self.context
+        settings = self.settings
         if head.method == "CONNECT":
             return self._connect_not_implemented(head)
-        if context.server_name is not None:
-            detail = misdirected_detail(head, context.server_name, context.port)
+        if settings.server_name is not None:
+            detail = misdirected_detail(head, settings.server_name, self.state.port)
             if detail is not None:
                 return problem_response(
                     421, detail, rfc_ref="RFC 9110 §15.5.20", accept=head.headers.get("accept")
                 )
         try:
-            response = context.app(request)
+            response = settings.app(request)
             if not isinstance(response, Response):
                 raise TypeError(f"the app returned {type(response).__name__}, not a Response")
             return response
@@ -304,13 +361,12 @@ class HTTPConnection(asyncio.Protocol):
     ) -> tuple[bytes, bool]:
         """Add Date, Server and Connection, then the whole response as one buffer.
         The server owns a response once the app returned it."""
-        context = self.context
         headers = response.headers
         names = {field.lower_name for field in headers}
         if b"date" not in names:
-            headers.add(b"Date", context.dates.value())
+            headers.add(b"Date", self.state.dates.value())
         if b"server" not in names:
-            headers.add(b"Server", context.server_header)
+            headers.add(b"Server", self.settings.server_header)
         if b"connection" in names and "close" in headers.tokens(b"connection"):
             keep_alive = False
         elif not keep_alive:
@@ -325,30 +381,34 @@ class HTTPConnection(asyncio.Protocol):
         except Exception:  # e.g. the app put CR/LF in a header value
             logger.exception("cannot serialize the response on connection #%d", self.id)
             fallback = self._internal_error(head)
-            fallback.headers.add(b"Date", context.dates.value())
-            fallback.headers.add(b"Server", context.server_header)
+            fallback.headers.add(b"Date", self.state.dates.value())
+            fallback.headers.add(b"Server", self.settings.server_header)
             if not keep_alive:
                 fallback.headers.add(b"Connection", b"close")
             return serialize_response(fallback, method), keep_alive
 
-    def _reject(self, error: ProtocolError) -> None:
-        """A request we cannot parse: answer with the status the parser chose, then close."""
+    def _reject(self, error: ProtocolError, headers: tuple[tuple[str, str], ...] = ()) -> None:
+        """A request we cannot (or will not) read: answer with the error's status, close."""
         assert self.transport is not None
         self.number += 1
-        head = self.head
-        accept = head.headers.get("accept") if head is not None else None
-        if head is None:
+        exchange = self.exchange
+        head = exchange.head if exchange is not None else None
+        if head is not None:
+            accept = head.headers.get("accept")
+        else:
             accept = accept_from_raw(self.parser.pending_raw)
         response = problem_response(
-            error.status, error.detail, rfc_ref=error.rfc_ref, accept=accept
+            error.status, error.detail, rfc_ref=error.rfc_ref, accept=accept, headers=headers
         )
         data, _ = self._serialize(response, head, keep_alive=False)
         self.transport.write(data)
-        if self.context.access_log is not None or self.context.tracer is not None:
-            raw = self.parser.pending_raw if self.context.tracer is not None else b""
-            request = head.to_request(b"".join(self.body_parts)) if head is not None else None
+        settings = self.settings
+        if settings.access_log is not None or settings.tracer is not None:
+            raw = self.parser.pending_raw if settings.tracer is not None else b""
+            request = head.to_request(exchange.body()) if exchange and head else None
             self._record(request, head, raw, response, data, error.one_line(), 0.0, None)
-        self._publish_event("protocol-error", error.one_line())
+        kind: ConnectionEventKind = "refused" if error.status == 503 else "protocol-error"
+        self._publish_event(kind, error.one_line())
         self._close()
 
     def _refuse(self) -> None:
@@ -356,7 +416,7 @@ class HTTPConnection(asyncio.Protocol):
         assert self.transport is not None
         response = problem_response(
             503,
-            f"the server is at its limit of {self.context.max_connections} connections; retry",
+            f"the server is at its limit of {self.state.connection_cap} connections; retry",
             rfc_ref="RFC 9110 §15.6.4",
             headers=[("Retry-After", "1")],
         )
@@ -366,64 +426,94 @@ class HTTPConnection(asyncio.Protocol):
         # a refused socket is held only briefly: a flood of them must not use up descriptors
         self._close(linger=STOP_LINGER_TIMEOUT)
 
-    # deadlines and closing ------------------------------------------------------------------
-    def _set_deadline(self, kind: str, seconds: float) -> None:
-        self.deadline_kind = kind
-        self.deadline = self.loop.time() + seconds
+    # the memory budget ----------------------------------------------------------------------
+    def _hold(self, size: int) -> None:
+        self.held += size
+        self.state.held_bytes += size
 
+    def _release_to(self, size: int) -> None:
+        self.state.held_bytes -= self.held - size
+        self.held = size
+
+    def _over_budget(self, more: int) -> bool:
+        """Holding `more` bytes would take the server past its memory budget, and this
+        request is not one of the small ones that are always read."""
+        state = self.state
+        if state.held_bytes + more <= self.settings.memory_budget:
+            return False
+        return self.held + more > SMALL_REQUEST
+
+    def _shed(self) -> None:
+        """503 for a request that does not fit in the memory budget; the client may retry."""
+        budget = self.settings.memory_budget
+        detail = (
+            f"the server holds {self.state.held_bytes / MIB:.1f} MiB of requests in progress, "
+            f"its budget is {budget / MIB:.0f} MiB; retry in a moment"
+        )
+        self._reject(ProtocolError(503, detail, "RFC 9110 §15.6.4"), (("Retry-After", "1"),))
+
+    # deadlines and closing ------------------------------------------------------------------
     def _arm_read_deadline(self) -> None:
-        if self.head is not None:
+        exchange = self.exchange
+        if exchange is not None:
             # a body may pause for idle_timeout at most, and after its first idle_timeout it
             # must average MIN_BODY_RATE: a byte now and then does not keep it alive
-            idle = self.context.idle_timeout
-            stall = self.loop.time() + idle
-            slow = self.body_started + idle + self.body_received / MIN_BODY_RATE
-            self.deadline_kind = "body"
+            idle = self.settings.idle_timeout
+            stall = self.clock() + idle
+            slow = exchange.started + idle + exchange.body_received / MIN_BODY_RATE
             self.deadline = min(stall, slow)
-        elif not self.parser.idle and self.deadline_kind != "head":
+        elif not self.parser.idle and self.phase is not Phase.HEAD:
             # the head clock starts at a request's first byte and is never extended
-            self._set_deadline("head", self.context.header_timeout)
+            self.phase = Phase.HEAD
+            self.deadline = self.clock() + self.settings.header_timeout
 
     def on_deadline(self) -> None:
         """Called by the sweeper once `deadline` has passed."""
-        kind = self.deadline_kind
         self.deadline = 0.0
         assert self.transport is not None
-        if kind in ("linger", "write"):
-            self.transport.abort()
+        if self.phase is Phase.CLOSING or self.writes_blocked:
+            self.transport.abort()  # draining is over, or the client stopped reading
             return
-        self.timed_out = True
-        if kind == "idle" or self.closing:
-            self.closing = True
+        self.ended_by = "timeout"
+        if self.phase is Phase.HEAD:
+            detail = f"waited {self.settings.header_timeout:g}s for the request head"
+        elif self.phase is Phase.BODY:
+            detail = (
+                f"the request body stalled for {self.settings.idle_timeout:g}s or arrived "
+                f"slower than {MIN_BODY_RATE} bytes/s"
+            )
+        else:  # IDLE: a keep-alive connection nobody uses
+            self.phase = Phase.CLOSING
+            self._release_to(0)
             self.transport.close()
             return
-        if kind == "head":
-            detail = f"waited {self.context.header_timeout:g}s for the request head"
-        else:
-            detail = (
-                f"the request body stalled for {self.context.idle_timeout:g}s or arrived slower "
-                f"than {MIN_BODY_RATE} bytes/s"
-            )
         self._reject(ProtocolError(408, detail, "RFC 9110 §15.5.9"))
 
     def stop(self) -> None:
         """The server is stopping: close now if between requests, else after this response."""
         if self.transport is None:
             return
-        if self.closing:
-            if self.deadline_kind == "linger":
-                self.deadline = min(self.deadline, self.loop.time() + STOP_LINGER_TIMEOUT)
+        if self.phase is Phase.CLOSING:
+            self.deadline = min(self.deadline, self.clock() + STOP_LINGER_TIMEOUT)
             return
-        if self.head is None and self.parser.idle and not self.awaiting_resume:
-            self.closing = True
+        if self.phase is Phase.IDLE and self.parser.idle:
+            self.phase = Phase.CLOSING
+            self.deadline = self.clock() + STOP_LINGER_TIMEOUT
             self.transport.close()
+
+    def abort(self) -> None:
+        """Drop the connection at once (the server gave up waiting for it)."""
+        if self.transport is not None:
+            self.transport.abort()
+        else:  # built by the factory, never connected
+            self.state.connections.discard(self)
 
     def _close(self, linger: float = LINGER_TIMEOUT) -> None:
         if self.closing:
             return
-        self.closing = True
-        self.head = None
-        self.body_parts = []
+        self.phase = Phase.CLOSING
+        self.exchange = None
+        self._release_to(0)
         transport = self.transport
         assert transport is not None
         if self.peer_eof or not transport.can_write_eof():
@@ -431,9 +521,9 @@ class HTTPConnection(asyncio.Protocol):
             return
         transport.write_eof()  # FIN once the response is flushed; keep draining input
         transport.resume_reading()
-        if self.context.stopping:
+        if self.state.stopping:
             linger = STOP_LINGER_TIMEOUT
-        self._set_deadline("linger", min(linger, self.context.idle_timeout))
+        self.deadline = self.clock() + min(linger, self.settings.idle_timeout)
 
     # trace and access log -----------------------------------------------------------------------
     def _record(
@@ -447,11 +537,11 @@ class HTTPConnection(asyncio.Protocol):
         handler_done: float,
         end: EndOfMessage | None,
     ) -> None:
-        context = self.context
+        settings = self.settings
         done = perf_counter()
         first_byte = self.first_byte or done
         self.first_byte = 0.0
-        if context.access_log is not None:
+        if settings.access_log is not None:
             if head is not None:
                 method, target = head.method, head.target
             elif starts_like_tls(self.parser.pending_raw):  # said in words (issue 7 #4)
@@ -471,12 +561,13 @@ class HTTPConnection(asyncio.Protocol):
                 (done - first_byte) * 1000.0,
             )
             try:
-                context.access_log(entry)
+                settings.access_log(entry)
             except Exception:
                 logger.exception("the access log hook failed")
-        if context.tracer is not None:
+        if settings.tracer is not None:
             notes = list(head.notes) if head is not None else []
-            if head is not None and self.pipelined:
+            head_parsed = self.exchange.head_parsed if self.exchange is not None else 0.0
+            if head is not None and self.exchange is not None and self.exchange.pipelined:
                 notes.append(PIPELINED)
             if end is not None:
                 notes.extend(end.notes)
@@ -491,17 +582,17 @@ class HTTPConnection(asyncio.Protocol):
                 head=head,
                 response=response,
                 error=error,
-                timings=Timings(first_byte, self.head_parsed, handler_done, done),
+                timings=Timings(first_byte, head_parsed, handler_done, done),
                 notes=notes,
             )
             self._publish(record)
 
-    def _publish_event(self, kind: str, detail: str = "") -> None:
-        if self.context.tracer is not None:
+    def _publish_event(self, kind: ConnectionEventKind, detail: str = "") -> None:
+        if self.settings.tracer is not None:
             self._publish(ConnectionEvent(self.id, kind, time.time(), self.peer, detail))
 
     def _publish(self, item: ExchangeRecord | ConnectionEvent) -> None:
-        tracer = self.context.tracer
+        tracer = self.settings.tracer
         assert tracer is not None
         try:
             tracer.publish(item)

@@ -1,10 +1,17 @@
-"""What every connection of one server shares, built once when the server starts."""
+"""What every connection of one server shares: settings fixed when the server is built, and the
+state that changes while it serves (as uvicorn keeps `Config` apart from `ServerState`).
+
+    ServerSettings  frozen: the app, limits, timeouts, caps, hooks — read by every connection
+    ServerState     mutable: the port once listening, the connection cap in force, who is
+                    connected, bytes held, stopping — one per running server
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from httplab import __version__
 from httplab.protocol.limits import Limits
@@ -12,9 +19,6 @@ from httplab.protocol.messages import Request, Response
 from httplab.server.access_log import AccessEntry
 from httplab.server.dates import DateCache
 from httplab.trace.records import TraceItem
-
-if TYPE_CHECKING:
-    from httplab.server.connection import HTTPConnection
 
 App = Callable[[Request], Response]
 AccessLog = Callable[[AccessEntry], None]
@@ -30,6 +34,12 @@ MIN_BODY_RATE = 1024
 a body trickling in a byte at a time cannot hold a connection for ever."""
 MAX_CONNECTIONS = 10_000
 """Connections served at once; one more is answered 503 and closed."""
+MEMORY_BUDGET = 128 * 1024 * 1024
+"""Request bytes all connections together may hold (heads being read, bodies being gathered,
+pipelined requests waiting); a request that would go beyond it is answered 503."""
+SMALL_REQUEST = 16 * 1024
+"""A request holding no more than this is always read, even over the memory budget: a fresh
+client sending an ordinary request is answered while others fill the budget."""
 LINGER_TIMEOUT = 2.0
 """Seconds to drain a closing connection so a client still sending sees our answer, not RST."""
 STOP_LINGER_TIMEOUT = 0.1
@@ -40,21 +50,47 @@ class Tracer(Protocol):
     def publish(self, item: TraceItem) -> None: ...
 
 
-@dataclass(eq=False)
-class ServerContext:
+class Served(Protocol):
+    """What the server needs of a connection (keeps this module free of `connection`)."""
+
+    id: int
+    deadline: float
+
+    def on_deadline(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """How the server was asked to behave; never changes while it serves."""
+
     app: App
-    limits: Limits
-    tracer: Tracer | None
-    access_log: AccessLog | None
-    idle_timeout: float
-    header_timeout: float
-    max_connections: int
-    server_name: str | None
+    limits: Limits = field(default_factory=Limits)
+    tracer: Tracer | None = None
+    access_log: AccessLog | None = None
+    idle_timeout: float = IDLE_TIMEOUT
+    header_timeout: float = HEADER_TIMEOUT
+    max_connections: int = MAX_CONNECTIONS
+    server_name: str | None = None
+    memory_budget: int = MEMORY_BUDGET
+    server_header: bytes = SERVER_HEADER
+
+
+@dataclass(eq=False)
+class ServerState:
+    """What changes while the server runs; touched only on the server's loop thread."""
+
+    settings: ServerSettings
+    clock: Callable[[], float] = time.monotonic  # the loop's clock; a fake one in unit tests
     port: int = 0
+    connection_cap: int = MAX_CONNECTIONS  # max_connections, clamped to the open-file limit
     stopping: bool = False
     next_connection_id: int = 0
     active: int = 0  # connections being served (refused ones excluded)
+    held_bytes: int = 0  # request bytes held by all connections (see MEMORY_BUDGET)
     on_connection_lost: Callable[[], None] | None = None
-    connections: set[HTTPConnection] = field(default_factory=set)
+    connections: set[Served] = field(default_factory=set)
     dates: DateCache = field(default_factory=DateCache)
-    server_header: bytes = SERVER_HEADER

@@ -23,9 +23,11 @@ from httplab.server.context import (
     HEADER_TIMEOUT,
     IDLE_TIMEOUT,
     MAX_CONNECTIONS,
+    MEMORY_BUDGET,
     AccessLog,
     App,
-    ServerContext,
+    ServerSettings,
+    ServerState,
     Tracer,
 )
 from httplab.server.open_files import connection_ceiling, open_file_limit
@@ -61,17 +63,19 @@ class HTTPServer:
         server_name: str | None = None,
         access_log: AccessLog | None = None,
         stop_timeout: float = STOP_TIMEOUT,
+        memory_budget: int = MEMORY_BUDGET,
     ) -> None:
         if idle_timeout <= 0 or header_timeout <= 0:
             raise ValueError("timeouts must be positive")
         if max_connections < 1:
             raise ValueError("max_connections must be at least 1")
+        if memory_budget < 1:
+            raise ValueError("memory_budget must be at least 1 byte")
         self.host = host
-        self.requested_max_connections = max_connections
         self._requested_port = port
         self.port = port
         self.stop_timeout = stop_timeout
-        self.context = ServerContext(
+        self.settings = ServerSettings(
             app=app,
             limits=limits if limits is not None else Limits(),
             tracer=tracer,
@@ -80,7 +84,9 @@ class HTTPServer:
             header_timeout=header_timeout,
             max_connections=max_connections,
             server_name=server_name,
+            memory_budget=memory_budget,
         )
+        self.state = ServerState(self.settings, connection_cap=max_connections)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
@@ -106,7 +112,7 @@ class HTTPServer:
         """Listen and serve in a background thread; raises OSError (e.g. port in use)."""
         if self._thread is not None:
             raise RuntimeError("the server is already started")
-        self.context.stopping = False  # a server stopped before can start again
+        self.state = ServerState(self.settings)  # a stopped server can start again afresh
         loop = asyncio.new_event_loop()
         self._clamp_connections()  # after the loop took its own descriptors
         self._loop = loop
@@ -155,7 +161,7 @@ class HTTPServer:
     def _clamp_connections(self) -> None:
         """Serve no more connections than the open-file limit allows, so one too many gets
         the promised 503 instead of an accept() that fails (see `open_files`)."""
-        wanted = self.requested_max_connections
+        wanted = self.settings.max_connections
         ceiling = connection_ceiling()
         if ceiling is not None and wanted > ceiling:
             logger.warning(
@@ -167,7 +173,7 @@ class HTTPServer:
                 wanted + 100,
             )
             wanted = ceiling
-        self.context.max_connections = wanted
+        self.state.connection_cap = wanted
 
     # in the loop thread -----------------------------------------------------------------------
     def _run_loop(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -197,9 +203,10 @@ class HTTPServer:
         loop.default_exception_handler(details)
 
     async def _listen(self) -> None:
-        context = self.context
+        state = self.state
+        state.clock = asyncio.get_running_loop().time
         self._server = await asyncio.get_running_loop().create_server(
-            lambda: HTTPConnection(context),
+            lambda: HTTPConnection(state),
             self.host,
             self._requested_port,
             backlog=BACKLOG,
@@ -207,13 +214,13 @@ class HTTPServer:
         )
         sockets = self._server.sockets
         self.port = sockets[0].getsockname()[1] if sockets else self._requested_port
-        context.port = self.port
+        state.port = self.port
         self._sweeper = asyncio.create_task(self._sweep_deadlines())
 
     async def _sweep_deadlines(self) -> None:
         """Fire connection deadlines; one task for all connections instead of a timer each."""
-        context = self.context
-        shortest = min(context.idle_timeout, context.header_timeout)
+        settings = self.settings
+        shortest = min(settings.idle_timeout, settings.header_timeout)
         interval = min(0.5, max(0.01, shortest / 10))
         loop = asyncio.get_running_loop()
         while True:
@@ -221,7 +228,7 @@ class HTTPServer:
             self._fire_deadlines(loop.time())
 
     def _fire_deadlines(self, now: float) -> None:
-        for connection in list(self.context.connections):
+        for connection in list(self.state.connections):
             if connection.deadline and connection.deadline <= now:
                 try:
                     connection.on_deadline()
@@ -229,8 +236,8 @@ class HTTPServer:
                     logger.exception("deadline handling failed on #%d", connection.id)
 
     async def _shutdown(self) -> None:
-        context = self.context
-        context.stopping = True
+        state = self.state
+        state.stopping = True
         loop = asyncio.get_running_loop()
         if self._server is not None:
             # Stop accepting first, and close the listener only after connections accepted a
@@ -241,19 +248,16 @@ class HTTPServer:
             for _ in range(5):
                 await asyncio.sleep(0)
             self._server.close()
-        for connection in list(context.connections):
+        for connection in list(state.connections):
             connection.stop()
         give_up = loop.time() + self.stop_timeout
-        while context.connections and loop.time() < give_up:
+        while state.connections and loop.time() < give_up:
             await asyncio.sleep(STOP_POLL)
             self._fire_deadlines(loop.time())
-        if context.connections:
-            logger.warning("dropping %d connections still open", len(context.connections))
-            for connection in list(context.connections):
-                if connection.transport is not None:
-                    connection.transport.abort()
-                else:  # built by the factory, never connected
-                    context.connections.discard(connection)
+        if state.connections:
+            logger.warning("dropping %d connections still open", len(state.connections))
+            for connection in list(state.connections):
+                connection.abort()
             await asyncio.sleep(0)  # let connection_lost run
         if self._sweeper is not None:
             self._sweeper.cancel()

@@ -23,6 +23,7 @@ from httplab.server.context import (
     HEADER_TIMEOUT,
     IDLE_TIMEOUT,
     MAX_CONNECTIONS,
+    MEMORY_BUDGET,
     AccessLog,
     Tracer,
 )
@@ -44,6 +45,7 @@ class ServeOptions:
     idle_timeout: float = IDLE_TIMEOUT
     header_timeout: float = HEADER_TIMEOUT
     max_connections: int = MAX_CONNECTIONS
+    memory_budget: int = MEMORY_BUDGET
 
 
 def host_error(host: str) -> str | None:
@@ -95,6 +97,7 @@ def make_server(
         idle_timeout=options.idle_timeout,
         header_timeout=options.header_timeout,
         max_connections=options.max_connections,
+        memory_budget=options.memory_budget,
         server_name=options.name,
         access_log=access_log,
     )

@@ -7,6 +7,7 @@ traffic (TUI, plain printer, recorder, transcripts) reads only these records.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from httplab.protocol.events import RequestHead
 from httplab.protocol.messages import Note, Request, Response
@@ -62,12 +63,15 @@ class ExchangeRecord:
         return self.response.status if self.response else 0
 
 
+ConnectionEventKind = Literal["opened", "closed", "timeout", "protocol-error", "refused"]
+
+
 @dataclass(slots=True)
 class ConnectionEvent:
     """A connection opened, closed, timed out, or was dropped for a protocol error."""
 
     connection_id: int
-    kind: str  # "opened" | "closed" | "timeout" | "protocol-error" | "refused"
+    kind: ConnectionEventKind  # "refused": 503, over the connection cap or memory budget
     at: float  # wall clock
     peer: str
     detail: str = ""

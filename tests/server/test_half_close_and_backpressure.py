@@ -63,8 +63,8 @@ def _buffered_by_server(server: HTTPServer, client_port: int) -> int:
     """Bytes the server holds for one connection: unparsed input plus unsent output."""
 
     async def probe() -> int:
-        connection: HTTPConnection
-        for connection in server.context.connections:
+        for connection in server.state.connections:
+            assert isinstance(connection, HTTPConnection)
             if connection.peer.endswith(f":{client_port}") and connection.transport:
                 return connection.parser.buffered + connection.transport.get_write_buffer_size()
         raise AssertionError("connection not found")

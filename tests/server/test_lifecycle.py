@@ -15,6 +15,7 @@ from httplab.protocol.headers import Headers
 from httplab.protocol.messages import Request, Response
 from httplab.server.access_log import AccessEntry, format_access_line
 from httplab.server.apps.users import UsersApp
+from httplab.server.connection import HTTPConnection
 from httplab.server.engine import HTTPServer
 from httplab.trace.records import ConnectionEvent, ExchangeRecord, TraceItem
 from httplab.trace.wire_text import escape_latin1
@@ -92,10 +93,10 @@ def test_graceful_stop_finishes_a_request_in_flight() -> None:
         b"POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
         b"Content-Length: %d\r\n\r\n" % len(body) + body[:5]
     )
-    wait_until(lambda: any(c.head is not None for c in server.context.connections))
+    wait_until(lambda: _request_in_flight(server))
     stopper = threading.Thread(target=server.stop)
     stopper.start()
-    wait_until(lambda: server.context.stopping)
+    wait_until(lambda: server.state.stopping)
     client.send(body[5:])
     response = client.read_response()
     assert response.status == 201
@@ -110,7 +111,7 @@ def test_stop_is_bounded_when_a_client_never_finishes() -> None:
     server = HTTPServer(UsersApp(), port=0, stop_timeout=0.2).start()
     client = RawClient(server.address)
     client.send(b"POST /users HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab")
-    wait_until(lambda: any(c.head is not None for c in server.context.connections))
+    wait_until(lambda: _request_in_flight(server))
     server.stop()  # returns although the body never completes
     assert not server.running
     assert client.at_eof()
@@ -262,3 +263,9 @@ def test_a_stopped_server_starts_again_and_serves() -> None:
         assert client.request(get("/users")).status == 200
     with server, RawClient(server.address) as client:
         assert client.request(get("/users")).status == 200
+
+
+def _request_in_flight(server: HTTPServer) -> bool:
+    return any(
+        isinstance(c, HTTPConnection) and c.exchange is not None for c in server.state.connections
+    )

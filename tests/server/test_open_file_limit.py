@@ -58,12 +58,12 @@ def test_connections_over_the_open_file_limit_get_503_not_tracebacks() -> None:
             give_up = time.monotonic() + GUARD
             while len(answers) < total - cap and time.monotonic() < give_up:
                 for key, _ in selector.select(timeout=0.5):
-                    sock = key.fileobj
-                    assert isinstance(sock, socket.socket)
-                    data = sock.recv(65536)
-                    answers[sock.fileno()] = answers.get(sock.fileno(), b"") + data
+                    ready = key.fileobj
+                    assert isinstance(ready, socket.socket)
+                    data = ready.recv(65536)
+                    answers[ready.fileno()] = answers.get(ready.fileno(), b"") + data
                     if not data:
-                        selector.unregister(sock)
+                        selector.unregister(ready)
         refused = [data for data in answers.values() if data]
         assert len(answers) == total - cap, (len(answers), total, cap)
         assert all(data.startswith(b"HTTP/1.1 503 ") for data in refused)

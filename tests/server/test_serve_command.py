@@ -113,6 +113,7 @@ def test_cli_defaults_match_the_named_constants() -> None:
     assert params["idle_timeout"] == context.IDLE_TIMEOUT
     assert params["header_timeout"] == context.HEADER_TIMEOUT
     assert params["max_connections"] == context.MAX_CONNECTIONS
+    assert params["memory_budget"] * 1024 * 1024 == context.MEMORY_BUDGET
 
 
 def test_access_log_never_blocks_the_server_on_a_stuck_stderr() -> None:

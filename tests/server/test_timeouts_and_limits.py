@@ -110,7 +110,7 @@ def test_connection_cap_answers_503_and_serves_again_later() -> None:
 
 def test_default_connection_cap_is_well_above_a_thousand() -> None:
     server = HTTPServer(UsersApp(), port=0)
-    assert server.context.max_connections >= 10_000
+    assert server.settings.max_connections >= 10_000
 
 
 def test_many_concurrent_connections(server: HTTPServer) -> None:

@@ -222,7 +222,7 @@ def test_200_concurrent_posts_give_200_distinct_users(server: HTTPServer) -> Non
                     response = client.request(post(f"/users?name=user{n}&age={n % 100}"))
                     assert response.status == 201
                     with lock:
-                        ids.append(int(created(response.body)["id"]))  # type: ignore[arg-type]
+                        ids.append(int(created(response.body)["id"]))  # type: ignore[call-overload]
         except BaseException as exc:  # collected: an assert in a thread would be lost
             errors.append(exc)
 
