@@ -11,9 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from httplab.protocol.headers import Headers
-from httplab.protocol.messages import Note, Request
+from httplab.protocol.notes import Note
+
+if TYPE_CHECKING:
+    from httplab.protocol.messages import Request
 
 Span = tuple[int, int]
 
@@ -85,6 +89,8 @@ class RequestHead:
     spans: Mapping[str, Span] = field(default_factory=dict)
 
     def to_request(self, body: bytes = b"", trailers: Headers | None = None) -> Request:
+        from httplab.protocol.messages import Request  # only a server builds requests
+
         return Request(
             self.method,
             self.target,

@@ -21,7 +21,7 @@ from httplab.protocol.events import (
 from httplab.protocol.framing import Selected
 from httplab.protocol.headers import Field, Headers
 from httplab.protocol.limits import DEFAULT_LIMITS, Limits
-from httplab.protocol.messages import Note
+from httplab.protocol.notes import Note
 
 HEAD_END = re.compile(rb"\n\r?\n")
 CRLF_HEAD_END = re.compile(rb"\r\n\r\n")

@@ -12,19 +12,7 @@ from urllib.parse import parse_qs
 
 from httplab.protocol.errors import reason_phrase
 from httplab.protocol.headers import Headers
-
-
-@dataclass(slots=True, frozen=True)
-class Note:
-    """An observation about a message, with the RFC section it comes from (a lint note)."""
-
-    code: str
-    message: str
-    rfc_ref: str
-    level: str = "warning"  # "info" | "warning" | "error"
-
-    def one_line(self) -> str:
-        return f"{self.message} ({self.rfc_ref})"
+from httplab.protocol.notes import Note as Note  # its home before notes.py; re-exported
 
 
 @dataclass(eq=False)

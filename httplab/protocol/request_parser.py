@@ -8,7 +8,7 @@ from httplab.protocol.events import Framing, LazySpans, RequestHead
 from httplab.protocol.framing import Selected, keep_alive_of, list_tokens, select_framing_fields
 from httplab.protocol.headers import Headers
 from httplab.protocol.message_parser import NO_BODY, MessageParser, Result
-from httplab.protocol.messages import Note
+from httplab.protocol.notes import Note
 from httplab.protocol.spans import request_spans
 
 _EXACTLY = "expected exactly: METHOD SP request-target SP HTTP-version"

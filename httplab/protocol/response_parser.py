@@ -9,7 +9,7 @@ from httplab.protocol.framing import Selected, keep_alive_of, list_tokens, selec
 from httplab.protocol.headers import Field, Headers
 from httplab.protocol.limits import DEFAULT_LIMITS, Limits
 from httplab.protocol.message_parser import NO_BODY, MessageParser, Result, unfold
-from httplab.protocol.messages import Note
+from httplab.protocol.notes import Note
 from httplab.protocol.spans import response_spans
 
 

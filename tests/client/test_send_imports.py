@@ -1,5 +1,6 @@
 """`httplab send` stays light: no typer, prompt_toolkit, TUI, server or rich on its path (plain
-output), starting from the real entry point."""
+output), starting from the real entry point; nor protocol.messages, whose Request and Response
+dataclasses a client never builds (issue 12.5: each class costs its start-up time)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ except SystemExit:
 heavy = sorted(
     name for name in sys.modules
     if name.split(".")[0] in ("prompt_toolkit", "rich", "typer", "click")
-    or name == "httplab.cli"
+    or name in ("httplab.cli", "httplab.protocol.messages")
     or name.startswith(("httplab.tui", "httplab.server", "httplab.render"))
 )
 sys.stderr.write("\\nMODULES " + json.dumps(heavy) + "\\n")
