@@ -57,6 +57,7 @@ async def lesson_run(
     progress: Path | None = None,
     class_mode: bool = False,
     lang: str = "en",
+    theme: str = "default",
 ) -> AsyncIterator[LessonRun]:
     lesson = load_lesson(number)
     bus = TraceBus()
@@ -78,7 +79,7 @@ async def lesson_run(
             )
             screen = TraceScreen(
                 bus,
-                TraceOptions(server_host="127.0.0.1", server_port=server.port),
+                TraceOptions(server_host="127.0.0.1", server_port=server.port, theme=theme),
                 input=keys,
                 output=output if output is not None else DummyOutput(),
                 lesson=setup,

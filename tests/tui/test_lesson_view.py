@@ -186,3 +186,9 @@ def test_garbage_from_a_socket_is_judged_without_breaking_the_view() -> None:
             assert not r.task.done()
 
     run(scenario())
+
+
+def test_the_lesson_picture_exists() -> None:
+    root = Path(__file__).resolve().parents[2]
+    assert (root / "docs" / "lesson-view.svg").stat().st_size > 10_000
+    assert "](docs/lesson-view.svg)" in (root / "README.md").read_text(encoding="utf-8")
