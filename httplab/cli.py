@@ -801,7 +801,7 @@ def lesson_demo(
     port: int = typer.Option(
         53210,
         "--port",
-        min=1,
+        min=0,
         max=65535,
         metavar="PORT",
         help="Where the demo listens for you and your students. Example: --port 8080",
@@ -817,24 +817,47 @@ def lesson_demo(
         "--cases/--no-cases",
         help="First send this lesson's new check cases through it (default on).",
     ),
+    plain: bool = typer.Option(
+        False, "--plain", help="Print each exchange instead of the full-screen trace view."
+    ),
+    theme: str = typer.Option(
+        "default", "--theme", metavar="NAME", help="default or high-contrast (a projector)."
+    ),
 ) -> None:
-    """Serve lesson N's reference solution and show every byte it receives and sends.
+    """Serve lesson N's reference solution in the trace view: what changes, byte for byte.
 
     The solution runs as its own process on a private port; the demo listens on --port and
-    relays each connection to it, printing both directions as they pass (CRLF visible,
-    connections numbered). It starts by sending the lesson's new check cases, then waits for
-    curl, nc or `httplab send` until Ctrl-C — project it to show what changes from one lesson
-    to the next.
+    relays every connection to it unchanged, reading both directions with httplab's parsers so
+    each exchange appears in the trace view (the plain printer without a terminal). It first
+    sends the lesson's new check cases, then shows whatever you, curl or the class send, until
+    q / Ctrl-C.
 
     \b
     Examples:
       httplab lesson demo 5
       httplab lesson demo 7 --port 8080 --no-cases
-      httplab lesson demo 4 --host 0.0.0.0
+      httplab lesson demo 4 --host 0.0.0.0 --plain
     """
-    from httplab.lessons.build_demo import run_demo
+    from httplab.lessons.build_commands import BuildError
+    from httplab.lessons.build_demo import start_demo
+    from httplab.tui.trace_command import TraceSettings, run_trace
 
-    _build_run(lambda console: run_demo(number, host, port, cases, console))
+    try:
+        demo = start_demo(number)
+    except BuildError as exc:
+        typer.echo(f"httplab lesson: {exc}", err=True)
+        raise typer.Exit(exc.status) from None
+    typer.echo(
+        f"{demo.title}: the reference solution (port {demo.target}) behind {host}:{port}", err=True
+    )
+    try:
+        status = run_trace(
+            lambda bus: demo.relay(host, port, number if cases else None)(bus.publish),
+            TraceSettings(plain=plain, theme=theme),
+        )
+    finally:
+        demo.solution.close()
+    raise typer.Exit(status)
 
 
 class_app = typer.Typer(

@@ -1,78 +1,232 @@
-"""`httplab lesson demo N`: the reference solution of lesson N, with every byte shown.
+"""`httplab lesson demo N`: the reference solution of lesson N, shown in the trace view.
 
 The solution is a separate process (the learner's kind of server: blocking, plain sockets), so
-the trace bus of httplab's own server never sees its exchanges. The demo therefore stands in
-front of it: it listens where the class sends, relays each connection to the solution on a
-private port, and prints what passes in each direction as it passes — escaped by the wire-text
-rules (CRLF visible), one numbered block per chunk. Nothing is parsed or changed on the way:
-what is shown is exactly what the solution received and sent.
+httplab's own server never sees its exchanges. The demo stands in front of it: a relay listens
+where the class sends, passes every byte to the solution on a private port and back unchanged,
+and reads both streams with the core's parsers to publish one `ExchangeRecord` per
+request/response on a trace bus — the same records `serve --trace` shows, so the trace view (or
+the plain printer without a terminal) shows exactly what the solution received and sent. The
+relay never alters a byte; a stream its parser cannot follow is still relayed, and recorded as
+raw bytes with the parser's reason.
 """
 
 from __future__ import annotations
 
 import contextlib
+import shlex
 import socket
 import sys
 import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-
-from rich.console import Console
-from rich.text import Text
 
 from httplab.lessons.build_check import check_cases, request_for
 from httplab.lessons.build_commands import SOLUTION, BuildError, find_lesson, load_checks
-from httplab.lessons.build_report import wire_block
-from httplab.lessons.build_server import LearnerServer, ServerStartError
-from httplab.render.escape import escape_text
+from httplab.lessons.build_server import LearnerServer
+from httplab.protocol.errors import ProtocolError
+from httplab.protocol.events import NEED_DATA, Data, EndOfMessage, RequestHead, ResponseHead
+from httplab.protocol.messages import Request, Response
+from httplab.protocol.parser import RequestParser, ResponseParser
+from httplab.trace.records import ConnectionEvent, ExchangeRecord, TraceItem
 
 CHUNK = 65536
 CASE_TIMEOUT = 3.0
+CASES_DELAY = 0.5
+"""Seconds before the lesson's cases are sent, so the trace view is up to show them."""
+CASE_GAP = 0.3
+"""Seconds between two cases: a class watching the projector sees each one arrive."""
+
+Publish = Callable[[TraceItem], None]
 
 
-class Relay:
-    """Accepts on host:port, pipes each connection to the solution, prints both directions."""
+@dataclass
+class _Pending:
+    raw: bytes
+    request: Request | None
+    head: RequestHead | None
+    error: str | None = None
+    started: float = field(default_factory=time.time)
 
-    def __init__(self, host: str, port: int, target: int, console: Console) -> None:
+
+class _Observer:
+    """Follows one relayed connection: requests one way, responses the other, in order."""
+
+    def __init__(self, connection_id: int, peer: str, publish: Publish) -> None:
+        self.connection_id = connection_id
+        self.peer = peer
+        self.publish = publish
+        self.requests = RequestParser()
+        self.responses = ResponseParser()
+        self.pending: deque[_Pending] = deque()
+        self.lock = threading.Lock()
+        self.number = 0
+        self.request_body = b""
+        self.request_head: RequestHead | None = None
+        self.request_broken = False
+        self.response_broken = False
+        self.response_head: ResponseHead | None = None
+        self.response_body = b""
+        self.response_raw = b""
+
+    def client_bytes(self, data: bytes) -> None:
+        if self.request_broken:
+            return
+        self.requests.feed(data)
+        try:
+            while (event := self.requests.next_event()) is not NEED_DATA:
+                if isinstance(event, RequestHead):
+                    self.request_head, self.request_body = event, b""
+                elif isinstance(event, Data):
+                    self.request_body += event.data
+                elif isinstance(event, EndOfMessage):
+                    head = self.request_head
+                    request = head.to_request(self.request_body, event.trailers) if head else None
+                    with self.lock:
+                        self.pending.append(_Pending(event.raw, request, head))
+                    self.requests.start_next()
+                else:
+                    break
+        except ProtocolError as exc:
+            self.request_broken = True
+            with self.lock:
+                self.pending.append(_Pending(self.requests.pending_raw, None, None, exc.one_line()))
+
+    def server_bytes(self, data: bytes) -> None:
+        if self.response_broken:
+            return
+        self.response_raw += data
+        with self.lock:
+            first = self.pending[0] if self.pending else None
+        self.responses.expect(first.request.method if first and first.request else "GET")
+        self.responses.feed(data)
+        try:
+            while (event := self.responses.next_event()) is not NEED_DATA:
+                if isinstance(event, ResponseHead) and not event.informational:
+                    self.response_head, self.response_body = event, b""
+                elif isinstance(event, Data):
+                    self.response_body += event.data
+                elif isinstance(event, EndOfMessage):
+                    self._answered(event.raw)
+                    self.responses.start_next()
+                    with self.lock:
+                        following = self.pending[0] if self.pending else None
+                    method = following.request.method if following and following.request else "GET"
+                    self.responses.expect(method)
+                elif not isinstance(event, ResponseHead):
+                    break
+        except ProtocolError:
+            self.response_broken = True
+
+    def _answered(self, raw: bytes) -> None:
+        head = self.response_head
+        response = None
+        if head is not None:
+            response = Response(head.status, head.headers, self.response_body, head.reason)
+        with self.lock:
+            pending = self.pending.popleft() if self.pending else _Pending(b"", None, None)
+        self._record(pending, raw, response)
+
+    def closed(self) -> None:
+        """Publish what never got (or never finished) its response, then the close."""
+        with self.lock:
+            left = list(self.pending)
+            self.pending.clear()
+        rest = self.responses.pending_raw
+        for index, pending in enumerate(left):
+            self._record(pending, rest if index == 0 else b"", None)
+        if not left and self.requests.pending_raw.strip():
+            self._record(_Pending(self.requests.pending_raw, None, None), rest, None)
+        self.publish(ConnectionEvent(self.connection_id, "closed", time.time(), self.peer))
+
+    def _record(self, pending: _Pending, raw_response: bytes, response: Response | None) -> None:
+        self.number += 1
+        error = pending.error
+        if response is None and error is None:
+            error = "no whole response came back before the connection closed"
+        self.publish(
+            ExchangeRecord(
+                connection_id=self.connection_id,
+                number=self.number,
+                started_at=pending.started,
+                peer=self.peer,
+                raw_request=pending.raw,
+                raw_response=raw_response,
+                request=pending.request,
+                head=pending.head,
+                response=response,
+                error=error,
+            )
+        )
+
+
+class TracingRelay:
+    """Listens on host:port, relays each connection to the solution, publishes the exchanges.
+
+    Has what the trace view needs of a server: `host`, `port`, `start()`, `stop()`."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        target: int,
+        publish: Publish,
+        on_listening: Callable[[int], None] | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
         self.target = target
-        self.console = console
-        self.listener = socket.create_server((host, port))
-        self.port = self.listener.getsockname()[1]
-        self._lock = threading.Lock()
+        self.publish = publish
+        self.on_listening = on_listening
+        self.listener: socket.socket | None = None
         self._count = 0
         self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._accept_loop, daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
+    def start(self) -> TracingRelay:
+        self.listener = socket.create_server((self.host, self.port))  # OSError: said by caller
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept_loop, daemon=True).start()
+        if self.on_listening is not None:
+            self.on_listening(self.port)
+        return self
 
     def stop(self) -> None:
         self._stopped.set()
-        with contextlib.suppress(OSError):
-            self.listener.close()
+        if self.listener is not None:
+            with contextlib.suppress(OSError):
+                self.listener.close()
 
     def _accept_loop(self) -> None:
+        assert self.listener is not None
         while not self._stopped.is_set():
             try:
-                client, _ = self.listener.accept()
+                client, address = self.listener.accept()
             except OSError:
                 return
-            with self._lock:
-                self._count += 1
-                number = self._count
-            threading.Thread(target=self._serve, args=(client, number), daemon=True).start()
+            self._count += 1
+            peer = f"{address[0]}:{address[1]}"
+            observer = _Observer(self._count, peer, self.publish)
+            threading.Thread(target=self._serve, args=(client, observer), daemon=True).start()
 
-    def _serve(self, client: socket.socket, number: int) -> None:
+    def _serve(self, client: socket.socket, observer: _Observer) -> None:
+        self.publish(ConnectionEvent(observer.connection_id, "opened", time.time(), observer.peer))
         try:
             upstream = socket.create_connection(("127.0.0.1", self.target), timeout=5)
         except OSError as exc:
-            self._show(number, f"cannot reach the solution: {exc}", b"")
+            detail = f"the solution is not reachable: {exc}"
+            self.publish(
+                ConnectionEvent(
+                    observer.connection_id, "refused", time.time(), observer.peer, detail
+                )
+            )
             client.close()
             return
         upstream.settimeout(None)
-        self._show(number, "connection opened", b"")
         pumps = [
-            threading.Thread(target=self._pump, args=(client, upstream, number, "→ to server")),
-            threading.Thread(target=self._pump, args=(upstream, client, number, "← to client")),
+            threading.Thread(target=_pump, args=(client, upstream, observer.client_bytes)),
+            threading.Thread(target=_pump, args=(upstream, client, observer.server_bytes)),
         ]
         for pump in pumps:
             pump.start()
@@ -80,40 +234,30 @@ class Relay:
             pump.join()
         client.close()
         upstream.close()
-        self._show(number, "connection closed", b"")
-
-    def _pump(self, source: socket.socket, sink: socket.socket, number: int, way: str) -> None:
-        while True:
-            try:
-                data = source.recv(CHUNK)
-            except OSError:
-                data = b""
-            if not data:
-                with contextlib.suppress(OSError):
-                    sink.shutdown(socket.SHUT_WR)
-                return
-            self._show(number, way, data)
-            try:
-                sink.sendall(data)
-            except OSError:
-                return
-
-    def _show(self, number: int, what: str, data: bytes) -> None:
-        with self._lock:
-            head = Text(f"#{number} {what}", style="bold")
-            if data:
-                head.append(f" ({len(data)} bytes)", style="dim")
-            self.console.print(head, soft_wrap=True)
-            if data:
-                self.console.print(wire_block("", data, max_lines=40), soft_wrap=True)
+        observer.closed()
 
 
-def _send_cases(number: int, port: int, console: Console) -> None:
+def _pump(source: socket.socket, sink: socket.socket, observe: Callable[[bytes], None]) -> None:
+    while True:
+        try:
+            data = source.recv(CHUNK)
+        except OSError:
+            data = b""
+        if not data:
+            with contextlib.suppress(OSError):
+                sink.shutdown(socket.SHUT_WR)
+            return
+        try:
+            sink.sendall(data)
+        except OSError:
+            return
+        observe(data)
+
+
+def send_cases(number: int, port: int) -> None:
     """This lesson's new check cases, one connection each, through the relay."""
-    cases = [case for case in check_cases(load_checks(number)) if case.lesson == number]
-    console.print(Text(f"sending lesson {number}'s {len(cases)} new check cases:", style="bold"))
-    for case in cases:
-        console.print(Text(f"— {case.key} {escape_text(case.title)}", style="bold"))
+    time.sleep(CASES_DELAY)
+    for case in (c for c in check_cases(load_checks(number)) if c.lesson == number):
         request, _ = request_for(case.exchange, port)
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=CASE_TIMEOUT) as sock:
@@ -121,46 +265,40 @@ def _send_cases(number: int, port: int, console: Console) -> None:
                 while sock.recv(CHUNK):
                     pass
         except OSError:
-            pass  # a kept-alive connection times out here; the relay has shown it all
+            pass  # a kept-alive connection times out here; the trace has shown it all
+        time.sleep(CASE_GAP)
 
 
-def run_demo(number: int, host: str, port: int, cases: bool, console: Console) -> int:
+@dataclass
+class Demo:
+    """The solution process and how to put the relay in front of it."""
+
+    solution: LearnerServer
+    target: int
+    title: str
+
+    def relay(self, host: str, port: int, cases: int | None) -> Callable[[Publish], TracingRelay]:
+        def make(publish: Publish) -> TracingRelay:
+            def listening(bound: int) -> None:
+                if cases is not None:
+                    threading.Thread(target=send_cases, args=(cases, bound), daemon=True).start()
+
+            return TracingRelay(host, port, self.target, publish, listening)
+
+        return make
+
+
+def start_demo(number: int) -> Demo:
+    """Start lesson `number`'s solution on a private port (BuildError when it cannot)."""
     lesson = find_lesson(number)
     solution = lesson.folder / SOLUTION
     if not solution.is_file():
         raise BuildError(f"lesson {number} has no reference solution yet ({solution})", 1)
-    command = f"{_quoted(Path(sys.executable))} {_quoted(solution)} {{port}}"
+    command = f"{shlex.quote(sys.executable)} {shlex.quote(str(Path(solution)))} {{port}}"
     server = LearnerServer(command)
     try:
         target = server.start()
-    except ServerStartError as exc:
-        console.print(f"cannot start the solution: {escape_text(str(exc))}", soft_wrap=True)
-        return 1
-    try:
-        try:
-            relay = Relay(host, port, target, console)
-        except OSError as exc:
-            console.print(f"cannot listen on {host}:{port}: {exc.strerror}", soft_wrap=True)
-            return 1
-        relay.start()
-        console.print(
-            Text(f"{lesson.name}: the reference solution, shown byte for byte", style="bold")
-        )
-        console.print(
-            f"listening on http://{host}:{relay.port}/ (relayed to the solution on port "
-            f"{target}); Ctrl-C stops",
-            soft_wrap=True,
-        )
-        if cases:
-            _send_cases(number, relay.port, console)
-        console.print(f"now send your own: curl -i http://{host}:{relay.port}/users")
-        threading.Event().wait()
-    finally:
+    except Exception as exc:
         server.close()
-    return 0
-
-
-def _quoted(path: Path) -> str:
-    import shlex
-
-    return shlex.quote(str(path))
+        raise BuildError(f"cannot start the solution: {exc}", 1) from None
+    return Demo(server, target, lesson.name)

@@ -77,7 +77,7 @@ def read_request(rfile) -> Request:
     request.fields = read_fields(rfile)
     # TODO(lesson 4): write check_host(request, server_name, port) and call it in
     #   serve_client(): exactly one Host field in an HTTP/1.1 request (else 400), naming this
-    #   server, with or without this port (else 421 Misdirected Request).
+    #   server — its name, with or without a port (else 421 Misdirected Request).
     return request
 
 

@@ -295,9 +295,11 @@ def check_host(request: Request, names: set[str] | str, port: int) -> None:
         raise HTTPError(400, "more than one Host field")
     host, _, given_port = hosts[0].lower().rpartition(":")
     if not host or not given_port.isdigit():  # no port: the whole value is the host
-        host, given_port = hosts[0].lower(), ""
+        host = hosts[0].lower()
+    # The name decides, as in nginx's server_name: behind a proxy or a relay the port in
+    # Host is the one the client used, not the one this process listens on.
     known = {names} if isinstance(names, str) else names
-    if host not in known or given_port not in ("", str(port)):
+    if host not in known:
         raise HTTPError(421, f"this server is not {hosts[0]}")
 
 

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import io
 import json
 import socket
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 from typer.testing import CliRunner
 
 from httplab.cli import app
 from httplab.client import connection as client_connection
 from httplab.lessons.build_commands import build_lessons
-from httplab.lessons.build_demo import Relay
+from httplab.lessons.build_demo import TracingRelay
 from httplab.lessons.build_server import LearnerServer
+from httplab.trace.records import ConnectionEvent, ExchangeRecord, TraceItem
 
 LESSONS = build_lessons()
 runner = CliRunner()
@@ -162,23 +162,29 @@ def test_class_status_sums_progress_files(tmp_path: Path) -> None:
     assert "02.1" in result.output and "3" in result.output
 
 
-def test_demo_relays_to_the_solution_and_shows_the_bytes() -> None:
-    out = io.StringIO()
-    console = Console(file=out, width=200, color_system=None)
-    with LearnerServer(_cmd(LESSONS[1].folder / "solution.py")) as solution:
+def test_demo_relays_to_the_solution_and_publishes_each_exchange() -> None:
+    published: list[TraceItem] = []
+    with LearnerServer(_cmd(LESSONS[5].folder / "solution.py")) as solution:
         target = solution.start()
-        relay = Relay("127.0.0.1", 0, target, console)
-        relay.start()
+        relay = TracingRelay("127.0.0.1", 0, target, published.append).start()
         try:
             with socket.create_connection(("127.0.0.1", relay.port), timeout=5) as sock:
-                sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                sock.sendall(b"POST /users?name=Ada&age=36 HTTP/1.1\r\nHost: localhost:1\r\n\r\n")
                 answer = b""
                 while chunk := sock.recv(4096):
                     answer += chunk
+            deadline = time.monotonic() + 5
+            while len(published) < 3 and time.monotonic() < deadline:
+                time.sleep(0.01)
         finally:
             relay.stop()
             solution.close()
-    assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
-    shown = out.getvalue()
-    assert "#1 → to server" in shown and "GET / HTTP/1.1\\r\\n" in shown
-    assert "#1 ← to client" in shown and "HTTP/1.1 200 OK\\r\\n" in shown
+    assert answer.startswith(b"HTTP/1.1 201 Created\r\n")  # relayed unchanged
+    records = [item for item in published if isinstance(item, ExchangeRecord)]
+    assert len(records) == 1
+    record = records[0]
+    assert record.raw_response == answer
+    assert record.request is not None and record.request.target == "/users?name=Ada&age=36"
+    assert record.response is not None and record.response.status == 201
+    kinds = [item.kind for item in published if isinstance(item, ConnectionEvent)]
+    assert kinds == ["opened", "closed"]
