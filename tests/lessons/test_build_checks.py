@@ -294,3 +294,23 @@ def test_httplab_serve_passes_every_build_check(httplab_server: int) -> None:
     cases = check_cases(load_checks(NUMBERS[-1]))
     results = run_cases(cases, "127.0.0.1", httplab_server, timeout=2)
     assert not failures(results), {k: r.failures for k, r in failures(results).items()}
+
+
+@pytest.mark.skipif(12 not in LESSONS, reason="lesson 12 is not here yet")
+def test_article_mode_accepts_the_tutorials_494_for_big_headers(tmp_path: Path) -> None:
+    broken = variant(
+        tmp_path,
+        12,
+        "line = read_line(rfile, too_long=431)",
+        "line = read_line(rfile, too_long=494)",
+    )
+    source = broken.read_text(encoding="utf-8").replace(
+        'raise HTTPError(431, f"more than {MAX_HEADERS} header lines")',
+        'raise HTTPError(494, "Too many headers")',
+    )
+    broken.write_text(source, encoding="utf-8")
+    rfc = failures(run_check(12, _python(broken), only_new=True))
+    assert set(rfc) == {"12.2", "12.3"}
+    article = {r.case.key: r for r in run_check(12, _python(broken), only_new=True, mode="article")}
+    assert all(result.ok for result in article.values())
+    assert "the RFC's answer is 431 (RFC 6585 §5)" in article["12.2"].note

@@ -1,0 +1,407 @@
+"""Your HTTP server after lesson 11: it keeps the connection open for the next request.
+
+HTTP/1.1 connections are persistent: after a response, read the next request on the same
+connection, until the client sends Connection: close (then answer it and close) or closes
+(RFC 9112 §9.3). Pipelined requests are answered in order.
+
+Run it:    python3 server.py 8080      (then: httplab lesson check N, N = the lesson you are on)
+"""
+
+import json
+import socket
+import sys
+from email.utils import formatdate
+from html import escape
+from urllib.parse import parse_qs
+
+HOST = "127.0.0.1"
+NAMES = {"localhost", "127.0.0.1"}  # the names this server answers for (plus argv[2])
+# TODO(lesson 12): limits: a request line longer than 8 KiB → 414, a header line longer →
+#   431, more than 100 header lines → 431, a body over 1 MiB → 413 (before reading it), and
+#   Transfer-Encoding together with Content-Length → 400 and close.
+MAX_LINE = 64 * 1024  # longest line read at once: a limit, so a client cannot fill memory
+TIMEOUT = 30.0  # seconds a client may stay silent before the server hangs up
+TOKEN = frozenset(b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+REASONS = {
+    200: "OK",
+    201: "Created",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    413: "Content Too Large",
+    414: "URI Too Long",
+    415: "Unsupported Media Type",
+    421: "Misdirected Request",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    505: "HTTP Version Not Supported",
+}
+JSON = "application/json"
+HTML = "text/html"
+
+
+class HTTPError(Exception):
+    """An answer the server gives instead of handling the request (400, 404, ...)."""
+
+    def __init__(self, status: int, detail: str, headers: list[tuple[str, str]] | None = None):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.headers = headers or []
+
+
+class Request:
+    def __init__(self, method: str, target: str, version: str) -> None:
+        self.method = method
+        self.target = target
+        self.version = version
+        self.fields: list[tuple[str, str]] = []  # (lower-case name, value), in order
+        self.body = b""
+
+    def header(self, name: str) -> str | None:
+        """The value of field `name` (any case), or None; repeated fields joined by ", "."""
+        values = [value for key, value in self.fields if key == name.lower()]
+        return ", ".join(values) if values else None
+
+    @property
+    def path(self) -> str:
+        return self.target.partition("?")[0]
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        return parse_qs(self.target.partition("?")[2])
+
+
+class Response:
+    def __init__(self, status: int, headers: list[tuple[str, str]], body: bytes = b"") -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+
+def json_response(status: int, data: object) -> Response:
+    body = json.dumps(data, ensure_ascii=False) + "\n"
+    return Response(status, [("Content-Type", JSON)], body.encode("utf-8"))
+
+
+def html_response(status: int, title: str, items: list[str]) -> Response:
+    rows = "".join(f"<li>{escape(item)}</li>" for item in items)
+    page = f"<!DOCTYPE html>\n<html><body><h1>{escape(title)}</h1><ul>{rows}</ul></body></html>\n"
+    return Response(status, [("Content-Type", "text/html; charset=utf-8")], page.encode("utf-8"))
+
+
+class UsersApp:
+    """The users API; it never sees a socket: a Request in, a Response out."""
+
+    def __init__(self) -> None:
+        self.users: dict[int, dict[str, object]] = {}
+        self.next_id = 1  # never len(users) + 1: ids must not come back after a delete
+
+    def handle(self, request: Request) -> Response:
+        path = request.path
+        if path == "/users":
+            if request.method in ("GET", "HEAD"):
+                return self.list_users(request)
+            if request.method == "POST":
+                return self.create_user(request)
+            allow = [("Allow", "GET, HEAD, POST")]
+            raise HTTPError(405, f"{request.method} is not allowed on /users", allow)
+        if path.startswith("/users/"):
+            digits = path[len("/users/") :]
+            if digits.isascii() and digits.isdigit() and not digits.startswith("0"):
+                if request.method not in ("GET", "HEAD"):
+                    allow = [("Allow", "GET, HEAD")]
+                    raise HTTPError(405, f"{request.method} is not allowed on {path}", allow)
+                return self.get_user(request, int(digits))
+        raise HTTPError(404, f"nothing at {path}; this server has /users and /users/ID")
+
+    def create_user(self, request: Request) -> Response:
+        fields = request.query
+        if request.body:
+            kind = (request.header("Content-Type") or "").partition(";")[0].strip().lower()
+            if kind != "application/x-www-form-urlencoded":
+                given = kind or "untyped bytes"
+                form = "application/x-www-form-urlencoded"
+                raise HTTPError(415, f"send a form ({form}), not {given}")
+            try:
+                fields = parse_qs(request.body.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise HTTPError(400, "the form is not UTF-8") from None
+        names, ages = fields.get("name", []), fields.get("age", [])
+        if len(names) != 1 or not names[0]:
+            raise HTTPError(400, "name: give it once, not empty")
+        if len(ages) != 1 or not (ages[0].isascii() and ages[0].isdigit()) or len(ages[0]) > 3:
+            raise HTTPError(400, "age: give it once, as a whole number")
+        user = {"id": self.next_id, "name": names[0], "age": int(ages[0])}
+        self.users[self.next_id] = user
+        self.next_id += 1
+        response = self.represent(request, 201, user)
+        response.headers.append(("Location", f"/users/{user['id']}"))
+        return response
+
+    def list_users(self, request: Request) -> Response:
+        return self.represent(request, 200, list(self.users.values()))
+
+    def get_user(self, request: Request, user_id: int) -> Response:
+        user = self.users.get(user_id)
+        if user is None:
+            raise HTTPError(404, f"no user with id {user_id}")
+        return self.represent(request, 200, user)
+
+    def represent(self, request: Request, status: int, data: object) -> Response:
+        """JSON or HTML, as the client's Accept prefers (RFC 9110 §12.5.1)."""
+        chosen = negotiate(request.header("Accept"), [JSON, HTML])
+        if chosen is None:
+            raise HTTPError(406, "nothing matches Accept; available: application/json, text/html")
+        if chosen == JSON:
+            return json_response(status, data)
+        users = data if isinstance(data, list) else [data]
+        items = [f"#{user['id']} {user['name']}, {user['age']}" for user in users]
+        return html_response(status, f"Users ({len(items)})", items)
+
+
+def negotiate(accept: str | None, offers: list[str]) -> str | None:
+    """The offer the client accepts most (the first on a tie), or None if none is acceptable.
+
+    Each offer gets the q of the most specific range that matches it: `text/html` over
+    `text/*` over `*/*`; q=0 means "not this one" (RFC 9110 §12.5.1).
+    """
+    if accept is None:
+        return offers[0]
+    best, best_q = None, 0.0
+    for offer in offers:
+        kind = offer.split("/")[0]
+        found_q, found_rank = 0.0, -1
+        for item in accept.split(","):
+            media, *params = item.split(";")
+            media = media.strip().lower()
+            rank = {offer: 2, f"{kind}/*": 1, "*/*": 0}.get(media, -1)
+            if rank <= found_rank:
+                continue
+            q = 1.0
+            for param in params:
+                key, _, value = param.strip().partition("=")
+                if key.strip().lower() == "q":
+                    try:
+                        q = float(value)
+                    except ValueError:
+                        q = 0.0
+            found_q, found_rank = q, rank
+        if found_q > best_q:
+            best, best_q = offer, found_q
+    return best
+
+
+def serve_client(conn: socket.socket, app: UsersApp, port: int) -> None:
+    rfile = conn.makefile("rb")
+    while True:  # one request after the other on the same connection (RFC 9112 §9.3)
+        try:
+            request = read_request(rfile, port)
+        except HTTPError as error:
+            # After a broken request the framing is lost: answer, then close (RFC 9112 §9.6).
+            send_response(conn, error_response(error), close=True)
+            return
+        except ClientGone:
+            return  # the client closed (or went silent): the connection ends here
+        try:
+            response = app.handle(request)
+        except HTTPError as error:
+            response = error_response(error)
+        except Exception as error:  # a bug in a handler: a 500, not a dropped connection
+            print(f"handler failed: {error!r}", file=sys.stderr)
+            response = error_response(HTTPError(500, "the server failed to handle this request"))
+        close = wants_close(request)
+        send_response(conn, response, head_only=request.method == "HEAD", close=close)
+        if close:
+            return
+
+
+class ClientGone(Exception):
+    """The client closed the connection (or stayed silent) before a whole request."""
+
+
+def read_request(rfile, port: int) -> Request:
+    request = read_request_line(rfile)
+    request.fields = read_fields(rfile)
+    check_host(request, NAMES, port)
+    request.body = read_body(rfile, request)
+    return request
+
+
+def read_line(rfile, too_long: int = 400) -> bytes:
+    """One line without its line end (CRLF, or a bare LF: RFC 9112 §2.2 lets a server
+    accept it); ClientGone at the end of the stream."""
+    try:
+        line = rfile.readline(MAX_LINE + 1)
+    except (TimeoutError, ConnectionError):
+        raise ClientGone from None
+    if len(line) > MAX_LINE:
+        raise HTTPError(too_long, f"a line longer than {MAX_LINE} bytes")
+    if not line.endswith(b"\n"):
+        raise ClientGone  # the stream ended in the middle of a line
+    return line[:-2] if line.endswith(b"\r\n") else line[:-1]
+
+
+def read_request_line(rfile) -> Request:
+    line = read_line(rfile, too_long=414)
+    while line == b"":  # RFC 9112 §2.2: ignore empty lines before a request line
+        line = read_line(rfile, too_long=414)
+    parts = line.split(b" ")  # exactly one SP between the parts: never split() (RFC 9112 §3)
+    if len(parts) != 3:
+        raise HTTPError(400, "the request line is: method SP request-target SP HTTP-version")
+    method, target, version = parts
+    if not method or any(byte not in TOKEN for byte in method):
+        raise HTTPError(400, "the method must be a token (letters, digits, !#$%&'*+-.^_`|~)")
+    if not target or any(byte <= 0x20 or byte >= 0x7F for byte in target):
+        raise HTTPError(400, "the request-target must be visible ASCII without spaces")
+    if (
+        len(version) != 8
+        or not version.startswith(b"HTTP/")
+        or version[6:7] != b"."
+        or not version[5:6].isdigit()
+        or not version[7:8].isdigit()
+    ):
+        raise HTTPError(400, "the version must look like HTTP/1.1 (RFC 9112 §2.3)")
+    if version[:6] != b"HTTP/1":
+        raise HTTPError(505, f"{version.decode()} is not supported here; use HTTP/1.1")
+    return Request(method.decode("ascii"), target.decode("ascii"), version.decode("ascii"))
+
+
+def read_fields(rfile) -> list[tuple[str, str]]:
+    """The header section: (lower-case name, value) per line, in order (RFC 9112 §5)."""
+    fields: list[tuple[str, str]] = []
+    while True:
+        line = read_line(rfile)
+        if line == b"":
+            return fields
+        if line[:1] in (b" ", b"\t"):
+            raise HTTPError(400, "a header line starting with a space (obsolete line folding)")
+        name, colon, value = line.partition(b":")  # the FIRST colon: values may hold more
+        if not colon or not name or any(byte not in TOKEN for byte in name):
+            raise HTTPError(400, "a header line is name:value, no space before the colon")
+        value = value.strip(b" \t")
+        if any(byte in b"\r\n\x00" for byte in value):
+            raise HTTPError(400, "a header value with CR, LF or NUL")
+        fields.append((name.decode("ascii").lower(), value.decode("latin-1")))
+
+
+def check_host(request: Request, names: set[str] | str, port: int) -> None:
+    """One Host in an HTTP/1.1 request (RFC 9112 §3.2), naming this server (RFC 9110 §7.4)."""
+    hosts = [value for name, value in request.fields if name == "host"]
+    if not hosts:
+        if request.version == "HTTP/1.1":
+            raise HTTPError(400, "an HTTP/1.1 request needs a Host field")
+        return
+    if len(hosts) > 1:
+        raise HTTPError(400, "more than one Host field")
+    host, _, given_port = hosts[0].lower().rpartition(":")
+    if not host or not given_port.isdigit():  # no port: the whole value is the host
+        host = hosts[0].lower()
+    # The name decides, as in nginx's server_name: behind a proxy or a relay the port in
+    # Host is the one the client used, not the one this process listens on.
+    known = {names} if isinstance(names, str) else names
+    if host not in known:
+        raise HTTPError(421, f"this server is not {hosts[0]}")
+
+
+def read_body(rfile, request: Request) -> bytes:
+    coding = request.header("Transfer-Encoding")
+    if coding is not None:
+        if coding.strip().lower() != "chunked":
+            raise HTTPError(501, f"transfer coding {coding!r} is not implemented; use chunked")
+        return read_chunked(rfile)
+    lengths = [value for name, value in request.fields if name == "content-length"]
+    if not lengths:
+        return b""  # no Content-Length, no Transfer-Encoding: no body (RFC 9112 §6.3)
+    if len(set(lengths)) > 1 or not (lengths[0].isascii() and lengths[0].isdigit()):
+        raise HTTPError(400, "Content-Length must be one decimal number")
+    length = int(lengths[0])
+    return read_exactly(rfile, length)
+
+
+def read_exactly(rfile, length: int) -> bytes:
+    """`length` bytes, however they arrive (read() waits for all of them)."""
+    try:
+        data = rfile.read(length)
+    except (TimeoutError, ConnectionError):
+        raise ClientGone from None
+    if len(data) < length:
+        raise ClientGone
+    return data
+
+
+def read_chunked(rfile) -> bytes:
+    """A chunked body (RFC 9112 §7.1): hex size [; extension] CRLF, data, CRLF ... 0 CRLF."""
+    body = b""
+    while True:
+        line = read_line(rfile)
+        size_text = line.partition(b";")[0].strip(b" \t")
+        hex_digits = b"0123456789abcdefABCDEF"
+        if not size_text or len(size_text) > 8 or any(byte not in hex_digits for byte in size_text):
+            raise HTTPError(400, "a chunk size is hexadecimal digits")
+        size = int(size_text, 16)
+        if size == 0:
+            break
+        body += read_exactly(rfile, size)
+        if read_exactly(rfile, 2) != b"\r\n":
+            raise HTTPError(400, "chunk data must be followed by CRLF")
+    while read_line(rfile) != b"":  # the trailer section, ignored, up to its empty line
+        pass
+    return body
+
+
+def wants_close(request: Request) -> bool:
+    """Does this exchange end the connection? (RFC 9112 §9.3)"""
+    tokens = [token.strip().lower() for token in (request.header("Connection") or "").split(",")]
+    if request.version == "HTTP/1.0":
+        return "keep-alive" not in tokens
+    return "close" in tokens
+
+
+def send_response(
+    conn: socket.socket, response: Response, *, head_only: bool = False, close: bool = True
+) -> None:
+    """Status line, fields, empty line, body; CRLF line ends; Content-Length in bytes."""
+    lines = [f"HTTP/1.1 {response.status} {REASONS.get(response.status, '')}"]
+    lines.append(f"Date: {formatdate(usegmt=True)}")  # RFC 9110 §6.6.1
+    lines += [f"{name}: {value}" for name, value in response.headers]
+    lines.append(f"Content-Length: {len(response.body)}")  # bytes: the body is already encoded
+    if close:
+        lines.append("Connection: close")  # say it before closing (RFC 9112 §9.6)
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    conn.sendall(head if head_only else head + response.body)  # HEAD: the same head, no body
+
+
+def error_response(error: HTTPError) -> Response:
+    """A status, a body that says why, and the fields the status needs (Allow for 405)."""
+    body = f"{error.status} {REASONS.get(error.status, '')}: {error.detail}\n".encode()
+    headers = [("Content-Type", "text/plain; charset=utf-8"), *error.headers]
+    return Response(error.status, headers, body)
+
+
+def serve(port: int) -> None:
+    app = UsersApp()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((HOST, port))
+        listener.listen()
+        print(f"listening on http://{HOST}:{port}/", flush=True)
+        while True:  # one client at a time: simple, and enough to learn HTTP
+            conn, _ = listener.accept()
+            with conn:
+                conn.settimeout(TIMEOUT)
+                try:
+                    serve_client(conn, app, port)
+                except OSError as error:  # the client vanished: serve the next one
+                    print(f"client failed: {error!r}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2:
+        NAMES.add(sys.argv[2].lower())
+    try:
+        serve(int(sys.argv[1]) if len(sys.argv) > 1 else 8080)
+    except KeyboardInterrupt:
+        print("stopped")
