@@ -25,12 +25,15 @@ import threading
 from collections.abc import Iterator
 from typing import IO, TextIO, cast
 
+from rich.text import Text
+
 from httplab.client.repl import Repl, body_reaches_length, input_complete, is_raw_input
 from httplab.client.shorthand import KNOWN_METHODS, ShorthandError, plan_request
+from httplab.lessons.checking import Outcome
 from httplab.lessons.model import Lang, Lesson, LessonSettings, Step
 from httplab.lessons.progress import Progress, ProgressError
 from httplab.lessons.server import LessonServer
-from httplab.lessons.session import LessonSession, StepState
+from httplab.lessons.session import LessonSession, StepState, client_of
 from httplab.render.exchange_views import ExchangeSummary
 from httplab.render.printer import plain_console
 from httplab.server.serve_command import ServeOptions, listen_error
@@ -69,9 +72,10 @@ UI: dict[str, dict[Lang, str]] = {
     "near-answer": {"en": "near-answer", "ru": "почти ответ"},
     "no_hints": {"en": "no more hints for this step", "ru": "подсказок больше нет"},
     "done": {
-        "en": "✓ lesson complete: every step passed (Enter or Ctrl-D leaves)",
-        "ru": "✓ урок пройден: все шаги выполнены (Enter или Ctrl-D — выход)",
+        "en": "✓ lesson complete: every step passed",
+        "ru": "✓ урок пройден: все шаги выполнены",
     },
+    "leave": {"en": "(Enter leaves)", "ru": "(Enter — выход)"},
     "ended": {
         "en": "input ended; steps passed: {passed}/{total} (progress is kept)",
         "ru": "ввод закончился; пройдено шагов: {passed}/{total} (прогресс сохранён)",
@@ -171,6 +175,7 @@ class PlainLesson:
         # other clients (curl, students in class) send in between, so nothing waits for input.
         self._busy = threading.RLock()
         self._announced = False
+        self.interactive = False  # reading a terminal: a pass from curl waits for Enter
         self._stopping = threading.Event()
         self._drain_thread = threading.Thread(
             target=self._drain, name="httplab-lesson-judge", daemon=True
@@ -293,7 +298,10 @@ class PlainLesson:
                 continue
             with self._busy:
                 if not self._stopping.is_set():
+                    was_finished = self.finished
                     self.judge(self.records.take(0, 0.0))
+                    if self.finished and not was_finished and self.interactive:
+                        self.say(self.ui("leave"))  # the prompt is still waiting for a line
 
     @property
     def finished(self) -> bool:
@@ -318,13 +326,14 @@ class PlainLesson:
             if self.finished:
                 return
             summary = ExchangeSummary(record).text()
-            self.console.print(f"{self.ui('server_saw')}: ", end="")
-            self.console.print(summary)
             step = self.session.current
             outcome = self.session.feed(record)
-            if outcome.verdict == "passed" and self.settings.class_mode:
-                self.say(f"{self.ui('passed')}: {step.title.get(self.lang)} ({record.peer})")
-            elif outcome.verdict == "passed":
+            if self.settings.class_mode:
+                self._class_line(record, summary, outcome)
+                continue
+            self.console.print(f"{self.ui('server_saw')}: ", end="")
+            self.console.print(summary)
+            if outcome.verdict == "passed":
                 self.say(f"{self.ui('passed')}: {step.title.get(self.lang)}")
                 self.tell(f"{self.ui('notice')}: {step.notice.get(self.lang)}")
                 self.advance()
@@ -332,6 +341,18 @@ class PlainLesson:
                 self.tell(f"{self.ui('mistake')}: {outcome.mistake.hint.get(self.lang)}")
             else:
                 self.say(self.ui("unrelated"))
+
+    def _class_line(self, record: ExchangeRecord, summary: Text, outcome: Outcome) -> None:
+        """In class, one line per exchange: who, what, and the verdict in short."""
+        if outcome.verdict == "passed":
+            mark = "✓"
+        elif outcome.mistake is not None:
+            hint = outcome.mistake.hint.get(self.lang)
+            mark = "✗ " + (hint if len(hint) <= 60 else hint[:59] + "…")
+        else:
+            mark = "·"
+        self.console.print(Text(f"{client_of(record.peer)}  ").append_text(summary), end="")
+        self.console.print(f"  {mark}")
 
     def advance(self) -> None:
         """Move to the next step not passed yet (after the current one, wrapping)."""
@@ -450,6 +471,7 @@ def run_plain(
     err = errors if errors is not None else sys.stderr
     source = input_stream if input_stream is not None else sys.stdin
     plain = PlainLesson(lesson, progress, settings, out)
+    plain.interactive = source.isatty()
     try:
         return plain.run(read_lines(source))
     except ProgressError as exc:
