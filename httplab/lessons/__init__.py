@@ -17,7 +17,8 @@ Public API (everything the lesson view, `--plain` and the build checks use):
               step_id, mistake, mistake_index); facts_of(record) -> Facts
     session   LessonSession(lesson, progress=None, lang="en"): current, index, status(),
               feed(record) -> Outcome, next(), prev(), go(i), next_hint() -> (level, text),
-              needs_prediction(), answer(text) -> PredictionResult, board() -> [BoardRow],
+              needs_prediction(), answer(text) -> PredictionResult, skip_prediction(),
+              board() -> [BoardRow] (clients counted by address: client_of(peer)),
               all_passed, subscribe(listener); thread-safe (one lock).
     progress  Progress.load(path=None) (warning set if the file was damaged and set aside),
               passed_steps(n), current_step(n), mark_passed, set_current, get/set(n, key, v)

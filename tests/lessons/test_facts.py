@@ -46,3 +46,16 @@ def test_a_rejected_request_still_names_its_fields() -> None:
     assert facts.request_fields == {"host": ["a", "b"]}
     assert not facts.stray_bytes
     assert facts_of(_record(b'\xd1\x8f"}', b"")).stray_bytes
+
+
+def test_importing_the_engine_loads_no_terminal_or_server_code() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, httplab.lessons; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('rich', 'prompt_toolkit') "
+        "or m.startswith('httplab.server')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
