@@ -28,9 +28,16 @@ from typing import IO, TextIO, cast
 from rich.text import Text
 
 from httplab.client.repl import Repl, body_reaches_length, input_complete, is_raw_input
-from httplab.client.shorthand import KNOWN_METHODS, ShorthandError, plan_request
+from httplab.client.shorthand import ShorthandError, plan_request
 from httplab.lessons.checking import Outcome
 from httplab.lessons.model import Lang, Lesson, LessonSettings, Step
+from httplab.lessons.plain_input import (
+    RecordQueue,
+    local_address,
+    looks_like_request,
+    read_lines,
+)
+from httplab.lessons.plain_texts import HELP, UI
 from httplab.lessons.progress import Progress, ProgressError
 from httplab.lessons.server import LessonServer
 from httplab.lessons.session import LessonSession, StepState, client_of
@@ -38,120 +45,17 @@ from httplab.render.exchange_views import ExchangeSummary
 from httplab.render.printer import plain_console
 from httplab.server.serve_command import ServeOptions, listen_error
 from httplab.trace.bus import TraceBus
-from httplab.trace.records import ExchangeRecord, TraceItem
+from httplab.trace.records import ExchangeRecord
 
 RECORD_WAIT = 2.0
 """Seconds to wait for the server's record of an exchange the client already saw answered."""
 
-UI: dict[str, dict[Lang, str]] = {
-    "step": {"en": "Step", "ru": "Шаг"},
-    "task": {"en": "Task", "ru": "Задание"},
-    "server": {"en": "the lesson's server listens on", "ru": "сервер урока слушает"},
-    "usage": {
-        "en": "type a request as in `httplab repl`; :hint for a hint, :help for commands",
-        "ru": "введите запрос, как в `httplab repl`; :hint — подсказка, :help — команды",
-    },
-    "predict": {"en": "Predict", "ru": "Предскажите"},
-    "answer": {"en": "type your answer", "ru": "введите ответ"},
-    "skipped": {
-        "en": "(sent without an answer to the question: see what the server says)",
-        "ru": "(отправлено без ответа на вопрос: посмотрите, что скажет сервер)",
-    },
-    "right": {"en": "✓ right", "ru": "✓ верно"},
-    "wrong": {"en": "✗ not quite; the answer is", "ru": "✗ не совсем; ответ:"},
-    "passed": {"en": "✓ passed", "ru": "✓ пройдено"},
-    "notice": {"en": "Notice", "ru": "Обратите внимание"},
-    "mistake": {"en": "✗ not yet", "ru": "✗ пока нет"},
-    "unrelated": {
-        "en": "· not what this step asks for; :hint for a hint",
-        "ru": "· это не то, что просит шаг; :hint — подсказка",
-    },
-    "server_saw": {"en": "server saw", "ru": "сервер получил"},
-    "nudge": {"en": "nudge", "ru": "намёк"},
-    "pointer": {"en": "pointer", "ru": "указатель"},
-    "near-answer": {"en": "near-answer", "ru": "почти ответ"},
-    "no_hints": {"en": "no more hints for this step", "ru": "подсказок больше нет"},
-    "done": {
-        "en": "✓ lesson complete: every step passed",
-        "ru": "✓ урок пройден: все шаги выполнены",
-    },
-    "leave": {"en": "(Enter leaves)", "ru": "(Enter — выход)"},
-    "ended": {
-        "en": "input ended; steps passed: {passed}/{total} (progress is kept)",
-        "ru": "ввод закончился; пройдено шагов: {passed}/{total} (прогресс сохранён)",
-    },
-    "again": {
-        "en": "you finished this lesson before; going through it again",
-        "ru": "вы уже прошли этот урок; проходим заново",
-    },
-    "restart": {
-        "en": "the server restarts with this step's options",
-        "ru": "сервер перезапускается с настройками этого шага",
-    },
-    "elsewhere": {
-        "en": "that URL names another server ({where}); in a lesson every request goes to the "
-        "lesson's server: type the path, or a raw request with the URL as its target",
-        "ru": "этот URL указывает на другой сервер ({where}); в уроке все запросы идут серверу "
-        "урока: наберите путь или «сырой» запрос с URL в качестве цели",
-    },
-    "unknown": {"en": "unknown command {name}; :help", "ru": "неизвестная команда {name}; :help"},
-}
-
-HELP: dict[Lang, str] = {
-    "en": """\
-Lesson commands:
-  :hint            the next hint (nudge → pointer → near-answer)
-  :step            show the step again        :next / :prev   move between steps
-  :text            the lesson's text again
-  :lang en|ru      switch the language        :board          the class board
-  :quit            leave (progress is kept)
-Client commands (as in httplab repl): :crlf :hexdump :last :close""",
-    "ru": """\
-Команды урока:
-  :hint            следующая подсказка (намёк → указатель → почти ответ)
-  :step            показать шаг снова          :next / :prev   перейти между шагами
-  :text            текст урока ещё раз
-  :lang en|ru      сменить язык                :board          доска класса
-  :quit            выйти (прогресс сохранится)
-Команды клиента (как в httplab repl): :crlf :hexdump :last :close""",
-}
 REPL_COMMANDS = (":crlf", ":hexdump", ":last", ":raw", ":close")
 
 
-class _Records:
-    """Exchange records from the bus, handed from the server thread to the REPL thread."""
-
-    def __init__(self, bus: TraceBus) -> None:
-        self._items: list[ExchangeRecord] = []
-        self._ready = threading.Condition()
-        self._woken = False
-        self.unsubscribe = bus.subscribe(self._on_item)
-
-    def _on_item(self, item: TraceItem) -> None:
-        if isinstance(item, ExchangeRecord):
-            with self._ready:
-                self._items.append(item)
-                self._ready.notify_all()
-
-    def take(self, at_least: int, wait: float) -> list[ExchangeRecord]:
-        """Every record so far, after waiting (at most `wait` s) until there are `at_least`."""
-        with self._ready:
-            self._ready.wait_for(lambda: len(self._items) >= at_least, wait)
-            items, self._items = self._items, []
-            return items
-
-    def wait_any(self, wait: float) -> bool:
-        """Block until a record is waiting (at most `wait` s, or until `wake()`)."""
-        with self._ready:
-            return self._ready.wait_for(lambda: bool(self._items) or self._woken, wait)
-
-    def wake(self) -> None:
-        with self._ready:
-            self._woken = True
-            self._ready.notify_all()
-
-
 class PlainLesson:
+    """One learner's (or one class's) run of a lesson: the server, the client, the session."""
+
     def __init__(
         self,
         lesson: Lesson,
@@ -167,7 +71,7 @@ class PlainLesson:
         self.session = LessonSession(lesson, progress, settings.lang)
         self.bus = TraceBus(capacity=1000)
         self.server = LessonServer(settings.host, settings.port, self.bus)
-        self.records = _Records(self.bus)
+        self.records = RecordQueue(self.bus)
         self.console = plain_console(cast(TextIO, stream))
         self.repl: Repl | None = None
         self.running = True
@@ -214,7 +118,7 @@ class PlainLesson:
             self.session.progress = self.progress  # record again, but start from step 1
             self.say(self.ui("again"))
         self.server.ensure(self.lesson.server_for(self.session.current))
-        self.repl = Repl(_local(self.settings.host), self.server.port,
+        self.repl = Repl(local_address(self.settings.host), self.server.port,
                          timeout=self.settings.timeout, stream=self.stream)  # fmt: skip
         self.show_text()  # starts with its "# Lesson N · title" heading
         self.say()
@@ -266,7 +170,7 @@ class PlainLesson:
         if self.session.needs_prediction():
             if not stripped:
                 return True
-            if _looks_like_request(stripped):
+            if looks_like_request(stripped):
                 self.session.skip_prediction()
                 self.say(self.ui("skipped"))
                 return False
@@ -425,35 +329,6 @@ class PlainLesson:
             self.repl.command(line)
         else:
             self.say(self.ui("unknown", name=name[:40].encode("unicode_escape").decode()))
-
-
-def _local(host: str) -> str:
-    """Where this side's own client connects: a wildcard bind is reached on loopback."""
-    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
-
-
-def _looks_like_request(line: str) -> bool:
-    """A typed request rather than an answer: raw, `METHOD target`, or a bare path."""
-    words = line.split()
-    if is_raw_input(line) or line.startswith("/"):
-        return True
-    return len(words) >= 2 and words[0].upper() in KNOWN_METHODS
-
-
-def read_lines(stream: IO[str]) -> Iterator[str]:
-    """Lines of `stream` without their line ends; a prompt when it is a terminal."""
-    if stream.isatty():
-        while True:
-            try:
-                yield input("lesson> ")
-            except EOFError:
-                return
-    else:
-        # Bytes, decoded here: a pipe of invalid UTF-8 must not stop the lesson with an error.
-        binary = getattr(stream, "buffer", None)
-        for line in binary if binary is not None else stream:
-            text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
-            yield text.removesuffix("\n").removesuffix("\r")
 
 
 def run_plain(

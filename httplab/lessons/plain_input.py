@@ -1,0 +1,74 @@
+"""What `--plain` reads: the learner's lines, and the server's records of each exchange."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import IO
+
+from httplab.client.repl import is_raw_input
+from httplab.client.shorthand import KNOWN_METHODS
+from httplab.trace.bus import TraceBus
+from httplab.trace.records import ExchangeRecord, TraceItem
+
+
+class RecordQueue:
+    """Exchange records from the bus, handed from the server thread to the REPL thread."""
+
+    def __init__(self, bus: TraceBus) -> None:
+        self._items: list[ExchangeRecord] = []
+        self._ready = threading.Condition()
+        self._woken = False
+        self.unsubscribe = bus.subscribe(self._on_item)
+
+    def _on_item(self, item: TraceItem) -> None:
+        if isinstance(item, ExchangeRecord):
+            with self._ready:
+                self._items.append(item)
+                self._ready.notify_all()
+
+    def take(self, at_least: int, wait: float) -> list[ExchangeRecord]:
+        """Every record so far, after waiting (at most `wait` s) until there are `at_least`."""
+        with self._ready:
+            self._ready.wait_for(lambda: len(self._items) >= at_least, wait)
+            items, self._items = self._items, []
+            return items
+
+    def wait_any(self, wait: float) -> bool:
+        """Block until a record is waiting (at most `wait` s, or until `wake()`)."""
+        with self._ready:
+            return self._ready.wait_for(lambda: bool(self._items) or self._woken, wait)
+
+    def wake(self) -> None:
+        with self._ready:
+            self._woken = True
+            self._ready.notify_all()
+
+
+def local_address(host: str) -> str:
+    """Where this side's own client connects: a wildcard bind is reached on loopback."""
+    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+
+
+def looks_like_request(line: str) -> bool:
+    """A typed request rather than an answer: raw, `METHOD target`, or a bare path."""
+    words = line.split()
+    if is_raw_input(line) or line.startswith("/"):
+        return True
+    return len(words) >= 2 and words[0].upper() in KNOWN_METHODS
+
+
+def read_lines(stream: IO[str]) -> Iterator[str]:
+    """Lines of `stream` without their line ends; a prompt when it is a terminal."""
+    if stream.isatty():
+        while True:
+            try:
+                yield input("lesson> ")
+            except EOFError:
+                return
+    else:
+        # Bytes, decoded here: a pipe of invalid UTF-8 must not stop the lesson with an error.
+        binary = getattr(stream, "buffer", None)
+        for line in binary if binary is not None else stream:
+            text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+            yield text.removesuffix("\n").removesuffix("\r")
