@@ -51,6 +51,7 @@ from httplab.protocol.events import (
     ResponseHead,
 )
 from httplab.protocol.headers import Headers
+from httplab.protocol.notes import Note
 from httplab.protocol.parser import RequestParser, ResponseParser
 
 DEFAULT_TIMEOUT = 5.0
@@ -112,6 +113,7 @@ class ClientResponse:
     body: bytes = b""
     trailers: Headers = field(default_factory=Headers)
     raw: bytes = b""  # the bytes of this response as received
+    notes: tuple[Note, ...] = ()  # what the parser tolerated in it (bare LF, obs-fold …)
 
 
 @dataclass(slots=True)
@@ -445,7 +447,9 @@ class ClientConnection:
                     if not is_interim(event):
                         current = event
                     elif len(exchange.responses) < MAX_INTERIM:
-                        exchange.responses.append(ClientResponse(event, raw=event.raw))
+                        exchange.responses.append(
+                            ClientResponse(event, raw=event.raw, notes=event.notes)
+                        )
                     else:
                         raise _TooMany
                 elif isinstance(event, Data):
@@ -454,7 +458,7 @@ class ClientConnection:
                     if current is None:  # not reached: the parser ends only a final response
                         raise _TooMany
                     exchange.responses.append(
-                        ClientResponse(current, bytes(body), event.trailers, event.raw)
+                        ClientResponse(current, bytes(body), event.trailers, event.raw, event.notes)
                     )
                     exchange.timings.last_byte_ms = _since(started)
                     parser.start_next()

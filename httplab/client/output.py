@@ -99,6 +99,17 @@ def response_items(
     )
 
 
+def note_items(response: ClientResponse, parts: str = PARTS) -> list[Item]:
+    """What the parser tolerated in a response (a bare LF, obs-fold …), one `!` line each with
+    its RFC section: a student testing their own server needs exactly these."""
+    if "h" not in parts:
+        return []
+    return [
+        [("! ", "trace.error"), (escape_decoded(note.one_line()), "trace.error")]
+        for note in response.notes
+    ]
+
+
 def unread_items(data: bytes, parts: str = PARTS, hexdump: bool = False) -> list[Item]:
     """Bytes that came back but did not parse: shown escaped, as a head, up to UNREAD_SHOWN
     bytes (a response refused for its size must not flood the terminal with megabytes)."""
@@ -354,7 +365,7 @@ def _response_json(response: ClientResponse) -> dict[str, Any]:
         "headers": [list(f.text()) for f in head.headers],
         "trailers": [list(f.text()) for f in response.trailers],
         "framing": head.framing.kind,
-        "notes": [note.one_line() for note in head.notes],
+        "notes": [note.one_line() for note in response.notes],
     }
     try:
         out["body"] = response.body.decode("utf-8")

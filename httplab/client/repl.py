@@ -33,6 +33,7 @@ from httplab.client.output import (
     Printer,
     extra_items,
     info_line,
+    note_items,
     request_items,
     response_items,
     timing_line,
@@ -130,6 +131,16 @@ def raw_text_to_send(text: str) -> str:
     return text.rstrip("\n") + "\n\n"
 
 
+SHELL_WORDS = {
+    "help": "type :help for the commands",
+    "exit": "type :quit (or Ctrl-D) to leave",
+    "quit": "type :quit (or Ctrl-D) to leave",
+    "clear": "press Ctrl-L to clear the screen",
+}
+"""Words typed alone out of habit from a shell: pointed to the REPL's own way instead of being
+sent as a method (`help` would go out as `help / HTTP/1.1`)."""
+
+
 class Repl:
     """The state of a session and what each input does; printing goes to `stream`."""
 
@@ -165,6 +176,9 @@ class Repl:
             return
         if text.lstrip().startswith(":"):
             self.command(text.strip())
+            return
+        if text.strip() in SHELL_WORDS:
+            self.say(f"{text.strip()!r} was not sent: {SHELL_WORDS[text.strip()]}")
             return
         try:
             if is_raw_input(text):
@@ -204,6 +218,7 @@ class Repl:
             items: list[Item] = []
             for response in exchange.responses:
                 items += response_items(response, hexdump=self.hexdump)
+                items += note_items(response)
             items += unread_items(exchange.unread, hexdump=self.hexdump)
             if exchange.responses:
                 items.append(timing_line(exchange))

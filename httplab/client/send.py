@@ -9,7 +9,7 @@ final status (HTTPie's convention; the highest class seen wins).
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO
 
 from httplab.client.connection import (
@@ -25,6 +25,7 @@ from httplab.client.output import (
     exchange_json,
     extra_items,
     info_line,
+    note_items,
     request_items,
     response_items,
     timing_line,
@@ -40,7 +41,7 @@ from httplab.client.shorthand import (
     plan_request,
     split_host_port,
 )
-from httplab.trace.wire_text import escape_wire, first_words
+from httplab.trace.wire_text import escape_decoded, escape_wire, first_words
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 FORM_TYPE = "application/x-www-form-urlencoded"  # -d's Content-Type, as with curl -d
@@ -134,7 +135,13 @@ def _plan_http_file(path: str, host: str, port: int, http10: bool) -> list[Plann
         requests = read_http_file(path)
         if not requests:
             raise InputError(f"no requests in {path}")
-        return [r.plan(host=host, port=port, http10=http10) for r in requests]
+        return [
+            replace(
+                r.plan(host=host, port=port, http10=http10),
+                title=f"{r.name} (line {r.line})" if r.name else f"line {r.line}",
+            )
+            for r in requests
+        ]
     except HttpFileError as exc:
         raise InputError(str(exc)) from exc
 
@@ -181,19 +188,43 @@ class _Session:
         )
         self.heads = bool({"H", "h"} & set(options.parts))
         self.connections: dict[tuple[str, int], ClientConnection] = {}
+        self.outcomes: list[str] = []  # per exchange: its final status, or "error"
 
     def run(self, plans: list[PlannedRequest]) -> int:
         status = EXIT_OK
+        several = len(plans) > 1 and self.heads and not self.json
         try:
-            for plan in plans:
+            for number, plan in enumerate(plans, 1):
+                if several:
+                    self._show_title(number, len(plans), plan.title)
                 result = self.exchange(plan)
                 if result == EXIT_ERROR:
-                    return EXIT_ERROR
+                    status = EXIT_ERROR
+                    break
                 status = max(status, result)
         finally:
             for connection in self.connections.values():
                 connection.close()
+        if several:
+            self.printer.write([info_line(self._summary(len(plans)))])
         return status
+
+    def _show_title(self, number: int, total: int, title: str) -> None:
+        items: list[Item] = [[]] if number > 1 else []  # an empty line between exchanges
+        heading = escape_decoded(f"{number}/{total} {title}")
+        items.append([("### ", "trace.muted"), (heading, "trace.section")])
+        self.printer.write(items)
+
+    def _summary(self, total: int) -> str:
+        """`3 requests: 200 ×2, 404; 1 not sent` — what a run of a .http file came to."""
+        counts: dict[str, int] = {}
+        for outcome in self.outcomes:
+            counts[outcome] = counts.get(outcome, 0) + 1
+        shown = [f"{o} ×{n}" if n > 1 else o for o, n in counts.items()]
+        line = f"{total} requests: " + ", ".join(shown)
+        if len(self.outcomes) < total:
+            line += f"; {total - len(self.outcomes)} not sent (stopped at the error)"
+        return line
 
     def exchange(self, plan: PlannedRequest) -> int:
         host = f"[{plan.host}]" if ":" in plan.host else plan.host
@@ -221,9 +252,11 @@ class _Session:
                 failed.error_kind = exc.kind
                 self._print_json(failed, destination)
             _error(self.io, exc.message)
+            self.outcomes.append("error")
             return EXIT_ERROR
         status = EXIT_OK
         for exchange in exchanges:
+            self.outcomes.append("error" if exchange.error is not None else str(exchange.status))
             if self.json:
                 self._print_json(exchange, destination)
             else:
@@ -260,6 +293,7 @@ class _Session:
         items = []
         for response in exchange.responses:
             items += response_items(response, parts, hexdump)
+            items += note_items(response, parts)
         items += unread_items(exchange.unread, parts, hexdump)
         if self.heads and exchange.responses:
             items.append(timing_line(exchange))

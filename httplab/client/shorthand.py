@@ -67,6 +67,7 @@ class PlannedRequest:
     port: int
     method: str
     data: bytes
+    title: str = ""  # a .http file's `###` name (or where the request is), for the output
 
 
 def looks_like_shorthand(text: str) -> bool:

@@ -249,3 +249,14 @@ def test_the_trace_views_client_pane_shows_a_101(switching_server: RawServer) ->
     assert result.error is None
     assert result.response_bytes.startswith(SWITCH)
     session.close()
+
+
+def test_send_prints_the_parsers_notes_as_bang_lines() -> None:
+    response = b"HTTP/1.1 200 OK\nContent-Length: 2\n\nok"  # bare LF line endings
+    with RawServer(endless(response, b"")) as server:
+        status, out, err = send(server.port)
+        _, body_only, _ = send(server.port, parts="b")
+    assert status == 0, err
+    bang = [line for line in out.splitlines() if line.startswith("! ")]
+    assert bang and all("(RFC 9112 §2.2)" in line for line in bang), out
+    assert "! " not in body_only

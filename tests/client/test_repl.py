@@ -270,3 +270,15 @@ def test_repl_timeout_must_be_a_usable_number_of_seconds(value: str) -> None:
     result = CliRunner().invoke(app, ["repl", "--timeout", value], input=":quit\n")
     assert result.exit_code == 2
     assert "Invalid value for '--timeout'" in result.output
+
+
+@pytest.mark.parametrize(("word", "hint"), [("help", ":help"), ("exit", ":quit"),
+                                           ("quit", ":quit"), ("clear", "Ctrl-L")])  # fmt: skip
+def test_shell_words_typed_alone_are_not_sent(word: str, hint: str) -> None:
+    out = io.StringIO()
+    with RawServer(answer_each(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")) as raw:
+        repl = Repl("127.0.0.1", raw.port, stream=out)
+        repl.handle(f" {word} ")
+        assert raw.connections == 0
+    assert f"'{word}' was not sent" in out.getvalue() and hint in out.getvalue()
+    assert repl.running

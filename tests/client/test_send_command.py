@@ -257,3 +257,30 @@ def test_bytes_after_a_204_are_shown_escaped_and_marked() -> None:
     assert document["extra"] == "hi\x1b[2J"
     assert document["extra_note"].startswith("bytes after the response")
     assert document["response_raw"].encode("latin-1") == response
+
+
+def test_http_file_text_output_has_titles_separators_and_a_summary(
+    server: HTTPServer, tmp_path: Path
+) -> None:
+    http = tmp_path / "r.http"
+    http.write_text(
+        f"@base = http://127.0.0.1:{server.port}\n\n### list them\nGET {{{{base}}}}/users\n\n"
+        "###\nGET {{base}}/nope\n\n###\n# @name again\nGET {{base}}/users\n"
+    )
+    status, out, _ = send(SendOptions(file=str(http)))
+    lines = out.splitlines()
+    titles = [line for line in lines if line.startswith("### ")]
+    assert titles == ["### 1/3 list them (line 4)", "### 2/3 line 7", "### 3/3 again (line 11)"]
+    assert lines[lines.index(titles[1]) - 1] == ""  # an empty line between exchanges
+    assert lines[-1] == "* 3 requests: 200 ×2, 404"
+    assert status == 0
+
+
+def test_http_file_summary_says_what_was_not_sent(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as unused:
+        port = unused.getsockname()[1]
+    http = tmp_path / "r.http"
+    http.write_text(f"GET http://127.0.0.1:{port}/a\n\n###\nGET http://127.0.0.1:{port}/b\n")
+    status, out, _ = send(SendOptions(file=str(http)))
+    assert status == 1
+    assert out.splitlines()[-1] == "* 2 requests: error; 1 not sent (stopped at the error)"
