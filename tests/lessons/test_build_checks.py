@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import socket
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,9 +17,6 @@ from httplab.client import connection as client_connection
 from httplab.lessons.build_check import CaseResult, check_cases, run_cases
 from httplab.lessons.build_commands import build_lessons, load_checks
 from httplab.lessons.build_server import LearnerServer, ServerStartError
-from httplab.protocol.limits import Limits
-from httplab.server.apps.users import UsersApp
-from httplab.server.engine import HTTPServer
 
 LESSONS = {
     n: lesson
@@ -282,17 +278,12 @@ def test_a_refused_connection_is_one_line() -> None:
 
 
 # the product passes the course ---------------------------------------------------------------
-@pytest.fixture(scope="module")
-def httplab_server() -> Iterator[int]:
-    with HTTPServer(UsersApp(), port=0, limits=Limits(), server_name="localhost") as server:
-        yield server.port
-
-
-def test_httplab_serve_passes_every_build_check(httplab_server: int) -> None:
+def test_httplab_serve_passes_every_build_check() -> None:
     # The last check runs the cases of every lesson in order on one fresh server; the check of
     # any lesson N is a prefix of it, so this covers every check from the Host lesson on.
-    cases = check_cases(load_checks(NUMBERS[-1]))
-    results = run_cases(cases, "127.0.0.1", httplab_server, timeout=2)
+    # `--name localhost`: the checks' Host names the server under test as localhost.
+    command = f"{sys.executable} -m httplab serve --port {{port}} --name localhost"
+    results = run_check(NUMBERS[-1], command, timeout=2)
     assert not failures(results), {k: r.failures for k, r in failures(results).items()}
 
 

@@ -188,3 +188,37 @@ def test_demo_relays_to_the_solution_and_publishes_each_exchange() -> None:
     assert record.response is not None and record.response.status == 201
     kinds = [item.kind for item in published if isinstance(item, ConnectionEvent)]
     assert kinds == ["opened", "closed"]
+
+
+REFERENCE = Path("/work/shared/reference/article-http-server.ru.txt")
+
+
+def _tutorial_server(folder: Path) -> Path:
+    """The original tutorial's final server, cut from the article at test time (it is not
+    kept in the repository): the code block after its "source code" heading."""
+    text = REFERENCE.read_text(encoding="utf-8")
+    block = text[text.index("Исходный код сервера") :].split("Ссылки по теме")[0]
+    lines = [line[4:] if line.startswith("    ") else line for line in block.splitlines()[1:]]
+    path = folder / "tutorial_server.py"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.mark.skipif(not REFERENCE.is_file(), reason="the tutorial is not on this machine")
+def test_the_tutorials_own_server_is_caught_with_the_right_hints(tmp_path: Path) -> None:
+    server = _tutorial_server(tmp_path)
+    command = f"{sys.executable} {server} 127.0.0.1 {{port}} localhost"
+    base = ["lesson", "check", "12", "--cmd", command, "--timeout", "1", "--lang", "en"]
+    base += ["--progress", str(tmp_path / "p.json")]
+    result = runner.invoke(app, base)
+    assert result.exit_code == 1
+    output = result.output
+    assert "httplab/lessons" not in output and "httplab/client" not in output
+    assert "05.1 create a user: expected status 201, got 204" in output  # 204 Created
+    assert "06.3 no Accept at all: expected status 200, got 500" in output  # None in Accept
+    assert "02.1 two spaces after the method: expected status 400, got 500" in output
+    assert "04.3 a Host that names another server: expected status 421, got 404" in output
+    assert "11.1.2 a second request on the same connection: the server closed" in output
+    article = runner.invoke(app, [*base, "--article"])
+    assert "04.3 a Host that names another server → 404" in article.output
+    assert "the RFC's answer is 421" in article.output
