@@ -7,8 +7,11 @@
 Where: `--progress FILE`, else $XDG_DATA_HOME/httplab/progress.json (by default
 ~/.local/share/httplab/progress.json). A write goes to a temporary file in the same folder that
 then replaces the old one (`os.replace`), so a crash or Ctrl-C leaves the old or the new file,
-never half of one. A file that cannot be read as progress is set aside as `….corrupt` with a
-one-line warning, and the learner starts afresh instead of facing a traceback.
+never half of one. Each change re-reads the file first and applies itself to what is there, so
+two processes sharing it (the lesson view and `httplab lesson check` in another terminal) do
+not erase each other's records. A file that cannot be read as progress is set aside as
+`….corrupt` with a one-line warning, and the learner starts afresh instead of facing a
+traceback.
 """
 
 from __future__ import annotations
@@ -88,6 +91,7 @@ class Progress:
     # changing (each change is saved at once) -----------------------------------------------------
     def mark_passed(self, lesson: int, step_id: str) -> None:
         with self._lock:
+            self._refresh()
             entry = self._lessons.setdefault(str(lesson), {})
             passed = entry.setdefault("passed", [])
             if step_id not in passed:
@@ -96,6 +100,7 @@ class Progress:
 
     def set_current(self, lesson: int, step_id: str) -> None:
         with self._lock:
+            self._refresh()
             entry = self._lessons.setdefault(str(lesson), {})
             if entry.get("current") != step_id:
                 entry["current"] = step_id
@@ -107,16 +112,28 @@ class Progress:
         if key in ("passed", "current"):
             raise ValueError(f"{key!r} is kept by mark_passed/set_current")
         with self._lock:
+            self._refresh()
             self._lessons.setdefault(str(lesson), {})[key] = value
             self.save()
 
     def reset(self, lesson: int) -> bool:
         """Forget a lesson's progress; True if there was any."""
         with self._lock:
+            self._refresh()
             had = self._lessons.pop(str(lesson), None) is not None
             if had:
                 self.save()
             return had
+
+    def _refresh(self) -> None:
+        """Take in what another process wrote since; keep ours if the file is gone or bad."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return
+        lessons = _parse(text)
+        if lessons is not None:
+            self._lessons = lessons
 
     def save(self) -> None:
         """Write the whole file atomically; ProgressError when the folder is not writable."""

@@ -81,3 +81,15 @@ def test_cli_with_a_damaged_file_warns_without_a_traceback(tmp_path: Path) -> No
     assert "is not httplab progress" in done.stderr
     assert "Traceback" not in done.stderr
     assert (tmp_path / "p.json.corrupt").read_text() == "{oops"
+
+
+def test_two_processes_sharing_the_file_keep_each_others_records(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    view = Progress.load(path)  # the lesson view, open for a while
+    view.mark_passed(3, "a")
+    check = Progress.load(path)  # `httplab lesson check 3` in another terminal
+    check.set(3, "build", {"passed": True})
+    view.mark_passed(3, "b")
+    again = Progress.load(path)
+    assert again.passed_steps(3) == {"a", "b"}
+    assert again.get(3, "build") == {"passed": True}
