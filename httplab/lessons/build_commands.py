@@ -231,7 +231,9 @@ def _guard(command: str, cwd: Path, console: Console) -> bool:
 
 def _lines(text: str) -> str:
     """Several lines of possibly untrusted text (a server's stderr), each made safe."""
-    return "\n".join(escape_text(line) for line in text.split("\n"))
+    return "\n".join(
+        line if line.isprintable() else escape_text(line) for line in text.split("\n")
+    )
 
 
 def _run(
@@ -351,38 +353,24 @@ def hint_lesson(number: int, lang: str, progress_path: Path | None, console: Con
         ),
         soft_wrap=True,
     )
+    ru = lang == "ru"
     if target is None and not failed:
-        console.print(
-            "(no failed check recorded yet: this is the lesson's first new case)", style="dim"
-        )
+        console.print(_say(ru, NO_RUN_YET), style="dim")
     hint = case.exchange.hint_for(f"status {case.exchange.expect.status}")
     if level == 1:
-        words = (hint.ru if lang == "ru" and hint.ru else hint.en) if hint else ""
-        console.print(
-            escape_text(words or "Run the check and read the first failure's bytes."),
-            soft_wrap=True,
-        )
+        words = (hint.ru if ru and hint.ru else hint.en) if hint else ""
+        console.print(_lines(words or _say(ru, READ_THE_BYTES)), soft_wrap=True)
     elif level == 2:
-        expect = case.exchange.expect
-        what = f"status {expect.status}" if expect.status else "the response in the check"
-        rfc = hint.rfc if hint and hint.rfc else "RFC 9110 / RFC 9112"
-        console.print(
-            escape_text(
-                f"The check sends this request and expects {what}; the rule is {rfc}. "
-                f"Read that section, then the request bytes:"
-            ),
-            soft_wrap=True,
-        )
         from httplab.lessons.build_report import wire_block
 
+        expect = case.exchange.expect
+        what = f"{expect.status}" if expect.status else "?"
+        rfc = hint.rfc if hint and hint.rfc else "RFC 9110 / RFC 9112"
+        console.print(_lines(_say(ru, POINTER).format(status=what, rfc=rfc)), soft_wrap=True)
         console.print(wire_block("sent", case.exchange.request, max_lines=12), soft_wrap=True)
     else:
-        console.print(
-            "Near the answer: what the reference solution of this lesson adds to the "
-            "starter (lines with + are new):",
-            soft_wrap=True,
-        )
-        console.print(escape_text(solution_diff(lesson)), soft_wrap=True, highlight=False)
+        console.print(_say(ru, NEAR_ANSWER), soft_wrap=True)
+        console.print(_lines(solution_diff(lesson)), soft_wrap=True, highlight=False)
     levels = dict(entry.get("hint_levels", {}))
     levels[case.key] = level
     entry.update(hints=int(entry.get("hints", 0)) + 1, hint_levels=levels)
@@ -393,10 +381,44 @@ def hint_lesson(number: int, lang: str, progress_path: Path | None, console: Con
     return 0
 
 
+NO_RUN_YET = (
+    "(no failed check recorded yet: this is the lesson's first new case)",
+    "(проверок с ошибками ещё не было: это первый новый случай урока)",
+)
+READ_THE_BYTES = (
+    "Run the check and read the first failure's bytes.",
+    "Запустите проверку и прочитайте байты первой ошибки.",
+)
+POINTER = (
+    "The check sends this request and expects status {status}; the rule is {rfc}. Read that "
+    "section, then the request bytes:",
+    "Проверка отправляет этот запрос и ждёт статус {status}; правило — {rfc}. Прочитайте этот "
+    "раздел, затем байты запроса:",
+)
+NEAR_ANSWER = (
+    "Near the answer: what the reference solution of this lesson adds to the starter "
+    "(lines with + are new):",
+    "Почти ответ: что эталонное решение урока добавляет к заготовке (строки с + — новые):",
+)
+
+
+def _say(ru: bool, texts: tuple[str, str]) -> str:
+    return texts[1] if ru else texts[0]
+
+
+def _code(path: Path) -> list[str]:
+    """A server's lines without its opening docstring (which only says what the file is)."""
+    text = path.read_text(encoding="utf-8")
+    if text.startswith('"""'):
+        end = text.find('"""', 3)
+        text = text[end + 3 :] if end >= 0 else text
+    return text.splitlines()
+
+
 def solution_diff(lesson: BuildLesson, max_lines: int = 60) -> str:
     try:
-        starter = (lesson.folder / STARTER).read_text(encoding="utf-8").splitlines()
-        solution = (lesson.folder / SOLUTION).read_text(encoding="utf-8").splitlines()
+        starter = _code(lesson.folder / STARTER)
+        solution = _code(lesson.folder / SOLUTION)
     except OSError:
         return "(this lesson has no starter/solution pair yet)"
     diff = list(

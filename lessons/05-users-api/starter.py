@@ -10,7 +10,6 @@ import socket
 import sys
 
 HOST = "127.0.0.1"
-NAMES = {"localhost", "127.0.0.1"}  # the names this server answers for (plus argv[2])
 MAX_LINE = 64 * 1024  # longest line read at once: a limit, so a client cannot fill memory
 TIMEOUT = 30.0  # seconds a client may stay silent before the server hangs up
 TOKEN = frozenset(b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
