@@ -28,7 +28,7 @@ Mode = Literal["rfc", "article"]
 CASE_TIMEOUT = 2.0
 """Seconds a case waits for an answer (per read); `lesson check --timeout` changes it."""
 CLOSE_WAIT_STEP = 0.02
-EXIT_WAIT = 0.5
+EXIT_WAIT = 1.0
 """Seconds to wait for a server that closed without answering to show it exited."""
 _NO_BODY_STATUSES = (204, 304)
 

@@ -231,9 +231,7 @@ def _guard(command: str, cwd: Path, console: Console) -> bool:
 
 def _lines(text: str) -> str:
     """Several lines of possibly untrusted text (a server's stderr), each made safe."""
-    return "\n".join(
-        line if line.isprintable() else escape_text(line) for line in text.split("\n")
-    )
+    return "\n".join(line if line.isprintable() else escape_text(line) for line in text.split("\n"))
 
 
 def _run(

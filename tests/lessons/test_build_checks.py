@@ -152,7 +152,9 @@ def test_split_on_colon_fails_with_the_partition_hint(tmp_path: Path) -> None:
     results = run_check(3, _python(broken), only_new=True)
     result = failures(results)["03.1"]
     assert "partition" in result.hint.en  # type: ignore[union-attr]
-    assert "ValueError" in result.stopped  # the server died; its stderr is shown
+    # the server died; its stderr is shown where the run stopped (this case, or the next one
+    # when the crash took longer to print than the check waited)
+    assert any("ValueError" in r.stopped for r in results)
 
 
 @pytest.mark.skipif(4 not in LESSONS, reason="lesson 4 not here yet")
