@@ -99,6 +99,13 @@ class FieldsTable:
         self.title = title
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if not len(self.headers):
+            yield Text("(no header fields)", style="trace.muted")
+            return
+        rows = self._rows()
+        # Fixed widths for the short columns, from the text itself: rich then measures only
+        # the values (measuring every cell was most of the cost with hundreds of fields).
+        widths = [max([len(header), *(r[c].cell_len for r in rows)]) for c, header in _SHORT]
         table = Table(
             title=self.title,
             title_justify="left",
@@ -108,17 +115,28 @@ class FieldsTable:
             pad_edge=False,
             header_style="tree.label",
         )
-        table.add_column("#", justify="right", style="trace.muted", no_wrap=True)
-        table.add_column("name", style="http.header.name", no_wrap=True)
+        table.add_column("#", justify="right", style="trace.muted", no_wrap=True, width=widths[0])
+        table.add_column("name", style="http.header.name", no_wrap=True, width=widths[1])
         table.add_column("value", style="http.header.value", overflow="fold")
-        table.add_column("", style="http.header.repeated", no_wrap=True)
+        table.add_column("", style="http.header.repeated", no_wrap=True, width=widths[2])
+        for number, name, value, mark, style in rows:
+            table.add_row(number, name, value, mark, style=style)
+        yield table
+
+    def _rows(self) -> list[tuple[Text, Text, Text, Text, str | None]]:
+        """(number, name, value, mark, row style) of the fields to render, with the
+        "… N more fields" rows; the marks count repeats over all the fields."""
         totals: dict[bytes, int] = {}
         for field in self.headers:
             totals[field.lower_name] = totals.get(field.lower_name, 0) + 1
         seen: dict[bytes, int] = {}
         shown = field_window(len(self.headers), self.selected_index)
+        empty = Text("")
+        rows: list[tuple[Text, Text, Text, Text, str | None]] = []
         if shown.start:
-            table.add_row("", Text(more_fields(shown.start), style="trace.muted"))
+            rows.append(
+                (empty, Text(more_fields(shown.start), style="trace.muted"), empty, empty, None)
+            )
         for i, field in enumerate(self.headers):
             key = field.lower_name
             seen[key] = seen.get(key, 0) + 1
@@ -126,16 +144,18 @@ class FieldsTable:
                 continue  # counted for the "repeated" marks, not rendered
             mark = f"repeated {seen[key]}/{totals[key]}" if totals[key] > 1 else ""
             style = "tree.selected" if i == self.selected_index else None
-            table.add_row(
-                str(i + 1), safe_bytes(field.name), safe_bytes(field.value), mark, style=style
+            number = Text(str(i + 1))
+            rows.append(
+                (number, safe_bytes(field.name), safe_bytes(field.value), Text(mark), style)
             )
         if shown.stop < len(self.headers):
-            more = more_fields(len(self.headers) - shown.stop)
-            table.add_row("", Text(more, style="trace.muted"))
-        if not len(self.headers):
-            yield Text("(no header fields)", style="trace.muted")
-            return
-        yield table
+            more = Text(more_fields(len(self.headers) - shown.stop), style="trace.muted")
+            rows.append((empty, more, empty, empty, None))
+        return rows
+
+
+_SHORT = ((0, "#"), (1, "name"), (3, ""))
+"""The columns of FieldsTable sized from their text: (index in a row, header)."""
 
 
 class HeadersTable:

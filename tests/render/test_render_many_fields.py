@@ -83,3 +83,10 @@ def test_the_hexdump_starts_near_a_highlight_far_down() -> None:
 def test_the_whole_card_stays_a_few_hundred_lines() -> None:
     out = plain(ExchangeView(RECORD, SELECTED), width=120)
     assert len(out.splitlines()) < RAW_LINES + 3 * FIELDS_SHOWN + 60
+
+
+def test_a_table_without_fields_says_so() -> None:
+    from httplab.protocol.headers import Headers
+    from httplab.render.request_views import FieldsTable
+
+    assert plain(FieldsTable(Headers())).strip() == "(no header fields)"
