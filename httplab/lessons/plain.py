@@ -80,6 +80,7 @@ class PlainLesson:
         self._busy = threading.RLock()
         self._announced = False
         self.interactive = False  # reading a terminal: a pass from curl waits for Enter
+        self.pending: list[str] = []  # lines of a raw request being typed
         self._stopping = threading.Event()
         self._drain_thread = threading.Thread(
             target=self._drain, name="httplab-lesson-judge", daemon=True
@@ -127,21 +128,20 @@ class PlainLesson:
         self.show_step()
         self._drain_thread.start()
         try:
-            pending: list[str] = []
             for line in lines:
-                if not pending and self._single_line(line):
+                if not self.pending and self._single_line(line):
                     pass
                 else:
-                    pending.append(line)
-                    text = "\n".join(pending)
+                    self.pending.append(line)
+                    text = "\n".join(self.pending)
                     if input_complete(text) or (is_raw_input(text) and body_reaches_length(text)):
-                        pending = []
+                        self.pending = []
                         self.send(text)
                 if not self.running or self.finished:
                     break
             else:
-                if pending:
-                    self.send("\n".join(pending) + "\n")
+                if self.pending:
+                    self.send("\n".join(self.pending) + "\n")
             with self._busy:
                 self.judge(self.records.take(0, 0.0))
         finally:
@@ -206,6 +206,12 @@ class PlainLesson:
                     self.judge(self.records.take(0, 0.0))
                     if self.finished and not was_finished and self.interactive:
                         self.say(self.ui("leave"))  # the prompt is still waiting for a line
+
+    def prompt(self) -> str:
+        """What the terminal shows before a line: a question, a request, or its next line."""
+        if self.pending:
+            return "… "
+        return "answer> " if self.session.needs_prediction() else "lesson> "
 
     @property
     def finished(self) -> bool:
@@ -348,7 +354,7 @@ def run_plain(
     plain = PlainLesson(lesson, progress, settings, out)
     plain.interactive = source.isatty()
     try:
-        return plain.run(read_lines(source))
+        return plain.run(read_lines(source, plain.prompt))
     except ProgressError as exc:
         err.write(f"httplab lesson: {exc}\n")
         return 2

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO
 
 from httplab.client.repl import is_raw_input
@@ -58,13 +59,15 @@ def looks_like_request(line: str) -> bool:
     return len(words) >= 2 and words[0].upper() in KNOWN_METHODS
 
 
-def read_lines(stream: IO[str]) -> Iterator[str]:
-    """Lines of `stream` without their line ends; a prompt when it is a terminal."""
-    if stream.isatty():
+def read_lines(stream: IO[str], prompt: Callable[[], str] = lambda: "> ") -> Iterator[str]:
+    """Lines of `stream` without their line ends; `prompt()` before each when it is the
+    terminal (input() with line editing)."""
+    if stream.isatty() and stream is sys.stdin:
         while True:
             try:
-                yield input("lesson> ")
-            except EOFError:
+                yield input(prompt())
+            except EOFError:  # Ctrl-D: end the prompt's line before the goodbye
+                sys.stdout.write("\n")
                 return
     else:
         # Bytes, decoded here: a pipe of invalid UTF-8 must not stop the lesson with an error.
