@@ -591,7 +591,8 @@ def lesson_open(
         "default",
         "--theme",
         metavar="NAME",
-        help="The lesson view's colours: default or high-contrast (for a projector). "
+        help="The lesson view's colours: dark (the default), light (a light background) or "
+        "high-contrast (a projector). "
         "Example: --theme high-contrast",
     ),
 ) -> None:
@@ -608,8 +609,8 @@ def lesson_open(
 
     if lang is not None and lang not in ("en", "ru"):
         raise typer.BadParameter("en or ru", param_hint="--lang")
-    if theme not in ("default", "high-contrast"):
-        raise typer.BadParameter("default or high-contrast", param_hint="--theme")
+    if theme not in ("default", "dark", "light", "high-contrast"):
+        raise typer.BadParameter("dark, light or high-contrast", param_hint="--theme")
     try:
         lesson = load_lesson(number)
     except LessonError as exc:

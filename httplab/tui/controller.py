@@ -113,6 +113,8 @@ class TraceController:
         self.curl_text: str | None = None
         self.dropped_by_bus = 0
         self.filter_before_prompt = ""  # what Esc in the filter prompt goes back to
+        self.zoomed = False  # z: the focused view has the whole screen
+        self.clear_asked = False  # x was pressed once: the next x clears the list
 
     # messages -------------------------------------------------------------------------------
     def say(self, message: str, level: str = "info") -> None:
@@ -154,6 +156,9 @@ class TraceController:
 
     def set_tab(self, index: int) -> None:
         self.tab = index
+
+    def toggle_zoom(self) -> None:
+        self.zoomed = not self.zoomed
 
     def toggle_hexdump(self) -> None:
         self.hexdump = not self.hexdump
@@ -374,6 +379,18 @@ class TraceController:
             self.say(f"cannot write {path}: {exc.strerror or exc}", "error")
             return
         self.say(f"curl command written to {path}")
+
+    def ask_clear(self) -> bool:
+        """x: the first press asks, a second one at once clears; True when it cleared."""
+        count = len(self.state.records)
+        if count and not self.clear_asked:
+            self.clear_asked = True
+            plural = "s" if count != 1 else ""
+            self.say(f"clear {count} exchange{plural}? x again clears, any other key keeps them")
+            return False
+        self.clear_asked = False
+        self.clear()
+        return True
 
     def clear(self) -> None:
         count = len(self.state.records)

@@ -72,6 +72,7 @@ def actions(controller: TraceController, widgets: Widgets, quit: Action) -> dict
         "edit": c.load_into_client,
         "curl": c.show_curl,
         "toggle-hex": c.toggle_hexdump,
+        "zoom": c.toggle_zoom,
         "clear-list": lambda: _clear_list(c, w),
         "help": lambda: _open_help(c, w),
         "help-up": lambda: w.help_control.scroll_lines(-1),
@@ -131,8 +132,8 @@ def _prompt_actions(c: TraceController, w: Widgets) -> dict[str, Action]:
 
 
 def _clear_list(c: TraceController, w: Widgets) -> None:
-    c.clear()
-    w.clear_caches()
+    if c.ask_clear():
+        w.clear_caches()
 
 
 def _open_help(c: TraceController, w: Widgets) -> None:
@@ -170,12 +171,13 @@ def build_key_bindings(
     for sequence, context, name in rows:
         keys = [Keys.SIGINT if key == "sigint" else key for key in sequence]
         bindings.add(*keys, filter=filters[context], eager=context in EAGER)(
-            _handler(table[name], controller, widgets, layout, fail)
+            _handler(name, table[name], controller, widgets, layout, fail)
         )
     return bindings
 
 
 def _handler(
+    name: str,
     action: Action,
     controller: TraceController,
     widgets: Widgets,
@@ -183,6 +185,8 @@ def _handler(
     fail: Callable[[Application[int], Exception], None],
 ) -> Callable[[KeyPressEvent], None]:
     def handle(event: KeyPressEvent) -> None:
+        if name != "clear-list":
+            controller.clear_asked = False  # x asks once; any other key answers "keep them"
         try:
             action()
             sync_focus(controller, widgets, layout)

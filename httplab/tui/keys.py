@@ -264,7 +264,20 @@ KEYMAP: tuple[KeyRow, ...] = (
         "curl",
     ),
     KeyRow("hex", "any", "hexdump on/off", (_b("h", "toggle-hex"),), "hex"),
-    KeyRow("clear-list", "any", "clear the list", (_b("x", "clear-list"),), "clear"),
+    KeyRow(
+        "zoom",
+        "any",
+        "zoom: the focused view gets the whole screen (z again: back)",
+        (_b("z", "zoom"),),
+        "zoom",
+    ),
+    KeyRow(
+        "clear-list",
+        "any",
+        "clear the list (asks: x again clears)",
+        (_b("x", "clear-list"),),
+        "clear",
+    ),
     KeyRow("client", "any", "go to the client pane", (_b("c", "to-client"),), "client"),
     KeyRow("help", "any", "this help", (_b("?", "help"),), "help"),
     KeyRow(
@@ -335,8 +348,19 @@ KEY_HELP = KEYMAP  # the rows; those with an empty `action` stay out of the help
 
 # Per focus: the footer's keys, most useful first; it keeps as many as fit, in this order.
 FOOTER_PRIORITY: dict[str, tuple[str, ...]] = {
-    "list": ("move", "detail", "replay", "edit", "filter", "save", "client", "curl", "hex"),
-    "detail": ("field", "scroll", "view", "back", "replay", "hex", "edit", "filter", "save"),
+    "list": ("move", "detail", "replay", "edit", "filter", "save", "client", "curl", "hex", "zoom"),
+    "detail": (
+        "field",
+        "scroll",
+        "view",
+        "back",
+        "zoom",
+        "replay",
+        "hex",
+        "edit",
+        "filter",
+        "save",
+    ),
     "client": ("send", "leave", "complete", "crlf", "pin", "clear", "history", "answer"),
     "prompt": ("apply", "cancel"),
     "lesson": (

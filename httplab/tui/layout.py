@@ -137,10 +137,12 @@ def build_layout(
 ) -> Layout:
     """The trace view; with `lesson` (the lesson view), that pane beside it on a wide terminal
     and above it on a narrow one."""
+    list_title = _title(controller, lambda: " " + _list_title(controller), "list")
     trace = HSplit(
         [
-            _title(controller, lambda: " " + _list_title(controller), "list"),
-            HSplit([widgets.list_window], height=Dimension(min=3, weight=2)),
+            list_title,
+            # As tall as what it holds (the views below get the rest), up to its share.
+            HSplit([widgets.list_window], height=lambda: _list_rows(controller)),
             HSplit([_detail_area(controller, widgets)], height=Dimension(min=4, weight=5)),
             Window(
                 widgets.notes_control,
@@ -152,10 +154,13 @@ def build_layout(
             _client_area(controller, widgets),
         ]
     )
-    main: Container = trace if lesson is None else _beside(lesson, trace)
+    normal: Container = trace if lesson is None else _beside(lesson, trace)
+    zoomed = _zoomed_views(controller, widgets, list_title, lesson)
     body = HSplit(
         [
-            main,
+            DynamicContainer(
+                lambda: zoomed.get(controller.zone, normal) if controller.zoomed else normal
+            ),
             ConditionalContainer(
                 widgets.prompt_input, filter=Condition(lambda: bool(controller.prompt))
             ),
@@ -170,6 +175,46 @@ def build_layout(
 
 
 LESSON_BESIDE = 120  # columns from which the lesson pane sits left of the trace view
+
+
+def _list_rows(controller: TraceController) -> Dimension:
+    held = max(len(controller.state.visible), 1)
+    return Dimension(min=min(3, held), max=held, weight=2)
+
+
+def _zoomed_views(
+    controller: TraceController,
+    widgets: Widgets,
+    list_title: Container,
+    lesson: Container | None,
+) -> dict[str, AnyContainer]:
+    """Per focus, what `z` gives the whole screen: the list, the current view, the client
+    pane or the lesson pane."""
+
+    def current_view() -> AnyContainer:
+        name = TABS[controller.tab]
+        title = lit_title(controller, lambda: " " + _view_title(controller, name), lambda: True)
+        return HSplit([title, widgets.view_windows[name]])
+
+    views: dict[str, AnyContainer] = {
+        "list": HSplit([list_title, widgets.list_window]),
+        "detail": DynamicContainer(current_view),
+        "client": HSplit(
+            [
+                _title(controller, lambda: " " + _client_title(controller), "client"),
+                VSplit(
+                    [
+                        widgets.client_input,
+                        _separator(),
+                        Window(widgets.client_result_control, always_hide_cursor=True),
+                    ]
+                ),
+            ]
+        ),
+    }
+    if lesson is not None:
+        views["lesson"] = lesson
+    return views
 
 
 def _beside(lesson: Container, trace: Container) -> Container:

@@ -1,5 +1,9 @@
 """Styles of the screen's chrome (titles, footer, selection); the renderables inside the panes
-take theirs from the rich theme of the same name (`httplab.render.theme`)."""
+take theirs from the rich theme of the same name (`httplab.render.theme`: dark, light,
+high-contrast), and follow its rules: on the terminal's own background no bright white text
+(prompt_toolkit's `ansiwhite` is SGR 97, which a light background swallows), and for light and
+high-contrast no yellow or cyan there either; bright colours only as backgrounds behind black
+or white text."""
 
 from __future__ import annotations
 
@@ -33,16 +37,16 @@ _HIGH_CONTRAST = {
     **_DEFAULT,
     "pane.title": "bg:ansiwhite ansiblack bold",
     "pane.title.focused": "bg:ansiyellow ansiblack bold",
-    "separator": "ansiwhite bold",
+    "separator": "bold",
     "list.selected": "reverse bold",
     "list.selected.unfocused": "underline bold",
-    "list.mark": "ansibrightyellow bold",
+    "list.mark": "bold",
     "tab": "bg:ansiwhite ansiblack",
     "tab.current": "bg:ansiyellow ansiblack bold",
     "footer": "bg:ansiwhite ansiblack bold",
     "footer.key": "bg:ansiwhite ansiblue bold underline",
     "footer.status": "bg:ansiwhite ansiblack bold",
-    "message.info": "ansibrightcyan bold",
+    "message.info": "bold",
     "message.warning": "bg:ansiyellow ansiblack bold",
     "message.error": "bg:ansired ansiwhite bold",
     "overlay": "bg:ansiblack ansiwhite bold",
@@ -51,7 +55,32 @@ _HIGH_CONTRAST = {
     "pane.more": "bg:ansiyellow ansiblack bold",
 }
 
-CHROME_STYLES = {"default": _DEFAULT, "high-contrast": _HIGH_CONTRAST}
+_LIGHT = {
+    **_DEFAULT,
+    "pane.title": "bg:ansigray ansiblack",
+    "pane.title.focused": "bg:ansiblue ansiwhite bold",
+    "separator": "ansiblack",
+    "list.mark": "ansimagenta bold",
+    "tab": "bg:ansigray ansiblack",
+    "tab.current": "bg:ansiblue ansiwhite bold",
+    "footer": "bg:ansigray ansiblack",
+    "footer.key": "bg:ansigray ansiblue bold",
+    "footer.status": "bg:ansigray ansiblack",
+    "message.info": "ansiblue",
+    "message.warning": "ansimagenta bold",
+    "message.error": "ansired bold",
+    "overlay": "bg:ansigray ansiblack",
+    "overlay.title": "bold ansiblue",
+    "overlay.key": "bold ansimagenta",
+    "pane.more": "italic ansimagenta",
+}
+
+CHROME_STYLES = {
+    "default": _DEFAULT,
+    "dark": _DEFAULT,
+    "light": _LIGHT,
+    "high-contrast": _HIGH_CONTRAST,
+}
 
 
 def chrome_style(theme: str) -> Style:
@@ -80,16 +109,33 @@ _TUI_STYLES = {
         "help.title": "bold bright_yellow underline",
         "help.key": "bold bright_yellow",
         "lesson.title": "bold underline",
-        "lesson.label": "bold bright_yellow",
+        "lesson.label": "bold underline",
         "lesson.task": "bold",
         "lesson.waiting": "bold",
         "lesson.passed": "bold black on green",
         "lesson.mistake": "bold white on red",
         "lesson.hint": "bold",
-        "lesson.key": "bold bright_yellow",
+        "lesson.key": "bold reverse",
         "lesson.current": "bold reverse",
         "lesson.mistake-row": "bold",
     },
+}
+
+
+_TUI_STYLES["dark"] = _TUI_STYLES["default"]
+_TUI_STYLES["light"] = {
+    "help.title": "bold blue",
+    "help.key": "bold magenta",
+    "lesson.title": "bold",
+    "lesson.label": "bold blue",
+    "lesson.task": "bold",
+    "lesson.waiting": "magenta",
+    "lesson.passed": "bold green",
+    "lesson.mistake": "bold red",
+    "lesson.hint": "",
+    "lesson.key": "bold magenta",
+    "lesson.current": "bold",
+    "lesson.mistake-row": "red",
 }
 
 

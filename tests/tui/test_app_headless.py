@@ -307,6 +307,12 @@ def test_clear_hexdump_help_and_quit_status() -> None:
             await s.until(lambda: c.overlay is None, "the overlay closed")
             assert not s.task.done()
             s.press("x")
+            await s.until(lambda: "x again clears" in c.message, "x asks once")
+            assert c.state.visible
+            s.press("j")  # any other key keeps them
+            s.press("x")
+            await s.until(lambda: "x again clears" in c.message and c.clear_asked, "asked again")
+            s.press("x")
             await s.until(lambda: not c.state.visible, "an empty list")
             s.press("q")
             return await s.task

@@ -331,3 +331,39 @@ def test_exchanges_with_the_to_server_read_as_arrows_and_replay_goes_there() -> 
             await asyncio.to_thread(other.stop)
 
     run(scenario())
+
+
+def test_the_list_shrinks_to_what_it_holds_and_z_zooms_the_focused_view() -> None:
+    terminal = EmulatedTerminal(100, 30)
+
+    async def scenario() -> None:
+        async with screen_session(output=terminal.output) as s:
+            c = s.controller
+            for target in ("/users", "/users/1"):
+                await asyncio.to_thread(http_get, s.server.port, target)
+            await s.until(lambda: len(c.state.visible) == 2, "two exchanges")
+            await s.until(lambda: "exchanges 2" in terminal.lines[0], "the list title")
+            # Two rows of list, then straight away the views' titles: the views get the rest.
+            await s.until(lambda: "raw request" in terminal.lines[3], "the views under 2 rows")
+            assert "/users/1" in terminal.lines[2]
+
+            s.press("\r")
+            await s.until(lambda: c.zone == "detail", "the detail")
+            s.press("z")
+            await s.until(
+                lambda: terminal.lines[0].lstrip().startswith("raw request"), "the zoomed view"
+            )
+            assert not any("exchanges 2" in line for line in terminal.lines)
+            assert "quit" in terminal.lines[-1], "the footer stays"
+            s.press("z")
+            await s.until(lambda: "exchanges 2" in terminal.lines[0], "back to all the views")
+
+            s.press("\x1b")
+            await s.until(lambda: c.zone == "list", "the list")
+            s.press("z")
+            await s.until(
+                lambda: not any("raw request" in line for line in terminal.lines), "list zoomed"
+            )
+            assert "exchanges 2" in terminal.lines[0]
+
+    run(scenario())
