@@ -192,7 +192,9 @@ class PlainLesson:
             except UnicodeError:  # a lone surrogate (undecodable input) cannot go out as UTF-8
                 self.say("error: the input holds bytes that are not UTF-8; type \\xNN escapes")
                 return
-            answered = sum(len(exchange.responses) for exchange in self.repl.last)
+            answered = sum(  # final responses: a 100 Continue has no record of its own
+                not r.head.informational for e in self.repl.last for r in e.responses
+            )
             self.judge(self.records.take(answered, RECORD_WAIT if answered else 0.2))
 
     def _drain(self) -> None:
