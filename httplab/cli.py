@@ -667,6 +667,9 @@ def _build_run(action: Callable[[Any], int]) -> None:
     except KeyboardInterrupt:
         typer.echo("stopped", err=True)
         raise typer.Exit(130) from None
+    except Exception as exc:  # a bug of ours: one line, not a traceback over the learner's work
+        typer.echo(f"httplab lesson: internal error: {type(exc).__name__}: {exc}", err=True)
+        raise typer.Exit(3) from None
     raise typer.Exit(status)
 
 

@@ -319,7 +319,26 @@ def _transport_failure(exchange: ClientExchange, timeout: float) -> Failure:
             "see its output)"
         )
     message = exchange.error or "no response"
+    if kind == "bad-response":
+        # The parser's own detail names the rule (and its RFC section); point into the bytes.
+        return Failure(message, offset=_first_unlike_a_response(raw), explains_itself=True)
     return Failure(message, offset=len(raw) if raw else None)
+
+
+def _first_unlike_a_response(raw: bytes) -> int:
+    """Where `raw` stops looking like `HTTP/1.x NNN `: the first wrong byte of a garbled
+    status line (else its end)."""
+    shape = b"HTTP/1.1 000 "
+    for index, byte in enumerate(raw[: len(shape)]):
+        expected = shape[index]
+        if expected == ord("0") and 0x30 <= byte <= 0x39:
+            continue
+        if index == 7 and 0x30 <= byte <= 0x39:  # any minor version
+            continue
+        if byte != expected:
+            return index
+    end = raw.find(b"\n")
+    return end if end >= 0 else len(raw)
 
 
 def _head_end(raw: bytes) -> int:

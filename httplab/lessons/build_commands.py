@@ -194,7 +194,11 @@ def check_lesson(number: int, options: CheckOptions, console: Console) -> int:
                 'let the check start it: --cmd "python3 server.py {port}"'
             )
             return 1
-        console.print(f"checking the server already running on {options.host}:{options.port}")
+        console.print(
+            f"checking the server already running on {options.host}:{options.port} (the cases "
+            "expect a freshly started one: they create users, then look them up)",
+            soft_wrap=True,
+        )
         results = _run(cases, options, options.port, None, console)
         return _finish(number, cases, results, options, console)
     command = options.cmd or default_command(cwd)
@@ -246,8 +250,9 @@ def _run(
     def progress(result: CaseResult, done: int, total: int) -> None:
         nonlocal detailed
         if done == 1 or result.case.lesson != cases[done - 2].lesson:
-            where = "new in this lesson" if result.case.lesson == cases[-1].lesson else "kept"
-            console.print(f" from lesson {result.case.lesson:02d} ({where}):", style="dim")
+            this = result.case.lesson == cases[-1].lesson
+            where = " (new in this lesson)" if this else ""
+            console.print(f" from lesson {result.case.lesson:02d}{where}:", style="dim")
         console.print(case_line(result, done, total), soft_wrap=True)
         if not result.ok and detailed < DETAILED_FAILURES:
             detailed += 1

@@ -23,6 +23,12 @@ LINES_AFTER = 2
 SENT_LINES = 8
 
 
+def own_text(text: str) -> str:
+    """Text of the check's own making (it may quote escaped wire bytes): as it is when
+    printable, else escaped — a backslash in `\\r\\n` stays one."""
+    return text if text.isprintable() else escape_text(text)
+
+
 def case_line(result: CaseResult, done: int, total: int) -> Text:
     """`  [3/12] ok    02.1 two spaces in the request line → 400`"""
     width = len(str(total))
@@ -33,12 +39,12 @@ def case_line(result: CaseResult, done: int, total: int) -> Text:
         shown = f" → {result.status}" if result.status is not None else ""
         text.append(f"  {result.case.key} {title}{shown}")
         if result.note:
-            text.append(f"\n{INDENT}note: {escape_text(result.note)}", style="dim")
+            text.append(f"\n{INDENT}note: {own_text(result.note)}", style="dim")
         return text
     text.append("FAIL", style="http.status.5xx")
     first = result.failures[0].message if result.failures else result.stopped
     text.append(f"  {result.case.key} {title}: ")
-    text.append(escape_text(first))
+    text.append(own_text(first))
     return text
 
 
@@ -118,13 +124,13 @@ def failure_details(result: CaseResult, lang: str = "en") -> RenderableType:
         wire_block("received", result.received, first.offset, max_lines=14, caret=first.caret)
     )
     expected = Text(f"{INDENT}{'why':<{LABEL_WIDTH}}")
-    expected.append(escape_text(first.message))
+    expected.append(own_text(first.message))
     rfc = result.rfc()
     if rfc:
         expected.append(f" ({rfc})", style="dim")
     parts.append(expected)
     for other in result.failures[1:]:
-        parts.append(Text(f"{INDENT}{'':<{LABEL_WIDTH}}also: {escape_text(other.message)}"))
+        parts.append(Text(f"{INDENT}{'':<{LABEL_WIDTH}}also: {own_text(other.message)}"))
     hint = result.hint
     if hint is not None:
         words = hint.ru if lang == "ru" and hint.ru else hint.en

@@ -307,3 +307,27 @@ def test_article_mode_accepts_the_tutorials_494_for_big_headers(tmp_path: Path) 
     article = {r.case.key: r for r in run_check(12, _python(broken), only_new=True, mode="article")}
     assert all(result.ok for result in article.values())
     assert "the RFC's answer is 431 (RFC 6585 §5)" in article["12.2"].note
+
+
+def test_a_bare_lf_and_a_garbled_status_line_point_at_their_byte(tmp_path: Path) -> None:
+    script = _script(
+        tmp_path,
+        "s = socket.create_server(('127.0.0.1', int(sys.argv[1])))\n"
+        "while True:\n"
+        "    c, _ = s.accept()\n"
+        "    buf = b''\n"
+        "    while b'\\r\\n\\r\\n' not in buf:\n"
+        "        buf += c.recv(4096)\n"
+        "    if b'X-Padding' in buf:\n"
+        "        c.sendall(b'hello there\\r\\n\\r\\n')\n"
+        "    else:\n"
+        "        c.sendall(b'HTTP/1.1 200 OK\\nContent-Length: 2\\n\\nhi')\n"
+        "    c.close()\n",
+    )
+    failed = failures(run_check(1, _python(script)))
+    bare = failed["01.1"].failures[0]
+    assert bare.message.startswith("a line of the response head ends in a bare LF")
+    assert bare.offset == len(b"HTTP/1.1 200 OK") and bare.rfc == "RFC 9112 §2.1"
+    assert failed["01.1"].hint is None  # the rule explains itself
+    garbled = failed["01.3"].failures[0]
+    assert "malformed status line" in garbled.message and garbled.offset == 0
