@@ -31,15 +31,10 @@ from httplab.client.repl import Repl, body_reaches_length, input_complete, is_ra
 from httplab.client.shorthand import ShorthandError, plan_request
 from httplab.lessons.checking import Outcome
 from httplab.lessons.model import Lang, Lesson, LessonSettings, Step
-from httplab.lessons.plain_input import (
-    RecordQueue,
-    local_address,
-    looks_like_request,
-    read_lines,
-)
+from httplab.lessons.plain_input import RecordQueue, looks_like_request, read_lines
 from httplab.lessons.plain_texts import HELP, UI
 from httplab.lessons.progress import Progress, ProgressError
-from httplab.lessons.server import LessonServer
+from httplab.lessons.server import LessonServer, class_urls, local_address
 from httplab.lessons.session import LessonSession, StepState, client_of
 from httplab.render.exchange_views import ExchangeSummary
 from httplab.render.printer import plain_console
@@ -124,6 +119,9 @@ class PlainLesson:
         self.show_text()  # starts with its "# Lesson N · title" heading
         self.say()
         self.say(f"{self.ui('server')} {self.server.host}:{self.server.port}")
+        if self.settings.class_mode:
+            urls = ", ".join(class_urls(self.server.host, self.server.port))
+            self.say(self.ui("students", urls=urls))
         self.say(self.ui("usage"))
         self.show_step()
         self._drain_thread.start()

@@ -46,11 +46,6 @@ class RecordQueue:
             self._ready.notify_all()
 
 
-def local_address(host: str) -> str:
-    """Where this side's own client connects: a wildcard bind is reached on loopback."""
-    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
-
-
 def looks_like_request(line: str) -> bool:
     """A typed request rather than an answer: raw, `METHOD target`, or a bare path."""
     words = line.split()

@@ -9,6 +9,10 @@ UI: dict[str, dict[Lang, str]] = {
     "step": {"en": "Step", "ru": "Шаг"},
     "task": {"en": "Task", "ru": "Задание"},
     "server": {"en": "the lesson's server listens on", "ru": "сервер урока слушает"},
+    "students": {
+        "en": "students send to {urls} (httplab repl --to …, curl, nc); :board shows the class",
+        "ru": "студенты шлют на {urls} (httplab repl --to …, curl, nc); :board — доска класса",
+    },
     "usage": {
         "en": "type a request as in `httplab repl`; :hint for a hint, :help for commands",
         "ru": "введите запрос, как в `httplab repl`; :hint — подсказка, :help — команды",

@@ -182,3 +182,14 @@ def test_a_request_instead_of_an_answer_skips_the_question(tmp_path: Path) -> No
     assert "sent without an answer" in out.getvalue()
     assert plain.session.status("not-found").state is StepState.PASSED
     assert not plain.session.status("not-found").prediction_right
+
+
+def test_where_students_send() -> None:
+    from httplab.lessons.server import class_urls, local_address
+
+    assert class_urls("10.1.2.3", 8080) == ("http://10.1.2.3:8080",)
+    assert class_urls("::1", 80) == ("http://[::1]:80",)
+    wildcard = class_urls("0.0.0.0", 53210)
+    assert wildcard and all(not url.startswith("http://127.") for url in wildcard)
+    assert local_address("0.0.0.0") == "127.0.0.1" and local_address("::") == "::1"
+    assert local_address("192.0.2.7") == "192.0.2.7"
