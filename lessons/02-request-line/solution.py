@@ -50,7 +50,7 @@ class Request:
         self.version = version
 
 
-def serve_client(conn: socket.socket, server_name: str, port: int) -> None:
+def serve_client(conn: socket.socket, server_name: str) -> None:
     rfile = conn.makefile("rb")
     try:
         request = read_request(rfile)
@@ -134,7 +134,7 @@ def serve(port: int, server_name: str) -> None:
             with conn:
                 conn.settimeout(TIMEOUT)
                 try:
-                    serve_client(conn, server_name, port)
+                    serve_client(conn, server_name)
                 except OSError as error:  # the client vanished: serve the next one
                     print(f"client failed: {error!r}", file=sys.stderr)
 

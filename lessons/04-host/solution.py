@@ -53,11 +53,11 @@ class Request:
         return ", ".join(values) if values else None
 
 
-def serve_client(conn: socket.socket, server_name: str, port: int) -> None:
+def serve_client(conn: socket.socket, server_name: str) -> None:
     rfile = conn.makefile("rb")
     try:
         request = read_request(rfile)
-        check_host(request, server_name, port)
+        check_host(request, server_name)
         body = f"you asked {server_name} for {request.target} with {request.method}\n".encode()
         send(conn, 200, body)
     except HTTPError as error:
@@ -133,7 +133,7 @@ def read_fields(rfile) -> list[tuple[str, str]]:
         fields.append((name.decode("ascii").lower(), value.decode("latin-1")))
 
 
-def check_host(request: Request, names: set[str] | str, port: int) -> None:
+def check_host(request: Request, names: set[str] | str) -> None:
     """One Host in an HTTP/1.1 request (RFC 9112 §3.2), naming this server (RFC 9110 §7.4)."""
     hosts = [value for name, value in request.fields if name == "host"]
     if not hosts:
@@ -171,7 +171,7 @@ def serve(port: int, server_name: str) -> None:
             with conn:
                 conn.settimeout(TIMEOUT)
                 try:
-                    serve_client(conn, server_name, port)
+                    serve_client(conn, server_name)
                 except OSError as error:  # the client vanished: serve the next one
                     print(f"client failed: {error!r}", file=sys.stderr)
 

@@ -56,7 +56,7 @@ class Request:
         return ", ".join(values) if values else None
 
 
-def serve_client(conn: socket.socket, server_name: str, port: int) -> None:
+def serve_client(conn: socket.socket, server_name: str) -> None:
     rfile = conn.makefile("rb")
     try:
         request = read_request(rfile)
@@ -75,7 +75,7 @@ class ClientGone(Exception):
 def read_request(rfile) -> Request:
     request = read_request_line(rfile)
     request.fields = read_fields(rfile)
-    # TODO(lesson 4): write check_host(request, server_name, port) and call it in
+    # TODO(lesson 4): write check_host(request, server_name) and call it in
     #   serve_client(): exactly one Host field in an HTTP/1.1 request (else 400), naming this
     #   server — its name, with or without a port (else 421 Misdirected Request).
     return request
@@ -157,7 +157,7 @@ def serve(port: int, server_name: str) -> None:
             with conn:
                 conn.settimeout(TIMEOUT)
                 try:
-                    serve_client(conn, server_name, port)
+                    serve_client(conn, server_name)
                 except OSError as error:  # the client vanished: serve the next one
                     print(f"client failed: {error!r}", file=sys.stderr)
 

@@ -131,11 +131,11 @@ class UsersApp:
         return json_response(200, user)
 
 
-def serve_client(conn: socket.socket, app: UsersApp, port: int) -> None:
+def serve_client(conn: socket.socket, app: UsersApp) -> None:
     rfile = conn.makefile("rb")
     try:
         request = read_request(rfile)
-        check_host(request, NAMES, port)
+        check_host(request, NAMES)
         response = app.handle(request)
         send(conn, response.status, response.body, response.headers)
     except HTTPError as error:
@@ -211,7 +211,7 @@ def read_fields(rfile) -> list[tuple[str, str]]:
         fields.append((name.decode("ascii").lower(), value.decode("latin-1")))
 
 
-def check_host(request: Request, names: set[str] | str, port: int) -> None:
+def check_host(request: Request, names: set[str] | str) -> None:
     """One Host in an HTTP/1.1 request (RFC 9112 §3.2), naming this server (RFC 9110 §7.4)."""
     hosts = [value for name, value in request.fields if name == "host"]
     if not hosts:
@@ -250,7 +250,7 @@ def serve(port: int) -> None:
             with conn:
                 conn.settimeout(TIMEOUT)
                 try:
-                    serve_client(conn, app, port)
+                    serve_client(conn, app)
                 except OSError as error:  # the client vanished: serve the next one
                     print(f"client failed: {error!r}", file=sys.stderr)
 

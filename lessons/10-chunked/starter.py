@@ -191,10 +191,10 @@ def negotiate(accept: str | None, offers: list[str]) -> str | None:
     return best
 
 
-def serve_client(conn: socket.socket, app: UsersApp, port: int) -> None:
+def serve_client(conn: socket.socket, app: UsersApp) -> None:
     rfile = conn.makefile("rb")
     try:
-        request = read_request(rfile, port)
+        request = read_request(rfile)
     except HTTPError as error:
         send_response(conn, error_response(error))
         return
@@ -214,10 +214,10 @@ class ClientGone(Exception):
     """The client closed the connection (or stayed silent) before a whole request."""
 
 
-def read_request(rfile, port: int) -> Request:
+def read_request(rfile) -> Request:
     request = read_request_line(rfile)
     request.fields = read_fields(rfile)
-    check_host(request, NAMES, port)
+    check_host(request, NAMES)
     request.body = read_body(rfile, request)
     return request
 
@@ -279,7 +279,7 @@ def read_fields(rfile) -> list[tuple[str, str]]:
         fields.append((name.decode("ascii").lower(), value.decode("latin-1")))
 
 
-def check_host(request: Request, names: set[str] | str, port: int) -> None:
+def check_host(request: Request, names: set[str] | str) -> None:
     """One Host in an HTTP/1.1 request (RFC 9112 §3.2), naming this server (RFC 9110 §7.4)."""
     hosts = [value for name, value in request.fields if name == "host"]
     if not hosts:
@@ -354,7 +354,7 @@ def serve(port: int) -> None:
             with conn:
                 conn.settimeout(TIMEOUT)
                 try:
-                    serve_client(conn, app, port)
+                    serve_client(conn, app)
                 except OSError as error:  # the client vanished: serve the next one
                     print(f"client failed: {error!r}", file=sys.stderr)
 

@@ -193,13 +193,13 @@ def negotiate(accept: str | None, offers: list[str]) -> str | None:
     return best
 
 
-def serve_client(conn: socket.socket, app: UsersApp, port: int) -> None:
+def serve_client(conn: socket.socket, app: UsersApp) -> None:
     # TODO(lesson 11): keep the connection: loop over requests on this rfile until the client
     #   says Connection: close (answer with Connection: close, then stop) or closes; after an
     #   error in a request, answer and close. Pipelined requests are answered in order.
     rfile = conn.makefile("rb")
     try:
-        request = read_request(rfile, port)
+        request = read_request(rfile)
     except HTTPError as error:
         send_response(conn, error_response(error))
         return
@@ -219,10 +219,10 @@ class ClientGone(Exception):
     """The client closed the connection (or stayed silent) before a whole request."""
 
 
-def read_request(rfile, port: int) -> Request:
+def read_request(rfile) -> Request:
     request = read_request_line(rfile)
     request.fields = read_fields(rfile)
-    check_host(request, NAMES, port)
+    check_host(request, NAMES)
     request.body = read_body(rfile, request)
     return request
 
@@ -284,7 +284,7 @@ def read_fields(rfile) -> list[tuple[str, str]]:
         fields.append((name.decode("ascii").lower(), value.decode("latin-1")))
 
 
-def check_host(request: Request, names: set[str] | str, port: int) -> None:
+def check_host(request: Request, names: set[str] | str) -> None:
     """One Host in an HTTP/1.1 request (RFC 9112 §3.2), naming this server (RFC 9110 §7.4)."""
     hosts = [value for name, value in request.fields if name == "host"]
     if not hosts:
@@ -382,7 +382,7 @@ def serve(port: int) -> None:
             with conn:
                 conn.settimeout(TIMEOUT)
                 try:
-                    serve_client(conn, app, port)
+                    serve_client(conn, app)
                 except OSError as error:  # the client vanished: serve the next one
                     print(f"client failed: {error!r}", file=sys.stderr)
 

@@ -186,7 +186,7 @@ def test_body_read_before_the_head_ends_fails_with_the_body_hint(tmp_path: Path)
 @pytest.mark.skipif(4 not in LESSONS, reason="lesson 4 not here yet")
 @pytest.mark.skipif(4 not in LESSONS, reason="lesson 4 is not here yet")
 def test_no_host_check_fails_with_the_host_hint(tmp_path: Path) -> None:
-    broken = variant(tmp_path, 4, "check_host(request, server_name, port)", "pass")
+    broken = variant(tmp_path, 4, "check_host(request, server_name)", "pass")
     failed = failures(run_check(4, _python(broken), only_new=True))
     assert "Host" in failed["04.1"].hint.en  # type: ignore[union-attr]
     assert failed["04.1"].rfc() == "RFC 9112 §3.2"
