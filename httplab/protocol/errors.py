@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+from httplab.protocol.notes import Note
+
 
 class ProtocolError(Exception):
     """A message broke HTTP/1.1 rules; `status` is the response a server should send."""
@@ -22,6 +24,8 @@ class ProtocolError(Exception):
         reason: str | None = None,
         offending: bytes = b"",
         close: bool = True,
+        code: str = "",
+        notes: tuple[Note, ...] = (),
     ) -> None:
         self.status = status
         self.reason = reason if reason is not None else reason_phrase(status)
@@ -29,6 +33,8 @@ class ProtocolError(Exception):
         self.rfc_ref = rfc_ref
         self.offending = offending
         self.close = close
+        self.code = code  # the broken rule's note code ("te-and-cl"), "" when it has none
+        self.notes = notes  # what the parser noted about the message, this rule's note last
         super().__init__(self.one_line())
 
     def one_line(self) -> str:

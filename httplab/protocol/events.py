@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from httplab.protocol.headers import Headers
 from httplab.protocol.notes import Note
@@ -65,11 +65,15 @@ NEED_DATA = Sentinel.NEED_DATA
 PAUSED = Sentinel.PAUSED
 
 
+FramingKind = Literal["none", "length", "chunked", "close"]
+TargetForm = Literal["origin", "absolute", "authority", "asterisk"]
+
+
 @dataclass(frozen=True, slots=True)
 class Framing:
     """How the body is delimited (RFC 9112 §6.3)."""
 
-    kind: str  # "none" | "length" | "chunked" | "close"
+    kind: FramingKind
     length: int | None = None
 
 
@@ -80,7 +84,7 @@ class RequestHead:
     version: str  # as normalised: "HTTP/1.1" or "HTTP/1.0"
     headers: Headers
     raw: bytes  # the head exactly as received, leading empty lines and final CRLF included
-    target_form: str  # "origin" | "absolute" | "authority" | "asterisk"
+    target_form: TargetForm
     framing: Framing
     keep_alive: bool
     expect_continue: bool

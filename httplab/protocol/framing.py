@@ -8,6 +8,7 @@ OWS is SP / HTAB, nothing else), never with `str.strip()`, which also strips `\x
 from __future__ import annotations
 
 from httplab.protocol.headers import Field
+from httplab.protocol.notes import Note
 
 FRAMING_FIELDS = frozenset(
     (b"host", b"content-length", b"transfer-encoding", b"connection", b"expect")
@@ -47,3 +48,12 @@ def keep_alive_of(version: str, selected: Selected) -> bool:
     if version == "HTTP/1.1":
         return True
     return b"keep-alive" in tokens
+
+
+def note_repeated_transfer_encoding() -> Note:
+    return Note(
+        "repeated-transfer-encoding",
+        "Transfer-Encoding on more than one line; its codings are read as one list",
+        "RFC 9112 §6.1",
+        "info",
+    )

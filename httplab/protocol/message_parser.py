@@ -1,18 +1,32 @@
-"""What the request and response parsers share: the buffer, the state table, head splitting,
-field lines, body framing and the body readers (see `parser.py` for the theory of operation).
+"""What the request and response parsers share: the buffer, the state, head splitting, field
+lines, and the door every error goes through (see `parser.py` for the theory of operation).
+
+Rules enforced here (RFC 9112):
+- §2.2: a line ends in CRLF; a bare LF is accepted in the start line and fields (noted
+  "bare-lf"), a bare CR is refused; empty lines before a start line are skipped (noted), at
+  most `Limits.max_leading_empty_lines` of them, however the bytes arrive.
+- §3, §5: the start line and the field section are bounded (414 / 431, RFC 6585 §5); a head
+  that is already too long is refused before it is complete.
+- §5, §5.1: field-line = field-name ":" OWS field-value OWS, OWS being SP / HTAB only; no
+  whitespace before the colon; RFC 9110 §5.5: no NUL, CR, LF or other control in a value.
+- §5.2: obs-fold refused in requests (the response parser unfolds it, noted).
+- §6.3: Content-Length is 1*DIGIT; a list of equal values is one value (noted
+  "repeated-content-length"), different values are refused ("conflicting-content-length").
+Bodies are read by the readers of `body_readers.py`, one per framing.
 """
 
 from __future__ import annotations
 
 import re
+from enum import Enum
 
 from httplab.protocol import grammar
+from httplab.protocol.body_readers import END, READERS, BodyReader
 from httplab.protocol.errors import ProtocolError
 from httplab.protocol.events import (
     NEED_DATA,
     PAUSED,
     ConnectionClosed,
-    Data,
     EndOfMessage,
     Event,
     Framing,
@@ -24,10 +38,16 @@ from httplab.protocol.limits import DEFAULT_LIMITS, Limits
 from httplab.protocol.notes import Note
 
 HEAD_END = re.compile(rb"\n\r?\n")
-CRLF_HEAD_END = re.compile(rb"\r\n\r\n")
-BARE_LF = re.compile(rb"(?<!\r)\n")
 
-_HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILERS, _CLOSE, _DONE, _ERROR = range(9)
+
+class State(Enum):
+    """Where a parser is in the message it reads."""
+
+    HEAD = "head"  # a start line and fields (after empty lines, if any)
+    BODY = "body"  # the body reader of the message's framing has the input
+    DONE = "done"  # a whole message is out; PAUSED until start_next()
+    ERROR = "error"  # a ProtocolError was raised; it is raised again (sticky)
+
 
 NO_BODY = Framing("none")
 
@@ -47,10 +67,11 @@ def unfold(lines: list[tuple[bytes, int]]) -> list[tuple[bytes, int]]:
     return out
 
 
-def note_bare_lf() -> Note:
+def note_bare_lf(lines: int) -> Note:
     return Note(
         "bare-lf",
-        "a line ended with a bare LF instead of CRLF (accepted, but a sender MUST use CRLF)",
+        f"the head ends {lines} line(s) with a bare LF instead of CRLF (accepted, but a sender "
+        "MUST use CRLF)",
         "RFC 9112 §2.2",
     )
 
@@ -66,12 +87,10 @@ class MessageParser:
         self._pos = 0  # start of unconsumed bytes in _buf
         self._scan = 0  # where the search for the end of the head resumes
         self._raw = bytearray()  # consumed bytes of the message in progress
-        self._state = _HEAD
+        self._state = State.HEAD
         self._eof = False
         self._error: ProtocolError | None = None
-        self._remaining = 0  # bytes left in a Content-Length body or in a chunk
-        self._body_size = 0
-        self._framing_bytes = 0  # chunked framing bytes of the body in progress
+        self._reader: BodyReader | None = None  # the body reader of the message in progress
         self._empty_lines = 0  # empty lines skipped before the start line in progress
         self._trailers: list[Field] = []
         self._notes: list[Note] = []
@@ -91,7 +110,11 @@ class MessageParser:
     @property
     def idle(self) -> bool:
         """No byte of a new message has arrived (a keep-alive wait, not a slow request)."""
-        return self._state in (_HEAD, _DONE) and not self._raw and self._pos == len(self._buf)
+        return (
+            self._state in (State.HEAD, State.DONE)
+            and not self._raw
+            and self._pos == len(self._buf)
+        )
 
     @property
     def pending_raw(self) -> bytes:
@@ -105,14 +128,12 @@ class MessageParser:
     @property
     def body_expected(self) -> bool:
         """A head announced a body that has not fully arrived."""
-        if self._state == _LENGTH:
-            return self._remaining > 0
-        return self._state in (_CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILERS, _CLOSE)
+        return self._state is State.BODY and self._reader is not None and self._reader.expecting
 
     def start_next(self) -> None:
         """Go on to the next message after `EndOfMessage`."""
-        if self._state == _DONE:
-            self._state = _HEAD
+        if self._state is State.DONE:
+            self._state = State.HEAD
             self._raw.clear()
             self._notes = []
             self._empty_lines = 0
@@ -122,30 +143,24 @@ class MessageParser:
         self._raw.clear()
         self._notes = []
         self._empty_lines = 0
-        self._state = _HEAD
+        self._state = State.HEAD
 
     def next_event(self) -> Result:
+        """The next event, NEED_DATA or PAUSED; the one place a ProtocolError leaves the parser
+        (and makes it sticky)."""
         if self._error is not None:
             raise self._error
         try:
-            return self._next()
+            state = self._state
+            if state is State.HEAD:
+                return self._read_head()
+            if state is State.BODY:
+                return self._read_body()
+            return PAUSED
         except ProtocolError as error:
             self._error = error
-            self._state = _ERROR
+            self._state = State.ERROR
             raise
-
-    # the state table ----------------------------------------------------------------------
-    def _next(self) -> Result:
-        state = self._state
-        if state == _HEAD:
-            return self._read_head()
-        if state == _LENGTH:
-            return self._read_length_body()
-        if state in (_CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILERS):
-            return self._read_chunked()
-        if state == _CLOSE:
-            return self._read_until_close()
-        return PAUSED
 
     def _take(self, n: int) -> bytes:
         """Consume n buffered bytes into the raw record of the message."""
@@ -160,15 +175,21 @@ class MessageParser:
         return chunk
 
     def _end_message(self) -> EndOfMessage:
-        self._state = _DONE
+        self._state = State.DONE
+        self._reader = None
         trailers = Headers(self._trailers)
         self._trailers = []
         return EndOfMessage(trailers, bytes(self._raw), tuple(self._notes))
 
     def _error_at(
-        self, status: int, detail: str, rfc: str, offending: bytes = b""
+        self, status: int, detail: str, rfc: str, offending: bytes = b"", *, code: str = ""
     ) -> ProtocolError:
-        return ProtocolError(status, detail, rfc, offending=offending)
+        """Every rejection is made here: the error carries the notes so far and, when the rule
+        has a note code, a note for the rule that was broken (what lint shows)."""
+        notes = tuple(self._notes)
+        if code:
+            notes += (Note(code, detail, rfc, "error"),)
+        return ProtocolError(status, detail, rfc, offending=offending, code=code, notes=notes)
 
     # the head -----------------------------------------------------------------------------
     def _read_head(self) -> Result:
@@ -208,6 +229,15 @@ class MessageParser:
         self._scan = end
         head = self._take(end - pos)
         prefix = len(self._raw) - len(head)
+        if prefix:
+            self._notes.append(
+                Note(
+                    "leading-empty-lines",
+                    f"{prefix} byte(s) of empty lines before the start line were skipped",
+                    "RFC 9112 §2.2",
+                    "info",
+                )
+            )
         return self._parse_head(head, prefix)
 
     def _need_more_or_eof(self) -> Result:
@@ -275,7 +305,7 @@ class MessageParser:
                 lines.append((line, offset))
                 offset += len(line) + 2
             return lines
-        self._notes.append(note_bare_lf())
+        self._notes.append(note_bare_lf(head.count(b"\n") - crlf))
         for line in head.split(b"\n")[:-2]:
             if line.endswith(b"\r"):
                 lines.append((line[:-1], offset))
@@ -317,6 +347,7 @@ class MessageParser:
                 "obsolete line folding (a field line starting with whitespace)",
                 "RFC 9112 §5.2",
                 line[:40],
+                code="obs-fold",
             )
         colon = line.find(b":")
         if colon < 0:
@@ -358,6 +389,7 @@ class MessageParser:
                 "repeated Content-Length with different values",
                 "RFC 9112 §6.3",
                 b",".join(items),
+                code="conflicting-content-length",
             )
         if len(items) > 1:
             self._notes.append(
@@ -376,196 +408,60 @@ class MessageParser:
     _too_large_status = 413
 
     def _start_body(self, framing: Framing) -> None:
-        self._body_size = 0
-        self._framing_bytes = 0
-        if framing.kind == "length":
-            assert framing.length is not None
-            if framing.length > self.limits.max_body:
-                raise self._error_at(
-                    self._too_large_status,
-                    f"body of {framing.length} bytes exceeds the limit of {self.limits.max_body}",
-                    "RFC 9110 §15.5.14",
-                )
-            self._remaining = framing.length
-            self._state = _LENGTH
-        elif framing.kind == "chunked":
-            self._state = _CHUNK_SIZE
-        elif framing.kind == "close":
-            self._state = _CLOSE
-        else:  # no body: the next event is EndOfMessage
-            self._remaining = 0
-            self._state = _LENGTH
-
-    # bodies -------------------------------------------------------------------------------
-    def _read_length_body(self) -> Result:
-        if self._remaining == 0:
-            return self._end_message()
-        available = len(self._buf) - self._pos
-        if available == 0:
-            if self._eof:
-                raise self._error_at(
-                    self._head_status,
-                    f"the connection closed {self._remaining} bytes before the end of the body",
-                    "RFC 9112 §6.3",
-                )
-            return NEED_DATA
-        chunk = self._take(min(available, self._remaining))
-        self._remaining -= len(chunk)
-        return Data(chunk)
-
-    def _read_until_close(self) -> Result:
-        available = len(self._buf) - self._pos
-        if available:
-            self._body_size += available
-            if self._body_size > self.limits.max_body:
-                raise self._error_at(
-                    self._too_large_status, "body exceeds the limit", "RFC 9110 §15.5.14"
-                )
-            return Data(self._take(available))
-        if self._eof:
-            return self._end_message()
-        return NEED_DATA
-
-    def _read_line(self, limit: int, what: str) -> bytes | None:
-        """One CRLF-terminated line of chunked framing without its CRLF, or None when
-        incomplete; a bare LF is refused, and so is a line over `limit` however it arrived."""
-        lf = self._buf.find(b"\n", self._pos)
-        length = (len(self._buf) if lf < 0 else lf) - self._pos
-        if length > limit:
-            raise self._error_at(400, f"{what} exceeds {limit} bytes", "RFC 9112 §7.1.1")
-        if lf < 0:
-            if self._eof:
-                raise self._error_at(
-                    self._head_status,
-                    "the connection closed inside a chunked body",
-                    "RFC 9112 §7.1",
-                )
-            return None
-        line = self._take(lf + 1 - self._pos)
-        self._count_framing(len(line))
-        if line.endswith(b"\r\n"):
-            return line[:-2]
-        # RFC 9112 §7.1 frames chunks with CRLF; the §2.2 leniency for a bare LF is for the
-        # start line and fields. Where a body ends must not depend on which line endings a
-        # reader accepts (a proxy that reads "5;ext\nhello" as one line sees another body):
-        # that is request smuggling, so refuse.
-        raise self._bare_lf_in_chunked(what, line[-40:])
-
-    def _bare_lf_in_chunked(self, what: str, offending: bytes) -> ProtocolError:
-        return self._error_at(
-            400,
-            f"{what} ends in a bare LF; chunked framing needs CRLF (nc -C sends CRLF)",
-            "RFC 9112 §7.1",
-            offending,
-        )
-
-    def _count_framing(self, n: int) -> None:
-        """RFC 9112 §7.1.1: "A server ought to limit the total length of chunk extensions
-        received in a request ... and generate an appropriate 4xx (Client Error) response if
-        that amount is exceeded." Bounded with all framing bytes, relative to the data."""
-        self._framing_bytes += n
-        if self._framing_bytes > self.limits.max_chunk_framing + self._body_size:
+        if framing.kind == "length" and (framing.length or 0) > self.limits.max_body:
             raise self._error_at(
-                400,
-                f"chunked framing (size lines, extensions, CRLFs) exceeds the body's size by "
-                f"more than {self.limits.max_chunk_framing} bytes: send fewer, larger chunks",
-                "RFC 9112 §7.1.1",
+                self._too_large_status,
+                f"body of {framing.length} bytes exceeds the limit of {self.limits.max_body}",
+                "RFC 9110 §15.5.14",
             )
+        self._reader = READERS[framing.kind](framing)
+        self._state = State.BODY
 
-    def _read_chunked(self) -> Result:
-        while True:
-            state = self._state
-            if state == _CHUNK_SIZE:
-                line = self._read_line(self.limits.max_chunk_line, "a chunk-size line")
-                if line is None:
-                    return NEED_DATA
-                match = grammar.CHUNK_LINE.fullmatch(line)
-                if match is None:
-                    raise self._error_at(
-                        400,
-                        "invalid chunk-size line (hex digits, then extensions)",
-                        "RFC 9112 §7.1",
-                        line[:40],
-                    )
-                digits = match.group(1)
-                if len(digits.lstrip(b"0")) > 15:
-                    raise self._error_at(
-                        self._too_large_status, "chunk size is absurdly large", "RFC 9112 §7.1"
-                    )
-                size = int(digits, 16)
-                if size == 0:
-                    self._state = _TRAILERS
-                    continue
-                self._body_size += size
-                if self._body_size > self.limits.max_body:
-                    raise self._error_at(
-                        self._too_large_status,
-                        f"chunked body exceeds the limit of {self.limits.max_body} bytes",
-                        "RFC 9110 §15.5.14",
-                    )
-                self._remaining = size
-                self._state = _CHUNK_DATA
-            elif state == _CHUNK_DATA:
-                available = len(self._buf) - self._pos
-                if available == 0:
-                    if self._eof:
-                        raise self._error_at(
-                            self._head_status,
-                            "the connection closed inside a chunk",
-                            "RFC 9112 §7.1",
-                        )
-                    return NEED_DATA
-                chunk = self._take(min(available, self._remaining))
-                self._remaining -= len(chunk)
-                if self._remaining == 0:
-                    self._state = _CHUNK_END
-                return Data(chunk)
-            elif state == _CHUNK_END:
-                end = self._buf[self._pos : self._pos + 2]
-                if end != b"\r\n":
-                    if end[:1] == b"\n":
-                        raise self._bare_lf_in_chunked("chunk data", b"\n")
-                    if end not in (b"", b"\r"):
-                        raise self._error_at(
-                            400,
-                            "chunk data longer than its size (no CRLF after it)",
-                            "RFC 9112 §7.1",
-                            bytes(self._buf[self._pos : self._pos + 40]),
-                        )
-                    if self._eof:
-                        raise self._error_at(
-                            self._head_status,
-                            "the connection closed inside a chunked body",
-                            "RFC 9112 §7.1",
-                        )
-                    return NEED_DATA
-                self._take(2)
-                self._count_framing(2)
-                self._state = _CHUNK_SIZE
-            else:  # _TRAILERS
-                return self._read_trailers()
-
-    def _read_trailers(self) -> Result:
-        # RFC 9112 §7.1: chunked-body = *chunk last-chunk trailer-section CRLF, each trailer
-        # field line ending in CRLF: a bare LF here is refused as everywhere in chunked framing
-        # (the §2.2 leniency is for the head only), so where the message ends is one rule.
-        buf, pos = self._buf, self._pos
-        if buf[pos : pos + 2] == b"\r\n":
-            self._take(2)
+    # bodies: the reader of the framing, and the buffer API readers use -------------------------
+    def _read_body(self) -> Result:
+        assert self._reader is not None
+        result = self._reader.read(self)
+        if result is END:
             return self._end_message()
-        match = CRLF_HEAD_END.search(buf, pos)
-        bare = BARE_LF.search(buf, pos, match.end() if match else len(buf))
-        if bare is not None:
-            raise self._bare_lf_in_chunked("a trailer line", bytes(buf[pos : bare.end()][-40:]))
-        if match is None:
-            if len(buf) - pos > self.limits.max_header_block:
-                raise self._error_at(431, "trailer section too large", "RFC 6585 §5")
-            if self._eof:
-                raise self._error_at(
-                    self._head_status, "the connection closed inside the trailers", "RFC 9112 §7.1"
-                )
-            return NEED_DATA
-        section = self._take(match.end() - pos)
-        lines = self._split_lines(section, 0)
-        self._trailers = self._parse_fields(lines)
-        return self._end_message()
+        return result  # type: ignore[return-value]  # Data or NEED_DATA
+
+    def available(self) -> int:
+        """Buffered bytes not consumed yet."""
+        return len(self._buf) - self._pos
+
+    def at_eof(self) -> bool:
+        return self._eof
+
+    def take(self, n: int) -> bytes:
+        return self._take(n)
+
+    def peek(self, n: int) -> bytes:
+        return bytes(self._buf[self._pos : self._pos + n])
+
+    def line_length(self) -> int | None:
+        """Bytes before the next LF (its CR included), or None when no LF is buffered."""
+        lf = self._buf.find(b"\n", self._pos)
+        return None if lf < 0 else lf - self._pos
+
+    def search(self, pattern: re.Pattern[bytes], within: int | None = None) -> int | None:
+        """End of the first match of `pattern` in the next `within` bytes (all if None),
+        relative to the unconsumed input; None when it does not match."""
+        end = len(self._buf) if within is None else self._pos + within
+        match = pattern.search(self._buf, self._pos, end)
+        return None if match is None else match.end() - self._pos
+
+    def read_trailers(self, section: bytes) -> None:
+        """The trailer section of a chunked body (its final empty line included)."""
+        self._trailers = self._parse_fields(self._split_lines(section, 0))
+
+    def error(
+        self, status: int, detail: str, rfc: str, offending: bytes = b"", *, code: str = ""
+    ) -> ProtocolError:
+        return self._error_at(status, detail, rfc, offending, code=code)
+
+    def incomplete_status(self) -> int:
+        """The status for a message cut short by the close (400, or 502 for a response)."""
+        return self._head_status
+
+    def too_large_status(self) -> int:
+        return self._too_large_status

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from httplab.protocol import grammar
-from httplab.protocol.errors import ProtocolError
-from httplab.protocol.events import Framing, LazySpans, RequestHead
-from httplab.protocol.framing import Selected, keep_alive_of, list_tokens, select_framing_fields
+from httplab.protocol.events import Framing, LazySpans, RequestHead, TargetForm
+from httplab.protocol.framing import (
+    Selected,
+    keep_alive_of,
+    list_tokens,
+    note_repeated_transfer_encoding,
+    select_framing_fields,
+)
 from httplab.protocol.headers import Headers
 from httplab.protocol.message_parser import NO_BODY, MessageParser, Result
 from httplab.protocol.notes import Note
@@ -94,12 +99,12 @@ class RequestParser(MessageParser):
             raise self._too_long_start_line()
         if line == b"PRI * HTTP/2.0":
             # RFC 9113 §3.4: the HTTP/2 connection preface ("prior knowledge" h2c)
-            raise ProtocolError(
+            raise self._error_at(
                 505,
                 "an HTTP/2 connection preface (PRI * HTTP/2.0): this server speaks HTTP/1.1 "
                 "only; use HTTP/1.1 (curl --http1.1)",
                 "RFC 9113 §3.4",
-                offending=line,
+                line,
             )
         parts = line.split(b" ")
         if len(parts) != 3 or not all(parts):
@@ -123,11 +128,11 @@ class RequestParser(MessageParser):
             )
         major, minor = match.group(1)[0] - 0x30, match.group(2)[0] - 0x30
         if major != 1:
-            raise ProtocolError(
+            raise self._error_at(
                 505,
                 f"HTTP/{major}.{minor} is not supported on this connection; use HTTP/1.1",
                 "RFC 9110 §15.6.6",
-                offending=version,
+                version,
             )
         if minor > 1:
             self._notes.append(
@@ -148,7 +153,7 @@ class RequestParser(MessageParser):
             )
         return method, target, "HTTP/1.0" if minor == 0 else "HTTP/1.1", version.decode("ascii")
 
-    def _target_form(self, method: bytes, target: bytes) -> str:
+    def _target_form(self, method: bytes, target: bytes) -> TargetForm:
         # RFC 9112 §3.2: origin-form / absolute-form / authority-form / asterisk-form
         if method == b"CONNECT":
             authority = grammar.AUTHORITY_FORM.fullmatch(target)
@@ -190,10 +195,17 @@ class RequestParser(MessageParser):
         # Host field, and to any request with more than one Host line or an invalid Host.
         hosts = selected.get(b"host", [])
         if len(hosts) > 1:
-            raise self._error_at(400, "more than one Host field line", "RFC 9112 §3.2")
+            raise self._error_at(
+                400, "more than one Host field line", "RFC 9112 §3.2", code="repeated-host"
+            )
         if not hosts:
             if version == "HTTP/1.1":
-                raise self._error_at(400, "an HTTP/1.1 request needs a Host field", "RFC 9112 §3.2")
+                raise self._error_at(
+                    400,
+                    "an HTTP/1.1 request needs a Host field",
+                    "RFC 9112 §3.2",
+                    code="missing-host",
+                )
             return
         match = grammar.HOST_VALUE.fullmatch(hosts[0])
         if match is None or not grammar.ip_literal_ok(match.group(1)):
@@ -208,11 +220,14 @@ class RequestParser(MessageParser):
                     400,
                     "both Transfer-Encoding and Content-Length (a request smuggling pattern)",
                     "RFC 9112 §6.3",
+                    code="te-and-cl",
                 )
             if version == "HTTP/1.0":
                 raise self._error_at(
                     400, "Transfer-Encoding in an HTTP/1.0 message", "RFC 9112 §6.1"
                 )
+            if len(selected[b"transfer-encoding"]) > 1:
+                self._notes.append(note_repeated_transfer_encoding())
             codings = self._transfer_codings(selected[b"transfer-encoding"])
             if not codings:
                 raise self._error_at(400, "empty Transfer-Encoding", "RFC 9112 §6.1")
@@ -227,11 +242,11 @@ class RequestParser(MessageParser):
                 raise self._error_at(400, "chunked applied more than once", "RFC 9112 §6.1")
             if len(codings) > 1:
                 others = b", ".join(c for c in codings if c != b"chunked")
-                raise ProtocolError(
+                raise self._error_at(
                     501,
                     f"transfer coding not implemented: {others.decode('ascii')}",
                     "RFC 9112 §6.1",
-                    offending=others,
+                    others,
                 )
             return Framing("chunked")
         length = self._content_length(selected)
@@ -262,7 +277,7 @@ class RequestParser(MessageParser):
         if not values:
             return False
         if any(v != b"100-continue" for v in values):
-            raise ProtocolError(
+            raise self._error_at(
                 417, "the only expectation supported is 100-continue", "RFC 9110 §10.1.1"
             )
         has_body = framing.kind == "chunked" or (framing.length or 0) > 0

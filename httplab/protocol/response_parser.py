@@ -5,7 +5,13 @@ from __future__ import annotations
 from httplab.protocol import grammar
 from httplab.protocol.errors import ProtocolError
 from httplab.protocol.events import Framing, LazySpans, ResponseHead
-from httplab.protocol.framing import Selected, keep_alive_of, list_tokens, select_framing_fields
+from httplab.protocol.framing import (
+    Selected,
+    keep_alive_of,
+    list_tokens,
+    note_repeated_transfer_encoding,
+    select_framing_fields,
+)
 from httplab.protocol.headers import Field, Headers
 from httplab.protocol.limits import DEFAULT_LIMITS, Limits
 from httplab.protocol.message_parser import NO_BODY, MessageParser, Result, unfold
@@ -49,10 +55,10 @@ class ResponseParser(MessageParser):
         return super()._need_more_or_eof()
 
     def _error_at(
-        self, status: int, detail: str, rfc: str, offending: bytes = b""
+        self, status: int, detail: str, rfc: str, offending: bytes = b"", *, code: str = ""
     ) -> ProtocolError:
         # a response that breaks the rules is a bad gateway answer, whatever rule it broke
-        return ProtocolError(502, detail, rfc, offending=offending)
+        return super()._error_at(502, detail, rfc, offending, code=code)
 
     def expect(self, method: str) -> None:
         """Set the method of the request whose response comes next (HEAD has no body)."""
@@ -90,7 +96,7 @@ class ResponseParser(MessageParser):
         framing = self._response_framing(code, version, selected)
         keep_alive = keep_alive_of(version, selected) and framing.kind != "close"
         raw = bytes(self._raw)
-        head = ResponseHead(
+        response_head = ResponseHead(
             status=code,
             reason=(reason or b"").decode("latin-1"),
             version=version,
@@ -105,10 +111,10 @@ class ResponseParser(MessageParser):
             # an interim response: the final one for the same request follows
             self._read_another_head()
             self._interim_seen = True
-            return head
+            return response_head
         self._interim_seen = False
         self._start_body(framing)
-        return head
+        return response_head
 
     def _response_framing(self, code: int, version: str, selected: Selected) -> Framing:
         # RFC 9112 §6.3, in its order.
@@ -118,6 +124,18 @@ class ResponseParser(MessageParser):
         if method == "CONNECT" and 200 <= code < 300:
             return NO_BODY
         if b"transfer-encoding" in selected:
+            if len(selected[b"transfer-encoding"]) > 1:
+                self._notes.append(note_repeated_transfer_encoding())
+            if b"content-length" in selected:
+                self._notes.append(
+                    Note(
+                        "te-and-cl",
+                        "both Transfer-Encoding and Content-Length: Transfer-Encoding frames the "
+                        "body, and the message is suspect (request smuggling)",
+                        "RFC 9112 §6.3",
+                        "error",
+                    )
+                )
             codings = list_tokens(selected[b"transfer-encoding"])
             if codings and codings[-1] == b"chunked" and version == "HTTP/1.1":
                 return Framing("chunked")

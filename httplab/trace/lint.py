@@ -1,25 +1,36 @@
-"""RFC notes on an exchange: what a careful reader of RFC 9110/9112 would point out.
+"""Notes on an exchange: the parser's own, and the few checks that need the whole exchange.
 
-The parser already notes what only it can see while reading (`RequestHead.notes`); these checks
-look at the finished exchange — both directions, raw bytes and parsed form — and each note is
-one line naming the section it comes from. They never raise: a record that cannot be checked
-simply gets fewer notes.
+What a message broke, or what the parser tolerated while reading it — a bare LF, obs-fold,
+repeated or conflicting Content-Length, Transfer-Encoding with Content-Length, a missing or
+repeated Host, empty lines before the start line — is noted by the parser itself with its RFC
+section (`RequestHead.notes`, `ResponseHead.notes`, and `ProtocolError.notes` for a message it
+refused): one home for every rule. A record without a parsed head (a refused request, a foreign
+server's response) gets those notes by asking the parser again, over the raw bytes.
+
+The checks left here need both directions or the bytes actually sent: Content-Length against
+the body, a body on a status or method that has none, Content-Length on 1xx/204, a missing
+Date. They never raise: a record that cannot be checked simply gets fewer notes.
 
 (httplint, the REDbot library, was considered: its notes are Markdown/HTML templates without
-section numbers and it pulls in ten dependencies; these few framing checks are simpler here.)
+section numbers and it pulls in ten dependencies; these few checks are simpler here.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from httplab.protocol import grammar
+from httplab.protocol.errors import ProtocolError
+from httplab.protocol.events import Data, EndOfMessage, RequestHead, ResponseHead
 from httplab.protocol.headers import Headers
 from httplab.protocol.messages import Note, body_forbidden
+from httplab.protocol.notes import NoteLevel
+from httplab.protocol.parser import RequestParser, ResponseParser
 from httplab.trace.records import ExchangeRecord
 from httplab.trace.wire_text import split_head
 
 
-def _note(code: str, message: str, rfc_ref: str, level: str = "warning") -> Note:
+def _note(code: str, message: str, rfc_ref: str, level: NoteLevel = "warning") -> Note:
     return Note(code, message, rfc_ref, level)
 
 
@@ -31,14 +42,52 @@ def split_final_response(raw: bytes) -> tuple[bytes, bytes]:
     return head, rest
 
 
-def lenient_fields(head: bytes) -> tuple[bytes, Headers]:
-    """(start line, field lines) of a head the parser may have rejected, read loosely.
+# --- the parser's notes, for a record that has no parsed head ---------------------------------
+def request_parser_notes(raw: bytes) -> list[Note]:
+    """What the request parser notes reading the first request of `raw` (then the close)."""
+    parser = RequestParser()
+    parser.feed(raw)
+    parser.feed(b"")
+    notes: list[Note] = []
+    try:
+        while True:
+            event = parser.next_event()
+            if isinstance(event, RequestHead):
+                notes = list(event.notes)
+            elif isinstance(event, EndOfMessage):
+                return list(event.notes)
+            elif not isinstance(event, Data):  # NEED_DATA, PAUSED or ConnectionClosed
+                return notes
+    except ProtocolError as error:
+        return list(error.notes)
 
-    A rejected request (no Host, two Content-Length values, ...) has no parsed form, yet its
-    notes are the point of the lesson; so the field lines are split on the first colon here,
-    for linting only. Leading empty lines are skipped as RFC 9112 §2.2 allows; a line without
-    a colon (an obs-fold continuation, garbage) is ignored.
-    """
+
+def response_parser_notes(raw: bytes, method: str) -> list[Note]:
+    """What the response parser notes reading the final response in `raw` to `method`."""
+    parser = ResponseParser()
+    parser.expect(method)
+    parser.feed(raw)
+    parser.feed(b"")
+    notes: list[Note] = []
+    try:
+        while True:
+            event = parser.next_event()
+            if isinstance(event, ResponseHead):
+                notes = list(event.notes)
+                if event.status == 101:
+                    return notes
+            elif isinstance(event, EndOfMessage):
+                return list(event.notes)
+            elif not isinstance(event, Data):  # NEED_DATA, PAUSED or ConnectionClosed
+                return notes
+    except ProtocolError as error:
+        return list(error.notes)
+
+
+# --- whole-exchange checks --------------------------------------------------------------------
+def _lenient_fields(head: bytes) -> tuple[bytes, Headers]:
+    """(start line, field lines) of a response head the parser may have refused, split on the
+    first colon: enough to find its status and its Content-Length for the checks below."""
     lines = head.replace(b"\r\n", b"\n").split(b"\n")
     while lines and not lines[0]:
         lines.pop(0)
@@ -47,133 +96,25 @@ def lenient_fields(head: bytes) -> tuple[bytes, Headers]:
         if not line:
             break
         name, colon, value = line.partition(b":")
-        if colon and name and name == name.strip():
+        if colon and name and name == name.strip(b" \t"):
             headers.add(name, value.strip(b" \t"))
     return (lines[0] if lines else b""), headers
-
-
-def wire_line_notes(head: bytes, side: str) -> list[Note]:
-    """Bare LF and obs-fold in a message head as it crossed the wire."""
-    notes = []
-    bare_lf = head.count(b"\n") - head.count(b"\r\n")
-    if bare_lf:
-        notes.append(
-            _note(
-                "bare-lf",
-                f"{side} head ends {bare_lf} line(s) with a bare LF instead of CRLF",
-                "RFC 9112 §2.2",
-            )
-        )
-    lines = head.replace(b"\r\n", b"\n").lstrip(b"\n").split(b"\n")[1:]
-    folded = sum(1 for line in lines if line[:1] in (b" ", b"\t"))
-    if folded:
-        notes.append(
-            _note(
-                "obs-fold",
-                f"{side} has {folded} obsolete line folding(s) (a field line starting with "
-                "whitespace)",
-                "RFC 9112 §5.2",
-            )
-        )
-    return notes
-
-
-def framing_notes(headers: Headers, side: str) -> list[Note]:
-    """Repeated or conflicting Content-Length / Transfer-Encoding fields."""
-    notes = []
-    lengths = headers.get_all("content-length")
-    values = {v.strip() for item in lengths for v in item.split(",")}
-    if len(values) > 1:
-        notes.append(
-            _note(
-                "conflicting-content-length",
-                f"{side} has conflicting Content-Length values {sorted(values)}",
-                "RFC 9112 §6.3",
-                "error",
-            )
-        )
-    elif len(lengths) > 1 or any("," in v for v in lengths):
-        notes.append(
-            _note(
-                "repeated-content-length",
-                f"{side} repeats Content-Length (same value); send it once",
-                "RFC 9110 §8.6",
-            )
-        )
-    if lengths and "transfer-encoding" in headers:
-        notes.append(
-            _note(
-                "te-and-cl",
-                f"{side} has both Transfer-Encoding and Content-Length; Content-Length must be "
-                "ignored and the message is suspect (request smuggling)",
-                "RFC 9112 §6.3",
-                "error",
-            )
-        )
-    if headers.count("transfer-encoding") > 1:
-        notes.append(
-            _note(
-                "repeated-transfer-encoding",
-                f"{side} repeats Transfer-Encoding; codings are read as one list",
-                "RFC 9112 §6.1",
-                "info",
-            )
-        )
-    return notes
-
-
-def request_notes(record: ExchangeRecord) -> list[Note]:
-    notes: list[Note] = []
-    raw = record.raw_request
-    leading = len(raw) - len(raw.lstrip(b"\r\n"))
-    if leading and raw[leading : leading + 1]:
-        notes.append(
-            _note(
-                "leading-empty-lines",
-                f"{leading} byte(s) of empty lines before the request line were skipped",
-                "RFC 9112 §2.2",
-                "info",
-            )
-        )
-    head_bytes = record.head.raw if record.head else split_head(raw.lstrip(b"\r\n"))[0]
-    notes += wire_line_notes(head_bytes, "request")
-    request = record.request
-    if request is not None:
-        version, headers = request.version, request.headers
-    else:
-        # Rejected: lint what arrived, so the note explaining the 4xx is on this exchange.
-        request_line, headers = lenient_fields(head_bytes)
-        version = request_line.rsplit(b" ", 1)[-1].decode("latin-1")
-    hosts = headers.count("host")
-    if version == "HTTP/1.1" and hosts == 0:
-        notes.append(
-            _note("missing-host", "HTTP/1.1 request without a Host field", "RFC 9112 §3.2", "error")
-        )
-    elif hosts > 1:
-        notes.append(
-            _note("repeated-host", "request has more than one Host field", "RFC 9112 §3.2", "error")
-        )
-    notes += framing_notes(headers, "request")
-    return notes
 
 
 def response_notes(record: ExchangeRecord) -> list[Note]:
     notes: list[Note] = []
     head_bytes, body_bytes = split_final_response(record.raw_response)
-    if head_bytes:
-        notes += wire_line_notes(head_bytes, "response")
     response = record.response
     if response is not None:
         status, headers = response.status, response.headers
     else:
-        # Not parsed (a foreign server's broken answer): lint the bytes that came back.
-        status_line, headers = lenient_fields(head_bytes)
+        # Not parsed (a foreign server's broken answer): check the bytes that came back.
+        status_line, headers = _lenient_fields(head_bytes)
         parts = status_line.split(b" ", 2)
-        if len(parts) < 2 or not parts[1].isdigit():
+        if len(parts) < 2 or grammar.DIGITS.fullmatch(parts[1]) is None or len(parts[1]) != 3:
             return notes
-        status = int(parts[1])
+        status = int(parts[1])  # three ASCII digits, checked above
     method = record.method or "GET"
-    notes += framing_notes(headers, "response")
     sent_body = body_bytes if record.raw_response or response is None else response.body
     if body_forbidden(status, method) and sent_body:
         notes.append(
@@ -185,7 +126,7 @@ def response_notes(record: ExchangeRecord) -> list[Note]:
                 "error",
             )
         )
-    lengths = headers.get_all("content-length")
+    lengths = headers.get_all_raw("content-length")
     if lengths and (100 <= status < 200 or status == 204):
         notes.append(
             _note(
@@ -196,12 +137,13 @@ def response_notes(record: ExchangeRecord) -> list[Note]:
         )
     elif (
         len(lengths) == 1
-        and lengths[0].strip().isdigit()
+        and grammar.DIGITS.fullmatch(lengths[0]) is not None
+        and len(lengths[0]) <= 18
         and not body_forbidden(status, method)
         and "transfer-encoding" not in headers
     ):
-        declared = int(lengths[0])
-        sent = len(sent_body) + record.omitted[1]  # the trace may keep only a body's start
+        declared = int(lengths[0])  # ASCII digits only, checked above
+        sent = len(sent_body)
         if declared != sent:
             notes.append(
                 _note(
@@ -219,23 +161,29 @@ def response_notes(record: ExchangeRecord) -> list[Note]:
 
 
 def lint_exchange(record: ExchangeRecord) -> list[Note]:
-    """This module's checks on `record` (without the parser's or the server's own notes)."""
-    return request_notes(record) + response_notes(record)
+    """The parser's notes a record does not carry yet (no parsed request head: asked again over
+    the raw bytes; the response: over the bytes sent), then the whole-exchange checks."""
+    notes: list[Note] = []
+    if record.head is None and record.raw_request:
+        notes += request_parser_notes(record.raw_request)
+    if record.raw_response:
+        notes += response_parser_notes(record.raw_response, record.method or "GET")
+    return notes + response_notes(record)
 
 
 def merge_notes(*groups: Iterable[Note]) -> list[Note]:
-    """Notes in order, dropping one that repeats an earlier note's code."""
-    seen: set[str] = set()
+    """Notes in order, each once (the server copies its head's notes into the record)."""
+    seen: set[Note] = set()
     out: list[Note] = []
     for group in groups:
         for note in group:
-            if note.code not in seen:
-                seen.add(note.code)
+            if note not in seen:
+                seen.add(note)
                 out.append(note)
     return out
 
 
 def exchange_notes(record: ExchangeRecord) -> list[Note]:
-    """Every note of an exchange: the parser's, the server's, then the lint checks."""
+    """Every note of an exchange: the parser's, the server's, then the whole-exchange checks."""
     parser_notes = record.head.notes if record.head else ()
     return merge_notes(parser_notes, record.notes, lint_exchange(record))

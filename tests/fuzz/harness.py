@@ -285,7 +285,7 @@ HTTPTOOLS_STRICTER = [
         "bare LF in the head",
         lambda p: re.search(rb"(?<!\r)\n", _head_with_end(p)) is not None,
         "Expected CRLF|Missing expected LF|Missing expected CR|expected LF|"
-        "Invalid header value char",
+        "Invalid header value char|Invalid header field char",
     ),
     # RFC 9110 §9.1: method = token, and the set is extensible (the method registry); llhttp
     # refuses any method outside its own list ("GEqT"); httplab answers 405/501 itself.

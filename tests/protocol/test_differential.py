@@ -850,6 +850,7 @@ def pipelines(draw: st.DrawFn) -> list[bytes]:
     return pieces
 
 
+@pytest.mark.timeout(240)  # a guard against a hang, not a speed limit: 1,500 cases on a busy box
 @settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow])
 @given(pipelines())
 def test_request_parser_agrees_with_h11(pieces: list[bytes]) -> None:
@@ -908,6 +909,7 @@ def response_exchanges(draw: st.DrawFn) -> tuple[list[bytes], list[str]]:
     return pieces, methods
 
 
+@pytest.mark.timeout(240)
 @settings(max_examples=1000, suppress_health_check=[HealthCheck.too_slow])
 @given(response_exchanges())
 def test_response_parser_agrees_with_h11(exchange: tuple[list[bytes], list[str]]) -> None:

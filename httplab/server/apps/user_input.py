@@ -97,14 +97,14 @@ def _refuse_lone_surrogates(document: object) -> None:
 def read_new_user(request: Request) -> tuple[str, int]:
     """The validated (name, age) of a `POST /users`, or `UserInputError`."""
     sources: dict[str, list[tuple[str, object]]] = {name: [] for name in FIELDS}
-    for name, values in _query_fields(request.query_string).items():
+    for name, texts in _query_fields(request.query_string).items():
         if name in sources:
-            sources[name].extend(("the query string", v) for v in values)
+            sources[name].extend(("the query string", v) for v in texts)
     if request.body:
         where, fields = _body_fields(request)
-        for name, values in fields.items():
+        for name, items in fields.items():
             if name in sources:
-                sources[name].extend((where, v) for v in values)
+                sources[name].extend((where, v) for v in items)
 
     errors: dict[str, str] = {}
     values: dict[str, object] = {}
@@ -136,7 +136,8 @@ def _body_fields(request: Request) -> tuple[str, dict[str, list[object]]]:
     if kind == FORM:
         try:
             text = request.body.decode("utf-8")
-            return "the form body", dict(parse_qs(text, keep_blank_values=True, errors="strict"))
+            form = parse_qs(text, keep_blank_values=True, errors="strict")
+            return "the form body", {key: list[object](items) for key, items in form.items()}
         except UnicodeDecodeError as exc:
             raise UserInputError(400, "form body: not UTF-8") from exc
     if kind == JSON or kind.endswith("+json"):
