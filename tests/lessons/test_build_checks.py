@@ -25,6 +25,9 @@ LESSONS = {
 }
 NUMBERS = sorted(LESSONS)
 TIMEOUT = 1.0
+SURE_PAUSE = 0.3
+"""For the tests that need a naive server to read before the rest arrives, even on a busy
+machine (the pause is what they are about)."""
 
 
 @pytest.fixture(autouse=True)
@@ -159,7 +162,10 @@ def test_split_on_colon_fails_with_the_partition_hint(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(4 not in LESSONS, reason="lesson 4 not here yet")
 @pytest.mark.skipif(4 not in LESSONS, reason="lesson 4 is not here yet")
-def test_one_recv_per_request_fails_with_the_stream_hint(tmp_path: Path) -> None:
+def test_one_recv_per_request_fails_with_the_stream_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client_connection, "PAUSE_SECONDS", SURE_PAUSE)
     broken = variant(
         tmp_path,
         4,
@@ -172,7 +178,10 @@ def test_one_recv_per_request_fails_with_the_stream_hint(tmp_path: Path) -> None
 
 @pytest.mark.skipif(9 not in LESSONS, reason="lesson 9 not here yet")
 @pytest.mark.skipif(9 not in LESSONS, reason="lesson 9 is not here yet")
-def test_body_read_before_the_head_ends_fails_with_the_body_hint(tmp_path: Path) -> None:
+def test_body_read_before_the_head_ends_fails_with_the_body_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client_connection, "PAUSE_SECONDS", SURE_PAUSE)
     broken = variant(
         tmp_path,
         9,
@@ -192,7 +201,10 @@ def test_no_host_check_fails_with_the_host_hint(tmp_path: Path) -> None:
     assert failed["04.1"].rfc() == "RFC 9112 §3.2"
 
 
-def test_one_recv_server_answering_early_is_caught_in_lesson_1(tmp_path: Path) -> None:
+def test_one_recv_server_answering_early_is_caught_in_lesson_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client_connection, "PAUSE_SECONDS", SURE_PAUSE)
     server = tmp_path / "naive.py"
     server.write_text(
         "import socket, sys\n"
