@@ -5,23 +5,21 @@ as curl's would; the VT100 output goes into a pyte terminal emulator whose grid 
 SVG by rich (the same path as docs/make_trace_picture.py).
 
     python docs/make_lesson_picture.py    # writes docs/lesson-view.svg and
-                                          # docs/lesson-view-high-contrast.svg
+                                          # docs/lesson-view-{light,high-contrast}.svg
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
 import sys
 from pathlib import Path
 
-from rich.console import Console
 from rich.text import Text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from docs.make_trace_picture import _send, grid_as_text  # noqa: E402
+from docs.make_trace_picture import LIGHT_TERMINAL, _send, grid_as_text, save_svg  # noqa: E402
 from tests.tui.lesson_harness import lesson_run  # noqa: E402
 from tests.tui.terminal import EmulatedTerminal  # noqa: E402
 
@@ -47,18 +45,14 @@ async def capture(theme: str) -> Text:
 
 
 def main() -> None:
-    for theme, name in (("default", "lesson-view"), ("high-contrast", "lesson-view-high-contrast")):
+    for theme, name, terminal in (
+        ("dark", "lesson-view", None),
+        ("light", "lesson-view-light", LIGHT_TERMINAL),
+        ("high-contrast", "lesson-view-high-contrast", None),
+    ):
         picture = asyncio.run(capture(theme))
-        console = Console(
-            record=True,
-            width=COLUMNS,
-            force_terminal=True,
-            color_system="truecolor",
-            file=io.StringIO(),  # only the recording matters
-        )
-        console.print(picture, end="", overflow="crop", no_wrap=True)
         target = ROOT / "docs" / f"{name}.svg"
-        console.save_svg(str(target), title=f"httplab lesson 1 (--theme {theme})")
+        save_svg(picture, target, f"httplab lesson 1 --theme {theme}", terminal, COLUMNS)
         print(target)
 
 

@@ -3,7 +3,9 @@
 The trace screen runs in-process against the real server; its VT100 output goes into a pyte
 terminal emulator; the emulator's grid (characters and colours) is written as SVG by rich.
 
-    python docs/make_trace_picture.py    # writes docs/trace-view.svg and docs/trace-keys.md
+    python docs/make_trace_picture.py    # writes docs/trace-view.svg (dark), one picture per
+                                         # other theme (trace-view-light.svg, …-high-contrast)
+                                         # and docs/trace-keys.md
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.style import Style
+from rich.terminal_theme import TerminalTheme
 from rich.text import Text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,9 +89,9 @@ def _send(port: int, data: bytes) -> None:
             pass
 
 
-async def capture() -> Text:
+async def capture(theme: str = "dark") -> Text:
     terminal = EmulatedTerminal(COLUMNS, ROWS)
-    async with screen_session(output=terminal.output) as s:
+    async with screen_session(output=terminal.output, theme=theme) as s:
         port = s.server.port
         host = f"Host: 127.0.0.1:{port}\r\n".encode()
         session = [
@@ -122,22 +125,68 @@ async def capture() -> Text:
         return grid_as_text(terminal)
 
 
-def main() -> None:
-    from httplab.tui.keys import key_tour_markdown
+# The light theme is drawn on a light terminal (rich's SVG default is a dark one).
+LIGHT_TERMINAL = TerminalTheme(
+    (255, 255, 255),
+    (0, 0, 0),
+    [
+        (0, 0, 0),
+        (194, 54, 33),
+        (37, 148, 37),
+        (173, 125, 0),
+        (37, 73, 194),
+        (160, 45, 160),
+        (20, 140, 150),
+        (208, 208, 208),
+    ],
+    [
+        (104, 104, 104),
+        (220, 60, 40),
+        (40, 170, 40),
+        (190, 140, 0),
+        (50, 90, 220),
+        (180, 60, 180),
+        (30, 160, 170),
+        (255, 255, 255),
+    ],
+)
+PICTURES = (
+    ("dark", "trace-view", None),
+    ("light", "trace-view-light", LIGHT_TERMINAL),
+    ("high-contrast", "trace-view-high-contrast", None),
+)
 
-    (ROOT / "docs" / "trace-keys.md").write_text(key_tour_markdown(), encoding="utf-8")
-    picture = asyncio.run(capture())
+
+def save_svg(
+    picture: Text,
+    target: Path,
+    title: str,
+    terminal: TerminalTheme | None,
+    columns: int = COLUMNS,
+) -> None:
     console = Console(
         record=True,
-        width=COLUMNS,
+        width=columns,
         force_terminal=True,
         color_system="truecolor",
         file=io.StringIO(),  # only the recording matters
     )
     console.print(picture, end="", overflow="crop", no_wrap=True)
-    target = ROOT / "docs" / "trace-view.svg"
-    console.save_svg(str(target), title="httplab serve --trace")
-    print(target)
+    if terminal is None:
+        console.save_svg(str(target), title=title)
+    else:
+        console.save_svg(str(target), title=title, theme=terminal)
+
+
+def main() -> None:
+    from httplab.tui.keys import key_tour_markdown
+
+    (ROOT / "docs" / "trace-keys.md").write_text(key_tour_markdown(), encoding="utf-8")
+    for theme, name, terminal in PICTURES:
+        picture = asyncio.run(capture(theme))
+        target = ROOT / "docs" / f"{name}.svg"
+        save_svg(picture, target, f"httplab serve --trace --theme {theme}", terminal)
+        print(target)
 
 
 if __name__ == "__main__":

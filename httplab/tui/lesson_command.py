@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import ipaddress
 import socket
 import sys
 
@@ -43,6 +44,7 @@ def run_lesson_view(lesson: Lesson, progress: Progress, settings: LessonSettings
         server=server,
         class_mode=settings.class_mode,
         class_urls=_class_urls(settings.host, server.port) if settings.class_mode else (),
+        exposed="" if _loopback(settings.host) else settings.host or "*",
     )
     options = TraceOptions(server_host=local, server_port=server.port, theme=settings.theme)
     restore_collector = tune_garbage_collector()
@@ -50,6 +52,13 @@ def run_lesson_view(lesson: Lesson, progress: Progress, settings: LessonSettings
         return run_trace_screen(bus, options, server.stop, lesson=setup)
     finally:
         restore_collector()
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _local_host(host: str) -> str:

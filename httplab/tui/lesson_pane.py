@@ -62,6 +62,10 @@ WORDS: dict[str, dict[Lang, str]] = {
         "ru": "это не то, что просит шаг (i: подсказка)",
     },
     "all-passed": {"en": "✓ lesson complete", "ru": "✓ урок пройден"},
+    "exposed": {
+        "en": "⚠ listening on {host}: anyone who can reach this machine can send to it",
+        "ru": "⚠ сервер слушает {host}: отправить ему может любой, кто видит эту машину",
+    },
     "restart": {
         "en": "the server restarts with this step's options",
         "ru": "сервер перезапускается с настройками этого шага",
@@ -89,6 +93,7 @@ class LessonSetup:
     server: StepServer | None = None  # restarted when a step needs other options
     class_mode: bool = False
     class_urls: tuple[str, ...] = ()  # in class mode: where the students send
+    exposed: str = ""  # the address when it is not loopback: the pane warns about it
 
 
 Say = Callable[[str, str], None]
@@ -207,6 +212,8 @@ class LessonPane:
         for level, hint in zip(HINT_LEVELS, step.hints[: status.hints_shown], strict=False):
             label = f"{word('hint', lang)} ({word(level, lang)})"
             parts.append(_labelled(label, hint.get(lang), "lesson.hint"))
+        if self.setup.exposed:
+            parts.append(Text(word("exposed", lang, host=self.setup.exposed), "lesson.warning"))
         if self.setup.class_mode:
             parts.append(self._board())
         parts.append(Text(""))

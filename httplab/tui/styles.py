@@ -104,6 +104,7 @@ _TUI_STYLES = {
         "lesson.key": "bold yellow",
         "lesson.current": "bold",
         "lesson.mistake-row": "red",
+        "lesson.warning": "bold black on yellow",
     },
     "high-contrast": {
         "help.title": "bold bright_yellow underline",
@@ -118,6 +119,7 @@ _TUI_STYLES = {
         "lesson.key": "bold reverse",
         "lesson.current": "bold reverse",
         "lesson.mistake-row": "bold",
+        "lesson.warning": "bold black on yellow",
     },
 }
 
@@ -136,6 +138,7 @@ _TUI_STYLES["light"] = {
     "lesson.key": "bold magenta",
     "lesson.current": "bold",
     "lesson.mistake-row": "red",
+    "lesson.warning": "bold black on yellow",
 }
 
 

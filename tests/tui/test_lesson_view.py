@@ -192,3 +192,22 @@ def test_the_lesson_picture_exists() -> None:
     root = Path(__file__).resolve().parents[2]
     assert (root / "docs" / "lesson-view.svg").stat().st_size > 10_000
     assert "](docs/lesson-view.svg)" in (root / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_non_loopback_bind_is_warned_about_in_the_pane() -> None:
+    from httplab.tui.lesson_command import _loopback
+
+    assert _loopback("127.0.0.1") and _loopback("::1") and _loopback("localhost")
+    assert not _loopback("0.0.0.0") and not _loopback("192.168.1.5")
+
+    async def scenario() -> None:
+        async with lesson_run(class_mode=True) as r:
+            r.pane.setup = type(r.pane.setup)(
+                r.session, r.pane.setup.url, None, True, ("http://192.0.2.7:53210",), "0.0.0.0"
+            )
+            r.pane.revision += 1
+            text = " ".join(pane_text(r.pane, 100).split())
+            assert "⚠ listening on 0.0.0.0: anyone who can reach this machine" in text
+            assert "students send to http://192.0.2.7:53210" in text
+
+    run(scenario())
