@@ -364,13 +364,14 @@ def hint_lesson(number: int, lang: str, progress_path: Path | None, console: Con
         words = (hint.ru if ru and hint.ru else hint.en) if hint else ""
         console.print(_lines(words or _say(ru, READ_THE_BYTES)), soft_wrap=True)
     elif level == 2:
-        from httplab.lessons.build_report import wire_block
+        from httplab.lessons.build_report import label, wire_block
 
         expect = case.exchange.expect
         what = f"{expect.status}" if expect.status else "?"
         rfc = hint.rfc if hint and hint.rfc else "RFC 9110 / RFC 9112"
         console.print(_lines(_say(ru, POINTER).format(status=what, rfc=rfc)), soft_wrap=True)
-        console.print(wire_block("sent", case.exchange.request, max_lines=12), soft_wrap=True)
+        sent = wire_block(label("sent", lang), case.exchange.request, max_lines=12)
+        console.print(sent, soft_wrap=True)
     else:
         console.print(_say(ru, NEAR_ANSWER), soft_wrap=True)
         console.print(_lines(solution_diff(lesson)), soft_wrap=True, highlight=False)

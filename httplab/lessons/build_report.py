@@ -16,7 +16,23 @@ from httplab.lessons.build_check import CaseResult
 from httplab.render.escape import escape_text, escaped_text, text_position
 
 INDENT = "        "
-LABEL_WIDTH = 10
+LABELS = {
+    "sent": ("sent", "отправлено"),
+    "received": ("received", "получено"),
+    "why": ("why", "почему"),
+    "hint": ("hint", "подсказка"),
+    "also": ("also", "ещё"),
+    "first wrong byte": ("first wrong byte", "первый неверный байт"),
+}
+"""The words of a failure block, English and Russian (the lesson's hints are in both)."""
+
+
+def label(key: str, lang: str = "en") -> str:
+    english, russian = LABELS[key]
+    return russian if lang == "ru" else english
+
+
+LABEL_WIDTH = 12
 MAX_LINE = 160
 LINES_BEFORE = 10
 LINES_AFTER = 2
@@ -119,23 +135,27 @@ def failure_details(result: CaseResult, lang: str = "en") -> RenderableType:
     if not result.failures:
         return Group(*parts)
     first = result.failures[0]
-    parts.append(wire_block("sent", result.sent, max_lines=SENT_LINES))
+    caret = label(first.caret, lang) if first.caret in LABELS else first.caret
+    parts.append(wire_block(label("sent", lang), result.sent, max_lines=SENT_LINES))
     parts.append(
-        wire_block("received", result.received, first.offset, max_lines=14, caret=first.caret)
+        wire_block(
+            label("received", lang), result.received, first.offset, max_lines=14, caret=caret
+        )
     )
-    expected = Text(f"{INDENT}{'why':<{LABEL_WIDTH}}")
+    expected = Text(f"{INDENT}{label('why', lang):<{LABEL_WIDTH}}")
     expected.append(own_text(first.message))
     rfc = result.rfc()
     if rfc:
         expected.append(f" ({rfc})", style="dim")
     parts.append(expected)
     for other in result.failures[1:]:
-        parts.append(Text(f"{INDENT}{'':<{LABEL_WIDTH}}also: {own_text(other.message)}"))
+        also = label("also", lang)
+        parts.append(Text(f"{INDENT}{'':<{LABEL_WIDTH}}{also}: {own_text(other.message)}"))
     hint = result.hint
     if hint is not None:
         words = hint.ru if lang == "ru" and hint.ru else hint.en
         if words:
-            hint_line = Text(f"{INDENT}{'hint':<{LABEL_WIDTH}}", style="bold")
+            hint_line = Text(f"{INDENT}{label('hint', lang):<{LABEL_WIDTH}}", style="bold")
             # The lesson's own text: shown as written (a backslash stays one) unless it holds
             # a control character.
             hint_line.append(words if words.isprintable() else escape_text(words), style="")
