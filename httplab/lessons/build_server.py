@@ -134,7 +134,11 @@ class LearnerServer:
         )
 
     def shown_command(self) -> str:
-        return shlex.join(command_words(self.command, self.port))
+        """The command as started; this Python shown as `python3` (its path is noise)."""
+        words = command_words(self.command, self.port)
+        if words and words[0] == sys.executable:
+            words[0] = "python3"
+        return shlex.join(words)
 
     def stderr_tail(self, lines: int = STDERR_LINES) -> list[str]:
         if self._stderr is None:
