@@ -237,6 +237,8 @@ def plan_request(
     Accept. `content_type` is a default Content-Type for `body` (`-d` gives the form type, as
     curl does). `query` items 'name=value' are percent-encoded onto the target.
     """
+    for piece in (text, *headers, *query, content_type or ""):
+        _utf8(piece)  # every later step (quoting, the head) encodes as UTF-8
     first, _, rest = text.lstrip("\r\n").partition("\n")
     shorthand = parse_shorthand(first)
     text_headers, text_body = _split_rest(rest)
@@ -275,7 +277,7 @@ def plan_request(
     fields = _apply_user_fields(fields, user_fields)
 
     lines = [f"{method} {target} {version}"] + [f"{n}: {v}" if v else f"{n}:" for n, v in fields]
-    head = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
+    head = _utf8("\r\n".join(lines) + "\r\n\r\n")
     return PlannedRequest(dest_host, dest_port, method, head + payload)
 
 
@@ -285,7 +287,20 @@ def _split_rest(rest: str) -> tuple[list[str], bytes | None]:
         return [], None
     head, sep, body = rest.replace("\r\n", "\n").partition("\n\n")
     header_lines = [line for line in head.split("\n") if line.strip()]
-    return header_lines, (body.encode("utf-8") if sep and body else None)
+    return header_lines, (_utf8(body) if sep and body else None)
+
+
+def _utf8(text: str) -> bytes:
+    """`text` as UTF-8; a lone surrogate (from a terminal or a file read with surrogateescape)
+    has no UTF-8 form, so it is a ShorthandError, not a traceback."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = text[exc.start : exc.end].encode("utf-8", "backslashreplace").decode("ascii")
+        raise ShorthandError(
+            f"{bad} at character {exc.start + 1} is not text that UTF-8 can encode "
+            "(a lone surrogate); retype it, or send exact bytes with --raw"
+        ) from None
 
 
 def _default_fields(host: str, port: int, json: bool) -> list[tuple[str, str]]:

@@ -268,3 +268,14 @@ def test_any_shorthand_builds_or_raises_shorthand_error(text: str) -> None:
 def test_a_malformed_destination_is_a_clear_error(text: str, message: str) -> None:
     with pytest.raises(ShorthandError, match=re.escape(message)):
         split_host_port(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["GET /users?name=\ud800", "POST /users\nContent-Type: text/plain\n\nname=\udcff"],
+)
+def test_a_lone_surrogate_is_a_shorthand_error_not_a_traceback(text: str) -> None:
+    # A terminal or a file decoded with surrogateescape can hand the client a lone surrogate:
+    # it has no UTF-8 form, so the request cannot be built from it as text.
+    with pytest.raises(ShorthandError, match="lone surrogate"):
+        plan_request(text)
