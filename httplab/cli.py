@@ -157,6 +157,12 @@ def serve(
         "requests), in MiB; a request that would go beyond it gets 503 (small ones are always "
         "read). Example: --memory-budget 64",
     ),
+    access_log: bool = typer.Option(
+        True,
+        "--access-log/--no-access-log",
+        help="One line per exchange on stderr (written in batches); --no-access-log for "
+        "benchmarks or a quiet terminal. Example: --no-access-log",
+    ),
     trace: bool = typer.Option(
         False, "--trace", help="Show every exchange live in the trace view. Example: --trace"
     ),
@@ -243,6 +249,7 @@ def serve(
         header_timeout=header_timeout,
         max_connections=max_connections,
         memory_budget=memory_budget * 1024 * 1024,
+        access_log=access_log,
     )
     if trace:
         from httplab.render.theme import theme_named

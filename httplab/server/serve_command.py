@@ -1,13 +1,12 @@
 """What `httplab serve` does once its options are parsed: build the server, run it until
-SIGINT or SIGTERM, print one access-log line per exchange to stderr."""
+SIGINT or SIGTERM, print one access-log line per exchange to stderr (unless
+`--no-access-log`; the lines are written in batches, see `log_writer`)."""
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import ipaddress
 import logging
-import queue
 import signal
 import sys
 import threading
@@ -17,7 +16,6 @@ from typing import TextIO
 
 from httplab import __version__
 from httplab.protocol.limits import Limits
-from httplab.server.access_log import AccessEntry, format_access_line
 from httplab.server.apps.users import UsersApp
 from httplab.server.context import (
     HEADER_TIMEOUT,
@@ -28,12 +26,8 @@ from httplab.server.context import (
     Tracer,
 )
 from httplab.server.engine import DEFAULT_HOST, DEFAULT_PORT, HTTPServer
+from httplab.server.log_writer import AccessLogWriter
 from httplab.server.open_files import FD_HEADROOM, raise_open_file_limit
-
-ACCESS_LOG_QUEUE = 10_000
-"""Access-log lines waiting for stderr before new ones are dropped."""
-STUCK_AFTER = 1.0
-"""Seconds without a line written after which stopping gives up on stderr."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +40,7 @@ class ServeOptions:
     header_timeout: float = HEADER_TIMEOUT
     max_connections: int = MAX_CONNECTIONS
     memory_budget: int = MEMORY_BUDGET
+    access_log: bool = True  # one line per exchange on stderr; --no-access-log turns it off
 
 
 def host_error(host: str) -> str | None:
@@ -117,52 +112,6 @@ def listen_error(exc: OSError, options: ServeOptions) -> str:
     return f"httplab serve: cannot listen on {where}: {reason}"
 
 
-class AccessLogWriter:
-    """The access-log hook of `httplab serve`: the server thread only queues a line; a writer
-    thread prints it. A slow or full stderr (a pipe nobody reads) then costs dropped lines,
-    counted and reported, never a stalled server."""
-
-    def __init__(self, stream: TextIO, max_queued: int = ACCESS_LOG_QUEUE) -> None:
-        self.stream = stream
-        self.lines: queue.Queue[str | None] = queue.Queue(max_queued)
-        self.dropped = 0
-        self.written = 0
-        self.thread = threading.Thread(target=self._write, name="httplab-access-log", daemon=True)
-        self.thread.start()
-
-    def __call__(self, entry: AccessEntry) -> None:
-        self.say(format_access_line(entry))
-
-    def say(self, line: str) -> None:
-        """Queue one line for stderr without ever waiting for it (dropped when full)."""
-        try:
-            self.lines.put_nowait(line + "\n")
-        except queue.Full:
-            self.dropped += 1
-
-    def _write(self) -> None:
-        while (line := self.lines.get()) is not None:
-            try:
-                self.stream.write(line)
-                self.stream.flush()
-            except (OSError, ValueError):  # stderr closed: nothing more to say
-                return
-            self.written += 1
-
-    def close(self) -> None:
-        """Write what is queued while the stream takes it, then report dropped lines. A stream
-        nobody reads (a full pipe) is given up on after `STUCK_AFTER` without progress: a
-        blocking write here would turn Ctrl-C into a hang."""
-        with contextlib.suppress(queue.Full):
-            self.lines.put(None, timeout=STUCK_AFTER)
-        written = -1
-        while self.thread.is_alive() and self.written != written:  # wait while it progresses
-            written = self.written
-            self.thread.join(STUCK_AFTER)
-        if self.dropped and not self.thread.is_alive():
-            self.stream.write(f"httplab: {self.dropped} access-log lines dropped (stderr slow)\n")
-
-
 def serve_until_signal(options: ServeOptions, err: TextIO | None = None) -> int:
     """Serve until SIGINT (Ctrl-C) or SIGTERM, then stop gracefully; the exit status."""
     stream = err if err is not None else sys.stderr
@@ -170,7 +119,7 @@ def serve_until_signal(options: ServeOptions, err: TextIO | None = None) -> int:
         stream=stream, level=logging.WARNING, format="httplab: %(levelname)s %(message)s"
     )
     access_log = AccessLogWriter(stream)
-    server = make_server(options, access_log=access_log)
+    server = make_server(options, access_log=access_log if options.access_log else None)
     try:
         server.start()
     except OSError as exc:

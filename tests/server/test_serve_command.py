@@ -167,3 +167,44 @@ def test_ctrl_c_stops_even_when_nobody_reads_stderr() -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_no_access_log_is_quiet() -> None:
+    running = ServeProcess("--port", "0", "--no-access-log")
+    try:
+        with RawClient(("127.0.0.1", running.port)) as client:
+            assert client.request(get("/users")).status == 200
+    finally:
+        code, err = running.stop()
+    assert code == 0
+    assert not [line for line in err.splitlines() if line.startswith("#")], err
+
+
+def test_access_lines_from_the_loop_go_out_in_batches() -> None:
+    # issue 12.2: no queue put and thread switch per request; one per batch
+    import asyncio
+    import io
+
+    from httplab.server.access_log import AccessEntry
+    from httplab.server.log_writer import BATCH_LINES, AccessLogWriter
+
+    stream = io.StringIO()
+    writer = AccessLogWriter(stream)
+    handed: list[int] = []
+    original = writer._hand_over
+
+    def counting(batch: list[str]) -> None:
+        handed.append(len(batch))
+        original(batch)
+
+    writer._hand_over = counting  # type: ignore[method-assign]
+
+    async def serve_requests() -> None:
+        for number in range(1, BATCH_LINES + 11):
+            writer(AccessEntry(1, number, "127.0.0.1:1", "GET", "/", 200, 10, 0.1))
+        await asyncio.sleep(0.2)  # the flush timer fires (not an assertion about time)
+
+    asyncio.run(serve_requests())
+    writer.close()
+    assert handed == [BATCH_LINES, 10]
+    assert stream.getvalue().count(" GET / 200 ") == BATCH_LINES + 10
