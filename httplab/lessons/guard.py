@@ -82,17 +82,23 @@ def _imports(tree: ast.AST) -> list[tuple[str, int]]:
 
 
 def python_files(command: str, cwd: Path) -> list[Path]:
-    """The `.py` files a `--cmd` names (that exist), relative to `cwd`."""
+    """The `.py` files a `--cmd` names (that exist), relative to `cwd`, and the module of a
+    `-m NAME` found there."""
     try:
         words = shlex.split(command)
     except ValueError:
         return []
     files = []
-    for word in words:
+    for index, word in enumerate(words):
         if word.endswith(".py"):
             path = Path(word) if Path(word).is_absolute() else cwd / word
             if path.is_file():
                 files.append(path)
+        elif word == "-m" and index + 1 < len(words):  # python3 -m myserver
+            module = cwd / Path(*words[index + 1].split("."))
+            for path in (module.with_suffix(".py"), module / "__main__.py"):
+                if path.is_file():
+                    files.append(path)
     return files
 
 

@@ -113,6 +113,19 @@ def test_check_refuses_a_server_built_on_http_server(tmp_path: Path) -> None:
     assert "plain sockets" in result.output
 
 
+def test_the_guard_reads_a_module_run_with_dash_m_and_what_it_imports(tmp_path: Path) -> None:
+    from httplab.lessons.guard import check_sources, python_files
+
+    package = tmp_path / "mysrv"
+    package.mkdir()
+    (package / "__main__.py").write_text("import helper\n", encoding="utf-8")
+    (package / "helper.py").write_text("import flask\n", encoding="utf-8")
+    files = python_files("python3 -m mysrv {port}", tmp_path)
+    assert files == [package / "__main__.py"]
+    refusals = check_sources(files)
+    assert [(r.path.name, r.line, r.module) for r in refusals] == [("helper.py", 1, "flask")]
+
+
 def test_check_of_a_port_nobody_listens_on_is_one_line() -> None:
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]
