@@ -102,8 +102,8 @@ def print_class_status(paths: list[Path], console: Console) -> int:
     if not learners:
         console.print("no learners' progress found")
         return 1
-    count = f"{len(learners)} learner" + ("s" if len(learners) != 1 else "")
-    table = Table(title=f"build progress of {count}", title_justify="left")
+    how_many = f"{len(learners)} learner" + ("s" if len(learners) != 1 else "")
+    table = Table(title=f"build progress of {how_many}", title_justify="left")
     for column in ("learner", "lessons passed", "stuck at", "failing there", "hints"):
         table.add_column(column)
     for learner in sorted(learners, key=lambda one: (-len(one.passed), one.name)):
