@@ -163,6 +163,15 @@ def serve(
         help="One line per exchange on stderr (written in batches); --no-access-log for "
         "benchmarks or a quiet terminal. Example: --no-access-log",
     ),
+    seed: int = typer.Option(
+        0,
+        "--seed",
+        min=0,
+        max=100_000,
+        metavar="N",
+        help="Start with N sample users (the same names each run). In the trace view, U "
+        "empties the users again. Example: --seed 5",
+    ),
     trace: bool = typer.Option(
         False, "--trace", help="Show every exchange live in the trace view. Example: --trace"
     ),
@@ -250,6 +259,7 @@ def serve(
         max_connections=max_connections,
         memory_budget=memory_budget * 1024 * 1024,
         access_log=access_log,
+        seed=seed,
     )
     if trace:
         from httplab.render.theme import theme_named

@@ -41,6 +41,7 @@ class ServeOptions:
     max_connections: int = MAX_CONNECTIONS
     memory_budget: int = MEMORY_BUDGET
     access_log: bool = True  # one line per exchange on stderr; --no-access-log turns it off
+    seed: int = 0  # sample users to start with (--seed N)
 
 
 def host_error(host: str) -> str | None:
@@ -83,8 +84,10 @@ def make_server(
     Raises the soft open-file limit towards what `max_connections` needs (the server clamps
     the cap to what the limit allows, see `open_files`)."""
     raise_open_file_limit(options.max_connections + 2 * FD_HEADROOM)
+    app = UsersApp()
+    app.store.seed(options.seed)
     return HTTPServer(
-        UsersApp(),
+        app,
         options.host,
         options.port,
         options.limits,

@@ -39,6 +39,7 @@ class TraceOptions:
     mouse: bool = False
     capacity: int = 10_000
     save_dir: Path = field(default_factory=Path.cwd)
+    reset_users: Callable[[], int] | None = None  # empties our server's users (U)
 
     @property
     def client_target(self) -> tuple[str, int]:
@@ -115,6 +116,7 @@ class TraceController:
         self.filter_before_prompt = ""  # what Esc in the filter prompt goes back to
         self.zoomed = False  # z: the focused view has the whole screen
         self.clear_asked = False  # x was pressed once: the next x clears the list
+        self.reset_asked = False  # U was pressed once: the next U empties the users
 
     # messages -------------------------------------------------------------------------------
     def say(self, message: str, level: str = "info") -> None:
@@ -391,6 +393,20 @@ class TraceController:
         self.clear_asked = False
         self.clear()
         return True
+
+    def ask_reset_users(self) -> None:
+        """U: the first press asks, a second one at once empties the users of our server."""
+        reset = self.options.reset_users
+        if reset is None:
+            self.say("this server keeps no users to reset", "warning")
+            return
+        if not self.reset_asked:
+            self.reset_asked = True
+            self.say("empty the server's users? U again empties them, any other key keeps them")
+            return
+        self.reset_asked = False
+        count = reset()
+        self.say(f"users reset: {count} removed; the next one created gets id 1")
 
     def clear(self) -> None:
         count = len(self.state.records)

@@ -73,6 +73,7 @@ def actions(controller: TraceController, widgets: Widgets, quit: Action) -> dict
         "curl": c.show_curl,
         "toggle-hex": c.toggle_hexdump,
         "zoom": c.toggle_zoom,
+        "reset-users": c.ask_reset_users,
         "clear-list": lambda: _clear_list(c, w),
         "help": lambda: _open_help(c, w),
         "help-up": lambda: w.help_control.scroll_lines(-1),
@@ -187,6 +188,8 @@ def _handler(
     def handle(event: KeyPressEvent) -> None:
         if name != "clear-list":
             controller.clear_asked = False  # x asks once; any other key answers "keep them"
+        if name != "reset-users":
+            controller.reset_asked = False
         try:
             action()
             sync_focus(controller, widgets, layout)

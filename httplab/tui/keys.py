@@ -278,6 +278,13 @@ KEYMAP: tuple[KeyRow, ...] = (
         (_b("x", "clear-list"),),
         "clear",
     ),
+    KeyRow(
+        "reset-users",
+        "any",
+        "empty the server's users, ids from 1 again (asks: U again)",
+        (_b("U", "reset-users"),),
+        "reset",
+    ),
     KeyRow("client", "any", "go to the client pane", (_b("c", "to-client"),), "client"),
     KeyRow("help", "any", "this help", (_b("?", "help"),), "help"),
     KeyRow(

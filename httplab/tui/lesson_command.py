@@ -10,21 +10,17 @@ board.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import ipaddress
-import socket
 import sys
 
 from httplab.lessons import Lesson, LessonSession, LessonSettings, Progress
-from httplab.lessons.server import LessonServer
+from httplab.lessons.server import LessonServer, class_urls, local_address
 from httplab.trace.bus import TraceBus
 from httplab.tui.controller import TraceOptions
 from httplab.tui.lesson_pane import LessonSetup
 from httplab.tui.run import run_trace_screen
-from httplab.tui.trace_command import tune_garbage_collector
-
-ANY_ADDRESS = ("0.0.0.0", "", "::")
+from httplab.tui.trace_command import tune_garbage_collector, users_reset
 
 
 def run_lesson_view(lesson: Lesson, progress: Progress, settings: LessonSettings) -> int:
@@ -37,16 +33,21 @@ def run_lesson_view(lesson: Lesson, progress: Progress, settings: LessonSettings
     except OSError as exc:
         sys.stderr.write(_listen_error(exc, settings) + "\n")
         return 1
-    local = _local_host(settings.host)
+    local = local_address(settings.host)
     setup = LessonSetup(
         session=session,
-        url=f"http://{_url_host(local)}:{server.port}",
+        url=class_urls(local, server.port)[0],
         server=server,
         class_mode=settings.class_mode,
-        class_urls=_class_urls(settings.host, server.port) if settings.class_mode else (),
+        class_urls=class_urls(settings.host, server.port) if settings.class_mode else (),
         exposed="" if _loopback(settings.host) else settings.host or "*",
     )
-    options = TraceOptions(server_host=local, server_port=server.port, theme=settings.theme)
+    options = TraceOptions(
+        server_host=local,
+        server_port=server.port,
+        theme=settings.theme,
+        reset_users=users_reset(server),
+    )
     restore_collector = tune_garbage_collector()
     try:
         return run_trace_screen(bus, options, server.stop, lesson=setup)
@@ -59,36 +60,6 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return host == "localhost"
-
-
-def _local_host(host: str) -> str:
-    """Where this machine's own client pane reaches a server listening on `host`."""
-    if host in ("0.0.0.0", ""):
-        return "127.0.0.1"
-    if host == "::":
-        return "::1"
-    return host
-
-
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
-
-
-def _class_urls(host: str, port: int) -> tuple[str, ...]:
-    """Where students send: the address given, or this machine's address on its network."""
-    if host not in ANY_ADDRESS:
-        return (f"http://{_url_host(host)}:{port}",)
-    found: list[str] = []
-    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        # connect() on UDP sends nothing: it only picks the interface a route would use.
-        probe.connect(("192.0.2.1", 9))
-        found.append(probe.getsockname()[0])
-    with contextlib.suppress(OSError):
-        for address in socket.gethostbyname_ex(socket.gethostname())[2]:
-            if address not in found and not address.startswith("127."):
-                found.append(address)
-    found = [a for a in found if a != "0.0.0.0"] or ["THIS-MACHINE"]
-    return tuple(f"http://{address}:{port}" for address in found)
 
 
 def _listen_error(exc: OSError, settings: LessonSettings) -> str:

@@ -76,6 +76,7 @@ def run_trace(
     from httplab.tui.run import run_trace_screen
 
     options = TraceOptions(
+        reset_users=users_reset(server),
         server_host=server.host,
         server_port=server.port,
         to_host=to_address[0] if to_address else None,
@@ -89,6 +90,14 @@ def run_trace(
         return run_trace_screen(bus, options, server.stop)
     finally:
         restore_collector()
+
+
+def users_reset(server: object) -> Callable[[], int] | None:
+    """The users store's reset (U in the view) when `server` serves the users API (an
+    HTTPServer's settings.app, a lesson server's app); None otherwise."""
+    app = getattr(getattr(server, "settings", None), "app", None) or getattr(server, "app", None)
+    reset = getattr(getattr(app, "store", None), "reset", None)
+    return reset if callable(reset) else None
 
 
 def tune_garbage_collector() -> Callable[[], None]:

@@ -15,6 +15,16 @@ MAX_USERS = 100_000
 whose body says the users live in memory and a restart empties the store."""
 
 
+SAMPLE_USERS: tuple[tuple[str, int], ...] = (
+    ("Vasya", 42),
+    ("Anna", 31),
+    ("Вася", 25),
+    ("Bob", 19),
+    ("Мария", 37),
+    ("Zoë", 28),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class User:
     id: int
@@ -68,3 +78,20 @@ class UserStore:
 
     def __len__(self) -> int:
         return len(self._users)
+
+    def reset(self) -> int:
+        """Empty the store (a teacher's reset between classes, from the trace view; never an
+        HTTP endpoint); ids start at 1 again. Returns how many users there were."""
+        with self._lock:
+            count = len(self._users)
+            self._users.clear()
+            self._in_order.clear()
+            self._last_id = 0
+            return count
+
+    def seed(self, count: int) -> None:
+        """Add `count` sample users (`serve --seed N`): the same names in every run, some
+        with letters that take two bytes in UTF-8, as the lessons on Content-Length need."""
+        for index in range(count):
+            name, age = SAMPLE_USERS[index % len(SAMPLE_USERS)]
+            self.add(name, age + index // len(SAMPLE_USERS))
