@@ -115,6 +115,7 @@ class TraceController:
         self.dropped_by_bus = 0
         self.filter_before_prompt = ""  # what Esc in the filter prompt goes back to
         self.zoomed = False  # z: the focused view has the whole screen
+        self._field_keys: tuple[ExchangeRecord, list[str]] | None = None
         self.clear_asked = False  # x was pressed once: the next x clears the list
         self.reset_asked = False  # U was pressed once: the next U empties the users
 
@@ -191,8 +192,15 @@ class TraceController:
 
     @property
     def field_keys(self) -> list[str]:
+        """The current record's selectable fields, worked out once per record (every redraw
+        asks several times; a request with 4,000 header fields made that most of a key's cost)."""
         record = self.state.current
-        return selectable_keys(record) if record is not None else []
+        if record is None:
+            return []
+        cached = self._field_keys
+        if cached is None or cached[0] is not record:
+            cached = self._field_keys = (record, selectable_keys(record))
+        return cached[1]
 
     @property
     def selected_field(self) -> str | None:

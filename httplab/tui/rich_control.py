@@ -8,11 +8,12 @@ builds the key from what the view depends on (record seq, selection, toggles).
 A pane with more lines than rows shows a window of them (`PaneScroll`): around its marker, or
 where the user scrolled to, with "… N more lines above/below" on a cut edge.
 
-A big picture (a request with 4,000 header fields is 4,000 lines, and laying out its table
-takes a second or more) must not hold up the key that changed it: once a pane's last picture
-had `BIG_PICTURE` lines, its next layouts run on a `LayoutWorker` thread while the pane keeps
-showing its previous picture, and the screen redraws when the new one is ready. Only the
-newest wanted picture is laid out: ten quick ↓ presses cost one layout, not ten.
+A big picture must not hold up the key that changed it (a request with 4,000 header fields
+was 4,000 lines, a second or more of layout, before the views in render/ were capped to what
+a screen can use): once a pane's last picture had `BIG_PICTURE` lines (or a view says it is
+`heavy`), its next layouts run on a `LayoutWorker` thread while the pane keeps showing its
+previous picture, and the screen redraws when the new one is ready. Only the newest wanted
+picture is laid out: ten quick ↓ presses cost one layout, not ten.
 """
 
 from __future__ import annotations

@@ -19,19 +19,9 @@ from httplab.render import (
     field_span,
 )
 from httplab.render.escape import safe_text
-from httplab.trace.records import ExchangeRecord
 from httplab.tui.client_session import PaneResult
 from httplab.tui.controller import TraceController
 from httplab.tui.rich_control import View
-
-HEAVY_FIELDS = 500  # header fields from which a record's views are laid out off the key's path
-HEAVY_BYTES = 32 * 1024  # request bytes from which the same holds
-
-
-def heavy(record: ExchangeRecord) -> bool:
-    """A record whose pictures take long to lay out (thousands of lines)."""
-    fields = len(record.head.headers) if record.head is not None else 0
-    return fields >= HEAVY_FIELDS or len(record.raw_request) >= HEAVY_BYTES
 
 
 def _muted(text: str) -> Text:
@@ -69,13 +59,11 @@ class PaneViews:
                 ("raw-hex", record.seq, key),
                 lambda: HexdumpView(record.raw_request, span),
                 self._highlight,
-                heavy(record),
             )
         return View(
             ("raw", record.seq, key),
             lambda: RawBytesView(record.raw_request, span),
             self._highlight,
-            heavy(record),
         )
 
     def parsed(self) -> View:
@@ -90,7 +78,6 @@ class PaneViews:
             ("parsed", record.seq, key),
             lambda: ParsedTreeView(record, selected=key),
             self._tree_selected,
-            heavy(record),
         )
 
     def headers(self) -> View:
@@ -108,7 +95,6 @@ class PaneViews:
             ("headers", record.seq, key),
             lambda: HeadersTable(record, selected=key),
             self._tree_selected,
-            heavy(record),
         )
 
     def response(self) -> View:

@@ -80,14 +80,3 @@ def test_a_heavy_view_with_nothing_shown_says_it_is_laying_out() -> None:
     worker.run_jobs()
     assert first_line(control) == "h 0"
     worker.close()
-
-
-def test_a_record_with_thousands_of_fields_is_heavy() -> None:
-    from httplab.protocol.limits import Limits
-    from httplab.tui.views import HEAVY_FIELDS, heavy
-    from tests.tui.records import get, record_for
-
-    fields = b"".join(b"X-F%d: v\r\n" % i for i in range(HEAVY_FIELDS))
-    raw = b"GET / HTTP/1.1\r\nHost: x\r\n" + fields + b"\r\n"
-    assert heavy(record_for(raw, limits=Limits(max_fields=HEAVY_FIELDS + 1)))
-    assert not heavy(get("/users"))
