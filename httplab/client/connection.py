@@ -129,6 +129,7 @@ class ClientExchange:
     unread: bytes = b""  # bytes of a response that could not be parsed or was cut short
     request_head: RequestHead | None = None  # None when the request bytes did not parse
     extra: bytes = b""  # bytes after the response, not part of it (see EXTRA_NOTE)
+    answered_early: int | None = None  # a paused send: bytes written when the server answered
 
     @property
     def response_bytes(self) -> bytes:
@@ -388,6 +389,7 @@ class ClientConnection:
         exchanges: list[ClientExchange] = []
         for piece in pieces:
             exchange = ClientExchange(piece.raw, piece.method, request_head=piece.head)
+            exchange.answered_early = self.answered_early
             exchange.timings.connect_ms = connect_ms if not exchanges else None
             exchange.timings.written_ms = written_ms
             exchanges.append(exchange)

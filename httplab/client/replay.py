@@ -4,7 +4,7 @@ Replay is a client like `send`: it goes through `ClientConnection`, so 1xx, HEAD
 delimited by a close, timeouts, limits and bytes after a response are read one way everywhere.
 Each `== connection` of the transcript is one TCP connection (never silently reopened). Its
 requests go one at a time (send, read the whole response, then the next), or all in one write
-when the connection is `pipelined`.
+when the connection is `pipelined`; a request with `~ pause` lines is written in parts.
 
     replay_transcript(transcript, host, port, timeout=5.0, progress=None) -> [ExchangeResult]
 
@@ -42,6 +42,7 @@ MismatchKind = Literal[
     "no-header",
     "body",
     "body-contains",
+    "media-type",
     "close",
 ]
 
@@ -149,6 +150,12 @@ def check(expect: Expectation, response: ClientResponse) -> list[Mismatch]:
             wanted, shown = _shown(piece), _shown(body)
             message = f"body: '{wanted}' not found in '{shown}'"
             found.append(Mismatch("body-contains", message, wanted, shown))
+    for kind in expect.media_types:
+        content_type = head.headers.get("content-type")
+        media_type = (content_type or "").partition(";")[0].strip(" \t").lower()
+        if media_type != kind:
+            message = f"media type: expected {kind}, got {content_type or 'no Content-Type'}"
+            found.append(Mismatch("media-type", message, kind, content_type))
     return found
 
 
@@ -224,9 +231,11 @@ def _replay_connection(
         if connection.pipelined:
             _replay_pipelined(results, pieces, client, report)
             return
-        for result, piece in zip(results, pieces, strict=True):
+        for result, piece, exchange in zip(results, pieces, connection.exchanges, strict=True):
             try:
-                sent = client.send(result.request, pieces=[piece], reconnect=False)
+                sent = client.send(
+                    result.request, pieces=[piece], reconnect=False, pauses=exchange.pauses
+                )
                 result.exchange = sent[0]
             except ClientError as error:
                 result.mismatches.append(Mismatch("send", f"could not send: {error.message}"))

@@ -20,8 +20,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from httplab.client.connection import ClientConnection, ClientError, ClientExchange
-from httplab.trace.transcript import Expectation, Hint, Transcript, TranscriptExchange
+from httplab.client.connection import ClientExchange
+from httplab.client.replay import ExchangeResult, Mismatch, replay_transcript
+from httplab.trace.transcript import (
+    Expectation,
+    Hint,
+    Transcript,
+    TranscriptConnection,
+    TranscriptExchange,
+)
 from httplab.trace.wire_text import escape_wire
 
 Mode = Literal["rfc", "article"]
@@ -65,6 +72,7 @@ class Failure:
     rfc: str = ""
     caret: str = "first wrong byte"  # what the caret under `offset` says
     explains_itself: bool = False  # a generic framing rule: the case's own hint is beside it
+    silent: bool = False  # no byte came back within the timeout (the server may be stuck)
 
 
 @dataclass
@@ -192,97 +200,84 @@ def _gone(server_gone: Callable[[], str | None] | None, unanswered: bool) -> str
 
 
 def _silent(result: CaseResult) -> bool:
-    return not result.received and any("no answer within" in f.message for f in result.failures)
+    return not result.received and any(failure.silent for failure in result.failures)
 
 
 def _run_connection(
     group: list[CheckCase], host: str, port: int, timeout: float, mode: Mode
 ) -> list[CaseResult]:
-    connection = ClientConnection(host, port, timeout=timeout, max_time=timeout * 3)
-    results = [CaseResult(case) for case in group]
-    requests = [request_for(case.exchange, port) for case in group]
-    try:
-        with connection:  # send() connects: a first send is never "reused" and retried
-            if group[0].pipelined:
-                data = b"".join(request for request, _ in requests)
-                exchanges = connection.send(data)
-                for index, result in enumerate(results):
-                    result.sent = requests[index][0]
-                    exchange = exchanges[index] if index < len(exchanges) else None
-                    _judge(result, exchange, connection, timeout, mode)
-                return results
-            for index, (result, (request, pauses)) in enumerate(
-                zip(results, requests, strict=True)
-            ):
-                result.sent = request
-                closed_before = index > 0 and not connection.connected
-                exchange = connection.send(request, pauses=pauses)[0]
-                if closed_before or (index and connection.reopened):
-                    result.failures.append(
-                        Failure(
-                            "the server closed the connection after the previous response; an "
-                            "HTTP/1.1 connection stays open until one side says "
-                            "Connection: close",
-                            rfc="RFC 9112 §9.3",
-                        )
-                    )
-                _judge(result, exchange, connection, timeout, mode)
-                early = connection.answered_early
-                if early is not None and result.status is not None and result.status < 400:
-                    result.failures.insert(
-                        0,
-                        Failure(
-                            f"the server answered after the first {early} bytes, before the "
-                            "request was complete: one recv() is not one request (TCP is a "
-                            "stream; read until the empty line)",
-                            rfc="RFC 9112 §2.1",
-                        ),
-                    )
-    except ClientError as exc:
-        for result in results:
-            if not result.failures and not result.received:
-                result.failures.append(Failure(_client_error_line(exc, port)))
-    return results
+    """One connection of the check, replayed by the client's `replay_transcript` (with
+    `{port}` filled in); each outcome is then judged with the lesson's eyes."""
+    exchanges = [_filled(case.exchange, port) for case in group]
+    connection = TranscriptConnection(exchanges, pipelined=group[0].pipelined)
+    outcomes = replay_transcript(Transcript(connections=[connection]), host, port, timeout=timeout)
+    return [
+        _case_result(case, outcome, index, port, timeout, mode)
+        for index, (case, outcome) in enumerate(zip(group, outcomes, strict=False))
+    ]
 
 
-def _client_error_line(exc: ClientError, port: int) -> str:
-    if exc.kind == "refused":
-        return f"connection refused on port {port}: no server is listening there"
-    return exc.message
+def _filled(exchange: TranscriptExchange, port: int) -> TranscriptExchange:
+    request, pauses = request_for(exchange, port)
+    return replace(exchange, request=request, pauses=pauses)
 
 
-# judging ------------------------------------------------------------------------------------
-def _judge(
-    result: CaseResult,
-    exchange: ClientExchange | None,
-    connection: ClientConnection,
-    timeout: float,
-    mode: Mode,
-) -> None:
-    if exchange is None:
-        result.failures.append(Failure("no response came for this request"))
-        return
+KEPT_ALIVE = (
+    "the server closed the connection after the previous response; an HTTP/1.1 connection "
+    "stays open until one side says Connection: close"
+)
+
+
+def _case_result(
+    case: CheckCase, outcome: ExchangeResult, index: int, port: int, timeout: float, mode: Mode
+) -> CaseResult:
+    result = CaseResult(case, sent=outcome.request)
+    exchange = outcome.exchange
+    first = outcome.mismatches[0] if outcome.mismatches else None
+    if exchange is None:  # nothing was sent: no connection, or it was closed before
+        if first is not None and first.kind == "connect":
+            refused = "connection refused" in first.message
+            message = (
+                f"connection refused on port {port}: no server is listening there"
+                if refused
+                else first.message
+            )
+            result.failures.append(Failure(message))
+        elif index > 0:
+            result.failures.append(Failure(KEPT_ALIVE, rfc="RFC 9112 §9.3"))
+        else:
+            result.failures.append(Failure(first.message if first else "not sent"))
+        return result
     result.received = exchange.response_bytes
     final = exchange.final
-    if final is None or exchange.error is not None:
-        result.status = final.head.status if final else None
-        result.failures.append(_transport_failure(exchange, timeout))
-        return
-    result.status = final.head.status
-    expect, note = _effective(result.case.exchange, final.head.status, mode)
+    result.status = final.head.status if final is not None else None
+    if exchange.error is not None or final is None:
+        closed_at_once = exchange.error_kind in ("closed", "reset") and not result.received
+        if index > 0 and closed_at_once and not case.pipelined:
+            result.failures.append(Failure(KEPT_ALIVE, rfc="RFC 9112 §9.3"))
+        else:
+            result.failures.append(_transport_failure(exchange, timeout))
+        return result
+    expect, note = _effective(case.exchange, final.head.status, mode)
     result.note = note
     head_start = len(result.received) - len(final.raw) - len(exchange.extra)
     result.failures += _framing_failures(exchange, head_start)
-    result.failures += _expectation_failures(expect, exchange, head_start)
-    if expect.close and not _closes(final, connection, timeout):
-        result.failures.append(
+    for mismatch in outcome.mismatches:
+        if mismatch.kind == "status" and note:
+            continue  # --article: the tutorial's answer, accepted with a note
+        result.failures.append(_from_mismatch(mismatch, expect, exchange, head_start))
+    early = exchange.answered_early
+    if early is not None and final.head.status < 400:
+        result.failures.insert(
+            0,
             Failure(
-                "expected the server to close the connection after this response; it kept it "
-                "open (a server that closes says Connection: close first)",
-                "close",
-                rfc="RFC 9112 §9.6",
-            )
+                f"the server answered after the first {early} bytes, before the request was "
+                "complete: one recv() is not one request (TCP is a stream; read until the "
+                "empty line)",
+                rfc="RFC 9112 §2.1",
+            ),
         )
+    return result
 
 
 def _effective(exchange: TranscriptExchange, status: int, mode: Mode) -> tuple[Expectation, str]:
@@ -311,7 +306,8 @@ def _transport_failure(exchange: ClientExchange, timeout: float) -> Failure:
     if kind == "timeout" and not raw:
         return Failure(
             f"no answer within {timeout:g} s: the server is still waiting (for more bytes than "
-            "the request has?) or stuck"
+            "the request has?) or stuck",
+            silent=True,
         )
     if kind in ("closed", "reset") and not raw:
         return Failure(
@@ -455,72 +451,58 @@ def _first_bare_lf(head: bytes) -> int:
     return -1
 
 
-def _expectation_failures(
-    expect: Expectation, exchange: ClientExchange, head_start: int
-) -> list[Failure]:
+def _from_mismatch(
+    mismatch: Mismatch, expect: Expectation, exchange: ClientExchange, head_start: int
+) -> Failure:
+    """Replay's mismatch as the lesson shows it: keyed by its expect line (for the hint),
+    pointing at the byte where the difference is."""
     final = exchange.final
     assert final is not None
-    head, body = final.head, final.body
-    head_end = head_start + len(head.raw)
-    failures = []
-    if expect.status is not None and head.status != expect.status:
-        failures.append(
-            Failure(
-                f"expected status {expect.status}, got {head.status}",
-                f"status {expect.status}",
-                offset=head_start + 9,
-            )
+    head_end = head_start + len(final.head.raw)
+    kind, name = mismatch.kind, mismatch.name or ""
+    wanted, got = mismatch.expected, mismatch.received
+    if kind == "status":
+        return Failure(f"expected status {wanted}, got {got}", f"status {wanted}", head_start + 9)
+    if kind == "header" and got is None and wanted is None:
+        return Failure(
+            f"expected a {name} field, there is none",
+            f"header {name}",
+            head_end - 2,
+            caret=f"{name} belongs before this empty line",
         )
-    for name, value in expect.headers:
-        got = [v.strip() for v in head.headers.get_all(name)]
-        key = f"header {name}" + (f": {value}" if value is not None else "")
-        if not got:
-            failures.append(
-                Failure(
-                    f"expected a {name} field, there is none",
-                    key,
-                    head_end - 2,
-                    caret=f"{name} belongs before this empty line",
-                )
-            )
-        elif value is not None and value not in got:
-            shown = ", ".join(repr(v) for v in got)
-            offset = _field_offset(exchange, name)
-            failures.append(Failure(f"expected {name}: {value}, got {shown}", key, offset))
-    for name in expect.absent_headers:
-        if name in head.headers:
-            offset = _field_offset(exchange, name)
-            failures.append(Failure(f"expected no {name} field", f"no-header {name}", offset))
-    for kind in expect.media_types:
-        content_type = head.headers.get("content-type")
-        media_type = (content_type or "").partition(";")[0].strip().lower()
-        if media_type != kind:
-            failures.append(
-                Failure(
-                    f"expected Content-Type {kind}, got {content_type or 'none'}",
-                    f"media-type {kind}",
-                    _field_offset(exchange, "content-type") if content_type else head_end - 2,
-                )
-            )
-    if expect.body is not None and body != expect.body:
-        wrong = _first_difference(body, expect.body)
-        failures.append(
-            Failure(
-                f"the body differs from the expected one at byte {wrong}",
-                f"body {escape_wire(expect.body)}".rstrip(),
-                head_end + wrong if head.framing.kind == "length" else None,
-            )
+    if kind == "header":
+        key = f"header {name}" + (f": {wanted}" if wanted is not None else "")
+        if got is None:
+            caret = f"{name} belongs before this empty line"
+            message = f"expected a {name} field, there is none"
+            return Failure(message, key, head_end - 2, caret=caret)
+        offset = _field_offset(exchange, name)
+        return Failure(f"expected {name}: {wanted}, got {got!r}", key, offset)
+    if kind == "no-header":
+        offset = _field_offset(exchange, name)
+        return Failure(f"expected no {name} field", f"no-header {name}", offset)
+    if kind == "media-type":
+        has_type = got is not None
+        offset = _field_offset(exchange, "content-type") if has_type else head_end - 2
+        message = f"expected Content-Type {wanted}, got {got or 'none'}"
+        return Failure(message, f"media-type {wanted}", offset)
+    if kind == "body" and expect.body is not None:
+        wrong = _first_difference(final.body, expect.body)
+        offset = head_end + wrong if final.head.framing.kind == "length" else None
+        message = f"the body differs from the expected one at byte {wrong}"
+        return Failure(message, f"body {escape_wire(expect.body)}".rstrip(), offset)
+    if kind == "body-contains":
+        return Failure(
+            f"expected the body to contain '{wanted}'", f"body-contains {wanted}", head_end
         )
-    for piece in expect.body_contains:
-        if piece not in body:
-            failures.append(
-                Failure(
-                    f"expected the body to contain '{escape_wire(piece)}'",
-                    "body-contains " + escape_wire(piece),
-                    head_end,
-                )
-            )
-    return failures
+    if kind == "close":
+        return Failure(
+            "expected the server to close the connection after this response; it kept it "
+            "open (a server that closes says Connection: close first)",
+            "close",
+            rfc="RFC 9112 §9.6",
+        )
+    return Failure(mismatch.message)
 
 
 def _field_offset(exchange: ClientExchange, name: str) -> int | None:
@@ -540,16 +522,3 @@ def _first_difference(got: bytes, expected: bytes) -> int:
         if a != b:
             return index
     return min(len(got), len(expected))
-
-
-def _closes(final: object, connection: ClientConnection, timeout: float) -> bool:
-    """Did the server close (or announce Connection: close, after which the client closes)?"""
-    head = getattr(final, "head", None)
-    if head is not None and "close" in head.headers.tokens("connection"):
-        return True
-    deadline = time.monotonic() + timeout
-    while connection.connected and time.monotonic() < deadline:
-        if not connection.still_open():
-            return True
-        time.sleep(CLOSE_WAIT_STEP)
-    return not connection.connected

@@ -247,11 +247,13 @@ def _pump(source: socket.socket, sink: socket.socket, observe: Callable[[bytes],
             with contextlib.suppress(OSError):
                 sink.shutdown(socket.SHUT_WR)
             return
+        # Observed before it is passed on: the answer to a request must never be seen before
+        # the request itself (the solution may answer at once).
+        observe(data)
         try:
             sink.sendall(data)
         except OSError:
             return
-        observe(data)
 
 
 def send_cases(number: int, port: int) -> None:
