@@ -211,3 +211,38 @@ def test_a_non_loopback_bind_is_warned_about_in_the_pane() -> None:
             assert "students send to http://192.0.2.7:53210" in text
 
     run(scenario())
+
+
+def test_the_server_restarts_for_a_step_and_the_client_pane_still_reaches_it() -> None:
+    """Lesson 4 has a step served with --name example.local: moving there restarts the
+    lesson's server on the same port; the pane's kept-alive connection is gone, the next
+    request gets through anyway and is judged."""
+
+    async def scenario() -> None:
+        async with lesson_run(4) as r:
+            c = r.controller
+            r.press("c")
+            await r.until(lambda: c.zone == "client", "the client pane")
+            r.press("GET /users")
+            r.press("\x13")
+            await r.until(lambda: len(c.state.visible) == 1, "the first exchange")
+            await r.until(lambda: not c.client.busy, "its answer")
+            r.press("\x1b")
+            await r.until(lambda: c.zone == "lesson", "the lesson pane")
+            steps = r.session.lesson.steps
+            target = next(i for i, s in enumerate(steps) if s.server.name)
+            port = r.port
+            r.press("n" * target)
+            await r.until(lambda: r.session.index == target, "the step with its own server")
+            await r.until(lambda: "restarts" in c.message, "the restart")
+            await r.until(lambda: r.server.options is not None and r.server.options.name, "name")
+            assert r.server.port == port, "the same port"
+            r.press("c")
+            await r.until(lambda: c.zone == "client", "the client pane again")
+            r.press("GET /users")
+            r.press("\x13")
+            await r.until(lambda: len(c.state.visible) == 2, "an exchange with the new server")
+            await r.until(lambda: not c.client.busy, "its answer")
+            assert c.client.result is not None and not c.client.result.error
+
+    run(scenario())
