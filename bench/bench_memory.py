@@ -2,7 +2,8 @@
 
 Starts `httplab serve` (127.0.0.1, a free port) in a subprocess for each scenario, attacks it
 from this process for a bounded time, and prints the server's peak RSS (VmHWM) and how long a
-fresh client waits for `GET /users/1` meanwhile. Everything stops by itself.
+fresh client (another thread, a new connection each time) waits for `GET /users/1` meanwhile.
+Everything stops by itself. On two cores the attacker shares the CPU with the server.
 
     python bench/bench_memory.py                 # every scenario, about 2 minutes
     python bench/bench_memory.py --only budget   # one scenario: trace, users, budget
@@ -26,8 +27,8 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
 
 HOST = "127.0.0.1"  # never anything else: this generates load
 MIB = 1024 * 1024
@@ -127,7 +128,7 @@ class Flood:
         self.sockets.append(sock)
         self.selector.register(sock, selectors.EVENT_WRITE, [memoryview(payload), 0])
 
-    def pump(self, seconds: float, between: Callable[[], None] | None = None) -> None:
+    def pump(self, seconds: float) -> None:
         give_up = time.monotonic() + seconds
         while time.monotonic() < give_up:
             for key, _ in self.selector.select(timeout=0.05):
@@ -142,8 +143,20 @@ class Flood:
                 key.data[1] = sent
                 if sent >= len(payload):
                     self.selector.unregister(key.fileobj)
-            if between is not None:
-                between()
+
+    def pump_while_probing(self, port: int, seconds: float) -> list[float]:
+        """Keep the flood going for `seconds` while another thread probes from 1 s on."""
+        times: list[float] = []
+
+        def probing() -> None:
+            time.sleep(1.0)
+            times.extend(probe(port))
+
+        thread = threading.Thread(target=probing)
+        thread.start()
+        self.pump(seconds)
+        thread.join()
+        return times
 
     def close(self) -> None:
         for sock in self.sockets:
@@ -175,8 +188,7 @@ def scenario_users(scale: float) -> None:
     flood = Flood()
     for _ in range(int(200 * scale) or 1):
         flood.add(server.port, get("/users", "Accept: text/html") * 50)
-    flood.pump(3.0)
-    times = probe(server.port)
+    times = flood.pump_while_probing(server.port, 6.0)
     flood.close()
     report("users", server, times, f"({users:,} users, {len(flood.sockets)} non-readers)")
 
@@ -192,14 +204,7 @@ def scenario_budget(scale: float) -> None:
         flood.add(server.port, b"GET /users HTTP/1.1\r\nHost: bench\r\n" + pad * 7)
     for _ in range(int(20 * scale) or 1):
         flood.add(server.port, get("/users") * (MIB // len(get("/users"))))
-    times: list[float] = []
-
-    def fresh() -> None:
-        if len(times) < FRESH_PROBES:
-            _, seconds = request(server.port, get("/users/1"))
-            times.append(seconds * 1000)
-
-    flood.pump(10.0, fresh)
+    times = flood.pump_while_probing(server.port, 10.0)
     flood.close()
     report("budget", server, times, f"({len(flood.sockets)} attacking connections)")
 

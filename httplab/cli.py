@@ -149,7 +149,7 @@ def serve(
         "Example: --max-connections 100",
     ),
     memory_budget: int = typer.Option(
-        128,
+        64,
         "--memory-budget",
         min=1,
         metavar="MIB",

@@ -75,6 +75,9 @@ WRITE_HIGH_WATER = 64 * 1024
 stops answering): with pages of at most ~100 KB, a client that never reads holds at most one
 response plus this."""
 MIB = 1024 * 1024
+FAIR_TURN = 4
+"""Pipelined requests answered in one go before other connections get their turn: a client
+pipelining thousands of requests must not make a fresh client wait for all of them."""
 
 
 class Phase(Enum):
@@ -123,6 +126,7 @@ class HTTPConnection(asyncio.Protocol):
         self.held = 0  # request bytes this connection holds (counted in state.held_bytes)
         self.counted = False  # counts against the connection cap (a refused one does not)
         self.writes_blocked = False  # asyncio's flow control: the client is not reading
+        self.yielding = False  # FAIR_TURN pipelined answers sent; the rest waits its turn
         self.peer_eof = False
         self.ended_by: ConnectionEventKind = "closed"  # or "timeout", for the trace
         # registered from the start, so a stop that races an accept still waits for it
@@ -217,7 +221,8 @@ class HTTPConnection(asyncio.Protocol):
         if self.peer_eof:
             self._close()
             return
-        self.transport.resume_reading()
+        if not self.yielding:
+            self.transport.resume_reading()
         if self.phase is Phase.HEAD:  # its clock stopped while we could not read
             self.deadline = self.clock() + self.settings.header_timeout
         self._arm_read_deadline()
@@ -238,6 +243,7 @@ class HTTPConnection(asyncio.Protocol):
     # the exchange loop --------------------------------------------------------------------------
     def _process(self) -> None:
         parser = self.parser
+        answered = 0
         while not self.closing:
             try:
                 event = parser.next_event()
@@ -259,11 +265,37 @@ class HTTPConnection(asyncio.Protocol):
                     return
                 parser.start_next()
                 self._begin_next_message()
+                answered += 1
+                if answered >= FAIR_TURN and parser.buffered and self._yield_turn():
+                    return
             elif kind is ConnectionClosed:
                 self._close()
                 return
             else:  # NEED_DATA, or PAUSED
                 return
+
+    def _yield_turn(self) -> bool:
+        """Let other connections (and a fresh one being accepted) run before this one's next
+        pipelined request: reading pauses and processing goes on from the loop's queue.
+        False when there is no loop to defer to (the unit tests' default)."""
+        defer = self.state.defer
+        if defer is None or self.transport is None:
+            return False
+        self.yielding = True
+        self.transport.pause_reading()
+        defer(self._take_turn)
+        return True
+
+    def _take_turn(self) -> None:
+        self.yielding = False
+        if self.closing or self.phase is Phase.WAITING:
+            return
+        self._process()
+        if self.closing or self.writes_blocked or self.yielding:
+            return
+        assert self.transport is not None
+        self.transport.resume_reading()
+        self._arm_read_deadline()
 
     def _on_head(self, head: RequestHead) -> None:
         tracing = self.settings.tracer is not None

@@ -34,7 +34,7 @@ MIN_BODY_RATE = 1024
 a body trickling in a byte at a time cannot hold a connection for ever."""
 MAX_CONNECTIONS = 10_000
 """Connections served at once; one more is answered 503 and closed."""
-MEMORY_BUDGET = 128 * 1024 * 1024
+MEMORY_BUDGET = 64 * 1024 * 1024
 """Request bytes all connections together may hold (heads being read, bodies being gathered,
 pipelined requests waiting); a request that would go beyond it is answered 503."""
 SMALL_REQUEST = 16 * 1024
@@ -85,6 +85,8 @@ class ServerState:
 
     settings: ServerSettings
     clock: Callable[[], float] = time.monotonic  # the loop's clock; a fake one in unit tests
+    # the loop's call_soon, to give other connections a turn; None: no turns (unit tests)
+    defer: Callable[[Callable[[], None]], object] | None = None
     port: int = 0
     connection_cap: int = MAX_CONNECTIONS  # max_connections, clamped to the open-file limit
     stopping: bool = False

@@ -205,6 +205,7 @@ class HTTPServer:
     async def _listen(self) -> None:
         state = self.state
         state.clock = asyncio.get_running_loop().time
+        state.defer = asyncio.get_running_loop().call_soon
         self._server = await asyncio.get_running_loop().create_server(
             lambda: HTTPConnection(state),
             self.host,

@@ -289,3 +289,21 @@ def test_pipelined_requests_of_a_client_that_never_reads_stay_within_the_budget(
 @pytest.mark.parametrize("phase", list(Phase))
 def test_every_phase_has_a_name(phase: Phase) -> None:
     assert phase.value == phase.name.lower()
+
+
+def test_a_long_pipeline_is_answered_in_turns() -> None:
+    # a client pipelining thousands of requests must not make a fresh client wait for them all
+    from httplab.server.connection import FAIR_TURN
+
+    lab = Lab()
+    turns: list[Any] = []
+    lab.state.defer = turns.append
+    connection, transport = lab.connect()
+    connection.data_received(get("/users/1") * (FAIR_TURN * 2 + 1))
+    assert len(statuses(transport.take())) == FAIR_TURN
+    assert not transport.reading and len(turns) == 1
+    turns.pop()()
+    assert len(statuses(transport.take())) == FAIR_TURN
+    turns.pop()()
+    assert len(statuses(transport.take())) == 1
+    assert transport.reading and not turns and connection.phase is Phase.IDLE
