@@ -38,6 +38,8 @@ MAX_PAGE_SIZE = 1000
 """Largest `?limit=`: a response stays about 100 KB whatever the store holds, so asking for
 the list cannot make the server build, or hold for a client that never reads, megabytes."""
 MAX_OFFSET_DIGITS = 9
+PAGE_CACHE = 64
+"""Rendered pages of the list kept (by media type, offset and limit) until the store grows."""
 
 Handler = Callable[[Request], Response]
 
@@ -47,6 +49,7 @@ class UsersApp:
 
     def __init__(self, store: UserStore | None = None) -> None:
         self.store = store if store is not None else UserStore()
+        self._pages: dict[tuple[str, int, int], tuple[int, bytes]] = {}  # see _page_body
 
     def __call__(self, request: Request) -> Response:
         path = request.path
@@ -67,6 +70,25 @@ class UsersApp:
             rfc_ref="RFC 9110 §15.5.5",
         )
 
+    def _page_body(
+        self, media_type: str, offset: int, limit: int, links: list[tuple[str, str]]
+    ) -> bytes:
+        """A page of the list as bytes, rendered once per size of the store: users are only
+        ever added, so a page rendered for the same number of users is the same page."""
+        key = (media_type, offset, limit)
+        cached = self._pages.get(key)
+        if cached is not None and cached[0] == len(self.store):
+            return cached[1]
+        users, total = self.store.page(offset, limit)
+        if media_type == JSON:
+            body = user_views.users_json(users)
+        else:
+            body = user_views.users_html(users, total, offset, links)
+        if len(self._pages) >= PAGE_CACHE:
+            self._pages.clear()
+        self._pages[key] = (total, body)
+        return body
+
     # routes ------------------------------------------------------------------------------
     def _collection(self, request: Request) -> Response:
         method = request.method
@@ -78,13 +100,9 @@ class UsersApp:
             if isinstance(page, Response):
                 return page
             offset, limit = page
-            users, total = self.store.page(offset, limit)
+            total = len(self.store)
             links = _page_links(offset, limit, total)
-            if media_type == JSON:
-                response = _ok(200, JSON, user_views.users_json(users))
-            else:
-                body = user_views.users_html(users, total, offset, links)
-                response = _ok(200, HTML, body)
+            response = _ok(200, media_type, self._page_body(media_type, offset, limit, links))
             if links:
                 response.headers.add(
                     "Link", ", ".join(f'<{href}>; rel="{rel}"' for rel, href in links)
@@ -200,7 +218,7 @@ def _negotiate(request: Request) -> str | None:
 
 def _ok(status: int, media_type: str, body: bytes) -> Response:
     content_type = user_views.JSON_TYPE if media_type == JSON else user_views.HTML_TYPE
-    return Response(status, Headers([("Content-Type", content_type), ("Vary", "Accept")]), body)
+    return Response(status, Headers([(b"Content-Type", content_type), (b"Vary", b"Accept")]), body)
 
 
 def _user_response(status: int, media_type: str, user: User) -> Response:
