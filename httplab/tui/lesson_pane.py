@@ -229,11 +229,11 @@ class LessonPane:
             notice = status.step.notice.get(lang)
             if notice:
                 text.append(f"  {word('notice', lang)}: ", style="lesson.label")
-                text.append(notice)
+                text.append_text(inline(notice))
             return text
         if status.state is StepState.MISTAKE and status.last_mistake is not None:
             text = Text(word("not-yet", lang) + "  ", style="lesson.mistake")
-            text.append(status.last_mistake.hint.get(lang))
+            text.append_text(inline(status.last_mistake.hint.get(lang)))
             return text
         return Text(word("waiting", lang, url=self.setup.url), style="lesson.waiting")
 
@@ -242,7 +242,7 @@ class LessonPane:
         predict = status.step.predict
         assert predict is not None
         text = Text(f"{word('predict', lang)}: ", style="lesson.label")
-        text.append(predict.question.get(lang))
+        text.append_text(inline(predict.question.get(lang)))
         if not status.predicted:
             text.append(f"  ({word('answer-key', lang)})", style="lesson.key")
             return text
@@ -250,7 +250,8 @@ class LessonPane:
             text.append(f"  {word('right', lang)}", style="lesson.passed")
         else:
             text.append(f"  {word('wrong', lang)} {predict.answers[0]}", style="lesson.mistake")
-        text.append(f"  {predict.explain.get(lang)}")
+        text.append("  ")
+        text.append_text(inline(predict.explain.get(lang)))
         return text
 
     def _board(self) -> RenderableType:
@@ -284,5 +285,17 @@ class LessonPane:
 
 def _labelled(label: str, text: str, style: str) -> Text:
     line = Text(f"{label}  ", style="lesson.label")
-    line.append(text, style=style)
+    line.append_text(inline(text, style))
     return line
+
+
+def inline(text: str, style: str = "") -> Text:
+    """A lesson sentence with its `code` spans (what to type, the bytes to look at) in the
+    code style, without the backticks; an unpaired backtick stays as typed."""
+    pieces = text.split("`")
+    if len(pieces) % 2 == 0:  # an odd number of backticks: not Markdown code, show as is
+        return Text(text, style=style)
+    result = Text(style=style)
+    for index, piece in enumerate(pieces):
+        result.append(piece, style="lesson.code" if index % 2 else None)
+    return result

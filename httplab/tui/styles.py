@@ -105,6 +105,7 @@ _TUI_STYLES = {
         "lesson.current": "bold",
         "lesson.mistake-row": "red",
         "lesson.warning": "bold black on yellow",
+        "lesson.code": "bold cyan",
     },
     "high-contrast": {
         "help.title": "bold bright_yellow underline",
@@ -120,6 +121,7 @@ _TUI_STYLES = {
         "lesson.current": "bold reverse",
         "lesson.mistake-row": "bold",
         "lesson.warning": "bold black on yellow",
+        "lesson.code": "bold underline",
     },
 }
 
@@ -139,6 +141,7 @@ _TUI_STYLES["light"] = {
     "lesson.current": "bold",
     "lesson.mistake-row": "red",
     "lesson.warning": "bold black on yellow",
+    "lesson.code": "bold blue",
 }
 
 

@@ -246,3 +246,12 @@ def test_the_server_restarts_for_a_step_and_the_client_pane_still_reaches_it() -
             assert c.client.result is not None and not c.client.result.error
 
     run(scenario())
+
+
+def test_code_spans_in_lesson_sentences_lose_their_backticks_and_get_the_code_style() -> None:
+    from httplab.tui.lesson_pane import inline
+
+    text = inline("Send `GET /users` now")
+    assert text.plain == "Send GET /users now"
+    assert any(span.style == "lesson.code" for span in text.spans)
+    assert inline("an odd ` backtick").plain == "an odd ` backtick"
