@@ -12,25 +12,27 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Iterable, Mapping
+from typing import Literal
 
 from httplab.protocol.errors import reason_phrase
 from httplab.protocol.headers import Headers
 from httplab.protocol.messages import Response
 from httplab.protocol.negotiate import negotiate
 
-JSON = "application/json"
-TEXT = "text/plain"
-HTML = "text/html"
+MediaType = Literal["application/json", "text/plain", "text/html"]
+JSON: MediaType = "application/json"
+TEXT: MediaType = "text/plain"
+HTML: MediaType = "text/html"
 
-CONTENT_TYPES = {
+CONTENT_TYPES: dict[MediaType, bytes] = {
     JSON: b"application/json",
     TEXT: b"text/plain; charset=utf-8",
     HTML: b"text/html; charset=utf-8",
 }
 
-TEXT_FIRST = (TEXT, JSON, HTML)
+TEXT_FIRST: tuple[MediaType, ...] = (TEXT, JSON, HTML)
 """Order for errors raised before an application sees the request (readable in `nc`)."""
-JSON_FIRST = (JSON, TEXT, HTML)
+JSON_FIRST: tuple[MediaType, ...] = (JSON, TEXT, HTML)
 """Order for an API whose resources default to JSON."""
 
 
@@ -40,15 +42,14 @@ def problem_response(
     *,
     rfc_ref: str = "",
     accept: str | None = None,
-    prefer: Iterable[str] = TEXT_FIRST,
+    prefer: Iterable[MediaType] = TEXT_FIRST,
     extra: Mapping[str, object] | None = None,
     headers: Iterable[tuple[str, str]] = (),
 ) -> Response:
     """A response whose body explains `status`; `extra` adds JSON members (field errors)."""
     order = list(prefer)
-    media_type = negotiate(accept, order) if accept else None
-    if media_type is None:
-        media_type = order[0]
+    chosen = negotiate(accept, list(order)) if accept else None
+    media_type = next((kind for kind in order if kind == chosen), order[0])
     reason = reason_phrase(status)
     if media_type == JSON:
         document: dict[str, object] = {"status": status, "error": reason, "detail": detail}

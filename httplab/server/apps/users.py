@@ -16,6 +16,7 @@ asyncio one, a lesson's blocking one, a test calling it directly) can run it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Literal
 
 from httplab.protocol.headers import Headers
 from httplab.protocol.messages import Request, Response
@@ -25,9 +26,10 @@ from httplab.server.apps.user_input import ACCEPTED_BODY_TYPES, UserInputError, 
 from httplab.server.apps.user_store import StoreFull, User, UserStore
 from httplab.server.problem import JSON_FIRST, problem_response
 
-JSON = "application/json"
-HTML = "text/html"
-REPRESENTATIONS = [JSON, HTML]  # JSON first: what `*/*` and a missing Accept get
+Representation = Literal["application/json", "text/html"]
+JSON: Representation = "application/json"
+HTML: Representation = "text/html"
+REPRESENTATIONS: list[str] = [JSON, HTML]  # JSON first: what `*/*` and a missing Accept get
 COLLECTION_METHODS = "GET, HEAD, POST, OPTIONS"
 ITEM_METHODS = "GET, HEAD, OPTIONS"
 SERVER_METHODS = COLLECTION_METHODS  # every method some resource here allows
@@ -49,7 +51,7 @@ class UsersApp:
 
     def __init__(self, store: UserStore | None = None) -> None:
         self.store = store if store is not None else UserStore()
-        self._pages: dict[tuple[str, int, int], tuple[int, bytes]] = {}  # see _page_body
+        self._pages: dict[tuple[Representation, int, int], tuple[int, bytes]] = {}  # see _page_body
 
     def __call__(self, request: Request) -> Response:
         path = request.path
@@ -71,7 +73,7 @@ class UsersApp:
         )
 
     def _page_body(
-        self, media_type: str, offset: int, limit: int, links: list[tuple[str, str]]
+        self, media_type: Representation, offset: int, limit: int, links: list[tuple[str, str]]
     ) -> bytes:
         """A page of the list as bytes, rendered once per size of the store: users are only
         ever added, so a page rendered for the same number of users is the same page."""
@@ -209,19 +211,20 @@ def _page_links(offset: int, limit: int, total: int) -> list[tuple[str, str]]:
     return links
 
 
-def _negotiate(request: Request) -> str | None:
+def _negotiate(request: Request) -> Representation | None:
     accept = request.headers.get("accept")
     if accept is None:
         return JSON
-    return negotiate(accept, REPRESENTATIONS)
+    chosen = negotiate(accept, REPRESENTATIONS)
+    return JSON if chosen == JSON else HTML if chosen == HTML else None
 
 
-def _ok(status: int, media_type: str, body: bytes) -> Response:
+def _ok(status: int, media_type: Representation, body: bytes) -> Response:
     content_type = user_views.JSON_TYPE if media_type == JSON else user_views.HTML_TYPE
     return Response(status, Headers([(b"Content-Type", content_type), (b"Vary", b"Accept")]), body)
 
 
-def _user_response(status: int, media_type: str, user: User) -> Response:
+def _user_response(status: int, media_type: Representation, user: User) -> Response:
     if media_type == JSON:
         return _ok(status, JSON, user_views.user_json(user))
     return _ok(status, HTML, user_views.user_html(user))
