@@ -48,8 +48,10 @@ class Source(Protocol):
     def available(self) -> int: ...
     def at_eof(self) -> bool: ...
     def take(self, n: int) -> bytes: ...
+    def take_at_most(self, n: int) -> bytes: ...
+    def take_line(self) -> bytes | None: ...
+    def take_prefix(self, prefix: bytes) -> bool: ...
     def peek(self, n: int) -> bytes: ...
-    def line_length(self) -> int | None: ...
     def search(self, pattern: re.Pattern[bytes], within: int | None = None) -> int | None: ...
     def read_trailers(self, section: bytes) -> None: ...
     def incomplete_status(self) -> int: ...
@@ -83,8 +85,8 @@ class ContentLengthReader:
     def read(self, source: Source) -> BodyResult:
         if self.remaining == 0:
             return END
-        available = source.available()
-        if available == 0:
+        chunk = source.take_at_most(self.remaining)
+        if not chunk:
             if source.at_eof():
                 raise source.error(
                     source.incomplete_status(),
@@ -92,7 +94,6 @@ class ContentLengthReader:
                     "RFC 9112 §6.3",
                 )
             return NEED_DATA
-        chunk = source.take(min(available, self.remaining))
         self.remaining -= len(chunk)
         return Data(chunk)
 
@@ -130,13 +131,22 @@ class ChunkPhase(Enum):
     TRAILERS = "trailer section"
 
 
+# module names for the members (an Enum attribute costs ~130 ns on Python 3.11, read per event)
+_SIZE, _DATA, _DATA_END, _TRAILERS = (
+    ChunkPhase.SIZE,
+    ChunkPhase.DATA,
+    ChunkPhase.DATA_END,
+    ChunkPhase.TRAILERS,
+)
+
+
 class ChunkedReader:
     """The chunked coding: size lines, data, the CRLF after it, then the trailer section."""
 
     __slots__ = ("framing_bytes", "phase", "remaining", "size")
 
     def __init__(self) -> None:
-        self.phase = ChunkPhase.SIZE
+        self.phase = _SIZE
         self.remaining = 0  # bytes left in the current chunk
         self.size = 0  # data bytes announced so far
         self.framing_bytes = 0
@@ -148,14 +158,9 @@ class ChunkedReader:
     def read(self, source: Source) -> BodyResult:
         while True:
             phase = self.phase
-            if phase is ChunkPhase.SIZE:
-                line = self._line(source, source.limits.max_chunk_line, "a chunk-size line")
-                if line is None:
-                    return NEED_DATA
-                self._start_chunk(source, line)
-            elif phase is ChunkPhase.DATA:
-                available = source.available()
-                if available == 0:
+            if phase is _DATA:
+                chunk = source.take_at_most(self.remaining)
+                if not chunk:
                     if source.at_eof():
                         raise source.error(
                             source.incomplete_status(),
@@ -163,19 +168,43 @@ class ChunkedReader:
                             "RFC 9112 §7.1",
                         )
                     return NEED_DATA
-                chunk = source.take(min(available, self.remaining))
                 self.remaining -= len(chunk)
                 if self.remaining == 0:
-                    self.phase = ChunkPhase.DATA_END
+                    self.phase = _DATA_END
                 return Data(chunk)
-            elif phase is ChunkPhase.DATA_END:
-                if not self._data_end(source):
+            if phase is _SIZE:
+                if not self._size_line(source):
                     return NEED_DATA
+            elif phase is _DATA_END:
+                if not source.take_prefix(b"\r\n"):
+                    self._no_crlf_after_data(source)
+                    return NEED_DATA
+                self.framing_bytes += 2
+                self.phase = _SIZE
             else:
                 return self._trailers(source)
 
-    def _start_chunk(self, source: Source, line: bytes) -> None:
-        match = grammar.CHUNK_LINE.fullmatch(line)
+    def _size_line(self, source: Source) -> bool:
+        """Read one chunk-size line and start its chunk; False when it is not all here.
+        A line over the limit is refused however it arrived, and so is a bare LF."""
+        limit = source.limits.max_chunk_line
+        line = source.take_line()
+        if line is None:
+            if source.available() > limit:
+                raise source.error(
+                    400, f"a chunk-size line exceeds {limit} bytes", "RFC 9112 §7.1.1"
+                )
+            if source.at_eof():
+                raise self._closed(source)
+            return False
+        if len(line) - 1 > limit:
+            raise source.error(400, f"a chunk-size line exceeds {limit} bytes", "RFC 9112 §7.1.1")
+        self.framing_bytes += len(line)
+        if self.framing_bytes > source.limits.max_chunk_framing + self.size:
+            raise self._too_much_framing(source)
+        if not line.endswith(b"\r\n"):
+            raise self._bare_lf(source, "a chunk-size line", line[-40:])
+        match = grammar.CHUNK_LINE.fullmatch(line, 0, len(line) - 2)
         if match is None:
             raise source.error(
                 400,
@@ -184,14 +213,14 @@ class ChunkedReader:
                 line[:40],
             )
         digits = match.group(1)
-        if len(digits.lstrip(b"0")) > 15:
+        if len(digits) > 15 and len(digits.lstrip(b"0")) > 15:
             raise source.error(
                 source.too_large_status(), "chunk size is absurdly large", "RFC 9112 §7.1"
             )
         size = int(digits, 16)  # hex digits only: the pattern allows nothing else
         if size == 0:
-            self.phase = ChunkPhase.TRAILERS
-            return
+            self.phase = _TRAILERS
+            return True
         self.size += size
         if self.size > source.limits.max_body:
             raise source.error(
@@ -200,33 +229,12 @@ class ChunkedReader:
                 "RFC 9110 §15.5.14",
             )
         self.remaining = size
-        self.phase = ChunkPhase.DATA
+        self.phase = _DATA
+        return True
 
-    def _line(self, source: Source, limit: int, what: str) -> bytes | None:
-        """One CRLF-terminated line without its CRLF, or None when incomplete; a line over
-        `limit` is refused however it arrived, and so is a bare LF."""
-        length = source.line_length()
-        if length is None:
-            if source.available() > limit:
-                raise source.error(400, f"{what} exceeds {limit} bytes", "RFC 9112 §7.1.1")
-            if source.at_eof():
-                raise self._closed(source)
-            return None
-        if length > limit:
-            raise source.error(400, f"{what} exceeds {limit} bytes", "RFC 9112 §7.1.1")
-        line = source.take(length + 1)
-        self._count_framing(source, len(line))
-        if line.endswith(b"\r\n"):
-            return line[:-2]
-        raise self._bare_lf(source, what, line[-40:])
-
-    def _data_end(self, source: Source) -> bool:
+    def _no_crlf_after_data(self, source: Source) -> None:
+        """Refuse what follows chunk data when it cannot become its CRLF; else wait for it."""
         end = source.peek(2)
-        if end == b"\r\n":
-            source.take(2)
-            self._count_framing(source, 2)
-            self.phase = ChunkPhase.SIZE
-            return True
         if end[:1] == b"\n":
             raise self._bare_lf(source, "chunk data", b"\n")
         if end not in (b"", b"\r"):
@@ -238,11 +246,9 @@ class ChunkedReader:
             )
         if source.at_eof():
             raise self._closed(source)
-        return False
 
     def _trailers(self, source: Source) -> BodyResult:
-        if source.peek(2) == b"\r\n":
-            source.take(2)
+        if source.take_prefix(b"\r\n"):
             return END
         end = source.search(CRLF_SECTION_END)
         bare = source.search(BARE_LF, end)
@@ -261,19 +267,18 @@ class ChunkedReader:
         source.read_trailers(source.take(end))
         return END
 
-    def _count_framing(self, source: Source, n: int) -> None:
+    def _too_much_framing(self, source: Source) -> ProtocolError:
         # RFC 9112 §7.1.1: "A server ought to limit the total length of chunk extensions
         # received in a request ... and generate an appropriate 4xx (Client Error) response
-        # if that amount is exceeded."
-        self.framing_bytes += n
+        # if that amount is exceeded." Checked at each size line: the 2 bytes after each
+        # chunk's data are counted with the next line.
         limit = source.limits.max_chunk_framing
-        if self.framing_bytes > limit + self.size:
-            raise source.error(
-                400,
-                f"chunked framing (size lines, extensions, CRLFs) exceeds the body's size by "
-                f"more than {limit} bytes: send fewer, larger chunks",
-                "RFC 9112 §7.1.1",
-            )
+        return source.error(
+            400,
+            f"chunked framing (size lines, extensions, CRLFs) exceeds the body's size by "
+            f"more than {limit} bytes: send fewer, larger chunks",
+            "RFC 9112 §7.1.1",
+        )
 
     def _bare_lf(self, source: Source, what: str, offending: bytes) -> ProtocolError:
         return source.error(
@@ -292,12 +297,15 @@ class ChunkedReader:
         )
 
 
+_EMPTY = ContentLengthReader(0)  # never changes: shared by every message without a body
+
+
 def _no_body(framing: Framing) -> BodyReader:
-    return ContentLengthReader(0)
+    return _EMPTY
 
 
 def _length(framing: Framing) -> BodyReader:
-    return ContentLengthReader(framing.length or 0)
+    return ContentLengthReader(framing.length) if framing.length else _EMPTY
 
 
 def _chunked(framing: Framing) -> BodyReader:

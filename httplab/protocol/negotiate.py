@@ -4,6 +4,8 @@ Accept = #( media-range [ weight ] )
 media-range = ( "*/*" / ( type "/*" ) / ( type "/" subtype ) ) parameters
 weight = OWS ";" OWS "q=" qvalue
 qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
+
+OWS is SP / HTAB only (RFC 9110 §5.6.3): `str.strip()` would also take `\xa0` and `\x85`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_QVALUE = re.compile(r"(?:0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)")
+_QVALUE = re.compile(r"(?:0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)")  # ASCII digits only
+_OWS = " \t"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +44,10 @@ def parse_accept(value: str | None) -> list[MediaRange]:
         return []
     ranges: list[MediaRange] = []
     for member in value.split(","):
-        member = member.strip()
+        member = member.strip(_OWS)
         if not member:
             continue
-        media, *params = [p.strip() for p in member.split(";")]
+        media, *params = [p.strip(_OWS) for p in member.split(";")]
         kind, slash, sub = media.lower().partition("/")
         if not slash or not kind or not sub or (kind == "*" and sub != "*"):
             continue
@@ -53,13 +56,13 @@ def parse_accept(value: str | None) -> list[MediaRange]:
         valid = True
         for param in params:
             name, eq, val = param.partition("=")
-            name = name.strip().lower()
-            val = val.strip()
+            name = name.strip(_OWS).lower()
+            val = val.strip(_OWS)
             if name == "q":
                 if not eq or _QVALUE.fullmatch(val) is None:
                     valid = False
                     break
-                q = float(val)
+                q = float(val)  # the qvalue grammar above: nothing float() reads oddly
             elif name:
                 extra[name] = val.strip('"')
         if valid:
@@ -83,7 +86,7 @@ def negotiate(accept: str | None, available: list[str]) -> str | None:
 
     A missing or empty Accept accepts anything: the first of `available` wins. Ties keep the
     server's order of preference (`available` order)."""
-    if accept is None or not accept.strip():
+    if accept is None or not accept.strip(_OWS):
         return available[0] if available else None
     ranges = parse_accept(accept)
     if not ranges:

@@ -1,4 +1,19 @@
-"""Requests from a client, one after another on one connection (RFC 9112 §3, §6; RFC 9110)."""
+"""Requests from a client, one after another on one connection.
+
+Rules enforced here:
+- RFC 9112 §3: request-line = method SP request-target SP HTTP-version, judged as its bytes
+  arrive (`grammar.REQUEST_LINE_PREFIX`): the first impossible byte is a 400 at once; a TLS
+  ClientHello (0x16 0x03) is named in words, the HTTP/2 preface gets a 505 (RFC 9113 §3.4).
+- RFC 9110 §9.1 method is a token; RFC 9112 §2.3 HTTP-version, 505 for a major other than 1
+  (RFC 9110 §6.2: a higher minor is read as 1.1, noted).
+- RFC 9112 §3.2: the four target forms, no fragment; an absolute-form authority is a host,
+  a real [IPv6] literal and a port (RFC 3986 §3.2.2); exactly one valid Host in HTTP/1.1.
+- RFC 9112 §6.1, §6.3: Transfer-Encoding with Content-Length → 400 (smuggling); in HTTP/1.0
+  → 400; codings matched on bytes (OWS is SP/HTAB), a non-token → 400, chunked not last →
+  400, another coding → 501; then Content-Length (message_parser).
+- RFC 9112 §9.3: persistence (framing.keep_alive_of); RFC 9110 §10.1.1: Expect is
+  100-continue or a 417.
+"""
 
 from __future__ import annotations
 
@@ -92,8 +107,6 @@ class RequestParser(MessageParser):
         # RFC 9112 §3: request-line = method SP request-target SP HTTP-version
         # A line over the limit is judged on the bytes a partial read would have seen, so the
         # answer never depends on read boundaries (400 for a bad byte first, else 414).
-        if starts_like_tls(line):
-            self._judge_start_line(line)
         if len(line) > self.limits.max_request_line:
             self._judge_start_line(line[: self.limits.max_request_line])
             raise self._too_long_start_line()
@@ -107,7 +120,9 @@ class RequestParser(MessageParser):
                 line,
             )
         parts = line.split(b" ")
-        if len(parts) != 3 or not all(parts):
+        if len(parts) != 3 or not all(parts) or starts_like_tls(line):
+            if starts_like_tls(line):  # a ClientHello may hold "\n\n": the words of at once
+                self._judge_start_line(line)
             hint = (
                 "HTTP/0.9-style request without a version"
                 if len(parts) == 2 and all(parts)
@@ -208,7 +223,7 @@ class RequestParser(MessageParser):
                 )
             return
         match = grammar.HOST_VALUE.fullmatch(hosts[0])
-        if match is None or not grammar.ip_literal_ok(match.group(1)):
+        if match is None or (hosts[0].startswith(b"[") and not grammar.ip_literal_ok(match[1])):
             raise self._error_at(400, "invalid Host value", "RFC 9110 §7.2", hosts[0][:80])
 
     def _request_framing(self, version: str, selected: Selected) -> Framing:

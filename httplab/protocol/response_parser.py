@@ -1,4 +1,15 @@
-"""Responses from a server, told each request's method (RFC 9112 §4, §6.3; RFC 9110 §6.4.1)."""
+"""Responses from a server, told each request's method; every broken rule is a 502.
+
+Rules enforced here:
+- RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ] (a missing SP
+  before an empty reason is noted); only HTTP/1.x (RFC 9112 §2.3).
+- RFC 9112 §5.2: a user agent replaces each obs-fold with SP (noted).
+- RFC 9110 §15.2: 1xx responses are interim, the final one follows; a close between them is
+  an incomplete response.
+- RFC 9112 §6.3, in its order: no body after HEAD, 1xx, 204, 304 or a 2xx to CONNECT (RFC 9110
+  §6.4.1); Transfer-Encoding wins over Content-Length (noted "te-and-cl"), chunked last in
+  HTTP/1.1 → chunked, else read until the close; then Content-Length; else until the close.
+"""
 
 from __future__ import annotations
 
@@ -80,6 +91,7 @@ class ResponseParser(MessageParser):
                 "RFC 9112 §4",
                 status_line[:80],
             )
+        # three ASCII digits (STATUS_LINE): int() sees nothing it would read oddly
         version_bytes, code, reason = match.group(1), int(match.group(2)), match.group(3)
         if not version_bytes.startswith(b"HTTP/1."):
             raise self._error_at(502, "not an HTTP/1.x response", "RFC 9112 §2.3", version_bytes)

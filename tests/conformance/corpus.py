@@ -287,4 +287,51 @@ CASES += [
         200,
         closes=False,
     ),
+    # issue 7: holes found from outside (each also in tests/protocol/test_hardening.py)
+    Case("#1 '[' alone in an authority", b"GET http://[/users HTTP/1.1\r\n" + H + b"\r\n", 400),
+    Case("#1 ']' alone in an authority", b"GET http://a]/ HTTP/1.1\r\n" + H + b"\r\n", 400),
+    Case("#1 not an IPv6 literal", b"GET http://[zz]/ HTTP/1.1\r\n" + H + b"\r\n", 400),
+    Case("#1 unclosed IPv6 literal", b"GET http://[::1/ HTTP/1.1\r\n" + H + b"\r\n", 400),
+    Case("#1 IPv4 in brackets in Host", b"GET / HTTP/1.1\r\nHost: [1.2.3.4]\r\n\r\n", 400),
+    Case(
+        "#3 NBSP around chunked",
+        b"POST /users HTTP/1.1\r\n" + H + b"Transfer-Encoding: \xa0chunked\xa0\r\n\r\n0\r\n\r\n",
+        400,
+        rfc="RFC 9112 §6.1",
+    ),
+    Case(
+        "#3 NEL after chunked",
+        b"POST /users HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\x85\r\n\r\n0\r\n\r\n",
+        400,
+    ),
+    Case(
+        "#3 a coding this server lacks",
+        b"POST /users HTTP/1.1\r\n" + H + b"Transfer-Encoding: br, chunked\r\n\r\n0\r\n\r\n",
+        501,
+        rfc="RFC 9112 §6.1",
+    ),
+    Case(
+        "#3 Expect with NBSP is not 100-continue",
+        b"POST /users HTTP/1.1\r\n" + H + b"Expect: 100-continue\xa0\r\nContent-Length: 1\r\n\r\nx",
+        417,
+        rfc="RFC 9110 §10.1.1",
+    ),
+    Case("#4 NUL as the first byte", b"\x00", 400, rfc="RFC 9110 §9.1"),
+    Case("#4 TLS ClientHello", b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03", 400),
+    Case(
+        "#6 a chunk-size line over the limit in one write",
+        b"POST /users HTTP/1.1\r\n"
+        + H
+        + b"Transfer-Encoding: chunked\r\n\r\n1;a="
+        + b"b" * 100_000
+        + b"\r\nX\r\n0\r\n\r\n",
+        400,
+        rfc="RFC 9112 §7.1.1",
+    ),
+    Case(
+        "#16 a bare LF ending a chunked body",
+        b"POST /users HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n0\r\n\n",
+        400,
+        rfc="RFC 9112 §7.1",
+    ),
 ]
