@@ -290,6 +290,13 @@ HTTPTOOLS_STRICTER = [
     # RFC 9110 §9.1: method = token, and the set is extensible (the method registry); llhttp
     # refuses any method outside its own list ("GEqT"); httplab answers 405/501 itself.
     Rule("a method llhttp does not list", lambda p: _method(p) not in LLHTTP_METHODS, "method"),
+    # RFC 9110 §6.2: a higher minor version of HTTP/1 SHOULD be processed as HTTP/1.1;
+    # llhttp refuses "HTTP/1.2".
+    Rule(
+        "HTTP/1.x with x above 1",
+        lambda p: re.search(rb" HTTP/1\.[2-9]$", p.start_line) is not None,
+        "Invalid HTTP version",
+    ),
     # RFC 9110 §8.6: a list of identical Content-Length values ("3, 3", or the field twice)
     # MAY be read as one value; httplab does (with a note), llhttp refuses.
     Rule(
