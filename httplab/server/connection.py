@@ -27,7 +27,8 @@ unread input makes the kernel send RST, which can destroy the answer we just wro
 
 Memory: every byte received for a request not yet answered counts against the server's
 `memory_budget` (shared by all connections, see `context`); a request holding more than
-`SMALL_REQUEST` when the budget is spent is answered 503 and its connection closed.
+`SMALL_REQUEST` when the budget is spent is answered 503 and its connection closed; small
+requests may use a reserve of a quarter of the budget above it, and nothing goes further.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from httplab.server.context import (
     LINGER_TIMEOUT,
     MIN_BODY_RATE,
     SMALL_REQUEST,
+    SMALL_RESERVE_SHARE,
     STOP_LINGER_TIMEOUT,
     ServerState,
 )
@@ -468,12 +470,13 @@ class HTTPConnection(asyncio.Protocol):
         self.held = size
 
     def _over_budget(self, more: int) -> bool:
-        """Holding `more` bytes would take the server past its memory budget, and this
-        request is not one of the small ones that are always read."""
-        state = self.state
-        if state.held_bytes + more <= self.settings.memory_budget:
-            return False
-        return self.held + more > SMALL_REQUEST
+        """Holding `more` bytes would take the server past its memory budget; a small request
+        may still use the reserve above it (so a fresh client is answered while big requests
+        fill the budget), and nothing goes past budget + reserve."""
+        budget = self.settings.memory_budget
+        if self.held + more <= SMALL_REQUEST:
+            budget += budget // SMALL_RESERVE_SHARE
+        return self.state.held_bytes + more > budget
 
     def _shed(self) -> None:
         """503 for a request that does not fit in the memory budget; the client may retry."""

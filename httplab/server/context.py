@@ -38,8 +38,10 @@ MEMORY_BUDGET = 64 * 1024 * 1024
 """Request bytes all connections together may hold (heads being read, bodies being gathered,
 pipelined requests waiting); a request that would go beyond it is answered 503."""
 SMALL_REQUEST = 16 * 1024
-"""A request holding no more than this is always read, even over the memory budget: a fresh
-client sending an ordinary request is answered while others fill the budget."""
+"""A request holding no more than this may use the reserve above the memory budget: a fresh
+client sending an ordinary request is answered while big requests fill the budget."""
+SMALL_RESERVE_SHARE = 4
+"""The reserve for small requests is budget / 4: the bytes held never pass 1.25 x budget."""
 LINGER_TIMEOUT = 2.0
 """Seconds to drain a closing connection so a client still sending sees our answer, not RST."""
 STOP_LINGER_TIMEOUT = 0.1

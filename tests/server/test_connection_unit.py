@@ -252,7 +252,7 @@ def test_a_body_that_cannot_fit_the_budget_is_refused_before_it_is_read() -> Non
     data = second_transport.take()
     assert statuses(data) == [503] and b"Retry-After: 1" in data and b"MiB" in data
     assert second.closing and second.held == 0
-    # a small request is always read, however full the budget
+    # a small request is still read (the reserve above the budget is for those)
     third, third_transport = lab.connect()
     third.data_received(get("/users"))
     assert statuses(third_transport.take()) == [200]
@@ -271,7 +271,21 @@ def test_many_heads_just_under_the_limits_cannot_hold_more_than_the_budget() -> 
         if statuses(transport.take()) == [503]:
             refused += 1
     assert refused > 0
-    assert lab.state.held_bytes <= BUDGET + SMALL_REQUEST
+    assert lab.state.held_bytes <= BUDGET
+
+
+def test_small_requests_use_a_reserve_and_nothing_goes_past_it() -> None:
+    lab = Lab(memory_budget=BUDGET)
+    small = b"GET /users HTTP/1.1\r\nHost: x\r\n" + (b"X-Pad: " + b"p" * 5000 + b"\r\n") * 3
+    assert len(small) < SMALL_REQUEST
+    answers = []
+    for _ in range(2 * BUDGET // SMALL_REQUEST):  # small heads, never finished
+        connection, transport = lab.connect()
+        connection.data_received(small)
+        answers.append(statuses(transport.take()))
+    assert lab.state.held_bytes <= BUDGET + BUDGET // 4
+    assert answers.count([]) > BUDGET // SMALL_REQUEST  # the reserve was used
+    assert answers[-1] == [503]  # and then refused
 
 
 def test_pipelined_requests_of_a_client_that_never_reads_stay_within_the_budget() -> None:
