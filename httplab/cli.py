@@ -27,7 +27,7 @@ app = typer.Typer(
         "  httplab serve --trace         the server, every exchange shown live\n"
         '  httplab send "GET /users"     one request, both sides byte for byte\n'
         "  httplab repl                  type HTTP by hand on a kept-alive connection\n"
-        "  httplab replay transcripts/users.transcript --to 127.0.0.1:53210\n"
+        "  httplab replay transcripts/*.transcript   replay recorded sessions, check answers\n"
         "  httplab lesson list           the HTTP course, each step checked from your bytes\n"
         "\b\nEach command has its own --help with examples."
     ),
@@ -358,64 +358,48 @@ def replay(
         list[Path],
         typer.Argument(metavar="FILE...", help="Transcript files (e.g. transcripts/*.transcript)."),
     ],
-    to: str = typer.Option(
-        "127.0.0.1:53210",
+    to: str | None = typer.Option(
+        None,
         "--to",
         metavar="HOST:PORT",
-        help="The server to replay against. Example: --to localhost:8080",
+        help="Replay against this running server. Default: a fresh in-process users server "
+        "for each file (on a free port). Example: --to localhost:8080",
     ),
     timeout: float = typer.Option(
         5.0, "--timeout", min=0.1, metavar="SECONDS", help="Per connect and per read."
     ),
 ) -> None:
-    """Replay recorded transcripts against a server and check every expectation.
+    """Replay recorded transcripts and check every expectation.
 
     \b
     Examples:
-      httplab replay transcripts/users.transcript
-      httplab replay transcripts/pipelining.transcript --to localhost:8080
+      httplab replay transcripts/*.transcript       each file against a fresh users server
+      httplab replay transcripts/users.transcript --to localhost:53210
     \b
-    One line per exchange as it completes, then a summary. Exit status: 0 when every
-    expectation held, 1 when one failed, 2 for a file that cannot be read.
+    Without --to, each file gets its own freshly started users server (the state it was
+    recorded against), so nothing needs to be running. Progress: [file i/n], then
+    [exchange j/m] per exchange as it completes, a summary per file and overall.
+    Exit status: 0 when every expectation held, 1 when one failed, 2 for a file that
+    cannot be read.
     """
-    from httplab.client.replay import ExchangeResult, replay_transcript
-    from httplab.client.shorthand import ShorthandError, split_host_port
-    from httplab.render.escape import escape_text
-    from httplab.trace.transcript import TranscriptError, read_transcript
+    from httplab.client.replay_cli import ReplayUsageError, run_replay
+
+    def err(line: str) -> None:
+        typer.echo(line, err=True)
+
+    def fresh_server() -> HTTPServer:  # as `httplab serve` starts: no users, ids from 1
+        from httplab.server.apps.users import UsersApp
+        from httplab.server.engine import HTTPServer
+
+        return HTTPServer(UsersApp(), "127.0.0.1", 0)
 
     try:
-        host, port = split_host_port(to)
-    except ShorthandError as exc:
+        status = run_replay(
+            files, to, timeout=timeout, out=typer.echo, err=err, fresh_server=fresh_server
+        )
+    except ReplayUsageError as exc:
         raise typer.BadParameter(str(exc), param_hint="--to") from exc
-    transcripts = []
-    for path in files:
-        try:
-            transcripts.append((path, read_transcript(path)))
-        except OSError as exc:
-            typer.echo(f"httplab: error: cannot read {path}: {exc.strerror}", err=True)
-            raise typer.Exit(2) from None
-        except TranscriptError as exc:
-            message = str(exc)
-            shown = message if message.isprintable() else escape_text(message)
-            typer.echo(f"httplab: error: {path}: {shown}", err=True)
-            raise typer.Exit(2) from None
-    passed = failed = 0
-    unreachable = False
-    for path, transcript in transcripts:
-        typer.echo(f"{path}: replaying against {host}:{port}")
-
-        def progress(result: ExchangeResult, done: int, total: int) -> None:
-            line = result.one_line()  # replay escapes wire bytes; this guards the rest
-            typer.echo(f"  [{done}/{total}] {line if line.isprintable() else escape_text(line)}")
-
-        results = replay_transcript(transcript, host, port, timeout=timeout, progress=progress)
-        passed += sum(1 for r in results if r.ok)
-        failed += sum(1 for r in results if not r.ok)
-        unreachable = unreachable or any(r.connect_failed for r in results)
-    typer.echo(f"{passed} passed, {failed} failed")
-    if unreachable:
-        typer.echo("hint: is the server running? start one with `httplab serve`", err=True)
-    raise typer.Exit(1 if failed else 0)
+    raise typer.Exit(status)
 
 
 # --- lesson (owner: lesson engine; `lesson start/check/hint/demo`, `class status`: build work) --

@@ -1,9 +1,11 @@
-"""`httplab replay`: every shipped transcript passes against a fresh server; failures and bad
-files give a clear line and a non-zero exit."""
+"""`httplab replay`: every shipped transcript passes against a fresh server (its own, or one
+given with --to); failures and bad files give a clear line and a non-zero exit."""
 
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +35,26 @@ def test_replay_passes_against_a_fresh_server(server: HTTPServer, path: Path) ->
     assert result.exit_code == 0, result.output
     assert " 0 failed" in result.output
     assert "[1/" in result.output  # progress, one line per exchange
+
+
+def test_all_shipped_transcripts_in_one_command_need_no_server() -> None:
+    """What a new user types from a clean checkout: each file gets its own fresh server."""
+    command = [sys.executable, "-m", "httplab", "replay", *map(str, TRANSCRIPTS)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    count = len(TRANSCRIPTS)
+    assert f"[1/{count}] " in done.stdout and f"[{count}/{count}] " in done.stdout
+    assert "replaying against a fresh users server on 127.0.0.1:" in done.stdout
+    assert f"{count} files: " in done.stdout and " 0 failed" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_a_port_where_nothing_listens_is_one_line(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as unused:
+        port = unused.getsockname()[1]
+    result = CliRunner().invoke(app, ["replay", str(TRANSCRIPTS[0]), "--to", f"127.0.0.1:{port}"])
+    assert result.exit_code == 1
+    assert result.output.count("connection refused") == 1, result.output
 
 
 def test_replay_reports_failures_with_exit_1(server: HTTPServer, tmp_path: Path) -> None:

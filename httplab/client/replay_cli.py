@@ -1,0 +1,140 @@
+"""`httplab replay FILE…`: replay transcripts and say, per exchange and per file, what held.
+
+Without `--to`, every file gets a fresh in-process users server (the CLI's `fresh_server`
+factory: `HTTPServer(UsersApp())` on a free port of 127.0.0.1), started just before the file
+and stopped after it: each file sees the
+state it was recorded against (no users, ids from 1), so `httplab replay transcripts/*.transcript`
+needs nothing running. With `--to HOST:PORT` every file goes to that one server, as before.
+
+    run_replay(files, to=None, timeout=5.0, out=print, fresh_server=...) -> exit status 0/1/2
+
+Output: `[i/n] FILE` per file, `  [j/m] ok|FAIL …` per exchange as it completes, a summary
+line per file and one overall. Wire bytes are escaped by the replay (`escape_wire`); every
+other line is guarded by `escape_decoded` before it reaches a terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from httplab.client.replay import ExchangeResult, replay_transcript
+from httplab.client.shorthand import ShorthandError, split_host_port
+from httplab.trace.transcript import Transcript, TranscriptError, read_transcript
+from httplab.trace.wire_text import escape_decoded
+
+Echo = Callable[[str], None]
+
+
+class ReplayUsageError(ValueError):
+    """A `--to` that is not HOST:PORT (the CLI turns it into a usage error)."""
+
+
+def _safe(line: str) -> str:
+    return line if line.isprintable() else escape_decoded(line)
+
+
+class FreshServer(Protocol):
+    """What replay needs of a server it starts itself (`HTTPServer` is one): the client
+    layer does not import the server, the CLI hands in a factory."""
+
+    def start(self) -> FreshServer: ...
+
+    def stop(self) -> None: ...
+
+    @property
+    def address(self) -> tuple[str, int]: ...
+
+
+def _read_all(files: Sequence[Path], err: Echo) -> list[tuple[Path, Transcript]] | None:
+    transcripts = []
+    for path in files:
+        try:
+            transcripts.append((path, read_transcript(path)))
+        except OSError as exc:
+            err(f"httplab: error: cannot read {_safe(str(path))}: {exc.strerror}")
+            return None
+        except TranscriptError as exc:
+            err(f"httplab: error: {_safe(str(path))}: {_safe(str(exc))}")
+            return None
+    return transcripts
+
+
+def run_replay(
+    files: Sequence[Path],
+    to: str | None = None,
+    *,
+    timeout: float = 5.0,
+    out: Echo = print,
+    err: Echo = print,
+    fresh_server: Callable[[], FreshServer] | None = None,
+) -> int:
+    """Replay every file (see the module docstring); returns the exit status."""
+    target: tuple[str, int] | None = None
+    if to is not None:
+        try:
+            target = split_host_port(to)
+        except ShorthandError as exc:
+            raise ReplayUsageError(str(exc)) from exc
+    if target is None and fresh_server is None:
+        raise ReplayUsageError("no --to and no way to start a fresh server")
+    transcripts = _read_all(files, err)
+    if transcripts is None:
+        return 2
+    passed = failed = 0
+    unreachable = False
+    count = len(transcripts)
+    for index, (path, transcript) in enumerate(transcripts, 1):
+        heading = f"[{index}/{count}] {_safe(str(path))}"
+        results = _replay_one(heading, transcript, target or fresh_server, timeout, out, err)
+        if results is None:
+            return 2
+        file_passed = sum(1 for r in results if r.ok)
+        file_failed = len(results) - file_passed
+        out(f"  {_safe(path.name)}: {file_passed} passed, {file_failed} failed")
+        passed += file_passed
+        failed += file_failed
+        unreachable = unreachable or any(r.connect_failed for r in results)
+    files_word = "file" if count == 1 else "files"
+    out(f"{count} {files_word}: {passed} passed, {failed} failed")
+    if unreachable:
+        err("hint: is the server running? start one with `httplab serve`")
+    return 1 if failed else 0
+
+
+def _replay_one(
+    heading: str,
+    transcript: Transcript,
+    target: tuple[str, int] | Callable[[], FreshServer] | None,
+    timeout: float,
+    out: Echo,
+    err: Echo,
+) -> list[ExchangeResult] | None:
+    refused: list[ExchangeResult] = []
+
+    def progress(result: ExchangeResult, done: int, total: int) -> None:
+        if result.connect_failed:  # nothing was sent: one line, not one per exchange
+            if not refused:
+                reason = result.mismatches[0].message
+                out(f"  [{done}/{total}] FAIL {_safe(reason)} (nothing sent)")
+            refused.append(result)
+            return
+        out(f"  [{done}/{total}] {_safe(result.one_line())}")
+
+    if isinstance(target, tuple):
+        host, port = target
+        out(f"{heading}: replaying against {host}:{port}")
+        return replay_transcript(transcript, host, port, timeout=timeout, progress=progress)
+    assert target is not None
+    server = target()
+    try:
+        host, port = server.start().address
+    except OSError as exc:
+        err(f"httplab: error: cannot start a users server: {exc.strerror or exc}")
+        return None
+    try:
+        out(f"{heading}: replaying against a fresh users server on {host}:{port}")
+        return replay_transcript(transcript, host, port, timeout=timeout, progress=progress)
+    finally:
+        server.stop()
