@@ -27,7 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.text import Text
@@ -38,6 +38,9 @@ from httplab.render.theme import THEME
 from httplab.trace.bus import TraceBus
 from httplab.trace.records import ExchangeRecord, TraceItem
 from httplab.trace.wire_text import escape_latin1
+
+if TYPE_CHECKING:
+    from httplab.render.render_process import RenderProcess
 
 DEFAULT_SHARE = 0.05
 """Most of the wall-clock time the printer spends rendering while the load lasts (≈ 15
@@ -51,6 +54,11 @@ larger batches cost it less."""
 FINAL_ALLOWANCE = 1.0
 """Seconds of rendering allowed when stopping: the server has stopped, so nothing is slowed,
 but Ctrl-C must not wait for thousands of exchanges to print."""
+PROCESS_SHARE = 0.3
+"""With a render process: the share of the child's time its batches are paced to (≈ 100
+exchanges a second); it costs the server only the pickling (≈ 50 µs an exchange)."""
+PROCESS_BURST = 0.1
+"""With a render process: rendering time kept in reserve (≈ 30 exchanges at once)."""
 FIRST_COST_ESTIMATE = 0.003
 """Seconds one exchange is assumed to take to render before any has been measured."""
 
@@ -158,7 +166,9 @@ class PlainPrinter:
     """Prints items published on `bus` until stopped; `with PlainPrinter(bus): ...`.
 
     `budget` limits the time spent rendering (see the module docstring); `printed` counts the
-    exchanges printed, `skipped` the trace items summarised instead.
+    exchanges printed, `skipped` the trace items summarised instead. With `renderer` (a
+    `RenderProcess`), batches are handed to that child process to render and write, and the
+    budget paces them at the child's speed instead (`PROCESS_SHARE` of its time).
     """
 
     def __init__(
@@ -168,11 +178,16 @@ class PlainPrinter:
         *,
         connection_events: bool = True,
         budget: RenderBudget | None = None,
+        renderer: RenderProcess | None = None,
     ) -> None:
         self.bus = bus
         self.console = console if console is not None else plain_console()
         self.connection_events = connection_events
-        self.budget = budget if budget is not None else RenderBudget()
+        self.renderer = renderer
+        if budget is None:
+            share = DEFAULT_SHARE if renderer is None else PROCESS_SHARE
+            budget = RenderBudget(share, DEFAULT_BURST if renderer is None else PROCESS_BURST)
+        self.budget = budget
         self.printed = 0
         self.skipped = 0
         self.failed = 0  # items that could not be rendered (a line says so; printing goes on)
@@ -202,6 +217,8 @@ class PlainPrinter:
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
+        if self.renderer is not None:
+            self.renderer.close(timeout)
 
     def __enter__(self) -> PlainPrinter:
         return self.start()
@@ -245,18 +262,35 @@ class PlainPrinter:
         if not self.connection_events:
             items = [item for item in items if isinstance(item, ExchangeRecord)]
         allowance = FINAL_ALLOWANCE if final else self.budget.refill()
-        affordable = max(0, int(allowance / self.cost))
+        affordable = max(0, int(allowance / max(self.cost, 1e-6)))
         if len(items) > affordable:
             # The newest are the ones worth reading; the older ones become one line.
             skipped.add(items[: len(items) - affordable])
             items = items[len(items) - affordable :]
+        if skipped.total:
+            self.skipped += skipped.total
+        summary = skipped.line() if skipped.total else None
+        if self.renderer is not None:
+            # The child renders at its own pace: the budget counts its rendering time (the
+            # cost stays at FIRST_COST_ESTIMATE), so batches come no faster than it can draw.
+            try:
+                self.renderer.send(summary.plain if summary else None, items)
+            except OSError:
+                # The child is gone (it could not start, or died): render here from now on;
+                # if stdout itself is closed, the write below says so.
+                self.renderer.close(0.5)
+                self.renderer = None
+                self.budget = RenderBudget()
+            else:
+                self.printed += sum(isinstance(item, ExchangeRecord) for item in items)
+                self.budget.spend(len(items) * self.cost)
+                return bool(skipped.total)
         started = time.perf_counter()
         with self.console.capture() as capture:
-            if skipped.total:
-                self.skipped += skipped.total
-                self.console.print(skipped.line(), soft_wrap=True)  # one line, however long
+            if summary is not None:
+                self.console.print(summary, soft_wrap=True)  # one line, however long
             for item in items:
-                self._print_one(item)
+                self.print_one(item)
         self.console.file.write(capture.get())
         self.console.file.flush()
         spent = time.perf_counter() - started
@@ -265,7 +299,8 @@ class PlainPrinter:
             self.cost = 0.7 * self.cost + 0.3 * (spent / len(items))
         return bool(skipped.total)
 
-    def _print_one(self, item: TraceItem) -> None:
+    def print_one(self, item: TraceItem) -> None:
+        """`print_item`, or a line saying the item could not be shown."""
         try:
             self.print_item(item)
         except OSError:

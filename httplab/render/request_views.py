@@ -105,7 +105,11 @@ class FieldsTable:
         rows = self._rows()
         # Fixed widths for the short columns, from the text itself: rich then measures only
         # the values (measuring every cell was most of the cost with hundreds of fields).
-        widths = [max([len(header), *(r[c].cell_len for r in rows)]) for c, header in _SHORT]
+        widths = [
+            max([1, *(number.cell_len for number, *_ in rows)]),  # "#"
+            max([4, *(name.cell_len for _, name, *_ in rows)]),  # "name"
+            max([0, *(mark.cell_len for *_, mark, _ in rows)]),
+        ]
         table = Table(
             title=self.title,
             title_justify="left",
@@ -152,10 +156,6 @@ class FieldsTable:
             more = Text(more_fields(len(self.headers) - shown.stop), style="trace.muted")
             rows.append((empty, more, empty, empty, None))
         return rows
-
-
-_SHORT = ((0, "#"), (1, "name"), (3, ""))
-"""The columns of FieldsTable sized from their text: (index in a row, header)."""
 
 
 class HeadersTable:

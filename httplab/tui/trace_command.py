@@ -137,6 +137,7 @@ def _run_plain(
     """Print each exchange until SIGINT or SIGTERM, then stop the server."""
     from httplab.render import THEMES
     from httplab.render.printer import PlainPrinter, plain_console
+    from httplab.render.render_process import RenderProcess
 
     stop = threading.Event()
 
@@ -146,7 +147,11 @@ def _run_plain(
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     url = f"http://{server.host}:{server.port}"
     console = plain_console(out, theme=THEMES.get(theme, THEMES["default"]))
-    printer = PlainPrinter(bus, console).start()
+    # rendering in a child process keeps rich off the server's interpreter lock (issue 12.4)
+    renderer = RenderProcess.for_stream(
+        out, color=console.color_system is not None, theme=theme, width=console.width
+    )
+    printer = PlainPrinter(bus, console, renderer=renderer).start()
     restore_collector = tune_garbage_collector()
     try:
         err.write(f"httplab: tracing {url} (plain output; Ctrl-C stops)\n")

@@ -1,0 +1,135 @@
+"""Rendering the plain trace in a child process, so it never holds the server's GIL.
+
+`serve --trace` printing to a pipe or a file renders every exchange it prints with rich, which
+is pure Python: in the server's process that work holds the interpreter lock the server needs,
+and each hand-over of the lock stalls the server for up to the 5 ms switch interval. So the
+plain printer can hand its batches to a child process instead (`RenderProcess`): the server's
+process only pickles the records (≈ 50 µs each, against ≈ 3 ms to render one) and writes them
+to a pipe; the child, at a lower scheduling priority (nice 10), renders them with the same
+renderables and writes to the same stdout. When the child falls behind, the pipe fills, the
+printer thread waits on it (without the lock), and what piles up meanwhile is summarised in one
+line, as in-process.
+
+The child is `python -m httplab.render.render_process --color|--no-color --theme NAME
+--width N`; it reads frames of a 4-byte big-endian length and a pickle of `(summary, items)`
+from stdin until EOF, ignores SIGINT (the parent stops it by closing the pipe, after printing
+what is left), and exits 0. Only this package's own parent writes to that pipe.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import pickle
+import signal
+import struct
+import subprocess
+import sys
+from collections.abc import Sequence
+from typing import IO, Any
+
+from httplab.trace.records import TraceItem
+
+_LENGTH = struct.Struct(">I")
+
+
+class RenderProcess:
+    """The child that renders; `send` a batch, `close` when done."""
+
+    def __init__(self, stdout: IO[Any], *, color: bool, theme: str, width: int) -> None:
+        stdout.flush()
+        command = [
+            sys.executable,
+            "-m",
+            "httplab.render.render_process",
+            "--color" if color else "--no-color",
+            "--theme",
+            theme,
+            "--width",
+            str(width),
+        ]
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=stdout)
+
+    @classmethod
+    def for_stream(
+        cls, stream: IO[Any], *, color: bool, theme: str, width: int
+    ) -> RenderProcess | None:
+        """A child writing to `stream`, or None when `stream` is not a real file (a test's
+        StringIO) or the child cannot start: then the printer renders in its own thread."""
+        try:
+            stream.fileno()
+        except (AttributeError, OSError, ValueError):
+            return None
+        try:
+            return cls(stream, color=color, theme=theme, width=width)
+        except OSError:
+            return None
+
+    def send(self, summary: str | None, items: Sequence[TraceItem]) -> None:
+        """Hand a batch over; blocks (without the GIL) while the child's pipe is full.
+        OSError when the child is gone."""
+        frame = pickle.dumps((summary, list(items)), protocol=pickle.HIGHEST_PROTOCOL)
+        pipe = self.process.stdin
+        assert pipe is not None
+        pipe.write(_LENGTH.pack(len(frame)) + frame)
+        pipe.flush()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """End of input: the child prints what it has and exits (killed after `timeout`)."""
+        if self.process.stdin is not None:
+            with contextlib.suppress(OSError):  # the child is gone already
+                self.process.stdin.close()
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+# the child ---------------------------------------------------------------------------------
+def _read_exactly(source: IO[bytes], size: int) -> bytes | None:
+    data = source.read(size)
+    return data if data is not None and len(data) == size else None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m httplab.render.render_process")
+    parser.add_argument("--color", action=argparse.BooleanOptionalAction, default=False)
+    parser.add_argument("--theme", default="dark")
+    parser.add_argument("--width", type=int, default=80)
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    with contextlib.suppress(OSError):
+        os.nice(10)  # the server comes first
+
+    from rich.text import Text
+
+    from httplab.render.printer import PlainPrinter, plain_console
+    from httplab.render.theme import theme_named
+    from httplab.trace.bus import TraceBus
+
+    console = plain_console(sys.stdout, color=args.color, theme=theme_named(args.theme))
+    console.width = args.width
+    printer = PlainPrinter(TraceBus(), console)  # never started: used for print_item only
+    source = sys.stdin.buffer
+    while (header := _read_exactly(source, _LENGTH.size)) is not None:
+        frame = _read_exactly(source, _LENGTH.unpack(header)[0])
+        if frame is None:
+            break
+        summary, items = pickle.loads(frame)
+        with console.capture() as capture:
+            if summary:
+                console.print(Text(summary, style="trace.dropped"), soft_wrap=True)
+            for item in items:
+                printer.print_one(item)
+        try:
+            sys.stdout.write(capture.get())
+            sys.stdout.flush()
+        except OSError:
+            return 0  # the reader went away
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

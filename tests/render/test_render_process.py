@@ -1,0 +1,53 @@
+"""The plain printer can render in a child process (issue 12.4): same text, in order, and
+back to rendering in its own thread when the child is gone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from render_records import make_record, users_record
+
+from httplab.render.printer import PlainPrinter, plain_console
+from httplab.render.render_process import RenderProcess
+from httplab.trace.bus import TraceBus
+from httplab.trace.records import ConnectionEvent
+
+
+def test_a_child_process_prints_what_the_thread_would(tmp_path: Path) -> None:
+    path = tmp_path / "trace.txt"
+    with path.open("w") as out:
+        renderer = RenderProcess.for_stream(out, color=False, theme="dark", width=80)
+        assert renderer is not None
+        bus = TraceBus()
+        with PlainPrinter(bus, plain_console(out), renderer=renderer) as printer:
+            bus.publish(ConnectionEvent(3, "opened", 1_700_000_000.0, "127.0.0.1:50000"))
+            bus.publish(users_record())
+            bus.publish(make_record(b"GET /\x1b[2J HTTP/1.1\r\nHost: a\r\n\r\n"))
+        assert renderer.process.returncode == 0
+    text = path.read_text()
+    assert printer.printed == 2
+    assert text.index("#3 connection opened") < text.index("GET /users?limit=2&tag=a&tag=b")
+    assert "GET /\\x1b[2J HTTP/1.1\\r\\n" in text and "\x1b" not in text
+
+
+def test_a_stream_without_a_file_renders_in_the_thread() -> None:
+    import io
+
+    assert RenderProcess.for_stream(io.StringIO(), color=False, theme="dark", width=80) is None
+
+
+def test_when_the_child_is_gone_the_thread_renders(tmp_path: Path) -> None:
+    path = tmp_path / "trace.txt"
+    with path.open("w") as out:
+        renderer = RenderProcess.for_stream(out, color=False, theme="dark", width=80)
+        assert renderer is not None
+        renderer.process.kill()
+        renderer.process.wait()
+        bus = TraceBus()
+        printer = PlainPrinter(bus, plain_console(out), renderer=renderer)
+        bus.publish(users_record())
+        printer.print_pending()  # the first send fails: the batch is rendered here
+        bus.publish(users_record())
+        printer.print_pending()
+        assert printer.renderer is None and printer.printed == 2
+    assert path.read_text().count("GET /users?limit=2&tag=a&tag=b HTTP/1.1") == 2
