@@ -81,6 +81,7 @@ def run_one(tree: Path, mode: str, connections: int, seconds: float) -> dict[str
     help_text = subprocess.run(
         [sys.executable, "-m", "httplab", "serve", "--help"],
         env=env,
+        cwd=tree,  # `-m` imports from the working directory first
         capture_output=True,
         text=True,
         check=False,

@@ -51,3 +51,19 @@ def test_when_the_child_is_gone_the_thread_renders(tmp_path: Path) -> None:
         printer.print_pending()
         assert printer.renderer is None and printer.printed == 2
     assert path.read_text().count("GET /users?limit=2&tag=a&tag=b HTTP/1.1") == 2
+
+
+def test_a_record_that_cannot_be_sent_is_named_and_the_rest_printed(tmp_path: Path) -> None:
+    path = tmp_path / "trace.txt"
+    odd = users_record()
+    odd.peer = lambda: None  # type: ignore[assignment]  # pickle refuses a lambda
+    with path.open("w") as out:
+        renderer = RenderProcess.for_stream(out, color=False, theme="dark", width=80)
+        assert renderer is not None
+        bus = TraceBus()
+        with PlainPrinter(bus, plain_console(out), renderer=renderer):
+            bus.publish(odd)
+            bus.publish(make_record(b"GET /next HTTP/1.1\r\nHost: a\r\n\r\n"))
+    text = path.read_text()
+    assert "could not be shown" in text
+    assert "GET /next HTTP/1.1" in text
