@@ -27,7 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, TextIO
+from typing import Protocol, TextIO
 
 from rich.console import Console
 from rich.text import Text
@@ -39,8 +39,14 @@ from httplab.trace.bus import TraceBus
 from httplab.trace.records import ExchangeRecord, TraceItem
 from httplab.trace.wire_text import escape_latin1
 
-if TYPE_CHECKING:
-    from httplab.render.render_process import RenderProcess
+
+class BatchRenderer(Protocol):
+    """Something that renders batches elsewhere (`render_process.RenderProcess`)."""
+
+    def send(self, summary: str | None, items: Sequence[TraceItem]) -> None: ...
+
+    def close(self, timeout: float = 5.0) -> None: ...
+
 
 DEFAULT_SHARE = 0.05
 """Most of the wall-clock time the printer spends rendering while the load lasts (≈ 15
@@ -178,7 +184,7 @@ class PlainPrinter:
         *,
         connection_events: bool = True,
         budget: RenderBudget | None = None,
-        renderer: RenderProcess | None = None,
+        renderer: BatchRenderer | None = None,
     ) -> None:
         self.bus = bus
         self.console = console if console is not None else plain_console()
