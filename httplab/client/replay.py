@@ -15,6 +15,8 @@ what was received — a lesson check attaches its hints to these.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -27,8 +29,9 @@ from httplab.client.connection import (
     RequestPiece,
     split_requests,
 )
+from httplab.trace.json_pattern import match_json, parse_pattern
 from httplab.trace.transcript import Expectation, Transcript, TranscriptConnection
-from httplab.trace.wire_text import escape_wire
+from httplab.trace.wire_text import escape_decoded, escape_latin1, escape_wire
 
 SHOW_LIMIT = 120
 """Most bytes of a body shown in a mismatch line."""
@@ -43,6 +46,9 @@ MismatchKind = Literal[
     "body",
     "body-contains",
     "media-type",
+    "json",
+    "header-matches",
+    "body-matches",
     "close",
 ]
 
@@ -156,6 +162,35 @@ def check(expect: Expectation, response: ClientResponse) -> list[Mismatch]:
         if media_type != kind:
             message = f"media type: expected {kind}, got {content_type or 'no Content-Type'}"
             found.append(Mismatch("media-type", message, kind, content_type))
+    found += _check_patterns(expect, response)
+    return found
+
+
+def _check_patterns(expect: Expectation, response: ClientResponse) -> list[Mismatch]:
+    """`expect json`, `expect header-matches` and `expect body-matches`."""
+    found: list[Mismatch] = []
+    head, body = response.head, response.body
+    for text in expect.json:
+        try:
+            value = json.loads(body)
+        except (UnicodeDecodeError, ValueError):
+            message = f"json: the body is not JSON: '{_shown(body)}'"
+            found.append(Mismatch("json", message, text, _shown(body)))
+            continue
+        difference = match_json(parse_pattern(text), value)
+        if difference is not None:
+            found.append(Mismatch("json", f"json: {escape_decoded(difference)}", text, None))
+    for name, regex in expect.header_patterns:
+        values = [_trim_ows(v) for v in head.headers.get_all(name)]
+        if not any(re.fullmatch(regex, v) for v in values):
+            got = ", ".join(escape_latin1(v) for v in values) or None
+            message = f"header {name}: expected a value matching /{regex}/, got {got or 'none'}"
+            found.append(Mismatch("header-matches", message, regex, got, name))
+    for regex in expect.body_patterns:
+        if re.search(regex.encode("utf-8"), body) is None:
+            shown = _shown(body)
+            message = f"body: /{regex}/ not found in '{shown}'"
+            found.append(Mismatch("body-matches", message, regex, shown))
     return found
 
 

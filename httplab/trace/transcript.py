@@ -21,6 +21,9 @@ Only text for people (title, comments, hints) may hold other characters (the fil
     expect body-contains "name"                     a piece of the body, escaped
     expect close                                    the server closes the connection after it
     expect media-type text/html                     Content-Type's media type (no parameters)
+    expect json {"id": *, "name": "ada", ...}       the body as JSON with holes (json_pattern)
+    expect header-matches Location: /users/[0-9]+   a field whose whole value matches a regex
+    expect body-matches "id": ?[0-9]+               a regex found somewhere in the body
     hint: read until the empty line   a hint (hint.ru: in Russian) and rfc: its RFC section, for
     hint.ru: читайте до пустой строки the expect line above it (or the whole exchange when no
     rfc: RFC 9112 §2.1                expect line precedes it); shown by lesson checks
@@ -39,11 +42,13 @@ to the client) sends it and checks the expectations.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from httplab.trace.json_pattern import PatternError, parse_pattern
 from httplab.trace.records import ExchangeRecord, TraceItem
 from httplab.trace.wire_text import (
     escape_latin1,
@@ -80,6 +85,9 @@ class Expectation:
     body_contains: list[bytes] = field(default_factory=list)
     close: bool = False
     media_types: list[str] = field(default_factory=list)  # Content-Type without parameters
+    json: list[str] = field(default_factory=list)  # JSON-with-holes patterns, as written
+    header_patterns: list[tuple[str, str]] = field(default_factory=list)  # (name, regex)
+    body_patterns: list[str] = field(default_factory=list)  # regexes searched in the body
 
 
 @dataclass
@@ -160,6 +168,9 @@ def _expect_lines(expect: Expectation) -> list[str]:
     if expect.close:
         lines.append("expect close")
     lines += [f"expect media-type {kind}" for kind in expect.media_types]
+    lines += [f"expect json {pattern}" for pattern in expect.json]
+    lines += [f"expect header-matches {name}: {regex}" for name, regex in expect.header_patterns]
+    lines += [f"expect body-matches {regex}" for regex in expect.body_patterns]
     return lines
 
 
@@ -291,8 +302,30 @@ def _parse_expect(text: str, expect: Expectation, number: int) -> None:
         expect.close = True
     elif kind == "media-type" and rest.strip():
         expect.media_types.append(rest.strip().lower())
+    elif kind == "json" and rest.strip():
+        try:
+            parse_pattern(rest.strip())
+        except PatternError as error:
+            raise TranscriptError(number, f"expect json: {error}") from None
+        expect.json.append(rest.strip())
+    elif kind == "header-matches":
+        name, colon, regex = rest.partition(":")
+        if not name.strip() or not colon:
+            raise TranscriptError(number, "expect header-matches needs NAME: REGEX")
+        _compile(regex.strip(" \t"), number)
+        expect.header_patterns.append((name.strip(), regex.strip(" \t")))
+    elif kind == "body-matches" and rest:
+        _compile(rest, number)
+        expect.body_patterns.append(rest)
     else:
         raise TranscriptError(number, f"unknown expectation {text!r}")
+
+
+def _compile(regex: str, number: int) -> None:
+    try:
+        re.compile(regex)
+    except re.error as error:
+        raise TranscriptError(number, f"not a regular expression: {error}") from None
 
 
 def _add_hint(exchange: TranscriptExchange, attach: str | None, line: str) -> None:
