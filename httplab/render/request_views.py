@@ -106,9 +106,9 @@ class FieldsTable:
         # Fixed widths for the short columns, from the text itself: rich then measures only
         # the values (measuring every cell was most of the cost with hundreds of fields).
         widths = [
-            max([1, *(number.cell_len for number, *_ in rows)]),  # "#"
-            max([4, *(name.cell_len for _, name, *_ in rows)]),  # "name"
-            max([0, *(mark.cell_len for *_, mark, _ in rows)]),
+            max([1, *(row[0].cell_len for row in rows)]),  # "#"
+            max([4, *(row[1].cell_len for row in rows)]),  # "name"
+            max([0, *(row[3].cell_len for row in rows)]),
         ]
         table = Table(
             title=self.title,
