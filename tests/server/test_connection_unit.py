@@ -321,3 +321,15 @@ def test_a_long_pipeline_is_answered_in_turns() -> None:
     turns.pop()()
     assert len(statuses(transport.take())) == 1
     assert transport.reading and not turns and connection.phase is Phase.IDLE
+
+
+def test_expect_100_continue_gets_100_or_a_503_that_spares_the_upload() -> None:
+    lab = Lab(memory_budget=BUDGET, limits=Limits(max_body=4 * BUDGET))
+    head = b"POST /users HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n"
+    fits, fits_transport = lab.connect()
+    fits.data_received(head % 100)
+    assert fits_transport.take() == b"HTTP/1.1 100 Continue\r\n\r\n"
+    too_big, too_big_transport = lab.connect()
+    too_big.data_received(head % (2 * BUDGET))  # the client has not sent a byte of it yet
+    data = too_big_transport.take()
+    assert statuses(data) == [503] and b"100 Continue" not in data
