@@ -31,6 +31,24 @@ def test_both_languages_exist_with_the_same_shape(lesson: Lesson) -> None:
             assert mistake.hint.en and mistake.hint.ru
 
 
+def test_texts_end_with_what_to_build(lesson: Lesson) -> None:
+    """Both texts close with the build-your-own-server section and its four commands."""
+    n = lesson.number
+    commands = (
+        f"httplab lesson start {n}\n",
+        "python3 server.py 8080\n",
+        f'httplab lesson check {n} --cmd "python3 server.py {{port}}"\n',
+        f"httplab lesson hint {n}\n",
+    )
+    for lang, heading in (("en", "## Build it\n"), ("ru", "## Напишите сами\n")):
+        text = lesson.text.get(lang)
+        assert heading in text, lang
+        section = text[text.index(heading) :]
+        assert HEADING.findall(section) == ["## "], lang  # the last section of the text
+        for command in commands:
+            assert command in section, (lang, command)
+
+
 def test_notices_name_an_rfc_section(lesson: Lesson) -> None:
     for step in lesson.steps:
         assert "RFC" in step.notice.en and "RFC" in step.notice.ru, step.id
