@@ -142,7 +142,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(capture.get())
             sys.stdout.flush()
         except OSError:
-            return 0  # the reader went away
+            # The reader went away (`| head`): stop quietly, and keep Python from failing
+            # again when it flushes stdout at exit.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 0
     return 0
 
 
