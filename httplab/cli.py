@@ -368,6 +368,13 @@ def replay(
     timeout: float = typer.Option(
         5.0, "--timeout", min=0.1, metavar="SECONDS", help="Per connect and per read."
     ),
+    update: bool = typer.Option(
+        False,
+        "--update",
+        help="Rewrite a failing file's expect lines and recorded responses from what the "
+        "server answers now (the change is shown as a diff first; the file is replaced "
+        "atomically). Example: --update",
+    ),
 ) -> None:
     """Replay recorded transcripts and check every expectation.
 
@@ -375,10 +382,12 @@ def replay(
     Examples:
       httplab replay transcripts/*.transcript       each file against a fresh users server
       httplab replay transcripts/users.transcript --to localhost:53210
+      httplab replay my.transcript --update         accept what the server answers now
     \b
     Without --to, each file gets its own freshly started users server (the state it was
     recorded against), so nothing needs to be running. Progress: [file i/n], then
-    [exchange j/m] per exchange as it completes, a summary per file and overall.
+    [exchange j/m] per exchange as it completes (a failure with a diff of expected and
+    received), a summary per file and overall.
     Exit status: 0 when every expectation held, 1 when one failed, 2 for a file that
     cannot be read.
     """
@@ -395,7 +404,13 @@ def replay(
 
     try:
         status = run_replay(
-            files, to, timeout=timeout, out=typer.echo, err=err, fresh_server=fresh_server
+            files,
+            to,
+            timeout=timeout,
+            out=typer.echo,
+            err=err,
+            fresh_server=fresh_server,
+            update=update,
         )
     except ReplayUsageError as exc:
         raise typer.BadParameter(str(exc), param_hint="--to") from exc

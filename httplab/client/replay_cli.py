@@ -15,11 +15,17 @@ other line is guarded by `escape_decoded` before it reaches a terminal.
 
 from __future__ import annotations
 
+import contextlib
+import difflib
+import os
+import stat
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
 from httplab.client.replay import ExchangeResult, replay_transcript
+from httplab.client.replay_diff import mismatch_diff, updated_text
 from httplab.client.shorthand import ShorthandError, split_host_port
 from httplab.trace.transcript import Transcript, TranscriptError, read_transcript
 from httplab.trace.wire_text import escape_decoded
@@ -69,6 +75,7 @@ def run_replay(
     out: Echo = print,
     err: Echo = print,
     fresh_server: Callable[[], FreshServer] | None = None,
+    update: bool = False,
 ) -> int:
     """Replay every file (see the module docstring); returns the exit status."""
     target: tuple[str, int] | None = None
@@ -93,6 +100,8 @@ def run_replay(
         file_passed = sum(1 for r in results if r.ok)
         file_failed = len(results) - file_passed
         out(f"  {_safe(path.name)}: {file_passed} passed, {file_failed} failed")
+        if update and file_failed and not _update_file(path, transcript, results, out, err):
+            return 2
         passed += file_passed
         failed += file_failed
         unreachable = unreachable or any(r.connect_failed for r in results)
@@ -101,6 +110,52 @@ def run_replay(
     if unreachable:
         err("hint: is the server running? start one with `httplab serve`")
     return 1 if failed else 0
+
+
+def _update_file(
+    path: Path, transcript: Transcript, results: list[ExchangeResult], out: Echo, err: Echo
+) -> bool:
+    """`--update`: show the rewrite as a diff of the file, then replace the file atomically
+    (a temporary file beside it, then `os.replace`). False when it could not be written."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        new_text = updated_text(text, transcript, results)
+    except (OSError, UnicodeDecodeError, TranscriptError) as exc:
+        err(f"httplab: error: cannot update {_safe(str(path))}: {_safe(str(exc))}")
+        return False
+    if new_text == text:
+        out(f"  {_safe(path.name)}: nothing to update (no response to learn from)")
+        return True
+    diff = difflib.unified_diff(
+        text.split("\n"), new_text.split("\n"), str(path), f"{path} (updated)", lineterm="", n=1
+    )
+    for line in diff:
+        out(f"    {_safe(line)}")
+    try:
+        write_atomically(path, new_text)
+    except OSError as exc:
+        err(f"httplab: error: cannot write {_safe(str(path))}: {exc.strerror or exc}")
+        return False
+    out(f"  {_safe(path.name)}: updated from this server's answers")
+    return True
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to a temporary file in `path`'s folder, then rename it over `path`: a
+    reader sees the old file or the new one, never half of one."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with contextlib.suppress(OSError):  # keep the file's permissions (mkstemp's are 0600)
+            os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def _replay_one(
@@ -121,6 +176,8 @@ def _replay_one(
             refused.append(result)
             return
         out(f"  [{done}/{total}] {_safe(result.one_line())}")
+        for line in mismatch_diff(result):
+            out(f"      {_safe(line)}")
 
     if isinstance(target, tuple):
         host, port = target

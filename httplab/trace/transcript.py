@@ -110,6 +110,9 @@ class TranscriptExchange:
     pauses: list[int] = field(default_factory=list)  # request offsets where the writes pause
     hints: list[Hint] = field(default_factory=list)
     article: Expectation | None = None  # the tutorial's own answer (--article mode)
+    # where its lines are in the file read (1-based), for `replay --update`
+    expect_line_numbers: list[int] = field(default_factory=list, compare=False)
+    response_line_numbers: list[int] = field(default_factory=list, compare=False)
 
     def hint_for(self, expectation: str | None) -> Hint | None:
         """The hint attached to the expect line `expectation`, else the exchange's own."""
@@ -172,6 +175,12 @@ def _expect_lines(expect: Expectation) -> list[str]:
     lines += [f"expect header-matches {name}: {regex}" for name, regex in expect.header_patterns]
     lines += [f"expect body-matches {regex}" for regex in expect.body_patterns]
     return lines
+
+
+expect_line_texts = _expect_lines
+"""The `expect …` lines that state `expect`, as written to a file."""
+wire_lines = _wire_lines
+"""`prefix` + each line of `data`, escaped (`> ` for a request, `< ` for a response)."""
 
 
 def _hint_lines(hint: Hint) -> list[str]:
@@ -328,6 +337,13 @@ def _compile(regex: str, number: int) -> None:
         raise TranscriptError(number, f"not a regular expression: {error}") from None
 
 
+def parse_expect_line(line: str) -> Expectation:
+    """The one expectation an `expect …` line states (TranscriptError when it is not one)."""
+    expect = Expectation()
+    _parse_expect(line.removeprefix("expect "), expect, 1)
+    return expect
+
+
 def _add_hint(exchange: TranscriptExchange, attach: str | None, line: str) -> None:
     key, _, text = line.partition(":")
     hint = next((h for h in exchange.hints if h.expectation == attach), None)
@@ -383,8 +399,10 @@ def parse_transcript(text: str) -> Transcript:
             exchange.request += _unescape(line[2:], number)
         elif line.startswith("<"):
             exchange.recorded_response += _unescape(line[2:], number)
+            exchange.response_line_numbers.append(number)
         elif line.startswith("expect "):
             _parse_expect(line[7:], exchange.expect, number)
+            exchange.expect_line_numbers.append(number)
             attach = line[7:].strip()
         elif line.rstrip() == "~ pause":
             if not exchange.request or exchange.pauses[-1:] == [len(exchange.request)]:
