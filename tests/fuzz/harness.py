@@ -34,7 +34,12 @@ from httplab.protocol.events import (
     ResponseHead,
 )
 from httplab.protocol.parser import RequestParser, ResponseParser
-from tests.protocol.test_differential import REQUESTS_LENIENT_THAN_H11, Piece, Rule
+from tests.protocol.test_differential import (
+    REQUESTS_LENIENT_THAN_H11,
+    Piece,
+    Rule,
+    _trailer_section,
+)
 
 REQUEST_STATUSES = frozenset(range(400, 432)) | {501, 505}
 RESPONSE_STATUSES = frozenset({502})
@@ -297,6 +302,12 @@ HTTPTOOLS_STRICTER = [
         lambda p: re.search(rb" HTTP/1\.[2-9]$", p.start_line) is not None,
         "Invalid HTTP version",
     ),
+    # RFC 9110 §6.5.1: a trailer field that would decide framing is never merged into the
+    # header section; httplab keeps it as a trailer (the chunked body has ended: it frames
+    # nothing), h11 and llhttp refuse the message.
+    Rule(
+        "framing field in the trailer section", lambda p: _framing_trailer(p), "Transfer-Encoding"
+    ),
     # RFC 9110 §8.6: a list of identical Content-Length values ("3, 3", or the field twice)
     # MAY be read as one value; httplab does (with a note), llhttp refuses.
     Rule(
@@ -308,11 +319,27 @@ HTTPTOOLS_STRICTER = [
     ),
 ]
 
+# h11 judges a trailer section's Transfer-Encoding as if it framed the message (RFC 9110
+# §6.5.1: it frames nothing there).
+H11_TRAILERS = [
+    Rule(
+        "framing field in the trailer section",
+        lambda p: _framing_trailer(p),
+        "Transfer-Encoding|Content-Length",
+    )
+]
+
 LLHTTP_METHODS = frozenset(
     b"DELETE GET HEAD POST PUT CONNECT OPTIONS TRACE COPY LOCK MKCOL MOVE PROPFIND PROPPATCH "
     b"SEARCH UNLOCK BIND REBIND UNBIND ACL REPORT MKACTIVITY CHECKOUT MERGE M-SEARCH NOTIFY "
     b"SUBSCRIBE UNSUBSCRIBE PATCH PURGE MKCALENDAR LINK UNLINK SOURCE QUERY".split()
 )
+
+
+def _framing_trailer(piece: Piece) -> bool:
+    lines = re.split(rb"\r?\n", _trailer_section(piece))
+    names = {line.partition(b":")[0].strip(b" \t").lower() for line in lines}
+    return bool(names & {b"transfer-encoding", b"content-length"})
 
 
 def _method(piece: Piece) -> bytes:
@@ -351,7 +378,7 @@ def differential_requests(data: bytes) -> None:
             h11_rejects
             and tools_reject
             and not (
-                _explained(mine.raw, h11_reading.error, REQUESTS_LENIENT_THAN_H11)
+                _explained(mine.raw, h11_reading.error, REQUESTS_LENIENT_THAN_H11 + H11_TRAILERS)
                 and _explained(mine.raw, tools_reading.error, HTTPTOOLS_STRICTER)
             )
         ):
