@@ -9,11 +9,15 @@ port the recording used, so the files do not change from one recording to the ne
 
 from __future__ import annotations
 
+import hashlib
 import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from httplab.server import HTTPServer
+from httplab.server.apps.user_store import User
+from httplab.server.apps.user_views import user_json
 from httplab.server.apps.users import UsersApp
 from httplab.trace.bus import TraceBus
 from httplab.trace.records import ExchangeRecord
@@ -42,9 +46,15 @@ class Session:
     def send(self, sock: socket.socket, data: bytes, expected_records: int) -> None:
         """Send `data`, read until the server traced `expected_records` exchanges in all."""
         sock.sendall(data)
-        while self._records() < expected_records:
-            if not sock.recv(65536):
-                break
+        # The server traces an exchange just after writing its response: poll, not only read.
+        sock.settimeout(0.1)
+        deadline = time.monotonic() + 5
+        while self._records() < expected_records and time.monotonic() < deadline:
+            try:
+                if not sock.recv(65536):
+                    break
+            except TimeoutError:
+                continue
 
     def _records(self) -> int:
         return sum(isinstance(i, ExchangeRecord) for i in self.bus.snapshot())
@@ -84,13 +94,50 @@ def users_session(s: Session) -> list[int]:
             request("GET /users HTTP/1.1", "Accept: text/html"),
             request("HEAD /users/2 HTTP/1.1"),
             request("GET /users/99 HTTP/1.1"),
-            request("DELETE /users/1 HTTP/1.1"),
+            request("DELETE /users HTTP/1.1"),
             request("GET /users HTTP/1.1", "Accept: image/png"),
             request("GET /users HTTP/1.1", "Connection: close"),
         ]
         for n, data in enumerate(steps, 1):
             s.send(sock, data, n)
     return []
+
+
+def crud_session(s: Session) -> list[int]:
+    """Create, read (and read again with If-None-Match), update, lose an update, delete."""
+    first = etag_of(User(1, "ada", 36))
+    with s.connect() as sock:
+        steps = [
+            request(
+                "POST /users HTTP/1.1",
+                "Content-Type: application/json",
+                body=b'{"name": "ada", "age": 36}',
+            ),
+            request("GET /users/1 HTTP/1.1"),
+            request("GET /users/1 HTTP/1.1", f"If-None-Match: {first}"),
+            request(
+                "PATCH /users/1 HTTP/1.1",
+                "Content-Type: application/json",
+                f"If-Match: {first}",
+                body=b'{"age": 37}',
+            ),
+            request(
+                "PUT /users/1 HTTP/1.1",
+                "Content-Type: application/x-www-form-urlencoded",
+                f"If-Match: {first}",
+                body=b"name=ada&age=38",
+            ),
+            request("DELETE /users/1 HTTP/1.1"),
+            request("GET /users/1 HTTP/1.1", "Connection: close"),
+        ]
+        for n, data in enumerate(steps, 1):
+            s.send(sock, data, n)
+    return []
+
+
+def etag_of(user: User) -> str:
+    """The ETag the server gives the JSON of `user` (a hash of those bytes)."""
+    return '"' + hashlib.blake2b(user_json(user), digest_size=8).hexdigest() + '"'
 
 
 def malformed_session(s: Session) -> list[int]:
@@ -130,6 +177,11 @@ def pipelining_session(s: Session) -> list[int]:
 
 def main() -> None:
     record("users.transcript", "the classic users session on one connection", users_session)
+    record(
+        "crud.transcript",
+        "create, read, If-None-Match → 304, PATCH with If-Match, a lost update → 412, DELETE",
+        crud_session,
+    )
     record(
         "malformed.transcript",
         "malformed requests: an error status and a closed connection (a bare LF is accepted)",

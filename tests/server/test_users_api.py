@@ -164,7 +164,7 @@ def test_406_on_post_creates_nobody(client: RawClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "target", ["/users/1", "/users/999", "/users/abc", "/users/01", "/users/", "/foo", "/"]
+    "target", ["/users/1", "/users/999", "/users/abc", "/users/01", "/users/", "/foo", "/index"]
 )
 def test_unknown_resources_are_404(client: RawClient, target: str) -> None:
     response = client.request(get(target))
@@ -177,8 +177,9 @@ def test_unknown_resources_are_404(client: RawClient, target: str) -> None:
     [
         ("DELETE", "/users", "GET, HEAD, POST, OPTIONS"),
         ("PUT", "/users", "GET, HEAD, POST, OPTIONS"),
-        ("POST", "/users/1", "GET, HEAD, OPTIONS"),
-        ("DELETE", "/users/1", "GET, HEAD, OPTIONS"),
+        ("POST", "/users/1", "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"),
+        ("TRACE", "/users/1", "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"),
+        ("POST", "/", "GET, HEAD, OPTIONS"),
         ("get", "/users", "GET, HEAD, POST, OPTIONS"),
     ],
 )

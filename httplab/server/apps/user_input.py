@@ -95,7 +95,16 @@ def _refuse_lone_surrogates(document: object) -> None:
 
 
 def read_new_user(request: Request) -> tuple[str, int]:
-    """The validated (name, age) of a `POST /users`, or `UserInputError`."""
+    """The validated (name, age) of a `POST /users` or a `PUT /users/ID`, or
+    `UserInputError`."""
+    name, age = read_user_fields(request)
+    assert name is not None and age is not None  # both required: read_user_fields checked
+    return name, age
+
+
+def read_user_fields(request: Request, *, partial: bool = False) -> tuple[str | None, int | None]:
+    """The validated name and age in the request; with `partial` (a PATCH) a field may be
+    left out (None) but not both. Same rules as a new user's, same `UserInputError`."""
     sources: dict[str, list[tuple[str, object]]] = {name: [] for name in FIELDS}
     for name, texts in _query_fields(request.query_string).items():
         if name in sources:
@@ -110,15 +119,22 @@ def read_new_user(request: Request) -> tuple[str, int]:
     values: dict[str, object] = {}
     for name, found in sources.items():
         if not found:
-            errors[name] = "missing (send it in the query string, a form body or a JSON body)"
+            if not partial:
+                errors[name] = "missing (send it in the query string, a form body or a JSON body)"
         elif len(found) > 1:
             places = list(dict.fromkeys(where for where, _ in found))
             errors[name] = f"given {len(found)} times (in {' and '.join(places)}); send it once"
         else:
             values[name] = found[0][1]
+    if partial and not values and not errors:
+        raise UserInputError(
+            400,
+            "nothing to change: send name, age or both (in the query string, a form body or "
+            "a JSON body)",
+        )
     name_value = _check_name(values["name"], errors) if "name" in values else None
     age_value = _check_age(values["age"], errors) if "age" in values else None
-    if errors or name_value is None or age_value is None:
+    if errors:
         detail = "; ".join(f"{field}: {why}" for field, why in errors.items())
         raise UserInputError(400, detail, errors)
     return name_value, age_value

@@ -8,6 +8,7 @@ so ids are unique and never reused, whichever server (threaded or asyncio) calls
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from dataclasses import dataclass
 
 MAX_USERS = 100_000
@@ -46,13 +47,27 @@ class StoreFull(Exception):
         self.max_users = max_users
 
 
+class Changed(Exception):
+    """The user changed (or went) between reading it and writing it back."""
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(f"user {user_id} changed while this request was being handled")
+        self.user_id = user_id
+
+
 class UserStore:
     def __init__(self, max_users: int = MAX_USERS) -> None:
         self._lock = threading.Lock()
         self._users: dict[int, User] = {}
-        self._in_order: list[User] = []  # by id: users are never removed, so a page is a slice
+        self._in_order: list[User] = []  # sorted by id (ids only grow), so a page is a slice
         self._last_id = 0
+        self._version = 0  # moves on every change: a cached page of the list is stale
         self.max_users = max_users
+
+    @property
+    def version(self) -> int:
+        """A number that changes whenever any user is added, replaced or removed."""
+        return self._version
 
     def add(self, name: str, age: int) -> User:
         with self._lock:
@@ -62,7 +77,37 @@ class UserStore:
             user = User(self._last_id, name, age)
             self._users[user.id] = user
             self._in_order.append(user)
+            self._version += 1
             return user
+
+    def replace(self, user_id: int, name: str, age: int, expected: User | None = None) -> User:
+        """Give user `user_id` a new name and age (PUT, PATCH). With `expected`, only if the
+        user is still that very object: a read-modify-write loses no one else's change.
+        Raises `KeyError` if there is no such user, `Changed` if it is not `expected`."""
+        with self._lock:
+            current = self._users[user_id]
+            if expected is not None and current is not expected:
+                raise Changed(user_id)
+            user = User(user_id, name, age)
+            self._users[user_id] = user
+            self._in_order[self._index(user_id)] = user
+            self._version += 1
+            return user
+
+    def remove(self, user_id: int, expected: User | None = None) -> User:
+        """Delete user `user_id` (its id is never given again); `KeyError`/`Changed` as in
+        `replace`."""
+        with self._lock:
+            current = self._users[user_id]
+            if expected is not None and current is not expected:
+                raise Changed(user_id)
+            del self._users[user_id]
+            del self._in_order[self._index(user_id)]
+            self._version += 1
+            return current
+
+    def _index(self, user_id: int) -> int:
+        return bisect_left(self._in_order, user_id, key=lambda user: user.id)
 
     def get(self, user_id: int) -> User | None:
         return self._users.get(user_id)
@@ -87,6 +132,7 @@ class UserStore:
             self._users.clear()
             self._in_order.clear()
             self._last_id = 0
+            self._version += 1
             return count
 
     def seed(self, count: int) -> None:

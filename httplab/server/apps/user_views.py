@@ -67,3 +67,26 @@ def users_html(
         )
         body += f"\n<p>Showing {shown} of {total}. {nav}</p>"
     return _page("Users", body)
+
+
+def home_html(host: str = "127.0.0.1:53210") -> bytes:
+    """`GET /`: what the lab serves and a form that creates a user, so a browser can use it
+    without curl (the browser sends the form as application/x-www-form-urlencoded)."""
+    body = """<h1>httplab</h1>
+<p>An HTTP/1.1 lab server. Watch what your browser sends in the trace view.</p>
+<h2>Create a user</h2>
+<form method="post" action="/users">
+<p><label>Name <input name="name" required maxlength="100"></label></p>
+<p><label>Age <input name="age" type="number" min="0" max="150" required></label></p>
+<p><button type="submit">POST /users</button></p>
+</form>
+<h2>The API</h2>
+<ul>
+<li><a href="/users">GET /users</a> &mdash; the users (JSON or HTML by Accept)</li>
+<li>POST /users &mdash; name and age &rarr; 201 Created, Location</li>
+<li>GET /users/ID &mdash; one user, with an ETag (If-None-Match &rarr; 304)</li>
+<li>PUT, PATCH /users/ID &mdash; change a user (If-Match &rarr; 412 when it changed)</li>
+<li>DELETE /users/ID &mdash; 204 No Content</li>
+</ul>
+<p>From a terminal: <code>curl -i http://HOST/users -d name=Vasya -d age=42</code></p>"""
+    return _page("httplab", body.replace("HOST", escape(host)))

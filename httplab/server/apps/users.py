@@ -5,8 +5,16 @@
     GET  /users            the users, a page at a time (JSON or HTML by Accept; JSON when in
                            doubt): `?limit=` (1-1000, default 100) and `?offset=` (default 0);
                            `Link: <...>; rel="next"` (RFC 8288) points at the next page
-    GET  /users/ID         one user, or 404
+    GET  /users/ID         one user, or 404; `ETag` (strong: a hash of the bytes sent) and
+                           `If-None-Match` → 304 Not Modified (RFC 9110 §13.1.2, §15.4.5)
+    PUT  /users/ID         name and age, both (as a POST) → 200 and the user
+    PATCH /users/ID        name, age or both (RFC 5789) → 200 and the user
+    DELETE /users/ID       → 204 No Content; its id is never given again
+    GET  /                 an HTML page with a form that creates a user (for a browser)
 
+`If-Match` on PUT/PATCH/DELETE (and GET) → 412 when the user's current ETag is not listed
+(RFC 9110 §13.1.1): a client that read the user first loses nobody's change. A PATCH whose
+user changed between reading and writing it gets 409 Conflict (§15.5.10).
 Other methods get 405 with `Allow` (RFC 9110 §15.5.6); an `Accept` that allows neither JSON nor
 HTML gets 406 listing both (§15.5.7); bad fields get 400 naming the field and the reason.
 The app is a plain callable `Request -> Response`: it never sees a socket, so any server (the
@@ -15,6 +23,7 @@ asyncio one, a lesson's blocking one, a test calling it directly) can run it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from typing import Literal
 
@@ -22,8 +31,13 @@ from httplab.protocol.headers import Headers
 from httplab.protocol.messages import Request, Response
 from httplab.protocol.negotiate import negotiate
 from httplab.server.apps import user_views
-from httplab.server.apps.user_input import ACCEPTED_BODY_TYPES, UserInputError, read_new_user
-from httplab.server.apps.user_store import StoreFull, User, UserStore
+from httplab.server.apps.user_input import (
+    ACCEPTED_BODY_TYPES,
+    UserInputError,
+    read_new_user,
+    read_user_fields,
+)
+from httplab.server.apps.user_store import Changed, StoreFull, User, UserStore
 from httplab.server.problem import JSON_FIRST, problem_response
 
 Representation = Literal["application/json", "text/html"]
@@ -31,8 +45,9 @@ JSON: Representation = "application/json"
 HTML: Representation = "text/html"
 REPRESENTATIONS: list[str] = [JSON, HTML]  # JSON first: what `*/*` and a missing Accept get
 COLLECTION_METHODS = "GET, HEAD, POST, OPTIONS"
-ITEM_METHODS = "GET, HEAD, OPTIONS"
-SERVER_METHODS = COLLECTION_METHODS  # every method some resource here allows
+ITEM_METHODS = "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"
+ROOT_METHODS = "GET, HEAD, OPTIONS"
+SERVER_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"  # some resource allows each
 MAX_ID_DIGITS = 18
 PAGE_SIZE = 100
 """Users in a page of `GET /users` when the request does not say (`?limit=`)."""
@@ -51,7 +66,7 @@ class UsersApp:
 
     def __init__(self, store: UserStore | None = None) -> None:
         self.store = store if store is not None else UserStore()
-        self._pages: dict[tuple[Representation, int, int], tuple[int, bytes]] = {}  # see _page_body
+        self._pages: dict[tuple[Representation, int, int], tuple[int, bytes, str]] = {}
 
     def __call__(self, request: Request) -> Response:
         path = request.path
@@ -61,6 +76,8 @@ class UsersApp:
             return Response(204, Headers([("Allow", SERVER_METHODS)]))
         if path == "/users":
             return self._collection(request)
+        if path == "/":
+            return _root(request)
         if path.startswith("/users/"):
             user_id = _parse_id(path[len("/users/") :])
             if user_id is not None:
@@ -68,19 +85,20 @@ class UsersApp:
         return _problem(
             request,
             404,
-            f"nothing at {path[:200]}; this server has /users and /users/ID",
+            f"nothing at {path[:200]}; this server has /, /users and /users/ID",
             rfc_ref="RFC 9110 §15.5.5",
         )
 
     def _page_body(
         self, media_type: Representation, offset: int, limit: int, links: list[tuple[str, str]]
-    ) -> bytes:
-        """A page of the list as bytes, rendered once per size of the store: users are only
-        ever added, so a page rendered for the same number of users is the same page."""
+    ) -> tuple[bytes, str]:
+        """A page of the list as bytes and its ETag, rendered once per version of the store
+        (which moves on every add, change and delete)."""
         key = (media_type, offset, limit)
+        version = self.store.version
         cached = self._pages.get(key)
-        if cached is not None and cached[0] == len(self.store):
-            return cached[1]
+        if cached is not None and cached[0] == version:
+            return cached[1], cached[2]
         users, total = self.store.page(offset, limit)
         if media_type == JSON:
             body = user_views.users_json(users)
@@ -88,8 +106,9 @@ class UsersApp:
             body = user_views.users_html(users, total, offset, links)
         if len(self._pages) >= PAGE_CACHE:
             self._pages.clear()
-        self._pages[key] = (total, body)
-        return body
+        etag = _etag(body)
+        self._pages[key] = (version, body, etag)
+        return body, etag
 
     # routes ------------------------------------------------------------------------------
     def _collection(self, request: Request) -> Response:
@@ -104,7 +123,12 @@ class UsersApp:
             offset, limit = page
             total = len(self.store)
             links = _page_links(offset, limit, total)
-            response = _ok(200, media_type, self._page_body(media_type, offset, limit, links))
+            body, etag = self._page_body(media_type, offset, limit, links)
+            verdict = _preconditions(request, [etag])
+            if verdict is not None:
+                return verdict
+            response = _ok(200, media_type, body)
+            response.headers.add("ETag", etag)
             if links:
                 response.headers.add(
                     "Link", ", ".join(f'<{href}>; rel="{rel}"' for rel, href in links)
@@ -115,15 +139,60 @@ class UsersApp:
         return _method_not_allowed(request, COLLECTION_METHODS)
 
     def _item(self, request: Request, user_id: int) -> Response:
-        if request.method not in ("GET", "HEAD"):
-            return _method_not_allowed(request, ITEM_METHODS)
+        method = request.method
+        if method not in ("GET", "HEAD", "PUT", "PATCH", "DELETE"):
+            response = _method_not_allowed(request, ITEM_METHODS)
+            if method == "OPTIONS":
+                response.headers.add("Accept-Patch", ", ".join(ACCEPTED_BODY_TYPES))
+            return response
         media_type = _negotiate(request)
-        if media_type is None:
+        if media_type is None and method != "DELETE":  # a 204 has no representation
             return _not_acceptable(request)
         user = self.store.get(user_id)
         if user is None:
-            return _problem(request, 404, f"no user with id {user_id}", rfc_ref="RFC 9110 §15.5.5")
-        return _user_response(200, media_type, user)
+            # RFC 9110 §13.2.1: preconditions are ignored when the answer would not be 2xx
+            detail = f"no user with id {user_id}"
+            if method == "PUT":
+                detail += "; ids are given by the server: create users with POST /users"
+            return _problem(request, 404, detail, rfc_ref="RFC 9110 §15.5.5")
+        if method in ("GET", "HEAD"):
+            assert media_type is not None
+            response = _user_response(200, media_type, user)
+            verdict = _preconditions(request, [_etag(response.body)])
+            return response if verdict is None else verdict
+        # An unsafe method: an If-Match names the ETag of either representation (JSON, HTML)
+        verdict = _preconditions(request, _user_etags(user))
+        if verdict is not None:
+            return verdict
+        guarded = "if-match" in request.headers or "if-none-match" in request.headers
+        if method == "DELETE":
+            try:
+                self.store.remove(user_id, expected=user if guarded else None)
+            except (KeyError, Changed):
+                return _changed(request, user_id, guarded)
+            return Response(204)
+        assert media_type is not None
+        return self._update(request, media_type, user, guarded)
+
+    def _update(
+        self, request: Request, media_type: Representation, user: User, guarded: bool
+    ) -> Response:
+        patch = request.method == "PATCH"
+        try:
+            name, age = read_user_fields(request, partial=patch)
+        except UserInputError as exc:
+            return _input_problem(request, exc, "Accept-Patch" if patch else None)
+        try:
+            updated = self.store.replace(
+                user.id,
+                user.name if name is None else name,
+                user.age if age is None else age,
+                # a PATCH keeps the unnamed field as read: nobody's change in between is lost
+                expected=user if patch or guarded else None,
+            )
+        except (KeyError, Changed):
+            return _changed(request, user.id, guarded)
+        return _user_response(200, media_type, updated)
 
     def _create(self, request: Request) -> Response:
         # Negotiate first: a request that cannot be answered must not create a user.
@@ -133,14 +202,7 @@ class UsersApp:
         try:
             name, age = read_new_user(request)
         except UserInputError as exc:
-            headers = []
-            if exc.status == 415:
-                headers.append(("Accept-Post", ", ".join(ACCEPTED_BODY_TYPES)))
-            extra = {"fields": exc.field_errors} if exc.field_errors else None
-            ref = "RFC 9110 §15.5.16" if exc.status == 415 else "RFC 9110 §15.5.1"
-            return _problem(
-                request, exc.status, exc.detail, rfc_ref=ref, extra=extra, headers=headers
-            )
+            return _input_problem(request, exc, "Accept-Post")
         try:
             user = self.store.add(name, age)
         except StoreFull as exc:
@@ -225,9 +287,144 @@ def _ok(status: int, media_type: Representation, body: bytes) -> Response:
 
 
 def _user_response(status: int, media_type: Representation, user: User) -> Response:
-    if media_type == JSON:
-        return _ok(status, JSON, user_views.user_json(user))
-    return _ok(status, HTML, user_views.user_html(user))
+    body = user_views.user_json(user) if media_type == JSON else user_views.user_html(user)
+    response = _ok(status, media_type, body)
+    response.headers.add("ETag", _etag(body))
+    return response
+
+
+def _etag(body: bytes) -> str:
+    """A strong entity tag (RFC 9110 §8.8.3): a hash of the exact bytes of the
+    representation, so it changes whenever they do and differs between JSON and HTML."""
+    return '"' + hashlib.blake2b(body, digest_size=8).hexdigest() + '"'
+
+
+def _user_etags(user: User) -> list[str]:
+    return [_etag(user_views.user_json(user)), _etag(user_views.user_html(user))]
+
+
+def _root(request: Request) -> Response:
+    if request.method not in ("GET", "HEAD"):
+        return _method_not_allowed(request, ROOT_METHODS)
+    host = request.headers.get("host")  # checked by the parser: no spaces or controls
+    return _ok(200, HTML, user_views.home_html(host[:200] if host else "127.0.0.1:53210"))
+
+
+def _input_problem(request: Request, exc: UserInputError, accept_field: str | None) -> Response:
+    """400 naming the fields, or 415 with the body types this resource reads (`Accept-Post`,
+    RFC 9110 §15.5.16 / `Accept-Patch`, RFC 5789 §3.1; a PUT has no such field: the detail
+    names them)."""
+    headers = []
+    if exc.status == 415 and accept_field is not None:
+        headers.append((accept_field, ", ".join(ACCEPTED_BODY_TYPES)))
+    extra = {"fields": exc.field_errors} if exc.field_errors else None
+    ref = "RFC 9110 §15.5.16" if exc.status == 415 else "RFC 9110 §15.5.1"
+    return _problem(request, exc.status, exc.detail, rfc_ref=ref, extra=extra, headers=headers)
+
+
+def _changed(request: Request, user_id: int, guarded: bool) -> Response:
+    """The user changed or went between our read and our write."""
+    if guarded:  # the client's precondition no longer holds
+        return _problem(
+            request,
+            412,
+            f"user {user_id} changed while this request was handled; GET it again for its new ETag",
+            rfc_ref="RFC 9110 §13.1.1",
+        )
+    return _problem(
+        request,
+        409,
+        f"user {user_id} changed while this request was handled; GET it and try again",
+        rfc_ref="RFC 9110 §15.5.10",
+    )
+
+
+EntityTags = list[tuple[bool, str]]  # (weak, opaque-tag with its quotes)
+
+
+def _parse_entity_tags(values: list[str]) -> EntityTags | str | None:
+    """`If-Match` / `If-None-Match` lines: "*" alone → "*", else the (weak, tag) list; None
+    when malformed (RFC 9110 §13.1.1: `"*" / #entity-tag`; §8.8.3: `[W/] DQUOTE *etagc
+    DQUOTE`, etagc = %x21 / %x23-7E / obs-text). Scanned by hand: a tag may hold commas."""
+    tags: EntityTags = []
+    star = False
+    for text in values:
+        i, end = 0, len(text)
+        while True:
+            while i < end and text[i] in " \t,":
+                i += 1
+            if i == end:
+                break
+            if text[i] == "*":
+                star, i = True, i + 1
+            else:
+                weak = text.startswith("W/", i)
+                if weak:
+                    i += 2
+                if i == end or text[i] != '"':
+                    return None
+                close = text.find('"', i + 1)
+                if close < 0:
+                    return None
+                tag = text[i : close + 1]
+                if not all(
+                    ch == "!" or "#" <= ch <= "~" or "\x80" <= ch <= "\xff" for ch in tag[1:-1]
+                ):
+                    return None
+                tags.append((weak, tag))
+                i = close + 1
+            while i < end and text[i] in " \t":
+                i += 1
+            if i < end and text[i] != ",":
+                return None
+    if star:
+        return "*" if not tags else None
+    return tags
+
+
+def _preconditions(request: Request, current: list[str]) -> Response | None:
+    """RFC 9110 §13.2.2, steps 1 and 3, for a resource that exists and whose current strong
+    ETags are `current`: None to go on, 412, or 304 for a GET/HEAD whose copy is fresh."""
+    headers = request.headers
+    if "if-match" in headers:
+        tags = _parse_entity_tags(headers.get_all("if-match"))
+        if tags is None:
+            return _bad_condition(request, "If-Match")
+        # strong comparison (§8.8.3.2): a weak tag never matches
+        if isinstance(tags, list) and not any(not weak and tag in current for weak, tag in tags):
+            return _problem(
+                request,
+                412,
+                f"If-Match: {(headers.get('if-match') or '')[:200]} does not match the current "
+                f"ETag {current[0]}: the resource changed since you read it; GET it again",
+                rfc_ref="RFC 9110 §13.1.1",
+                headers=[("ETag", current[0])],
+            )
+    if "if-none-match" in headers:
+        tags = _parse_entity_tags(headers.get_all("if-none-match"))
+        if tags is None:
+            return _bad_condition(request, "If-None-Match")
+        # weak comparison (§8.8.3.2): W/"x" matches "x"
+        if not isinstance(tags, list) or any(tag in current for _, tag in tags):
+            if request.method in ("GET", "HEAD"):
+                return Response(304, Headers([("ETag", current[0]), ("Vary", "Accept")]))
+            return _problem(
+                request,
+                412,
+                f"If-None-Match: {(headers.get('if-none-match') or '')[:200]} matches the "
+                "current ETag, so the request is not carried out",
+                rfc_ref="RFC 9110 §13.1.2",
+            )
+    return None
+
+
+def _bad_condition(request: Request, name: str) -> Response:
+    return _problem(
+        request,
+        400,
+        f'{name} must be "*" or a list of entity tags like "abc" or W/"abc"',
+        rfc_ref="RFC 9110 §8.8.3",
+    )
 
 
 def _problem(
