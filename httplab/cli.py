@@ -493,7 +493,8 @@ def lesson_list(
         help="The language of the titles (default from the locale). Example: --lang ru",
     ),
 ) -> None:
-    """The lessons, numbered, with how many steps you passed in each.
+    """The lessons, numbered, with how many steps you passed in each, and how your own
+    server did in its last `httplab lesson check N` (build ✓, or build 5/9 cases).
 
     \b
     Examples:
@@ -512,17 +513,34 @@ def lesson_list(
 
         typer.echo(f"httplab lesson: no lessons found in {lessons_dir()}", err=True)
         raise typer.Exit(1)
+    rows: list[tuple[str, str, str]] = []  # (number and mark, title, steps and build) or
+    built = False  # (a line about an unreadable lesson, "", "")
     for info in lessons:
         try:
             lesson = load_lesson_folder(Path(info.path))
         except LessonError as exc:
-            typer.echo(f"{info.number:>3}. {info.slug}  (cannot be read: {exc})")
+            rows.append((f"{info.number:>3}. {info.slug}  (cannot be read: {exc})", "", ""))
             continue
         passed = progress.passed_steps(lesson.number) & {s.id for s in lesson.steps}
         total = len(lesson.steps)
         mark = "✓" if len(passed) == total else ("…" if passed else " ")
         title = lesson.title.get("ru" if lang == "ru" else "en")
-        typer.echo(f"{info.number:>3}. {mark} {title}  [{len(passed)}/{total}]")
+        after = f"[{len(passed)}/{total}]"
+        build = progress.build_result(lesson.number)
+        if build is not None:
+            built = True
+            after += "  " + build.mark("сервер" if lang == "ru" else "build")
+        rows.append((f"{info.number:>3}. {mark} ", title, after))
+    width = max((len(title) for _, title, after in rows if after), default=0)
+    for start, title, after in rows:
+        typer.echo(f"{start}{title.ljust(width)}  {after}".rstrip() if after else start)
+    if built:
+        typer.echo(
+            "\nсервер: последний запуск `httplab lesson check N` для вашего сервера "
+            "(✓ или пройдено/всего)"
+            if lang == "ru"
+            else "\nbuild: the last `httplab lesson check N` of your own server (✓ or passed/cases)"
+        )
     typer.echo(f"\nprogress: {progress.path}")
 
 

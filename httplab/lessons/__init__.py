@@ -22,7 +22,9 @@ Public API (everything the lesson view, `--plain` and the build checks use):
               all_passed, subscribe(listener); thread-safe (one lock).
     progress  Progress.load(path=None) (warning set if the file was damaged and set aside),
               passed_steps(n), current_step(n), mark_passed, set_current, get/set(n, key, v)
-              for other records (build checks: key "build"), reset(n); default_progress_path()
+              for other records (build checks: key "build"; build_result(n) -> BuildResult
+              of the last `lesson check`: passed, cases_ok/cases, mark()), reset(n);
+              default_progress_path()
     run       LessonSettings(host, port, lang, timeout, class_mode, theme): how `lesson N` runs
               lessons.server.LessonServer(host, port, bus).ensure(lesson.server_for(step))
               lessons.plain.run_plain(lesson, progress, settings) — `lesson N --plain`

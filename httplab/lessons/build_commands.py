@@ -35,6 +35,7 @@ from httplab.lessons.build_check import (
 from httplab.lessons.build_report import case_line, failure_details, summary_line
 from httplab.lessons.build_server import LearnerServer, ServerStartError, port_in_use
 from httplab.lessons.guard import GuardError, check_sources, explanation, python_files
+from httplab.lessons.progress import BUILD_KEY
 from httplab.render.escape import escape_text
 from httplab.trace.transcript import Transcript, TranscriptError, read_transcript
 
@@ -45,7 +46,7 @@ SERVER_FILE = "server.py"
 DETAILED_FAILURES = 3
 """Failures shown with their bytes and hint; later ones get their one line."""
 HINT_LEVELS = 3
-PROGRESS_KEY = "build"
+PROGRESS_KEY = BUILD_KEY
 
 
 @dataclass(frozen=True)
@@ -291,7 +292,7 @@ def _finish(
             + Text(f" — fix the first failure and run again; `httplab lesson hint {number}` helps"),
             soft_wrap=True,
         )
-    warning = _record(number, results, passed, options.progress_path)
+    warning = _record(number, results, len(cases), passed, options.progress_path)
     if warning:
         console.print(f"note: {escape_text(warning)}", style="dim", soft_wrap=True)
     return 0 if passed else 1
@@ -306,7 +307,9 @@ def _next_step(number: int) -> str:
     return "That was the last lesson: your server passes the whole course."
 
 
-def _record(number: int, results: list[CaseResult], passed: bool, path: Path | None) -> str:
+def _record(
+    number: int, results: list[CaseResult], total: int, passed: bool, path: Path | None
+) -> str:
     from httplab.lessons.progress import Progress, ProgressError
 
     progress = Progress.load(path)
@@ -322,6 +325,8 @@ def _record(number: int, results: list[CaseResult], passed: bool, path: Path | N
         last_run=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         failed=failed,
         fail_counts=counts,
+        cases=total,
+        cases_ok=sum(1 for r in results if r.ok),
     )
     try:
         progress.set(number, PROGRESS_KEY, entry)

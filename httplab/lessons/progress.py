@@ -2,7 +2,12 @@
 
     {"version": 1,
      "lessons": {"1": {"passed": ["first-request", "status-line"], "current": "status-line",
-                       "build": {"passed": false}}}}
+                       "build": {"passed": false, "last_passed": false,
+                                 "cases": 3, "cases_ok": 2, ...}}}}
+
+"build" is the record of `httplab lesson check N` (build_commands.py writes it; the last check's
+cases and how many passed, whether it ever passed, the failed cases and hints);
+`build_result(n)` reads it for `httplab lesson list`.
 
 Where: `--progress FILE`, else $XDG_DATA_HOME/httplab/progress.json (by default
 ~/.local/share/httplab/progress.json). A write goes to a temporary file in the same folder that
@@ -21,10 +26,31 @@ import json
 import os
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 VERSION = 1
+BUILD_KEY = "build"
+"""The key of a lesson's build-check record (`httplab lesson check N`)."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """A lesson's last build check: did it pass, and how many of its cases did."""
+
+    passed: bool
+    ever_passed: bool
+    cases: int | None  # None: a record written before the counts were kept
+    cases_ok: int | None
+
+    def mark(self, word: str = "build") -> str:
+        """`build ✓`, `build 5/9`, or `build ✗` (a record without counts)."""
+        if self.passed:
+            return f"{word} ✓"
+        if self.cases is not None and self.cases_ok is not None:
+            return f"{word} {self.cases_ok}/{self.cases}"
+        return f"{word} ✗"
 
 
 class ProgressError(OSError):
@@ -87,6 +113,22 @@ class Progress:
         """Another part's record for a lesson (G's build checks use the key "build")."""
         with self._lock:
             return self._lessons.get(str(lesson), {}).get(key, default)
+
+    def build_result(self, lesson: int) -> BuildResult | None:
+        """The last `httplab lesson check` of a lesson, or None when it was never checked."""
+        with self._lock:
+            entry = self._lessons.get(str(lesson), {}).get(BUILD_KEY)
+        if not isinstance(entry, dict):
+            return None
+        cases, ok = _count(entry.get("cases")), _count(entry.get("cases_ok"))
+        if cases is None or ok is None or ok > cases:
+            cases = ok = None
+        return BuildResult(
+            passed=entry.get("last_passed", entry.get("passed")) is True,
+            ever_passed=entry.get("passed") is True,
+            cases=cases,
+            cases_ok=ok,
+        )
 
     # changing (each change is saved at once) -----------------------------------------------------
     def mark_passed(self, lesson: int, step_id: str) -> None:
@@ -163,6 +205,13 @@ class Progress:
                 raise ProgressError(
                     f"cannot write progress to {self.path}: {exc.strerror}"
                 ) from None
+
+
+def _count(value: Any) -> int | None:
+    """A count read from the file, or None when it is not one."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
 
 
 def _parse(text: str) -> dict[str, dict[str, Any]] | None:
