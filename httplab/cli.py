@@ -53,6 +53,8 @@ def _root(
 if TYPE_CHECKING:  # the server is imported inside `serve` only (fast start of other commands)
     from httplab.server.context import Tracer
     from httplab.server.engine import HTTPServer
+    from httplab.server.serve_command import ServeOptions
+    from httplab.trace.recorder import TranscriptRecorder
 
 
 def _run_trace(make_server: Callable[[Tracer | None], HTTPServer], **settings: Any) -> int:
@@ -201,6 +203,16 @@ def serve(
         help="With --trace: colours, 'dark' (the default), 'light' (a light background) or "
         "'high-contrast' (a projector). Example: --trace --theme light",
     ),
+    record: Annotated[
+        Path | None,
+        typer.Option(
+            "--record",
+            metavar="FILE",
+            help="Write every exchange the server sees to FILE as a transcript (replay it "
+            "with `httplab replay FILE`), rewritten atomically after each exchange: complete "
+            "up to the last exchange even after a kill. Example: --record session.transcript",
+        ),
+    ] = None,
     trace_buffer: int = typer.Option(
         10_000,
         "--trace-buffer",
@@ -217,6 +229,7 @@ def serve(
       httplab serve
       httplab serve --port 8080 --name example.local
       httplab serve --max-body 1024 --header-timeout 5
+      httplab serve --record session.transcript   then: httplab replay session.transcript
     \b
     Then, in another terminal:
       curl -i -X POST 'http://127.0.0.1:53210/users?name=Vasya&age=42'
@@ -231,8 +244,6 @@ def serve(
         ServeOptions,
         exposure_warning,
         host_error,
-        make_server,
-        serve_until_signal,
     )
 
     problem = host_error(host)
@@ -261,6 +272,38 @@ def serve(
         access_log=access_log,
         seed=seed,
     )
+    recorder = _start_recorder(record) if record is not None else None
+    try:
+        status = _serve(options, recorder, trace, plain, to, mouse, theme, trace_buffer)
+    finally:
+        if recorder is not None:
+            recorder.close()
+            typer.echo(f"httplab: recorded {recorder.recorded} exchange(s) to {record}", err=True)
+    raise typer.Exit(status)
+
+
+def _start_recorder(path: Path) -> TranscriptRecorder:
+    from httplab.trace.recorder import TranscriptRecorder
+
+    try:
+        return TranscriptRecorder(path, title=f"recorded by httplab serve --record {path.name}")
+    except OSError as exc:
+        typer.echo(f"httplab serve: --record: cannot write {path}: {exc.strerror}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _serve(
+    options: ServeOptions,
+    recorder: TranscriptRecorder | None,
+    trace: bool,
+    plain: bool,
+    to: str | None,
+    mouse: bool,
+    theme: str,
+    trace_buffer: int,
+) -> int:
+    from httplab.server.serve_command import make_server, serve_until_signal
+
     if trace:
         from httplab.render.theme import theme_named
 
@@ -269,16 +312,17 @@ def serve(
         except ValueError as exc:
             typer.echo(f"httplab serve: --theme: {exc}", err=True)
             raise typer.Exit(2) from None
-        status = _run_trace(
-            lambda tracer: make_server(options, tracer=tracer),
-            plain=plain,
-            to=to,
-            mouse=mouse,
-            theme=theme,
-            capacity=trace_buffer,
+
+        def traced(tracer: Tracer | None) -> HTTPServer:
+            subscribe = getattr(tracer, "subscribe", None)
+            if recorder is not None and subscribe is not None:
+                subscribe(recorder.publish)  # the trace bus feeds the recording too
+            return make_server(options, tracer=tracer)
+
+        return _run_trace(
+            traced, plain=plain, to=to, mouse=mouse, theme=theme, capacity=trace_buffer
         )
-        raise typer.Exit(status)
-    raise typer.Exit(serve_until_signal(options))
+    return serve_until_signal(options, tracer=recorder)
 
 
 # --- send / repl (owner: client work) ------------------------------------------------------

@@ -15,11 +15,7 @@ other line is guarded by `escape_decoded` before it reaches a terminal.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
-import os
-import stat
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -27,6 +23,7 @@ from typing import Protocol
 from httplab.client.replay import ExchangeResult, replay_transcript
 from httplab.client.replay_diff import mismatch_diff, updated_text
 from httplab.client.shorthand import ShorthandError, split_host_port
+from httplab.trace.recorder import write_atomically
 from httplab.trace.transcript import Transcript, TranscriptError, read_transcript
 from httplab.trace.wire_text import escape_decoded
 
@@ -138,24 +135,6 @@ def _update_file(
         return False
     out(f"  {_safe(path.name)}: updated from this server's answers")
     return True
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to a temporary file in `path`'s folder, then rename it over `path`: a
-    reader sees the old file or the new one, never half of one."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with contextlib.suppress(OSError):  # keep the file's permissions (mkstemp's are 0600)
-            os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 def _replay_one(

@@ -115,14 +115,19 @@ def listen_error(exc: OSError, options: ServeOptions) -> str:
     return f"httplab serve: cannot listen on {where}: {reason}"
 
 
-def serve_until_signal(options: ServeOptions, err: TextIO | None = None) -> int:
-    """Serve until SIGINT (Ctrl-C) or SIGTERM, then stop gracefully; the exit status."""
+def serve_until_signal(
+    options: ServeOptions, err: TextIO | None = None, tracer: Tracer | None = None
+) -> int:
+    """Serve until SIGINT (Ctrl-C) or SIGTERM, then stop gracefully; the exit status.
+    `tracer` gets every exchange (`serve --record` passes its recorder)."""
     stream = err if err is not None else sys.stderr
     logging.basicConfig(
         stream=stream, level=logging.WARNING, format="httplab: %(levelname)s %(message)s"
     )
     access_log = AccessLogWriter(stream)
-    server = make_server(options, access_log=access_log if options.access_log else None)
+    server = make_server(
+        options, tracer=tracer, access_log=access_log if options.access_log else None
+    )
     try:
         server.start()
     except OSError as exc:
