@@ -60,6 +60,13 @@ class BuildLesson:
     def name(self) -> str:
         return f"lesson {self.number:02d} · {self.title}"
 
+    def file(self, name: str, what: str) -> Path:
+        """The lesson's `name` file (STARTER, SOLUTION); BuildError when it has none."""
+        path = self.folder / name
+        if not path.is_file():
+            raise BuildError(f"lesson {self.number} has no {what} yet ({path} is missing)", 1)
+        return path
+
 
 class BuildError(Exception):
     """A usage problem, told in one line; `status` is the exit status."""
@@ -93,6 +100,11 @@ def find_lesson(number: int, lang: str = "en") -> BuildLesson:
     return lessons[number]
 
 
+def new_cases(cases: list[CheckCase], number: int) -> list[CheckCase]:
+    """The cases lesson `number` adds (check_cases gives those of every lesson up to it)."""
+    return [case for case in cases if case.lesson == number]
+
+
 def load_checks(number: int) -> list[tuple[int, Transcript]]:
     """The checks of lessons 1..number that have one, parsed."""
     from httplab.lessons.catalog import list_lessons
@@ -112,9 +124,7 @@ def load_checks(number: int) -> list[tuple[int, Transcript]]:
 # start --------------------------------------------------------------------------------------
 def start_lesson(number: int, folder: Path, *, force: bool, console: Console) -> int:
     lesson = find_lesson(number)
-    starter = lesson.folder / STARTER
-    if not starter.is_file():
-        raise BuildError(f"lesson {number} has no starter yet ({starter} is missing)", 1)
+    starter = lesson.file(STARTER, "starter")
     target = folder / SERVER_FILE
     if target.exists() and not force:
         if target.read_bytes() == starter.read_bytes():
@@ -179,7 +189,7 @@ def check_lesson(number: int, options: CheckOptions, console: Console) -> int:
         raise BuildError(f"lesson {number} has no build check yet", 1)
     cwd = options.cwd or Path.cwd()
     mode_note = "RFC 9110/9112" if options.mode == "rfc" else "article mode: the tutorial's choices"
-    new = sum(1 for case in cases if case.lesson == number)
+    new = len(new_cases(cases, number))
     console.print(
         Text(
             f"{lesson.name} — build check ({mode_note}): {len(cases)} cases, "
@@ -342,13 +352,14 @@ def hint_lesson(number: int, lang: str, progress_path: Path | None, console: Con
     from httplab.lessons.progress import Progress, ProgressError
 
     lesson = find_lesson(number, lang)
-    cases = [c for c in check_cases(load_checks(number)) if c.lesson == number]
+    every = check_cases(load_checks(number))
+    cases = new_cases(every, number)
     if not cases:
         raise BuildError(f"lesson {number} has no build check yet", 1)
     progress = Progress.load(progress_path)
     entry: dict[str, Any] = dict(progress.get(number, PROGRESS_KEY, {}) or {})
     failed = entry.get("failed") or []
-    by_key = {case.key: case for case in check_cases(load_checks(number))}
+    by_key = {case.key: case for case in every}
     target = by_key.get(failed[0]) if failed else None
     case = target if target is not None else cases[0]
     level = int(entry.get("hint_levels", {}).get(case.key, 0)) + 1

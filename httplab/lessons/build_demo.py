@@ -24,7 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from httplab.lessons.build_check import check_cases, request_for
-from httplab.lessons.build_commands import SOLUTION, BuildError, find_lesson, load_checks
+from httplab.lessons.build_commands import (
+    SOLUTION,
+    BuildError,
+    find_lesson,
+    load_checks,
+    new_cases,
+)
 from httplab.lessons.build_server import LearnerServer
 from httplab.protocol.errors import ProtocolError
 from httplab.protocol.events import NEED_DATA, Data, EndOfMessage, RequestHead, ResponseHead
@@ -259,7 +265,7 @@ def _pump(source: socket.socket, sink: socket.socket, observe: Callable[[bytes],
 def send_cases(number: int, port: int) -> None:
     """This lesson's new check cases, one connection each, through the relay."""
     time.sleep(CASES_DELAY)
-    for case in (c for c in check_cases(load_checks(number)) if c.lesson == number):
+    for case in new_cases(check_cases(load_checks(number)), number):
         request, _ = request_for(case.exchange, port)
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=CASE_TIMEOUT) as sock:
@@ -293,9 +299,7 @@ class Demo:
 def start_demo(number: int) -> Demo:
     """Start lesson `number`'s solution on a private port (BuildError when it cannot)."""
     lesson = find_lesson(number)
-    solution = lesson.folder / SOLUTION
-    if not solution.is_file():
-        raise BuildError(f"lesson {number} has no reference solution yet ({solution})", 1)
+    solution = lesson.file(SOLUTION, "reference solution")
     command = f"{shlex.quote(sys.executable)} {shlex.quote(str(Path(solution)))} {{port}}"
     server = LearnerServer(command)
     try:
