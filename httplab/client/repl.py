@@ -41,8 +41,11 @@ from httplab.client.output import (
     use_color,
 )
 from httplab.client.raw import prepare_raw, unescape
+from httplab.client.record import recorded_exchange
 from httplab.client.shorthand import KNOWN_METHODS, ShorthandError, plan_request, split_host_port
-from httplab.trace.wire_text import escape_wire_lines
+from httplab.trace.recorder import TranscriptRecorder
+from httplab.trace.transcript import TranscriptError
+from httplab.trace.wire_text import escape_decoded, escape_wire_lines
 
 _VERSION_AT_END = re.compile(r"\sHTTP/[0-9]\.[0-9]\s*$")
 _CONTENT_LENGTH = re.compile(r"^content-length\s*:\s*(\d+)\s*$", re.IGNORECASE | re.MULTILINE)
@@ -64,6 +67,7 @@ COMMANDS = {
     ":hexdump": ":hexdump        toggle: show the bytes as a hexdump",
     ":last": ":last           show the last exchange as raw escaped bytes (also :raw)",
     ":close": ":close          close the connection",
+    ":record": ":record FILE    append each exchange to FILE as a transcript (:record off stops)",
     ":help": ":help           this help",
     ":quit": ":quit           leave (also Ctrl-D)",
 }
@@ -158,6 +162,8 @@ class Repl:
         self.last_sent = b""
         self.seen_paths: set[str] = set()
         self.seen_headers: set[str] = set()
+        self.recorder: TranscriptRecorder | None = None
+        self.record_key = object()  # one per TCP connection in the recording
 
     @property
     def status(self) -> str:
@@ -213,6 +219,8 @@ class Repl:
         self.last = exchanges
         if self.connection.reopened:
             self.say("the server had closed the idle connection; sent on a new one")
+            self.record_key = object()
+        self._record(exchanges)
         for exchange in exchanges:
             self._remember(exchange)
             items: list[Item] = []
@@ -228,6 +236,37 @@ class Repl:
             self.printer.write(items)
         if self.connection.closed:
             self.say(f"connection closed: {self.connection.closed_reason}")
+
+    def _record(self, exchanges: list[ClientExchange]) -> None:
+        if self.recorder is None:
+            return
+        for exchange in exchanges:
+            recorded = recorded_exchange(exchange)
+            if recorded is not None:
+                self.recorder.add(recorded, connection=self.record_key)
+        if self.connection.closed:
+            self.record_key = object()
+
+    def start_recording(self, argument: str) -> None:
+        """`:record FILE` appends to FILE (a new transcript if missing); `:record off`."""
+        self.stop_recording()
+        if argument in ("", "off"):
+            return
+        try:
+            self.recorder = TranscriptRecorder(Path(argument), append=True)
+        except (OSError, TranscriptError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            self.say(f"error: cannot record to {escape_decoded(argument)}: {reason}", "trace.error")
+            return
+        self.record_key = object()
+        self.say(f"recording to {escape_decoded(argument)} (each exchange; :record off stops)")
+
+    def stop_recording(self) -> None:
+        if self.recorder is not None:
+            self.recorder.close()
+            path = escape_decoded(str(self.recorder.path))
+            self.say(f"recorded {self.recorder.recorded} exchange(s) to {path}")
+            self.recorder = None
 
     def _remember(self, exchange: ClientExchange) -> None:
         head = exchange.request_head
@@ -270,12 +309,16 @@ class Repl:
             self.show_last()
         elif name == ":close":
             self.connection.close()
+            self.record_key = object()
             self.say("connection closed")
+        elif name == ":record":
+            self.start_recording(argument)
         else:
             self.say(f"unknown command {name}; :help lists them", "trace.error")
 
     def switch(self, host: str, port: int) -> None:
         self.connection.close()
+        self.record_key = object()
         self.connection = ClientConnection(host, port, timeout=self.timeout)
         self.say(f"now talking to {self.connection.address}")
 
@@ -405,4 +448,5 @@ def run_repl(
             repl.connection.close()
             repl.say("interrupted; the connection was closed", "trace.error")
     repl.connection.close()
+    repl.stop_recording()
     return 0

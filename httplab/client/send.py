@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field, replace
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from httplab.client.connection import (
     DEFAULT_MAX_TIME,
@@ -48,6 +48,10 @@ FORM_TYPE = "application/x-www-form-urlencoded"  # -d's Content-Type, as with cu
 MAX_INPUT = 64 * 2**20  # bytes read for one -d/--json/--raw source
 
 
+if TYPE_CHECKING:
+    from httplab.trace.recorder import TranscriptRecorder
+
+
 class InputError(ValueError):
     """Something the user gave cannot be used (exit 2)."""
 
@@ -73,6 +77,7 @@ class SendOptions:
     max_time: float = DEFAULT_MAX_TIME
     check_status: bool = False
     theme: str = "dark"
+    record: str | None = None  # a transcript file the exchanges are appended to
 
 
 @dataclass
@@ -90,7 +95,21 @@ def run_send(options: SendOptions, streams: Streams | None = None) -> int:
     except (InputError, ShorthandError) as exc:
         _error(io, str(exc))
         return EXIT_USAGE
-    return _Session(options, io).run(plans)
+    if options.record is None or options.offline:
+        return _Session(options, io).run(plans)
+    from httplab.trace.recorder import TranscriptRecorder
+    from httplab.trace.transcript import TranscriptError
+
+    try:
+        recorder = TranscriptRecorder(options.record, append=True)
+    except (OSError, TranscriptError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        _error(io, f"--record: cannot record to {escape_decoded(options.record)}: {reason}")
+        return EXIT_USAGE
+    try:
+        return _Session(options, io, recorder).run(plans)
+    finally:
+        recorder.close()
 
 
 # inputs ------------------------------------------------------------------------------------
@@ -173,9 +192,13 @@ def _read_at_most(source: IO[bytes], what: str, name: str) -> bytes:
 
 # sending and showing -----------------------------------------------------------------------
 class _Session:
-    def __init__(self, options: SendOptions, io: Streams) -> None:
+    def __init__(
+        self, options: SendOptions, io: Streams, recorder: TranscriptRecorder | None = None
+    ) -> None:
         self.options = options
         self.io = io
+        self.recorder = recorder
+        self.record_keys: dict[tuple[str, int], object] = {}  # one per TCP connection
         self.json = options.output_format == "json"
         isatty = getattr(io.stdout, "isatty", None)
         to_terminal = bool(isatty and isatty())
@@ -254,6 +277,7 @@ class _Session:
             _error(self.io, exc.message)
             self.outcomes.append("error")
             return EXIT_ERROR
+        self._record(plan, connection, exchanges)
         status = EXIT_OK
         for exchange in exchanges:
             self.outcomes.append("error" if exchange.error is not None else str(exchange.status))
@@ -269,6 +293,24 @@ class _Session:
         if connection.closed and self.heads and not self.json and status != EXIT_ERROR:
             self.printer.write([info_line(f"connection closed: {connection.closed_reason}")])
         return status
+
+    def _record(
+        self, plan: PlannedRequest, connection: ClientConnection, exchanges: list[ClientExchange]
+    ) -> None:
+        """`--record`: the exchanges of one TCP connection share a `== connection`."""
+        if self.recorder is None:
+            return
+        from httplab.client.record import recorded_exchange
+
+        key = (plan.host, plan.port)
+        if connection.reopened or key not in self.record_keys:
+            self.record_keys[key] = object()
+        for exchange in exchanges:
+            recorded = recorded_exchange(exchange)
+            if recorded is not None:
+                self.recorder.add(recorded, connection=self.record_keys[key])
+        if connection.closed:
+            del self.record_keys[key]
 
     def _connection(self, host: str, port: int) -> ClientConnection:
         key = (host, port)

@@ -173,6 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
         "high-contrast (a projector). Example: --theme light",
     )
     p.add_argument(
+        "--record",
+        metavar="FILE",
+        help="append each exchange to FILE as a transcript (created if missing; written "
+        "atomically after each exchange); replay it with `httplab replay FILE`. "
+        "Example: --record session.transcript",
+    )
+    p.add_argument(
         "--offline",
         action="store_true",
         help="print the request that would be sent and send nothing. "

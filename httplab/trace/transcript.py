@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from httplab.protocol.headers import Headers
 from httplab.trace.json_pattern import PatternError, parse_pattern
 from httplab.trace.records import ExchangeRecord, TraceItem
 from httplab.trace.wire_text import (
@@ -241,14 +242,19 @@ def expectation_of(record: ExchangeRecord) -> Expectation:
     response = record.response
     if response is None:
         return Expectation(close=True)
-    expect = Expectation(status=response.status)
+    return expectation_from(response.status, response.headers, response.body, record.method)
+
+
+def expectation_from(status: int, headers: Headers, body: bytes, method: str) -> Expectation:
+    """The expectation a recording writes for a response (the server's or the client's)."""
+    expect = Expectation(status=status)
     for name in RECORDED_HEADERS:
-        values = response.headers.get_all(name)
+        values = headers.get_all(name)
         if len(values) == 1:
             expect.headers.append((name.title(), values[0]))
-    if len(response.body) <= EXPECT_BODY_LIMIT and record.method != "HEAD":
-        expect.body = response.body
-    expect.close = "close" in response.headers.tokens("connection")
+    if len(body) <= EXPECT_BODY_LIMIT and method != "HEAD":
+        expect.body = body
+    expect.close = "close" in headers.tokens("connection")
     return expect
 
 

@@ -107,3 +107,54 @@ def test_serve_record_survives_sigkill(tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if p.name != "killed.transcript"]
     result = CliRunner().invoke(app, ["replay", str(path)])
     assert result.exit_code == 0, result.output
+
+
+def test_send_record_appends_and_replays_green(tmp_path: Path) -> None:
+    from httplab.client.send_cli import main_send
+
+    path = tmp_path / "sent.transcript"
+    with HTTPServer(UsersApp(), port=0) as server:
+        to = ["--to", f"127.0.0.1:{server.port}", "--record", str(path), "-p", "h"]
+        assert main_send(["POST /users?name=ada&age=36", *to]) == 0
+        assert main_send(["GET /users/1", *to]) == 0
+    transcript = read_transcript(path)
+    assert [e.label for e in transcript.exchanges()] == [
+        "POST /users?name=ada&age=36 HTTP/1.1",
+        "GET /users/1 HTTP/1.1",
+    ]
+    assert transcript.exchanges()[0].expect.status == 201
+    result = CliRunner().invoke(app, ["replay", str(path)])
+    assert result.exit_code == 0, result.output
+
+
+def test_send_record_to_a_file_that_is_not_a_transcript(tmp_path: Path) -> None:
+    from httplab.client.send_cli import main_send
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    assert main_send(["GET /", "--to", "127.0.0.1:1", "--record", str(notes)]) == 2
+    assert notes.read_text() == "my notes\n"  # never overwritten
+
+
+def test_repl_record_keeps_a_connection_together(tmp_path: Path) -> None:
+    import io
+
+    from httplab.client.repl import Repl
+
+    path = tmp_path / "repl.transcript"
+    with HTTPServer(UsersApp(), port=0) as server:
+        out = io.StringIO()
+        repl = Repl("127.0.0.1", server.port, stream=out)
+        repl.handle(f":record {path}")
+        repl.handle("POST /users?name=ada&age=36")
+        repl.handle("GET /users")
+        repl.handle(":close")
+        repl.handle("GET /users/1")
+        repl.handle(":record off")
+        repl.handle("GET /users")  # not recorded
+        repl.connection.close()
+    assert "recording to" in out.getvalue() and "recorded 3 exchange(s)" in out.getvalue()
+    transcript = read_transcript(path)
+    assert [len(c.exchanges) for c in transcript.connections] == [2, 1]
+    result = CliRunner().invoke(app, ["replay", str(path)])
+    assert result.exit_code == 0, result.output
