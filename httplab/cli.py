@@ -6,16 +6,87 @@ them, so `httplab send` starts fast.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import textwrap
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from httplab import __version__
 
+# typer >= 0.20 carries its own copy of click: take the classes it uses, not `click`'s.
+_BaseFormatter: Any = typer.Context.formatter_class
+
+
+class _HelpFormatter(_BaseFormatter):  # type: ignore[misc]
+    """click's formatter, but an option's description never breaks inside a word: textwrap
+    breaks at hyphens by default, which cut `--max-connections` and `high-contrast` in two."""
+
+    def write_dl(
+        self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
+    ) -> None:
+        rows = list(rows)
+        first_width = min(max((len(first) for first, _ in rows), default=0), col_max)
+        column = self.current_indent + first_width + col_spacing
+        text_width = max(self.width - column - 2, 20)
+        for first, second in rows:
+            line = " " * self.current_indent + first
+            lines = _wrap(second, text_width)
+            if not lines:
+                self.write(line + "\n")
+                continue
+            if len(first) <= first_width:
+                self.write(line.ljust(column) + lines[0] + "\n")
+            else:  # a long name gets its own line, the text starts on the next
+                self.write(line + "\n" + " " * column + lines[0] + "\n")
+            for rest in lines[1:]:
+                self.write(" " * column + rest + "\n")
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False)
+
+
+class _Context(typer.Context):
+    formatter_class = _HelpFormatter
+
+
+class _Group(TyperGroup):
+    context_class = _Context
+
+
+class _Command(TyperCommand):
+    context_class = _Context
+
+
+class _FilesCommand(_Command):
+    """A command whose arguments are one or more files, shown as `FILE...` once: typer would
+    write `{FILE...}...` in the usage line and `FILE... <list[Path]>` under Arguments (the
+    argument itself is hidden; this class writes both)."""
+
+    files_help = ""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if not (param.param_type_name == "argument" and getattr(param, "hidden", False)):
+                pieces.extend(param.get_usage_pieces(ctx))
+        return [*pieces, "FILE..."]
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        with formatter.section("Arguments"):
+            formatter.write_dl([("FILE...", self.files_help)])
+        super().format_options(ctx, formatter)
+
+
+class _TranscriptFiles(_FilesCommand):
+    files_help = "Transcript files, one or more (e.g. transcripts/*.transcript).  [required]"
+
+
 app = typer.Typer(
+    cls=_Group,
     name="httplab",
     help="An HTTP/1.1 lab in the terminal: a from-scratch server, a client and a live trace view.",
     no_args_is_help=True,
@@ -68,7 +139,11 @@ def _run_trace(make_server: Callable[[Tracer | None], HTTPServer], **settings: A
     return run_trace(make_server, TraceSettings(**settings))
 
 
-@app.command(no_args_is_help=False)
+@app.command(
+    cls=_Command,
+    no_args_is_help=False,
+    short_help="Run the users API server (--trace: watch every exchange live).",
+)
 def serve(
     host: str = typer.Option(
         "127.0.0.1",
@@ -334,6 +409,7 @@ def _serve(
     add_help_option=False,
     help="Send one request (or raw bytes, or a .http file) and show both sides byte for byte. "
     "See httplab send --help.",
+    short_help="Send one request and show both sides byte for byte.",
 )
 def send(ctx: typer.Context) -> None:
     # The options are parsed by httplab.client.send_cli (argparse): typer's start-up cost
@@ -343,7 +419,7 @@ def send(ctx: typer.Context) -> None:
     raise typer.Exit(main_send(ctx.args))
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Type HTTP by hand on a kept-alive connection.")
 def repl(
     to: str = typer.Option(
         "127.0.0.1:53210",
@@ -396,11 +472,11 @@ def repl(
 # --- replay (owner: lead) --------------------------------------------------------------------
 
 
-@app.command()
+@app.command(cls=_TranscriptFiles, short_help="Replay recorded transcripts, check each answer.")
 def replay(
     files: Annotated[
         list[Path],
-        typer.Argument(metavar="FILE...", help="Transcript files (e.g. transcripts/*.transcript)."),
+        typer.Argument(metavar="FILE", hidden=True, help=_TranscriptFiles.files_help),
     ],
     to: str | None = typer.Option(
         None,
@@ -465,7 +541,7 @@ def replay(
 # Numbers are commands too: `httplab lesson 4` runs the hidden `open` command with 4.
 
 
-class LessonGroup(TyperGroup):
+class LessonGroup(_Group):
     """`httplab lesson N …` → `httplab lesson open N …`; named subcommands work as usual."""
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
@@ -495,7 +571,9 @@ lesson_app = typer.Typer(
         "(by default ~/.local/share/httplab/progress.json); --progress FILE picks another."
     ),
 )
-app.add_typer(lesson_app, name="lesson")
+app.add_typer(
+    lesson_app, name="lesson", short_help="The HTTP course, each step checked from your bytes."
+)
 
 _PROGRESS_OPTION = typer.Option(
     None,
@@ -943,6 +1021,7 @@ def lesson_demo(
 
 
 class_app = typer.Typer(
+    cls=_Group,
     name="class",
     help="For the instructor: the class's build progress at a glance.",
     no_args_is_help=True,

@@ -19,18 +19,24 @@ from httplab.client.shorthand import DEFAULT_HOST, DEFAULT_PORT
 SUMMARY = "Send one request (or raw bytes, or a .http file) and show both sides byte for byte."
 
 EPILOG = f"""\
-examples:
+examples (against `httplab serve` on {DEFAULT_HOST}:{DEFAULT_PORT}, in this order):
   httplab send 'GET /users'
   httplab send 'POST /users?name=Vasya&age=42'
-  httplab send 'GET http://127.0.0.1:8080/users?x=1' -H 'Accept: application/json'
-  httplab send 'PUT /users/1' --json '{{"name": "Vasya"}}'
-  printf 'GET /users HTTP/1.1\\r\\n\\r\\n' | httplab send --raw -
-  httplab send -f requests.http
+  httplab send 'GET http://{DEFAULT_HOST}:{DEFAULT_PORT}/users/1' -H 'Accept: text/html'
+  httplab send 'PUT /users/1' --json '{{"name": "Vasya", "age": 43}}'
+  httplab send 'PATCH /users/1' -d age=44     # a form body, as with curl -d
+  httplab send 'DELETE /users/1'
+  printf 'GET /users HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' | httplab send --raw -
+  printf 'GET /users\\n###\\nPOST /users?name=Ada&age=36\\n' > r.http && httplab send -f r.http
   httplab send 'GET /users' --format json | jq .status
 
 The default server is {DEFAULT_HOST}:{DEFAULT_PORT} (httplab serve).
 exit status: 0 for any response, 1 network or response error, 2 bad input,
 3/4/5 with --check-status for a 3xx/4xx/5xx response.
+
+Why this help looks unlike the other commands': `send` parses its options with
+argparse, not typer, so a one-shot request starts in about half the time
+(`httplab send --help` against `httplab repl --help`).
 """
 
 
