@@ -39,6 +39,31 @@ def content_length_mismatch(data: bytes) -> LengthMismatch | None:
     return LengthMismatch(declared, actual, data[:start] + str(actual).encode() + data[end:])
 
 
+BODY_METHODS = ("POST", "PUT", "PATCH")
+"""Methods whose requests carry a body: typed without a length, they get one added."""
+
+
+def add_content_length(data: bytes) -> tuple[bytes, int | None]:
+    """`data` with `Content-Length: N` added at the end of its head when bytes follow the head
+    but neither Content-Length nor Transfer-Encoding frames them, and the request means to
+    carry a body (a POST, PUT or PATCH, or any request with a Content-Type): without it the
+    server reads no body and takes those bytes as the next request (RFC 9112 §6.3). Returns
+    the bytes and N, or `data` unchanged and None (a head that does not parse is sent as
+    typed, as everywhere in the lab)."""
+    head = _parse_head(data)
+    if head is None or len(data) == len(head.raw):
+        return data, None
+    names = {f.lower_name for f in head.headers}
+    if b"content-length" in names or b"transfer-encoding" in names:
+        return data, None
+    if head.method not in BODY_METHODS and b"content-type" not in names:
+        return data, None
+    eol = b"\r\n" if head.raw.endswith(b"\r\n") else b"\n"
+    length = len(data) - len(head.raw)
+    cut = len(head.raw) - len(eol)  # before the empty line that ends the head
+    return data[:cut] + b"Content-Length: %d" % length + eol + data[cut:], length
+
+
 def _parse_head(data: bytes) -> RequestHead | None:
     parser = RequestParser()
     parser.feed(data)

@@ -2,8 +2,11 @@
 
 Type a shorthand (`GET /users`, sent on Enter) or a raw request: a first line that ends in
 `HTTP/1.1` starts raw mode, where Enter adds a line and an empty line sends (after the body,
-when the head announces one). Esc Enter sends whatever is typed. Raw input follows the `send
---raw` rules: escapes are exact, line breaks become CRLF unless `:crlf` turned that off.
+when the head announces one). A POST, PUT or PATCH with a `Content-Type` and no
+`Content-Length` waits for a body: type it, an empty line sends, and the REPL adds the
+`Content-Length` it needs and says so (as curl does). Esc Enter sends whatever is typed. Raw
+input follows the `send --raw` rules: escapes are exact, line breaks become CRLF unless `:crlf`
+turned that off.
 
 The connection stays open between requests; the prompt says whether it is open, not yet made,
 or closed by the server (the next request then opens a new one). Input handling lives in
@@ -28,6 +31,7 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.styles import Style
 
 from httplab.client.connection import ClientConnection, ClientError, ClientExchange
+from httplab.client.content_length import BODY_METHODS, add_content_length
 from httplab.client.output import (
     Item,
     Printer,
@@ -51,6 +55,8 @@ _VERSION_AT_END = re.compile(r"\sHTTP/[0-9]\.[0-9]\s*$")
 _CONTENT_LENGTH = re.compile(r"^content-length\s*:\s*(\d+)\s*$", re.IGNORECASE | re.MULTILINE)
 _CHUNKED = re.compile(r"^transfer-encoding\s*:.*chunked", re.IGNORECASE | re.MULTILINE)
 _LAST_CHUNK = re.compile(r"^0+[ \t]*(?:;.*)?$", re.MULTILINE)  # `0`, maybe `;ext` (RFC 9112 §7.1)
+_CONTENT_TYPE = re.compile(r"^content-type[ \t]*:", re.IGNORECASE | re.MULTILINE)
+_FRAMING = re.compile(r"^(?:content-length|transfer-encoding)[ \t]*:", re.IGNORECASE | re.MULTILINE)
 
 REFRESH_SECONDS = 1.0  # how often the prompt re-checks the connection
 
@@ -80,6 +86,12 @@ Type a request and press Enter:
   Host: x                             sends (a body: once it holds Content-Length bytes,
   <empty line>                        or on an empty line after it). Escapes \\r \\n \\t
                                       \\\\ \\xNN are exact; Esc Enter sends now.
+  POST /users HTTP/1.1                a POST/PUT/PATCH with a Content-Type waits for
+  Host: x                             its body after the empty line; an empty line
+  Content-Type: application/json      after the body sends it, with the Content-Length
+  <empty line>                        it needs added (and said so)
+  {"name": "Ada", "age": 36}
+  <empty line>
 Commands:
 """ + "\n".join(f"  {text}" for text in COMMANDS.values())
 
@@ -96,18 +108,32 @@ def is_raw_input(text: str) -> bool:
     return bool(_VERSION_AT_END.search(first))
 
 
-def input_complete(text: str) -> bool:
-    """Should Enter send `text` (True) or start a new line (False)?"""
+def awaits_typed_body(head: str) -> bool:
+    """A raw POST/PUT/PATCH head with a `Content-Type` and neither `Content-Length` nor
+    `Transfer-Encoding`: its body is typed after the head, and framed when it is sent."""
+    method = head.lstrip("\r\n").partition(" ")[0]
+    return method in BODY_METHODS and bool(_CONTENT_TYPE.search(head)) and not _FRAMING.search(head)
+
+
+def input_complete(text: str, *, typed_bodies: bool = True) -> bool:
+    """Should Enter send `text` (True) or start a new line (False)? With `typed_bodies`
+    False (the lessons, where an unframed body is a mistake to see) a head without a
+    framing field is sent at its empty line, as typed."""
     if not text.strip() or text.lstrip().startswith(":") or not is_raw_input(text):
         return True
     if not text.endswith("\n"):
         return False  # Enter at the end of a non-empty raw line: go on typing
     head, blank, body = text.lstrip("\r\n").partition("\n\n")
     length = _CONTENT_LENGTH.search(head)
-    wants_body = bool(_CHUNKED.search(head)) or bool(length and int(length.group(1)) > 0)
+    typed_body = typed_bodies and awaits_typed_body(head)
+    wants_body = (
+        bool(_CHUNKED.search(head)) or bool(length and int(length.group(1)) > 0) or typed_body
+    )
     if not blank:
-        # The Enter that would end the head: send, unless a body is announced.
+        # The Enter that would end the head: send, unless a body is announced or awaited.
         return text.endswith("\n") and not wants_body and head.endswith("\n")
+    if typed_body:
+        return True  # Enter on an empty line sends the body typed so far (maybe none)
     return bool(body.strip())
 
 
@@ -128,6 +154,8 @@ def raw_text_to_send(text: str) -> str:
     text = text.lstrip("\r\n")
     if "\n\n" in text:
         head, _, body = text.partition("\n\n")
+        if not body.strip("\n"):
+            return head + "\n\n"  # no body typed: the head and its empty line
         if _CHUNKED.search(head) and _LAST_CHUNK.search(body):
             # after the last chunk, the empty line that sends ends the trailer section: keep it
             return text + "\n" if text.endswith("\n") else text + "\n\n"
@@ -149,13 +177,20 @@ class Repl:
     """The state of a session and what each input does; printing goes to `stream`."""
 
     def __init__(
-        self, host: str, port: int, *, timeout: float = 5.0, stream: IO[str] | None = None
+        self,
+        host: str,
+        port: int,
+        *,
+        timeout: float = 5.0,
+        stream: IO[str] | None = None,
+        typed_bodies: bool = True,
     ) -> None:
         self.stream = stream or sys.stdout
         self.printer = Printer(self.stream, color=use_color(self.stream))
         self.timeout = timeout
         self.connection = ClientConnection(host, port, timeout=timeout)
         self.crlf = True
+        self.typed_bodies = typed_bodies  # frame a typed body with Content-Length (see handle)
         self.hexdump = False
         self.running = True
         self.last: list[ClientExchange] = []
@@ -189,6 +224,16 @@ class Repl:
         try:
             if is_raw_input(text):
                 data = prepare_raw(raw_text_to_send(text).encode("utf-8"), crlf=self.crlf)
+                added = None
+                head = text.lstrip("\r\n").partition("\n\n")[0]
+                if self.typed_bodies and awaits_typed_body(head):
+                    # only then: other raw input goes out exactly as typed (pipelining, smuggling)
+                    data, added = add_content_length(data)
+                if added is not None:
+                    self.say(
+                        f"added Content-Length: {added} (the body typed is {added} bytes; "
+                        "without it the server would read the body as the next request)"
+                    )
             else:
                 plan = plan_request(text, host=self.connection.host, port=self.connection.port)
                 if (plan.host, plan.port) != (self.connection.host, self.connection.port):

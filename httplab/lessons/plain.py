@@ -114,8 +114,10 @@ class PlainLesson:
             self.session.progress = self.progress  # record again, but start from step 1
             self.say(self.ui("again"))
         self.server.ensure(self.lesson.server_for(self.session.current))
+        # typed_bodies off: an unframed body is a mistake lesson 9 lets the learner make
         self.repl = Repl(local_address(self.settings.host), self.server.port,
-                         timeout=self.settings.timeout, stream=self.stream)  # fmt: skip
+                         timeout=self.settings.timeout, stream=self.stream,
+                         typed_bodies=False)  # fmt: skip
         self.show_text()  # starts with its "# Lesson N · title" heading
         self.say()
         self.say(f"{self.ui('server')} {self.server.host}:{self.server.port}")
@@ -132,7 +134,8 @@ class PlainLesson:
                 else:
                     self.pending.append(line)
                     text = "\n".join(self.pending)
-                    if input_complete(text) or (is_raw_input(text) and body_reaches_length(text)):
+                    complete = input_complete(text, typed_bodies=False)
+                    if complete or (is_raw_input(text) and body_reaches_length(text)):
                         self.pending = []
                         self.send(text)
                 if not self.running or self.finished:

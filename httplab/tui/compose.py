@@ -7,14 +7,15 @@ Shorthand (`GET /users`) is expanded by the client's `plan_request`, raw text by
   CRLF off the bytes go exactly as typed), because a pane has no "type an empty line" moment;
 - a request loaded for editing keeps a stale Content-Length when its body is edited, so the
   value is recomputed unless the user pinned it (the client's `content_length_mismatch` finds
-  the field with the protocol core's parser).
+  the field with the protocol core's parser); a body typed without one (a POST, PUT, PATCH or
+  a request with a Content-Type) gets one, with a note, unless pinned.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from httplab.client.content_length import content_length_mismatch
+from httplab.client.content_length import add_content_length, content_length_mismatch
 from httplab.client.raw import escape_for_input, prepare_raw
 from httplab.client.shorthand import ShorthandError, looks_like_shorthand, plan_request
 from httplab.tui.keys import PIN_LENGTH_KEY
@@ -56,6 +57,10 @@ def compose_request(
     data, length_note = fix_content_length(data, pinned=pin_length)
     if length_note:
         notes.append(length_note)
+    if not pin_length:  # a body typed without a length gets one, said as curl shows it
+        data, added = add_content_length(data)
+        if added is not None:
+            notes.append(f"added Content-Length: {added}, the body's size ({PIN_LENGTH_KEY} pins)")
     return Composed(data, host, port, notes)
 
 
