@@ -100,3 +100,14 @@ FIELD_LINE = re.compile(
     rb"([-!#$%&'*+.^_`|~0-9A-Za-z]++):[ \t]*+"
     rb"((?:[\x21-\x7e\x80-\xff]++(?:[ \t]++[\x21-\x7e\x80-\xff]++)*+)?)[ \t]*+"
 )
+
+
+_PRINTABLE = re.compile(rb"[\x20-\x7e]{1,40}")
+
+
+def quoted_if_printable(value: bytes) -> str:
+    """` "value"` for a short value of printable ASCII, to name it in an error's detail; ""
+    otherwise (the error's `offending` bytes keep it, and views escape those for a terminal)."""
+    if _PRINTABLE.fullmatch(value) is None:
+        return ""
+    return ' "' + value.decode("ascii") + '"'

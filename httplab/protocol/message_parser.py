@@ -382,8 +382,12 @@ class MessageParser:
         items = [item.strip(b" \t") for value in values for item in value.split(b",")]
         for item in items:
             if grammar.DIGITS.fullmatch(item) is None:
+                shown = grammar.quoted_if_printable(item) or " other bytes"
                 raise self._error_at(
-                    400, f"Content-Length must be digits only, got {item!r}", "RFC 9110 §8.6", item
+                    400,
+                    f"Content-Length must be ASCII digits only, got{shown}",
+                    "RFC 9110 §8.6",
+                    item,
                 )
         if len(set(items)) > 1:
             raise self._error_at(

@@ -276,9 +276,10 @@ class RequestParser(MessageParser):
         for element in list_tokens(values):
             name = element.partition(b";")[0].rstrip(b" \t")
             if grammar.TOKEN.fullmatch(name) is None:
+                shown = grammar.quoted_if_printable(element[:40])
                 raise self._error_at(
                     400,
-                    f"invalid transfer coding {element[:40]!r} (a coding is a token)",
+                    f"invalid transfer coding{shown} (a coding is a token)",
                     "RFC 9112 §6.1",
                     element[:40],
                 )

@@ -230,3 +230,15 @@ def test_empty_line_limit_does_not_depend_on_read_boundaries() -> None:
     whole = parse_requests([data])
     split = parse_requests([data[i : i + 4] for i in range(0, len(data), 4)])
     assert whole[-1].status == split[-1].status == 400  # type: ignore[attr-defined]
+
+
+def test_error_details_name_a_value_without_a_python_bytes_repr() -> None:
+    # A learner reads these in the 400 body: b'+15' is Python's notation, not HTTP's.
+    for raw, shown in [
+        (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +15\r\n\r\n", 'got "+15"'),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: \xa015\r\n\r\n", "got other bytes"),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ch@nked\r\n\r\n", '"ch@nked"'),
+    ]:
+        detail = one_error(raw).detail
+        assert shown in detail
+        assert "b'" not in detail
