@@ -488,6 +488,12 @@ def replay(
     timeout: float = typer.Option(
         5.0, "--timeout", min=0.1, metavar="SECONDS", help="Per connect and per read."
     ),
+    curl: bool = typer.Option(
+        False,
+        "--curl",
+        help="Send nothing: print one runnable curl command per request (to --to, default "
+        "127.0.0.1:53210). Example: --curl > session.sh",
+    ),
     update: bool = typer.Option(
         False,
         "--update",
@@ -503,6 +509,7 @@ def replay(
       httplab replay transcripts/*.transcript       each file against a fresh users server
       httplab replay transcripts/users.transcript --to localhost:53210
       httplab replay my.transcript --update         accept what the server answers now
+      httplab replay transcripts/users.transcript --curl   the requests as curl commands
     \b
     Without --to, each file gets its own freshly started users server (the state it was
     recorded against), so nothing needs to be running. Progress: [file i/n], then
@@ -511,7 +518,10 @@ def replay(
     Exit status: 0 when every expectation held, 1 when one failed, 2 for a file that
     cannot be read.
     """
-    from httplab.client.replay_cli import ReplayUsageError, run_replay
+    from httplab.client.replay_cli import ReplayUsageError, print_curl, run_replay
+
+    if curl:
+        raise typer.Exit(print_curl(files, to or "127.0.0.1:53210", out=typer.echo))
 
     def err(line: str) -> None:
         typer.echo(line, err=True)

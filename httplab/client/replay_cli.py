@@ -174,3 +174,22 @@ def _replay_one(
         return replay_transcript(transcript, host, port, timeout=timeout, progress=progress)
     finally:
         server.stop()
+
+
+def print_curl(files: Sequence[Path], to: str, *, out: Echo = print, err: Echo = print) -> int:
+    """`--curl`: every request of `files` as a curl command to `to`; the exit status."""
+    from httplab.client.curl_export import curl_commands
+
+    try:
+        host, port = split_host_port(to)
+    except ShorthandError as exc:
+        raise ReplayUsageError(str(exc)) from exc
+    transcripts = _read_all(files, err)
+    if transcripts is None:
+        return 2
+    shown_host = f"[{host}]" if ":" in host else host
+    for path, transcript in transcripts:
+        out(f"# {_safe(str(path))}")
+        for line in curl_commands(transcript, f"http://{shown_host}:{port}"):
+            out(line)
+    return 0
