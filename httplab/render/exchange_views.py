@@ -11,6 +11,7 @@ from rich.text import Text
 from httplab.protocol.messages import Note
 from httplab.render.bytes_views import RawBytesView
 from httplab.render.escape import safe_text, safe_wire_text
+from httplab.render.explain import ExplanationsView
 from httplab.render.request_views import HeadersTable, ParsedTreeView
 from httplab.render.response_view import ResponseView
 from httplab.render.theme import status_style
@@ -156,6 +157,8 @@ class ExchangeView:
             yield ParsedTreeView(r, self.selected)
             yield _section("header fields")
             yield HeadersTable(r, self.selected)
+            yield _section("what the fields mean")
+            yield ExplanationsView(r)
         yield _section(f"response, {len(r.raw_response):,} bytes sent")
         # printed, not browsed: no key to press for the bytes
         yield ResponseView(r, bytes_hint="not the bytes as sent")

@@ -44,3 +44,4 @@ def test_the_wheel_carries_lessons_and_transcripts(tmp_path: Path) -> None:
             assert f"httplab/_data/lessons/{lesson.name}/{file}" in names
     assert "httplab/_data/lessons/README.md" in names
     assert "httplab/_data/transcripts/users.transcript" in names
+    assert "httplab/render/explain.toml" in names  # the field explanations (render/explain.py)

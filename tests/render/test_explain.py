@@ -1,0 +1,109 @@
+"""'Explain this field' (issue 11.1): the data covers every field the server reads and the
+common ones it ignores, in English and Russian; the plain printer shows it per exchange."""
+
+from __future__ import annotations
+
+import io
+import socket
+import string
+import time
+
+import pytest
+
+from httplab.render.exchange_views import ExchangeView
+from httplab.render.explain import LANGS, explain, explain_record, explanations, facts
+from httplab.render.printer import plain_console
+from httplab.server.apps.users import UsersApp
+from httplab.server.engine import HTTPServer
+from httplab.trace.bus import TraceBus
+from httplab.trace.records import ExchangeRecord
+
+READ_BY_THE_SERVER = [
+    "host", "content-length", "transfer-encoding", "connection", "expect", "accept",
+    "content-type", "if-match", "if-none-match", "@method", "@target", "@version",
+]  # fmt: skip
+COMMON_IGNORED = [
+    "user-agent", "accept-encoding", "accept-language", "cookie", "authorization",
+    "cache-control", "referer", "origin", "upgrade", "range", "if-modified-since",
+]  # fmt: skip
+FACT_NAMES = {"status", "content_type", "path", "body_length", "persistence", "persistence_ru"}
+
+
+def test_every_entry_speaks_both_languages_and_cites_its_rule() -> None:
+    for key, entry in explanations().items():
+        assert entry.rfc, key
+        for lang in LANGS:
+            assert entry.text[lang].strip(), (key, lang)
+
+
+@pytest.mark.parametrize("key", READ_BY_THE_SERVER)
+def test_what_the_server_reads_says_what_it_did(key: str) -> None:
+    entry = explain(key)
+    assert entry is not None and entry.read
+    for lang in LANGS:
+        template = entry.did[lang]
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+        assert names <= FACT_NAMES, (key, lang, names)
+
+
+@pytest.mark.parametrize("key", COMMON_IGNORED)
+def test_common_fields_it_ignores_say_so(key: str) -> None:
+    entry = explain(key.upper())  # any case
+    assert entry is not None and not entry.read and not entry.did
+
+
+def exchange(request: bytes) -> ExchangeRecord:
+    bus = TraceBus()
+    with HTTPServer(UsersApp(), port=0, tracer=bus) as server:
+        with socket.create_connection(server.address, timeout=5) as sock:
+            sock.sendall(request)
+            sock.shutdown(socket.SHUT_WR)
+            while sock.recv(65536):
+                pass
+        for _ in range(500):  # the record is published just after the response is written
+            records = [i for i in bus.snapshot() if isinstance(i, ExchangeRecord)]
+            if records:
+                return records[0]
+            time.sleep(0.01)
+    raise AssertionError("no exchange traced")
+
+
+def test_an_exchange_is_explained_with_what_happened() -> None:
+    record = exchange(
+        b"POST /users HTTP/1.1\r\nHost: lab\r\nContent-Type: application/json\r\n"
+        b'User-Agent: t\r\nX-Mine: 1\r\nContent-Length: 26\r\n\r\n{"name": "Ada", "age": 36}'
+    )
+    parts = {part.label: part for part in explain_record(record)}
+    assert parts["POST"].done == "answered 201 Created"
+    assert parts["Content-Length"].done == "read 26 bytes of body"
+    assert "RFC 9112 §6.2" in parts["Content-Length"].rfc
+    assert parts["User-Agent"].done == "not interpreted by this server"
+    assert parts["X-Mine"].meaning == "an extension or private field" and not parts["X-Mine"].read
+    assert list(parts)[-1] == "X-Mine"  # extension fields share the last row
+    assert "persistence" in facts(record)
+    russian = {part.label: part for part in explain_record(record, "ru")}
+    assert russian["Content-Length"].done == "прочитал 26 байт тела"
+    assert russian["User-Agent"].done == "этот сервер его не интерпретирует"
+
+
+def test_the_plain_printer_shows_the_explanations() -> None:
+    record = exchange(b"GET /users HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n")
+    out = io.StringIO()
+    plain_console(out, color=False).print(ExchangeView(record))
+    text = out.getvalue()
+    assert "what the fields mean" in text
+    assert "closed the connection after the response" in text
+    assert "RFC 9112 §3.2" in text
+
+
+def test_a_request_that_did_not_parse_has_nothing_to_explain() -> None:
+    record = exchange(b"GET / HTTP/2.0\r\nHost: x\r\n\r\n")
+    assert explain_record(record) == []
+
+
+def test_many_unknown_fields_share_one_row() -> None:
+    fields = b"".join(b"X-F%d: v\r\n" % i for i in range(50))
+    record = exchange(b"GET /users HTTP/1.1\r\nHost: lab\r\n" + fields + b"\r\n")
+    parts = explain_record(record)
+    assert [p.label for p in parts][:4] == ["GET", "/users", "HTTP/1.1", "Host"]
+    assert parts[-1].label == "X-F0, X-F1, X-F2 … (50)" and len(parts) == 5
