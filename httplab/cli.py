@@ -296,6 +296,23 @@ def serve(
         help="With --trace: exchanges kept in memory; older ones are dropped and counted. "
         "Example: --trace-buffer 1000",
     ),
+    app_spec: str | None = typer.Option(
+        None,
+        "--app",
+        metavar="MODULE:CALLABLE",
+        help="Serve your own application instead of the users API: a WSGI app (Flask, "
+        "Bottle, a plain app(environ, start_response)) or an httplab app(request) -> Response; "
+        "it runs in worker threads. Example: --app hello:app",
+    ),
+    app_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--app-dir",
+            metavar="DIR",
+            help="With --app: the directory to import MODULE from (default: the current one). "
+            "Example: --app hello:app --app-dir ~/code/hello",
+        ),
+    ] = None,
 ) -> None:
     """Run the users API server: one access-log line per exchange on stderr, Ctrl-C stops.
 
@@ -305,6 +322,7 @@ def serve(
       httplab serve --port 8080 --name example.local
       httplab serve --max-body 1024 --header-timeout 5
       httplab serve --record session.transcript   then: httplab replay session.transcript
+      httplab serve --app hello:app --trace        your WSGI app (hello.py), traced
     \b
     Then, in another terminal:
       curl -i -X POST 'http://127.0.0.1:53210/users?name=Vasya&age=42'
@@ -329,7 +347,10 @@ def serve(
     if warning is not None:
         typer.echo(warning, err=True)
 
+    user_app, app_label = _load_user_app(app_spec, app_dir) if app_spec else (None, "")
     options = ServeOptions(
+        app=user_app,
+        app_label=app_label,
         host=host,
         port=port,
         name=name,
@@ -355,6 +376,21 @@ def serve(
             recorder.close()
             typer.echo(f"httplab: recorded {recorder.recorded} exchange(s) to {record}", err=True)
     raise typer.Exit(status)
+
+
+def _load_user_app(spec: str, app_dir: Path | None) -> tuple[Any, str]:
+    """`--app`: the user's application and how the banner names it; a clear line and exit
+    status 2 when it cannot be loaded (an import error's traceback printed once above)."""
+    from httplab.server.apps.loading import AppLoadError, load_app
+
+    try:
+        loaded, kind = load_app(spec, app_dir)
+    except AppLoadError as exc:
+        if exc.details:
+            typer.echo(exc.details.rstrip("\n"), err=True)
+        typer.echo(f"httplab serve: {exc.line}", err=True)
+        raise typer.Exit(2) from None
+    return loaded, f"the {kind} app {spec}"
 
 
 def _start_recorder(path: Path) -> TranscriptRecorder:

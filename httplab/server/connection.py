@@ -131,6 +131,7 @@ class HTTPConnection(asyncio.Protocol):
         self.yielding = False  # FAIR_TURN pipelined answers sent; the rest waits its turn
         self.peer_eof = False
         self.ended_by: ConnectionEventKind = "closed"  # or "timeout", for the trace
+        self.app_running = False  # an off-loop app is answering (see _run_off_loop)
         # registered from the start, so a stop that races an accept still waits for it
         state.connections.add(self)
 
@@ -182,7 +183,7 @@ class HTTPConnection(asyncio.Protocol):
             if not self.closing:
                 self._reject(ProtocolError(500, "the server failed", close=True))
             return
-        if not self.closing and not self.writes_blocked:
+        if not self.closing and not self.writes_blocked and not self.app_running:
             if self.exchange is not None:
                 self.exchange.body_received += len(data)
             self._arm_read_deadline()
@@ -192,7 +193,7 @@ class HTTPConnection(asyncio.Protocol):
         if self.closing:
             return False
         self.parser.feed(b"")
-        if self.phase is Phase.WAITING:
+        if self.phase is Phase.WAITING or self.app_running:
             return True  # answer what is buffered first; resume_writing closes afterwards
         self._process()
         if self.phase is Phase.WAITING:
@@ -209,7 +210,7 @@ class HTTPConnection(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self.writes_blocked = False
-        if self.closing:
+        if self.closing or self.app_running:
             return
         assert self.transport is not None
         self.deadline = self.clock() + self.settings.idle_timeout
@@ -260,7 +261,7 @@ class HTTPConnection(asyncio.Protocol):
                 self._on_head(event)  # type: ignore[arg-type]
             elif kind is EndOfMessage:
                 self._finish_exchange(event)  # type: ignore[arg-type]
-                if self.closing:
+                if self.closing or self.app_running:
                     return
                 if self.writes_blocked:
                     self.phase = Phase.WAITING
@@ -328,7 +329,16 @@ class HTTPConnection(asyncio.Protocol):
         request = head.to_request(exchange.body(), end.trailers)
         exchange.body_parts = []
         self.number += 1
-        response = self._run_app(request, head)
+        if getattr(settings.app, "off_loop", False) and self.state.defer is not None:
+            self._run_off_loop(request, head, end)
+            return
+        self._answer(request, head, end, self._run_app(request, head))
+
+    def _answer(
+        self, request: Request, head: RequestHead, end: EndOfMessage, response: Response
+    ) -> None:
+        settings = self.settings
+        assert self.transport is not None
         handler_done = perf_counter() if settings.tracer is not None else 0.0
         keep_alive = head.keep_alive and not self.state.stopping and not self.peer_eof
         data, keep_alive = self._serialize(response, head, keep_alive)
@@ -343,6 +353,48 @@ class HTTPConnection(asyncio.Protocol):
             self.deadline = self.clock() + settings.idle_timeout
         else:
             self._close()
+
+    # off-loop apps (WSGI): added for issue 14 by helper J, kept apart from the rest ---------
+    def _run_off_loop(self, request: Request, head: RequestHead, end: EndOfMessage) -> None:
+        """Call an app marked `off_loop` in a worker thread (a WSGI app may block): reading
+        pauses, no deadline runs while it works, and `_app_done` answers on the loop."""
+        assert self.transport is not None
+        self.app_running = True
+        self.deadline = 0.0
+        self.transport.pause_reading()
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(None, self._run_app, request, head)
+        future.add_done_callback(lambda done: self._app_done(done, request, head, end))
+
+    def _app_done(
+        self,
+        done: asyncio.Future[Response],
+        request: Request,
+        head: RequestHead,
+        end: EndOfMessage,
+    ) -> None:
+        self.app_running = False
+        if self.closing or done.cancelled():
+            return  # the client went away (or the server stopped) while the app worked
+        exc = done.exception()
+        response = self._internal_error(head) if exc is not None else done.result()
+        self._answer(request, head, end, response)
+        if self.closing:
+            return
+        if self.writes_blocked:
+            self.phase = Phase.WAITING  # resume_writing goes on with the next request
+            return
+        self.parser.start_next()
+        self._begin_next_message()
+        self._process()
+        if self.closing or self.writes_blocked or self.app_running or self.yielding:
+            return
+        if self.peer_eof:
+            self._close()
+            return
+        assert self.transport is not None
+        self.transport.resume_reading()
+        self._arm_read_deadline()
 
     def _run_app(self, request: Request, head: RequestHead) -> Response:
         settings = self.settings
@@ -506,6 +558,8 @@ class HTTPConnection(asyncio.Protocol):
         """Called by the sweeper once `deadline` has passed."""
         self.deadline = 0.0
         assert self.transport is not None
+        if self.app_running and not self.writes_blocked:
+            return  # an off-loop app is working: it has no deadline
         if self.phase is Phase.CLOSING or self.writes_blocked:
             self.transport.abort()  # draining is over, or the client stopped reading
             return

@@ -23,6 +23,7 @@ from httplab.server.context import (
     MAX_CONNECTIONS,
     MEMORY_BUDGET,
     AccessLog,
+    App,
     Tracer,
 )
 from httplab.server.engine import DEFAULT_HOST, DEFAULT_PORT, HTTPServer
@@ -42,6 +43,8 @@ class ServeOptions:
     memory_budget: int = MEMORY_BUDGET
     access_log: bool = True  # one line per exchange on stderr; --no-access-log turns it off
     seed: int = 0  # sample users to start with (--seed N)
+    app: App | None = None  # the user's app (--app MODULE:CALLABLE); None: the users API
+    app_label: str = ""  # how the banner names it, e.g. "WSGI app hello:app"
 
 
 def host_error(host: str) -> str | None:
@@ -84,8 +87,16 @@ def make_server(
     Raises the soft open-file limit towards what `max_connections` needs (the server clamps
     the cap to what the limit allows, see `open_files`)."""
     raise_open_file_limit(options.max_connections + 2 * FD_HEADROOM)
-    app = UsersApp()
-    app.store.seed(options.seed)
+    app: App
+    if options.app is not None:
+        app = options.app
+        if hasattr(app, "server_name"):  # a WSGI adapter: SERVER_NAME / SERVER_PORT
+            app.server_name = options.name or options.host
+            _tell_port(app, options.port)
+    else:
+        users = UsersApp()
+        users.store.seed(options.seed)
+        app = users
     return HTTPServer(
         app,
         options.host,
@@ -142,9 +153,12 @@ def serve_until_signal(
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         vhost = f", virtual host {options.name}" if options.name else ""
-        stream.write(
-            f"httplab {__version__}: the users API at {server.url}/users{vhost} (Ctrl-C stops)\n"
-        )
+        if options.app is not None:
+            _tell_port(options.app, server.port)
+            what = f"{options.app_label} at {server.url}/"
+        else:
+            what = f"the users API at {server.url}/users"
+        stream.write(f"httplab {__version__}: {what}{vhost} (Ctrl-C stops)\n")
         stream.flush()
         while not stop.wait(0.25):
             pass
@@ -156,3 +170,9 @@ def serve_until_signal(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
+
+
+def _tell_port(app: App, port: int) -> None:
+    """A WSGI adapter learns the port it serves on (SERVER_PORT), known once listening."""
+    if hasattr(app, "server_port"):
+        app.server_port = port

@@ -1,0 +1,117 @@
+"""Find the user's application for `httplab serve --app module:callable [--app-dir DIR]`.
+
+`load_app(spec, app_dir)` imports the module, takes the attribute and tells its shape:
+a WSGI application (two positional parameters: environ, start_response) is wrapped in
+`WSGIAdapter`; httplab's own `Request → Response` callable (one parameter) is served as is.
+Anything wrong raises `AppLoadError` with one line to show; an import that failed inside the
+user's module keeps its traceback text in `details` (shown once, above the line).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from httplab.server.apps.wsgi import WSGIAdapter
+from httplab.server.context import App
+
+
+class AppLoadError(Exception):
+    def __init__(self, line: str, details: str = "") -> None:
+        super().__init__(line)
+        self.line = line
+        self.details = details
+
+
+def load_app(spec: str, app_dir: Path | None = None) -> tuple[App, str]:
+    """The app to serve for `spec` ("module:callable"; "module" alone means "module:app"),
+    and its kind ("WSGI" or "httplab"). `app_dir` (default: the current directory) goes to
+    the front of sys.path first."""
+    module_name, colon, attr = spec.partition(":")
+    if not colon:
+        attr = "app"
+    if not module_name or not attr or not all(part.isidentifier() for part in attr.split(".")):
+        raise AppLoadError(
+            f"--app {spec!r}: give MODULE:CALLABLE, e.g. --app hello:app (hello.py, app = ...)"
+        )
+    where = str((app_dir or Path.cwd()).resolve())
+    if app_dir is not None and not Path(where).is_dir():
+        raise AppLoadError(f"--app-dir {app_dir}: no such directory")
+    if where not in sys.path:
+        sys.path.insert(0, where)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and module_name.startswith(exc.name):
+            raise AppLoadError(
+                f"--app {spec}: no module named {module_name!r} in {where} "
+                "(run from its directory or give --app-dir DIR)"
+            ) from None
+        raise AppLoadError(
+            f"--app {spec}: importing {module_name!r} failed: {exc} (traceback above)",
+            traceback.format_exc(),
+        ) from None
+    except BaseException as exc:  # anything the user's module raises while importing
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise AppLoadError(
+            f"--app {spec}: importing {module_name!r} failed: "
+            f"{type(exc).__name__}: {exc} (traceback above)",
+            traceback.format_exc(),
+        ) from None
+    target: Any = module
+    for part in attr.split("."):
+        try:
+            target = getattr(target, part)
+        except AttributeError:
+            raise AppLoadError(
+                f"--app {spec}: module {module_name!r} has no attribute {attr!r}"
+            ) from None
+    return as_app(target, spec)
+
+
+def as_app(target: Any, spec: str = "the app") -> tuple[App, str]:
+    """`target` as something the server can call, and its kind; AppLoadError if it is not
+    an application."""
+    if not callable(target):
+        raise AppLoadError(
+            f"--app {spec}: {type(target).__name__} is not an application (a WSGI callable "
+            "app(environ, start_response) or an httplab app(request) -> Response)"
+        )
+    if inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(
+        getattr(target, "__call__", None)  # noqa: B004
+    ):
+        raise AppLoadError(
+            f"--app {spec}: this looks like an ASGI application; httplab serves WSGI and "
+            "httplab apps only (ASGI is not supported yet)"
+        )
+    positional = _positional_count(target)
+    if positional == 2:
+        return WSGIAdapter(target), "WSGI"
+    if positional == 1:
+        return target, "httplab"
+    raise AppLoadError(
+        f"--app {spec}: a callable taking {positional} arguments is not an application "
+        "(a WSGI app takes environ, start_response; an httplab app takes request)"
+    )
+
+
+def _positional_count(target: Any) -> int:
+    try:
+        signature = inspect.signature(target)
+    except (TypeError, ValueError):
+        return 2  # a builtin or C callable: assume WSGI, the common case
+    count = 0
+    for parameter in signature.parameters.values():
+        if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+            return 2
+        if parameter.kind in (
+            inspect.Parameter.POSITIONAL_ONLY,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        ):
+            count += 1
+    return count
