@@ -530,6 +530,15 @@ def replay(
         help="Send nothing: print one runnable curl command per request (to --to, default "
         "127.0.0.1:53210). Example: --curl > session.sh",
     ),
+    har: Annotated[
+        Path | None,
+        typer.Option(
+            "--har",
+            metavar="OUT.har",
+            help="Send nothing: write the transcripts' exchanges as a HAR 1.2 file (for a "
+            "browser's devtools). Example: --har session.har",
+        ),
+    ] = None,
     update: bool = typer.Option(
         False,
         "--update",
@@ -546,6 +555,7 @@ def replay(
       httplab replay transcripts/users.transcript --to localhost:53210
       httplab replay my.transcript --update         accept what the server answers now
       httplab replay transcripts/users.transcript --curl   the requests as curl commands
+      httplab replay transcripts/*.transcript --har all.har  a HAR 1.2 file for devtools
     \b
     Without --to, each file gets its own freshly started users server (the state it was
     recorded against), so nothing needs to be running. Progress: [file i/n], then
@@ -554,10 +564,12 @@ def replay(
     Exit status: 0 when every expectation held, 1 when one failed, 2 for a file that
     cannot be read.
     """
-    from httplab.client.replay_cli import ReplayUsageError, print_curl, run_replay
+    from httplab.client.replay_cli import ReplayUsageError, print_curl, run_replay, write_har
 
     if curl:
         raise typer.Exit(print_curl(files, to or "127.0.0.1:53210", out=typer.echo))
+    if har is not None:
+        raise typer.Exit(write_har(files, to or "127.0.0.1:53210", har, out=typer.echo))
 
     def err(line: str) -> None:
         typer.echo(line, err=True)

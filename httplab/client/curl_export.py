@@ -17,6 +17,7 @@ a comment pointing to `httplab send --raw`.
 from __future__ import annotations
 
 from httplab.client.connection import split_requests
+from httplab.protocol.errors import ProtocolError
 from httplab.protocol.events import Data, EndOfMessage, RequestHead
 from httplab.protocol.request_parser import RequestParser
 from httplab.trace.transcript import Transcript
@@ -39,14 +40,17 @@ def shell_quote(data: bytes) -> str:
     return "$'" + "".join(parts) + "'"
 
 
-def _body(raw: bytes) -> bytes:
+def request_body(raw: bytes) -> bytes:
     """The request's body with its framing removed (chunks joined)."""
     parser = RequestParser()
     parser.feed(raw)
     parser.feed(b"")
     body = b""
     while True:
-        event = parser.next_event()
+        try:
+            event = parser.next_event()
+        except ProtocolError:  # a broken body: the bytes before the break
+            return body
         if isinstance(event, Data):
             body += event.data
         elif isinstance(event, EndOfMessage) or not isinstance(event, RequestHead):
@@ -78,7 +82,7 @@ def curl_command(request: bytes, base_url: str) -> str:
         words += ["-H", shell_quote(field.name + b": " + field.value)]
     if chunked:
         words += ["-H", "'Transfer-Encoding: chunked'"]
-    body = _body(pieces[0].raw)
+    body = request_body(pieces[0].raw)
     if head.framing.kind == "none" and not body:
         return " ".join(words)
     if b"\x00" in body:  # no shell string holds a NUL: printf writes the bytes instead

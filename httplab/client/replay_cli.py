@@ -193,3 +193,28 @@ def print_curl(files: Sequence[Path], to: str, *, out: Echo = print, err: Echo =
         for line in curl_commands(transcript, f"http://{shown_host}:{port}"):
             out(line)
     return 0
+
+
+def write_har(
+    files: Sequence[Path], to: str, out_path: Path, *, out: Echo = print, err: Echo = print
+) -> int:
+    """`--har OUT`: every exchange of `files` as one HAR 1.2 file (written atomically)."""
+    from httplab.client.har_export import har_text
+
+    try:
+        host, port = split_host_port(to)
+    except ShorthandError as exc:
+        raise ReplayUsageError(str(exc)) from exc
+    transcripts = _read_all(files, err)
+    if transcripts is None:
+        return 2
+    shown_host = f"[{host}]" if ":" in host else host
+    text = har_text([t for _, t in transcripts], f"http://{shown_host}:{port}")
+    try:
+        write_atomically(out_path, text)
+    except OSError as exc:
+        err(f"httplab: error: cannot write {_safe(str(out_path))}: {exc.strerror or exc}")
+        return 2
+    count = sum(len(t.exchanges()) for _, t in transcripts)
+    out(f"wrote {count} entries to {_safe(str(out_path))} (HAR 1.2)")
+    return 0
