@@ -301,8 +301,9 @@ def serve(
         "--app",
         metavar="MODULE:CALLABLE",
         help="Serve your own application instead of the users API: a WSGI app (Flask, "
-        "Bottle, a plain app(environ, start_response)) or an httplab app(request) -> Response; "
-        "it runs in worker threads. Example: --app hello:app",
+        "Bottle, a plain app(environ, start_response)), an ASGI 3 app (async app(scope, "
+        "receive, send)) or an httplab app(request) -> Response; it runs in worker threads. "
+        "Example: --app hello:app",
     ),
     app_dir: Annotated[
         Path | None,

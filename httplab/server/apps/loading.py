@@ -2,7 +2,8 @@
 
 `load_app(spec, app_dir)` imports the module, takes the attribute and tells its shape:
 a WSGI application (two positional parameters: environ, start_response) is wrapped in
-`WSGIAdapter`; httplab's own `Request → Response` callable (one parameter) is served as is.
+`WSGIAdapter`, an ASGI 3 one (async: scope, receive, send) in `ASGIAdapter`; httplab's own
+`Request → Response` callable (one parameter) is served as is.
 Anything wrong raises `AppLoadError` with one line to show; an import that failed inside the
 user's module keeps its traceback text in `details` (shown once, above the line).
 """
@@ -16,6 +17,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from httplab.server.apps.asgi import ASGIAdapter
 from httplab.server.apps.wsgi import WSGIAdapter
 from httplab.server.context import App
 
@@ -82,14 +84,16 @@ def as_app(target: Any, spec: str = "the app") -> tuple[App, str]:
             f"--app {spec}: {type(target).__name__} is not an application (a WSGI callable "
             "app(environ, start_response) or an httplab app(request) -> Response)"
         )
+    positional = _positional_count(target)
     if inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(
         getattr(target, "__call__", None)  # noqa: B004
     ):
+        if positional == 3:
+            return ASGIAdapter(target), "ASGI"
         raise AppLoadError(
-            f"--app {spec}: this looks like an ASGI application; httplab serves WSGI and "
-            "httplab apps only (ASGI is not supported yet)"
+            f"--app {spec}: an async callable taking {positional} arguments is not an ASGI 3 "
+            "application (async def app(scope, receive, send))"
         )
-    positional = _positional_count(target)
     if positional == 2:
         return WSGIAdapter(target), "WSGI"
     if positional == 1:
