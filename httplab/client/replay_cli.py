@@ -54,7 +54,12 @@ def _read_all(files: Sequence[Path], err: Echo) -> list[tuple[Path, Transcript]]
     transcripts = []
     for path in files:
         try:
-            transcripts.append((path, read_transcript(path)))
+            if path.suffix.lower() == ".har":
+                from httplab.client.har_import import read_har
+
+                transcripts.append((path, read_har(path)))
+            else:
+                transcripts.append((path, read_transcript(path)))
         except OSError as exc:
             err(f"httplab: error: cannot read {_safe(str(path))}: {exc.strerror}")
             return None

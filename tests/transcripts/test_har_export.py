@@ -58,3 +58,30 @@ def test_bodies_and_query_strings(tmp_path: Path) -> None:
     assert {"name": "tag", "value": "b"} in query and entries[4]["request"]["url"].startswith(
         "http://h:8/users?"
     )
+
+
+def test_a_har_reimports_to_the_same_requests_and_replays(tmp_path: Path) -> None:
+    from httplab.client.curl_export import request_body
+    from httplab.client.har_import import read_har
+
+    out = tmp_path / "round.har"
+    sources = [p for p in TRANSCRIPTS if p.name in ("users.transcript", "bodies.transcript")]
+    CliRunner().invoke(app, ["replay", *map(str, sources), "--har", str(out)])
+    originals = [e for path in sources for e in read_transcript(path).exchanges()]
+    again = read_har(out).exchanges()
+    assert len(again) == len(originals)
+    for original, imported in zip(originals, again, strict=True):
+        first, second = split_requests(original.request)[0], split_requests(imported.request)[0]
+        assert first.head is not None and second.head is not None
+        assert (second.head.method, second.head.target) == (first.head.method, first.head.target)
+        assert request_body(imported.request) == request_body(original.request)
+    result = CliRunner().invoke(app, ["replay", str(out)])  # requests only: statuses shown
+    assert result.exit_code == 0, result.output
+
+
+def test_a_file_that_is_not_har_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.har"
+    bad.write_text("{}")
+    result = CliRunner().invoke(app, ["replay", str(bad)])
+    assert result.exit_code == 2 and "not a HAR file httplab can read" in result.output
+    assert "Traceback" not in result.output
