@@ -245,7 +245,9 @@ def test_loading_errors(tmp_path: Path) -> None:
         load_app("mod_missing:app", tmp_path)
     with pytest.raises(AppLoadError, match="importing 'mod_broken' failed") as caught:
         load_app("mod_broken:app", tmp_path)
-    assert "Traceback" in caught.value.details
+    details = caught.value.details
+    assert "Traceback" in details and "mod_broken.py" in details
+    assert "importlib" not in details and "loading.py" not in details  # the user's frames only
 
 
 def test_httplab_app_by_shape(tmp_path: Path) -> None:

@@ -55,7 +55,7 @@ def load_app(spec: str, app_dir: Path | None = None) -> tuple[App, str]:
             ) from None
         raise AppLoadError(
             f"--app {spec}: importing {module_name!r} failed: {exc} (traceback above)",
-            traceback.format_exc(),
+            _user_traceback(),
         ) from None
     except BaseException as exc:  # anything the user's module raises while importing
         if isinstance(exc, KeyboardInterrupt):
@@ -63,7 +63,7 @@ def load_app(spec: str, app_dir: Path | None = None) -> tuple[App, str]:
         raise AppLoadError(
             f"--app {spec}: importing {module_name!r} failed: "
             f"{type(exc).__name__}: {exc} (traceback above)",
-            traceback.format_exc(),
+            _user_traceback(),
         ) from None
     target: Any = module
     for part in attr.split("."):
@@ -119,3 +119,22 @@ def _positional_count(target: Any) -> int:
         ):
             count += 1
     return count
+
+
+def _user_traceback() -> str:
+    """The traceback of the exception being handled, without the frames of this loader and of
+    importlib's machinery: what is left points into the user's code."""
+    _, exc, tb = sys.exc_info()
+    assert exc is not None
+    frames = traceback.extract_tb(tb)
+    kept = [
+        frame
+        for frame in frames
+        if frame.filename != __file__
+        and not frame.filename.startswith("<frozen")
+        and "importlib" not in frame.filename
+    ]
+    lines = ["Traceback (most recent call last):\n"]
+    lines += traceback.format_list(kept or frames)
+    lines += traceback.format_exception_only(type(exc), exc)
+    return "".join(lines)
