@@ -99,6 +99,7 @@ app = typer.Typer(
         '  httplab send "GET /users"     one request, both sides byte for byte\n'
         "  httplab repl                  type HTTP by hand on a kept-alive connection\n"
         "  httplab replay transcripts/*.transcript   replay recorded sessions, check answers\n"
+        "  httplab export --curl transcripts/users.transcript   the requests as curl commands\n"
         "  httplab lesson list           the HTTP course, each step checked from your bytes\n"
         "\b\nEach command has its own --help with examples."
     ),
@@ -444,7 +445,8 @@ def _serve(
 @app.command(
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
     add_help_option=False,
-    help="Send one request (or raw bytes, or a .http file) and show both sides byte for byte. "
+    help="Send one request (or raw bytes, a .http or HAR file) and show both sides byte for "
+    "byte. "
     "See httplab send --help.",
     short_help="Send one request and show both sides byte for byte.",
 )
@@ -526,18 +528,12 @@ def replay(
         5.0, "--timeout", min=0.1, metavar="SECONDS", help="Per connect and per read."
     ),
     curl: bool = typer.Option(
-        False,
-        "--curl",
-        help="Send nothing: print one runnable curl command per request (to --to, default "
-        "127.0.0.1:53210). Example: --curl > session.sh",
+        False, "--curl", hidden=True, help="Old spelling of `httplab export --curl`."
     ),
     har: Annotated[
         Path | None,
         typer.Option(
-            "--har",
-            metavar="OUT.har",
-            help="Send nothing: write the transcripts' exchanges as a HAR 1.2 file (for a "
-            "browser's devtools). Example: --har session.har",
+            "--har", metavar="OUT.har", hidden=True, help="Old spelling of `httplab export --har`."
         ),
     ] = None,
     update: bool = typer.Option(
@@ -555,25 +551,24 @@ def replay(
       httplab replay transcripts/*.transcript       each file against a fresh users server
       httplab replay transcripts/users.transcript --to localhost:53210
       httplab replay my.transcript --update         accept what the server answers now
-      httplab replay transcripts/users.transcript --curl   the requests as curl commands
-      httplab replay transcripts/*.transcript --har all.har  a HAR 1.2 file for devtools
+      httplab replay session.har                    a HAR's requests (a browser's export)
     \b
     Without --to, each file gets its own freshly started users server (the state it was
     recorded against), so nothing needs to be running. Progress: [file i/n], then
     [exchange j/m] per exchange as it completes (a failure with a diff of expected and
     received), a summary per file and overall.
     Exit status: 0 when every expectation held, 1 when one failed, 2 for a file that
-    cannot be read.
+    cannot be read. To turn transcripts into curl commands or a HAR file, see httplab export.
     """
-    from httplab.client.replay_cli import ReplayUsageError, print_curl, run_replay, write_har
-
-    if curl:
-        raise typer.Exit(print_curl(files, to or "127.0.0.1:53210", out=typer.echo))
-    if har is not None:
-        raise typer.Exit(write_har(files, to or "127.0.0.1:53210", har, out=typer.echo))
+    from httplab.client.replay_cli import ReplayUsageError, run_replay
 
     def err(line: str) -> None:
         typer.echo(line, err=True)
+
+    if curl or har is not None:  # the first spelling (one release): still works, points on
+        new = "--curl" if curl else f"--har {har}"
+        err(f"httplab: note: `replay {new.split()[0]}` is now `httplab export {new} FILE...`")
+        _export(files, to, curl=curl, har=har)
 
     def fresh_server() -> HTTPServer:  # as `httplab serve` starts: no users, ids from 1
         from httplab.server.apps.users import UsersApp
@@ -591,6 +586,87 @@ def replay(
             fresh_server=fresh_server,
             update=update,
         )
+    except ReplayUsageError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--to") from exc
+    raise typer.Exit(status)
+
+
+# --- export (owner: EXPORT, issue 13) -------------------------------------------------------
+
+
+class _ExportFiles(_FilesCommand):
+    files_help = (
+        "Transcript files (e.g. transcripts/*.transcript), or HAR files (their requests), "
+        "one or more.  [required]"
+    )
+
+
+@app.command(cls=_ExportFiles, short_help="Turn transcripts into curl commands or a HAR file.")
+def export(
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path],
+        typer.Argument(metavar="FILE", hidden=True, help=_ExportFiles.files_help),
+    ],
+    curl: bool = typer.Option(
+        False,
+        "--curl",
+        help="Print one runnable, shell-quoted curl command per request (bash or zsh), each "
+        "after a comment naming its exchange. Example: --curl > session.sh",
+    ),
+    har: Annotated[
+        Path | None,
+        typer.Option(
+            "--har",
+            metavar="OUT.har",
+            help="Write every exchange as one HAR 1.2 file (atomically; - for stdout), for a "
+            "browser's devtools or `httplab replay OUT.har`. Example: --har session.har",
+        ),
+    ] = None,
+    to: str = typer.Option(
+        "127.0.0.1:53210",
+        "--to",
+        metavar="HOST:PORT",
+        help="The server the URLs name (the requests' own Host fields are kept). "
+        "Example: --to localhost:8080",
+    ),
+) -> None:
+    """Turn transcripts into curl commands or a HAR 1.2 file; nothing is sent.
+
+    \b
+    Examples:
+      httplab export --curl transcripts/users.transcript
+      httplab export --curl transcripts/bodies.transcript --to localhost:8080 > bodies.sh
+      httplab export --har all.har transcripts/*.transcript   then: httplab replay all.har
+      httplab export --har - session.transcript | jq '.log.entries[].request.url'
+      httplab export --curl recorded-in-a-browser.har      a HAR's requests as curl commands
+    \b
+    curl: what curl adds by itself is switched off (-H 'User-Agent:', -H 'Accept:'), HEAD
+    is --head, HTTP/1.0 is --http1.0, repeated fields stay repeated, a binary body is a
+    $'\\xNN' string or piped in by printf. A request curl cannot send as it stands (a
+    malformed one, two Host fields) is a '# not sent by curl (why)' comment; send it with
+    httplab send --raw.
+    \b
+    Exit status: 0 done, 2 for a file that cannot be read or an OUT that cannot be written.
+    """
+    if curl == (har is not None):
+        ctx.fail("give exactly one of --curl or --har OUT.har")
+    _export(files, to, curl=curl, har=har)
+
+
+def _export(files: list[Path], to: str | None, *, curl: bool, har: Path | None) -> None:
+    from httplab.client.export_cli import DEFAULT_TO, export_curl, export_har
+    from httplab.client.replay_cli import ReplayUsageError
+
+    def err(line: str) -> None:
+        typer.echo(line, err=True)
+
+    try:
+        if curl:
+            status = export_curl(files, to or DEFAULT_TO, out=typer.echo, err=err)
+        else:
+            assert har is not None
+            status = export_har(files, to or DEFAULT_TO, har, out=typer.echo, err=err)
     except ReplayUsageError as exc:
         raise typer.BadParameter(str(exc), param_hint="--to") from exc
     raise typer.Exit(status)

@@ -14,21 +14,32 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from httplab.trace.transcript import (
-    Transcript,
-    TranscriptConnection,
-    TranscriptError,
-    TranscriptExchange,
-)
+if TYPE_CHECKING:  # `send -f FILE.har` reads requests only: no transcript (nor its records)
+    from httplab.trace.transcript import Transcript
+
+
+class HarError(ValueError):
+    """A file that is not a HAR httplab can read; the message says what is wrong."""
+
 
 _DROPPED = {"content-length", "transfer-encoding", "connection", "keep-alive"}
 
 
-def _request_bytes(request: dict[str, Any]) -> tuple[str, bytes]:
+@dataclass(frozen=True, slots=True)
+class HarRequest:
+    """One entry's request: where the HAR says it went, and the HTTP/1.1 bytes to send."""
+
+    label: str  # "METHOD TARGET"
+    url: str
+    data: bytes
+
+
+def _request_bytes(request: dict[str, Any]) -> HarRequest:
     method = str(request["method"])
     url = urlsplit(str(request["url"]))
     target = (url.path or "/") + (f"?{url.query}" if url.query else "")
@@ -49,22 +60,44 @@ def _request_bytes(request: dict[str, Any]) -> tuple[str, bytes]:
     if body or method in ("POST", "PUT", "PATCH"):
         lines.append(f"Content-Length: {len(body)}")
     head = "\r\n".join(lines) + "\r\n\r\n"
-    return f"{method} {target}", head.encode("latin-1") + body
+    return HarRequest(f"{method} {target}", str(request["url"]), head.encode("latin-1") + body)
+
+
+def read_har_requests(path: str | Path) -> list[HarRequest]:
+    """The requests of the HAR at `path`, in order; HarError says what is wrong (OSError
+    when it cannot be read at all)."""
+    try:
+        document = json.loads(Path(path).read_bytes())
+        requests = [_request_bytes(entry["request"]) for entry in document["log"]["entries"]]
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeEncodeError) as exc:
+        if isinstance(exc, KeyError):
+            problem = f"no {exc.args[0]!r} field"
+        elif isinstance(exc, TypeError):
+            problem = "a field of the wrong kind"
+        else:
+            problem = str(exc)
+        raise HarError(f"not a HAR file httplab can read ({problem})") from None
+    if not requests:
+        raise HarError("the HAR file has no entries")
+    return requests
 
 
 def read_har(path: str | Path) -> Transcript:
-    """The requests of the HAR at `path`; TranscriptError (line 1) says what is wrong."""
+    """The requests of the HAR at `path` as a transcript: one connection per entry;
+    TranscriptError (line 1) when it is not a HAR httplab can read."""
+    from httplab.trace.transcript import (
+        Transcript,
+        TranscriptConnection,
+        TranscriptError,
+        TranscriptExchange,
+    )
+
     try:
-        document = json.loads(Path(path).read_bytes())
-        entries = document["log"]["entries"]
-        transcript = Transcript(title=f"requests of {Path(path).name} (HAR)")
-        for entry in entries:
-            label, request = _request_bytes(entry["request"])
-            exchange = TranscriptExchange(label=label, request=request)
-            transcript.connections.append(TranscriptConnection(exchanges=[exchange]))
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeEncodeError) as exc:
-        problem = type(exc).__name__ if isinstance(exc, KeyError | TypeError) else str(exc)
-        raise TranscriptError(1, f"not a HAR file httplab can read ({problem})") from None
-    if not transcript.connections:
-        raise TranscriptError(1, "the HAR file has no entries")
+        requests = read_har_requests(path)
+    except HarError as exc:
+        raise TranscriptError(1, str(exc)) from None
+    transcript = Transcript(title=f"requests of {Path(path).name} (HAR)")
+    for request in requests:
+        exchange = TranscriptExchange(label=request.label, request=request.data)
+        transcript.connections.append(TranscriptConnection(exchanges=[exchange]))
     return transcript

@@ -34,7 +34,7 @@ class ReplayUsageError(ValueError):
     """A `--to` that is not HOST:PORT (the CLI turns it into a usage error)."""
 
 
-def _safe(line: str) -> str:
+def safe(line: str) -> str:
     return line if line.isprintable() else escape_decoded(line)
 
 
@@ -50,7 +50,8 @@ class FreshServer(Protocol):
     def address(self) -> tuple[str, int]: ...
 
 
-def _read_all(files: Sequence[Path], err: Echo) -> list[tuple[Path, Transcript]] | None:
+def read_files(files: Sequence[Path], err: Echo) -> list[tuple[Path, Transcript]] | None:
+    """Every file as a transcript (a `.har` as its requests); None after one error line."""
     transcripts = []
     for path in files:
         try:
@@ -61,10 +62,10 @@ def _read_all(files: Sequence[Path], err: Echo) -> list[tuple[Path, Transcript]]
             else:
                 transcripts.append((path, read_transcript(path)))
         except OSError as exc:
-            err(f"httplab: error: cannot read {_safe(str(path))}: {exc.strerror}")
+            err(f"httplab: error: cannot read {safe(str(path))}: {exc.strerror}")
             return None
         except TranscriptError as exc:
-            err(f"httplab: error: {_safe(str(path))}: {_safe(str(exc))}")
+            err(f"httplab: error: {safe(str(path))}: {safe(str(exc))}")
             return None
     return transcripts
 
@@ -88,20 +89,20 @@ def run_replay(
             raise ReplayUsageError(str(exc)) from exc
     if target is None and fresh_server is None:
         raise ReplayUsageError("no --to and no way to start a fresh server")
-    transcripts = _read_all(files, err)
+    transcripts = read_files(files, err)
     if transcripts is None:
         return 2
     passed = failed = 0
     unreachable = False
     count = len(transcripts)
     for index, (path, transcript) in enumerate(transcripts, 1):
-        heading = f"[{index}/{count}] {_safe(str(path))}"
+        heading = f"[{index}/{count}] {safe(str(path))}"
         results = _replay_one(heading, transcript, target or fresh_server, timeout, out, err)
         if results is None:
             return 2
         file_passed = sum(1 for r in results if r.ok)
         file_failed = len(results) - file_passed
-        out(f"  {_safe(path.name)}: {file_passed} passed, {file_failed} failed")
+        out(f"  {safe(path.name)}: {file_passed} passed, {file_failed} failed")
         if update and file_failed and not _update_file(path, transcript, results, out, err):
             return 2
         passed += file_passed
@@ -123,22 +124,22 @@ def _update_file(
         text = path.read_text(encoding="utf-8")
         new_text = updated_text(text, transcript, results)
     except (OSError, UnicodeDecodeError, TranscriptError) as exc:
-        err(f"httplab: error: cannot update {_safe(str(path))}: {_safe(str(exc))}")
+        err(f"httplab: error: cannot update {safe(str(path))}: {safe(str(exc))}")
         return False
     if new_text == text:
-        out(f"  {_safe(path.name)}: nothing to update (no response to learn from)")
+        out(f"  {safe(path.name)}: nothing to update (no response to learn from)")
         return True
     diff = difflib.unified_diff(
         text.split("\n"), new_text.split("\n"), str(path), f"{path} (updated)", lineterm="", n=1
     )
     for line in diff:
-        out(f"    {_safe(line)}")
+        out(f"    {safe(line)}")
     try:
         write_atomically(path, new_text)
     except OSError as exc:
-        err(f"httplab: error: cannot write {_safe(str(path))}: {exc.strerror or exc}")
+        err(f"httplab: error: cannot write {safe(str(path))}: {exc.strerror or exc}")
         return False
-    out(f"  {_safe(path.name)}: updated from this server's answers")
+    out(f"  {safe(path.name)}: updated from this server's answers")
     return True
 
 
@@ -156,12 +157,12 @@ def _replay_one(
         if result.connect_failed:  # nothing was sent: one line, not one per exchange
             if not refused:
                 reason = result.mismatches[0].message
-                out(f"  [{done}/{total}] FAIL {_safe(reason)} (nothing sent)")
+                out(f"  [{done}/{total}] FAIL {safe(reason)} (nothing sent)")
             refused.append(result)
             return
-        out(f"  [{done}/{total}] {_safe(result.one_line())}")
+        out(f"  [{done}/{total}] {safe(result.one_line())}")
         for line in mismatch_diff(result):
-            out(f"      {_safe(line)}")
+            out(f"      {safe(line)}")
 
     if isinstance(target, tuple):
         host, port = target
@@ -179,47 +180,3 @@ def _replay_one(
         return replay_transcript(transcript, host, port, timeout=timeout, progress=progress)
     finally:
         server.stop()
-
-
-def print_curl(files: Sequence[Path], to: str, *, out: Echo = print, err: Echo = print) -> int:
-    """`--curl`: every request of `files` as a curl command to `to`; the exit status."""
-    from httplab.client.curl_export import curl_commands
-
-    try:
-        host, port = split_host_port(to)
-    except ShorthandError as exc:
-        raise ReplayUsageError(str(exc)) from exc
-    transcripts = _read_all(files, err)
-    if transcripts is None:
-        return 2
-    shown_host = f"[{host}]" if ":" in host else host
-    for path, transcript in transcripts:
-        out(f"# {_safe(str(path))}")
-        for line in curl_commands(transcript, f"http://{shown_host}:{port}"):
-            out(line)
-    return 0
-
-
-def write_har(
-    files: Sequence[Path], to: str, out_path: Path, *, out: Echo = print, err: Echo = print
-) -> int:
-    """`--har OUT`: every exchange of `files` as one HAR 1.2 file (written atomically)."""
-    from httplab.client.har_export import har_text
-
-    try:
-        host, port = split_host_port(to)
-    except ShorthandError as exc:
-        raise ReplayUsageError(str(exc)) from exc
-    transcripts = _read_all(files, err)
-    if transcripts is None:
-        return 2
-    shown_host = f"[{host}]" if ":" in host else host
-    text = har_text([t for _, t in transcripts], f"http://{shown_host}:{port}")
-    try:
-        write_atomically(out_path, text)
-    except OSError as exc:
-        err(f"httplab: error: cannot write {_safe(str(out_path))}: {exc.strerror or exc}")
-        return 2
-    count = sum(len(t.exchanges()) for _, t in transcripts)
-    out(f"wrote {count} entries to {_safe(str(out_path))} (HAR 1.2)")
-    return 0

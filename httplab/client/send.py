@@ -118,6 +118,8 @@ def plan_requests(options: SendOptions, stdin: IO[bytes]) -> list[PlannedRequest
     if options.file:
         if options.request:
             raise InputError("give either a request or -f FILE, not both")
+        if options.file.lower().endswith(".har"):
+            return _plan_har_file(options.file, options.to)
         return _plan_http_file(options.file, host, port, options.http10)
     if options.raw:
         source = options.request if options.request is not None else "-"
@@ -163,6 +165,37 @@ def _plan_http_file(path: str, host: str, port: int, http10: bool) -> list[Plann
         ]
     except HttpFileError as exc:
         raise InputError(str(exc)) from exc
+
+
+def _plan_har_file(path: str, to: str | None) -> list[PlannedRequest]:
+    """A HAR's requests (as `replay FILE.har` builds them): to `to` when given, else to each
+    URL's host and port (http:// only: send speaks plain HTTP)."""
+    from urllib.parse import urlsplit  # only for -f FILE.har: start-up
+
+    from httplab.client.har_import import HarError, read_har_requests
+
+    try:
+        requests = read_har_requests(path)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except HarError as exc:
+        raise InputError(f"{path}: {exc}") from exc
+    plans = []
+    for number, request in enumerate(requests, 1):
+        if to is not None:
+            host, port = split_host_port(to)
+        else:
+            url = urlsplit(request.url)
+            if url.scheme.lower() != "http" or not url.hostname:
+                raise InputError(
+                    f"{path}: entry {number} is {request.url[:80]!r}: send speaks plain HTTP; "
+                    "give --to HOST:PORT to send the HAR's requests to a plain-HTTP server"
+                )
+            host, port = split_host_port(url.netloc.rpartition("@")[2], default_port=80)
+        method = request.label.partition(" ")[0]
+        title = f"{request.label} (entry {number})"
+        plans.append(PlannedRequest(host, port, method, request.data, title=title))
+    return plans
 
 
 def read_source(value: str, stdin: IO[bytes], *, what: str) -> bytes:

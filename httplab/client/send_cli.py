@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from httplab.client.connection import DEFAULT_MAX_TIME
 from httplab.client.shorthand import DEFAULT_HOST, DEFAULT_PORT
 
-SUMMARY = "Send one request (or raw bytes, or a .http file) and show both sides byte for byte."
+SUMMARY = "Send one request (or raw bytes, a .http or HAR file) and show both sides byte for byte."
 
 EPILOG = f"""\
 examples (against `httplab serve` on {DEFAULT_HOST}:{DEFAULT_PORT}, in this order):
@@ -28,6 +28,7 @@ examples (against `httplab serve` on {DEFAULT_HOST}:{DEFAULT_PORT}, in this orde
   httplab send 'DELETE /users/1'
   printf 'GET /users HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' | httplab send --raw -
   printf 'GET /users\\n###\\nPOST /users?name=Ada&age=36\\n' > r.http && httplab send -f r.http
+  httplab export --har s.har transcripts/users.transcript && httplab send -f s.har
   httplab send 'GET /users' --format json | jq .status
 
 The default server is {DEFAULT_HOST}:{DEFAULT_PORT} (httplab serve).
@@ -155,9 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-f",
         "--file",
-        metavar="FILE.http",
-        help="run the requests of a .http file (### separators, @var = value, {{var}}). "
-        "Example: -f requests.http",
+        metavar="FILE.http|FILE.har",
+        help="run the requests of a .http file (### separators, @var = value, {{var}}), or "
+        "of a HAR file (a browser's export, or httplab export --har): to --to when given, else "
+        "to each URL (http:// only). Example: -f requests.http",
     )
     p.add_argument(
         "-p",

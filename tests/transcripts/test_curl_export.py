@@ -1,4 +1,4 @@
-"""`httplab replay FILE --curl`: each printed curl command, run against a fresh server, gets
+"""`httplab export --curl FILE`: each printed curl command, run against a fresh server, gets
 the status the transcript expects; quoting holds for any bytes."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from httplab.cli import app
-from httplab.client.curl_export import curl_commands, shell_quote
+from httplab.client.curl_export import NOT_SENT, curl_lines, shell_quote
 from httplab.server.apps.users import UsersApp
 from httplab.server.engine import HTTPServer
 from httplab.trace.transcript import read_transcript
@@ -34,22 +34,17 @@ def test_shell_quote_round_trips_through_bash(data: bytes) -> None:
 def test_each_curl_command_gets_the_expected_status(path: Path) -> None:
     transcript = read_transcript(path)
     with HTTPServer(UsersApp(), port=0) as server:
-        lines = curl_commands(transcript, f"http://127.0.0.1:{server.port}")
-        commands = [line for line in lines if not line.startswith("#")]
-        comments = [line for line in lines if line.startswith("# not sent by curl")]
-        expected = [
-            e.expect.status
-            for e, line in zip(transcript.exchanges(), lines[1::2], strict=True)
-            if not line.startswith("#")
-        ]
-        assert len(commands) + len(comments) == len(transcript.exchanges())
-        for command, status in zip(commands, expected, strict=True):
+        url = f"http://127.0.0.1:{server.port}"
+        for exchange in transcript.exchanges():
+            command = curl_lines(exchange.request, url)[-1]
+            if command.startswith(NOT_SENT):
+                continue
             run = f"{command} -o /dev/null -w '%{{http_code}}' --max-time 10"
             done = subprocess.run(["bash", "-c", run], capture_output=True, text=True, check=False)
-            assert done.stdout == str(status), (command, done.stdout, done.stderr)
+            assert done.stdout == str(exchange.expect.status), (command, done.stdout, done.stderr)
 
 
 def test_the_curl_option_prints_and_sends_nothing() -> None:
-    result = CliRunner().invoke(app, ["replay", str(TRANSCRIPTS[0]), "--curl", "--to", "h:1"])
+    result = CliRunner().invoke(app, ["export", "--curl", str(TRANSCRIPTS[0]), "--to", "h:1"])
     assert result.exit_code == 0
     assert "curl -sS -i --path-as-is" in result.output and "http://h:1/" in result.output

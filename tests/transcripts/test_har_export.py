@@ -1,4 +1,4 @@
-"""`httplab replay FILE… --har OUT.har`: a HAR 1.2 log with every field the spec requires,
+"""`httplab export --har OUT.har FILE…`: a HAR 1.2 log with every field the spec requires,
 one entry per exchange, carrying the transcript's requests and recorded responses."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ RESPONSE_FIELDS = {"status", "statusText", "httpVersion", "headers", "cookies", 
 
 def test_every_shipped_transcript_exports_to_valid_har(tmp_path: Path) -> None:
     out = tmp_path / "all.har"
-    result = CliRunner().invoke(app, ["replay", *map(str, TRANSCRIPTS), "--har", str(out)])
+    result = CliRunner().invoke(app, ["export", "--har", str(out), *map(str, TRANSCRIPTS)])
     assert result.exit_code == 0, result.output
     log = json.loads(out.read_text(encoding="utf-8"))["log"]
     assert log["version"] == "1.2" and log["creator"]["name"] == "httplab"
@@ -48,7 +48,7 @@ def test_every_shipped_transcript_exports_to_valid_har(tmp_path: Path) -> None:
 def test_bodies_and_query_strings(tmp_path: Path) -> None:
     out = tmp_path / "users.har"
     users = [p for p in TRANSCRIPTS if p.name == "users.transcript"]
-    CliRunner().invoke(app, ["replay", str(users[0]), "--har", str(out), "--to", "h:8"])
+    CliRunner().invoke(app, ["export", "--har", str(out), str(users[0]), "--to", "h:8"])
     entries = json.loads(out.read_text(encoding="utf-8"))["log"]["entries"]
     posted = entries[1]["request"]
     assert posted["postData"]["text"] == '{"name": "ada", "age": 36}'
@@ -66,7 +66,7 @@ def test_a_har_reimports_to_the_same_requests_and_replays(tmp_path: Path) -> Non
 
     out = tmp_path / "round.har"
     sources = [p for p in TRANSCRIPTS if p.name in ("users.transcript", "bodies.transcript")]
-    CliRunner().invoke(app, ["replay", *map(str, sources), "--har", str(out)])
+    CliRunner().invoke(app, ["export", "--har", str(out), *map(str, sources)])
     originals = [e for path in sources for e in read_transcript(path).exchanges()]
     again = read_har(out).exchanges()
     assert len(again) == len(originals)
