@@ -123,6 +123,7 @@ def _root(
 
 # --- serve (owner: server work; --trace: TUI work) -----------------------------------------
 if TYPE_CHECKING:  # the server is imported inside `serve` only (fast start of other commands)
+    from httplab.client.server_options import ServerOptions
     from httplab.server.context import Tracer
     from httplab.server.engine import HTTPServer
     from httplab.server.serve_command import ServeOptions
@@ -570,11 +571,14 @@ def replay(
         err(f"httplab: note: `replay {new.split()[0]}` is now `httplab export {new} FILE...`")
         _export(files, to, curl=curl, har=har)
 
-    def fresh_server() -> HTTPServer:  # as `httplab serve` starts: no users, ids from 1
+    def fresh_server(options: ServerOptions) -> HTTPServer:
+        # as `httplab serve` starts (no users, ids from 1), with the file's `# server:` options
         from httplab.server.apps.users import UsersApp
         from httplab.server.engine import HTTPServer
 
-        return HTTPServer(UsersApp(), "127.0.0.1", 0)
+        users = UsersApp()
+        users.store.seed(options.seed)
+        return HTTPServer(users, "127.0.0.1", 0, options.limits, server_name=options.name)
 
     try:
         status = run_replay(

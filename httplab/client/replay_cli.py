@@ -1,10 +1,11 @@
 """`httplab replay FILE…`: replay transcripts and say, per exchange and per file, what held.
 
 Without `--to`, every file gets a fresh in-process users server (the CLI's `fresh_server`
-factory: `HTTPServer(UsersApp())` on a free port of 127.0.0.1), started just before the file
-and stopped after it: each file sees the
-state it was recorded against (no users, ids from 1), so `httplab replay transcripts/*.transcript`
-needs nothing running. With `--to HOST:PORT` every file goes to that one server, as before.
+factory: `HTTPServer(UsersApp())` on a free port of 127.0.0.1, started with the file's
+`# server:` options, see `server_options`), started just before the file and stopped after
+it: each file sees the state it was recorded against (no users, ids from 1), so
+`httplab replay transcripts/*.transcript` needs nothing running. With `--to HOST:PORT` every
+file goes to that one server, as before (a file with `# server:` options gets a note).
 
     run_replay(files, to=None, timeout=5.0, out=print, fresh_server=...) -> exit status 0/1/2
 
@@ -22,6 +23,7 @@ from typing import Protocol
 
 from httplab.client.replay import ExchangeResult, replay_transcript
 from httplab.client.replay_diff import mismatch_diff, updated_text
+from httplab.client.server_options import ServerOptions, read_server_options
 from httplab.client.shorthand import ShorthandError, split_host_port
 from httplab.trace.recorder import write_atomically
 from httplab.trace.transcript import Transcript, TranscriptError, read_transcript
@@ -77,7 +79,7 @@ def run_replay(
     timeout: float = 5.0,
     out: Echo = print,
     err: Echo = print,
-    fresh_server: Callable[[], FreshServer] | None = None,
+    fresh_server: Callable[[ServerOptions], FreshServer] | None = None,
     update: bool = False,
 ) -> int:
     """Replay every file (see the module docstring); returns the exit status."""
@@ -92,12 +94,18 @@ def run_replay(
     transcripts = read_files(files, err)
     if transcripts is None:
         return 2
+    servers = _server_options(transcripts, err)
+    if servers is None:
+        return 2
     passed = failed = 0
     unreachable = False
     count = len(transcripts)
-    for index, (path, transcript) in enumerate(transcripts, 1):
+    for index, ((path, transcript), server) in enumerate(zip(transcripts, servers, strict=True), 1):
         heading = f"[{index}/{count}] {safe(str(path))}"
-        results = _replay_one(heading, transcript, target or fresh_server, timeout, out, err)
+        if target is not None and server.words:
+            out(f"{heading}: note: written for a server started with {safe(str(server))}")
+        start = target or _starter(fresh_server, server)
+        results = _replay_one(heading, transcript, start, server, timeout, out, err)
         if results is None:
             return 2
         file_passed = sum(1 for r in results if r.ok)
@@ -143,10 +151,39 @@ def _update_file(
     return True
 
 
+def _server_options(
+    transcripts: list[tuple[Path, Transcript]], err: Echo
+) -> list[ServerOptions] | None:
+    """Each file's `# server:` options (a HAR has none); None after one error line."""
+    found = []
+    for path, _ in transcripts:
+        if path.suffix.lower() == ".har":
+            found.append(ServerOptions())
+            continue
+        try:
+            found.append(read_server_options(path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            err(f"httplab: error: cannot read {safe(str(path))}: {exc}")
+            return None
+        except TranscriptError as exc:
+            err(f"httplab: error: {safe(str(path))}: {safe(str(exc))}")
+            return None
+    return found
+
+
+def _starter(
+    fresh_server: Callable[[ServerOptions], FreshServer] | None, options: ServerOptions
+) -> Callable[[], FreshServer] | None:
+    if fresh_server is None:
+        return None
+    return lambda: fresh_server(options)
+
+
 def _replay_one(
     heading: str,
     transcript: Transcript,
     target: tuple[str, int] | Callable[[], FreshServer] | None,
+    server_options: ServerOptions,
     timeout: float,
     out: Echo,
     err: Echo,
@@ -176,7 +213,8 @@ def _replay_one(
         err(f"httplab: error: cannot start a users server: {exc.strerror or exc}")
         return None
     try:
-        out(f"{heading}: replaying against a fresh users server on {host}:{port}")
+        started = f" started with {safe(str(server_options))}" if server_options.words else ""
+        out(f"{heading}: replaying against a fresh users server on {host}:{port}{started}")
         return replay_transcript(transcript, host, port, timeout=timeout, progress=progress)
     finally:
         server.stop()

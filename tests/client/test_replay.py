@@ -24,6 +24,7 @@ from httplab.trace.transcript import (
     read_transcript,
     write_transcript,
 )
+from tests.transcripts.fresh import server_for
 
 TRANSCRIPTS = sorted((Path(__file__).parents[2] / "transcripts").glob("*.transcript"))
 
@@ -119,7 +120,7 @@ def test_every_recorded_transcript_replays_against_the_server(path: Path) -> Non
     def progress(result: ExchangeResult, done: int, total: int) -> None:
         seen.append((done, total))
 
-    with HTTPServer(UsersApp(), port=0) as server:
+    with server_for(path) as server:  # with the file's `# server:` options
         results = replay(transcript, "127.0.0.1", server.port, progress=progress)
     failed = [r.one_line() for r in results if not r.ok]
     assert not failed, "\n".join(failed)

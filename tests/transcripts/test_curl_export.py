@@ -12,9 +12,8 @@ from typer.testing import CliRunner
 
 from httplab.cli import app
 from httplab.client.curl_export import NOT_SENT, curl_lines, shell_quote
-from httplab.server.apps.users import UsersApp
-from httplab.server.engine import HTTPServer
 from httplab.trace.transcript import read_transcript
+from tests.transcripts.fresh import server_for
 
 TRANSCRIPTS = sorted((Path(__file__).parents[2] / "transcripts").glob("*.transcript"))
 
@@ -33,7 +32,7 @@ def test_shell_quote_round_trips_through_bash(data: bytes) -> None:
 @pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.name for p in TRANSCRIPTS])
 def test_each_curl_command_gets_the_expected_status(path: Path) -> None:
     transcript = read_transcript(path)
-    with HTTPServer(UsersApp(), port=0) as server:
+    with server_for(path) as server:
         url = f"http://127.0.0.1:{server.port}"
         for exchange in transcript.exchanges():
             command = curl_lines(exchange.request, url)[-1]

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from httplab.cli import app
 from httplab.server.apps.users import UsersApp
 from httplab.server.engine import HTTPServer
+from tests.transcripts.fresh import server_for
 
 TRANSCRIPTS = sorted((Path(__file__).parents[2] / "transcripts").glob("*.transcript"))
 
@@ -30,8 +31,10 @@ def test_transcripts_exist() -> None:
 
 
 @pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.name for p in TRANSCRIPTS])
-def test_replay_passes_against_a_fresh_server(server: HTTPServer, path: Path) -> None:
-    result = CliRunner().invoke(app, ["replay", str(path), "--to", f"127.0.0.1:{server.port}"])
+def test_replay_passes_against_a_fresh_server(path: Path) -> None:
+    with server_for(path) as server:  # started as the file's `# server:` line says
+        to = f"127.0.0.1:{server.port}"
+        result = CliRunner().invoke(app, ["replay", str(path), "--to", to])
     assert result.exit_code == 0, result.output
     assert " 0 failed" in result.output
     assert "[1/" in result.output  # progress, one line per exchange
