@@ -47,7 +47,7 @@ from httplab.protocol.events import ConnectionClosed, Data, EndOfMessage, Reques
 from httplab.protocol.messages import Note, Request, Response
 from httplab.protocol.parser import RequestParser
 from httplab.protocol.request_parser import TLS_ON_PLAIN_PORT, starts_like_tls
-from httplab.protocol.serialize import serialize_response
+from httplab.protocol.serialize import serialize_response, serialize_response_head
 from httplab.server.access_log import AccessEntry
 from httplab.server.context import (
     LINGER_TIMEOUT,
@@ -58,6 +58,7 @@ from httplab.server.context import (
     ServerState,
 )
 from httplab.server.problem import problem_response
+from httplab.server.streaming import ResponseStream, StreamOutcome
 from httplab.server.virtual_host import misdirected_detail
 from httplab.trace.records import ConnectionEvent, ConnectionEventKind, ExchangeRecord, Timings
 from httplab.trace.wire_text import escape_latin1, first_words, head_end
@@ -131,7 +132,9 @@ class HTTPConnection(asyncio.Protocol):
         self.yielding = False  # FAIR_TURN pipelined answers sent; the rest waits its turn
         self.peer_eof = False
         self.ended_by: ConnectionEventKind = "closed"  # or "timeout", for the trace
-        self.app_running = False  # an off-loop app is answering (see _run_off_loop)
+        self.app_running = False  # a streaming app is answering (see _begin_stream)
+        self.stream: ResponseStream | None = None
+        self.streamed: tuple[Request, RequestHead, EndOfMessage] | None = None
         # registered from the start, so a stop that races an accept still waits for it
         state.connections.add(self)
 
@@ -172,6 +175,11 @@ class HTTPConnection(asyncio.Protocol):
         self.last_data = now
         self.reads += 1
         self._hold(len(data))
+        if self.app_running:  # keep reading to notice a client that goes, but not far ahead
+            self.parser.feed(data)
+            if self.parser.buffered > SMALL_REQUEST and self.transport is not None:
+                self.transport.pause_reading()
+            return
         if self._over_budget(0):
             self._shed()
             return
@@ -193,6 +201,8 @@ class HTTPConnection(asyncio.Protocol):
         if self.closing:
             return False
         self.parser.feed(b"")
+        if self.stream is not None:
+            self.stream.peer_closed()  # ASGI's http.disconnect; the answer is still written
         if self.phase is Phase.WAITING or self.app_running:
             return True  # answer what is buffered first; resume_writing closes afterwards
         self._process()
@@ -207,9 +217,13 @@ class HTTPConnection(asyncio.Protocol):
         assert self.transport is not None
         self.transport.pause_reading()
         self.deadline = self.clock() + self.settings.idle_timeout
+        if self.stream is not None:
+            self.stream.set_blocked(True)
 
     def resume_writing(self) -> None:
         self.writes_blocked = False
+        if self.stream is not None:
+            self.stream.set_blocked(False)
         if self.closing or self.app_running:
             return
         assert self.transport is not None
@@ -234,6 +248,9 @@ class HTTPConnection(asyncio.Protocol):
         state = self.state
         self.phase = Phase.CLOSED
         self.exchange = None
+        if self.stream is not None:
+            self.stream.connection_lost()  # the app's writes raise ClientGone from now on
+            self.stream = None
         self._release_to(0)
         state.connections.discard(self)
         if self.counted:
@@ -329,8 +346,8 @@ class HTTPConnection(asyncio.Protocol):
         request = head.to_request(exchange.body(), end.trailers)
         exchange.body_parts = []
         self.number += 1
-        if getattr(settings.app, "off_loop", False) and self.state.defer is not None:
-            self._run_off_loop(request, head, end)
+        if getattr(settings.app, "streaming", False) and self.state.defer is not None:
+            self._begin_stream(request, head, end)
             return
         self._answer(request, head, end, self._run_app(request, head))
 
@@ -354,33 +371,82 @@ class HTTPConnection(asyncio.Protocol):
         else:
             self._close()
 
-    # off-loop apps (WSGI): added for issue 14 by helper J, kept apart from the rest ---------
-    def _run_off_loop(self, request: Request, head: RequestHead, end: EndOfMessage) -> None:
-        """Call an app marked `off_loop` in a worker thread (a WSGI app may block): reading
-        pauses, no deadline runs while it works, and `_app_done` answers on the loop."""
-        assert self.transport is not None
-        self.app_running = True
-        self.deadline = 0.0
-        self.transport.pause_reading()
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(None, self._run_app, request, head)
-        future.add_done_callback(lambda done: self._app_done(done, request, head, end))
-
-    def _app_done(
-        self,
-        done: asyncio.Future[Response],
-        request: Request,
-        head: RequestHead,
-        end: EndOfMessage,
-    ) -> None:
-        self.app_running = False
-        if self.closing or done.cancelled():
-            return  # the client went away (or the server stopped) while the app worked
-        exc = done.exception()
-        response = self._internal_error(head) if exc is not None else done.result()
-        self._answer(request, head, end, response)
-        if self.closing:
+    # streaming apps (WSGI, ASGI; issue 14): the app answers from its own thread through a
+    # ResponseStream (see streaming.py), which calls the stream_* methods on the loop ---------
+    def _begin_stream(self, request: Request, head: RequestHead, end: EndOfMessage) -> None:
+        transport = self.transport
+        assert transport is not None
+        early = self._answer_before_app(head)
+        if early is not None:
+            self._answer(request, head, end, early)
             return
+        self.app_running = True
+        self.deadline = 0.0  # an app at work has no deadline; a client not reading has
+        sockname = transport.get_extra_info("sockname")
+        peername = transport.get_extra_info("peername")
+        self.streamed = (request, head, end)
+        self.stream = stream = ResponseStream(
+            asyncio.get_running_loop(),
+            self,
+            request,
+            server=sockname[:2] if isinstance(sockname, tuple) else ("", self.state.port),
+            client=peername[:2] if isinstance(peername, tuple) else None,
+            keep_alive=head.keep_alive and not self.state.stopping and not self.peer_eof,
+            capture=self.settings.tracer is not None,
+        )
+        try:
+            self.settings.app.begin(request, stream)  # type: ignore[attr-defined]
+        except Exception:
+            logger.exception("the app failed to start on connection #%d", self.id)
+            stream.fail()
+
+    def stream_head(self, response: Response, keep_alive: bool) -> tuple[bytes, bool]:
+        assert self.streamed is not None
+        return self._serialize(response, self.streamed[1], keep_alive, head_only=True)
+
+    def stream_whole(self, response: Response, keep_alive: bool) -> tuple[bytes, bool]:
+        assert self.streamed is not None
+        return self._serialize(response, self.streamed[1], keep_alive)
+
+    def stream_write(self, data: bytes) -> None:
+        if not self.closing and self.transport is not None:
+            self.transport.write(data)
+
+    def stream_failed_early(self) -> Response:
+        assert self.streamed is not None
+        return self._internal_error(self.streamed[1])
+
+    def stream_done(self, outcome: StreamOutcome) -> None:
+        """The streamed answer is complete: record it, then the next request (or close)."""
+        streamed, self.streamed = self.streamed, None
+        self.stream = None
+        self.app_running = False
+        if self.closing or streamed is None:
+            return  # the client went away (or the server stopped) while the app worked
+        request, head, end = streamed
+        self.reads_at_answer = self.reads
+        self._release_to(self.parser.buffered)
+        settings = self.settings
+        if settings.access_log is not None or settings.tracer is not None:
+            self._record(
+                request,
+                head,
+                end.raw,
+                outcome.response,
+                outcome.raw,
+                None,
+                0.0,
+                end,
+                sent=outcome.sent,
+                omitted=outcome.omitted,
+                notes_from_stream=outcome.notes,
+            )
+        self.exchange = None
+        if not outcome.keep_alive:
+            self._close()
+            return
+        self.phase = Phase.IDLE
+        self.deadline = self.clock() + settings.idle_timeout
         if self.writes_blocked:
             self.phase = Phase.WAITING  # resume_writing goes on with the next request
             return
@@ -396,7 +462,8 @@ class HTTPConnection(asyncio.Protocol):
         self.transport.resume_reading()
         self._arm_read_deadline()
 
-    def _run_app(self, request: Request, head: RequestHead) -> Response:
+    def _answer_before_app(self, head: RequestHead) -> Response | None:
+        """What the server answers itself, before any app: CONNECT, a misdirected request."""
         settings = self.settings
         if head.method == "CONNECT":
             return self._connect_not_implemented(head)
@@ -406,6 +473,13 @@ class HTTPConnection(asyncio.Protocol):
                 return problem_response(
                     421, detail, rfc_ref="RFC 9110 §15.5.20", accept=head.headers.get("accept")
                 )
+        return None
+
+    def _run_app(self, request: Request, head: RequestHead) -> Response:
+        settings = self.settings
+        early = self._answer_before_app(head)
+        if early is not None:
+            return early
         try:
             response = settings.app(request)
             if not isinstance(response, Response):
@@ -443,10 +517,15 @@ class HTTPConnection(asyncio.Protocol):
         )
 
     def _serialize(
-        self, response: Response, head: RequestHead | None, keep_alive: bool
+        self,
+        response: Response,
+        head: RequestHead | None,
+        keep_alive: bool,
+        *,
+        head_only: bool = False,
     ) -> tuple[bytes, bool]:
-        """Add Date, Server and Connection, then the whole response as one buffer.
-        The server owns a response once the app returned it."""
+        """Add Date, Server and Connection, then the whole response as one buffer (or only
+        its head, for a streamed body). The server owns a response once the app returned it."""
         headers = response.headers
         names = {field.lower_name for field in headers}
         if b"date" not in names:
@@ -463,6 +542,8 @@ class HTTPConnection(asyncio.Protocol):
             _police_framing(response, head)
         method = head.method if head is not None else "GET"
         try:
+            if head_only:
+                return serialize_response_head(response, method), keep_alive
             return serialize_response(response, method), keep_alive
         except Exception:  # e.g. the app put CR/LF in a header value
             logger.exception("cannot serialize the response on connection #%d", self.id)
@@ -625,6 +706,10 @@ class HTTPConnection(asyncio.Protocol):
         error: str | None,
         handler_done: float,
         end: EndOfMessage | None,
+        *,
+        sent: int | None = None,
+        omitted: int = 0,
+        notes_from_stream: list[Note] | None = None,
     ) -> None:
         settings = self.settings
         done = perf_counter()
@@ -646,7 +731,7 @@ class HTTPConnection(asyncio.Protocol):
                 method,
                 target,
                 response.status,
-                len(data),
+                len(data) if sent is None else sent,
                 (done - first_byte) * 1000.0,
             )
             try:
@@ -660,6 +745,8 @@ class HTTPConnection(asyncio.Protocol):
                 notes.append(PIPELINED)
             if end is not None:
                 notes.extend(end.notes)
+            if notes_from_stream:
+                notes.extend(notes_from_stream)
             record = ExchangeRecord(
                 connection_id=self.id,
                 number=self.number,
@@ -673,6 +760,7 @@ class HTTPConnection(asyncio.Protocol):
                 error=error,
                 timings=Timings(first_byte, head_parsed, handler_done, done),
                 notes=notes,
+                omitted=(0, omitted),
             )
             self._publish(record)
 

@@ -112,6 +112,9 @@ class HTTPServer:
         """Listen and serve in a background thread; raises OSError (e.g. port in use)."""
         if self._thread is not None:
             raise RuntimeError("the server is already started")
+        startup = getattr(self.settings.app, "startup", None)  # an app with a lifespan
+        if startup is not None:
+            startup()  # AppStartupError: no listening
         self.state = ServerState(self.settings)  # a stopped server can start again afresh
         loop = asyncio.new_event_loop()
         self._clamp_connections()  # after the loop took its own descriptors
@@ -128,6 +131,7 @@ class HTTPServer:
             self._thread.join(START_TIMEOUT)
             self._thread = None
             self._loop = None
+            self._shut_app_down()
             raise
         return self
 
@@ -146,6 +150,15 @@ class HTTPServer:
             thread.join(self.stop_timeout + 5.0)
         self._thread = None
         self._loop = None
+        self._shut_app_down()
+
+    def _shut_app_down(self) -> None:
+        shutdown = getattr(self.settings.app, "shutdown", None)  # ASGI lifespan shutdown
+        if shutdown is not None:
+            try:
+                shutdown()
+            except Exception:
+                logger.exception("the app's shutdown failed")
 
     def __enter__(self) -> HTTPServer:
         return self.start()

@@ -90,9 +90,8 @@ def make_server(
     app: App
     if options.app is not None:
         app = options.app
-        if hasattr(app, "server_name"):  # a WSGI adapter: SERVER_NAME / SERVER_PORT
-            app.server_name = options.name or options.host
-            _tell_port(app, options.port)
+        if hasattr(app, "server_name"):  # a WSGI adapter: SERVER_NAME (the port it learns
+            app.server_name = options.name or options.host  # from each connection)
     else:
         users = UsersApp()
         users.store.seed(options.seed)
@@ -154,7 +153,6 @@ def serve_until_signal(
     try:
         vhost = f", virtual host {options.name}" if options.name else ""
         if options.app is not None:
-            _tell_port(options.app, server.port)
             what = f"{options.app_label} at {server.url}/"
         else:
             what = f"the users API at {server.url}/users"
@@ -170,9 +168,3 @@ def serve_until_signal(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
-
-
-def _tell_port(app: App, port: int) -> None:
-    """A WSGI adapter learns the port it serves on (SERVER_PORT), known once listening."""
-    if hasattr(app, "server_port"):
-        app.server_port = port
