@@ -25,8 +25,12 @@ def _field_block(headers: Headers, extra: bytes = b"") -> bytes:
     return block + CRLF + extra
 
 
-def serialize_response_head(response: Response, request_method: str = "GET") -> bytes:
-    return _response_parts(response, request_method)[0]
+def serialize_response_head(
+    response: Response, request_method: str = "GET", *, close_delimited: bool = False
+) -> bytes:
+    """The status line and fields; `close_delimited`: a body the close of the connection
+    ends (RFC 9112 §6.3 rule 8), so no Content-Length is added."""
+    return _response_parts(response, request_method, close_delimited)[0]
 
 
 def serialize_response(response: Response, request_method: str = "GET") -> bytes:
@@ -36,7 +40,9 @@ def serialize_response(response: Response, request_method: str = "GET") -> bytes
     return head + body if body else head
 
 
-def _response_parts(response: Response, request_method: str) -> tuple[bytes, bytes]:
+def _response_parts(
+    response: Response, request_method: str, close_delimited: bool = False
+) -> tuple[bytes, bytes]:
     headers = response.headers
     status = response.status
     no_body = body_forbidden(status, request_method)
@@ -53,7 +59,7 @@ def _response_parts(response: Response, request_method: str) -> tuple[bytes, byt
         request_method == "HEAD" and not (100 <= status < 200 or status in (204, 304))
     )
     extra = b""
-    if wants_length and not chunked and not has_length:
+    if wants_length and not chunked and not has_length and not close_delimited:
         extra = b"Content-Length: %d\r\n" % len(body)
     status_line = f"{response.version} {status} {response.reason}\r\n".encode("latin-1")
     head = status_line + _field_block(headers, extra) + CRLF
