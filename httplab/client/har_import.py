@@ -1,11 +1,11 @@
-"""A HAR file (a browser's devtools export, or `replay --har`) read as a transcript: requests
-only. Each entry becomes one connection with one HTTP/1.1 request built from its method, URL,
-headers and postData; nothing is expected of the answers (a browser's HAR of another site
-holds another server's answers), so a replay shows each status and passes unless no
-response comes back.
+"""A HAR file (a browser's devtools export, or `export --har`) read as a transcript: requests
+only. Each entry becomes one connection with one request built from its method, URL, headers
+and postData (HTTP/1.0 when its httpVersion says so, else HTTP/1.1); nothing is expected of
+the answers (a browser's HAR of another site holds another server's answers), so a replay
+shows each status and passes unless no response comes back.
 
 HTTP/2 pseudo-header fields (`:authority`, …) are left out, a Host field is added from the
-URL when the entry has none, Content-Length is computed again from the body, and
+URL when an HTTP/1.1 entry has none, Content-Length is computed again from the body, and
 Transfer-Encoding is dropped (the body is sent whole).
 """
 
@@ -43,10 +43,12 @@ def _request_bytes(request: dict[str, Any]) -> HarRequest:
     method = str(request["method"])
     url = urlsplit(str(request["url"]))
     target = (url.path or "/") + (f"?{url.query}" if url.query else "")
-    lines = [f"{method} {target} HTTP/1.1"]
+    http10 = str(request.get("httpVersion", "")).upper() == "HTTP/1.0"
+    version = "HTTP/1.0" if http10 else "HTTP/1.1"  # HTTP/2 and /3 are sent as HTTP/1.1
+    lines = [f"{method} {target} {version}"]
     headers = [(str(h["name"]), str(h["value"])) for h in request.get("headers", [])]
     headers = [(n, v) for n, v in headers if not n.startswith(":")]
-    if not any(n.lower() == "host" for n, _ in headers):
+    if not http10 and not any(n.lower() == "host" for n, _ in headers):
         lines.append(f"Host: {url.netloc}")
     lines += [f"{n}: {v}" for n, v in headers if n.lower() not in _DROPPED]
     body = b""

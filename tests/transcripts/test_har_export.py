@@ -85,3 +85,155 @@ def test_a_file_that_is_not_har_is_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["replay", str(bad)])
     assert result.exit_code == 2 and "not a HAR file httplab can read" in result.output
     assert "Traceback" not in result.output
+
+
+# HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/): every required field, its type --
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _name_values(items: object, where: str) -> list[str]:
+    if not isinstance(items, list):
+        return [f"{where}: not a list"]
+    return [
+        f"{where}[{i}]: not {{name, value}} strings"
+        for i, item in enumerate(items)
+        if not (
+            isinstance(item, dict) and all(isinstance(item.get(k), str) for k in ("name", "value"))
+        )
+    ]
+
+
+def har_problems(document: object) -> list[str]:
+    """What keeps `document` from being a HAR 1.2 log (empty: none)."""
+    import datetime
+    from urllib.parse import urlsplit
+
+    problems: list[str] = []
+    log = document.get("log") if isinstance(document, dict) else None
+    if not isinstance(log, dict):
+        return ["no log object"]
+    if log.get("version") != "1.2":
+        problems.append("log.version is not 1.2")
+    creator = log.get("creator")
+    if not (isinstance(creator, dict) and isinstance(creator.get("name"), str)
+            and isinstance(creator.get("version"), str)):  # fmt: skip
+        problems.append("log.creator needs name and version strings")
+    entries = log.get("entries")
+    if not isinstance(entries, list):
+        return [*problems, "log.entries is not a list"]
+    for n, entry in enumerate(entries):
+        at = f"entries[{n}]"
+        started = entry.get("startedDateTime")
+        try:
+            if datetime.datetime.fromisoformat(started).tzinfo is None:
+                problems.append(f"{at}.startedDateTime has no time zone")
+        except (TypeError, ValueError):
+            problems.append(f"{at}.startedDateTime is not ISO 8601")
+        if not _is_number(entry.get("time")) or entry["time"] < 0:
+            problems.append(f"{at}.time")
+        if not isinstance(entry.get("cache"), dict):
+            problems.append(f"{at}.cache")
+        timings = entry.get("timings")
+        if not (isinstance(timings, dict) and all(
+            _is_number(timings.get(k)) and timings[k] >= 0 for k in ("send", "wait", "receive")
+        )):  # fmt: skip
+            problems.append(f"{at}.timings needs send, wait, receive >= 0")
+        request, response = entry.get("request"), entry.get("response")
+        if not isinstance(request, dict) or not isinstance(response, dict):
+            problems.append(f"{at}: request and response must be objects")
+            continue
+        for key in ("method", "url", "httpVersion"):
+            if not isinstance(request.get(key), str):
+                problems.append(f"{at}.request.{key}")
+        url = urlsplit(str(request.get("url")))
+        if not (url.scheme and url.netloc):
+            problems.append(f"{at}.request.url is not absolute")
+        for message, name in ((request, "request"), (response, "response")):
+            problems += _name_values(message.get("headers"), f"{at}.{name}.headers")
+            if not isinstance(message.get("cookies"), list):
+                problems.append(f"{at}.{name}.cookies")
+            for key in ("headersSize", "bodySize"):
+                if not isinstance(message.get(key), int) or message[key] < -1:
+                    problems.append(f"{at}.{name}.{key}")
+        problems += _name_values(request.get("queryString"), f"{at}.request.queryString")
+        post = request.get("postData")
+        posted = post.get("text", post.get("params")) if isinstance(post, dict) else None
+        if post is not None and not (
+            isinstance(post, dict)
+            and isinstance(post.get("mimeType"), str)
+            and isinstance(posted, str | list)
+        ):
+            problems.append(f"{at}.request.postData needs mimeType and text or params")
+        if not isinstance(response.get("status"), int):
+            problems.append(f"{at}.response.status")
+        for key in ("statusText", "httpVersion", "redirectURL"):
+            if not isinstance(response.get(key), str):
+                problems.append(f"{at}.response.{key}")
+        content = response.get("content")
+        if not (isinstance(content, dict) and isinstance(content.get("size"), int)
+                and isinstance(content.get("mimeType"), str)):  # fmt: skip
+            problems.append(f"{at}.response.content needs size and mimeType")
+        elif content.get("encoding") not in (None, "base64"):
+            problems.append(f"{at}.response.content.encoding")
+    return problems
+
+
+def test_the_export_of_every_shipped_transcript_is_har_1_2(tmp_path: Path) -> None:
+    out = tmp_path / "all.har"
+    result = CliRunner().invoke(app, ["export", "--har", str(out), *map(str, TRANSCRIPTS)])
+    assert result.exit_code == 0, result.output
+    assert har_problems(json.loads(out.read_text(encoding="utf-8"))) == []
+
+
+def test_the_validator_finds_what_is_missing() -> None:
+    assert har_problems({}) == ["no log object"]
+    document = {
+        "log": {"version": "1.1", "creator": {}, "entries": [{"request": {}, "response": {}}]}
+    }
+    problems = har_problems(document)
+    assert (
+        "log.version is not 1.2" in problems
+        and "entries[0].timings needs send, wait, receive >= 0" in problems
+    )
+    assert "entries[0].request.url is not absolute" in problems
+
+
+_NOT_CARRIED = {b"content-length", b"transfer-encoding", b"connection", b"keep-alive"}
+"""Fields the import computes again or leaves out (one connection per entry)."""
+
+
+def test_every_shipped_transcript_reimports_to_the_same_requests(tmp_path: Path) -> None:
+    from urllib.parse import urlsplit
+
+    from httplab.client.curl_export import request_body
+    from httplab.client.har_import import read_har
+    from httplab.trace.wire_text import first_words
+
+    out = tmp_path / "all.har"
+    CliRunner().invoke(app, ["export", "--har", str(out), *map(str, TRANSCRIPTS)])
+    originals = [e for path in TRANSCRIPTS for e in read_transcript(path).exchanges()]
+    imported = read_har(out).exchanges()
+    assert len(imported) == len(originals)
+    for original, again in zip(originals, imported, strict=True):
+        before, after = split_requests(original.request)[0], split_requests(again.request)[0]
+        if before.head is None or not before.complete:  # unreadable: what its first line says
+            assert first_words(again.request) == first_words(original.request)
+            continue
+        assert after.head is not None and after.complete, again.request
+        head = before.head
+        target = head.target
+        if head.target_form == "absolute":  # sent again in origin form, to the URL's server
+            url = urlsplit(target)
+            target = url.path + (f"?{url.query}" if url.query else "")
+        assert (after.head.method, after.head.target, after.head.version) == (
+            head.method,
+            target,
+            head.version,
+        )
+        fields = [(f.name, f.value) for f in head.headers if f.name.lower() not in _NOT_CARRIED]
+        again_fields = [
+            (f.name, f.value) for f in after.head.headers if f.name.lower() not in _NOT_CARRIED
+        ]
+        assert again_fields == fields, original.label
+        assert request_body(again.request) == request_body(original.request), original.label
