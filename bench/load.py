@@ -55,6 +55,11 @@ def describe(generator: GeneratorName) -> str:
     )
 
 
+def effective_seconds(generator: GeneratorName, seconds: float) -> float:
+    """How long a load of `seconds` lasts: wrk takes whole seconds."""
+    return float(max(1, round(seconds))) if generator == "wrk" else seconds
+
+
 def run(
     generator: GeneratorName,
     children: Children,
@@ -83,7 +88,7 @@ def _communicate(children: Children, command: list[str], core: int | None, limit
 def _run_wrk(
     children: Children, core: int | None, port: int, path: str, connections: int, seconds: float
 ) -> LoadResult:
-    whole = max(1, round(seconds))  # wrk takes whole seconds
+    whole = round(effective_seconds("wrk", seconds))
     command = [
         *("wrk", "-t1", f"-c{connections}", f"-d{whole}s", "--latency", "--timeout", "10s"),
         f"http://{HOST}:{port}{path}",

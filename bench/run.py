@@ -16,7 +16,8 @@ medians over rounds; ratios are the median of each round's ratio.
 Contenders (`--only` takes these names, a prefix such as `httplab` or `uvicorn`, and the
 sections `load`, `parser`, `idle`): see bench/contenders.py. Figures: req/s, p50/p99 latency,
 server CPU µs per request (user + system time of the server's process tree during the load,
-from /proc), and one request sent by hand on a fresh connection halfway through the load.
+from /proc), the slowest of three requests sent by hand on fresh connections during the load,
+and how long the server stays busy once the load stops (a trace printer's backlog).
 Then the parser against h11 and httptools, and 5,000 idle keep-alive connections held.
 
 Traffic goes to 127.0.0.1 only, every load stops by itself, and every process started is
@@ -62,9 +63,62 @@ class Sample:
     rps: float
     p50_ms: float
     p99_ms: float
-    cpu_us: float
-    hand_ms: float
+    cpu_us: float  # server CPU during the load, per request
+    hand_ms: float  # the slowest of the requests sent by hand during the load
     errors: int
+    busy_after_s: float  # how long the server stayed busy once the load stopped
+    tail_cpu_us: float  # its CPU in that time, per request of the load
+
+
+class HandProbes:
+    """Requests sent by hand on fresh connections at 1/4, 1/2 and 3/4 of the load, one at a
+    time, as a person typing `curl` during a class would; keeps the slowest."""
+
+    FRACTIONS = (0.25, 0.5, 0.75)
+
+    def __init__(self, port: int, seconds: float) -> None:
+        self.port = port
+        self.seconds = seconds
+        self.times: list[float] = []
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> HandProbes:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+    def _run(self) -> None:
+        start = time.monotonic()
+        for fraction in self.FRACTIONS:
+            if self.stopped.wait(max(0.0, start + fraction * self.seconds - time.monotonic())):
+                return
+            try:
+                self.times.append(request_by_hand(self.port, contenders.PATH))
+            except OSError:
+                self.times.append(math.inf)  # no answer within 10 s: shown as "failed"
+
+    @property
+    def slowest(self) -> float:
+        return max(self.times, default=math.nan)
+
+
+def busy_after(pid: int, cap: float) -> tuple[float, float]:
+    """Seconds until the server's process tree goes idle (under 10 % of a core over 0.2 s) once
+    the load stops, at most `cap`, and the CPU seconds it spent meanwhile: a trace printer
+    still working through a backlog shows here."""
+    start = time.monotonic()
+    first = before = tree_cpu_seconds(pid)
+    while time.monotonic() - start < cap:
+        time.sleep(0.2)
+        now = tree_cpu_seconds(pid)
+        if now - before < 0.02:
+            return time.monotonic() - start - 0.2, now - first
+        before = now
+    return cap, tree_cpu_seconds(pid) - first
 
 
 def measure_one(
@@ -75,51 +129,41 @@ def measure_one(
     children: Children,
 ) -> Sample:
     server = contenders.start(contender, options.tree, cores, children)
+
+    def generate(seconds: float) -> load.LoadResult:
+        return load.run(
+            options.generator,
+            children,
+            cores.generator,
+            server.port,
+            contenders.PATH,
+            connections,
+            seconds,
+        )
+
     try:
         if options.warmup > 0:
-            load.run(
-                options.generator,
-                children,
-                cores.generator,
-                server.port,
-                contenders.PATH,
-                connections,
-                options.warmup,
-            )
-        hand: list[float] = []
-
-        def by_hand() -> None:
-            try:
-                hand.append(request_by_hand(server.port, contenders.PATH))
-            except OSError:
-                hand.append(math.inf)  # no answer within 10 s: shown as "failed"
-
-        timer = threading.Timer(options.duration / 2, by_hand)
+            generate(options.warmup)
+            busy_after(server.pid, options.drain_cap)
         cpu_before = tree_cpu_seconds(server.pid)
-        timer.start()
-        try:
-            result = load.run(
-                options.generator,
-                children,
-                cores.generator,
-                server.port,
-                contenders.PATH,
-                connections,
-                options.duration,
-            )
+        with HandProbes(
+            server.port, load.effective_seconds(options.generator, options.duration)
+        ) as hand:
+            result = generate(options.duration)
             cpu = tree_cpu_seconds(server.pid) - cpu_before
-        finally:
-            timer.cancel()
-            timer.join()
+        busy, tail_cpu = busy_after(server.pid, options.drain_cap)
     finally:
         server.stop()
+    requests = max(1, result.requests)
     return Sample(
         rps=result.rps,
         p50_ms=result.p50_ms,
         p99_ms=result.p99_ms,
-        cpu_us=cpu * 1e6 / max(1, result.requests),
-        hand_ms=hand[0] if hand else math.nan,
+        cpu_us=cpu * 1e6 / requests,
+        hand_ms=hand.slowest,
         errors=result.errors,
+        busy_after_s=busy,
+        tail_cpu_us=tail_cpu * 1e6 / requests,
     )
 
 
@@ -215,11 +259,16 @@ def _number(value: float, digits: int = 0) -> str:
     return f"{value:,.{digits}f}"
 
 
-def ratio(results: Results, name: str, reference: str, c: int) -> float:
-    """Median over rounds of name's req/s over reference's, both from the same round."""
+def ratio(results: Results, name: str, reference: str, c: int, by: str = "rps") -> float:
+    """Median over rounds of name's req/s over reference's, both from the same round; with
+    `by="cpu"`, of reference's CPU per request over name's (above 1: name costs less)."""
     ours = results.samples.get((name, c), [])
     theirs = results.samples.get((reference, c), [])
-    per_round = [a.rps / b.rps for a, b in zip(ours, theirs, strict=False) if a and b and b.rps > 0]
+    per_round = [
+        (a.rps / b.rps if by == "rps" else b.cpu_us / a.cpu_us)
+        for a, b in zip(ours, theirs, strict=False)
+        if a and b and b.rps > 0 and a.cpu_us > 0
+    ]
     return statistics.median(per_round) if per_round else math.nan
 
 
@@ -231,6 +280,8 @@ def medians(results: Results, name: str, c: int) -> dict[str, float]:
         "p99": _median(s.p99_ms for s in rows),
         "cpu": _median(s.cpu_us for s in rows),
         "hand": _median(s.hand_ms for s in rows),
+        "busy_after": _median(s.busy_after_s for s in rows),
+        "tail_cpu": _median(s.tail_cpu_us for s in rows),
         "hand_max": max((s.hand_ms for s in rows), default=math.nan),
         "errors": float(sum(s.errors for s in rows)),
         "rounds": float(len(rows)),
@@ -240,8 +291,8 @@ def medians(results: Results, name: str, c: int) -> dict[str, float]:
 def load_table(results: Results, options: argparse.Namespace) -> list[str]:
     lines = [
         f"| server | c | req/s | × {REFERENCE} | p50 ms | p99 ms | server CPU µs/req "
-        "| by hand ms | note |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        f"| CPU × {REFERENCE} | by hand ms (slowest) | note |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for c in options.connections:
         ceiling = medians(results, "minimal", c)["rps"]
@@ -254,6 +305,10 @@ def load_table(results: Results, options: argparse.Namespace) -> list[str]:
             notes = []
             if contender.name != "minimal" and ceiling and m["rps"] >= 0.8 * ceiling:
                 notes.append("near the generator's ceiling")
+            if m["busy_after"] >= 0.5 and m["tail_cpu"] >= 1:
+                notes.append(
+                    f"busy {m['busy_after']:.1f} s after the load (+{m['tail_cpu']:.0f} µs/req)"
+                )
             if m["errors"]:
                 notes.append(f"{m['errors']:.0f} errors")
             if m["rounds"] < options.rounds:
@@ -262,6 +317,7 @@ def load_table(results: Results, options: argparse.Namespace) -> list[str]:
                 f"| {contender.label} | {c} | {_number(m['rps'])} "
                 f"| {_number(ratio(results, contender.name, REFERENCE, c), 2)} "
                 f"| {_number(m['p50'], 2)} | {_number(m['p99'], 2)} | {_number(m['cpu'], 1)} "
+                f"| {_number(ratio(results, contender.name, REFERENCE, c, by='cpu'), 2)} "
                 f"| {_ms_text(m['hand'])} | {'; '.join(notes)} |"
             )
     return lines
@@ -311,24 +367,32 @@ Target = tuple[str, str, str, bool | None]  # what, goal, measured, met (None: n
 def targets(results: Results) -> list[Target]:
     found: list[Target] = []
 
-    def at_least(what: str, value: float, goal: float, suffix: str = "×") -> None:
+    def at_least(
+        what: str, value: float, goal: float, suffix: str = "×", by_cpu: float = math.nan
+    ) -> None:
         met = None if math.isnan(value) else value >= goal
         shown = "—" if math.isnan(value) else f"{value:.2f}{suffix}"
+        if not math.isnan(by_cpu):
+            shown += f" (by CPU per request: {by_cpu:.2f}×)"
         found.append((what, f"≥ {goal:g}{suffix}", shown, met))
+
+    def compare(what: str, name: str, reference: str, c: int, goal: float) -> None:
+        by_cpu = ratio(results, name, reference, c, by="cpu")
+        at_least(what, ratio(results, name, reference, c), goal, by_cpu=by_cpu)
 
     def below(what: str, value: float, goal: float) -> None:
         met = None if math.isnan(value) else value < goal
         found.append((what, f"< {goal:g} ms", f"{_ms_text(value)} ms", met))
 
     nolog, log = "httplab-nolog", "httplab-log"
-    at_least("c=50 log off vs uvicorn+httptools", ratio(results, nolog, REFERENCE, 50), 1.0)
-    at_least("c=50 log on vs uvicorn+httptools", ratio(results, log, REFERENCE, 50), 0.8)
-    at_least("c=50 log off vs uvicorn+h11", ratio(results, nolog, "uvicorn-h11", 50), 3.0)
+    compare("c=50 log off vs uvicorn+httptools", nolog, REFERENCE, 50, 1.0)
+    compare("c=50 log on vs uvicorn+httptools", log, REFERENCE, 50, 0.8)
+    compare("c=50 log off vs uvicorn+h11", nolog, "uvicorn-h11", 50, 3.0)
     below("c=50 log off p99", medians(results, nolog, 50)["p99"], 10.0)
-    at_least("c=1 log off vs uvicorn+httptools", ratio(results, nolog, REFERENCE, 1), 1.0)
+    compare("c=1 log off vs uvicorn+httptools", nolog, REFERENCE, 1, 1.0)
     for name, where in (("httplab-trace-tmux", "in tmux"), ("httplab-trace-pipe", "to a pipe")):
         for c in (50, 1):
-            at_least(f"c={c} --trace {where} vs trace off", ratio(results, name, nolog, c), 0.75)
+            compare(f"c={c} --trace {where} vs trace off", name, nolog, c, 0.75)
     hands = [
         medians(results, name, c)["hand_max"]
         for name in ("httplab-trace-tmux", "httplab-trace-pipe")
@@ -474,6 +538,13 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
         help="the httplab checkout to measure (default: this one). Example: --tree /work/main",
     )
     add(
+        "--drain-cap",
+        type=float,
+        metavar="SECONDS",
+        default=10.0,
+        help="longest wait for a server to go idle after its load. Example: --drain-cap 30",
+    )
+    add(
         "--markdown",
         type=Path,
         metavar="FILE",
@@ -485,6 +556,7 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
         options.rounds = 1
         options.duration = 1.0 if options.generator == "wrk" else 0.5
         options.warmup = 0.0
+        options.drain_cap = min(options.drain_cap, 2.0)
         options.idle_connections = min(options.idle_connections, 500)
         options.parser_rounds = 1
         options.parser_seconds = 0.05
@@ -577,6 +649,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         children.stop_all()
         signal.signal(signal.SIGTERM, previous)
+    header[2] += f", {os.getloadavg()[0]:.1f} at the end (other work on the machine)"
     text = report(results, options, header)
     print(text)
     if options.markdown:
