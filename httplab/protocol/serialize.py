@@ -26,11 +26,11 @@ def _field_block(headers: Headers, extra: bytes = b"") -> bytes:
 
 
 def serialize_response_head(
-    response: Response, request_method: str = "GET", *, close_delimited: bool = False
+    response: Response, request_method: str = "GET", *, add_length: bool = True
 ) -> bytes:
-    """The status line and fields; `close_delimited`: a body the close of the connection
-    ends (RFC 9112 §6.3 rule 8), so no Content-Length is added."""
-    return _response_parts(response, request_method, close_delimited)[0]
+    """The status line and fields; `add_length=False` when the caller frames the body itself
+    (a streamed body: chunked, close-delimited, or its Content-Length already set)."""
+    return _response_parts(response, request_method, add_length)[0]
 
 
 def serialize_response(response: Response, request_method: str = "GET") -> bytes:
@@ -41,7 +41,7 @@ def serialize_response(response: Response, request_method: str = "GET") -> bytes
 
 
 def _response_parts(
-    response: Response, request_method: str, close_delimited: bool = False
+    response: Response, request_method: str, add_length: bool = True
 ) -> tuple[bytes, bytes]:
     headers = response.headers
     status = response.status
@@ -59,7 +59,7 @@ def _response_parts(
         request_method == "HEAD" and not (100 <= status < 200 or status in (204, 304))
     )
     extra = b""
-    if wants_length and not chunked and not has_length and not close_delimited:
+    if wants_length and not chunked and not has_length and add_length:
         extra = b"Content-Length: %d\r\n" % len(body)
     status_line = f"{response.version} {status} {response.reason}\r\n".encode("latin-1")
     head = status_line + _field_block(headers, extra) + CRLF

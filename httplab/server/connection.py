@@ -542,12 +542,8 @@ class HTTPConnection(asyncio.Protocol):
             _police_framing(response, head)
         method = head.method if head is not None else "GET"
         try:
-            if head_only:  # a streamed body: no Content-Length unless the app gave one
-                close_delimited = not keep_alive and b"content-length" not in names
-                head_bytes = serialize_response_head(
-                    response, method, close_delimited=close_delimited
-                )
-                return head_bytes, keep_alive
+            if head_only:  # a streamed body: the stream has set its framing fields
+                return serialize_response_head(response, method, add_length=False), keep_alive
             return serialize_response(response, method), keep_alive
         except Exception:  # e.g. the app put CR/LF in a header value
             logger.exception("cannot serialize the response on connection #%d", self.id)

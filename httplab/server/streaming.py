@@ -246,6 +246,15 @@ class ResponseStream:
             logger.error("the app sent a whole response after starting one; closing")
             self._finish(keep_alive=False)
             return
+        if (
+            self._method == "HEAD"
+            and not response.body
+            and b"content-length" not in (response.headers)
+        ):
+            # a framework that dropped the body for HEAD: its length is unknown, not 0
+            self._start_on_loop(response)
+            self._end_on_loop()
+            return
         self._finished = True
         self._head = response
         data, keep_alive = self._sink.stream_whole(response, self._keep_alive)
@@ -332,7 +341,8 @@ class ResponseStream:
         keep_alive = self._keep_alive
         if self._held_head:
             assert self._head is not None
-            self._head.headers.set(b"Content-Length", b"%d" % self._body_bytes)
+            if self._body_bytes:  # the length GET would have had; none if the app sent none
+                self._head.headers.set(b"Content-Length", b"%d" % self._body_bytes)
             data, keep_alive = self._sink.stream_head(self._head, keep_alive)
             self._send(data, head=True)
         elif framing is Framing.CHUNKED:

@@ -292,3 +292,18 @@ def test_the_trace_records_a_streamed_response() -> None:
     assert record.response is not None and record.response.status == 200
     assert record.response.body == b"first piece;second piece."
     assert record.raw_response.endswith(b"d\r\nsecond piece.\r\n0\r\n\r\n")
+
+
+def test_head_answered_by_a_framework_without_a_body_claims_no_length() -> None:
+    """Frameworks (Bottle) return an empty body for HEAD: its length is unknown, not 0."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [b"abc"]
+
+    with HTTPServer(WSGIAdapter(validator(app)), port=0) as server, connect(server) as sock:
+        sock.sendall(b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        received = read_until(sock, b"abc")
+    head, _, rest = received.partition(b"\r\n\r\n")
+    assert b"Content-Length" not in head and b"Transfer-Encoding" not in head
+    assert rest.startswith(b"HTTP/1.1 200 ")  # the connection went on to the GET
