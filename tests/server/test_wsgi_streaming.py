@@ -8,15 +8,20 @@ every wait has SOCKET_TIMEOUT as a guard against a hang and asserts that it did 
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 from wsgiref.validate import validator
 
 import pytest
 
 from httplab.protocol.messages import Request
+from httplab.server.apps.loading import load_app
 from httplab.server.apps.wsgi import WSGIAdapter
 from httplab.server.engine import HTTPServer
 from httplab.server.streaming import PENDING_HIGH_WATER, ResponseStream
@@ -307,3 +312,41 @@ def test_head_answered_by_a_framework_without_a_body_claims_no_length() -> None:
     head, _, rest = received.partition(b"\r\n\r\n")
     assert b"Content-Length" not in head and b"Transfer-Encoding" not in head
     assert rest.startswith(b"HTTP/1.1 200 ")  # the connection went on to the GET
+
+
+def test_the_readme_bottle_app_runs_as_shown(tmp_path: Path) -> None:
+    """The README's "trace your own app" example, cut from the README at test time: it is
+    ruff-formatted, it loads as a WSGI app, and answers as the README says."""
+    pytest.importorskip("bottle")
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Trace your own app") :]
+    code = re.search(r"```python\n(.+?)```", section, re.S)
+    assert code is not None
+    (tmp_path / "readme_hello.py").write_text(code.group(1))
+    formatted = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--diff", str(tmp_path / "readme_hello.py")],
+        capture_output=True,
+        text=True,
+    )
+    assert formatted.returncode == 0, formatted.stdout
+    app, kind = load_app("readme_hello:app", tmp_path)
+    assert kind == "WSGI"
+    with HTTPServer(app, port=0) as server:
+        for request, expected in [
+            (b"GET /hello/Vasya HTTP/1.1\r\nHost: x\r\n", b"\r\n\r\nHello, Vasya!\n"),
+            (
+                b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi",
+                b'\r\n\r\n{"you sent": "hi"}',
+            ),
+            (
+                b"GET /count HTTP/1.1\r\nHost: x\r\n",
+                b"2\r\n1\n\r\n2\r\n2\n\r\n2\r\n3\n\r\n0\r\n\r\n",
+            ),
+        ]:
+            with connect(server) as sock:
+                if b"\r\n\r\n" not in request:
+                    request += b"Connection: close\r\n\r\n"
+                else:
+                    request = request.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1)
+                sock.sendall(request)
+                assert read_to_close(sock).endswith(expected)
