@@ -2,6 +2,7 @@
 exchanges through the bus.
 
     python bench/bench_trace.py [--requests 20000] [--rounds 3] [--memory-requests 100000]
+                                [--gc-only]
 
 The server (users app) runs in this process; the load comes from separate processes (so the
 clients do not share the server's GIL), each holding keep-alive connections and sending
@@ -15,6 +16,10 @@ rounds do too; `--no-gc-tuning` measures without it. Every round starts from a c
 Throughput is measured after a warm-up that fills the ring (`--warmup 0` for a cold start:
 while the ring grows the heap grows too, and that phase costs more). The bus keeps at most
 10,000 items and 128 MiB of wire bytes, so RSS must stop growing once the ring is full.
+
+Collector pauses: `--memory-requests` exchanges are published through a bus in this process
+with the records kept parsed (as before issue 12.4) and compact, and every collection is timed
+with `gc.callbacks` (count, total, p99 and longest pause).
 """
 
 from __future__ import annotations
@@ -165,6 +170,68 @@ def memory(total: int, processes: int, connections: int, tune_gc: bool) -> None:
     )
 
 
+def gc_pauses(total: int, compact: bool, tune_gc: bool) -> None:
+    """Publish `total` exchanges (parsed afresh, as the server builds them) through a bus and
+    time every collection with gc.callbacks; `compact=False` keeps the parsed objects (before
+    issue 12.4's compact records)."""
+    from httplab.trace.records import parse_request, parse_response
+
+    raw_request = b"GET /users?limit=2 HTTP/1.1\r\nHost: bench\r\nAccept: */*\r\n\r\n"
+    raw_response = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nVary: Accept\r\n"
+        b"Date: Thu, 01 Jan 2026 00:00:00 GMT\r\nServer: httplab\r\nContent-Length: 3\r\n\r\n[]\n"
+    )
+    gc.collect()
+    pauses: list[float] = []
+    started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            pauses.append(time.perf_counter() - started[0])
+
+    bus = TraceBus()
+    restore = tune_garbage_collector() if tune_gc else (lambda: None)
+    if not compact:
+        bus_compact, ExchangeRecord.compact = ExchangeRecord.compact, lambda self: False  # type: ignore[method-assign]
+    gc.callbacks.append(on_gc)
+    began = time.perf_counter()
+    try:
+        for number in range(total):
+            parsed = parse_request(raw_request)
+            assert parsed is not None
+            head, request = parsed
+            bus.publish(
+                ExchangeRecord(
+                    1,
+                    number,
+                    time.time(),
+                    "127.0.0.1:1",
+                    raw_request,
+                    raw_response,
+                    request,
+                    head,
+                    parse_response(raw_response, "GET"),
+                )
+            )
+    finally:
+        elapsed = time.perf_counter() - began
+        gc.callbacks.remove(on_gc)
+        restore()
+        if not compact:
+            ExchangeRecord.compact = bus_compact  # type: ignore[method-assign]
+    pauses.sort()
+    worst = pauses[-1] * 1000 if pauses else 0.0
+    p99 = pauses[int(len(pauses) * 0.99)] * 1000 if pauses else 0.0
+    print(
+        f"gc, {total:,} exchanges through the bus, records {'compact' if compact else 'parsed'}"
+        f" (collector tuning {'on' if tune_gc else 'off'}): {len(pauses)} collections, "
+        f"{sum(pauses) * 1000:.0f} ms in all, p99 {p99:.2f} ms, longest {worst:.1f} ms; "
+        f"{elapsed / total * 1e6:.1f} us per exchange (parse + publish)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=20_000)
@@ -184,8 +251,17 @@ def main() -> None:
         action="store_true",
         help="trace on without the collector tuning `serve --trace` applies (for comparison)",
     )
+    parser.add_argument(
+        "--gc-only",
+        action="store_true",
+        help="only the collector measurement: pauses with records compact vs parsed",
+    )
     args = parser.parse_args()
     tune_gc = not args.no_gc_tuning
+    for compact in (False, True):
+        gc_pauses(args.memory_requests, compact, tune_gc)
+    if args.gc_only:
+        return
 
     memory(args.memory_requests, args.processes, args.connections, tune_gc)  # a clean baseline
     off: list[Run] = []

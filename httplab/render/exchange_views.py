@@ -59,7 +59,7 @@ class ExchangeSummary:
 
     def _target(self) -> Text:
         r = self.record
-        if r.request is not None:
+        if r.has_request:  # a compact record is not parsed again for its row
             return safe_wire_text(r.target, "http.target")
         # Not parsed: what the first line said, escaped, so a bad request is recognisable.
         shown = escape_wire(first_line(r.raw_request, 200))
@@ -71,7 +71,7 @@ class ExchangeSummary:
         return [
             Text(f"{r.status:3d}" if r.status else "---", style=status_style(r.status)),
             Text(f"{human_size(len(r.raw_response)):>7}", style="trace.size"),
-            Text(f"{r.timings.total_ms:>6.1f} ms", style="trace.duration"),
+            Text(f"{r.total_ms:>6.1f} ms", style="trace.duration"),
         ]
 
     def _head(self, padded: bool, *, milliseconds: bool = True) -> list[Text]:

@@ -11,11 +11,13 @@ thread) and return. An exception in a subscriber is counted, never raised into t
 
 Memory stays flat however long the server runs: the ring keeps at most `capacity` items and at
 most `max_bytes` of bytes (raw request and response plus the parsed bodies of the records it
-holds); older items are evicted and counted in `dropped`. A big body is trimmed on the way in:
-a record keeps the head and the first `body_keep` bytes of each body, says how many raw bytes
-it left out in `record.omitted`, and carries a note saying so, so every view shows it. Sixty
-10 MiB uploads therefore cost 60 × 2 × 64 KiB in the trace, not 1.2 GB, and the trace holds
-roughly `capacity × ~3 KB + max_bytes` at most.
+holds); older items are evicted and counted in `dropped`. Each exchange is kept compact
+(`ExchangeRecord.compact`: raw bytes and a few scalars, parsed again when a view asks), so the
+ring is about one object per exchange for the garbage collector, not twenty. A big body is
+trimmed on the way in: a record keeps the head and the first `body_keep` bytes of each body,
+says how many raw bytes it left out in `record.omitted`, and carries a note saying so, so every
+view shows it. Sixty 10 MiB uploads therefore cost 60 × 2 × 64 KiB in the trace, not 1.2 GB,
+and the trace holds roughly `capacity × ~1 KB + max_bytes` at most.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ def wire_size(item: TraceItem) -> int:
         return 0
     try:
         size = len(item.raw_request) + len(item.raw_response)
+        if item.compacted:  # nothing parsed is held
+            return size
         if item.request is not None:
             size += len(item.request.body)
         if item.response is not None:
@@ -62,6 +66,8 @@ def _cut(raw: bytes, keep: int) -> int:
 
 def trim_bodies(record: ExchangeRecord, keep: int = BODY_KEEP) -> None:
     """Keep the heads and the first `keep` body bytes of a record's request and response."""
+    if len(record.raw_request) + len(record.raw_response) <= keep:
+        return  # bodies are no longer than the raw bytes that carried them: nothing to cut
     request, response = record.request, record.response
     if request is not None and len(request.body) > keep:
         record.request = replace(request, body=request.body[:keep])
@@ -107,6 +113,9 @@ class TraceBus:
         self.body_keep = body_keep
         self._lock = threading.Lock()
         self._ring: deque[TraceItem] = deque()
+        # what each item counted when it came in (a record parsed later for a view holds more,
+        # but takes back what it added)
+        self._sizes: deque[int] = deque()
         self._bytes = 0
         self._seq = 0
         self._dropped = 0
@@ -122,17 +131,21 @@ class TraceBus:
             # a malformed record is still carried untrimmed: the views cope with it
             with contextlib.suppress(AttributeError, TypeError):
                 trim_bodies(item, self.body_keep)
+                # kept as bytes and scalars, parsed again when shown: few objects to collect
+                item.compact()
         size = wire_size(item)
         with self._lock:
             self._seq += 1
             item.seq = self._seq
             self._ring.append(item)
+            self._sizes.append(size)
             self._bytes += size
             # Keep the newest item even if it alone exceeds the byte budget.
             while len(self._ring) > self.capacity or (
                 self._bytes > self.max_bytes and len(self._ring) > 1
             ):
-                self._bytes -= wire_size(self._ring.popleft())
+                self._ring.popleft()
+                self._bytes -= self._sizes.popleft()
                 self._dropped += 1
             subscribers = self._subscribers
         for callback in subscribers:
@@ -177,6 +190,7 @@ class TraceBus:
         """Forget every item held (not counted as dropped); seq numbers keep increasing."""
         with self._lock:
             self._ring.clear()
+            self._sizes.clear()
             self._bytes = 0
 
     # counters -------------------------------------------------------------------------------

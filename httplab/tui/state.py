@@ -11,10 +11,14 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 
-from httplab.trace.records import ExchangeRecord
+from httplab.trace.records import ExchangeRecord, parse_request
 from httplab.tui.filtering import ExchangeFilter
 
 DEFAULT_CAPACITY = 10_000
+LEARN_ALL = 100
+"""Header names are learnt (for completion) from every one of the first records…"""
+LEARN_EVERY = 50
+"""…then from one in this many: reading a compact record's head again costs ~20 µs."""
 
 
 class TraceState:
@@ -61,13 +65,19 @@ class TraceState:
             self.selected = max(self.selected - 1, 0 if self.visible else -1)
 
     def _learn(self, record: ExchangeRecord) -> None:
-        if record.request is None:
+        if not record.has_request:
             return
-        path = record.request.path
+        request = record.request if not record.compacted else None
+        path = request.path if request is not None else record.target.partition("?")[0]
         if path.startswith("/") and len(self.paths_seen) < 500:
             self.paths_seen[path] = None
-        if len(self.header_names_seen) < 200:
-            for field in record.request.headers:
+        if len(self.header_names_seen) < 200 and (
+            not record.compacted or len(self.records) <= LEARN_ALL or record.seq % LEARN_EVERY == 0
+        ):
+            # a compact record is read for this without keeping what was parsed (issue 12.4)
+            parsed = parse_request(record.raw_request) if record.compacted else None
+            request = parsed[1] if parsed is not None else request
+            for field in request.headers if request is not None else ():
                 self.header_names_seen[field.name.decode("latin-1")] = None
 
     def clear(self) -> None:

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from httplab.client.raw import prepare_raw
 from httplab.render import THEME, RawBytesView
+from httplab.trace.records import ExchangeRecord
 from httplab.tui.compose import ComposeError, compose_request, editable_text, fix_content_length
 from httplab.tui.curl import curl_command
 from httplab.tui.filtering import ExchangeFilter
@@ -108,7 +109,7 @@ def test_inbox_batches_records_from_many_threads_and_loses_none() -> None:
 
         def publisher(base: int) -> None:
             for i in range(500):
-                inbox.put(record.__class__(**{**_fields(record), "seq": base + i}))
+                inbox.put(ExchangeRecord(**{**record.fields(), "seq": base + i}))
 
         threads = [threading.Thread(target=publisher, args=(k * 1000,)) for k in range(4)]
         for thread in threads:
@@ -120,10 +121,6 @@ def test_inbox_batches_records_from_many_threads_and_loses_none() -> None:
     asyncio.run(scenario())
     assert sorted(seen) == sorted(k * 1000 + i for k in range(4) for i in range(500))
     assert len(batches) < 100, "records arrive in batches, not one wake-up each"
-
-
-def _fields(record: object) -> dict[str, object]:
-    return {name: getattr(record, name) for name in record.__slots__}  # type: ignore[attr-defined]
 
 
 # compose ------------------------------------------------------------------------------------
