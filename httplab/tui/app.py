@@ -13,6 +13,7 @@ application and widgets it builds right after.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -49,6 +50,44 @@ def color_depth() -> ColorDepth | None:
     if os.environ.get("COLORTERM", "").lower() in ("truecolor", "24bit"):
         return ColorDepth.TRUE_COLOR
     return None
+
+
+REDRAW_SHARE = 0.1
+"""Most of the wall-clock time that redraws for arriving records may take: a redraw of the
+whole screen costs milliseconds of the interpreter the server also needs (issue 12.4)."""
+RECORD_REDRAW_INTERVAL = 0.1
+"""Arriving records redraw the screen at most this often (10 a second)…"""
+SLOWEST_RECORD_REDRAW_INTERVAL = 1.0
+"""…and at least this often, however slow a redraw is."""
+
+
+class RedrawPacer:
+    """Times every redraw and says how long arriving records should wait for the next one:
+    `RECORD_REDRAW_INTERVAL`, or longer when redraws are slow, so that they take at most
+    `REDRAW_SHARE` of the time. Keys redraw at once (the Application's own pacing)."""
+
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.redraws = 0
+        self.cost = 0.0  # seconds per redraw, a moving average
+        self._clock = clock
+        self._started = 0.0
+
+    def attach(self, application: Application[Any]) -> None:
+        application.before_render += self._before
+        application.after_render += self._after
+
+    def _before(self, _sender: object) -> None:
+        self._started = self._clock()
+
+    def _after(self, _sender: object) -> None:
+        spent = self._clock() - self._started
+        self.cost = spent if not self.redraws else 0.7 * self.cost + 0.3 * spent
+        self.redraws += 1
+
+    def interval(self) -> float:
+        """Seconds arriving records wait before the redraw that shows them."""
+        wanted = self.cost / REDRAW_SHARE
+        return min(SLOWEST_RECORD_REDRAW_INTERVAL, max(RECORD_REDRAW_INTERVAL, wanted))
 
 
 class TraceApp:
@@ -104,6 +143,8 @@ class TraceApp:
         self.application = build_application(
             self.controller, self.layout, bindings, input=input, output=output
         )
+        self.pacer = RedrawPacer()
+        self.pacer.attach(self.application)
 
     def close(self) -> None:
         """After the screen ended: stop the layout worker and the client pane's connection."""

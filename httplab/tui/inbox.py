@@ -4,7 +4,8 @@ The bus calls `put()` on the server's thread for every record; that must never b
 UI state. `put()` appends to a bounded deque (thread-safe for append/popleft) and, only when no
 flush is pending yet, schedules one with `loop.call_soon_threadsafe`. The flush runs on the UI
 loop a short moment later and hands everything gathered so far to `deliver` in one batch, so
-thousands of records a second cost a few redraws a second, not one each.
+thousands of records a second cost a few redraws a second, not one each. `delay` may be a
+function (the screen's `RedrawPacer.interval`): then the wait grows with what a redraw costs.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable
 
 from httplab.trace.records import ConnectionEvent, ExchangeRecord
 
-FLUSH_DELAY = 0.05  # seconds; ~20 screen updates a second at most
+FLUSH_DELAY = 0.1  # seconds; ~10 screen updates a second at most
 
 
 class BatchedInbox:
@@ -25,7 +26,7 @@ class BatchedInbox:
         loop: asyncio.AbstractEventLoop,
         deliver: Callable[[list[ExchangeRecord], int], None],
         capacity: int = 10_000,
-        delay: float = FLUSH_DELAY,
+        delay: float | Callable[[], float] = FLUSH_DELAY,
     ) -> None:
         self._loop = loop
         self._deliver = deliver
@@ -59,7 +60,8 @@ class BatchedInbox:
         self._closed = True
 
     def _arm(self) -> None:
-        self._loop.call_later(self._delay, self._flush)
+        delay = self._delay() if callable(self._delay) else self._delay
+        self._loop.call_later(delay, self._flush)
 
     def _flush(self) -> None:
         with self._lock:

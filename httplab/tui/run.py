@@ -48,7 +48,12 @@ class TraceScreen:
     async def run_async(self) -> int:
         loop = asyncio.get_running_loop()
         controller = self.controller
-        inbox = BatchedInbox(loop, controller.on_records, capacity=self.options.capacity)
+        inbox = BatchedInbox(
+            loop,
+            controller.on_records,
+            capacity=self.options.capacity,
+            delay=self.app.pacer.interval,  # records redraw on a timer, paced by redraw cost
+        )
         unsubscribe = self.bus.subscribe(inbox.put)
         # What arrived before the screen was up; the state skips any seq it has already seen.
         backlog = [i for i in self.bus.snapshot() if isinstance(i, ExchangeRecord)]

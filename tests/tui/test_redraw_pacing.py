@@ -1,0 +1,61 @@
+"""Arriving records redraw the screen on a timer, not one redraw each (issue 12.4): a flood of
+exchanges costs a few redraws, and slow redraws space themselves out."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from httplab.tui.app import (
+    RECORD_REDRAW_INTERVAL,
+    REDRAW_SHARE,
+    SLOWEST_RECORD_REDRAW_INTERVAL,
+    RedrawPacer,
+)
+from tests.tui.harness import screen_session
+from tests.tui.records import get
+
+pytestmark = pytest.mark.timeout(60)
+BURST = 3000
+
+
+def test_a_burst_of_records_costs_a_few_redraws_not_one_each() -> None:
+    async def scenario() -> None:
+        async with screen_session() as s:
+            pacer = s.screen.app.pacer
+            records = [get(f"/burst/{i}") for i in range(BURST)]
+
+            def publish_all() -> None:
+                for record in records:
+                    s.bus.publish(record)
+
+            before = pacer.redraws
+            await asyncio.to_thread(publish_all)
+            await s.until(lambda: len(s.controller.state.visible) == BURST, "every record")
+            await s.until(lambda: pacer.redraws > before, "a redraw showing them")
+            assert s.controller.state.current.target == f"/burst/{BURST - 1}"
+            assert pacer.redraws - before < BURST // 10
+
+    asyncio.run(scenario())
+
+
+def test_slow_redraws_space_the_record_redraws_out() -> None:
+    now = [0.0]
+    pacer = RedrawPacer(clock=lambda: now[0])
+    assert pacer.interval() == RECORD_REDRAW_INTERVAL  # nothing measured yet
+
+    def redraw(seconds: float) -> None:
+        pacer._before(None)
+        now[0] += seconds
+        pacer._after(None)
+
+    redraw(0.002)  # a cheap redraw: the floor holds
+    assert pacer.interval() == RECORD_REDRAW_INTERVAL
+    for _ in range(20):
+        redraw(0.05)  # a 50 ms redraw: at most REDRAW_SHARE of the time
+    assert pacer.interval() == pytest.approx(0.05 / REDRAW_SHARE, rel=0.01)
+    for _ in range(20):
+        redraw(1.0)
+    assert pacer.interval() == SLOWEST_RECORD_REDRAW_INTERVAL
+    assert pacer.redraws == 41
