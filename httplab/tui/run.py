@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,13 @@ from httplab.tui.app import TraceApp, fail_application, quit_application
 from httplab.tui.controller import TraceOptions
 from httplab.tui.inbox import BatchedInbox
 from httplab.tui.lesson_pane import LessonSetup
+
+SCREEN_SWITCH_INTERVAL = 0.001
+"""Seconds a thread may hold the interpreter while another waits for it, while the screen runs
+(Python's default is 0.005). A redraw is milliseconds of pure Python on the screen's thread;
+the server's thread waiting for the lock meanwhile gets it back within 1 ms instead of 5, so a
+request that arrives during a redraw is not held up for long (issue 12.4: p99 with the view
+open)."""
 
 
 class TraceScreen:
@@ -61,12 +69,15 @@ class TraceScreen:
         quit_signals = _on_signals(loop, (signal.SIGTERM, signal.SIGHUP), self.application)
         previous_handler = loop.get_exception_handler()
         loop.set_exception_handler(self._on_loop_exception)
+        switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch_interval, SCREEN_SWITCH_INTERVAL))
         try:
             # prompt_toolkit's own handler would print over the screen and wait for Enter;
             # ours ends the screen and lets the error surface once the terminal is restored.
             result = await self.application.run_async(set_exception_handler=False)
             return result if isinstance(result, int) else 0
         finally:
+            sys.setswitchinterval(switch_interval)
             loop.set_exception_handler(previous_handler)
             unsubscribe()
             inbox.close()
