@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from httplab.protocol.errors import ProtocolError
 from httplab.protocol.events import Data, EndOfMessage, RequestHead, ResponseHead
+from httplab.protocol.headers import Headers
 from httplab.protocol.limits import Limits
 from httplab.protocol.messages import Note, Request, Response
 from httplab.protocol.request_parser import RequestParser
@@ -336,13 +337,16 @@ def parse_request(raw: bytes) -> tuple[RequestHead, Request] | None:
 
 
 def parse_response(raw: bytes, method: str) -> Response | None:
-    """The final response read from `raw` (the whole response to `method`), or None."""
+    """The final response read from `raw` (the whole response to `method`), or None when not
+    even its head can be read. A body that ends short (an app that sent less than its
+    Content-Length, then the close) is what arrived of it."""
     parser = ResponseParser(REPARSE_LIMITS)
     parser.expect(method)
     parser.feed(raw)
     parser.feed(b"")
     head: ResponseHead | None = None
     body: list[bytes] = []
+    trailers: Headers | None = None
     try:
         while True:
             event = parser.next_event()
@@ -352,19 +356,23 @@ def parse_response(raw: bytes, method: str) -> Response | None:
                 head = event
             elif isinstance(event, Data):
                 body.append(event.data)
-            elif isinstance(event, EndOfMessage) and head is not None:
-                return Response(
-                    head.status,
-                    head.headers,
-                    b"".join(body),
-                    head.reason,
-                    head.version,
-                    event.trailers,
-                )
+            elif isinstance(event, EndOfMessage):
+                trailers = event.trailers
+                break
             else:
-                return None
+                break
     except ProtocolError:
+        pass
+    if head is None:
         return None
+    return Response(
+        head.status,
+        head.headers,
+        b"".join(body),
+        head.reason,
+        head.version,
+        trailers if trailers is not None else Headers(),
+    )
 
 
 ConnectionEventKind = Literal["opened", "closed", "timeout", "protocol-error", "refused"]

@@ -143,3 +143,12 @@ def test_a_compact_record_is_one_object_for_the_collector() -> None:
     assert tracked < 10  # the compact copies hold no parsed messages
     assert all(gc.is_tracked(copy) for copy in copies)
     assert not any(gc.is_tracked(copy.raw_request) for copy in copies)
+
+
+def test_a_response_that_ends_short_reads_back_as_far_as_it_went() -> None:
+    from httplab.trace.records import parse_response
+
+    raw = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"
+    response = parse_response(raw, "GET")
+    assert response is not None and (response.status, response.body) == (200, b"abc")
+    assert parse_response(b"not http", "GET") is None
