@@ -150,6 +150,9 @@ def curl_lines(request: bytes, base_url: str) -> list[str]:
     """`# note:` lines, then one curl command for `request` (one request's bytes), or a
     single `# not sent by curl (…)` comment when curl cannot send it as it stands."""
     pieces = split_requests(request)
+    if len(pieces) == 1 and pieces[0].head is not None and not pieces[0].complete:
+        why = "the request stops before its body ends; curl sends a whole body"
+        return [_unsendable(request, why)]
     if len(pieces) != 1 or not pieces[0].complete or pieces[0].head is None:
         return [_unsendable(request, _parse_error(request))]
     head = pieces[0].head

@@ -35,6 +35,13 @@ def base_url(to: str) -> str:
     return f"http://{shown_host}:{port}"
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
 def export_curl(files: Sequence[Path], to: str, *, out: Echo = print, err: Echo = print) -> int:
     """Every request of `files` as a curl command to `to`; the exit status."""
     from httplab.client.curl_export import curl_commands
@@ -60,10 +67,14 @@ def export_har(
     transcripts = read_files(files, err)
     if transcripts is None:
         return 2
-    text = har_text([t for _, t in transcripts], url)
-    if out_path == STDOUT:
-        out(text.rstrip("\n"))
+    if out_path != STDOUT and any(_same_file(out_path, path) for path, _ in transcripts):
+        err(f"httplab: error: --har {safe(str(out_path))} is one of the input files")
+        return 2
+    documents = [t for _, t in transcripts]
+    if out_path == STDOUT:  # JSON escapes control bytes; \uXXXX keeps C1 ones off a terminal
+        out(har_text(documents, url, ascii_only=True).rstrip("\n"))
         return 0
+    text = har_text(documents, url)
     try:
         write_atomically(out_path, text)
     except OSError as exc:

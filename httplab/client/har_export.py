@@ -155,5 +155,8 @@ def har_log(transcripts: list[Transcript], base_url: str) -> dict[str, Any]:
     }
 
 
-def har_text(transcripts: list[Transcript], base_url: str) -> str:
-    return json.dumps(har_log(transcripts, base_url), indent=2, ensure_ascii=False) + "\n"
+def har_text(transcripts: list[Transcript], base_url: str, *, ascii_only: bool = False) -> str:
+    """The HAR as JSON text; `ascii_only` escapes every non-ASCII character as \\uXXXX (for a
+    terminal: a header value decoded as ISO-8859-1 may hold C1 control characters)."""
+    document = har_log(transcripts, base_url)
+    return json.dumps(document, indent=2, ensure_ascii=ascii_only) + "\n"

@@ -80,6 +80,26 @@ def test_an_unwritable_out_is_one_line(tmp_path: Path) -> None:
     assert code == 2 and "cannot write" in out
 
 
+def test_the_har_never_overwrites_an_input(tmp_path: Path) -> None:
+    copy = tmp_path / "b.transcript"
+    copy.write_bytes(Path(BODIES).read_bytes())
+    code, out = _export("--har", str(copy), str(copy))
+    assert code == 2 and "is one of the input files" in out
+    assert copy.read_bytes() == Path(BODIES).read_bytes()
+
+
+def test_har_on_stdout_is_ascii(tmp_path: Path) -> None:
+    odd = tmp_path / "odd.transcript"
+    odd.write_text(
+        "httplab-transcript 1\n== connection 1\n-- exchange 1: GET /\n"
+        "> GET / HTTP/1.1\\r\\n\n> Host: a\\r\\n\n> X-C1: \\x9b31m\\r\\n\n> \\r\\n\n"
+        "expect status 200\n"
+    )
+    code, out = _export("--har", "-", str(odd))
+    assert code == 0 and out.isascii() and "\\u009b31m" in out
+    assert json.loads(out)["log"]["entries"][0]["request"]["headers"][1]["value"] == "\x9b31m"
+
+
 def test_a_bad_to_is_a_usage_error() -> None:
     code, out = _export("--curl", BODIES, "--to", "[::1")
     assert code == 2 and "unclosed '['" in out
@@ -198,5 +218,7 @@ def test_what_curl_cannot_send_is_a_comment() -> None:
     comment = curl_lines(fragment, "http://x:1")[-1]
     assert comment.startswith("# not sent by curl (the parser refuses it: 400 Bad Request")
     assert comment.endswith("use httplab send --raw): GET /a#b HTTP/1.1")
+    head_only = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\nExpect: 100-continue\r\n\r\n"
+    assert "stops before its body ends" in curl_lines(head_only, "http://x:1")[-1]
     escape = b"GET /\x1b[2J HTTP/1.1\r\nHost: a\r\n\r\n"
     assert "\x1b" not in curl_lines(escape, "http://x:1")[-1]
