@@ -8,6 +8,11 @@ told to `start_next()`, so pipelined requests already buffered are answered in o
 transport's write buffer is full (a client that sends but does not read), reading pauses and
 the next request waits for `resume_writing`, so memory stays bounded.
 
+A streaming app (WSGI, ASGI: `app.streaming`) is not called on the loop: `_begin_stream` hands
+it the request and a `ResponseStream` (see `streaming.py`), and it answers from its own thread
+in pieces, each written as it comes; the `stream_*` methods are the stream's way back in.
+While it works the connection keeps reading (a little), so a client that goes is noticed.
+
 A connection is in one `Phase`; the request being read and answered is one `Exchange`.
 
     IDLE ──first byte──▶ HEAD ──head parsed──▶ BODY ──end of message──▶ IDLE (keep-alive)
@@ -547,6 +552,8 @@ class HTTPConnection(asyncio.Protocol):
             return serialize_response(response, method), keep_alive
         except Exception:  # e.g. the app put CR/LF in a header value
             logger.exception("cannot serialize the response on connection #%d", self.id)
+            if head_only:
+                raise  # the stream answers 500 itself: no body may follow this
             fallback = self._internal_error(head)
             fallback.headers.add(b"Date", self.state.dates.value())
             fallback.headers.add(b"Server", self.settings.server_header)

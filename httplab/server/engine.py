@@ -1,7 +1,9 @@
 """`HTTPServer`: an asyncio event loop in a background thread, one `HTTPConnection` per socket.
 
 The thread owns the loop; the caller's thread only starts and stops it, so the TUI, the tests
-and the lessons keep their main thread. Apps run in the loop thread and must be quick.
+and the lessons keep their main thread. Apps run in the loop thread and must be quick;
+streaming apps (WSGI, ASGI) answer from threads of their own (see `streaming.py`), and an app
+with `startup()`/`shutdown()` (ASGI lifespan) has them called around serving.
 
     with HTTPServer(UsersApp(), port=0) as server:
         print(server.address)            # ("127.0.0.1", 41234)

@@ -293,7 +293,12 @@ class ResponseStream:
         self.framing = framing
         self._head = Response(status, headers, b"", response.reason, response.version)
         if not self._held_head:
-            data, self._keep_alive = self._sink.stream_head(self._head, keep_alive)
+            try:
+                data, self._keep_alive = self._sink.stream_head(self._head, keep_alive)
+            except Exception:  # e.g. CR/LF in a field value: logged; 500 instead
+                self._written(len(first))
+                self._fail_early()
+                return
             self._send(data, head=True)
         self._write_on_loop(first)
 
@@ -343,7 +348,11 @@ class ResponseStream:
             assert self._head is not None
             if self._body_bytes:  # the length GET would have had; none if the app sent none
                 self._head.headers.set(b"Content-Length", b"%d" % self._body_bytes)
-            data, keep_alive = self._sink.stream_head(self._head, keep_alive)
+            try:
+                data, keep_alive = self._sink.stream_head(self._head, keep_alive)
+            except Exception:
+                self._fail_early()
+                return
             self._send(data, head=True)
         elif framing is Framing.CHUNKED:
             self._send(b"0\r\n\r\n")
@@ -364,10 +373,7 @@ class ResponseStream:
         if why:
             logger.error("the app broke the response: %s", why)
         if self.framing is None or self._held_head:
-            response = self._sink.stream_failed_early()
-            self.framing = None
-            self._held_head = False
-            self._respond_on_loop(response)
+            self._fail_early()
             return
         self._note(
             "app-failed-mid-body",
@@ -375,6 +381,12 @@ class ResponseStream:
             "sees an incomplete body",
         )
         self._finish(keep_alive=False)
+
+    def _fail_early(self) -> None:
+        """Nothing is sent yet: a 500 instead of the app's answer."""
+        self.framing = None
+        self._held_head = False
+        self._respond_on_loop(self._sink.stream_failed_early())
 
     def _finish(self, keep_alive: bool) -> None:
         self._finished = True

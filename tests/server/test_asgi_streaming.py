@@ -296,3 +296,19 @@ def test_starlette_streaming_response_and_request_stream() -> None:
         assert answer.startswith(b"HTTP/1.1 200 ")
         assert answer.endswith(b"102400 bytes in 2 parts")
         assert parts == [65536, 36864]
+
+
+def test_head_gets_no_body() -> None:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        await send(START)
+        await send({"type": "http.response.body", "body": b"12345", "more_body": True})
+        await send({"type": "http.response.body", "body": b"678"})
+
+    with HTTPServer(ASGIAdapter(app), port=0) as server, connect(server) as sock:
+        sock.sendall(b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        received = read_until(sock, b"678\r\n0\r\n\r\n")
+    head, _, rest = received.partition(b"\r\n\r\n")
+    assert b"Content-Length: 8\r\n" in head + b"\r\n"  # what GET would have had
+    assert rest.startswith(b"HTTP/1.1 200 ") and b"12345" in rest

@@ -350,3 +350,60 @@ def test_the_readme_bottle_app_runs_as_shown(tmp_path: Path) -> None:
                     request = request.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1)
                 sock.sendall(request)
                 assert read_to_close(sock).endswith(expected)
+
+
+def test_a_header_that_would_split_the_response_is_a_500() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        start_response("200 OK", [("X-Evil", "a\r\nSet-Cookie: stolen=1")])
+        yield b"never sent"
+
+    with HTTPServer(WSGIAdapter(app), port=0) as server, connect(server) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        received = read_to_close(sock)
+    assert received.startswith(b"HTTP/1.1 500 ")
+    assert b"stolen" not in received and b"never sent" not in received
+
+
+def test_an_exception_after_the_head_closes_the_connection() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        yield b"partial"
+        raise RuntimeError("broken in the middle")
+
+    records: list[ExchangeRecord] = []
+
+    class Collect:
+        def publish(self, item: TraceItem) -> None:
+            if isinstance(item, ExchangeRecord):
+                records.append(item)
+
+    with (
+        HTTPServer(WSGIAdapter(validator(app)), port=0, tracer=Collect()) as server,
+        connect(server) as sock,
+    ):
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        received = read_to_close(sock)  # closed although the client asked for keep-alive
+    assert received.startswith(b"HTTP/1.1 200 ")
+    assert received.endswith(b"7\r\npartial\r\n")  # no last chunk: visibly incomplete
+    assert b"Traceback" not in received and b"broken" not in received
+    assert [note.code for note in records[0].notes] == ["app-failed-mid-body"]
+
+
+@pytest.mark.parametrize(
+    ("path", "code"), [("/short", "app-body-too-short"), ("/long", "app-body-too-long")]
+)
+def test_a_broken_content_length_is_noted_in_the_trace(path: str, code: str) -> None:
+    records: list[ExchangeRecord] = []
+
+    class Collect:
+        def publish(self, item: TraceItem) -> None:
+            if isinstance(item, ExchangeRecord):
+                records.append(item)
+
+    with (
+        HTTPServer(WSGIAdapter(lying_app), port=0, tracer=Collect()) as server,
+        connect(server) as sock,
+    ):
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        read_to_close(sock)
+    assert [note.code for note in records[0].notes] == [code]
