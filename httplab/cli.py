@@ -280,6 +280,13 @@ def serve(
         help="With --trace: colours, 'dark' (the default), 'light' (a light background) or "
         "'high-contrast' (a projector). Example: --trace --theme light",
     ),
+    lang: str = typer.Option(
+        "en",
+        "--lang",
+        metavar="en|ru",
+        help="With --trace: the language of the field explanations (beside the selected "
+        "field in the view, 'what the fields mean' with --plain). Example: --trace --lang ru",
+    ),
     record: Annotated[
         Path | None,
         typer.Option(
@@ -335,6 +342,8 @@ def serve(
     Exit status: 0 after Ctrl-C or SIGTERM, 1 when it cannot listen (e.g. port in use),
     2 for a bad option (an empty --host).
     """
+    if lang not in ("en", "ru"):
+        raise typer.BadParameter("en or ru", param_hint="--lang")
     from httplab.protocol.limits import Limits
     from httplab.server.serve_command import (
         ServeOptions,
@@ -373,7 +382,7 @@ def serve(
     )
     recorder = _start_recorder(record) if record is not None else None
     try:
-        status = _serve(options, recorder, trace, plain, to, mouse, theme, trace_buffer)
+        status = _serve(options, recorder, trace, plain, to, mouse, theme, trace_buffer, lang)
     finally:
         if recorder is not None:
             recorder.close()
@@ -415,6 +424,7 @@ def _serve(
     mouse: bool,
     theme: str,
     trace_buffer: int,
+    lang: str = "en",
 ) -> int:
     from httplab.server.serve_command import make_server, serve_until_signal
 
@@ -434,7 +444,13 @@ def _serve(
             return make_server(options, tracer=tracer)
 
         return _run_trace(
-            traced, plain=plain, to=to, mouse=mouse, theme=theme, capacity=trace_buffer
+            traced,
+            plain=plain,
+            to=to,
+            mouse=mouse,
+            theme=theme,
+            capacity=trace_buffer,
+            lang=lang,
         )
     return serve_until_signal(options, tracer=recorder)
 

@@ -140,12 +140,19 @@ def _section(title: str) -> Text:
     return Text(title, style="trace.section")
 
 
-class ExchangeView:
-    """Everything about one exchange, top to bottom: what the plain printer shows."""
+FIELDS_MEAN = {"en": "what the fields mean", "ru": "что значат поля"}
 
-    def __init__(self, record: ExchangeRecord, selected: str | None = None) -> None:
+
+class ExchangeView:
+    """Everything about one exchange, top to bottom: what the plain printer shows (the
+    explanations in `lang`, "en" or "ru")."""
+
+    def __init__(
+        self, record: ExchangeRecord, selected: str | None = None, *, lang: str = "en"
+    ) -> None:
         self.record = record
         self.selected = selected
+        self.lang = lang if lang in FIELDS_MEAN else "en"
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         r = self.record
@@ -157,8 +164,8 @@ class ExchangeView:
             yield ParsedTreeView(r, self.selected)
             yield _section("header fields")
             yield HeadersTable(r, self.selected)
-            yield _section("what the fields mean")
-            yield ExplanationsView(r)
+            yield _section(FIELDS_MEAN[self.lang])
+            yield ExplanationsView(r, self.lang)
         yield _section(f"response, {len(r.raw_response):,} bytes sent")
         # printed, not browsed: no key to press for the bytes
         yield ResponseView(r, bytes_hint="not the bytes as sent")

@@ -5,8 +5,13 @@ The explanations are data (`explain.toml` beside this module, like the lessons' 
 module loads them, gathers the facts of one exchange (status, body length, chosen media type,
 whether the connection stays open) and fills them in. Fields this server does not read are
 explained too and say "not interpreted by this server"; a field not in the data is called an
-extension field. `ExplanationsView` prints them for `serve --trace --plain`; the trace view's
-pane (the TUI's) can call `explain_record` for the selected field.
+extension field. `ExplanationsView` prints them all for `serve --trace --plain` (`--lang ru`
+in Russian); the trace view shows `FieldExplanationView` of the selected field (`explain_field`),
+under the raw bytes it lights up.
+
+The `did` templates are filled from `facts()`: what happened in the exchange (`status`,
+`content_type`, `path`, `body_length`, `framing`, `persistence`, `continue`) and, for the field
+itself, `value` (as received, escaped) and, for a chunk, `chunk_size` (in decimal).
 """
 
 from __future__ import annotations
@@ -18,9 +23,11 @@ from importlib import resources
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
+from rich.text import Text
 
-from httplab.render.escape import safe_text
+from httplab.render.fields import BODY, chunk_index, chunks, header_index
 from httplab.trace.records import ExchangeRecord
+from httplab.trace.wire_text import escape_latin1
 
 LANGS = ("en", "ru")
 NOT_READ = {
@@ -32,6 +39,28 @@ EXTENSION = {
     "ru": "поле-расширение или частное поле",
 }
 THIS_SERVER = {"en": "this server", "ru": "этот сервер"}
+PERSISTENCE = {
+    ("en", True): "closed the connection after the response",
+    ("en", False): "kept the connection open for the next request",
+    ("ru", True): "закрыл соединение после ответа",
+    ("ru", False): "оставил соединение открытым для следующего запроса",
+}
+CONTINUE = {
+    ("en", True): "sent 100 Continue, then read the body",
+    ("en", False): "sent no 100 Continue (no body was still to come)",
+    ("ru", True): "отправил 100 Continue, потом прочитал тело",
+    ("ru", False): "не отправлял 100 Continue (тело уже не ожидалось)",
+}
+VALUE_SHOWN = 60
+"""Characters of a field's value an explanation quotes at most."""
+# A selected field key (render/fields.py) → its entry in explain.toml.
+PART_KEYS = {
+    "request-line": "@request-line",
+    "method": "@method",
+    "target": "@target",
+    "version": "@version",
+    BODY: "@body",
+}
 MAX_FIELDS = 40
 """Rows of explanations per exchange at most (the request line's three included); fields
 this module does not know share one row however many a request carries."""
@@ -39,7 +68,7 @@ this module does not know share one row however many a request carries."""
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
-    key: str  # "@method", "@target", "@version" or a lower-case field name
+    key: str  # "@method", "@target", "@version", "@body", "@chunk"… or a lower-case field name
     name: str
     rfc: str
     read: bool  # does this server interpret it?
@@ -49,13 +78,15 @@ class Explanation:
 
 @dataclass(frozen=True, slots=True)
 class Explained:
-    """One part of one exchange, explained in one language."""
+    """One part of one exchange, explained in one language. Every string is safe to show as
+    it is: what came from the wire (labels, values, facts) is escaped (`escape_latin1`)."""
 
     label: str  # as received (a field name keeps its case)
     meaning: str
     rfc: str
     done: str  # what the server did, or "not interpreted by this server"
     read: bool
+    value: str = ""  # the field's value as received (escaped), for the one-field view
 
 
 @cache
@@ -79,36 +110,46 @@ def explanations() -> dict[str, Explanation]:
 
 
 def explain(name: str) -> Explanation | None:
-    """The explanation of a field name (any case) or of "@method", "@target", "@version"."""
+    """The explanation of a field name (any case) or of "@method", "@target", "@version"…"""
     return explanations().get(name if name.startswith("@") else name.lower())
 
 
-def facts(record: ExchangeRecord) -> dict[str, str]:
+def facts(record: ExchangeRecord, lang: str = "en") -> dict[str, str]:
     """What happened in `record`, for the {placeholders} of the `did` templates."""
     found: dict[str, str] = {}
     response = record.response
     if response is not None:
-        found["status"] = f"{response.status} {response.reason}"
+        found["status"] = _quoted(f"{response.status} {response.reason}")
         content_type = response.headers.get("content-type")
         if content_type:
-            found["content_type"] = content_type.partition(";")[0].strip(" \t")
-    request = record.request
+            found["content_type"] = _quoted(content_type.partition(";")[0].strip(" \t"))
+    request, head = record.request, record.head
     if request is not None:
-        found["path"] = request.path
-        found["body_length"] = f"{len(request.body):,}"
-    if record.head is not None and response is not None:
-        closes = not record.head.keep_alive or "close" in response.headers.tokens("connection")
-        found["persistence"] = (
-            "closed the connection after the response"
-            if closes
-            else "kept the connection open for the next request"
+        found["path"] = _quoted(request.path)
+        found["body_length"] = f"{_body_length(record):,}"
+    if head is not None:
+        found["framing"] = {"length": "Content-Length", "chunked": "chunked"}.get(
+            head.framing.kind, "—"
         )
-        found["persistence_ru"] = (
-            "закрыл соединение после ответа"
-            if closes
-            else "оставил соединение открытым для следующего запроса"
-        )
+    if head is not None and response is not None:
+        closes = not head.keep_alive or "close" in response.headers.tokens("connection")
+        found["persistence"] = PERSISTENCE[(_lang(lang), closes)]
+        continued = record.raw_response.startswith((b"HTTP/1.1 100 ", b"HTTP/1.0 100 "))
+        found["continue"] = CONTINUE[(_lang(lang), continued)]
     return found
+
+
+def _body_length(record: ExchangeRecord) -> int:
+    """Body bytes the server read: all of them, also when the trace kept only the first."""
+    head, request = record.head, record.request
+    assert request is not None
+    if head is not None and head.framing.kind == "length" and head.framing.length is not None:
+        return head.framing.length if record.response is not None else len(request.body)
+    return len(request.body)
+
+
+def _lang(lang: str) -> str:
+    return lang if lang in LANGS else "en"
 
 
 def _done(entry: Explanation, lang: str, known: dict[str, str]) -> str:
@@ -121,14 +162,71 @@ def _done(entry: Explanation, lang: str, known: dict[str, str]) -> str:
         return ""  # a fact this exchange does not have (e.g. no response): say nothing
 
 
+def _quoted(text: str) -> str:
+    """Wire text (decoded ISO-8859-1) escaped, cut to about `VALUE_SHOWN` characters."""
+    if len(text) <= VALUE_SHOWN:
+        return escape_latin1(text)
+    return escape_latin1(text[: VALUE_SHOWN - 1]) + "…"
+
+
+def _explained(
+    entry: Explanation, label: str, lang: str, known: dict[str, str], value: str = ""
+) -> Explained:
+    if value:
+        known = {**known, "value": value}
+    done = _done(entry, lang, known)
+    return Explained(label, entry.text[lang], entry.rfc, done, entry.read, value)
+
+
+def explain_field(record: ExchangeRecord, key: str | None, lang: str = "en") -> Explained | None:
+    """The field `key` (a key of `render.fields.selectable_keys`) of `record`, explained; None
+    when there is nothing to say (no key, a request that did not parse)."""
+    lang = _lang(lang)
+    request, head = record.request, record.head
+    if key is None or request is None or head is None:
+        return None
+    table = explanations()
+    known = facts(record, lang)
+    if key in PART_KEYS:
+        entry = table[PART_KEYS[key]]
+        value = {
+            "method": request.method,
+            "target": request.target,
+            "version": request.version,
+            "request-line": f"{request.method} {request.target} {request.version}",
+        }.get(key, "")
+        return _explained(entry, entry.name, lang, known, _quoted(value))
+    index = header_index(key)
+    if index is not None:
+        fields = list(head.headers)
+        if index >= len(fields):
+            return None
+        name, value = fields[index].text()
+        found = table.get(name.lower())
+        if found is None:
+            shown = _quoted(name)
+            return Explained(shown, EXTENSION[lang], "", NOT_READ[lang], False, _quoted(value))
+        return _explained(found, _quoted(name), lang, known, _quoted(value))
+    index = chunk_index(key)
+    if index is not None:
+        found_chunks = chunks(record)
+        if index >= len(found_chunks):
+            return None
+        chunk = found_chunks[index]
+        entry = table["@last-chunk" if chunk.size == 0 else "@chunk"]
+        known = {**known, "chunk_size": f"{chunk.size:,}"}
+        digits = chunk.size_digits.decode("latin-1")
+        return _explained(entry, f"{entry.name} {index + 1}", lang, known, digits)
+    return None
+
+
 def explain_record(record: ExchangeRecord, lang: str = "en") -> list[Explained]:
     """The request line's parts and each distinct header field of `record`, explained."""
-    if lang not in LANGS:
-        lang = "en"
+    lang = _lang(lang)
     request = record.request
     if request is None:
         return []
-    known = facts(record)
+    known = facts(record, lang)
     table = explanations()
     parts: list[Explained] = []
     for key, label in (
@@ -137,21 +235,24 @@ def explain_record(record: ExchangeRecord, lang: str = "en") -> list[Explained]:
         ("@version", request.version),
     ):
         entry = table[key]
+        shown = _quoted(label)
+        explained = _explained(entry, shown, lang, known, shown)
         meaning = f"{entry.name}: {entry.text[lang]}"
-        parts.append(Explained(label, meaning, entry.rfc, _done(entry, lang, known), True))
+        parts.append(Explained(shown, meaning, entry.rfc, explained.done, True))
     seen: set[bytes] = set()
     extensions: list[str] = []  # fields not in the data: one row for all of them
     for field in request.headers:
         if field.lower_name in seen:
             continue
         seen.add(field.lower_name)
-        label = field.name.decode("latin-1")
+        name, value = field.text()
+        label = _quoted(name)
         found = table.get(field.lower_name.decode("latin-1"))
         if found is None:
             extensions.append(label)
         elif len(parts) < MAX_FIELDS:
-            done = _done(found, lang, known)
-            parts.append(Explained(label, found.text[lang], found.rfc, done, found.read))
+            explained = _explained(found, label, lang, known, _quoted(value))
+            parts.append(Explained(label, explained.meaning, found.rfc, explained.done, found.read))
     if extensions:
         shown = ", ".join(extensions[:3])
         if len(extensions) > 3:
@@ -160,28 +261,55 @@ def explain_record(record: ExchangeRecord, lang: str = "en") -> list[Explained]:
     return parts
 
 
+def _server_line(part: Explained, lang: str) -> Text | None:
+    """ "this server: what it did", or "not interpreted by this server"; None: nothing known."""
+    if part.read and part.done:
+        line = Text(f"{THIS_SERVER[lang]}: ", style="trace.muted")
+        line.append(part.done, "trace.event")
+        return line
+    if not part.read:
+        return Text(part.done, "trace.muted")
+    return None
+
+
 class ExplanationsView:
     """Each part of the request with its explanation: the "what the fields mean" section."""
 
     def __init__(self, record: ExchangeRecord, lang: str = "en") -> None:
         self.record = record
-        self.lang = lang
+        self.lang = _lang(lang)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        server = THIS_SERVER.get(self.lang, THIS_SERVER["en"])
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="http.header.name", max_width=30, overflow="fold")
         grid.add_column(ratio=1)
         for part in explain_record(self.record, self.lang):
-            text = safe_text(part.meaning)
+            text = Text(part.meaning)
             if part.rfc:
                 text.append(f" ({part.rfc})", style="note.rfc")
-            if part.read and part.done:
+            server = _server_line(part, self.lang)
+            if server is not None:
                 text.append("\n")
-                text.append(f"{server}: ", style="trace.muted")
-                text.append_text(safe_text(part.done, "trace.event"))
-            elif not part.read:
-                text.append("\n")
-                text.append_text(safe_text(part.done, "trace.muted"))
-            grid.add_row(safe_text(part.label[:60]), text)
+                text.append_text(server)
+            grid.add_row(Text(part.label[:60]), text)
         yield grid
+
+
+class FieldExplanationView:
+    """One selected field, explained: its name and value (styled as its bytes are lit in the
+    raw view), what it is for with the RFC section, and what this server did with it."""
+
+    def __init__(self, part: Explained, lang: str = "en") -> None:
+        self.part = part
+        self.lang = _lang(lang)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        part = self.part
+        label = f"{part.label}: {part.value}" if part.value else part.label
+        text = Text.assemble((label, "wire.highlight"), " — ", part.meaning)
+        if part.rfc:
+            text.append(f" ({part.rfc})", style="note.rfc")
+        yield text
+        server = _server_line(part, self.lang)
+        if server is not None:
+            yield server

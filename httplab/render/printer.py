@@ -172,7 +172,8 @@ class PlainPrinter:
     """Prints items published on `bus` until stopped; `with PlainPrinter(bus): ...`.
 
     `budget` limits the time spent rendering (see the module docstring); `printed` counts the
-    exchanges printed, `skipped` the trace items summarised instead. With `renderer` (a
+    exchanges printed, `skipped` the trace items summarised instead; `lang` is the language of
+    the field explanations. With `renderer` (a
     `RenderProcess`), batches are handed to that child process to render and write, and the
     budget paces them at the child's speed instead (`PROCESS_SHARE` of its time).
     """
@@ -185,8 +186,10 @@ class PlainPrinter:
         connection_events: bool = True,
         budget: RenderBudget | None = None,
         renderer: BatchRenderer | None = None,
+        lang: str = "en",
     ) -> None:
         self.bus = bus
+        self.lang = lang  # of the field explanations (serve --trace --plain --lang ru)
         self.console = console if console is not None else plain_console()
         self.connection_events = connection_events
         self.renderer = renderer
@@ -322,7 +325,7 @@ class PlainPrinter:
 
     def print_item(self, item: TraceItem) -> None:
         if isinstance(item, ExchangeRecord):
-            self.console.print(ExchangeView(item))
+            self.console.print(ExchangeView(item, lang=self.lang))
             self.printed += 1
         elif self.connection_events:
             self.console.print(ConnectionEventView(item))

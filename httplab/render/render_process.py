@@ -11,9 +11,9 @@ printer thread waits on it (without the lock), and what piles up meanwhile is su
 line, as in-process.
 
 The child is `python -m httplab.render.render_process --color|--no-color --theme NAME
---width N`; it reads frames of a 4-byte big-endian length and a pickle of `(summary, items)`
-from stdin until EOF, ignores SIGINT (the parent stops it by closing the pipe, after printing
-what is left), and exits 0. Only this package's own parent writes to that pipe.
+--width N --lang en|ru`; it reads frames of a 4-byte big-endian length and a pickle of
+`(summary, items)` from stdin until EOF, ignores SIGINT (the parent stops it by closing the
+pipe, after printing what is left), and exits 0. Only this package's own parent writes to that pipe.
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ _LENGTH = struct.Struct(">I")
 class RenderProcess:
     """The child that renders; `send` a batch, `close` when done."""
 
-    def __init__(self, stdout: IO[Any], *, color: bool, theme: str, width: int) -> None:
+    def __init__(
+        self, stdout: IO[Any], *, color: bool, theme: str, width: int, lang: str = "en"
+    ) -> None:
         stdout.flush()
         command = [
             sys.executable,
@@ -48,12 +50,14 @@ class RenderProcess:
             theme,
             "--width",
             str(width),
+            "--lang",
+            lang,
         ]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=stdout)
 
     @classmethod
     def for_stream(
-        cls, stream: IO[Any], *, color: bool, theme: str, width: int
+        cls, stream: IO[Any], *, color: bool, theme: str, width: int, lang: str = "en"
     ) -> RenderProcess | None:
         """A child writing to `stream`, or None when `stream` is not a real file (a test's
         StringIO) or the child cannot start: then the printer renders in its own thread."""
@@ -62,7 +66,7 @@ class RenderProcess:
         except (AttributeError, OSError, ValueError):
             return None
         try:
-            return cls(stream, color=color, theme=theme, width=width)
+            return cls(stream, color=color, theme=theme, width=width, lang=lang)
         except OSError:
             return None
 
@@ -120,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--color", action=argparse.BooleanOptionalAction, default=False)
     parser.add_argument("--theme", default="dark")
     parser.add_argument("--width", type=int, default=80)
+    parser.add_argument("--lang", choices=("en", "ru"), default="en")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     step_aside()
@@ -132,7 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     console = plain_console(sys.stdout, color=args.color, theme=theme_named(args.theme))
     console.width = args.width
-    printer = PlainPrinter(TraceBus(), console)  # never started: used for print_item only
+    # never started: used for print_item only
+    printer = PlainPrinter(TraceBus(), console, lang=args.lang)
     source = sys.stdin.buffer
     while (header := _read_exactly(source, _LENGTH.size)) is not None:
         frame = _read_exactly(source, _LENGTH.unpack(header)[0])

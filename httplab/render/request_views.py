@@ -10,7 +10,15 @@ from rich.tree import Tree
 from httplab.protocol.headers import Headers
 from httplab.protocol.messages import Request
 from httplab.render.escape import escape_text, safe_bytes, safe_text, safe_wire_text
-from httplab.render.fields import BODY, field_window, header_index, more_fields
+from httplab.render.fields import (
+    BODY,
+    CHUNK,
+    chunk_index,
+    chunks,
+    field_window,
+    header_index,
+    more_fields,
+)
 from httplab.trace.records import ExchangeRecord
 
 
@@ -19,6 +27,10 @@ def _label(name: str, value: Text, *, selected: bool) -> Text:
     if selected:
         label.stylize("tree.selected")
     return label
+
+
+CHUNKS_SHOWN = 20
+"""Chunk lines the tree shows at most, around the selected one."""
 
 
 class ParsedTreeView:
@@ -60,10 +72,28 @@ class ParsedTreeView:
         line.add(_label("version", version, selected=self._is("version")))
         self._add_headers(tree, request.headers)
         body_label = Text(f"{len(request.body):,} bytes", style="http.body")
-        tree.add(_label("body", body_label, selected=self._is(BODY)))
+        body = tree.add(_label("body", body_label, selected=self._is(BODY)))
+        self._add_chunks(body)
         if len(request.trailers):
             self._add_headers(tree, request.trailers, title="trailers", selectable=False)
         return tree
+
+    def _add_chunks(self, body: Tree) -> None:
+        found = chunks(self.record)
+        shown = field_window(len(found), chunk_index(self.selected), CHUNKS_SHOWN)
+        if shown.start:
+            body.add(Text(f"… {shown.start:,} chunks before", style="trace.muted"))
+        for i in shown:
+            chunk = found[i]
+            size = Text(
+                f"{escape_text(chunk.size_digits.decode('latin-1'))} (hex) = {chunk.size:,} bytes",
+                style="http.body",
+            )
+            if chunk.size == 0:
+                size.append(" · the end", style="trace.muted")
+            body.add(_label(f"chunk {i + 1}", size, selected=self._is(f"{CHUNK}{i}")))
+        if shown.stop < len(found):
+            body.add(Text(f"… {len(found) - shown.stop:,} chunks after", style="trace.muted"))
 
     def _add_headers(
         self, tree: Tree, headers: Headers, *, title: str = "headers", selectable: bool = True

@@ -116,6 +116,7 @@ class TraceApp:
                 zones=LESSON_ZONES,
                 on_records=self.lesson.feed,
                 prompts={"predict": self.lesson.answer},
+                lang=lambda: self.lesson.lang if self.lesson is not None else options.lang,
             )
         self.controller = TraceController(options, publish, hooks, extension)
         theme = with_help_styles(THEMES.get(options.theme, THEMES["default"]), options.theme)

@@ -40,6 +40,7 @@ class TraceOptions:
     capacity: int = 10_000
     save_dir: Path = field(default_factory=Path.cwd)
     reset_users: Callable[[], int] | None = None  # empties our server's users (U)
+    lang: str = "en"  # the explanations' language (--lang); the lesson view uses its own
 
     @property
     def client_target(self) -> tuple[str, int]:
@@ -85,6 +86,7 @@ class Extension:
     zones: tuple[str, ...] = ZONES
     on_records: Callable[[list[ExchangeRecord]], None] | None = None
     prompts: dict[str, Callable[[str], None]] = field(default_factory=dict)
+    lang: Callable[[], str] | None = None  # the screen's language when it has its own (l)
 
 
 class TraceController:
@@ -222,6 +224,13 @@ class TraceController:
             name = escape_bytes(list(record.head.headers)[index].name)
             return f"header {index + 1} ({name})"
         return key.replace("-", " ")
+
+    @property
+    def lang(self) -> str:
+        """The language of the explanations: the lesson's (it toggles), else `--lang`."""
+        if self.extension.lang is not None:
+            return self.extension.lang()
+        return self.options.lang
 
     def move_field(self, delta: int) -> None:
         keys = self.field_keys

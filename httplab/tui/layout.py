@@ -43,7 +43,7 @@ from httplab.tui.completion import RequestCompleter
 from httplab.tui.controller import TABS, TraceController
 from httplab.tui.exchange_list import ExchangeListControl
 from httplab.tui.help_view import HelpView
-from httplab.tui.keys import footer_keys
+from httplab.tui.keys import footer_keys, key_named
 from httplab.tui.rich_control import LayoutWorker, RichControl, View
 from httplab.tui.views import PaneViews
 
@@ -66,6 +66,7 @@ class Widgets:
     view_controls: dict[str, RichControl]
     view_windows: dict[str, Window]
     notes_control: RichControl
+    explain_control: RichControl  # the selected field explained, under the views
     help_control: RichControl
     client_result_control: RichControl
     client_input: TextArea
@@ -80,6 +81,7 @@ class Widgets:
             self.exchange_list,
             *self.view_controls.values(),
             self.notes_control,
+            self.explain_control,
             self.client_result_control,
         ]
         for control in controls:
@@ -121,6 +123,7 @@ def build_widgets(
             for name, control in view_controls.items()
         },
         notes_control=RichControl(views.notes, get_console),
+        explain_control=RichControl(views.explanation, get_console),
         help_control=RichControl(
             lambda: View(("help",), lambda: HelpView(lesson="lesson" in controller.zones)),
             get_console,
@@ -144,6 +147,7 @@ def build_layout(
             # As tall as what it holds (the views below get the rest), up to its share.
             HSplit([widgets.list_window], height=lambda: _list_rows(controller)),
             HSplit([_detail_area(controller, widgets)], height=Dimension(min=4, weight=5)),
+            _explanation_area(controller, widgets),
             Window(
                 widgets.notes_control,
                 height=Dimension(min=1, max=4),
@@ -194,8 +198,9 @@ def _zoomed_views(
     def current_view() -> AnyContainer:
         name = TABS[controller.tab]
         title = lit_title(controller, lambda: " " + _view_title(controller, name), lambda: True)
-        return HSplit([title, widgets.view_windows[name]])
+        return HSplit([title, widgets.view_windows[name], explanation])
 
+    explanation = _explanation_area(controller, widgets)
     views: dict[str, AnyContainer] = {
         "list": HSplit([list_title, widgets.list_window]),
         "detail": DynamicContainer(current_view),
@@ -319,6 +324,29 @@ def trace_columns(controller: TraceController) -> int:
     if "lesson" in controller.zones and columns >= LESSON_BESIDE:
         return columns // 2
     return columns
+
+
+EXPLAIN_ROWS = 5
+"""Rows the selected field's explanation may take (it wraps; 3 at 80 columns for most)."""
+
+
+def _explanation_area(controller: TraceController, widgets: Widgets) -> Container:
+    """The selected field explained, right under the views where its bytes are lit; only
+    while a field is selected (the detail views have the focus)."""
+    return ConditionalContainer(
+        HSplit(
+            [
+                Window(FormattedTextControl(lambda: _explanation_title(controller)), height=1),
+                Window(
+                    widgets.explain_control,
+                    height=Dimension(min=1, max=EXPLAIN_ROWS),
+                    dont_extend_height=True,
+                    always_hide_cursor=True,
+                ),
+            ]
+        ),
+        filter=Condition(lambda: controller.selected_field is not None),
+    )
 
 
 def _client_area(controller: TraceController, widgets: Widgets) -> Container:
@@ -456,6 +484,18 @@ def _view_title(controller: TraceController, name: str) -> str:
     if name == "raw" and label:
         title += f" · {label}"
     return title
+
+
+EXPLANATION_TITLES = {
+    "en": "what this field means ({keys} another field)",
+    "ru": "что значит это поле ({keys} другое поле)",
+}
+
+
+def _explanation_title(controller: TraceController) -> StyleAndTextTuples:
+    keys = key_named("field").footer_key_text
+    title = EXPLANATION_TITLES.get(controller.lang, EXPLANATION_TITLES["en"])
+    return [("class:pane.title", " " + title.format(keys=keys))]
 
 
 def _client_title(controller: TraceController) -> str:

@@ -42,6 +42,7 @@ class TraceSettings:
     mouse: bool = False
     theme: str = "default"
     capacity: int = DEFAULT_CAPACITY
+    lang: str = "en"  # the field explanations' language, in the view and in plain output
 
 
 def run_trace(
@@ -70,7 +71,7 @@ def run_trace(
         err.write(_listen_error(exc, server) + "\n")
         return 1
     if settings.plain or not (out.isatty() and sys.stdin.isatty()):
-        return _run_plain(bus, server, out, err, settings.theme)
+        return _run_plain(bus, server, out, err, settings.theme, settings.lang)
 
     from httplab.tui.controller import TraceOptions
     from httplab.tui.run import run_trace_screen
@@ -84,6 +85,7 @@ def run_trace(
         theme=settings.theme,
         mouse=settings.mouse,
         capacity=settings.capacity,
+        lang=settings.lang,
     )
     restore_collector = tune_garbage_collector()  # after the imports: they get frozen too
     try:
@@ -132,7 +134,12 @@ def _listen_error(exc: OSError, server: TracedServer) -> str:
 
 
 def _run_plain(
-    bus: TraceBus, server: TracedServer, out: TextIO, err: TextIO, theme: str = "default"
+    bus: TraceBus,
+    server: TracedServer,
+    out: TextIO,
+    err: TextIO,
+    theme: str = "default",
+    lang: str = "en",
 ) -> int:
     """Print each exchange until SIGINT or SIGTERM, then stop the server."""
     from httplab.render import THEMES
@@ -149,9 +156,9 @@ def _run_plain(
     console = plain_console(out, theme=THEMES.get(theme, THEMES["default"]))
     # rendering in a child process keeps rich off the server's interpreter lock (issue 12.4)
     renderer = RenderProcess.for_stream(
-        out, color=console.color_system is not None, theme=theme, width=console.width
+        out, color=console.color_system is not None, theme=theme, width=console.width, lang=lang
     )
-    printer = PlainPrinter(bus, console, renderer=renderer).start()
+    printer = PlainPrinter(bus, console, renderer=renderer, lang=lang).start()
     restore_collector = tune_garbage_collector()
     try:
         err.write(f"httplab: tracing {url} (plain output; Ctrl-C stops)\n")

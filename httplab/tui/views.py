@@ -19,6 +19,8 @@ from httplab.render import (
     field_span,
 )
 from httplab.render.escape import safe_text
+from httplab.render.explain import FieldExplanationView, explain_field
+from httplab.trace.records import ExchangeRecord
 from httplab.tui.client_session import PaneResult
 from httplab.tui.controller import TraceController
 from httplab.tui.rich_control import View
@@ -97,6 +99,16 @@ class PaneViews:
             self._tree_selected,
         )
 
+    def explanation(self) -> View:
+        """The selected field explained (shown under the views while a field is selected)."""
+        c = self.controller
+        record = c.state.current
+        key = c.selected_field
+        lang = c.lang
+        if record is None or key is None:
+            return View(("explain", None), lambda: Text(""))
+        return View(("explain", record.seq, key, lang), lambda: _explanation(record, key, lang))
+
     def response(self) -> View:
         c = self.controller
         record = c.state.current
@@ -119,6 +131,11 @@ class PaneViews:
         return View(
             ("client", number, client.busy), lambda: _client_renderable(result, client.busy)
         )
+
+
+def _explanation(record: ExchangeRecord, key: str, lang: str) -> RenderableType:
+    part = explain_field(record, key, lang)
+    return Text("") if part is None else FieldExplanationView(part, lang)
 
 
 def _client_renderable(result: PaneResult | None, busy: bool) -> RenderableType:

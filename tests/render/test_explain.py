@@ -11,7 +11,16 @@ import time
 import pytest
 
 from httplab.render.exchange_views import ExchangeView
-from httplab.render.explain import LANGS, explain, explain_record, explanations, facts
+from httplab.render.explain import (
+    LANGS,
+    FieldExplanationView,
+    explain,
+    explain_field,
+    explain_record,
+    explanations,
+    facts,
+)
+from httplab.render.fields import chunks, field_span, selectable_keys
 from httplab.render.printer import plain_console
 from httplab.server.apps.users import UsersApp
 from httplab.server.engine import HTTPServer
@@ -21,12 +30,16 @@ from httplab.trace.records import ExchangeRecord
 READ_BY_THE_SERVER = [
     "host", "content-length", "transfer-encoding", "connection", "expect", "accept",
     "content-type", "if-match", "if-none-match", "@method", "@target", "@version",
+    "@request-line", "@body", "@chunk", "@last-chunk",
 ]  # fmt: skip
 COMMON_IGNORED = [
     "user-agent", "accept-encoding", "accept-language", "cookie", "authorization",
     "cache-control", "referer", "origin", "upgrade", "range", "if-modified-since",
 ]  # fmt: skip
-FACT_NAMES = {"status", "content_type", "path", "body_length", "persistence", "persistence_ru"}
+FACT_NAMES = {
+    "status", "content_type", "path", "body_length", "framing", "persistence", "continue",
+    "value", "chunk_size",
+}  # fmt: skip
 
 
 def test_every_entry_speaks_both_languages_and_cites_its_rule() -> None:
@@ -75,14 +88,14 @@ def test_an_exchange_is_explained_with_what_happened() -> None:
     )
     parts = {part.label: part for part in explain_record(record)}
     assert parts["POST"].done == "answered 201 Created"
-    assert parts["Content-Length"].done == "read 26 bytes of body"
+    assert parts["Content-Length"].done == "took the next 26 bytes as the body: read 26"
     assert "RFC 9112 §6.2" in parts["Content-Length"].rfc
     assert parts["User-Agent"].done == "not interpreted by this server"
     assert parts["X-Mine"].meaning == "an extension or private field" and not parts["X-Mine"].read
     assert list(parts)[-1] == "X-Mine"  # extension fields share the last row
     assert "persistence" in facts(record)
     russian = {part.label: part for part in explain_record(record, "ru")}
-    assert russian["Content-Length"].done == "прочитал 26 байт тела"
+    assert russian["Content-Length"].done == "взял следующие 26 байт как тело: прочитал 26"
     assert russian["User-Agent"].done == "этот сервер его не интерпретирует"
 
 
@@ -107,3 +120,83 @@ def test_many_unknown_fields_share_one_row() -> None:
     parts = explain_record(record)
     assert [p.label for p in parts][:4] == ["GET", "/users", "HTTP/1.1", "Host"]
     assert parts[-1].label == "X-F0, X-F1, X-F2 … (50)" and len(parts) == 5
+
+
+def test_every_field_the_server_reads_is_in_the_data_in_both_languages() -> None:
+    """The fields httplab's own code reads (server, protocol, users app): each explained."""
+    for key in READ_BY_THE_SERVER:
+        entry = explain(key)
+        assert entry is not None, key
+        for lang in LANGS:
+            assert entry.text[lang].strip() and entry.did[lang].strip(), (key, lang)
+            if lang == "ru":  # really Russian, not a copy of the English
+                assert any("а" <= ch <= "я" for ch in entry.text[lang].lower()), key
+
+
+CHUNKED = (
+    b"POST /users HTTP/1.1\r\nHost: lab\r\nContent-Type: application/json\r\n"
+    b"Transfer-Encoding: chunked\r\nX-Mine: 1\r\n\r\n"
+    b'5\r\n{"nam\r\n15;x=y\r\ne": "Ada", "age": 36}\r\n0\r\nT: v\r\n\r\n'
+)
+
+
+def test_each_selectable_field_is_explained_with_what_this_server_did() -> None:
+    record = exchange(CHUNKED)
+    keys = selectable_keys(record)
+    assert keys[-4:] == ["body", "chunk:0", "chunk:1", "chunk:2"]
+    for key in keys:
+        for lang in LANGS:
+            part = explain_field(record, key, lang)
+            assert part is not None and part.meaning and part.done, (key, lang)
+    method = explain_field(record, "method")
+    assert method is not None and (method.label, method.value) == ("method", "POST")
+    assert method.done == "answered 201 Created"
+    te = explain_field(record, "header:2")
+    assert te is not None and te.done == "decoded the chunked body: 26 bytes"
+    mine = explain_field(record, "header:3", "ru")
+    assert mine is not None and mine.done == "этот сервер его не интерпретирует"
+    second = explain_field(record, "chunk:1")
+    assert second is not None and second.value == "15" and "= 21 bytes" in second.done
+    last = explain_field(record, "chunk:2", "ru")
+    assert last is not None and last.done == "закончил тело здесь: всего 26 байт"
+    assert explain_field(record, None) is None and explain_field(record, "chunk:9") is None
+
+
+def test_chunk_spans_cover_the_body_in_order() -> None:
+    record = exchange(CHUNKED)
+    found = chunks(record)
+    assert [c.size for c in found] == [5, 0x15, 0]
+    raw = record.raw_request
+    pieces = [raw[slice(*c.span)] for c in found]
+    assert pieces[0] == b'5\r\n{"nam\r\n' and pieces[2] == b"0\r\nT: v\r\n\r\n"
+    assert b"".join(pieces) == raw[raw.index(b"\r\n\r\n") + 4 :]
+    assert field_span(record, "chunk:1") == found[1].span
+
+
+def test_one_field_view_quotes_the_value_escaped() -> None:
+    record = exchange(
+        b"POST /users HTTP/1.1\r\nHost: lab\r\nContent-Type: application/json\r\n"
+        b"X-Evil: a\x9b31mred\r\nContent-Length: 26\r\n\r\n"
+        b'{"name": "Ada", "age": 36}'
+    )
+    out = io.StringIO()
+    console = plain_console(out, color=False)
+    console.width = 80
+    for key in ("header:3", "header:2"):
+        part = explain_field(record, key)
+        assert part is not None
+        console.print(FieldExplanationView(part))
+    text = out.getvalue()
+    assert "Content-Length: 26 — The body is exactly" in text
+    assert "this server: took the next 26 bytes as the body: read 26" in text
+    assert "\x9b" not in text and "X-Evil: a\\x9b31mred" in text  # a C1 CSI, made visible
+
+
+def test_the_plain_printer_explains_in_russian() -> None:
+    record = exchange(b"GET /users HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n")
+    out = io.StringIO()
+    plain_console(out, color=False).print(ExchangeView(record, lang="ru"))
+    text = out.getvalue()
+    assert "что значат поля" in text
+    assert "закрыл соединение после ответа" in text
+    assert "closed the connection" not in text
