@@ -33,6 +33,7 @@ from httplab.tui.controller import (
     TraceController,
     TraceOptions,
 )
+from httplab.tui.curl import osc52
 from httplab.tui.key_bindings import Action, build_key_bindings
 from httplab.tui.layout import build_layout, build_widgets, set_text
 from httplab.tui.lesson_pane import LessonPane, LessonSetup
@@ -107,6 +108,7 @@ class TraceApp:
             spawn=self._spawn,
             set_client_text=lambda text: set_text(self.widgets.client_input, text),
             get_client_text=lambda: self.widgets.client_input.text,
+            copy_to_clipboard=self._copy_to_clipboard,
         )
         self.lesson = None
         extension = None
@@ -154,6 +156,15 @@ class TraceApp:
 
     def _say(self, message: str, level: str) -> None:
         self.controller.say(message, level)
+
+    def _copy_to_clipboard(self, text: str) -> bool:
+        """Ask the terminal to put `text` on the clipboard (OSC 52); False when too long."""
+        sequence = osc52(text)
+        if sequence is None:
+            return False
+        self.application.output.write_raw(sequence)
+        self.application.output.flush()
+        return True
 
     def _invalidate(self) -> None:
         self.application.invalidate()

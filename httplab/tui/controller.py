@@ -20,7 +20,7 @@ from httplab.trace.transcript import write_transcript
 from httplab.tui.client_records import PaneNumbering, client_records
 from httplab.tui.client_session import ClientSession, PaneResult
 from httplab.tui.compose import ComposeError, compose_request, editable_text
-from httplab.tui.curl import curl_command
+from httplab.tui.curl import command_lines, curl_command, why_no_curl
 from httplab.tui.keys import PIN_LENGTH_KEY, SEND_KEY
 from httplab.tui.state import TraceState
 
@@ -68,6 +68,10 @@ def _drop_text(text: str) -> None:
     return None
 
 
+def _no_clipboard(text: str) -> bool:
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class ScreenHooks:
     """What the controller asks of the screen that draws it (defaults: no screen at all)."""
@@ -76,6 +80,8 @@ class ScreenHooks:
     spawn: Callable[[Coroutine[Any, Any, None]], None] = _ignore  # run work in the background
     set_client_text: Callable[[str], None] = _drop_text  # what the client pane's input holds
     get_client_text: Callable[[], str] = _no_text
+    # ask the terminal to put `text` on the clipboard (OSC 52); False when it was not asked
+    copy_to_clipboard: Callable[[str], bool] = _no_clipboard
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +119,7 @@ class TraceController:
         self.message_level = "info"
         self.overlay: str | None = None  # "help" | "curl"
         self.prompt: str | None = None  # "filter" | "save" | "curl-file"
-        self.curl_text: str | None = None
+        self.curl_text: str | None = None  # the command as shown (y), one row per line
         self.dropped_by_bus = 0
         self.filter_before_prompt = ""  # what Esc in the filter prompt goes back to
         self.zoomed = False  # z: the focused view has the whole screen
@@ -380,13 +386,21 @@ class TraceController:
         if record is None:
             self.say("nothing to copy: the list is empty", "warning")
             return
-        base = f"http://{self.options.server_host}:{self.options.server_port}"
-        command = curl_command(record, base)
+        # An exchange the pane made with the --to server goes there, as replay does.
+        if record.source == "client":
+            host, port = self.options.client_target
+        else:
+            host, port = self.options.server_host, self.options.server_port
+        command = curl_command(record, f"http://{host}:{port}")
         if command is None:
-            self.say("this request did not parse, so there is no curl command for it", "warning")
+            self.say(why_no_curl(record), "warning")
             return
-        self.curl_text = command
+        self.curl_text = "\n".join(command_lines(command))
         self.overlay = "curl"
+        if self.hooks.copy_to_clipboard(self.curl_text):
+            self.say("copied with OSC 52 — if nothing was copied, select the text")
+        else:
+            self.say("select the text with the mouse to copy it (w writes it to a file)")
 
     def write_curl(self, path_text: str) -> None:
         if self.curl_text is None:

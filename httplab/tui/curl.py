@@ -1,56 +1,101 @@
-"""An exchange's request as a curl command a learner can paste into a shell.
+"""`y`: the selected exchange's request as a curl command a learner can copy and run.
 
-Built from the parsed request (method, target, headers in order, body), so it only exists for
-requests the server understood. Arguments are quoted for POSIX shells; anything with a control
-or non-ASCII byte uses bash's `$'…'` quoting, so the command never carries a raw escape byte
-to the terminal or the clipboard.
+The command itself is the client's (`httplab.client.curl_export`, the same as `httplab replay
+--curl`): quoted for POSIX shells, `$'…'` for bytes that are not printable ASCII, so it never
+carries a raw escape byte to the terminal or the clipboard. This module only lays it out for
+the screen and the clipboard:
+
+- `command_lines` breaks it before each `-H` and `--data-binary`, with ` \\` at the end of
+  every line but the last: rows a mouse selection copies as a command a shell runs as is (the
+  view draws them with no border or anything else on their rows);
+- `osc52` is the escape sequence that asks the terminal to put text on the clipboard (OSC 52,
+  as xterm defines it; terminals that do not allow it ignore it — the view says so).
 """
 
 from __future__ import annotations
 
-import shlex
+import base64
 
+from httplab.client.curl_export import curl_command as client_curl_command
 from httplab.trace.records import ExchangeRecord
 
-# curl adds these itself; passing them again would duplicate them on the wire.
-_CURL_MANAGED = {b"content-length"}
+BREAK_BEFORE = frozenset({"-H", "--data-binary", "--request-target", "curl"})
+"""Words that start a line of their own (curl: after a `printf … |` feed)."""
+CONTINUATION = " \\"
+OSC52_LIMIT = 100_000
+"""Base64 characters sent to the clipboard at most: terminals cap the sequence (xterm at
+about this much), and a longer one could be cut into a wrong command."""
 
 
 def curl_command(record: ExchangeRecord, base_url: str) -> str | None:
-    """The command, or None when the request could not be parsed."""
-    request = record.request
-    if request is None:
+    """The command that sends `record`'s request to `base_url`; None when there is none (the
+    request did not parse, the trace kept only part of its body, curl cannot send it)."""
+    if record.request is None or record.omitted[0]:
         return None
-    target = request.target
-    url = target if "://" in target else base_url.rstrip("/") + target
-    args = ["curl", "--http1.1", "-sS", "-i"]
-    if request.method == "HEAD":
-        args.append("-I")
-    elif request.method != "GET" or request.body:
-        args += ["-X", quote(request.method)]
-    for field in request.headers:
-        if field.lower_name in _CURL_MANAGED:
-            continue
-        name, value = field.text()
-        # `Name;` is curl's way to send a header with an empty value.
-        args += ["-H", quote(f"{name}: {value}" if value else f"{name};")]
-    if request.body:
-        args += ["--data-binary", quote(request.body.decode("latin-1"))]
-    args.append(quote(url))
-    return " ".join(args)
+    command = client_curl_command(record.raw_request, base_url)
+    return None if command.startswith("#") else command
 
 
-def quote(text: str) -> str:
-    if all(0x20 <= ord(ch) < 0x7F for ch in text):
-        return shlex.quote(text)
-    return "$'" + "".join(_ansi_c(ch) for ch in text) + "'"
+def why_no_curl(record: ExchangeRecord) -> str:
+    """The status line when `curl_command` gave None."""
+    if record.request is None:
+        return "this request did not parse, so there is no curl command for it"
+    if record.omitted[0]:
+        return "the trace kept only the start of this request's body: no curl command for it"
+    return "curl cannot send this request as it stands (httplab send --raw can)"
 
 
-def _ansi_c(ch: str) -> str:
-    code = ord(ch)
-    if ch in "\\'":
-        return "\\" + ch
-    if 0x20 <= code < 0x7F:
-        return ch
-    # Bytes, not characters: the text is latin-1, one character per wire byte.
-    return f"\\x{code:02x}"
+def shell_words(command: str) -> list[str]:
+    """`command` split into its words, quotes kept: the words are the command's own text
+    (`'…'` with `'\\''` inside, `$'…'` with backslash escapes), so joining them with spaces
+    gives `command` back."""
+    words: list[str] = []
+    current: list[str] = []
+    quote = ""  # "'" inside '…', "$" inside $'…'
+    escaped = False
+    for index, ch in enumerate(command):
+        current.append(ch)
+        if escaped:
+            escaped = False
+        elif quote == "'":
+            quote = "" if ch == "'" else quote
+        elif quote == "$":
+            if ch == "\\":
+                escaped = True
+            elif ch == "'":
+                quote = ""
+        elif ch == "\\":
+            escaped = True
+        elif ch == "'":
+            ansi_c = index > 0 and command[index - 1] == "$" and len(current) >= 2
+            quote = "$" if ansi_c else "'"
+        elif ch == " ":
+            current.pop()
+            if current:
+                words.append("".join(current))
+            current = []
+    if current:
+        words.append("".join(current))
+    return words
+
+
+def command_lines(command: str) -> list[str]:
+    """`command` on several lines, each but the last ending in ` \\` (the shell joins them)."""
+    lines: list[list[str]] = [[]]
+    for word in shell_words(command):
+        if word in BREAK_BEFORE and lines[-1]:
+            lines.append([])
+        lines[-1].append(word)
+    texts = [" ".join(words) for words in lines]
+    return [
+        ("  " if i else "") + text + (CONTINUATION if i < len(texts) - 1 else "")
+        for i, text in enumerate(texts)
+    ]
+
+
+def osc52(text: str) -> str | None:
+    """The OSC 52 sequence that sets the clipboard to `text`; None when it is too long."""
+    encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
+    if len(encoded) > OSC52_LIMIT:
+        return None
+    return f"\x1b]52;c;{encoded}\x07"

@@ -143,7 +143,8 @@ KEYMAP: tuple[KeyRow, ...] = (
     KeyRow(
         "field",
         "detail",
-        "step through parsed fields; their bytes light up in the raw view",
+        "step through parsed fields: their bytes light up in the raw view, and what the field "
+        "means and what this server did with it is shown below (serve --trace --lang ru)",
         (_b("up", "field-up"), _b("down j", "field-down"), _b("k", "field-up")),
         "field",
         "↑↓",
@@ -259,7 +260,8 @@ KEYMAP: tuple[KeyRow, ...] = (
     KeyRow(
         "curl",
         "any",
-        "show the request as a curl command (w writes it to a file)",
+        "the request as a curl command: select it with the mouse (also sent to the clipboard "
+        "with OSC 52 where the terminal allows; w writes it to a file)",
         (_b("y", "curl"),),
         "curl",
     ),
@@ -345,8 +347,8 @@ KEYMAP: tuple[KeyRow, ...] = (
             _b("end", "help-bottom"),
         ),
     ),
-    KeyRow("close", "overlay", "", (_b("escape ? q", "close-overlay"),)),
-    KeyRow("write-curl", "curl", "", (_b("w", "write-curl"),)),
+    KeyRow("close", "overlay", "", (_b("escape ? q", "close-overlay"),), "back", "Esc"),
+    KeyRow("write-curl", "curl", "", (_b("w", "write-curl"),), "write it to a file"),
     KeyRow("apply", "prompt", "", (_b("enter", "accept-prompt"),), "apply"),
     KeyRow("cancel", "prompt", "", (_b("escape", "cancel-prompt"),), "cancel"),
 )
@@ -370,6 +372,7 @@ FOOTER_PRIORITY: dict[str, tuple[str, ...]] = {
     ),
     "client": ("send", "leave", "complete", "crlf", "pin", "clear", "history", "answer"),
     "prompt": ("apply", "cancel"),
+    "curl": ("write-curl", "close"),
     "lesson": (
         "client",
         "hint",
@@ -387,6 +390,7 @@ FOOTER_ALWAYS: dict[str, tuple[str, ...]] = {
     "detail": ("help", "quit"),
     "client": (),
     "prompt": (),
+    "curl": (),
     "lesson": ("help", "quit"),
 }
 

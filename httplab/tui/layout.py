@@ -160,11 +160,16 @@ def build_layout(
     )
     normal: Container = trace if lesson is None else _beside(lesson, trace)
     zoomed = _zoomed_views(controller, widgets, list_title, lesson)
+    curl = _curl_view(controller)
+
+    def screen() -> AnyContainer:
+        if controller.overlay == "curl":
+            return curl
+        return zoomed.get(controller.zone, normal) if controller.zoomed else normal
+
     body = HSplit(
         [
-            DynamicContainer(
-                lambda: zoomed.get(controller.zone, normal) if controller.zoomed else normal
-            ),
+            DynamicContainer(screen),
             ConditionalContainer(
                 widgets.prompt_input, filter=Condition(lambda: bool(controller.prompt))
             ),
@@ -379,24 +384,6 @@ def _overlays(controller: TraceController, widgets: Widgets) -> list[Float]:
         title="keys — ↑↓ PgUp PgDn scroll · Esc or ? closes",
         style="class:overlay",
     )
-    curl_window = Frame(
-        HSplit(
-            [
-                Window(
-                    FormattedTextControl(lambda: controller.curl_text or ""),
-                    wrap_lines=True,
-                    height=Dimension(min=3),
-                ),
-                Window(
-                    FormattedTextControl("w: write to a file · Esc: close"),
-                    height=1,
-                    style="class:overlay.key",
-                ),
-            ]
-        ),
-        title="copy as curl (select it with the mouse of your terminal)",
-        style="class:overlay",
-    )
     return [
         Float(
             ConditionalContainer(
@@ -408,14 +395,45 @@ def _overlays(controller: TraceController, widgets: Widgets) -> list[Float]:
             # As tall as the keys need, but never over the footer (then it scrolls).
             height=lambda: _fitted_height(help_window, margin_columns=4, margin_rows=3),
         ),
-        Float(
-            ConditionalContainer(
-                curl_window, filter=Condition(lambda: controller.overlay == "curl")
-            ),
-            left=4,
-            right=4,
-        ),
     ]
+
+
+CURL_TITLE = " the request as a curl command — select the lines below with the mouse{shift}"
+
+
+def _curl_view(controller: TraceController) -> Container:
+    """`y`: the curl command on the whole width, nothing else on its rows (no border, no
+    margin), so a mouse selection of those rows is exactly the command."""
+
+    def title() -> StyleAndTextTuples:
+        shift = " (with --mouse: hold Shift)" if controller.options.mouse else ""
+        return [("class:pane.title.focused", CURL_TITLE.format(shift=shift))]
+
+    def too_wide() -> StyleAndTextTuples:
+        columns = get_app().output.get_size().columns
+        lines = (controller.curl_text or "").split("\n")
+        if all(len(line) <= columns for line in lines):
+            return []
+        return [
+            (
+                "class:message.warning",
+                " a line is wider than the screen: a selection would break it — paste what "
+                "OSC 52 copied, or w",
+            )
+        ]
+
+    return HSplit(
+        [
+            Window(FormattedTextControl(title), height=1),
+            Window(height=1),
+            Window(
+                FormattedTextControl(lambda: controller.curl_text or ""),
+                wrap_lines=True,
+                always_hide_cursor=True,
+            ),
+            Window(FormattedTextControl(too_wide), height=Dimension(max=2), wrap_lines=True),
+        ]
+    )
 
 
 # --- small helpers the keys use too ---------------------------------------------------------
@@ -518,6 +536,8 @@ def _tab_bar(controller: TraceController) -> StyleAndTextTuples:
 
 def _footer(controller: TraceController) -> StyleAndTextTuples:
     zone = "prompt" if controller.prompt else controller.zone
+    if controller.overlay == "curl" and not controller.prompt:
+        zone = "curl"
     # The most useful keys of this focus that fit, help and quit always (keys.FOOTER_PRIORITY).
     fragments: StyleAndTextTuples = []
     for key in footer_keys(zone, get_app().output.get_size().columns):

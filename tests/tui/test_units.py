@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import shlex
+import subprocess
 import threading
 
 import pytest
@@ -12,11 +14,12 @@ from hypothesis import strategies as st
 from rich.style import Style
 from rich.text import Text
 
+from httplab.client.curl_export import shell_quote as curl_quote
 from httplab.client.raw import prepare_raw
 from httplab.render import THEME, RawBytesView
 from httplab.trace.records import ExchangeRecord
 from httplab.tui.compose import ComposeError, compose_request, editable_text, fix_content_length
-from httplab.tui.curl import curl_command
+from httplab.tui.curl import command_lines, curl_command, osc52, shell_words, why_no_curl
 from httplab.tui.filtering import ExchangeFilter
 from httplab.tui.inbox import BatchedInbox
 from httplab.tui.rich_bridge import make_console, render_fragment_lines, style_to_pt
@@ -170,7 +173,7 @@ def test_curl_command_keeps_method_headers_and_body() -> None:
     command = curl_command(record, "http://127.0.0.1:53210")
     assert command is not None
     words = shlex.split(command)
-    assert words[-1] == "http://127.0.0.1:53210/users?x=1"
+    assert "http://127.0.0.1:53210/users?x=1" in words
     assert words[words.index("-X") + 1] == "POST"
     assert "Content-Type: application/json" in words
     assert words[words.index("--data-binary") + 1] == '{"name": "O\'Neil"}'
@@ -186,8 +189,52 @@ def test_curl_command_never_carries_a_raw_control_byte() -> None:
     assert "--data-binary $'a\\x1b[2Jb'" in command
 
 
-def test_no_curl_command_for_an_unparsed_request() -> None:
-    assert curl_command(rejected(b"GET /\x00 HTTP/1.1\r\n\r\n"), "http://h") is None
+def test_no_curl_command_for_an_unparsed_or_trimmed_request() -> None:
+    bad = rejected(b"GET /\x00 HTTP/1.1\r\n\r\n")
+    assert curl_command(bad, "http://h") is None
+    assert "did not parse" in why_no_curl(bad)
+    trimmed = post("/users", b"x" * 10)
+    trimmed.omitted = (5, 0)  # the trace kept the start of the body only
+    assert curl_command(trimmed, "http://h") is None
+    assert "only the start" in why_no_curl(trimmed)
+
+
+WORDS = st.text(st.characters(min_codepoint=1, max_codepoint=255), max_size=12)
+
+
+@given(st.lists(WORDS, min_size=1, max_size=6))
+def test_shell_words_split_quoted_words_back(values: list[str]) -> None:
+    command = " ".join(["curl", *(curl_quote(v.encode("latin-1")) for v in values)])
+    assert " ".join(shell_words(command)) == command
+    assert len(shell_words(command)) == len(values) + 1
+
+
+def test_the_shown_command_breaks_before_each_option_with_continuations() -> None:
+    record = post("/users", b"{'a b' -H x}")
+    command = curl_command(record, "http://h:1")
+    assert command is not None
+    lines = command_lines(command)
+    assert lines[0].startswith("curl ") and lines[0].endswith(" \\")
+    assert [line.split()[0] for line in lines[1:]] == ["-H", "-H", "--data-binary"]
+    assert all(line.endswith(" \\") for line in lines[:-1])
+    assert lines[-1] == "  --data-binary '{'\\''a b'\\'' -H x}'"
+    assert shell_reads("\n".join(lines)) == shell_reads(command) == shlex.split(command)[1:]
+
+
+def shell_reads(command: str) -> list[str]:
+    """The words bash passes to curl when it runs `command` (curl replaced by a printer)."""
+    script = "curl() { printf '%s\\0' \"$@\"; }\n" + command
+    done = subprocess.run(["bash", "-c", script], capture_output=True, check=True, timeout=10)
+    return done.stdout.decode("utf-8", "surrogateescape").split("\0")[:-1]
+
+
+def test_osc52_is_the_base64_of_the_text_or_nothing_when_too_long() -> None:
+    text = "curl -sS 'http://h/é'"
+    sequence = osc52(text)
+    assert sequence is not None
+    assert sequence.startswith("\x1b]52;c;") and sequence.endswith("\x07")
+    assert base64.b64decode(sequence[len("\x1b]52;c;") : -1]).decode("utf-8") == text
+    assert osc52("x" * 80_000) is None  # over 100,000 base64 characters
 
 
 # rich bridge ----------------------------------------------------------------------------------
@@ -248,7 +295,7 @@ def test_the_trace_command_tunes_the_collector_and_restores_it() -> None:
 
 
 # footer -------------------------------------------------------------------------------------
-@pytest.mark.parametrize("zone", ["list", "detail", "client"])
+@pytest.mark.parametrize("zone", ["list", "detail", "client", "curl"])
 @pytest.mark.parametrize("columns", [60, 80, 100, 200])
 def test_the_footer_fits_and_keeps_its_musts(zone: str, columns: int) -> None:
     from httplab.tui.keys import FOOTER_ALWAYS, FOOTER_PRIORITY, footer_keys, key_named
@@ -261,7 +308,8 @@ def test_the_footer_fits_and_keeps_its_musts(zone: str, columns: int) -> None:
         FOOTER_ALWAYS[zone]
     )
     for name in FOOTER_PRIORITY[zone]:
-        assert key_named(name).zone in (zone, "any"), f"{name} is not a {zone} key"
+        allowed = (zone, "any", "overlay") if zone == "curl" else (zone, "any")
+        assert key_named(name).zone in allowed, f"{name} is not a {zone} key"
     if columns >= 200:
         assert len(chosen) == len(FOOTER_PRIORITY[zone]) + len(FOOTER_ALWAYS[zone])
 
