@@ -172,10 +172,15 @@ def test_stepping_through_parsed_fields_lights_up_their_bytes_in_the_raw_view() 
     terminal = EmulatedTerminal(170, 40)
 
     def lit_text() -> str:
-        """The characters drawn on the highlight background (wire.highlight: on yellow)."""
+        """The characters drawn on the highlight background (wire.highlight: on yellow) in
+        the views (the explanation under them lights its label the same way)."""
+        views_end = next(
+            (y for y, line in enumerate(terminal.lines) if "what this field means" in line),
+            terminal.screen.lines,
+        )
         return "".join(
             char.data
-            for y in range(terminal.screen.lines)
+            for y in range(views_end)
             for x, char in sorted(terminal.screen.buffer[y].items())
             if char.bg == "brown"  # pyte's name for ANSI yellow
         )
