@@ -20,7 +20,7 @@ from httplab.trace.transcript import write_transcript
 from httplab.tui.client_records import PaneNumbering, client_records
 from httplab.tui.client_session import ClientSession, PaneResult
 from httplab.tui.compose import ComposeError, compose_request, editable_text
-from httplab.tui.curl import command_lines, curl_command, why_no_curl
+from httplab.tui.curl import shown_lines, why_no_curl
 from httplab.tui.keys import PIN_LENGTH_KEY, SEND_KEY
 from httplab.tui.state import TraceState
 
@@ -391,11 +391,11 @@ class TraceController:
             host, port = self.options.client_target
         else:
             host, port = self.options.server_host, self.options.server_port
-        command = curl_command(record, f"http://{host}:{port}")
-        if command is None:
+        lines = shown_lines(record, f"http://{host}:{port}")
+        if lines is None:
             self.say(why_no_curl(record), "warning")
             return
-        self.curl_text = "\n".join(command_lines(command))
+        self.curl_text = "\n".join(lines)
         self.overlay = "curl"
         if self.hooks.copy_to_clipboard(self.curl_text):
             self.say("copied with OSC 52 — if nothing was copied, select the text")

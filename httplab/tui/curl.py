@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 
-from httplab.client.curl_export import curl_command as client_curl_command
+from httplab.client.curl_export import curl_lines
 from httplab.trace.records import ExchangeRecord
 
 BREAK_BEFORE = frozenset({"-H", "--data-binary", "--request-target", "curl"})
@@ -30,10 +30,22 @@ about this much), and a longer one could be cut into a wrong command."""
 def curl_command(record: ExchangeRecord, base_url: str) -> str | None:
     """The command that sends `record`'s request to `base_url`; None when there is none (the
     request did not parse, the trace kept only part of its body, curl cannot send it)."""
+    found = curl_text(record, base_url)
+    return found[-1] if found is not None else None
+
+
+def curl_text(record: ExchangeRecord, base_url: str) -> list[str] | None:
+    """`# note:` lines (what curl sends differently), then the command on one line."""
     if record.request is None or record.omitted[0]:
         return None
-    command = client_curl_command(record.raw_request, base_url)
-    return None if command.startswith("#") else command
+    lines = curl_lines(record.raw_request, base_url)
+    return None if lines[-1].startswith("#") else lines
+
+
+def shown_lines(record: ExchangeRecord, base_url: str) -> list[str] | None:
+    """What `y` shows (and copies): the notes, then the command broken into lines."""
+    found = curl_text(record, base_url)
+    return None if found is None else [*found[:-1], *command_lines(found[-1])]
 
 
 def why_no_curl(record: ExchangeRecord) -> str:

@@ -215,7 +215,7 @@ def test_the_shown_command_breaks_before_each_option_with_continuations() -> Non
     assert command is not None
     lines = command_lines(command)
     assert lines[0].startswith("curl ") and lines[0].endswith(" \\")
-    assert [line.split()[0] for line in lines[1:]] == ["-H", "-H", "--data-binary"]
+    assert [line.split()[0] for line in lines[1:]] == ["-H"] * (len(lines) - 2) + ["--data-binary"]
     assert all(line.endswith(" \\") for line in lines[:-1])
     assert lines[-1] == "  --data-binary '{'\\''a b'\\'' -H x}'"
     assert shell_reads("\n".join(lines)) == shell_reads(command) == shlex.split(command)[1:]
