@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from httplab.client.replay_cli import ReplayUsageError, read_files, safe
+from httplab.client.replay_cli import ReplayUsageError, read_files, safe, server_options_of
 from httplab.client.shorthand import ShorthandError, split_host_port
 from httplab.trace.recorder import write_atomically
 
@@ -48,10 +48,13 @@ def export_curl(files: Sequence[Path], to: str, *, out: Echo = print, err: Echo 
 
     url = base_url(to)
     transcripts = read_files(files, err)
-    if transcripts is None:
+    servers = server_options_of(transcripts, err) if transcripts is not None else None
+    if transcripts is None or servers is None:
         return 2
-    for path, transcript in transcripts:
+    for (path, transcript), server in zip(transcripts, servers, strict=True):
         out(f"# {safe(str(path))}")
+        if server.words:  # the answers it expects come from a server started so
+            out(f"# written for a server started as: httplab serve {safe(str(server))}")
         for line in curl_commands(transcript, url):
             out(line)
     return 0

@@ -94,7 +94,7 @@ def run_replay(
     transcripts = read_files(files, err)
     if transcripts is None:
         return 2
-    servers = _server_options(transcripts, err)
+    servers = server_options_of(transcripts, err)
     if servers is None:
         return 2
     passed = failed = 0
@@ -151,7 +151,7 @@ def _update_file(
     return True
 
 
-def _server_options(
+def server_options_of(
     transcripts: list[tuple[Path, Transcript]], err: Echo
 ) -> list[ServerOptions] | None:
     """Each file's `# server:` options (a HAR has none); None after one error line."""

@@ -39,6 +39,12 @@ def test_curl_prints_commands_and_sends_nothing() -> None:
     assert "curl -sS -i --path-as-is -g -X 'POST' 'http://h:1/users'" in out
 
 
+def test_curl_says_how_the_server_was_started() -> None:
+    code, out = _export("--curl", str(TRANSCRIPTS / "limits-body.transcript"))
+    assert code == 0
+    assert out.splitlines()[1] == "# written for a server started as: httplab serve --max-body 16"
+
+
 def test_har_to_a_file_and_to_stdout(tmp_path: Path) -> None:
     out_path = tmp_path / "b.har"
     code, out = _export("--har", str(out_path), BODIES)
