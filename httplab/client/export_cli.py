@@ -55,6 +55,9 @@ def export_curl(files: Sequence[Path], to: str, *, out: Echo = print, err: Echo 
         out(f"# {safe(str(path))}")
         if server.words:  # the answers it expects come from a server started so
             out(f"# written for a server started as: httplab serve {safe(str(server))}")
+        if any(len(connection.exchanges) > 1 for connection in transcript.connections):
+            out("# note: each curl command opens its own connection: keep-alive and pipelining")
+            out("# within a connection of the transcript are not reproduced")
         for line in curl_commands(transcript, url):
             out(line)
     return 0
