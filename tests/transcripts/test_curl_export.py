@@ -47,3 +47,18 @@ def test_the_curl_option_prints_and_sends_nothing() -> None:
     result = CliRunner().invoke(app, ["export", "--curl", str(TRANSCRIPTS[0]), "--to", "h:1"])
     assert result.exit_code == 0
     assert "curl -sS -i --path-as-is" in result.output and "http://h:1/" in result.output
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash")
+def test_the_whole_export_is_a_valid_bash_script(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["export", "--curl", *map(str, TRANSCRIPTS)])
+    assert result.exit_code == 0
+    script = tmp_path / "all.sh"
+    script.write_text(result.output, encoding="utf-8")
+    checked = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    commands = [line for line in result.output.splitlines() if not line.startswith("#")]
+    assert all(command.isascii() for command in commands)  # every other byte escaped
+    exchanges = sum(len(read_transcript(path).exchanges()) for path in TRANSCRIPTS)
+    comments = result.output.count("\n# not sent by curl (")
+    assert len(commands) + comments == exchanges
