@@ -463,8 +463,7 @@ def _serve(
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
     add_help_option=False,
     help="Send one request (or raw bytes, a .http or HAR file) and show both sides byte for "
-    "byte. "
-    "See httplab send --help.",
+    "byte. See httplab send --help.",
     short_help="Send one request and show both sides byte for byte.",
 )
 def send(ctx: typer.Context) -> None:
