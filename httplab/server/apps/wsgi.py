@@ -184,21 +184,19 @@ class _Answer:
         self.stream.write_and_wait(data)
 
     def send_all(self, result: Iterable[bytes]) -> None:
-        if (
-            isinstance(result, list | tuple)
-            and len(result) <= 1
-            and not self.head_sent
-            and not any(name.lower() == "content-length" for name, _ in self.headers)
-        ):
-            # one piece, known before anything went out: one buffer, Content-Length computed
+        if isinstance(result, list | tuple) and len(result) <= 1 and not self.head_sent:
+            # one piece, known before anything went out: one buffer, with the Content-Length
+            # the server computes, or the app's own when it is right
             body = result[0] if result else b""
             if not isinstance(body, bytes):
                 raise WSGIError(f"the app returned {type(body).__name__}, not bytes")
             if not self.status:
                 raise WSGIError("the app returned without calling start_response")
-            self.head_sent = True
-            self.stream.respond(self.response(body))
-            return
+            lengths = [value for name, value in self.headers if name.lower() == "content-length"]
+            if not lengths or lengths == [str(len(body))]:
+                self.head_sent = True
+                self.stream.respond(self.response(body))
+                return
         for piece in result:
             if not isinstance(piece, bytes):
                 raise WSGIError(f"the app yielded {type(piece).__name__}, not bytes")
