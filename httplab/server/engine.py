@@ -116,7 +116,11 @@ class HTTPServer:
             raise RuntimeError("the server is already started")
         startup = getattr(self.settings.app, "startup", None)  # an app with a lifespan
         if startup is not None:
-            startup()  # AppStartupError: no listening
+            try:
+                startup()  # AppStartupError: no listening
+            except BaseException:
+                self._shut_app_down()  # e.g. stop the ASGI app's loop
+                raise
         self.state = ServerState(self.settings)  # a stopped server can start again afresh
         loop = asyncio.new_event_loop()
         self._clamp_connections()  # after the loop took its own descriptors

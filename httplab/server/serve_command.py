@@ -29,6 +29,7 @@ from httplab.server.context import (
 from httplab.server.engine import DEFAULT_HOST, DEFAULT_PORT, HTTPServer
 from httplab.server.log_writer import AccessLogWriter
 from httplab.server.open_files import FD_HEADROOM, raise_open_file_limit
+from httplab.server.streaming import AppStartupError
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,12 @@ def serve_until_signal(
     )
     try:
         server.start()
+    except AppStartupError as exc:  # the app's own startup (ASGI lifespan) failed
+        access_log.close()
+        if exc.details:
+            stream.write(exc.details.rstrip("\n") + "\n")
+        stream.write(f"httplab serve: {exc.strerror}\n")
+        return 1
     except OSError as exc:
         access_log.close()
         stream.write(listen_error(exc, options) + "\n")

@@ -54,8 +54,9 @@ class AppStartupError(OSError):
     """The app could not start (an ASGI lifespan startup failed): the server does not listen.
     An OSError, so every command that reports "cannot listen" reports this too."""
 
-    def __init__(self, why: str) -> None:
+    def __init__(self, why: str, details: str = "") -> None:
         super().__init__(None, why)
+        self.details = details  # e.g. the traceback an app sent as its failure message
 
 
 class AppLifecycle(Protocol):

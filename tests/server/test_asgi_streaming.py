@@ -6,9 +6,11 @@ SOCKET_TIMEOUT as a guard against a hang and asserts it did not expire).
 from __future__ import annotations
 
 import asyncio
+import io
 import socket
 import threading
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -312,3 +314,31 @@ def test_head_gets_no_body() -> None:
     head, _, rest = received.partition(b"\r\n\r\n")
     assert b"Content-Length: 8\r\n" in head + b"\r\n"  # what GET would have had
     assert rest.startswith(b"HTTP/1.1 200 ") and b"12345" in rest
+
+
+def test_serve_says_a_failed_startup_in_one_line(tmp_path: Path) -> None:
+    """A Starlette lifespan that raises: Starlette sends its traceback as the failure
+    message; serve shows it once, then one line, and exits 1 without listening."""
+    pytest.importorskip("starlette")
+    from httplab.server.apps.loading import load_app
+    from httplab.server.serve_command import ServeOptions, serve_until_signal
+
+    (tmp_path / "mod_fails.py").write_text(
+        "from contextlib import asynccontextmanager\n"
+        "from starlette.applications import Starlette\n"
+        "@asynccontextmanager\n"
+        "async def lifespan(app):\n"
+        "    raise RuntimeError('no database at db:5432')\n"
+        "    yield\n"
+        "app = Starlette(lifespan=lifespan)\n"
+    )
+    app, kind = load_app("mod_fails:app", tmp_path)
+    assert kind == "ASGI"
+    err = io.StringIO()
+    status = serve_until_signal(ServeOptions(port=0, app=app, app_label="the ASGI app"), err)
+    lines = err.getvalue().splitlines()
+    assert status == 1
+    assert lines[-1] == (
+        "httplab serve: the app's lifespan startup failed: RuntimeError: no database at db:5432"
+    )
+    assert lines[0].startswith("Traceback") and "mod_fails.py" in err.getvalue()

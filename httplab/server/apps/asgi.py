@@ -36,7 +36,7 @@ from urllib.parse import unquote_to_bytes
 from httplab.protocol.headers import Headers
 from httplab.protocol.messages import Request, Response
 from httplab.server.streaming import AppStartupError, ClientGone, ResponseStream
-from httplab.trace.wire_text import escape_latin1
+from httplab.trace.wire_text import escape_decoded, escape_latin1
 
 logger = logging.getLogger("httplab.server")
 
@@ -96,7 +96,12 @@ class ASGIAdapter:
                 f"the app's lifespan startup did not finish in {STARTUP_TIMEOUT:g}s"
             ) from None
         if failure is not None:
-            raise AppStartupError(f"the app's lifespan startup failed: {failure}")
+            # Starlette sends the whole traceback as the message: shown once, above the line
+            lines = failure.strip().splitlines() or ["(no message)"]
+            details = "\n".join(map(escape_decoded, lines)) if len(lines) > 1 else ""
+            raise AppStartupError(
+                f"the app's lifespan startup failed: {escape_decoded(lines[-1])}", details
+            )
         self._lifespan = lifespan if lifespan.supported else None
 
     def shutdown(self) -> None:
