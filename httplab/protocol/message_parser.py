@@ -131,6 +131,17 @@ class MessageParser:
         """A head announced a body that has not fully arrived."""
         return self._state is _BODY and self._reader is not None and self._reader.expecting
 
+    def forget_raw(self, keep: int) -> int:
+        """Forget the consumed bytes of the message in progress beyond its first `keep`;
+        returns how many were dropped. For a caller that passes a long body on as it arrives
+        (the proxy) and must not hold it whole: `EndOfMessage.raw` then holds the first `keep`
+        bytes and those consumed after the last call, no longer the whole message."""
+        dropped = len(self._raw) - keep
+        if dropped <= 0:
+            return 0
+        del self._raw[keep:]
+        return dropped
+
     def start_next(self) -> None:
         """Go on to the next message after `EndOfMessage`."""
         if self._state is _DONE:

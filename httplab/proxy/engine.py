@@ -1,0 +1,174 @@
+"""`ProxyServer`: the proxy's asyncio loop in a background thread, one task per client.
+
+    with ProxyServer(ProxySettings("127.0.0.1", 8000), port=0) as proxy:
+        print(proxy.url)                 # http://127.0.0.1:41234, forwarding to :8000
+
+Like `HTTPServer`, the caller's thread only starts and stops it, so the trace view, the tests
+and the CLI keep their main thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from types import TracebackType
+
+from httplab.protocol.serialize import serialize_response
+from httplab.proxy.connection import ProxyConnection
+from httplab.proxy.settings import DEFAULT_LISTEN_HOST, STOP_TIMEOUT, ProxySettings
+from httplab.proxy.state import ProxyState
+from httplab.server.problem import problem_response
+
+logger = logging.getLogger("httplab.proxy")
+
+START_TIMEOUT = 10.0
+BACKLOG = 1024
+
+
+class ProxyServer:
+    def __init__(
+        self,
+        settings: ProxySettings,
+        host: str = DEFAULT_LISTEN_HOST,
+        port: int = 0,
+        *,
+        stop_timeout: float = STOP_TIMEOUT,
+    ) -> None:
+        self.settings = settings
+        self.host = host
+        self._requested_port = port
+        self.port = port
+        self.stop_timeout = stop_timeout
+        self.state = ProxyState(settings)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._server: asyncio.Server | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return self.host, self.port
+
+    # lifecycle ------------------------------------------------------------------------------
+    def start(self) -> ProxyServer:
+        """Listen and serve in a background thread; raises OSError (e.g. port in use)."""
+        if self._thread is not None:
+            raise RuntimeError("the proxy is already started")
+        self.state = ProxyState(self.settings)
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        self._thread = threading.Thread(
+            target=self._run_loop, args=(loop,), name="httplab-proxy", daemon=True
+        )
+        self._thread.start()
+        future = asyncio.run_coroutine_threadsafe(self._listen(), loop)
+        try:
+            future.result(START_TIMEOUT)
+        except BaseException:
+            loop.call_soon_threadsafe(loop.stop)
+            self._thread.join(START_TIMEOUT)
+            self._thread = None
+            self._loop = None
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop accepting, let exchanges in flight finish (at most `stop_timeout`), close."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        if thread.is_alive():
+            future = asyncio.run_coroutine_threadsafe(self._shutdown(), loop)
+            try:
+                future.result(self.stop_timeout + 5.0)
+            except Exception:
+                logger.exception("the proxy did not stop cleanly")
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(self.stop_timeout + 5.0)
+        self._thread = None
+        self._loop = None
+
+    def __enter__(self) -> ProxyServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # in the loop thread -----------------------------------------------------------------------
+    def _run_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    async def _listen(self) -> None:
+        self._server = await asyncio.start_server(
+            self._accept,
+            self.host,
+            self._requested_port,
+            backlog=BACKLOG,
+            reuse_address=True,
+            limit=2 * 64 * 1024,
+        )
+        sockets = self._server.sockets
+        self.port = sockets[0].getsockname()[1] if sockets else self._requested_port
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        state = self.state
+        if state.stopping or len(state.tasks) >= self.settings.max_connections:
+            await self._refuse(writer)
+            return
+        task = asyncio.current_task()
+        assert task is not None
+        connection = ProxyConnection(state, reader, writer)
+        state.tasks[task] = connection
+        try:
+            await connection.run()
+        finally:
+            state.tasks.pop(task, None)
+
+    async def _refuse(self, writer: asyncio.StreamWriter) -> None:
+        response = problem_response(
+            503,
+            f"the proxy is at its limit of {self.settings.max_connections} connections; retry",
+            rfc_ref="RFC 9110 §15.6.4",
+            headers=[("Retry-After", "1"), ("Connection", "close")],
+        )
+        try:
+            writer.write(serialize_response(response))
+            writer.write_eof()
+            await asyncio.sleep(0.1)
+        except OSError:
+            pass
+        writer.close()
+
+    async def _shutdown(self) -> None:
+        state = self.state
+        state.stopping = True
+        if self._server is not None:
+            self._server.close()
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + self.stop_timeout
+        while True:
+            for task, connection in list(state.tasks.items()):
+                if connection.idle:
+                    task.cancel()
+            if not state.tasks or loop.time() >= give_up:
+                break
+            await asyncio.sleep(0.02)
+        for task in list(state.tasks):
+            task.cancel()
+        if state.tasks:
+            await asyncio.wait(list(state.tasks), timeout=1.0)
