@@ -691,6 +691,217 @@ def _export(files: list[Path], to: str | None, *, curl: bool, har: Path | None) 
     raise typer.Exit(status)
 
 
+# --- proxy (owner: proxy work) ---------------------------------------------------------------
+@app.command(
+    cls=_Command,
+    short_help="A reverse proxy to another server, both legs traced (--trace: live).",
+)
+def proxy(
+    to: str = typer.Option(
+        ...,
+        "--to",
+        metavar="HOST:PORT",
+        help="The upstream server every request is forwarded to (plain HTTP/1.1). "
+        "Example: --to 127.0.0.1:8000",
+    ),
+    listen: str = typer.Option(
+        "127.0.0.1:53211",
+        "--listen",
+        metavar="[HOST:]PORT",
+        help="Where the proxy listens; a host other than 127.0.0.1 exposes it to the network, "
+        "port 0 picks a free one. Example: --listen 8080",
+    ),
+    timeout: float = typer.Option(
+        30.0,
+        "--timeout",
+        min=0.01,
+        metavar="SECONDS",
+        help="How long the upstream may stay silent during an exchange; longer → 504 "
+        "Gateway Timeout (or the client's connection is cut once its answer began). "
+        "Example: --timeout 5",
+    ),
+    connect_timeout: float = typer.Option(
+        5.0,
+        "--connect-timeout",
+        min=0.01,
+        metavar="SECONDS",
+        help="How long connecting to the upstream may take; longer → 504. "
+        "Example: --connect-timeout 2",
+    ),
+    idle_timeout: float = typer.Option(
+        60.0,
+        "--idle-timeout",
+        min=0.01,
+        metavar="SECONDS",
+        help="Close a client's kept-alive connection idle this long; also how long a client's "
+        "body or its reading of an answer may stall. Example: --idle-timeout 5",
+    ),
+    header_timeout: float = typer.Option(
+        60.0,
+        "--header-timeout",
+        min=0.01,
+        metavar="SECONDS",
+        help="Time from a request's first byte to the end of its head; slower → 408. "
+        "Example: --header-timeout 5",
+    ),
+    max_connections: int = typer.Option(
+        1000,
+        "--max-connections",
+        min=1,
+        metavar="N",
+        help="Client connections at once (each may hold one upstream connection); one more "
+        "gets 503. Example: --max-connections 100",
+    ),
+    max_body: int = typer.Option(
+        1024 * 1024 * 1024,
+        "--max-body",
+        min=0,
+        metavar="BYTES",
+        help="Largest body passed on, either way; bodies stream through, so this bounds time, "
+        "not memory. A larger request gets 413, a larger response 502. "
+        "Example: --max-body 104857600",
+    ),
+    access_log: bool = typer.Option(
+        True,
+        "--access-log/--no-access-log",
+        help="Without --trace: one line per exchange on stderr, both legs. "
+        "Example: --no-access-log",
+    ),
+    trace: bool = typer.Option(
+        False,
+        "--trace",
+        help="Show both legs of every exchange live in the trace view: #N.M what the client "
+        "sent and got, ↑N.M what went upstream and what came back. Example: --trace",
+    ),
+    plain: bool = typer.Option(
+        False,
+        "--plain",
+        help="With --trace: print each exchange as text instead of the full-screen view "
+        "(the default when stdout is not a terminal). Example: --trace --plain",
+    ),
+    mouse: bool = typer.Option(
+        False, "--mouse", help="With --trace: let the mouse select rows. Example: --trace --mouse"
+    ),
+    theme: str = typer.Option(
+        "default",
+        "--theme",
+        metavar="NAME",
+        help="With --trace: 'dark' (the default), 'light' or 'high-contrast'. "
+        "Example: --trace --theme light",
+    ),
+    trace_buffer: int = typer.Option(
+        10_000,
+        "--trace-buffer",
+        min=1,
+        metavar="N",
+        help="With --trace: records kept in memory (two per exchange); older ones are dropped "
+        "and counted. Example: --trace-buffer 1000",
+    ),
+    record: Annotated[
+        Path | None,
+        typer.Option(
+            "--record",
+            metavar="FILE",
+            help="Write what the clients sent and got (the client's leg of each exchange) to "
+            "FILE as a transcript, rewritten atomically after each exchange; replay it with "
+            "`httplab replay FILE --to HOST:PORT`. Example: --record session.transcript",
+        ),
+    ] = None,
+) -> None:
+    """Forward every request to another server and show both legs of each exchange.
+
+    A reverse proxy built on httplab's own parser: it removes hop-by-hop fields (RFC 9110
+    §7.6.1), adds `Via: 1.1 httplab` (§7.6.3), keeps connections alive on both sides and
+    streams bodies through. An upstream that refuses or answers garbage → 502 Bad Gateway;
+    one that stays silent → 504 Gateway Timeout; the body of either says which and what to
+    do. CONNECT (tunnels) → 501.
+
+    \b
+    Examples:
+      python3 -m http.server 8000 &                    any server to look at
+      httplab proxy --listen 8080 --to 127.0.0.1:8000
+      curl -i http://127.0.0.1:8080/                   then: through the proxy
+      httplab proxy --listen 8080 --to 127.0.0.1:8000 --trace   both legs, live
+      httplab proxy --listen 8080 --to 127.0.0.1:53210 --record s.transcript
+      httplab replay transcripts/users.transcript --to 127.0.0.1:8080   checks, proxied
+    \b
+    Exit status: 0 after Ctrl-C or SIGTERM, 1 when it cannot listen (e.g. port in use),
+    2 for a bad option (a --to or --listen that is not an address).
+    """
+    from httplab.protocol.limits import Limits
+    from httplab.proxy.proxy_command import (
+        ProxyOptions,
+        client_legs_only,
+        make_proxy,
+        proxy_until_signal,
+    )
+    from httplab.proxy.settings import AddressError, ProxySettings, parse_listen, parse_upstream
+    from httplab.server.serve_command import exposure_warning
+
+    try:
+        upstream_host, upstream_port = parse_upstream(to)
+        host, port = parse_listen(listen)
+    except AddressError as exc:
+        typer.echo(f"httplab proxy: {exc}", err=True)
+        raise typer.Exit(2) from None
+    warning = exposure_warning(host)
+    if warning is not None:
+        typer.echo(warning, err=True)
+    settings = ProxySettings(
+        upstream_host,
+        upstream_port,
+        limits=Limits(max_body=max_body),
+        connect_timeout=connect_timeout,
+        timeout=timeout,
+        idle_timeout=idle_timeout,
+        header_timeout=header_timeout,
+        max_connections=max_connections,
+    )
+    options = ProxyOptions(settings, host, port, access_log=access_log)
+    recorder = None
+    if record is not None:
+        from httplab.trace.recorder import TranscriptRecorder
+
+        try:
+            recorder = TranscriptRecorder(record, title=f"recorded by httplab proxy --to {to}")
+        except OSError as exc:
+            typer.echo(f"httplab proxy: --record: cannot write {record}: {exc.strerror}", err=True)
+            raise typer.Exit(2) from None
+    try:
+        if not trace:
+            status = proxy_until_signal(options, record=recorder)
+        else:
+            from httplab.render.theme import theme_named
+            from httplab.tui.trace_command import TraceSettings, run_trace
+
+            try:
+                theme_named(theme)
+            except ValueError as exc:
+                typer.echo(f"httplab proxy: --theme: {exc}", err=True)
+                raise typer.Exit(2) from None
+
+            def traced(tracer: Any) -> Any:
+                subscribe = getattr(tracer, "subscribe", None)
+                if recorder is not None and subscribe is not None:
+                    subscribe(client_legs_only(recorder.publish))
+                return make_proxy(options, tracer)
+
+            trace_settings = TraceSettings(
+                plain=plain,
+                mouse=mouse,
+                theme=theme,
+                capacity=trace_buffer,
+                command="httplab proxy --trace",
+                port_hint="pick one with --listen PORT, or --listen 0 for a free one",
+            )
+            status = run_trace(traced, trace_settings)
+    finally:
+        if recorder is not None:
+            recorder.close()
+            typer.echo(f"httplab: recorded {recorder.recorded} exchange(s) to {record}", err=True)
+    raise typer.Exit(status)
+
+
 # --- lesson (owner: lesson engine; `lesson start/check/hint/demo`, `class status`: build work) --
 # Numbers are commands too: `httplab lesson 4` runs the hidden `open` command with 4.
 

@@ -31,6 +31,9 @@ ALLOWED = {
     "render": {"protocol", "trace"},
     "tui": {"render", "trace", "client", "protocol", "lessons"},
     "lessons": {"protocol", "client", "server", "trace", "render"},
+    # a reverse proxy is a server to its clients and a client to its upstream: it reuses the
+    # server's error bodies, dates and tracer shape; nothing imports it but the CLI
+    "proxy": {"protocol", "trace", "server", "client"},
 }
 ALLOWED_MODULES = {"client": {"render.theme"}}
 ENTRY_POINTS = {"cli", "launcher", "__main__", "__init__"}

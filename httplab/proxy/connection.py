@@ -257,6 +257,8 @@ class ProxyConnection:
             try:
                 upstream = await self._upstream()
             except UpstreamFailure as unreachable:
+                if not has_body:  # the request is whole: the connection may serve the next
+                    self._end_request(exchange, self.client.parser.next_event())
                 await self._fail(exchange, unreachable, close=has_body)
                 return not has_body and self._keep_alive(head)
             self._begin_upstream(exchange, upstream, upstream_head)
@@ -285,7 +287,7 @@ class ProxyConnection:
                 if not exchange.upstream_raw:  # what did arrive, for the upstream leg
                     exchange.upstream_raw = upstream.wire.parser.pending_raw[: 64 * 1024]
                 await self._cancel(pump)
-                request_done = pump is None or (pump.done() and not pump.cancelled())
+                request_done = pump is None or _succeeded(pump)
                 await self._fail(exchange, failure, close=not request_done)
                 return request_done and self._keep_alive(head)
         return await self._stream_response(exchange, upstream, final, pump)
@@ -476,7 +478,7 @@ class ProxyConnection:
         if framing in ("chunked", "close"):
             out = "chunked" if head.version == "HTTP/1.1" else "close"
         set_framing(headers, out, final.framing.length)
-        request_done = pump is None or pump.done()
+        request_done = pump is None or _succeeded(pump)
         keep_alive = self._keep_alive(head) and request_done and out != "close"
         if not keep_alive:
             headers.set(b"Connection", b"close")
@@ -513,9 +515,7 @@ class ProxyConnection:
             else:
                 failure = self._as_failure(PeerGone(), upstream)
                 return await self._cut(exchange, pump, failure.detail)
-        request_done = pump is None or (
-            pump.done() and not pump.cancelled() and pump.exception() is None
-        )
+        request_done = pump is None or _succeeded(pump)
         await self._cancel(pump)
         if final.keep_alive and request_done:
             upstream.reusable = True
@@ -637,6 +637,10 @@ def _removed_note(names: list[bytes], what: str) -> Note:
         "RFC 9110 §7.6.1",
         "info",
     )
+
+
+def _succeeded(task: asyncio.Task[None]) -> bool:
+    return task.done() and not task.cancelled() and task.exception() is None
 
 
 def _kept(raw: bytes, keep: int) -> tuple[bytes, int]:

@@ -90,6 +90,8 @@ class Wire:
         try:
             async with asyncio.timeout(timeout):
                 await writer.drain()
+        except TimeoutError:  # an OSError too: said first, so it stays a timeout
+            raise
         except OSError as error:
             raise PeerGone from error
         self.activity = self.loop.time()

@@ -43,6 +43,8 @@ class TraceSettings:
     theme: str = "default"
     capacity: int = DEFAULT_CAPACITY
     lang: str = "en"  # the field explanations' language, in the view and in plain output
+    command: str = "httplab serve --trace"  # how its error lines name the command
+    port_hint: str = "pick one with --port, or --port 0 for a free one"
 
 
 def run_trace(
@@ -61,14 +63,14 @@ def run_trace(
         try:
             to_address = split_host_port(settings.to)
         except ShorthandError as exc:
-            err.write(f"httplab serve --trace: --to: {exc}\n")
+            err.write(f"{settings.command}: --to: {exc}\n")
             return 2
     bus = TraceBus(settings.capacity)
     server = make_server(bus)
     try:
         server.start()
     except OSError as exc:
-        err.write(_listen_error(exc, server) + "\n")
+        err.write(_listen_error(exc, server, settings) + "\n")
         return 1
     if settings.plain or not (out.isatty() and sys.stdin.isatty()):
         return _run_plain(bus, server, out, err, settings.theme, settings.lang)
@@ -124,13 +126,13 @@ def tune_garbage_collector() -> Callable[[], None]:
     return restore
 
 
-def _listen_error(exc: OSError, server: TracedServer) -> str:
+def _listen_error(exc: OSError, server: TracedServer, settings: TraceSettings) -> str:
     where = f"{server.host}:{server.port}"
     if exc.errno == errno.EADDRINUSE:
-        why = "the port is already in use (pick one with --port, or --port 0 for a free one)"
+        why = f"the port is already in use ({settings.port_hint})"
     else:
         why = exc.strerror or str(exc)
-    return f"httplab serve --trace: cannot listen on {where}: {why}"
+    return f"{settings.command}: cannot listen on {where}: {why}"
 
 
 def _run_plain(
