@@ -100,6 +100,7 @@ app = typer.Typer(
         "  httplab repl                  type HTTP by hand on a kept-alive connection\n"
         "  httplab replay transcripts/*.transcript   replay recorded sessions, check answers\n"
         "  httplab export --curl transcripts/users.transcript   the requests as curl commands\n"
+        "  httplab proxy --to 127.0.0.1:8000   a reverse proxy, both legs of each exchange shown\n"
         "  httplab lesson list           the HTTP course, each step checked from your bytes\n"
         "\b\nEach command has its own --help with examples."
     ),
@@ -694,7 +695,7 @@ def _export(files: list[Path], to: str | None, *, curl: bool, har: Path | None) 
 # --- proxy (owner: proxy work) ---------------------------------------------------------------
 @app.command(
     cls=_Command,
-    short_help="A reverse proxy to another server, both legs traced (--trace: live).",
+    short_help="Forward to another server; both legs traced.",
 )
 def proxy(
     to: str = typer.Option(
