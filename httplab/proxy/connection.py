@@ -505,8 +505,8 @@ class ProxyConnection:
                     exchange.response_body.add(event.data)
                 await self._to_client(exchange, chunk(event.data) if chunked else event.data)
             elif isinstance(event, EndOfMessage):
-                raw, omitted = _kept(event.raw, keep)
-                exchange.upstream_raw += raw
+                raw, omitted = _kept(event.raw, keep)  # the final head, then its body
+                exchange.upstream_raw += raw[len(final.raw) :]
                 exchange.upstream_omitted += omitted
                 exchange.response_trailers = event.trailers
                 if chunked:

@@ -37,9 +37,12 @@ def human_size(size: int) -> str:
 
 def exchange_label(record: ExchangeRecord) -> str:
     """How the list names an exchange: `#3.1` is exchange 1 on connection 3 of this server;
-    `→3.1` one the client pane made with another server (`--to`), on its own connection 3."""
+    `→3.1` one the client pane made with another server (`--to`), on its own connection 3;
+    `↑4.1` what `httplab proxy` sent upstream on its connection 4 (and what came back)."""
     if record.source == "client":
         return f"→{abs(record.connection_id)}.{record.number}"
+    if record.source == "upstream":  # `httplab proxy`: the leg it sent to its upstream
+        return f"↑{record.connection_id}.{record.number}"
     return f"#{record.connection_id}.{record.number}"
 
 

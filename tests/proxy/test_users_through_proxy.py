@@ -10,6 +10,7 @@ import pytest
 
 from httplab.client.replay_cli import run_replay
 from httplab.proxy.engine import ProxyServer
+from httplab.render.exchange_views import exchange_label
 from httplab.server.apps.users import UsersApp
 from httplab.server.engine import HTTPServer
 from httplab.trace.bus import TraceBus
@@ -81,6 +82,8 @@ def test_both_legs_are_trace_records(users_proxy: ProxyServer, bus: TraceBus) ->
     assert upstream_leg.peer == f"127.0.0.1:{users_proxy.settings.upstream_port}"
     # what came back, and what the client got (the same answer, with Via)
     assert upstream_leg.raw_response.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert upstream_leg.raw_response.count(b"HTTP/1.1") == 1  # the head once, then the body
+    assert upstream_leg.raw_response.endswith(b"\r\n\r\n" + upstream_leg.response.body)
     assert b"Via:" not in upstream_leg.raw_response
     assert client_leg.raw_response.startswith(b"HTTP/1.1 200 OK\r\n")
     assert b"\r\nVia: 1.1 httplab\r\n" in client_leg.raw_response
@@ -93,6 +96,7 @@ def test_both_legs_are_trace_records(users_proxy: ProxyServer, bus: TraceBus) ->
     assert any("#1.1" in note.message for note in upstream_leg.notes)
     assert upstream_leg.connection_id != client_leg.connection_id
     assert upstream_leg.head is not None and upstream_leg.head.method == "GET"
+    assert exchange_label(upstream_leg) == label and exchange_label(client_leg) == "#1.1"
 
 
 def test_connection_events_for_both_sides(users_proxy: ProxyServer, bus: TraceBus) -> None:
@@ -167,6 +171,7 @@ def test_hop_by_hop_fields_are_not_forwarded(users_proxy: ProxyServer, bus: Trac
     )
     with connect(users_proxy.address) as sock:
         assert ask(sock, request).status == 200
+    settled(bus, 1)
     (upstream_leg,) = records(bus, "upstream")
     sent = upstream_leg.raw_request.lower()
     for name in (
