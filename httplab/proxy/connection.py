@@ -249,7 +249,9 @@ class ProxyConnection:
         exchange.upstream_headers = headers
         exchange.upstream_target = origin_form(head.target)
         upstream_head = request_head(head.method, exchange.upstream_target, headers)
-        has_body = head.framing.kind != "none"
+        has_body = head.framing.kind != "none" and head.framing.length != 0
+        if not has_body:  # the request is whole already (its EndOfMessage is waiting)
+            self._end_request(exchange, self.client.parser.next_event())
 
         pump: asyncio.Task[None] | None = None
         attempts = 1 if has_body or head.method not in IDEMPOTENT else 2
@@ -257,16 +259,12 @@ class ProxyConnection:
             try:
                 upstream = await self._upstream()
             except UpstreamFailure as unreachable:
-                if not has_body:  # the request is whole: the connection may serve the next
-                    self._end_request(exchange, self.client.parser.next_event())
                 await self._fail(exchange, unreachable, close=has_body)
                 return not has_body and self._keep_alive(head)
             self._begin_upstream(exchange, upstream, upstream_head)
             try:
                 await upstream.wire.write(upstream_head, settings.timeout)
-                if not has_body:
-                    self._end_request(exchange, self.client.parser.next_event())
-                else:
+                if has_body:
                     pump = self.pump = asyncio.create_task(self._pump_body(exchange, upstream))
                 final = await self._response_head(exchange, upstream, pump)
                 break

@@ -264,3 +264,27 @@ def test_an_unknown_upstream_host_is_502() -> None:
         proxy.stop()
     assert answer.status == 502
     assert b"cannot resolve" in answer.body and b"no-such-host.invalid" in answer.body
+
+
+def test_an_idempotent_request_is_retried_once_when_a_reused_connection_closes(
+    scripted: Scripted, bus: TraceBus
+) -> None:
+    def answers_once_then_drops_the_next(conn: socket.socket) -> None:
+        read_request_head(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        read_request_head(conn)  # the next request arrives; no answer, just the close
+
+    upstream = scripted(answers_once_then_drops_the_next)
+    proxy = start_proxy(upstream.port, bus)
+    try:
+        with connect(proxy.address) as sock:
+            assert ask(sock, GET).status == 200
+            assert ask(sock, GET).status == 200
+            posted = ask(sock, b"POST /p HTTP/1.1\r\nHost: lab\r\nContent-Length: 0\r\n\r\n")
+        settled(bus, 3)
+    finally:
+        proxy.stop()
+    assert upstream.accepted == 2  # the first dropped the second GET; the second the POST
+    second = records(bus, "server")[1]
+    assert any(note.code == "proxy-retried" for note in second.notes)
+    assert posted.status == 502  # not idempotent: never sent twice
