@@ -243,11 +243,16 @@ class ProxyConnection:
         if removed:
             exchange.client_notes.append(_removed_note(removed, "request"))
         headers.add(b"Via", via_value(head.version))
-        if b"host" not in headers:  # an HTTP/1.0 client may send none; HTTP/1.1 needs one
+        target, authority = origin_form(head.target)
+        if authority is not None:  # RFC 9112 §3.2.2: the target's authority, not Host
+            headers.set(b"Host", authority.encode("latin-1"))
+        elif b"host" not in headers:
+            # an HTTP/1.0 client may name no host, HTTP/1.1 needs one: the URI the proxy
+            # forwards to is http://UPSTREAM/..., so its authority (as a reverse proxy does)
             headers.add(b"Host", settings.upstream.encode("latin-1"))
         set_framing(headers, head.framing.kind, head.framing.length)
         exchange.upstream_headers = headers
-        exchange.upstream_target = origin_form(head.target)
+        exchange.upstream_target = target
         upstream_head = request_head(head.method, exchange.upstream_target, headers)
         has_body = head.framing.kind != "none" and head.framing.length != 0
         if not has_body:  # the request is whole already (its EndOfMessage is waiting)

@@ -89,14 +89,18 @@ def last_chunk(trailers: Headers) -> bytes:
     return b"0\r\n" + field_lines(trailers) + CRLF
 
 
-def origin_form(target: str) -> str:
-    """The target to send upstream: an absolute-form target (`http://host/path?q`, sent by a
-    client that takes us for a forward proxy) becomes origin-form; others are kept."""
+def origin_form(target: str) -> tuple[str, str | None]:
+    """The target to send upstream and the authority it named, if any: an absolute-form
+    target (`http://host/path?q`, from a client that takes us for a forward proxy) becomes
+    origin-form, and its authority is what the request is for (RFC 9112 §3.2.2: it wins over
+    Host). Other forms are kept, with no authority."""
     if target.startswith("/") or target == "*" or "://" not in target:
-        return target
+        return target, None
     after = target.partition("://")[2]
     cut = min((i for i in (after.find("/"), after.find("?")) if i >= 0), default=None)
+    authority = after if cut is None else after[:cut]
+    authority = authority.rpartition("@")[2]  # userinfo is not part of Host
     if cut is None:
-        return "/"
+        return "/", authority
     rest = after[cut:]
-    return rest if rest.startswith("/") else "/" + rest
+    return (rest if rest.startswith("/") else "/" + rest), authority
