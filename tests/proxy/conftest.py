@@ -173,6 +173,11 @@ def start_proxy(port: int, bus: TraceBus | None = None, **options: object) -> Pr
 
 
 @pytest.fixture
+def users_server_port(users_server: HTTPServer) -> int:
+    return users_server.port
+
+
+@pytest.fixture
 def users_proxy(users_server: HTTPServer, bus: TraceBus) -> Iterator[ProxyServer]:
     proxy = start_proxy(users_server.port, bus)
     try:

@@ -13,6 +13,7 @@ from httplab.trace.bus import TraceBus
 from tests.proxy.conftest import (
     ScriptedUpstream,
     ask,
+    closed_by_peer,
     connect,
     read_answer,
     read_request_head,
@@ -288,3 +289,38 @@ def test_an_idempotent_request_is_retried_once_when_a_reused_connection_closes(
     second = records(bus, "server")[1]
     assert any(note.code == "proxy-retried" for note in second.notes)
     assert posted.status == 502  # not idempotent: never sent twice
+
+
+def test_a_slow_client_head_gets_408_and_a_close(users_server_port: int) -> None:
+    proxy = start_proxy(users_server_port, header_timeout=0.2)
+    try:
+        with connect(proxy.address) as sock:
+            sock.sendall(b"GET /users HTTP/1.1\r\nHost: la")  # and nothing more
+            answer = read_answer(sock)
+            assert answer.status == 408
+            assert closed_by_peer(sock)
+    finally:
+        proxy.stop()
+
+
+def test_a_stalled_client_body_gets_408(users_server_port: int) -> None:
+    proxy = start_proxy(users_server_port, idle_timeout=0.2)
+    try:
+        with connect(proxy.address) as sock:
+            sock.sendall(b"PUT /users/1 HTTP/1.1\r\nHost: lab\r\nContent-Length: 10\r\n\r\nabc")
+            answer = read_answer(sock, "PUT")
+            assert answer.status == 408
+    finally:
+        proxy.stop()
+
+
+def test_one_connection_over_the_cap_gets_503(users_server_port: int) -> None:
+    proxy = start_proxy(users_server_port, max_connections=1)
+    try:
+        with connect(proxy.address) as first:
+            assert ask(first, GET).status in (200, 404)
+            with connect(proxy.address) as second:
+                answer = read_answer(second)
+                assert answer.status == 503 and answer.header("retry-after") == "1"
+    finally:
+        proxy.stop()
