@@ -6,9 +6,11 @@ Shorthand (`GET /users`) is expanded by the client's `plan_request`, raw text by
 - the empty line that ends a head is added when the user left it out (CRLF mode only; with
   CRLF off the bytes go exactly as typed), because a pane has no "type an empty line" moment;
 - a request loaded for editing keeps a stale Content-Length when its body is edited, so the
-  value is recomputed unless the user pinned it (the client's `content_length_mismatch` finds
-  the field with the protocol core's parser); a body typed without one (a POST, PUT, PATCH or
-  a request with a Content-Type) gets one, with a note, unless pinned.
+  value is recomputed unless the user chose "as typed" (`pin_length`; the client's
+  `content_length_mismatch` finds the field with the protocol core's parser); a body typed
+  without one (a POST, PUT, PATCH or a request with a Content-Type) gets one, with a note —
+  unless "as typed": then it goes unframed, as a lesson's mistake needs, and a note says
+  what the server will make of it.
 """
 
 from __future__ import annotations
@@ -57,10 +59,17 @@ def compose_request(
     data, length_note = fix_content_length(data, pinned=pin_length)
     if length_note:
         notes.append(length_note)
-    if not pin_length:  # a body typed without a length gets one, said as curl shows it
-        data, added = add_content_length(data)
-        if added is not None:
-            notes.append(f"added Content-Length: {added}, the body's size ({PIN_LENGTH_KEY} pins)")
+    framed, added = add_content_length(data)
+    if added is not None and not pin_length:  # said as curl shows it
+        data = framed
+        notes.append(
+            f"added Content-Length: {added}, the body's size ({PIN_LENGTH_KEY}: send as typed)"
+        )
+    elif added is not None:
+        notes.append(
+            f"as typed: no Content-Length, so the server reads no body and the {added} bytes "
+            "after the empty line arrive as the start of another request (RFC 9112 §6.3)"
+        )
     return Composed(data, host, port, notes)
 
 
@@ -77,10 +86,12 @@ def fix_content_length(data: bytes, *, pinned: bool) -> tuple[bytes, str | None]
     shown = mismatch.declared.decode("latin-1")
     if pinned:
         return data, (
-            f"Content-Length pinned at {shown} but the body is {mismatch.actual} bytes "
-            f"({PIN_LENGTH_KEY} unpins)"
+            f"Content-Length {shown} sent as typed, but the body is {mismatch.actual} bytes "
+            f"({PIN_LENGTH_KEY}: auto)"
         )
-    note = f"Content-Length {shown} → {mismatch.actual} recomputed ({PIN_LENGTH_KEY} pins it)"
+    note = (
+        f"Content-Length {shown} → {mismatch.actual} recomputed ({PIN_LENGTH_KEY}: send as typed)"
+    )
     return mismatch.fixed, note
 
 

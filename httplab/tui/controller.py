@@ -284,7 +284,7 @@ class TraceController:
         self.client.crlf = True  # editable_text writes CRLF as line breaks
         self.say(
             f"{exchange_label(record)} loaded: edit it, {SEND_KEY} sends "
-            f"(Content-Length is recomputed unless pinned with {PIN_LENGTH_KEY})"
+            f"(Content-Length is recomputed unless {PIN_LENGTH_KEY} sends it as typed)"
         )
 
     def send_client(self, text: str) -> bool:
@@ -358,8 +358,16 @@ class TraceController:
 
     def toggle_pin(self) -> None:
         self.client.pin_length = not self.client.pin_length
-        state = "pinned as typed" if self.client.pin_length else "recomputed on send"
-        self.say(f"Content-Length {state}")
+        if self.client.pin_length:
+            self.say(
+                "Content-Length as typed: none added, none fixed — a body typed without one "
+                f"goes unframed ({PIN_LENGTH_KEY}: auto again)"
+            )
+        else:
+            self.say(
+                "Content-Length auto: added to a body typed without one, fixed when wrong "
+                f"({PIN_LENGTH_KEY}: as typed)"
+            )
 
     # save, curl, clear ----------------------------------------------------------------------
     def default_save_path(self) -> str:

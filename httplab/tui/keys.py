@@ -225,9 +225,10 @@ KEYMAP: tuple[KeyRow, ...] = (
     KeyRow(
         "pin",
         "client",
-        "pin Content-Length as typed (else recomputed)",
+        "Content-Length auto (added to a body typed without one, fixed when wrong) or as "
+        "typed (sent exactly as typed: a body without one goes unframed, as in lesson 9)",
         (_b("c-o", "toggle-pin"),),
-        "pin CL",
+        "CL auto/typed",
     ),
     KeyRow("leave", "client", "leave the client pane", (_b("escape", "leave-client"),), "leave"),
     # --- everywhere outside the client pane ----------------------------------------------

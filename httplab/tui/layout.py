@@ -520,7 +520,7 @@ def _client_title(controller: TraceController) -> str:
     client = controller.client
     host, port = controller.options.client_target
     crlf = "CRLF on" if client.crlf else "CRLF off (bare LF)"
-    length = "Content-Length pinned" if client.pin_length else "Content-Length auto"
+    length = "Content-Length as typed" if client.pin_length else "Content-Length auto"
     busy = " · sending…" if client.busy else ""
     return f"client → {host}:{port} · {crlf} · {length}{busy}"
 

@@ -255,3 +255,41 @@ def test_code_spans_in_lesson_sentences_lose_their_backticks_and_get_the_code_st
     assert text.plain == "Send GET /users now"
     assert any(span.style == "lesson.code" for span in text.spans)
     assert inline("an odd ` backtick").plain == "an odd ` backtick"
+
+
+def test_lesson_9_body_without_content_length_is_made_in_the_pane_then_fixed() -> None:
+    """Issue 11.4: the unframed-body mistake of lesson 9 is reachable in the client pane —
+    Ctrl-O sends as typed (the step's task says so) — and auto mode then frames the same text."""
+    head = "POST /users HTTP/1.1\rHost: lab\rContent-Type: application/x-www-form-urlencoded\r\r"
+
+    async def scenario() -> None:
+        async with lesson_run(9) as r:
+            c = r.controller
+            assert "Ctrl-O" in r.session.current.task.get("en")
+            r.press("c")
+            await r.until(lambda: c.zone == "client", "the client pane")
+            r.press("\x0f")  # Ctrl-O: Content-Length as typed
+            await r.until(lambda: c.client.pin_length, "as typed")
+            assert "a body typed without one goes unframed" in c.message
+            r.press(head + "name=Petya&age=7")
+            r.press("\x13")  # Ctrl-S
+            await r.until(lambda: r.session.status().state is StepState.MISTAKE, "the mistake")
+            status = r.session.status()
+            assert status.last_mistake is not None
+            assert "read no body at all" in status.last_mistake.hint.get("en")
+            await r.until(lambda: c.client.result is not None and not c.client.busy, "answer")
+            result = c.client.result
+            assert result is not None
+            assert result.response_bytes.startswith(b"HTTP/1.1 400 ")
+            assert any("arrive as the start of another request" in n for n in result.notes)
+
+            r.press("\x0f")  # auto again: the pane adds Content-Length: 16 and says so
+            await r.until(lambda: not c.client.pin_length, "auto")
+            r.press(head + "name=Petya&age=7")
+            r.press("\x13")
+            await r.until(lambda: r.session.status().state is StepState.PASSED, "a pass")
+            await r.until(lambda: not c.client.busy and c.client.result is not result, "answer")
+            assert c.client.result is not None
+            assert any("added Content-Length: 16" in n for n in c.client.result.notes)
+
+    run(scenario())

@@ -301,7 +301,13 @@ def test_on_80_columns_each_focus_keeps_its_most_useful_keys() -> None:
                 assert key in footer(), (key, footer())
             s.press("c")
             await s.until(lambda: "send" in footer(), "the client footer")
-            for key in ("Ctrl-S send", "Esc leave", "Tab complete", "Ctrl-T CRLF", "Ctrl-O pin"):
+            for key in (
+                "Ctrl-S send",
+                "Esc leave",
+                "Tab complete",
+                "Ctrl-T CRLF",
+                "Ctrl-O CL auto/typed",
+            ):
                 assert key in footer(), (key, footer())
 
     run(scenario())

@@ -154,7 +154,7 @@ def test_content_length_is_recomputed_unless_pinned() -> None:
     assert note is not None and "2 → 5" in note
     kept, warning = fix_content_length(data, pinned=True)
     assert kept == data
-    assert warning is not None and "pinned" in warning
+    assert warning is not None and "sent as typed" in warning
 
 
 def test_two_content_lengths_are_sent_as_typed() -> None:
