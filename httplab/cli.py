@@ -798,6 +798,12 @@ def proxy(
         help="With --trace: records kept in memory (two per exchange); older ones are dropped "
         "and counted. Example: --trace-buffer 1000",
     ),
+    lang: str = typer.Option(
+        "en",
+        "--lang",
+        metavar="en|ru",
+        help="With --trace: the language of the field explanations. Example: --trace --lang ru",
+    ),
     record: Annotated[
         Path | None,
         typer.Option(
@@ -839,6 +845,8 @@ def proxy(
     from httplab.proxy.settings import AddressError, ProxySettings, parse_listen, parse_upstream
     from httplab.server.serve_command import exposure_warning
 
+    if lang not in ("en", "ru"):
+        raise typer.BadParameter("en or ru", param_hint="--lang")
     try:
         upstream_host, upstream_port = parse_upstream(to)
         host, port = parse_listen(listen)
@@ -892,6 +900,7 @@ def proxy(
                 mouse=mouse,
                 theme=theme,
                 capacity=trace_buffer,
+                lang=lang,
                 command="httplab proxy --trace",
                 port_hint="pick one with --listen PORT, or --listen 0 for a free one",
             )
