@@ -44,9 +44,14 @@ from httplab.proxy.fields import (
     set_framing,
     via_value,
 )
-from httplab.proxy.legs import ByteSample, ProxiedExchange
+from httplab.proxy.legs import RETRIED_NOTE, ByteSample, ProxiedExchange, removed_note
 from httplab.proxy.state import ProxyState
-from httplab.proxy.upstream import FailureKind, UpstreamConnection, UpstreamFailure
+from httplab.proxy.upstream import (
+    FailureKind,
+    UpstreamConnection,
+    UpstreamFailure,
+    failure_of,
+)
 from httplab.proxy.wire import PeerGone, Wire
 from httplab.server.problem import problem_response
 from httplab.trace.bus import BODY_KEEP
@@ -241,7 +246,7 @@ class ProxyConnection:
             return False
         headers, removed = end_to_end(head.headers)
         if removed:
-            exchange.client_notes.append(_removed_note(removed, "request"))
+            exchange.client_notes.append(removed_note(removed, "request"))
         headers.add(b"Via", via_value(head.version))
         target, authority = origin_form(head.target)
         if authority is not None:  # RFC 9112 §3.2.2: the target's authority, not Host
@@ -284,7 +289,7 @@ class ProxyConnection:
                     and not exchange.upstream_raw
                 )
                 if retry:
-                    exchange.client_notes.append(_RETRIED)
+                    exchange.client_notes.append(RETRIED_NOTE)
                     continue
                 exchange.upstream_error = failure.detail
                 if not exchange.upstream_raw:  # what did arrive, for the upstream leg
@@ -308,33 +313,7 @@ class ProxyConnection:
                 raise pumped
             if isinstance(pumped, UpstreamFailure):
                 return pumped
-        return self._as_failure(error, upstream)
-
-    def _as_failure(self, error: Exception, upstream: UpstreamConnection) -> UpstreamFailure:
-        settings = self.settings
-        if isinstance(error, UpstreamFailure):
-            return error
-        if isinstance(error, TimeoutError):
-            return UpstreamFailure(
-                FailureKind.TIMEOUT,
-                f"the upstream server {settings.upstream} sent nothing for "
-                f"{settings.timeout:g}s (--timeout): it may be stuck, or just slow (then "
-                "raise --timeout)",
-            )
-        if isinstance(error, ProtocolError) and not upstream.wire.eof:
-            return UpstreamFailure(
-                FailureKind.MALFORMED,
-                f"the upstream server {settings.upstream} sent a malformed response: "
-                f"{error.detail} ({error.rfc_ref}); the upstream leg of the trace shows its "
-                "bytes",
-                error.rfc_ref,
-            )
-        how = "reset" if upstream.wire.reset else "closed"
-        return UpstreamFailure(
-            FailureKind.CLOSED,
-            f"the upstream server {settings.upstream} {how} the connection before a whole "
-            "response: it may have crashed or refused the request; see its log",
-        )
+        return failure_of(self.settings, error, upstream)
 
     async def _upstream(self) -> UpstreamConnection:
         upstream = self.upstream
@@ -417,10 +396,10 @@ class ProxyConnection:
             await upstream.wire.write(data, self.settings.timeout)
         except TimeoutError:
             upstream.wire.abort()
-            raise self._as_failure(TimeoutError(), upstream) from None
+            raise failure_of(self.settings, TimeoutError(), upstream) from None
         except PeerGone:
             upstream.wire.abort()
-            raise self._as_failure(PeerGone(), upstream) from None
+            raise failure_of(self.settings, PeerGone(), upstream) from None
 
     def _end_request(self, exchange: ProxiedExchange, event: object) -> None:
         assert isinstance(event, EndOfMessage)
@@ -444,7 +423,7 @@ class ProxyConnection:
         while True:
             event = await wire.next_event(lambda: self._upstream_deadline(upstream))
             if isinstance(event, ConnectionClosed):
-                raise self._as_failure(PeerGone(), upstream)
+                raise failure_of(self.settings, PeerGone(), upstream)
             assert isinstance(event, ResponseHead)
             exchange.upstream_raw += event.raw
             if event.status == 101:
@@ -472,7 +451,7 @@ class ProxyConnection:
         head = exchange.head
         headers, removed = end_to_end(final.headers)
         if removed:
-            exchange.upstream_notes.append(_removed_note(removed, "response"))
+            exchange.upstream_notes.append(removed_note(removed, "response"))
         headers.add(b"Via", via_value(final.version))
         if b"date" not in headers:  # RFC 9110 §6.6.1: a recipient with a clock adds one
             headers.add(b"Date", self.state.dates.value())
@@ -498,7 +477,7 @@ class ProxyConnection:
             try:
                 event = await wire.next_event(lambda: self._upstream_deadline(upstream))
             except (TimeoutError, ProtocolError) as error:
-                failure = self._as_failure(error, upstream)
+                failure = failure_of(self.settings, error, upstream)
                 return await self._cut(exchange, pump, failure.detail)
             if isinstance(event, Data):
                 exchange.upstream_omitted += wire.parser.forget_raw(keep)
@@ -516,7 +495,7 @@ class ProxyConnection:
                     await self._to_client(exchange, last_chunk(event.trailers))
                 break
             else:
-                failure = self._as_failure(PeerGone(), upstream)
+                failure = failure_of(self.settings, PeerGone(), upstream)
                 return await self._cut(exchange, pump, failure.detail)
         request_done = pump is None or _succeeded(pump)
         await self._cancel(pump)
@@ -621,25 +600,6 @@ class ProxyConnection:
             tracer.publish(item)
         except Exception:
             logger.exception("the tracer failed")
-
-
-_RETRIED = Note(
-    "proxy-retried",
-    "the kept-alive upstream connection had closed meanwhile; the request (idempotent, no "
-    "body) was sent again on a new one",
-    "RFC 9112 §9.3.1",
-    "info",
-)
-
-
-def _removed_note(names: list[bytes], what: str) -> Note:
-    shown = ", ".join(name.decode("latin-1") for name in names)
-    return Note(
-        "proxy-hop-by-hop",
-        f"hop-by-hop fields of the {what} not forwarded: {shown}",
-        "RFC 9110 §7.6.1",
-        "info",
-    )
 
 
 def _succeeded(task: asyncio.Task[None]) -> bool:

@@ -231,3 +231,22 @@ def _parsed_head(raw: bytes) -> RequestHead | None:
     except Exception:  # our own head: cannot fail, but a view must never see a crash
         return None
     return event if isinstance(event, RequestHead) else None
+
+
+RETRIED_NOTE = Note(
+    "proxy-retried",
+    "the kept-alive upstream connection had closed meanwhile; the request (idempotent, no "
+    "body) was sent again on a new one",
+    "RFC 9112 §9.3.1",
+    "info",
+)
+
+
+def removed_note(names: list[bytes], what: str) -> Note:
+    shown = ", ".join(name.decode("latin-1") for name in names)
+    return Note(
+        "proxy-hop-by-hop",
+        f"hop-by-hop fields of the {what} not forwarded: {shown}",
+        "RFC 9110 §7.6.1",
+        "info",
+    )

@@ -13,6 +13,7 @@ import errno
 import socket
 from enum import Enum
 
+from httplab.protocol.errors import ProtocolError
 from httplab.protocol.response_parser import ResponseParser
 from httplab.proxy.settings import ProxySettings
 from httplab.proxy.wire import Wire
@@ -107,9 +108,38 @@ class UpstreamConnection:
             self.reusable
             and not wire.eof
             and not wire.reader.at_eof()
-            and not (wire.writer.is_closing())
+            and not wire.writer.is_closing()
         )
 
     def close(self) -> None:
         self.reusable = False
         self.wire.close()
+
+
+def failure_of(
+    settings: ProxySettings, error: Exception, upstream: UpstreamConnection
+) -> UpstreamFailure:
+    """What an error while talking to the upstream means for the client (502 or 504)."""
+    if isinstance(error, UpstreamFailure):
+        return error
+    if isinstance(error, TimeoutError):
+        return UpstreamFailure(
+            FailureKind.TIMEOUT,
+            f"the upstream server {settings.upstream} sent nothing for "
+            f"{settings.timeout:g}s (--timeout): it may be stuck, or just slow (then "
+            "raise --timeout)",
+        )
+    if isinstance(error, ProtocolError) and not upstream.wire.eof:
+        return UpstreamFailure(
+            FailureKind.MALFORMED,
+            f"the upstream server {settings.upstream} sent a malformed response: "
+            f"{error.detail} ({error.rfc_ref}); the upstream leg of the trace shows its "
+            "bytes",
+            error.rfc_ref,
+        )
+    how = "reset" if upstream.wire.reset else "closed"
+    return UpstreamFailure(
+        FailureKind.CLOSED,
+        f"the upstream server {settings.upstream} {how} the connection before a whole "
+        "response: it may have crashed or refused the request; see its log",
+    )
