@@ -22,8 +22,10 @@ def test_both_legs_are_rows_of_the_trace_view() -> None:
             assert pane.alternate_screen_on()
             http_get(port, "/users")
             screen = pane.wait_for(
-                lambda s: re.search(r"↑2\.1 +GET +/users +200", s)
-                and re.search(r"#1\.1 +GET +/users +200", s),
+                lambda s: (
+                    re.search(r"↑2\.1 +GET +/users +200", s)
+                    and re.search(r"#1\.1 +GET +/users +200", s)
+                ),
                 "both legs of the exchange",
             )
             assert "forwarded to 127.0.0.1:" in screen or "upstream leg" in screen
