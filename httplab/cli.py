@@ -818,10 +818,10 @@ def proxy(
     """Forward every request to another server and show both legs of each exchange.
 
     A reverse proxy built on httplab's own parser: it removes hop-by-hop fields (RFC 9110
-    §7.6.1), adds `Via: 1.1 httplab` (§7.6.3), keeps connections alive on both sides and
-    streams bodies through. An upstream that refuses or answers garbage → 502 Bad Gateway;
-    one that stays silent → 504 Gateway Timeout; the body of either says which and what to
-    do. CONNECT (tunnels) → 501.
+    §7.6.1), adds `Via: 1.1 httplab` (§7.6.3; `1.0 httplab` on a message it received as
+    HTTP/1.0), keeps connections alive on both sides and streams bodies through. An
+    upstream that refuses or answers garbage → 502 Bad Gateway; one that stays silent → 504
+    Gateway Timeout; the body of either says which and what to do. CONNECT (tunnels) → 501.
 
     \b
     Examples:
