@@ -43,7 +43,8 @@ import contextlib
 import logging
 import socket
 import time
-from dataclasses import dataclass, field
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from time import perf_counter
 
@@ -62,9 +63,11 @@ from httplab.server.context import (
     STOP_LINGER_TIMEOUT,
     ServerState,
 )
+from httplab.server.hold import Parked, held_record, released_note, stopped_response
 from httplab.server.problem import problem_response
 from httplab.server.streaming import ResponseStream, StreamOutcome
 from httplab.server.virtual_host import misdirected_detail
+from httplab.trace.intercept import Decision, DecisionKind, Intercept, NoDraft
 from httplab.trace.records import ConnectionEvent, ConnectionEventKind, ExchangeRecord, Timings
 from httplab.trace.wire_text import escape_latin1, first_words, head_end
 
@@ -140,6 +143,7 @@ class HTTPConnection(asyncio.Protocol):
         self.app_running = False  # a streaming app is answering (see _begin_stream)
         self.stream: ResponseStream | None = None
         self.streamed: tuple[Request, RequestHead, EndOfMessage] | None = None
+        self.parked: Parked | None = None  # held by the trace view (see _park)
         # registered from the start, so a stop that races an accept still waits for it
         state.connections.add(self)
 
@@ -258,6 +262,8 @@ class HTTPConnection(asyncio.Protocol):
             self.stream = None
         self._release_to(0)
         state.connections.discard(self)
+        if self.parked is not None:
+            self._unpark()
         if self.counted:
             self.counted = False
             state.active -= 1
@@ -351,6 +357,10 @@ class HTTPConnection(asyncio.Protocol):
         request = head.to_request(exchange.body(), end.trailers)
         exchange.body_parts = []
         self.number += 1
+        intercept = settings.intercept
+        if intercept is not None and intercept.active and self.state.defer is not None:
+            self._park(intercept, request, head, end)
+            return
         if getattr(settings.app, "streaming", False) and self.state.defer is not None:
             self._begin_stream(request, head, end)
             return
@@ -359,11 +369,24 @@ class HTTPConnection(asyncio.Protocol):
     def _answer(
         self, request: Request, head: RequestHead, end: EndOfMessage, response: Response
     ) -> None:
-        settings = self.settings
-        assert self.transport is not None
-        handler_done = perf_counter() if settings.tracer is not None else 0.0
+        handler_done = perf_counter() if self.settings.tracer is not None else 0.0
         keep_alive = head.keep_alive and not self.state.stopping and not self.peer_eof
         data, keep_alive = self._serialize(response, head, keep_alive)
+        self._write_answer(request, head, end, response, data, keep_alive, handler_done)
+
+    def _write_answer(
+        self,
+        request: Request,
+        head: RequestHead,
+        end: EndOfMessage,
+        response: Response | None,
+        data: bytes,
+        keep_alive: bool,
+        handler_done: float,
+    ) -> None:
+        """Send an answer already serialized, record it, then keep the connection or close."""
+        settings = self.settings
+        assert self.transport is not None
         self.transport.write(data)
         self.reads_at_answer = self.reads
         self._release_to(self.parser.buffered)  # what remains is the next request's
@@ -452,6 +475,13 @@ class HTTPConnection(asyncio.Protocol):
             return
         self.phase = Phase.IDLE
         self.deadline = self.clock() + settings.idle_timeout
+        self._go_on()
+
+    def _go_on(self) -> None:
+        """After an answer sent outside `_process` (a streamed one, a held one): the next
+        request, already buffered or still to be read."""
+        if self.closing:
+            return
         if self.writes_blocked:
             self.phase = Phase.WAITING  # resume_writing goes on with the next request
             return
@@ -466,6 +496,126 @@ class HTTPConnection(asyncio.Protocol):
         assert self.transport is not None
         self.transport.resume_reading()
         self._arm_read_deadline()
+
+    # held by the trace view (serve --trace, hold on; issue 11.2), kept apart from the rest --
+    def _park(
+        self, intercept: Intercept, request: Request, head: RequestHead, end: EndOfMessage
+    ) -> None:
+        """Hold this request until the view decides (see trace.intercept): as while an
+        off-loop app works, reading pauses and no deadline runs; the loop serves the others.
+        The hold's own timer releases it after `intercept.timeout`."""
+        assert self.transport is not None and self.exchange is not None
+        self.app_running = True
+        self.deadline = 0.0
+        self.transport.pause_reading()
+        loop = asyncio.get_running_loop()
+        notes = list(head.notes) + ([PIPELINED] if self.exchange.pipelined else [])
+        record = held_record(
+            self.id,
+            self.number,
+            self.peer,
+            request,
+            head,
+            end,
+            self.first_byte,
+            self.exchange.head_parsed,
+            [*notes, *end.notes],
+            intercept.timeout,
+        )
+        key = (self.id, self.number)
+
+        def decide(decision: Decision) -> None:  # any thread
+            loop.call_soon_threadsafe(self._unparked, decision, request, head, end)
+
+        def make_draft(future: Future[bytes]) -> None:  # any thread
+            loop.call_soon_threadsafe(self._make_draft, future, request, head)
+
+        timeout = Decision(DecisionKind.TIMEOUT)
+        timer = loop.call_later(intercept.timeout, intercept.release, key, timeout)
+        ticket = intercept.hold(key, record, decide, make_draft)
+        self.parked = Parked(ticket, timer)
+
+    def _unpark(self) -> Parked | None:
+        parked, self.parked = self.parked, None
+        if parked is not None:
+            parked.timer.cancel()
+            if self.settings.intercept is not None:
+                self.settings.intercept.forget(parked.ticket.key)
+        return parked
+
+    def _make_draft(self, future: Future[bytes], request: Request, head: RequestHead) -> None:
+        """The app's answer to the held request, serialized but not sent: the view's editor
+        starts from it, and RELEASE sends it (the app is not asked twice)."""
+        parked = self.parked
+        if parked is None or self.closing:
+            future.set_exception(ConnectionError("the request is no longer held"))
+            return
+        if getattr(self.settings.app, "streaming", False):
+            # its answer goes to the socket as the app writes it: nothing to hold back
+            future.set_exception(NoDraft("the app (--app) streams its answer to the socket"))
+            return
+        response = self._run_app(request, head)
+        keep_alive = head.keep_alive and not self.state.stopping and not self.peer_eof
+        data, keep_alive = self._serialize(response, head, keep_alive)
+        parked.draft = (response, data, keep_alive)
+        future.set_result(data)
+
+    def _unparked(
+        self, decision: Decision, request: Request, head: RequestHead, end: EndOfMessage
+    ) -> None:
+        """The view (or the clock, or the server stopping) decided: answer, then go on."""
+        self.app_running = False
+        parked = self._unpark()
+        if self.closing or parked is None:
+            return  # the client went away while held
+        intercept = self.settings.intercept
+        now = intercept.clock() if intercept is not None else parked.ticket.held_at
+        held_for = max(now - parked.ticket.held_at, 0.0)
+        note = released_note(decision, held_for, parked.draft is not None)
+        try:
+            self._answer_held(
+                decision, parked, request, head, replace(end, notes=(*end.notes, note))
+            )
+        except OSError:  # the client left while held (unseen: reading was paused)
+            assert self.transport is not None
+            self.transport.abort()
+
+    def _answer_held(
+        self,
+        decision: Decision,
+        parked: Parked,
+        request: Request,
+        head: RequestHead,
+        end: EndOfMessage,
+    ) -> None:
+        kind = decision.kind
+        if kind is DecisionKind.STOPPED:
+            self._answer(request, head, end, stopped_response(head.headers.get("accept")))
+        elif kind is DecisionKind.EDITED or kind is DecisionKind.RAW:
+            keep_alive = (
+                kind is DecisionKind.EDITED
+                and head.keep_alive
+                and not self.state.stopping
+                and not self.peer_eof
+                and decision.response is not None
+                and decision.response.version == "HTTP/1.1"
+                and "close" not in decision.response.headers.tokens(b"connection")
+            )
+            done = perf_counter() if self.settings.tracer is not None else 0.0
+            self._write_answer(
+                request, head, end, decision.response, decision.data, keep_alive, done
+            )
+        elif parked.draft is not None:
+            response, data, keep_alive = parked.draft
+            done = perf_counter() if self.settings.tracer is not None else 0.0
+            self._write_answer(request, head, end, response, data, keep_alive, done)
+        elif getattr(self.settings.app, "streaming", False):
+            self._begin_stream(request, head, end)
+            if self.app_running:
+                return  # stream_done goes on when the app's answer is complete
+        else:
+            self._answer(request, head, end, self._run_app(request, head))
+        self._go_on()
 
     def _answer_before_app(self, head: RequestHead) -> Response | None:
         """What the server answers itself, before any app: CONNECT, a misdirected request."""
@@ -670,6 +820,11 @@ class HTTPConnection(asyncio.Protocol):
         """The server is stopping: close now if between requests, else after this response."""
         if self.transport is None:
             return
+        if self.parked is not None:  # held by the trace view: 503 now, not after the hold
+            intercept = self.settings.intercept
+            assert intercept is not None
+            intercept.release(self.parked.ticket.key, Decision(DecisionKind.STOPPED))
+            return
         if self.phase is Phase.CLOSING:
             self.deadline = min(self.deadline, self.clock() + STOP_LINGER_TIMEOUT)
             return
@@ -708,7 +863,7 @@ class HTTPConnection(asyncio.Protocol):
         request: Request | None,
         head: RequestHead | None,
         raw_request: bytes,
-        response: Response,
+        response: Response | None,
         data: bytes,
         error: str | None,
         handler_done: float,
@@ -737,7 +892,7 @@ class HTTPConnection(asyncio.Protocol):
                 self.peer,
                 method,
                 target,
-                response.status,
+                response.status if response is not None else 0,
                 len(data) if sent is None else sent,
                 (done - first_byte) * 1000.0,
             )

@@ -18,6 +18,7 @@ from httplab.protocol.limits import Limits
 from httplab.protocol.messages import Request, Response
 from httplab.server.access_log import AccessEntry
 from httplab.server.dates import DateCache
+from httplab.trace.intercept import Intercept
 from httplab.trace.records import TraceItem
 
 App = Callable[[Request], Response]
@@ -79,6 +80,7 @@ class ServerSettings:
     server_name: str | None = None
     memory_budget: int = MEMORY_BUDGET
     server_header: bytes = SERVER_HEADER
+    intercept: Intercept | None = None  # serve --trace: requests the trace view may hold
 
 
 @dataclass(eq=False)

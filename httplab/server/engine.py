@@ -33,6 +33,7 @@ from httplab.server.context import (
     Tracer,
 )
 from httplab.server.open_files import connection_ceiling, open_file_limit
+from httplab.trace.intercept import Intercept
 
 logger = logging.getLogger("httplab.server")
 
@@ -66,6 +67,7 @@ class HTTPServer:
         access_log: AccessLog | None = None,
         stop_timeout: float = STOP_TIMEOUT,
         memory_budget: int = MEMORY_BUDGET,
+        intercept: Intercept | None = None,
     ) -> None:
         if idle_timeout <= 0 or header_timeout <= 0:
             raise ValueError("timeouts must be positive")
@@ -87,6 +89,7 @@ class HTTPServer:
             max_connections=max_connections,
             server_name=server_name,
             memory_budget=memory_budget,
+            intercept=intercept,
         )
         self.state = ServerState(self.settings, connection_cap=max_connections)
         self._loop: asyncio.AbstractEventLoop | None = None
