@@ -280,7 +280,7 @@ def test_a_streaming_app_is_held_then_streams_and_has_no_draft(intercept: Interc
 def test_an_inactive_intercept_changes_nothing(bus: TraceBus) -> None:
     intercept = Intercept(active=False)
     server = HTTPServer(UsersApp(), port=0, tracer=bus, intercept=intercept)
-    with server.start(), RawClient(server.address) as client:
+    with server as running, RawClient(running.address) as client:
         assert client.request(get("/users")).status == 200
     (record,) = records(bus)
     assert not any(note.code == "held" for note in record.notes)
