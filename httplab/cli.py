@@ -128,6 +128,7 @@ if TYPE_CHECKING:  # the server is imported inside `serve` only (fast start of o
     from httplab.server.context import Tracer
     from httplab.server.engine import HTTPServer
     from httplab.server.serve_command import ServeOptions
+    from httplab.trace.intercept import Intercept
     from httplab.trace.recorder import TranscriptRecorder
 
 
@@ -288,6 +289,22 @@ def serve(
         help="With --trace: the language of the field explanations (beside the selected "
         "field in the view, 'what the fields mean' with --plain). Example: --trace --lang ru",
     ),
+    hold: bool = typer.Option(
+        False,
+        "--hold",
+        help="With --trace: hold each request before the app answers, so a class can read "
+        "it; in the view, a releases the selected one, A all, E edits its response, H turns "
+        "holding on and off (also without --hold). Not with --plain. Example: --trace --hold",
+    ),
+    hold_timeout: float = typer.Option(
+        60.0,
+        "--hold-timeout",
+        min=0.1,
+        max=3600.0,
+        metavar="SECONDS",
+        help="With --trace: a held request is released on its own after this long (the "
+        "list counts down), so no client waits for ever. Example: --hold-timeout 120",
+    ),
     record: Annotated[
         Path | None,
         typer.Option(
@@ -334,6 +351,7 @@ def serve(
       httplab serve --max-body 1024 --header-timeout 5
       httplab serve --record session.transcript   then: httplab replay session.transcript
       httplab serve --app hello:app --trace        your WSGI app (hello.py), traced
+      httplab serve --trace --hold                 each request waits for you (a releases)
     \b
     Then, in another terminal:
       curl -i -X POST 'http://127.0.0.1:53210/users?name=Vasya&age=42'
@@ -381,14 +399,31 @@ def serve(
         access_log=access_log,
         seed=seed,
     )
+    if hold and not trace:
+        typer.echo(
+            "httplab serve: --hold needs --trace (held requests are released in the trace "
+            "view); e.g. httplab serve --trace --hold",
+            err=True,
+        )
+        raise typer.Exit(2)
+    intercept = _intercept(hold, hold_timeout) if trace else None
     recorder = _start_recorder(record) if record is not None else None
     try:
-        status = _serve(options, recorder, trace, plain, to, mouse, theme, trace_buffer, lang)
+        status = _serve(
+            options, recorder, trace, plain, to, mouse, theme, trace_buffer, lang, intercept
+        )
     finally:
         if recorder is not None:
             recorder.close()
             typer.echo(f"httplab: recorded {recorder.recorded} exchange(s) to {record}", err=True)
     raise typer.Exit(status)
+
+
+def _intercept(hold: bool, timeout: float) -> Intercept:
+    """The hold shared by the server and the trace view (`--hold` starts with it on)."""
+    from httplab.trace.intercept import Intercept
+
+    return Intercept(active=hold, timeout=timeout)
 
 
 def _load_user_app(spec: str, app_dir: Path | None) -> tuple[Any, str]:
@@ -426,6 +461,7 @@ def _serve(
     theme: str,
     trace_buffer: int,
     lang: str = "en",
+    intercept: Intercept | None = None,
 ) -> int:
     from httplab.server.serve_command import make_server, serve_until_signal
 
@@ -442,7 +478,7 @@ def _serve(
             subscribe = getattr(tracer, "subscribe", None)
             if recorder is not None and subscribe is not None:
                 subscribe(recorder.publish)  # the trace bus feeds the recording too
-            return make_server(options, tracer=tracer)
+            return make_server(options, tracer=tracer, intercept=intercept)
 
         return _run_trace(
             traced,
@@ -452,6 +488,7 @@ def _serve(
             theme=theme,
             capacity=trace_buffer,
             lang=lang,
+            intercept=intercept,
         )
     return serve_until_signal(options, tracer=recorder)
 

@@ -60,6 +60,8 @@ STYLE_NAMES: tuple[str, ...] = (
     "trace.error",
     "trace.dropped",
     "trace.muted",
+    "trace.held",
+    "trace.held.time",
 )
 
 _DEFAULT = {
@@ -104,6 +106,8 @@ _DEFAULT = {
     "trace.error": "bold red",
     "trace.dropped": "bold red",
     "trace.muted": "dim",
+    "trace.held": "bold black on yellow",
+    "trace.held.time": "bold",
 }
 
 _LIGHT = {
@@ -166,6 +170,7 @@ _HIGH_CONTRAST = {
     "trace.error": "bold white on red",
     "trace.dropped": "bold white on red",
     "trace.muted": "none",
+    "trace.held": "bold black on yellow",
     # rich's JSON highlighter names, used by the body preview
     "json.key": "bold underline",
     "json.str": "none",

@@ -52,7 +52,7 @@ def held_record(
         HELD_NOTE_CODE,
         f"held by the trace view before the app answers; released in {timeout:g} s at the "
         "latest (the client waits meanwhile)",
-        "httplab serve --trace --hold",
+        "",
         "info",
     )
     return ExchangeRecord(
@@ -87,7 +87,7 @@ def released_note(decision: Decision, held_seconds: float, drafted: bool) -> Not
     text = f"held {held_seconds:.1f} s by the trace view, {how}"
     if decision.notes:
         text += "; " + "; ".join(decision.notes)
-    return Note(HELD_NOTE_CODE, text, "httplab serve --trace --hold", "info")
+    return Note(HELD_NOTE_CODE, text, "", "info")
 
 
 def stopped_response(accept: str | None) -> Response:

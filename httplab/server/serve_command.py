@@ -30,6 +30,7 @@ from httplab.server.engine import DEFAULT_HOST, DEFAULT_PORT, HTTPServer
 from httplab.server.log_writer import AccessLogWriter
 from httplab.server.open_files import FD_HEADROOM, raise_open_file_limit
 from httplab.server.streaming import AppStartupError
+from httplab.trace.intercept import Intercept
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ def make_server(
     options: ServeOptions,
     tracer: Tracer | None = None,
     access_log: AccessLog | None = None,
+    intercept: Intercept | None = None,
 ) -> HTTPServer:
     """The users API server `httplab serve` runs (not started); `--trace` passes a tracer.
     Raises the soft open-file limit towards what `max_connections` needs (the server clamps
@@ -109,6 +111,7 @@ def make_server(
         memory_budget=options.memory_budget,
         server_name=options.name,
         access_log=access_log,
+        intercept=intercept,
     )
 
 

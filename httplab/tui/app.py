@@ -35,7 +35,7 @@ from httplab.tui.controller import (
 )
 from httplab.tui.curl import osc52
 from httplab.tui.key_bindings import Action, build_key_bindings
-from httplab.tui.layout import build_layout, build_widgets, set_text
+from httplab.tui.layout import build_layout, build_widgets, set_text, sync_focus
 from httplab.tui.lesson_pane import LessonPane, LessonSetup
 from httplab.tui.lesson_screen import lesson_actions, lesson_area, lesson_contexts, lesson_control
 from httplab.tui.rich_bridge import make_console
@@ -109,6 +109,8 @@ class TraceApp:
             set_client_text=lambda text: set_text(self.widgets.client_input, text),
             get_client_text=lambda: self.widgets.client_input.text,
             copy_to_clipboard=self._copy_to_clipboard,
+            set_editor_text=lambda text: set_text(self.widgets.response_editor, text),
+            sync_focus=lambda: sync_focus(self.controller, self.widgets, self.layout),
         )
         self.lesson = None
         extension = None

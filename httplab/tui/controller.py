@@ -15,12 +15,14 @@ from typing import Any
 
 from httplab.render import escape_bytes, exchange_label, selectable_keys
 from httplab.render.fields import header_index
+from httplab.trace.intercept import Intercept
 from httplab.trace.records import ExchangeRecord
 from httplab.trace.transcript import write_transcript
 from httplab.tui.client_records import PaneNumbering, client_records
 from httplab.tui.client_session import ClientSession, PaneResult
 from httplab.tui.compose import ComposeError, compose_request, editable_text
 from httplab.tui.curl import shown_lines, why_no_curl
+from httplab.tui.hold_desk import HoldDesk
 from httplab.tui.keys import PIN_LENGTH_KEY, SEND_KEY
 from httplab.tui.state import TraceState
 
@@ -41,6 +43,7 @@ class TraceOptions:
     save_dir: Path = field(default_factory=Path.cwd)
     reset_users: Callable[[], int] | None = None  # empties our server's users (U)
     lang: str = "en"  # the explanations' language (--lang); the lesson view uses its own
+    intercept: Intercept | None = None  # requests our server holds for the view (H, a, A, E)
 
     @property
     def client_target(self) -> tuple[str, int]:
@@ -82,6 +85,8 @@ class ScreenHooks:
     get_client_text: Callable[[], str] = _no_text
     # ask the terminal to put `text` on the clipboard (OSC 52); False when it was not asked
     copy_to_clipboard: Callable[[str], bool] = _no_clipboard
+    set_editor_text: Callable[[str], None] = _drop_text  # the response editor's (E)
+    sync_focus: Callable[[], None] = _nothing  # focus where the state says (after async work)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +131,15 @@ class TraceController:
         self._field_keys: tuple[ExchangeRecord, list[str]] | None = None
         self.clear_asked = False  # x was pressed once: the next x clears the list
         self.reset_asked = False  # U was pressed once: the next U empties the users
+        self.hold = HoldDesk(
+            options.intercept,
+            self.state,
+            self.say,
+            self.hooks.spawn,
+            self.hooks.invalidate,
+            self.hooks.set_editor_text,
+            self.hooks.sync_focus,
+        )
 
     # messages -------------------------------------------------------------------------------
     def say(self, message: str, level: str = "info") -> None:

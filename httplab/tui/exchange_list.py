@@ -16,6 +16,7 @@ from prompt_toolkit.mouse_events import MouseEvent, MouseEventType
 from rich.console import Console
 
 from httplab.render import ExchangeSummary
+from httplab.render.held import HeldSummary
 from httplab.trace.records import ExchangeRecord
 from httplab.tui.controller import TraceController
 from httplab.tui.rich_bridge import FragmentLine, render_fragment_lines
@@ -49,17 +50,26 @@ class ExchangeListControl(UIControl):
     def create_content(self, width: int, height: int | None) -> UIContent:
         state = self._controller.state
         visible = state.visible
+        held = state.held
+        hold = self._controller.hold
         selected = state.selected
         marked = state.marked
         focused = self._controller.zone == "list"
         selected_style = "class:list.selected" if focused else "class:list.selected.unfocused"
 
         def get_line(index: int) -> FragmentLine:
-            if not 0 <= index < len(visible):
+            if 0 <= index < len(visible):
+                record = visible[index]
+                mark = ("class:list.mark", "●" if record.seq in marked else " ")
+                row = [mark, *self._row(record, max(width - 1, 1))]
+            elif 0 <= index - len(visible) < len(held):
+                # held rows change every second (the countdown): drawn afresh, never cached
+                record = held[index - len(visible)]
+                summary = HeldSummary(record, hold.seconds_left(record))
+                lines = render_fragment_lines(self._console(), summary, max(width - 1, 1)).lines
+                row = [("class:list.mark", "‖"), *(lines[0] if lines else [])]
+            else:
                 return []
-            record = visible[index]
-            mark = ("class:list.mark", "●" if record.seq in marked else " ")
-            row = [mark, *self._row(record, max(width - 1, 1))]
             if index != selected:
                 return row
             used = sum(len(fragment[1]) for fragment in row)
@@ -68,7 +78,7 @@ class ExchangeListControl(UIControl):
 
         return UIContent(
             get_line=get_line,
-            line_count=len(visible),
+            line_count=len(visible) + len(held),
             cursor_position=Point(x=0, y=max(selected, 0)),
             show_cursor=False,
         )

@@ -26,10 +26,13 @@ EAGER = {"always"}  # contexts whose keys win over any longer sequence (Ctrl-C)
 
 def contexts(controller: TraceController, widgets: Widgets) -> dict[str, Filter]:
     """Where each context of the keymap applies, as prompt_toolkit filters."""
-    typing = has_focus(widgets.client_input) | has_focus(widgets.prompt_input)
+    editor = has_focus(widgets.response_editor)
+    typing = has_focus(widgets.client_input) | has_focus(widgets.prompt_input) | editor
     overlay = Condition(lambda: controller.overlay is not None)
     commands = ~typing & ~overlay
     return {
+        "hold": commands & Condition(lambda: controller.hold.available),
+        "editor": editor & ~overlay,
         "always": Condition(lambda: True),
         "any": commands,
         "list": commands & Condition(lambda: controller.zone == "list"),
@@ -89,6 +92,13 @@ def actions(controller: TraceController, widgets: Widgets, quit: Action) -> dict
         "answer-page-down": lambda: w.client_result_control.scroll_page(1),
         "toggle-crlf": c.toggle_crlf,
         "toggle-pin": c.toggle_pin,
+        "toggle-hold": c.hold.toggle,
+        "release": c.hold.release,
+        "release-all": c.hold.release_all,
+        "edit-response": c.hold.edit,
+        "send-edited": lambda: c.hold.send(w.response_editor.text),
+        "send-raw": lambda: c.hold.send(w.response_editor.text, raw=True),
+        "leave-editor": lambda: c.hold.leave(w.response_editor.text),
     }
     for index in range(len(TABS)):
         table[f"tab-{index + 1}"] = lambda index=index: c.set_tab(index)  # type: ignore[misc]

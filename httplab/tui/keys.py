@@ -13,7 +13,9 @@ key the text area handles itself (new line, completion, history, emacs editing).
 
 Contexts: "list", "detail", "client" (where the focus is), "any" (outside the client pane and
 the prompts), "always" (even while typing), "overlay" (help or curl open), "help", "curl",
-"prompt" (the filter/save prompt), and "lesson" (keys of the lesson pane, outside typing).
+"prompt" (the filter/save prompt), "lesson" (keys of the lesson pane, outside typing), "hold"
+(as "any", on `serve --trace` only: requests held for the class) and "editor" (the response
+editor of a held request).
 The footer has one line: per focus, `FOOTER_PRIORITY` says which keys it keeps first when the
 terminal is narrow (at 80 columns the most useful ones still fit); `?` always lists them all.
 """
@@ -289,6 +291,51 @@ KEYMAP: tuple[KeyRow, ...] = (
         "reset",
     ),
     KeyRow("client", "any", "go to the client pane", (_b("c", "to-client"),), "client"),
+    # --- held requests (serve --trace; --hold starts with holding on) ----------------------
+    KeyRow(
+        "hold",
+        "hold",
+        "hold each request before the app answers, on/off (off releases all)",
+        (_b("H", "toggle-hold"),),
+        "hold",
+    ),
+    KeyRow(
+        "release",
+        "hold",
+        "release the selected held request (‖): the app answers it",
+        (_b("a", "release"),),
+        "release",
+    ),
+    KeyRow("release-all", "hold", "release every held request", (_b("A", "release-all"),), "all"),
+    KeyRow(
+        "edit-response",
+        "hold",
+        "edit the held request's response (the app's answer), then send it",
+        (_b("E", "edit-response"),),
+        "edit answer",
+    ),
+    KeyRow(
+        "send-edited",
+        "editor",
+        "send it checked: Content-Length recomputed, framing verified (else: what is wrong)",
+        (_b("c-s", "send-edited"),),
+        "send checked",
+        SEND_KEY,
+    ),
+    KeyRow(
+        "send-raw",
+        "editor",
+        "send the bytes exactly as typed, unchecked; the connection closes after them",
+        (_b("c-r", "send-raw"),),
+        "send raw",
+    ),
+    KeyRow(
+        "leave-editor",
+        "editor",
+        "back to the list; the request stays held (E comes back to the edit)",
+        (_b("escape", "leave-editor"),),
+        "back (still held)",
+    ),
     KeyRow("help", "any", "this help", (_b("?", "help"),), "help"),
     KeyRow(
         "quit",
@@ -358,7 +405,22 @@ KEY_HELP = KEYMAP  # the rows; those with an empty `action` stay out of the help
 
 # Per focus: the footer's keys, most useful first; it keeps as many as fit, in this order.
 FOOTER_PRIORITY: dict[str, tuple[str, ...]] = {
-    "list": ("move", "detail", "replay", "edit", "filter", "save", "client", "curl", "hex", "zoom"),
+    "list": (
+        "move",
+        "detail",
+        "replay",
+        "edit",
+        "hold",
+        "filter",
+        "save",
+        "client",
+        "curl",
+        "hex",
+        "zoom",
+    ),
+    # the list or the detail while requests are held: the hold keys first
+    "held": ("release", "release-all", "edit-response", "hold", "move", "detail", "field", "back"),
+    "editor": ("send-edited", "send-raw", "leave-editor"),
     "detail": (
         "field",
         "scroll",
@@ -393,6 +455,8 @@ FOOTER_ALWAYS: dict[str, tuple[str, ...]] = {
     "prompt": (),
     "curl": (),
     "lesson": ("help", "quit"),
+    "held": ("help", "quit"),
+    "editor": (),
 }
 
 ZONE_TITLES = {
@@ -401,13 +465,17 @@ ZONE_TITLES = {
     "detail": "Detail views",
     "client": "Client pane",
     "any": "Everywhere (outside the client pane)",
+    "hold": "Held requests (httplab serve --trace; --hold starts with holding on)",
+    "editor": "Response editor (E on a held request)",
 }
+TRACE_ONLY_ZONES = ("hold", "editor")  # not on the lesson view
 
 # What the list and the panes show besides keys.
 LEGEND: tuple[tuple[str, str], ...] = (
     ("#3.1", "exchange 1 on connection 3 to this server"),
     ("→3.1", "exchange 1 the client pane made with the --to server (its connection 3)"),
     ("●", "marked for saving"),
+    ("‖", "held: the client waits until you release it (a), or its countdown ends"),
     ("… 12 more lines below", "the view goes on: PgDn / PgUp (detail focused)"),
 )
 LEGEND_TITLE = "In the list and the views"
@@ -430,13 +498,18 @@ def bindings() -> list[tuple[tuple[str, ...], str, str]]:
     return table
 
 
-def footer_keys(zone: str, columns: int) -> list[KeyRow]:
-    """The keys the footer shows for `zone` in `columns` cells: by priority, then the musts."""
+def footer_keys(
+    zone: str, columns: int, without: tuple[str, ...] = TRACE_ONLY_ZONES
+) -> list[KeyRow]:
+    """The keys the footer shows for `zone` in `columns` cells: by priority, then the musts;
+    none of the contexts in `without` (keys the screen does not have)."""
     must = [_BY_NAME[name] for name in FOOTER_ALWAYS.get(zone, ())]
     room = columns - sum(key.footer_width for key in must)
     chosen: list[KeyRow] = []
     for name in FOOTER_PRIORITY.get(zone, ()):
         key = _BY_NAME[name]
+        if key.context in without:
+            continue
         if key.footer_width <= room:
             chosen.append(key)
             room -= key.footer_width
@@ -450,7 +523,7 @@ def help_sections(*, lesson: bool = False) -> list[tuple[str, list[KeyRow]]]:
     """The help's sections: one per focus; the lesson's only on the lesson view."""
     sections = []
     for zone, title in ZONE_TITLES.items():
-        if zone == "lesson" and not lesson:
+        if (zone == "lesson" and not lesson) or (zone in TRACE_ONLY_ZONES and lesson):
             continue
         contexts = LESSON_CONTEXTS if zone == "lesson" else (zone,)
         sections.append((title, [k for k in KEYMAP if k.context in contexts and k.action]))

@@ -43,7 +43,7 @@ from httplab.tui.completion import RequestCompleter
 from httplab.tui.controller import TABS, TraceController
 from httplab.tui.exchange_list import ExchangeListControl
 from httplab.tui.help_view import HelpView
-from httplab.tui.keys import footer_keys, key_named
+from httplab.tui.keys import FOOTER_PRIORITY, TRACE_ONLY_ZONES, footer_keys, key_named
 from httplab.tui.rich_control import LayoutWorker, RichControl, View
 from httplab.tui.views import PaneViews
 
@@ -71,6 +71,7 @@ class Widgets:
     client_result_control: RichControl
     client_input: TextArea
     prompt_input: TextArea
+    response_editor: TextArea  # E on a held request
     worker: LayoutWorker | None = None  # lays out the views' big pictures off the key's path
 
     def current_view(self, controller: TraceController) -> RichControl:
@@ -131,6 +132,7 @@ def build_widgets(
         client_result_control=RichControl(views.client_result, get_console),
         client_input=client_input,
         prompt_input=TextArea(multiline=False, prompt=lambda: _prompt_label(controller)),
+        response_editor=TextArea(multiline=True, scrollbar=True, style="class:client.input"),
         worker=worker,
     )
 
@@ -187,8 +189,8 @@ LESSON_BESIDE = 120  # columns from which the lesson pane sits left of the trace
 
 
 def _list_rows(controller: TraceController) -> Dimension:
-    held = max(len(controller.state.visible), 1)
-    return Dimension(min=min(3, held), max=held, weight=2)
+    rows = max(controller.state.rows, 1)
+    return Dimension(min=min(3, rows), max=rows, weight=2)
 
 
 def _zoomed_views(
@@ -258,6 +260,8 @@ def sync_focus(controller: TraceController, widgets: Widgets, layout: Layout) ->
     target: UIControl | Window | TextArea
     if controller.prompt:
         target = widgets.prompt_input
+    elif controller.hold.editing is not None:
+        target = widgets.response_editor
     elif controller.zone == "client":
         target = widgets.client_input
     else:
@@ -384,7 +388,26 @@ def _overlays(controller: TraceController, widgets: Widgets) -> list[Float]:
         title="keys — ↑↓ PgUp PgDn scroll · Esc or ? closes",
         style="class:overlay",
     )
+    editor_window = Frame(
+        HSplit(
+            [
+                widgets.response_editor,
+                Window(FormattedTextControl(_editor_keys()), height=1, style="class:overlay.key"),
+            ]
+        ),
+        title=lambda: _editor_title(controller),
+        style="class:overlay",
+    )
     return [
+        Float(
+            ConditionalContainer(
+                editor_window, filter=Condition(lambda: controller.hold.editing is not None)
+            ),
+            top=1,
+            bottom=2,  # the message bar (what a refused send says) and the footer stay seen
+            left=2,
+            right=2,
+        ),
         Float(
             ConditionalContainer(
                 help_window, filter=Condition(lambda: controller.overlay == "help")
@@ -436,6 +459,29 @@ def _curl_view(controller: TraceController) -> Container:
     )
 
 
+def _editor_keys() -> str:
+    """The editor's keys as its last line says them, from the keymap."""
+    rows = [key_named(name) for name in FOOTER_PRIORITY["editor"]]
+    return " · ".join(f"{row.footer_key_text} {row.footer_label}" for row in rows)
+
+
+def _editor_title(controller: TraceController) -> str:
+    session = controller.hold.editing
+    if session is None:
+        return ""
+    held = controller.state.held
+    left = next(
+        (
+            controller.hold.seconds_left(record)
+            for record in held
+            if (record.connection_id, record.number) == session.key
+        ),
+        None,
+    )
+    when = f" · released as the app answered in {left:.0f} s" if left is not None else ""
+    return f"response to {session.label}{when}"
+
+
 # --- small helpers the keys use too ---------------------------------------------------------
 
 
@@ -483,6 +529,13 @@ def _prompt_label(controller: TraceController) -> StyleAndTextTuples:
 def _list_title(controller: TraceController) -> str:
     state = controller.state
     parts = [f"exchanges {len(state.visible)}"]
+    hold = controller.hold
+    if hold.count:
+        soonest = hold.soonest()
+        when = f", next released in {soonest:.0f} s" if soonest is not None else ""
+        parts.append(f"· ‖ {hold.count} held (a releases{when})")
+    elif hold.active:
+        parts.append("· hold on (H: off)")
     if not state.filter.empty:
         parts.append(f"of {len(state.records)} · filter: {state.filter.text}")
     if state.marked:
@@ -538,9 +591,20 @@ def _footer(controller: TraceController) -> StyleAndTextTuples:
     zone = "prompt" if controller.prompt else controller.zone
     if controller.overlay == "curl" and not controller.prompt:
         zone = "curl"
+    hold = controller.hold
+    if hold.editing is not None and not controller.prompt:
+        zone = "editor"
+    elif hold.count and zone in ("list", "detail"):
+        zone = "held"
     # The most useful keys of this focus that fit, help and quit always (keys.FOOTER_PRIORITY).
     fragments: StyleAndTextTuples = []
-    for key in footer_keys(zone, get_app().output.get_size().columns):
+    columns = get_app().output.get_size().columns
+    if zone == "held":
+        label = f" ‖ {hold.count} held "
+        fragments.append(("class:footer.key", label))
+        columns -= len(label)
+    without = () if hold.available else TRACE_ONLY_ZONES
+    for key in footer_keys(zone, columns, without):
         fragments.append(("class:footer.key", f" {key.footer_key_text}"))
         fragments.append(("class:footer", f" {key.footer_label} "))
     return fragments

@@ -34,6 +34,9 @@ the server's thread waiting for the lock meanwhile gets it back within 1 ms inst
 request that arrives during a redraw is not held up for long (issue 12.4: p99 with the view
 open)."""
 
+COUNTDOWN_TICK = 1.0
+"""Seconds between two redraws of the held requests' countdown."""
+
 
 class TraceScreen:
     """The trace screen bound to a bus: `await run_async()` shows it until the user quits."""
@@ -66,6 +69,7 @@ class TraceScreen:
         # What arrived before the screen was up; the state skips any seq it has already seen.
         backlog = [i for i in self.bus.snapshot() if isinstance(i, ExchangeRecord)]
         controller.on_records(backlog)
+        stop_holding = self._watch_held(loop)
         quit_signals = _on_signals(loop, (signal.SIGTERM, signal.SIGHUP), self.application)
         previous_handler = loop.get_exception_handler()
         loop.set_exception_handler(self._on_loop_exception)
@@ -80,10 +84,39 @@ class TraceScreen:
             sys.setswitchinterval(switch_interval)
             loop.set_exception_handler(previous_handler)
             unsubscribe()
+            stop_holding()
             inbox.close()
             self.app.close()
             for signum in quit_signals:
                 loop.remove_signal_handler(signum)
+
+    def _watch_held(self, loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
+        """Rows for the requests the server holds, and their countdown redrawn each second;
+        returns what stops watching."""
+        intercept = self.options.intercept
+        if intercept is None:
+            return lambda: None
+        hold = self.controller.hold
+
+        def changed() -> None:  # on the server's thread: hand over to the screen's loop
+            with contextlib.suppress(RuntimeError):  # the loop is closed: the screen ended
+                loop.call_soon_threadsafe(hold.sync)
+
+        async def tick() -> None:
+            while True:
+                await asyncio.sleep(COUNTDOWN_TICK)
+                if hold.count:
+                    self.application.invalidate()
+
+        unsubscribe = intercept.subscribe(changed)
+        hold.sync()
+        ticker = loop.create_task(tick())
+
+        def stop() -> None:
+            unsubscribe()
+            ticker.cancel()
+
+        return stop
 
     def _on_loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         error = context.get("exception")

@@ -4,6 +4,10 @@ Records arrive in seq order and are kept in a bounded deque (the bus's ring buff
 same bound), so memory stays flat however long the server runs. `visible` is the filtered list
 the exchange list draws; it is extended as records arrive and rebuilt only when the filter
 changes. The selection follows the newest exchange until the user moves away from the bottom.
+
+Requests the server holds for the view (`serve --trace --hold`) are rows too: `held` comes
+after `visible` (they are the newest, and not answered yet), whatever the filter, and the
+selection's index runs over both; once answered, a held request arrives as a record like any.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ class TraceState:
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self.records: deque[ExchangeRecord] = deque(maxlen=capacity)
         self.visible: list[ExchangeRecord] = []
+        self.held: list[ExchangeRecord] = []  # held requests, oldest first (after visible)
         self.filter = ExchangeFilter()
         self.selected = -1  # index into visible; -1 when empty
         self.follow = True
@@ -39,6 +44,7 @@ class TraceState:
     def add(self, records: Iterable[ExchangeRecord]) -> int:
         """Append new records; returns how many became visible."""
         added = 0
+        on_held = self.selected >= len(self.visible)
         for record in records:
             if record.seq and record.seq <= self.last_seq:
                 continue  # already shown (a backlog snapshot and the live feed can overlap)
@@ -53,16 +59,38 @@ class TraceState:
             if self.filter.matches(record):
                 self.visible.append(record)
                 added += 1
-        if self.follow and self.visible:
-            self.selected = len(self.visible) - 1
+        if self.follow and self.rows:
+            self.selected = self.rows - 1
+        elif on_held and self.held:
+            self.selected += added  # the held rows moved down: stay on the same one
         return added
+
+    def set_held(self, held: list[ExchangeRecord]) -> None:
+        """The requests held now (oldest first); the selection stays on its exchange."""
+        current = self.current
+        self.held = held
+        if self.follow:
+            self.selected = self.rows - 1
+        elif current is not None:
+            for index, record in enumerate(held):
+                if _same(record, current):
+                    self.selected = len(self.visible) + index
+                    return
+        self.selected = min(self.selected, self.rows - 1)
+
+    @property
+    def rows(self) -> int:
+        return len(self.visible) + len(self.held)
+
+    def is_held(self, record: ExchangeRecord | None) -> bool:
+        return record is not None and any(record is held for held in self.held)
 
     def _evict(self, oldest: ExchangeRecord) -> None:
         self.dropped += 1
         self.marked.discard(oldest.seq)
         if self.visible and self.visible[0] is oldest:
             del self.visible[0]
-            self.selected = max(self.selected - 1, 0 if self.visible else -1)
+            self.selected = max(self.selected - 1, 0 if self.rows else -1)
 
     def _learn(self, record: ExchangeRecord) -> None:
         if not record.has_request:
@@ -81,11 +109,12 @@ class TraceState:
                 self.header_names_seen[field.name.decode("latin-1")] = None
 
     def clear(self) -> None:
+        """Forget the answered exchanges (held requests stay: the server still holds them)."""
         self.records.clear()
         self.visible.clear()
         self.marked.clear()
-        self.selected = -1
         self.follow = True
+        self.selected = self.rows - 1
 
     # filter ------------------------------------------------------------------------------
     def set_filter(self, text: str) -> None:
@@ -93,7 +122,9 @@ class TraceState:
         self.filter = ExchangeFilter.parse(text)
         self.visible = [r for r in self.records if self.filter.matches(r)]
         if self.follow or current is None:
-            self.selected = len(self.visible) - 1
+            self.selected = self.rows - 1
+        elif self.is_held(current):
+            self.selected = len(self.visible) + self.held.index(current)
         else:
             self.selected = self._index_of(current.seq)
 
@@ -108,30 +139,38 @@ class TraceState:
     def current(self) -> ExchangeRecord | None:
         if 0 <= self.selected < len(self.visible):
             return self.visible[self.selected]
+        if len(self.visible) <= self.selected < self.rows:
+            return self.held[self.selected - len(self.visible)]
         return None
 
     def move(self, delta: int) -> None:
-        if not self.visible:
+        if not self.rows:
             return
-        self.selected = min(max(self.selected + delta, 0), len(self.visible) - 1)
+        self.selected = min(max(self.selected + delta, 0), self.rows - 1)
         # Scrolling away from the newest stops following; coming back to it resumes.
-        self.follow = self.selected == len(self.visible) - 1
+        self.follow = self.selected == self.rows - 1
 
     def to_newest(self) -> None:
-        self.selected = len(self.visible) - 1
+        self.selected = self.rows - 1
         self.follow = True
 
     def to_oldest(self) -> None:
-        self.selected = 0 if self.visible else -1
-        self.follow = len(self.visible) <= 1
+        self.selected = 0 if self.rows else -1
+        self.follow = self.rows <= 1
 
     def toggle_mark(self) -> None:
         record = self.current
-        if record is not None:
+        if record is not None and not self.is_held(record):  # not answered: nothing to save
             self.marked ^= {record.seq}
 
     def to_save(self) -> list[ExchangeRecord]:
-        """The marked exchanges in order, or the selected one when none is marked."""
+        """The marked exchanges in order, or the selected one when none is marked (a held
+        request has no answer yet: it is saved once answered)."""
         if self.marked:
             return [r for r in self.records if r.seq in self.marked]
-        return [self.current] if self.current is not None else []
+        current = self.current
+        return [current] if current is not None and not self.is_held(current) else []
+
+
+def _same(a: ExchangeRecord, b: ExchangeRecord) -> bool:
+    return a.connection_id == b.connection_id and a.number == b.number and a.source == b.source

@@ -18,7 +18,13 @@ from types import FrameType
 from typing import Protocol, TextIO
 
 from httplab.trace.bus import DEFAULT_CAPACITY, TraceBus
+from httplab.trace.intercept import Intercept
 
+HOLD_NEEDS_SCREEN = (
+    "httplab serve --trace --hold: held requests are released with keys of the full-screen "
+    "trace view (a, A, E), which --plain (or output that is not a terminal) does not have; "
+    "run it in a terminal without --plain, or drop --hold"
+)
 TRACE_GC_THRESHOLD = 10_000
 """Allocations (minus deallocations) of container objects between young collections (the
 interpreter's default is 700); see `tune_garbage_collector`."""
@@ -45,6 +51,7 @@ class TraceSettings:
     lang: str = "en"  # the field explanations' language, in the view and in plain output
     command: str = "httplab serve --trace"  # how its error lines name the command
     port_hint: str = "pick one with --port, or --port 0 for a free one"
+    intercept: Intercept | None = None  # the server's hold (H, a, A, E); active with --hold
 
 
 def run_trace(
@@ -65,6 +72,10 @@ def run_trace(
         except ShorthandError as exc:
             err.write(f"{settings.command}: --to: {exc}\n")
             return 2
+    plain = settings.plain or not (out.isatty() and sys.stdin.isatty())
+    if plain and settings.intercept is not None and settings.intercept.active:
+        err.write(HOLD_NEEDS_SCREEN + "\n")
+        return 2
     bus = TraceBus(settings.capacity)
     server = make_server(bus)
     try:
@@ -72,7 +83,7 @@ def run_trace(
     except OSError as exc:
         err.write(_listen_error(exc, server, settings) + "\n")
         return 1
-    if settings.plain or not (out.isatty() and sys.stdin.isatty()):
+    if plain:
         return _run_plain(bus, server, out, err, settings.theme, settings.lang)
 
     from httplab.tui.controller import TraceOptions
@@ -88,6 +99,7 @@ def run_trace(
         mouse=settings.mouse,
         capacity=settings.capacity,
         lang=settings.lang,
+        intercept=settings.intercept,
     )
     restore_collector = tune_garbage_collector()  # after the imports: they get frozen too
     try:

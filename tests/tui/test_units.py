@@ -300,7 +300,7 @@ def test_the_trace_command_tunes_the_collector_and_restores_it() -> None:
 def test_the_footer_fits_and_keeps_its_musts(zone: str, columns: int) -> None:
     from httplab.tui.keys import FOOTER_ALWAYS, FOOTER_PRIORITY, footer_keys, key_named
 
-    chosen = footer_keys(zone, columns)
+    chosen = footer_keys(zone, columns, without=())
     assert sum(key.footer_width for key in chosen) <= max(
         columns, sum(key_named(n).footer_width for n in FOOTER_ALWAYS[zone])
     )
@@ -310,6 +310,8 @@ def test_the_footer_fits_and_keeps_its_musts(zone: str, columns: int) -> None:
     for name in FOOTER_PRIORITY[zone]:
         allowed = (zone, "any", "overlay") if zone == "curl" else (zone, "any")
         assert key_named(name).zone in allowed, f"{name} is not a {zone} key"
+        # "hold" keys work where "any" keys do, on serve --trace only
+        assert key_named(name).zone in (zone, "any", "hold"), f"{name} is not a {zone} key"
     if columns >= 200:
         assert len(chosen) == len(FOOTER_PRIORITY[zone]) + len(FOOTER_ALWAYS[zone])
 
