@@ -19,6 +19,7 @@ from prompt_toolkit.output import DummyOutput, Output
 from httplab.server.apps.users import UsersApp
 from httplab.server.engine import HTTPServer
 from httplab.trace.bus import TraceBus
+from httplab.trace.intercept import Intercept
 from httplab.tui.controller import TraceController, TraceOptions
 from httplab.tui.run import TraceScreen
 
@@ -78,15 +79,23 @@ def send_raw(port: int, data: bytes) -> bytes:
 
 
 @asynccontextmanager
-async def screen_session(output: Output | None = None, **options: object) -> AsyncIterator[Session]:
+async def screen_session(
+    output: Output | None = None, intercept: Intercept | None = None, **options: object
+) -> AsyncIterator[Session]:
+    """With `intercept`, the server holds requests on it and the view's hold keys work."""
     bus = TraceBus()
-    server = HTTPServer(UsersApp(), "127.0.0.1", 0, tracer=bus)
+    server = HTTPServer(UsersApp(), "127.0.0.1", 0, tracer=bus, intercept=intercept)
     await asyncio.to_thread(server.start)
     try:
         with create_pipe_input() as keys:
             screen = TraceScreen(
                 bus,
-                TraceOptions(server_host="127.0.0.1", server_port=server.port, **options),  # type: ignore[arg-type]
+                TraceOptions(
+                    server_host="127.0.0.1",
+                    server_port=server.port,
+                    intercept=intercept,
+                    **options,  # type: ignore[arg-type]
+                ),
                 input=keys,
                 output=output if output is not None else DummyOutput(),
             )
