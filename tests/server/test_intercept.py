@@ -81,7 +81,22 @@ def held_server(intercept: Intercept, bus: TraceBus) -> Iterator[HTTPServer]:
         yield running
 
 
-def records(bus: TraceBus) -> list[ExchangeRecord]:
+def records(bus: TraceBus, count: int = 1) -> list[ExchangeRecord]:
+    """The exchange records once `count` arrived (the server publishes after it writes, so
+    a client may read its answer before the record is out)."""
+    published = threading.Event()
+    unsubscribe = bus.subscribe(lambda item: published.set())
+    try:
+        while len(found := _records(bus)) < count:
+            if not published.wait(GUARD):
+                raise AssertionError(f"timed out waiting for {count} records")
+            published.clear()
+        return found
+    finally:
+        unsubscribe()
+
+
+def _records(bus: TraceBus) -> list[ExchangeRecord]:
     return [item for item in bus.snapshot() if isinstance(item, ExchangeRecord)]
 
 
@@ -96,7 +111,7 @@ def test_a_held_request_is_answered_only_when_released(
         assert held.record.response is None and held.record.raw_request.startswith(b"GET /users")
         assert any(note.code == "held" for note in held.record.notes)
         assert nothing_to_read(client)
-        assert records(bus) == []  # the trace records the exchange once it is answered
+        assert _records(bus) == []  # the trace records the exchange once it is answered
         assert intercept.release(held.key)
         assert client.read_response().status == 200
         assert not intercept.release(held.key)  # decided once
