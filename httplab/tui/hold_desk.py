@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
 from httplab.render import exchange_label
-from httplab.trace.intercept import Decision, DecisionKind, Intercept, Key
+from httplab.trace.intercept import Decision, DecisionKind, Intercept, Key, NoDraft
 from httplab.trace.records import ExchangeRecord
 from httplab.trace.wire_text import escape_latin1
 from httplab.tui.response_edit import (
@@ -32,6 +33,8 @@ HOLD_KEY = "H"
 RELEASE_KEY = "a"
 RELEASE_ALL_KEY = "A"
 EDIT_RESPONSE_KEY = "E"
+TEMPLATE = "HTTP/1.1 200 OK\nContent-Type: text/plain; charset=utf-8\n\nwritten by the teacher\n"
+"""What the editor starts from when the app cannot draft its answer (a streaming app)."""
 
 
 @dataclass(slots=True)
@@ -159,11 +162,21 @@ class HoldDesk:
             self._say(f"{_label(record)} is no longer held", "warning")
             return
         self._say(f"{_label(record)}: asking the app for its answer (not sent yet) …")
-        self._spawn(self._open_draft(record, asyncio.wrap_future(future)))
+        self._spawn(self._open_draft(record, future))
 
-    async def _open_draft(self, record: ExchangeRecord, draft: asyncio.Future[bytes]) -> None:
+    async def _open_draft(self, record: ExchangeRecord, draft: Future[bytes]) -> None:
         try:
-            data = await draft
+            data = await asyncio.wrap_future(draft)
+        except NoDraft as exc:  # write one from a template; a still gives it to the app
+            if self.intercept is not None and self.intercept.get(_key(record)) is not None:
+                self._open(record, TEMPLATE, False)
+                self._say(
+                    f"{exc}, so there is no answer to edit: write one (Ctrl-S sends it), "
+                    f"or Esc and {RELEASE_KEY} lets the app answer"
+                )
+                self._sync_focus()
+                self._invalidate()
+            return
         except ConnectionError:
             self._say(f"{_label(record)} is no longer held", "warning")
             self._invalidate()

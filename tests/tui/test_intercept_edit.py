@@ -3,12 +3,19 @@ the serve options of the hold (issue 11.2)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import Future
+from typing import Any
+
 import pytest
 from typer.testing import CliRunner
 
 from httplab.cli import app
 from httplab.protocol.messages import Request
+from httplab.trace.intercept import Decision, DecisionKind, Intercept, NoDraft
 from httplab.trace.records import ExchangeRecord
+from httplab.tui.hold_desk import TEMPLATE, HoldDesk
 from httplab.tui.response_edit import (
     EditError,
     check_response,
@@ -151,3 +158,37 @@ def test_hold_is_refused_in_plain_mode_with_one_line() -> None:
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "--plain" in lines[0] and "a, A, E" in lines[0]
+
+
+# the desk, without a screen ---------------------------------------------------------------
+def test_an_app_that_streams_has_no_draft_and_the_editor_offers_a_template() -> None:
+    intercept = Intercept(active=True)
+    decided: list[Decision] = []
+
+    def no_draft(future: Future[bytes]) -> None:
+        future.set_exception(NoDraft("the app (--app) streams its answer to the socket"))
+
+    held = record(7)
+    intercept.hold((7, 1), held, decided.append, no_draft)
+    state = TraceState()
+    said: list[str] = []
+    texts: list[str] = []
+    work: list[Coroutine[Any, Any, None]] = []
+    desk = HoldDesk(
+        intercept,
+        state,
+        lambda message, level: said.append(message),
+        work.append,
+        lambda: None,
+        texts.append,
+        lambda: None,
+    )
+    desk.sync()
+    assert state.current is held
+    desk.edit()
+    asyncio.run(work.pop())
+    assert desk.editing is not None and texts == [TEMPLATE]
+    assert "streams its answer" in said[-1] and "write one" in said[-1]
+    desk.send(texts[0])
+    assert [d.kind for d in decided] == [DecisionKind.EDITED]
+    assert decided[0].data.endswith(b"\r\n\r\nwritten by the teacher\n")
