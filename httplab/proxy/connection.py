@@ -499,7 +499,9 @@ class ProxyConnection:
                 return await self._cut(exchange, pump, failure.detail)
         request_done = pump is None or _succeeded(pump)
         await self._cancel(pump)
-        if final.keep_alive and request_done:
+        # bytes after the answer that nobody asked for (no request is pending) would be read
+        # as the next answer: such a connection is not used again
+        if final.keep_alive and request_done and not wire.parser.buffered:
             upstream.reusable = True
             wire.parser.start_next()
         else:

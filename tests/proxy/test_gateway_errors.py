@@ -324,3 +324,23 @@ def test_one_connection_over_the_cap_gets_503(users_server_port: int) -> None:
                 assert answer.status == 503 and answer.header("retry-after") == "1"
     finally:
         proxy.stop()
+
+
+def test_bytes_after_an_answer_are_not_read_as_the_next_answer(scripted: Scripted) -> None:
+    def answer_with_junk_after(conn: socket.socket) -> None:
+        read_request_head(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 418 Junk\r\n\r\n")
+        read_request_head(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        read_request_head(conn)
+
+    upstream = scripted(answer_with_junk_after)
+    proxy = start_proxy(upstream.port)
+    try:
+        with connect(proxy.address) as sock:
+            assert ask(sock, GET).body == b"ok"
+            second = ask(sock, GET)
+    finally:
+        proxy.stop()
+    assert second.status == 200 and second.body == b"ok"
+    assert upstream.accepted == 2  # a new upstream connection for the second request
