@@ -468,15 +468,24 @@ class ProxyConnection:
             headers.set(b"Connection", b"keep-alive")
         exchange.status, exchange.reason = final.status, final.reason
         exchange.client_headers = headers
-        await self._to_client(exchange, response_head(final.status, final.reason, headers))
+        # the head waits for the first piece of body when that is already here: one write
+        # (one TCP segment) for a small answer instead of two
+        pending = response_head(final.status, final.reason, headers)
 
         wire = upstream.wire
         keep = len(final.raw) + self.keep
         chunked = out == "chunked"
         while True:
             try:
-                event = await wire.next_event(lambda: self._upstream_deadline(upstream))
+                event = wire.ready_event()
+                if event is None:
+                    if pending:
+                        await self._to_client(exchange, pending)
+                        pending = b""
+                    event = await wire.next_event(lambda: self._upstream_deadline(upstream))
             except (TimeoutError, ProtocolError) as error:
+                if pending:
+                    await self._to_client(exchange, pending)
                 failure = failure_of(self.settings, error, upstream)
                 return await self._cut(exchange, pump, failure.detail)
             if isinstance(event, Data):
@@ -485,16 +494,21 @@ class ProxyConnection:
                     continue
                 if self.tracing:
                     exchange.response_body.add(event.data)
-                await self._to_client(exchange, chunk(event.data) if chunked else event.data)
+                piece = chunk(event.data) if chunked else event.data
+                await self._to_client(exchange, pending + piece if pending else piece)
+                pending = b""
             elif isinstance(event, EndOfMessage):
                 raw, omitted = _kept(event.raw, keep)  # the final head, then its body
                 exchange.upstream_raw += raw[len(final.raw) :]
                 exchange.upstream_omitted += omitted
                 exchange.response_trailers = event.trailers
-                if chunked:
-                    await self._to_client(exchange, last_chunk(event.trailers))
+                tail = last_chunk(event.trailers) if chunked else b""
+                if pending or tail:
+                    await self._to_client(exchange, pending + tail)
                 break
             else:
+                if pending:
+                    await self._to_client(exchange, pending)
                 failure = failure_of(self.settings, PeerGone(), upstream)
                 return await self._cut(exchange, pump, failure.detail)
         request_done = pump is None or _succeeded(pump)

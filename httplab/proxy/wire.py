@@ -78,6 +78,16 @@ class Wire:
                 return ConnectionClosed()
             parser.feed(await self.read(deadline))
 
+    def ready_event(self) -> Event | None:
+        """The parser's next event if the bytes already read hold it, else None (no wait)."""
+        event = self.parser.next_event()
+        if event is NEED_DATA:
+            return None
+        if event is PAUSED:
+            raise RuntimeError("ready_event() after the end of a message, before start_next()")
+        assert not isinstance(event, Sentinel)
+        return event
+
     async def write(self, data: bytes, timeout: float) -> None:
         """Write, then wait (at most `timeout`) while the peer has too much unread."""
         writer = self.writer
