@@ -67,6 +67,9 @@ logger = logging.getLogger("httplab.proxy")
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 """RFC 9110 §9.2.2: safe to send again when a kept-alive upstream connection turns out closed."""
+MAX_INTERIM = 16
+"""Interim (1xx) responses passed on for one request; an upstream sending them for ever gets
+the client a 502 instead of an endless exchange."""
 LINGER = 2.0
 """Seconds to read and drop what a client still sends after our last answer, so closing does
 not reset the connection under the answer (RST would destroy it)."""
@@ -420,7 +423,7 @@ class ProxyConnection:
     ) -> ResponseHead:
         """The upstream's final head; interim (1xx) heads are passed on to the client."""
         wire = upstream.wire
-        while True:
+        for _interim in range(MAX_INTERIM + 1):
             event = await wire.next_event(lambda: self._upstream_deadline(upstream))
             if isinstance(event, ConnectionClosed):
                 raise failure_of(self.settings, PeerGone(), upstream)
@@ -440,6 +443,12 @@ class ProxyConnection:
                 headers, _ = end_to_end(event.headers)
                 headers.add(b"Via", via_value(event.version))
                 await self._to_client(exchange, response_head(event.status, event.reason, headers))
+        raise UpstreamFailure(
+            FailureKind.MALFORMED,
+            f"the upstream server {self.settings.upstream} sent more than {MAX_INTERIM} interim "
+            "(1xx) responses without a final one",
+            "RFC 9110 §15.2",
+        )
 
     async def _stream_response(
         self,

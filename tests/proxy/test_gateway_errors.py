@@ -344,3 +344,19 @@ def test_bytes_after_an_answer_are_not_read_as_the_next_answer(scripted: Scripte
         proxy.stop()
     assert second.status == 200 and second.body == b"ok"
     assert upstream.accepted == 2  # a new upstream connection for the second request
+
+
+def test_endless_interim_responses_are_502_not_a_hang(scripted: Scripted) -> None:
+    def early_hints_for_ever(conn: socket.socket) -> None:
+        read_request_head(conn)
+        for _ in range(100_000):
+            conn.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n")
+
+    upstream = scripted(early_hints_for_ever)
+    proxy = start_proxy(upstream.port)
+    try:
+        with connect(proxy.address) as sock:
+            answer = ask(sock, GET)
+    finally:
+        proxy.stop()
+    assert answer.status == 502 and b"interim (1xx) responses" in answer.body
