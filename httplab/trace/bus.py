@@ -22,7 +22,6 @@ and the trace holds roughly `capacity × ~1 KB + max_bytes` at most.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -127,24 +126,28 @@ class TraceBus:
     def publish(self, item: TraceItem) -> None:
         """Stamp `item.seq`, keep it (big bodies trimmed), tell the subscribers. Never blocks,
         never raises."""
+        # (this runs for every exchange on the server's thread: plain try/except, no
+        # context-manager objects, one lock)
         if isinstance(item, ExchangeRecord):
-            # a malformed record is still carried untrimmed: the views cope with it
-            with contextlib.suppress(AttributeError, TypeError):
+            try:
                 trim_bodies(item, self.body_keep)
                 # kept as bytes and scalars, parsed again when shown: few objects to collect
-                item.compact()
-        size = wire_size(item)
+                compact = item.compact()
+            except (AttributeError, TypeError):  # a malformed record is carried as it is
+                compact = False
+            size = len(item.raw_request) + len(item.raw_response) if compact else wire_size(item)
+        else:
+            size = 0
+        ring = self._ring
         with self._lock:
             self._seq += 1
             item.seq = self._seq
-            self._ring.append(item)
+            ring.append(item)
             self._sizes.append(size)
             self._bytes += size
             # Keep the newest item even if it alone exceeds the byte budget.
-            while len(self._ring) > self.capacity or (
-                self._bytes > self.max_bytes and len(self._ring) > 1
-            ):
-                self._ring.popleft()
+            while len(ring) > self.capacity or (self._bytes > self.max_bytes and len(ring) > 1):
+                ring.popleft()
                 self._bytes -= self._sizes.popleft()
                 self._dropped += 1
             subscribers = self._subscribers
