@@ -152,3 +152,24 @@ def test_a_response_that_ends_short_reads_back_as_far_as_it_went() -> None:
     response = parse_response(raw, "GET")
     assert response is not None and (response.status, response.body) == (200, b"abc")
     assert parse_response(b"not http", "GET") is None
+
+
+def test_the_list_row_the_filter_and_the_skipped_summary_do_not_parse_a_compact_record() -> None:
+    import io
+
+    from rich.console import Console
+
+    from httplab.render import ExchangeSummary
+    from httplab.render.printer import SkippedItems
+    from httplab.tui.filtering import ExchangeFilter
+
+    [record] = _record_all(REQUESTS[:1])
+    assert record.compact()
+    console = Console(file=io.StringIO(), width=100)
+    console.print(ExchangeSummary(record))
+    assert "GET" in console.file.getvalue() and "/users?limit=1&x=%41" in console.file.getvalue()
+    assert ExchangeFilter.parse("GET 2xx /users").matches(record)
+    skipped = SkippedItems()
+    skipped.add([record])
+    assert "GET 200 ×1" in skipped.line().plain
+    assert record.compacted  # none of them needed the parsed messages
