@@ -60,9 +60,11 @@ larger batches cost it less."""
 FINAL_ALLOWANCE = 1.0
 """Seconds of rendering allowed when stopping: the server has stopped, so nothing is slowed,
 but Ctrl-C must not wait for thousands of exchanges to print."""
-PROCESS_SHARE = 0.3
-"""With a render process: the share of the child's time its batches are paced to (≈ 100
-exchanges a second); it costs the server only the pickling (≈ 50 µs an exchange)."""
+PROCESS_SHARE = 0.1
+"""With a render process: the share of the child's time its batches are paced to (≈ 30
+exchanges a second, more than anyone reads as they scroll by; the rest is summarised); it
+costs the server only the pickling of compact records (a few µs an exchange). The child's CPU
+is still CPU the machine's other work (a load generator, the reader of the pipe) wants."""
 PROCESS_BURST = 0.1
 """With a render process: rendering time kept in reserve (≈ 30 exchanges at once)."""
 FIRST_COST_ESTIMATE = 0.003

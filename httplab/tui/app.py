@@ -53,9 +53,10 @@ def color_depth() -> ColorDepth | None:
     return None
 
 
-REDRAW_SHARE = 0.1
+REDRAW_SHARE = 0.05
 """Most of the wall-clock time that redraws for arriving records may take: a redraw of the
-whole screen costs milliseconds of the interpreter the server also needs (issue 12.4)."""
+whole screen costs milliseconds of the interpreter the server also needs (issue 12.4); at
+~10 ms a redraw that is 5 redraws a second while exchanges pour in."""
 RECORD_REDRAW_INTERVAL = 0.1
 """Arriving records redraw the screen at most this often (10 a second)…"""
 SLOWEST_RECORD_REDRAW_INTERVAL = 1.0

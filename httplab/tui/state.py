@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
+from itertools import islice
 
 from httplab.trace.records import ExchangeRecord, parse_request
 from httplab.tui.filtering import ExchangeFilter
 
 DEFAULT_CAPACITY = 10_000
+LEARN_PER_BATCH = 64
+"""Completion learns from at most this many records of a batch (spread over it)…"""
 LEARN_ALL = 100
 """Header names are learnt (for completion) from every one of the first records…"""
 LEARN_EVERY = 50
@@ -39,31 +42,54 @@ class TraceState:
         self.record_errors = 0  # records whose completion data could not be read (shown anyway)
         self.paths_seen: dict[str, None] = {}  # ordered set for completion
         self.header_names_seen: dict[str, None] = {}
+        self._evicted: set[int] = set()  # ids of records evicted by the batch being added
 
     # arrivals ----------------------------------------------------------------------------
     def add(self, records: Iterable[ExchangeRecord]) -> int:
-        """Append new records; returns how many became visible."""
-        added = 0
+        """Append new records; returns how many became visible.
+
+        Thousands arrive a second under load (issue 12.4), so the work per record is a seq
+        check and two appends; completion learns from a sample of a big batch, and evicted
+        records leave `visible` in one slice."""
         on_held = self.selected >= len(self.visible)
+        last = self.last_seq
+        fresh = []
         for record in records:
-            if record.seq and record.seq <= self.last_seq:
+            seq = record.seq
+            if seq and seq <= last:
                 continue  # already shown (a backlog snapshot and the live feed can overlap)
-            self.last_seq = max(self.last_seq, record.seq)
-            if len(self.records) == self.records.maxlen:
-                self._evict(self.records[0])
-            self.records.append(record)
-            try:
-                self._learn(record)
-            except Exception:  # one odd record must never take the trace screen down
-                self.record_errors += 1
-            if self.filter.matches(record):
-                self.visible.append(record)
-                added += 1
+            last = max(last, seq)
+            fresh.append(record)
+        self.last_seq = last
+        added = 0
+        if fresh:
+            added = self._add_fresh(fresh)
         if self.follow and self.rows:
             self.selected = self.rows - 1
         elif on_held and self.held:
             self.selected += added  # the held rows moved down: stay on the same one
         return added
+
+    def _add_fresh(self, fresh: list[ExchangeRecord]) -> int:
+        kept, visible = self.records, self.visible
+        overflow = len(kept) + len(fresh) - (kept.maxlen or 0)
+        if overflow > 0:
+            self._evict([*islice(kept, 0, overflow), *fresh[: max(0, overflow - len(kept))]])
+        kept.extend(fresh)
+        step = max(1, len(fresh) // LEARN_PER_BATCH)
+        for record in fresh[::step]:
+            try:
+                self._learn(record)
+            except Exception:  # one odd record must never take the trace screen down
+                self.record_errors += 1
+        if self.filter.empty:
+            matching = fresh
+        else:
+            matching = [record for record in fresh if self.filter.matches(record)]
+        visible.extend(matching)
+        if overflow > 0:
+            self._drop_evicted_front()
+        return len(matching)
 
     def set_held(self, held: list[ExchangeRecord]) -> None:
         """The requests held now (oldest first); the selection stays on its exchange."""
@@ -85,12 +111,22 @@ class TraceState:
     def is_held(self, record: ExchangeRecord | None) -> bool:
         return record is not None and any(record is held for held in self.held)
 
-    def _evict(self, oldest: ExchangeRecord) -> None:
-        self.dropped += 1
-        self.marked.discard(oldest.seq)
-        if self.visible and self.visible[0] is oldest:
-            del self.visible[0]
-            self.selected = max(self.selected - 1, 0 if self.rows else -1)
+    def _evict(self, oldest: list[ExchangeRecord]) -> None:
+        self.dropped += len(oldest)
+        if self.marked:
+            self.marked.difference_update(record.seq for record in oldest)
+        self._evicted = {id(record) for record in oldest}
+
+    def _drop_evicted_front(self) -> None:
+        # evicted records are the oldest, so those still in `visible` are at its front
+        visible, evicted = self.visible, self._evicted
+        gone = 0
+        while gone < len(visible) and id(visible[gone]) in evicted:
+            gone += 1
+        if gone:
+            del visible[:gone]
+            self.selected = max(self.selected - gone, 0 if self.rows else -1)
+        self._evicted = set()
 
     def _learn(self, record: ExchangeRecord) -> None:
         if not record.has_request:

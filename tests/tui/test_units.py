@@ -62,6 +62,28 @@ def test_state_is_bounded_and_counts_what_it_drops() -> None:
     assert state.current is records[-1]
 
 
+def test_state_evicts_in_batches_as_it_did_one_by_one() -> None:
+    # issue 12.4: records arrive in batches and leave the front of the list in one slice
+    state = TraceState(capacity=4)
+    records = [get(f"/{i}") for i in range(11)]
+    state.add(records[:3])
+    state.marked = {records[0].seq, records[2].seq}
+    state.move(-1)  # on /1, no longer following
+    assert state.current is records[1]
+    state.add(records[3:5])  # one over: /0 goes
+    assert [r.target for r in state.visible] == ["/1", "/2", "/3", "/4"]
+    assert state.current is records[1] and state.marked == {records[2].seq}
+    state.add(records[5:11])  # more than it holds in one batch
+    assert [r.target for r in state.visible] == ["/7", "/8", "/9", "/10"]
+    assert state.dropped == 7 and state.marked == set()
+    assert state.selected == 0  # its exchange is gone: the oldest left
+    state.filter = ExchangeFilter.parse("/9")
+    state.visible = [r for r in state.records if state.filter.matches(r)]
+    state.add([get("/99"), get("/x")])
+    assert [r.target for r in state.visible] == ["/9", "/99"]
+    assert [r.target for r in state.records] == ["/9", "/10", "/99", "/x"]
+
+
 def test_state_ignores_a_record_it_has_already_seen() -> None:
     state = TraceState()
     first, second = get("/a"), get("/b")
