@@ -1,60 +1,60 @@
-"""Records from the server thread into the UI loop, batched.
+"""Records from the server thread into the UI loop, pulled from the bus in batches.
 
-The bus calls `put()` on the server's thread for every record; that must never block or touch
-UI state. `put()` appends to a bounded deque (thread-safe for append/popleft) and, only when no
-flush is pending yet, schedules one with `loop.call_soon_threadsafe`. The flush runs on the UI
-loop a short moment later and hands everything gathered so far to `deliver` in one batch, so
-thousands of records a second cost a few redraws a second, not one each. `delay` may be a
-function (the screen's `RedrawPacer.interval`): then the wait grows with what a redraw costs.
+The bus calls `wake()` on the server's thread for every item it publishes; that must never
+block or touch UI state, and under load it runs thousands of times a second (issue 12.4), so
+it only reads a flag — and, when no flush is pending yet, schedules one with
+`loop.call_soon_threadsafe`. The flush runs on the UI loop a short moment later and takes
+everything published since the last one straight from the bus (`bus.since`: one list copy,
+no per-record queue) and hands the exchanges to `deliver` in one batch, with the count of those
+the bus evicted before the screen could take them. Thousands of records a second cost a few
+redraws a second, not one each. `delay` may be a function (the screen's
+`RedrawPacer.interval`): then the wait grows with what a redraw costs.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections import deque
 from collections.abc import Callable
 
-from httplab.trace.records import ConnectionEvent, ExchangeRecord
+from httplab.trace.bus import TraceBus
+from httplab.trace.records import ExchangeRecord, TraceItem
 
 FLUSH_DELAY = 0.1  # seconds; ~10 screen updates a second at most
 
 
-class BatchedInbox:
+class BusInbox:
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
+        bus: TraceBus,
         deliver: Callable[[list[ExchangeRecord], int], None],
-        capacity: int = 10_000,
         delay: float | Callable[[], float] = FLUSH_DELAY,
+        *,
+        since: int | None = None,
     ) -> None:
+        """Delivers what `bus` publishes after seq `since` (default: from now on)."""
         self._loop = loop
+        self._bus = bus
         self._deliver = deliver
-        self._items: deque[ExchangeRecord] = deque()
-        self._capacity = capacity
         self._delay = delay
+        self._last_seq = bus.last_seq if since is None else since
+        # Set on the server's thread, cleared on the loop: a stale read costs at most one
+        # extra (empty) flush, never a lost record (the flush reads the bus itself).
         self._pending = False
-        self._lock = threading.Lock()  # guards _pending and _overflow only; held for nanoseconds
-        self._overflow = 0
         self._closed = False
+        self.flushes = 0
 
-    def put(self, item: ExchangeRecord | ConnectionEvent) -> None:
-        """Called on any thread; never blocks for long and never raises into the server."""
-        if self._closed or not isinstance(item, ExchangeRecord):
+    def wake(self, item: TraceItem | None = None) -> None:
+        """The bus subscriber. Called on any thread; never blocks and never raises."""
+        if self._pending or self._closed:
             return
-        self._items.append(item)
-        schedule = False
-        with self._lock:
-            if len(self._items) > self._capacity:
-                self._items.popleft()
-                self._overflow += 1
-            if not self._pending:
-                self._pending = schedule = True
-        if schedule:
-            try:
-                self._loop.call_soon_threadsafe(self._arm)
-            except RuntimeError:  # the UI loop is closed: the screen is gone
-                self._closed = True
+        if item is not None and not isinstance(item, ExchangeRecord):
+            return  # connection events alone do not redraw the screen
+        self._pending = True
+        try:
+            self._loop.call_soon_threadsafe(self._arm)
+        except RuntimeError:  # the UI loop is closed: the screen is gone
+            self._closed = True
 
     def close(self) -> None:
         self._closed = True
@@ -64,11 +64,15 @@ class BatchedInbox:
         self._loop.call_later(delay, self._flush)
 
     def _flush(self) -> None:
-        with self._lock:
-            self._pending = False
-            overflow, self._overflow = self._overflow, 0
-        batch: list[ExchangeRecord] = []
-        while self._items:
-            batch.append(self._items.popleft())
-        if batch or overflow:
-            self._deliver(batch, overflow)
+        self._pending = False  # before reading: what is published from here on wakes again
+        if self._closed:
+            return
+        items = self._bus.since(self._last_seq)
+        if not items:
+            return
+        evicted = max(0, items[0].seq - self._last_seq - 1)
+        self._last_seq = items[-1].seq
+        batch = [item for item in items if isinstance(item, ExchangeRecord)]
+        if batch or evicted:
+            self.flushes += 1
+            self._deliver(batch, evicted)

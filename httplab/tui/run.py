@@ -24,7 +24,7 @@ from httplab.trace.bus import TraceBus
 from httplab.trace.records import ExchangeRecord
 from httplab.tui.app import TraceApp, fail_application, quit_application
 from httplab.tui.controller import TraceOptions
-from httplab.tui.inbox import BatchedInbox
+from httplab.tui.inbox import BusInbox
 from httplab.tui.lesson_pane import LessonSetup
 
 SCREEN_SWITCH_INTERVAL = 0.001
@@ -59,16 +59,18 @@ class TraceScreen:
     async def run_async(self) -> int:
         loop = asyncio.get_running_loop()
         controller = self.controller
-        inbox = BatchedInbox(
-            loop,
-            controller.on_records,
-            capacity=self.options.capacity,
-            delay=self.app.pacer.interval,  # records redraw on a timer, paced by redraw cost
-        )
-        unsubscribe = self.bus.subscribe(inbox.put)
         # What arrived before the screen was up; the state skips any seq it has already seen.
-        backlog = [i for i in self.bus.snapshot() if isinstance(i, ExchangeRecord)]
-        controller.on_records(backlog)
+        backlog = self.bus.snapshot()
+        controller.on_records([i for i in backlog if isinstance(i, ExchangeRecord)])
+        inbox = BusInbox(
+            loop,
+            self.bus,
+            controller.on_records,
+            delay=self.app.pacer.interval,  # records redraw on a timer, paced by redraw cost
+            since=backlog[-1].seq if backlog else 0,
+        )
+        unsubscribe = self.bus.subscribe(inbox.wake)
+        inbox.wake(None)  # whatever came between the snapshot and the subscription
         stop_holding = self._watch_held(loop)
         quit_signals = _on_signals(loop, (signal.SIGTERM, signal.SIGHUP), self.application)
         previous_handler = loop.get_exception_handler()

@@ -17,11 +17,12 @@ from rich.text import Text
 from httplab.client.curl_export import shell_quote as curl_quote
 from httplab.client.raw import prepare_raw
 from httplab.render import THEME, RawBytesView
-from httplab.trace.records import ExchangeRecord
+from httplab.trace.bus import TraceBus
+from httplab.trace.records import ConnectionEvent
 from httplab.tui.compose import ComposeError, compose_request, editable_text, fix_content_length
 from httplab.tui.curl import command_lines, curl_command, osc52, shell_words, why_no_curl
 from httplab.tui.filtering import ExchangeFilter
-from httplab.tui.inbox import BatchedInbox
+from httplab.tui.inbox import BusInbox
 from httplab.tui.rich_bridge import make_console, render_fragment_lines, style_to_pt
 from httplab.tui.state import TraceState
 from tests.tui.records import get, post, record_for, rejected
@@ -116,25 +117,30 @@ def test_to_save_is_the_marked_records_or_the_selected_one() -> None:
 # inbox ------------------------------------------------------------------------------------
 def test_inbox_batches_records_from_many_threads_and_loses_none() -> None:
     batches: list[int] = []
-    seen: list[int] = []
+    seen: list[str] = []
+    evicted: list[int] = []
+    total = 4 * 500
 
     async def scenario() -> None:
         loop = asyncio.get_running_loop()
         done = asyncio.Event()
-        total = 4 * 500
 
-        def deliver(records: list, overflow: int) -> None:  # type: ignore[type-arg]
+        def deliver(records: list, dropped: int) -> None:  # type: ignore[type-arg]
             batches.append(len(records))
-            seen.extend(r.seq for r in records)
+            seen.extend(r.target for r in records)
+            evicted.append(dropped)
             if len(seen) == total:
                 done.set()
 
-        inbox = BatchedInbox(loop, deliver, capacity=10_000)
-        record = get("/x")
+        bus = TraceBus(capacity=10_000)
+        inbox = BusInbox(loop, bus, deliver, delay=0.05)
+        bus.subscribe(inbox.wake)
+        records = {base: [get(f"/{base + i}") for i in range(500)] for base in range(0, 4000, 1000)}
 
         def publisher(base: int) -> None:
-            for i in range(500):
-                inbox.put(ExchangeRecord(**{**record.fields(), "seq": base + i}))
+            for i, record in enumerate(records[base]):
+                bus.publish(record)
+                bus.publish(ConnectionEvent(base + i, "opened", 0.0, "p"))  # not delivered
 
         threads = [threading.Thread(target=publisher, args=(k * 1000,)) for k in range(4)]
         for thread in threads:
@@ -144,8 +150,26 @@ def test_inbox_batches_records_from_many_threads_and_loses_none() -> None:
         await asyncio.wait_for(done.wait(), 10)
 
     asyncio.run(scenario())
-    assert sorted(seen) == sorted(k * 1000 + i for k in range(4) for i in range(500))
+    assert sorted(seen) == sorted(f"/{k * 1000 + i}" for k in range(4) for i in range(500))
+    assert sum(evicted) == 0
     assert len(batches) < 100, "records arrive in batches, not one wake-up each"
+
+
+def test_inbox_counts_what_the_bus_evicted_before_it_could_take_it() -> None:
+    got: list[tuple[int, int]] = []
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        bus = TraceBus(capacity=10)
+        inbox = BusInbox(loop, bus, lambda records, dropped: got.append((len(records), dropped)))
+        bus.subscribe(inbox.wake)
+        for i in range(25):
+            bus.publish(get(f"/{i}"))
+        while not got:
+            await asyncio.sleep(0.01)
+
+    asyncio.run(scenario())
+    assert got == [(10, 15)]
 
 
 # compose ------------------------------------------------------------------------------------
