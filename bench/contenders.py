@@ -102,7 +102,6 @@ CONTENDERS = [
         "uvicorn+httptools, access log on (to /dev/null)",
         REFERENCE_SERVES,
         modules=("uvicorn", "httptools"),
-        default=False,
     ),
 ]
 BY_NAME = {c.name: c for c in CONTENDERS}

@@ -49,6 +49,7 @@ import contenders
 import idle
 import load
 import parsers
+import spy
 from harness import Children, Cores, raise_open_files, request_by_hand, tree_cpu_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,6 +174,7 @@ class Results:
     samples: dict[tuple[str, int], list[Sample | None]] = field(default_factory=dict)
     parser: dict[str, dict[str, float]] = field(default_factory=dict)
     idle: dict[str, idle.IdleResult | str] = field(default_factory=dict)
+    profiles: dict[str, spy.Profile | str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     interrupted: bool = False
 
@@ -239,6 +241,41 @@ def run_idle(
             f"idle: {name} held {outcome.held:,}, RSS {outcome.rss_held_mib:.0f} MiB, "
             f"a new request {outcome.probe_median_ms:.1f} ms (max {outcome.probe_max_ms:.1f})"
         )
+
+
+def run_profiles(
+    names: list[str],
+    options: argparse.Namespace,
+    cores: Cores,
+    children: Children,
+    results: Results,
+    progress: Callable[[str], None],
+) -> None:
+    connections = max(options.connections)
+    for name in names:
+        contender = contenders.BY_NAME[name]
+        if why := contender.available() or spy.available():
+            results.profiles[name] = why
+            continue
+        progress(f"profile: {name} under load at c={connections} (py-spy) …")
+        server = contenders.start(contender, options.tree, cores, children)
+        try:
+            seconds = load.effective_seconds(options.generator, options.duration)
+            handle, output = spy.start(children, server.pid, seconds, cores.generator)
+            load.run(
+                options.generator,
+                children,
+                cores.generator,
+                server.port,
+                contenders.PATH,
+                connections,
+                options.duration,
+            )
+            results.profiles[name] = spy.finish(children, handle, output)
+        except (RuntimeError, OSError) as exc:
+            results.profiles[name] = f"failed: {exc}"
+        finally:
+            server.stop()
 
 
 # the report ------------------------------------------------------------------------------------
@@ -388,6 +425,11 @@ def targets(results: Results) -> list[Target]:
     compare("c=50 log off vs uvicorn+httptools", nolog, REFERENCE, 50, 1.0)
     compare("c=50 log on vs uvicorn+httptools", log, REFERENCE, 50, 0.8)
     compare("c=50 log off vs uvicorn+h11", nolog, "uvicorn-h11", 50, 3.0)
+    like = ratio(results, log, "uvicorn-httptools-log", 50)
+    if not math.isnan(like):
+        by_cpu = ratio(results, log, "uvicorn-httptools-log", 50, by="cpu")
+        shown = f"{like:.2f}× (by CPU per request: {by_cpu:.2f}×)"
+        found.append(("c=50 log on vs uvicorn+httptools log on (like with like)", "—", shown, None))
     below("c=50 log off p99", medians(results, nolog, 50)["p99"], 10.0)
     compare("c=1 log off vs uvicorn+httptools", nolog, REFERENCE, 1, 1.0)
     for name, where in (("httplab-trace-tmux", "in tmux"), ("httplab-trace-pipe", "to a pipe")):
@@ -443,6 +485,10 @@ def report(results: Results, options: argparse.Namespace, header: list[str]) -> 
         out += ["", "### Parser", "", *parser_table(results, options.parser_rounds)]
     if results.idle:
         out += ["", "### Idle keep-alive connections", "", *idle_table(results)]
+    for name, profile in results.profiles.items():
+        connections = max(options.connections)
+        out += ["", f"### Where the time goes: {name} at c={connections} (py-spy)", ""]
+        out += [profile] if isinstance(profile, str) else spy.table(profile)
     out += [
         "",
         "### Issue 12 targets",
@@ -451,7 +497,9 @@ def report(results: Results, options: argparse.Namespace, header: list[str]) -> 
         "|---|---|---|---|",
     ]
     for what, goal, measured, met in targets(results):
-        mark = "not measured" if met is None else ("yes" if met else "**no**")
+        mark = "yes" if met else "**no**"
+        if met is None:
+            mark = "—" if goal == "—" else "not measured"
         out.append(f"| {what} | {goal} | {measured} | {mark} |")
     return "\n".join(out) + "\n"
 
@@ -538,6 +586,13 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
         help="the httplab checkout to measure (default: this one). Example: --tree /work/main",
     )
     add(
+        "--profile",
+        default="",
+        metavar="NAMES",
+        help="after the rounds, sample these contenders with py-spy under load (at the largest "
+        "--connections) and show where their time goes. Example: --profile httplab-nolog",
+    )
+    add(
         "--drain-cap",
         type=float,
         metavar="SECONDS",
@@ -590,6 +645,8 @@ def _names(contender: contenders.Contender, name: str) -> bool:
 def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
     chosen, sections, unknown = select(options.only)
+    profiled = [n.strip() for n in options.profile.split(",") if n.strip()]
+    unknown += [n for n in profiled if n not in contenders.BY_NAME]
     if unknown:
         known = ", ".join([c.name for c in contenders.CONTENDERS] + list(SECTIONS))
         print(
@@ -640,6 +697,8 @@ def main(argv: list[str] | None = None) -> int:
             results.parser = parsers.measure(
                 options.parser_rounds, options.parser_seconds, progress
             )
+        if profiled:
+            run_profiles(profiled, options, cores, children, results, progress)
         if "idle" in sections:
             raise_open_files(options.idle_connections + 1024)
             run_idle(options, cores, children, results, progress)

@@ -101,3 +101,24 @@ def test_wrk_report_is_read(bench_module: ModuleType) -> None:
 def test_an_unreadable_wrk_report_is_an_error(bench_module: ModuleType) -> None:
     with pytest.raises(RuntimeError, match="could not read wrk"):
         bench_module.parse_wrk("unable to connect to 127.0.0.1:1 Connection refused\n")
+
+
+def test_folded_stacks_become_shares_per_function() -> None:
+    sys.path.insert(0, str(BENCH))
+    try:
+        spy = importlib.import_module("spy")
+        folded = (
+            'process 7:"/usr/bin/python3 -m httplab serve";run (engine.py:3);'
+            "parse (parser.py:9) 3\n"
+            'process 7:"/usr/bin/python3 -m httplab serve";run (engine.py:3);'
+            "app (users.py:2) 1\n"
+        )
+        profile = spy.summarize(folded)
+    finally:
+        sys.path.remove(str(BENCH))
+        for name in ("spy", "harness"):
+            sys.modules.pop(name, None)
+    assert profile.samples == 4
+    assert profile.own == [("parse (parser.py)", 0.75), ("app (users.py)", 0.25)]
+    # the trunk (the process and the loop, on every stack) is left out of the inclusive list
+    assert profile.inclusive == [("parse (parser.py)", 0.75), ("app (users.py)", 0.25)]
