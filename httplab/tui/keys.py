@@ -419,7 +419,8 @@ FOOTER_PRIORITY: dict[str, tuple[str, ...]] = {
         "zoom",
     ),
     # the list or the detail while requests are held: the hold keys first
-    "held": ("release", "release-all", "edit-response", "hold", "move", "detail", "field", "back"),
+    "held-list": ("release", "release-all", "edit-response", "hold", "move", "detail"),
+    "held-detail": ("release", "release-all", "edit-response", "hold", "field", "back"),
     "editor": ("send-edited", "send-raw", "leave-editor"),
     "detail": (
         "field",
@@ -455,7 +456,8 @@ FOOTER_ALWAYS: dict[str, tuple[str, ...]] = {
     "prompt": (),
     "curl": (),
     "lesson": ("help", "quit"),
-    "held": ("help", "quit"),
+    "held-list": ("help", "quit"),
+    "held-detail": ("help", "quit"),
     "editor": (),
 }
 

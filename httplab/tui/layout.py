@@ -595,11 +595,11 @@ def _footer(controller: TraceController) -> StyleAndTextTuples:
     if hold.editing is not None and not controller.prompt:
         zone = "editor"
     elif hold.count and zone in ("list", "detail"):
-        zone = "held"
+        zone = f"held-{zone}"
     # The most useful keys of this focus that fit, help and quit always (keys.FOOTER_PRIORITY).
     fragments: StyleAndTextTuples = []
     columns = get_app().output.get_size().columns
-    if zone == "held":
+    if zone.startswith("held-"):
         label = f" ‖ {hold.count} held "
         fragments.append(("class:footer.key", label))
         columns -= len(label)
