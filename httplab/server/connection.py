@@ -140,7 +140,7 @@ class HTTPConnection(asyncio.Protocol):
         self.yielding = False  # FAIR_TURN pipelined answers sent; the rest waits its turn
         self.peer_eof = False
         self.ended_by: ConnectionEventKind = "closed"  # or "timeout", for the trace
-        self.app_running = False  # a streaming app is answering (see _begin_stream)
+        self.app_running = False  # a streaming app is answering (_begin_stream), or held (_park)
         self.stream: ResponseStream | None = None
         self.streamed: tuple[Request, RequestHead, EndOfMessage] | None = None
         self.parked: Parked | None = None  # held by the trace view (see _park)

@@ -4,6 +4,8 @@ trace view (here: the test, on the `Intercept`) decides; the loop serves others 
 from __future__ import annotations
 
 import select
+import socket
+import struct
 import threading
 from collections.abc import Callable, Iterator
 
@@ -299,3 +301,18 @@ def test_an_inactive_intercept_changes_nothing(bus: TraceBus) -> None:
         assert client.request(get("/users")).status == 200
     (record,) = records(bus)
     assert not any(note.code == "held" for note in record.notes)
+
+
+def test_a_client_that_left_while_held_is_no_trouble_on_release(
+    held_server: HTTPServer, intercept: Intercept
+) -> None:
+    gone = RawClient(held_server.address)
+    gone.send(get("/users"))
+    (held,) = held_count(intercept, 1)
+    # a reset, not a FIN: the server's write on release fails
+    gone.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    gone.close()
+    intercept.release(held.key)
+    intercept.active = False
+    with RawClient(held_server.address) as client:
+        assert client.request(get("/users")).status == 200
