@@ -186,15 +186,19 @@ class HoldDesk:
             self._invalidate()
             return
         editable = editable_response(data)
-        self._open(record, editable.text, editable.body_escaped)
+        # the app has run (a POST has created its user); only its answer waits
+        self._open(
+            record, editable.text, editable.body_escaped, "the app has run, its answer waits"
+        )
         self._sync_focus()
         self._invalidate()
 
-    def _open(self, record: ExchangeRecord, text: str, escaped: bool) -> None:
+    def _open(self, record: ExchangeRecord, text: str, escaped: bool, state: str = "") -> None:
         self.editing = EditSession(_key(record), _label(record), record.method, escaped)
         self._set_editor_text(text)
         how = "; the body is shown with \\xNN escapes" if escaped else ""
-        self._say(f"editing the response to {_label(record)}: Ctrl-S sends it checked{how}")
+        was = f" ({state})" if state else ""
+        self._say(f"editing the response to {_label(record)}{was}: Ctrl-S sends it checked{how}")
 
     def send(self, text: str, *, raw: bool = False) -> None:
         """Ctrl-S (checked and framed again) or Ctrl-R (raw) in the editor."""
