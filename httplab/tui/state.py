@@ -42,7 +42,7 @@ class TraceState:
         self.record_errors = 0  # records whose completion data could not be read (shown anyway)
         self.paths_seen: dict[str, None] = {}  # ordered set for completion
         self.header_names_seen: dict[str, None] = {}
-        self._evicted: set[int] = set()  # ids of records evicted by the batch being added
+        self._evicted: list[ExchangeRecord] = []  # evicted by the batch being added
 
     # arrivals ----------------------------------------------------------------------------
     def add(self, records: Iterable[ExchangeRecord]) -> int:
@@ -115,18 +115,20 @@ class TraceState:
         self.dropped += len(oldest)
         if self.marked:
             self.marked.difference_update(record.seq for record in oldest)
-        self._evicted = {id(record) for record in oldest}
+        self._evicted = oldest
 
     def _drop_evicted_front(self) -> None:
-        # evicted records are the oldest, so those still in `visible` are at its front
+        # Evicted records are the oldest, in the order `visible` has them, so those still in
+        # `visible` are its first ones: one walk over both, by identity.
         visible, evicted = self.visible, self._evicted
         gone = 0
-        while gone < len(visible) and id(visible[gone]) in evicted:
-            gone += 1
+        for record in evicted:
+            if gone < len(visible) and visible[gone] is record:
+                gone += 1
         if gone:
             del visible[:gone]
             self.selected = max(self.selected - gone, 0 if self.rows else -1)
-        self._evicted = set()
+        self._evicted = []
 
     def _learn(self, record: ExchangeRecord) -> None:
         if not record.has_request:
