@@ -470,7 +470,7 @@ class HTTPConnection(asyncio.Protocol):
                 notes_from_stream=outcome.notes,
             )
         self.exchange = None
-        if not outcome.keep_alive:
+        if not outcome.keep_alive or self.state.stopping:  # stop() began while it streamed
             self._close()
             return
         self.phase = Phase.IDLE

@@ -407,3 +407,40 @@ def test_a_broken_content_length_is_noted_in_the_trace(path: str, code: str) -> 
         sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
         read_to_close(sock)
     assert [note.code for note in records[0].notes] == [code]
+
+
+def test_a_client_that_stops_reading_is_dropped_after_the_idle_timeout() -> None:
+    """The app waits while the client does not read, but not for ever: once writes have been
+    blocked for idle_timeout the connection is dropped and the app's iterable closed."""
+    endless = Endless()
+    with HTTPServer(WSGIAdapter(validator(endless.app)), port=0, idle_timeout=0.3) as server:
+        sock = connect(server)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        try:
+            assert endless.closed.wait(SOCKET_TIMEOUT)  # never read: dropped, closed
+        finally:
+            sock.close()
+
+
+def test_a_response_finished_while_the_server_stops_closes_its_connection() -> None:
+    """stop() closes idle connections at once and waits for busy ones; one that finishes its
+    streamed answer meanwhile must close then, not sit idle until stop_timeout drops it."""
+    gate = Gate()
+    server = HTTPServer(WSGIAdapter(validator(gate.app)), port=0, stop_timeout=30).start()
+    try:
+        with connect(server) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")  # keep-alive
+            received = read_until(sock, b"first piece;")
+            stopping = threading.Thread(target=server.stop)
+            stopping.start()
+            while server.state.stopping is False:  # the stop has begun (a guard, not a clock)
+                stopping.join(0.01)
+            gate.opened.set()
+            received = read_to_close(sock, received)  # closed after the answer
+            stopping.join(SOCKET_TIMEOUT)
+            assert not stopping.is_alive()  # well before stop_timeout
+        assert received.endswith(b"0\r\n\r\n")
+    finally:
+        gate.opened.set()
+        server.stop()
