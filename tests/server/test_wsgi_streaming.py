@@ -444,3 +444,24 @@ def test_a_response_finished_while_the_server_stops_closes_its_connection() -> N
     finally:
         gate.opened.set()
         server.stop()
+
+
+def test_server_port_under_trace_with_port_0() -> None:
+    """`serve --app ... --trace --port 0` builds its server with make_server and a tracer."""
+    from httplab.server.serve_command import ServeOptions, make_server
+
+    seen: list[str] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        seen.append(environ["SERVER_PORT"])
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    class Collect:
+        def publish(self, item: TraceItem) -> None: ...
+
+    options = ServeOptions(port=0, app=WSGIAdapter(validator(app)), app_label="the WSGI app")
+    with make_server(options, tracer=Collect()) as server, connect(server) as sock:
+        sock.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        read_to_close(sock)
+    assert seen == [str(server.port)] and server.port != 0
