@@ -221,7 +221,8 @@ def explain_field(record: ExchangeRecord, key: str | None, lang: str = "en") -> 
 
 
 def explain_record(record: ExchangeRecord, lang: str = "en") -> list[Explained]:
-    """The request line's parts and each distinct header field of `record`, explained."""
+    """The request line's parts, each distinct header field and the body of `record`,
+    explained (fields not in the data share the last row)."""
     lang = _lang(lang)
     request = record.request
     if request is None:
@@ -253,6 +254,11 @@ def explain_record(record: ExchangeRecord, lang: str = "en") -> list[Explained]:
         elif len(parts) < MAX_FIELDS:
             explained = _explained(found, label, lang, known, _quoted(value))
             parts.append(Explained(label, explained.meaning, found.rfc, explained.done, found.read))
+    head = record.head
+    if head is not None and len(record.raw_request) > len(head.raw):  # a body came
+        entry = table["@body"]
+        body = _explained(entry, entry.name, lang, known)
+        parts.append(Explained(entry.name, entry.text[lang], entry.rfc, body.done, True))
     if extensions:
         shown = ", ".join(extensions[:3])
         if len(extensions) > 3:

@@ -35,6 +35,8 @@ READ_BY_THE_SERVER = [
 COMMON_IGNORED = [
     "user-agent", "accept-encoding", "accept-language", "cookie", "authorization",
     "cache-control", "referer", "origin", "upgrade", "range", "if-modified-since",
+    "pragma", "keep-alive", "trailer", "forwarded", "x-forwarded-for", "via", "dnt",
+    "sec-fetch-site", "sec-fetch-mode", "sec-fetch-dest", "priority", "content-encoding",
 ]  # fmt: skip
 FACT_NAMES = {
     "status", "content_type", "path", "body_length", "framing", "persistence", "continue",
@@ -93,6 +95,7 @@ def test_an_exchange_is_explained_with_what_happened() -> None:
     assert parts["User-Agent"].done == "not interpreted by this server"
     assert parts["X-Mine"].meaning == "an extension or private field" and not parts["X-Mine"].read
     assert list(parts)[-1] == "X-Mine"  # extension fields share the last row
+    assert parts["body"].done == "read 26 bytes, framed by Content-Length"
     assert "persistence" in facts(record)
     russian = {part.label: part for part in explain_record(record, "ru")}
     assert russian["Content-Length"].done == "взял следующие 26 байт как тело: прочитал 26"
@@ -200,3 +203,11 @@ def test_the_plain_printer_explains_in_russian() -> None:
     assert "что значат поля" in text
     assert "закрыл соединение после ответа" in text
     assert "closed the connection" not in text
+
+
+def test_explanations_are_short_enough_to_read_beside_the_bytes() -> None:
+    """Three rows at 80 columns at most, with the field's name and value in front."""
+    for key, entry in explanations().items():
+        for lang in LANGS:
+            assert len(entry.text[lang]) <= 200, (key, lang, len(entry.text[lang]))
+            assert len(entry.did.get(lang, "")) <= 140, (key, lang)
