@@ -51,6 +51,12 @@ CONTINUE = {
     ("ru", True): "отправил 100 Continue, потом прочитал тело",
     ("ru", False): "не отправлял 100 Continue (тело уже не ожидалось)",
 }
+ANOTHER_SERVER = {
+    "en": "another server (--to) answered {status}; what it did with this field is its own",
+    "ru": "ответил другой сервер (--to): {status}; что он сделал с этим полем — его дело",
+}
+FOREIGN = "_foreign"
+"""A fact set when the exchange was with another server (the client pane's --to)."""
 VALUE_SHOWN = 60
 """Characters of a field's value an explanation quotes at most."""
 # A selected field key (render/fields.py) → its entry in explain.toml.
@@ -123,6 +129,8 @@ def facts(record: ExchangeRecord, lang: str = "en") -> dict[str, str]:
         content_type = response.headers.get("content-type")
         if content_type:
             found["content_type"] = _quoted(content_type.partition(";")[0].strip(" \t"))
+    if record.source == "client":
+        found[FOREIGN] = "yes"
     request, head = record.request, record.head
     if request is not None:
         found["path"] = _quoted(request.path)
@@ -153,6 +161,8 @@ def _lang(lang: str) -> str:
 
 
 def _done(entry: Explanation, lang: str, known: dict[str, str]) -> str:
+    if FOREIGN in known:  # the pane's exchange with another server: not ours to tell
+        return ANOTHER_SERVER[lang].format_map({"status": "—", **known})
     if not entry.read:
         return NOT_READ[lang]
     template = entry.did.get(lang, "")
@@ -160,6 +170,13 @@ def _done(entry: Explanation, lang: str, known: dict[str, str]) -> str:
         return template.format_map(known)
     except (KeyError, IndexError, ValueError):
         return ""  # a fact this exchange does not have (e.g. no response): say nothing
+
+
+def _unknown_done(lang: str, known: dict[str, str]) -> str:
+    """What was done with a field not in the data: nothing, here."""
+    if FOREIGN in known:
+        return ANOTHER_SERVER[lang].format_map({"status": "—", **known})
+    return NOT_READ[lang]
 
 
 def _quoted(text: str) -> str:
@@ -175,7 +192,8 @@ def _explained(
     if value:
         known = {**known, "value": value}
     done = _done(entry, lang, known)
-    return Explained(label, entry.text[lang], entry.rfc, done, entry.read, value)
+    read = entry.read and FOREIGN not in known  # "this server" did nothing with another's
+    return Explained(label, entry.text[lang], entry.rfc, done, read, value)
 
 
 def explain_field(record: ExchangeRecord, key: str | None, lang: str = "en") -> Explained | None:
@@ -204,8 +222,8 @@ def explain_field(record: ExchangeRecord, key: str | None, lang: str = "en") -> 
         name, value = fields[index].text()
         found = table.get(name.lower())
         if found is None:
-            shown = _quoted(name)
-            return Explained(shown, EXTENSION[lang], "", NOT_READ[lang], False, _quoted(value))
+            done = _unknown_done(lang, known)
+            return Explained(_quoted(name), EXTENSION[lang], "", done, False, _quoted(value))
         return _explained(found, _quoted(name), lang, known, _quoted(value))
     index = chunk_index(key)
     if index is not None:
@@ -239,7 +257,7 @@ def explain_record(record: ExchangeRecord, lang: str = "en") -> list[Explained]:
         shown = _quoted(label)
         explained = _explained(entry, shown, lang, known, shown)
         meaning = f"{entry.name}: {entry.text[lang]}"
-        parts.append(Explained(shown, meaning, entry.rfc, explained.done, True))
+        parts.append(Explained(shown, meaning, entry.rfc, explained.done, explained.read))
     seen: set[bytes] = set()
     extensions: list[str] = []  # fields not in the data: one row for all of them
     for field in request.headers:
@@ -253,17 +271,19 @@ def explain_record(record: ExchangeRecord, lang: str = "en") -> list[Explained]:
             extensions.append(label)
         elif len(parts) < MAX_FIELDS:
             explained = _explained(found, label, lang, known, _quoted(value))
-            parts.append(Explained(label, explained.meaning, found.rfc, explained.done, found.read))
+            parts.append(
+                Explained(label, explained.meaning, found.rfc, explained.done, explained.read)
+            )
     head = record.head
     if head is not None and len(record.raw_request) > len(head.raw):  # a body came
         entry = table["@body"]
         body = _explained(entry, entry.name, lang, known)
-        parts.append(Explained(entry.name, entry.text[lang], entry.rfc, body.done, True))
+        parts.append(Explained(entry.name, entry.text[lang], entry.rfc, body.done, body.read))
     if extensions:
         shown = ", ".join(extensions[:3])
         if len(extensions) > 3:
             shown += f" … ({len(extensions):,})"
-        parts.append(Explained(shown, EXTENSION[lang], "", NOT_READ[lang], False))
+        parts.append(Explained(shown, EXTENSION[lang], "", _unknown_done(lang, known), False))
     return parts
 
 

@@ -211,3 +211,21 @@ def test_explanations_are_short_enough_to_read_beside_the_bytes() -> None:
         for lang in LANGS:
             assert len(entry.text[lang]) <= 200, (key, lang, len(entry.text[lang]))
             assert len(entry.did.get(lang, "")) <= 140, (key, lang)
+
+
+def test_an_exchange_with_another_server_is_not_explained_as_ours() -> None:
+    """The client pane's exchanges with the --to server: that server's doing, not ours."""
+    record = exchange(POST_WITH_LENGTH)
+    record.source = "client"
+    part = explain_field(record, "header:2")
+    assert part is not None and not part.read
+    assert part.done.startswith("another server (--to) answered 201 Created")
+    assert "took the next" not in part.done
+    unknown = explain_field(record, "header:3", "ru")
+    assert unknown is not None and unknown.done.startswith("ответил другой сервер (--to)")
+
+
+POST_WITH_LENGTH = (
+    b"POST /users HTTP/1.1\r\nHost: lab\r\nContent-Type: application/json\r\n"
+    b'Content-Length: 26\r\nX-A: 1\r\n\r\n{"name": "Ada", "age": 36}'
+)
