@@ -290,6 +290,10 @@ def _ms_text(value: float) -> str:
     return "—" if math.isnan(value) else f"{value:.1f}"
 
 
+def _times(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value:.2f}×"
+
+
 def _number(value: float, digits: int = 0) -> str:
     if math.isnan(value):
         return "—"
@@ -373,7 +377,7 @@ def parser_table(results: Results, rounds: int) -> list[str]:
         h11, fast = row.get("h11", math.nan), row.get("httptools", math.nan)
         lines.append(
             f"| {workload} | {_number(ours, 2)} | {_number(h11, 2)} | {_number(fast, 2)} "
-            f"| {_number(h11 / ours, 2)}× | {_number(fast / ours, 2)}× |"
+            f"| {_times(h11 / ours)} | {_times(fast / ours)} |"
         )
     return lines
 

@@ -19,6 +19,8 @@ from pathlib import Path
 from harness import Children
 
 TRUNK = 0.9  # functions on more of the stacks than this are the trunk (thread, event loop)
+# the stdlib's thread, event loop and `-m` start-up frames: under every stack of their thread
+TRUNK_FILES = ("(threading.py)", "(base_events.py)", "(events.py)", "(<frozen runpy>)")
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,11 @@ def summarize(folded: str, top: int = 12) -> Profile:
         own[frames[-1]] += count
     if not total:
         return Profile(0, [], [])
-    branches = [(name, n / total) for name, n in inclusive.most_common() if n / total <= TRUNK]
+    branches = [
+        (name, n / total)
+        for name, n in inclusive.most_common()
+        if n / total <= TRUNK and not name.endswith(TRUNK_FILES)
+    ]
     return Profile(
         total,
         branches[:top],
@@ -105,7 +111,8 @@ def _short(frame: str) -> str:
 def table(profile: Profile) -> list[str]:
     lines = [
         f"{profile.samples:,} samples holding the GIL. Inclusive: the function or what it called "
-        f"(the trunk, on more than {TRUNK:.0%} of the stacks, left out); self: its own code.",
+        f"(the trunk — threads, the event loop, frames on more than {TRUNK:.0%} of the stacks — "
+        "left out); self: its own code.",
         "",
         "| inclusive | function | | self | function |",
         "|---:|---|---|---:|---|",
