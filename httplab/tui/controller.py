@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from httplab.render import escape_bytes, exchange_label, selectable_keys
-from httplab.render.fields import header_index
+from httplab.render.fields import chunk_index, header_index
 from httplab.trace.intercept import Intercept
 from httplab.trace.records import ExchangeRecord
 from httplab.trace.transcript import write_transcript
@@ -243,6 +243,9 @@ class TraceController:
         if index is not None and record.head is not None and index < len(record.head.headers):
             name = escape_bytes(list(record.head.headers)[index].name)
             return f"header {index + 1} ({name})"
+        chunk = chunk_index(key)
+        if chunk is not None:
+            return f"chunk {chunk + 1}"
         return key.replace("-", " ")
 
     @property

@@ -110,6 +110,7 @@ def test_in_russian_with_lang_ru_and_chunks_are_fields_of_their_own() -> None:
                 "the second chunk explained in Russian",
             )
             assert row_with(terminal, "что значит это поле") is not None
+            assert row_with(terminal, "raw request · chunk 2") is not None  # the view's title
             assert row_with(terminal, "этот сервер: прочитал размер 15 (hex) = 21 байт") is not None
             size_line = row_with(terminal, "15\\r\\n")
             assert size_line is not None and lit(terminal, size_line, "15\\r\\n")
