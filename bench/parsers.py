@@ -124,3 +124,18 @@ def measure(
             + " (httplab)"
         )
     return results
+
+
+def main() -> None:
+    """`python bench/parsers.py ROUNDS SECONDS`: the table as JSON on stdout, progress on
+    stderr (run.py runs this in a child so that PYTHONPATH picks the httplab measured)."""
+    import json
+    import sys
+
+    rounds, seconds = int(sys.argv[1]), float(sys.argv[2])
+    results = measure(rounds, seconds, lambda line: print(line, file=sys.stderr, flush=True))
+    print(json.dumps(results), flush=True)
+
+
+if __name__ == "__main__":
+    main()

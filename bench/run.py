@@ -29,12 +29,14 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import math
 import os
 import platform
 import shlex
 import signal
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -241,6 +243,28 @@ def run_idle(
             f"idle: {name} held {outcome.held:,}, RSS {outcome.rss_held_mib:.0f} MiB, "
             f"a new request {outcome.probe_median_ms:.1f} ms (max {outcome.probe_max_ms:.1f})"
         )
+
+
+def run_parser(
+    options: argparse.Namespace, cores: Cores, children: Children
+) -> dict[str, dict[str, float]]:
+    """The parser microbenchmark in a child on the server core, importing `--tree`'s httplab."""
+    command = [
+        *(sys.executable, str(Path(parsers.__file__)), str(options.parser_rounds)),
+        str(options.parser_seconds),
+    ]
+    env = {**os.environ, "PYTHONPATH": str(options.tree)}
+    child = children.start(
+        command, cores.server, stdout=subprocess.PIPE, stderr=None, env=env, text=True
+    )
+    try:
+        out, _ = child.communicate(timeout=600)
+    finally:
+        children.stop(child, grace=2.0)
+    if child.returncode != 0:
+        raise RuntimeError(f"the parser benchmark failed ({child.returncode})")
+    table: dict[str, dict[str, float]] = json.loads(out.splitlines()[-1])
+    return table
 
 
 def run_profiles(
@@ -646,6 +670,22 @@ def _names(contender: contenders.Contender, name: str) -> bool:
     return contender.name.startswith(name) and contender.default
 
 
+def _commit(tree: Path) -> str:
+    """The measured tree's commit, so a figure can be traced to the code it came from."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(tree), *args], capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD")
+    if not commit:
+        return "not a git checkout"
+    return f"commit {commit}" + (" with local changes" if git("status", "--porcelain") else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
     chosen, sections, unknown = select(options.only)
@@ -679,7 +719,7 @@ def main(argv: list[str] | None = None) -> int:
     cores = Cores.pick()
     command = shlex.join(["python3", "bench/run.py", *(sys.argv[1:] if argv is None else argv)])
     header = [
-        f"command: `{command}` (httplab tree: {options.tree})",
+        f"command: `{command}` (httplab tree: {options.tree}, {_commit(options.tree)})",
         f"generator: {load.describe(options.generator)}; {cores.describe()}",
         f"Python {platform.python_version()}, {os.cpu_count()} CPUs, load average "
         f"{os.getloadavg()[0]:.1f} at the start",
@@ -697,10 +737,11 @@ def main(argv: list[str] | None = None) -> int:
         if "load" in sections and runnable:
             run_load(runnable, options, cores, children, results, progress)
         if "parser" in sections:
-            progress("parser microbenchmark …")
-            results.parser = parsers.measure(
-                options.parser_rounds, options.parser_seconds, progress
-            )
+            progress(f"parser microbenchmark ({options.tree}) …")
+            try:
+                results.parser = run_parser(options, cores, children)
+            except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as exc:
+                results.skipped["parser"] = f"failed: {exc}"
         if profiled:
             run_profiles(profiled, options, cores, children, results, progress)
         if "idle" in sections:
