@@ -18,6 +18,7 @@ Rules enforced here:
 from __future__ import annotations
 
 from httplab.protocol import grammar
+from httplab.protocol.common_head import parse_common_head
 from httplab.protocol.events import Framing, LazySpans, RequestHead, TargetForm
 from httplab.protocol.framing import (
     Selected,
@@ -27,6 +28,7 @@ from httplab.protocol.framing import (
     select_framing_fields,
 )
 from httplab.protocol.headers import Headers
+from httplab.protocol.limits import DEFAULT_LIMITS, Limits
 from httplab.protocol.message_parser import NO_BODY, MessageParser, Result
 from httplab.protocol.notes import Note
 from httplab.protocol.spans import request_spans
@@ -42,7 +44,31 @@ def starts_like_tls(data: bytes) -> bool:
 
 
 class RequestParser(MessageParser):
-    """Reads requests from a client, one after another on the same connection."""
+    """Reads requests from a client, one after another on the same connection.
+
+    A complete head of the common shape is read by the fast path (`common_head`); every other
+    head, and every error, by the strict parser below. `fast_path=False` keeps to the strict
+    one (what the tests compare the fast path against)."""
+
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, *, fast_path: bool = True) -> None:
+        super().__init__(limits)
+        self.fast_path = fast_path
+
+    def _read_head(self) -> Result:
+        if self.fast_path and not self._raw:  # no byte of this message consumed yet
+            buf, pos = self._buf, self._pos
+            # where a CRLF CRLF may end: the strict search's `_scan` (less the 3 bytes
+            # of one that straddles it), so a head trickling in is not searched over again
+            end = buf.find(b"\r\n\r\n", max(pos, self._scan - 3))
+            if end >= 0:
+                end += 4
+                head = parse_common_head(bytes(buf[pos:end]), self.limits)
+                if head is not None:
+                    self._scan = end
+                    self._take(end - pos)
+                    self._start_body(head.framing)
+                    return head
+        return super()._read_head()
 
     def _parse_head(self, head: bytes, prefix: int) -> Result:
         lines = self._split_lines(head, prefix)

@@ -12,7 +12,7 @@ from httplab.protocol.events import (
     RequestHead,
     ResponseHead,
 )
-from httplab.protocol.limits import Limits
+from httplab.protocol.limits import DEFAULT_LIMITS, Limits
 from httplab.protocol.parser import RequestParser, ResponseParser
 
 Collected = list[object]
@@ -32,10 +32,11 @@ def drain(parser: RequestParser | ResponseParser, out: Collected) -> None:
 
 
 def parse_requests(
-    pieces: list[bytes], limits: Limits | None = None, eof: bool = True
+    pieces: list[bytes], limits: Limits | None = None, eof: bool = True, *, fast_path: bool = True
 ) -> Collected:
-    """Events for `pieces` fed in order; a ProtocolError is appended as the last item."""
-    parser = RequestParser(limits) if limits else RequestParser()
+    """Events for `pieces` fed in order; a ProtocolError is appended as the last item.
+    `fast_path=False`: the strict parser alone (see `common_head`)."""
+    parser = RequestParser(limits or DEFAULT_LIMITS, fast_path=fast_path)
     out: Collected = []
     try:
         for piece in pieces:
