@@ -24,7 +24,6 @@ both.
 from __future__ import annotations
 
 import re
-from itertools import starmap
 
 from httplab.protocol import grammar
 from httplab.protocol.events import Framing, LazySpans, RequestHead
@@ -40,21 +39,19 @@ from httplab.protocol.spans import request_spans
 #   token (RFC 9110 §9.1), request-target is origin-form (absolute-path [ "?" query ]) in
 #   visible ASCII without "#" (RFC 9112 §3.2.1: a fragment is never sent), and HTTP-version is
 #   HTTP/1.0 or HTTP/1.1;
-# - each field line is `grammar.FIELD_LINE`, every line ends in CRLF (no bare CR or LF).
-# Groups: 1 method, 2 target, 3 the minor version digit, 4 the field lines (the groups of the
-# field-line pattern inside hold its last line only, unused).
-_FIELD_LINE = grammar.FIELD_LINE.pattern + rb"\r\n"
+# - field-line = field-name ":" OWS field-value OWS (RFC 9112 §5), every line ending in CRLF.
+#   The name is a token. What follows the colon is judged as one run of bytes: field-value is
+#   field-vchar runs separated by SP / HTAB (RFC 9110 §5.5), so "OWS field-value OWS" is
+#   exactly any run of SP, HTAB, VCHAR and obs-text — no NUL, CR, LF or other control
+#   (`grammar.FIELD_LINE` spells out the same rule piece by piece, for the strict parser).
+# Groups: 1 method, 2 target, 3 the minor version digit, 4 the field lines.
 COMMON_HEAD = re.compile(
     rb"([-!#$%&'*+.^_`|~0-9A-Za-z]+) (/[\x21\x22\x24-\x7e]*) HTTP/1\.([01])\r\n"
-    rb"((?:" + _FIELD_LINE + rb")*+)\r\n"
+    rb"((?:[-!#$%&'*+.^_`|~0-9A-Za-z]++:[\t\x20-\x7e\x80-\xff]*+\r\n)*+)\r\n"
 )
-# The field lines of a section COMMON_HEAD accepted, one after another: (name, value with OWS
-# trimmed) pairs, as `grammar.FIELD_LINE` reads a line.
-FIELD_LINES = re.compile(_FIELD_LINE)
 EMPTY_BODY = Framing("length", 0)
 MAX_LENGTH_DIGITS = 18  # the strict parser refuses longer numbers as absurd (413)
 _common_head = COMMON_HEAD.fullmatch
-_field_lines = FIELD_LINES.findall
 _host_value = grammar.HOST_VALUE.fullmatch
 _digits = grammar.DIGITS.fullmatch
 
@@ -67,7 +64,7 @@ def parse_common_head(head: bytes, limits: Limits) -> RequestHead | None:
     match = _common_head(head)
     if match is None:
         return None
-    method, target, minor, block = match.group(1, 2, 3, 4)
+    method, target, minor, block = match.groups()
     if method == b"CONNECT":  # needs authority-form: the strict parser says so
         return None
     if match.end(3) > limits.max_request_line:
@@ -76,9 +73,14 @@ def parse_common_head(head: bytes, limits: Limits) -> RequestHead | None:
     # be, no line is too long (a longer section goes to the strict parser, line by line)
     if len(block) > limits.max_header_line or len(block) > limits.max_header_block:
         return None
-    fields = list(starmap(Field, _field_lines(block)))
-    if len(fields) > limits.max_fields:
+    lines = block.split(b"\r\n")
+    lines.pop()  # the block ends in CRLF: b"" is last
+    if len(lines) > limits.max_fields:
         return None
+    fields: list[Field] = []
+    for line in lines:
+        name, _, value = line.partition(b":")  # a token has no colon
+        fields.append(Field(name, value.strip(b" \t")))  # OWS is SP / HTAB only
 
     selected = select_framing_fields(fields)
     if b"transfer-encoding" in selected or b"expect" in selected:

@@ -53,11 +53,10 @@ _RFC_9110_REASONS = {
 }
 
 
+# built once: `HTTPStatus(status)` costs an Enum lookup, and every Response asks
+_REASONS = {status.value: status.phrase for status in HTTPStatus} | _RFC_9110_REASONS
+
+
 def reason_phrase(status: int) -> str:
     """The reason phrase RFC 9110 registers for `status`, or an empty string (RFC 9112 §4)."""
-    if status in _RFC_9110_REASONS:
-        return _RFC_9110_REASONS[status]
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
+    return _REASONS.get(status, "")

@@ -12,7 +12,10 @@ from collections.abc import Iterable, Iterator
 
 
 class Field:
-    """One field line: the name exactly as received and the value with OWS trimmed."""
+    """One field line: the name exactly as received and the value with OWS trimmed.
+
+    A field is never changed once made (`Headers.set` replaces it), so one `Field` may be
+    shared by many messages: a server keeps its `Server` and `Content-Type` lines ready-made."""
 
     __slots__ = ("lower_name", "name", "value")
 
@@ -35,7 +38,12 @@ class Field:
 
 
 def _as_bytes(value: str | bytes) -> bytes:
-    return value.encode("latin-1") if isinstance(value, str) else value
+    return value if type(value) is bytes else value.encode("latin-1")  # type: ignore[union-attr]
+
+
+def _key(name: str | bytes) -> bytes:
+    """The lower-case bytes a name is looked up by."""
+    return (name if type(name) is bytes else name.encode("latin-1")).lower()  # type: ignore[union-attr]
 
 
 class Headers:
@@ -68,8 +76,11 @@ class Headers:
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str | bytes):
             return False
-        key = _as_bytes(name).lower()
-        return any(f.lower_name == key for f in self._fields)
+        key = _key(name)
+        for f in self._fields:  # noqa: SIM110 (any() over a generator costs twice as much)
+            if f.lower_name == key:
+                return True
+        return False
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Headers) and self._fields == other._fields
@@ -79,20 +90,27 @@ class Headers:
 
     def get_all(self, name: str | bytes) -> list[str]:
         """Every value of `name`, in order, decoded ISO-8859-1."""
-        key = _as_bytes(name).lower()
+        key = _key(name)
         return [f.value.decode("latin-1") for f in self._fields if f.lower_name == key]
 
     def get_all_raw(self, name: str | bytes) -> list[bytes]:
-        key = _as_bytes(name).lower()
+        key = _key(name)
         return [f.value for f in self._fields if f.lower_name == key]
 
     def get(self, name: str | bytes, default: str | None = None) -> str | None:
         """The value of `name`; repeated lines are joined with ", " (RFC 9110 §5.3)."""
-        values = self.get_all(name)
-        return ", ".join(values) if values else default
+        key = _key(name)
+        values = [f.value for f in self._fields if f.lower_name == key]
+        if not values:
+            return default
+        return (
+            values[0].decode("latin-1")
+            if len(values) == 1
+            else b", ".join(values).decode("latin-1")
+        )
 
     def count(self, name: str | bytes) -> int:
-        key = _as_bytes(name).lower()
+        key = _key(name)
         return sum(1 for f in self._fields if f.lower_name == key)
 
     def items(self) -> list[tuple[str, str]]:
@@ -116,6 +134,10 @@ class Headers:
         return out
 
     # writing -----------------------------------------------------------------------------
+    def append(self, field: Field) -> None:
+        """Add a ready-made field line (fields are never changed, so it may be shared)."""
+        self._fields.append(field)
+
     def add(self, name: str | bytes, value: str | bytes) -> None:
         if type(name) is not bytes:
             name = _as_bytes(name)
@@ -140,7 +162,7 @@ class Headers:
             self.add(name, value)
 
     def remove(self, name: str | bytes) -> None:
-        key = _as_bytes(name).lower()
+        key = _key(name)
         self._fields = [f for f in self._fields if f.lower_name != key]
 
     def copy(self) -> Headers:

@@ -190,7 +190,7 @@ class MessageParser:
     def _end_message(self) -> EndOfMessage:
         self._state = _DONE
         self._reader = None
-        trailers = Headers(self._trailers)
+        trailers = Headers.from_fields(self._trailers)  # a fresh list each message: adopted
         self._trailers = []
         return EndOfMessage(trailers, bytes(self._raw), tuple(self._notes))
 

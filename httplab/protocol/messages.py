@@ -7,7 +7,6 @@ into a `Request`; an application returns a `Response`, which `serialize.py` turn
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from urllib.parse import parse_qs
 
 from httplab.protocol.errors import reason_phrase
@@ -25,9 +24,14 @@ class Request:
     headers: Headers = field(default_factory=Headers)
     body: bytes = b""
     trailers: Headers = field(default_factory=Headers)
+    # (path, query) once asked for (a plain attribute: functools.cached_property takes a lock)
+    _parts: tuple[str, str] | None = field(default=None, init=False, repr=False)
 
-    @cached_property
     def _split(self) -> tuple[str, str]:
+        parts = self._parts = self._split_target()
+        return parts
+
+    def _split_target(self) -> tuple[str, str]:
         # Split by hand, never raising: a view must not die on a target the parser refused
         # or a Request built by hand (urlsplit raises on "http://[/x").
         target = self.target
@@ -43,11 +47,11 @@ class Request:
     @property
     def path(self) -> str:
         """The path of the target (for absolute-form too), not percent-decoded."""
-        return self._split[0]
+        return (self._parts or self._split())[0]
 
     @property
     def query_string(self) -> str:
-        return self._split[1]
+        return (self._parts or self._split())[1]
 
     @property
     def query(self) -> dict[str, list[str]]:

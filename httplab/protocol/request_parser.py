@@ -55,8 +55,9 @@ class RequestParser(MessageParser):
         self.fast_path = fast_path
 
     def _read_head(self) -> Result:
-        if self.fast_path and not self._raw:  # no byte of this message consumed yet
-            buf, pos = self._buf, self._pos
+        buf, pos = self._buf, self._pos
+        # no byte of this message consumed yet, and some arrived
+        if self.fast_path and not self._raw and pos < len(buf):
             # where a CRLF CRLF may end: the strict search's `_scan` (less the 3 bytes
             # of one that straddles it), so a head trickling in is not searched over again
             end = buf.find(b"\r\n\r\n", max(pos, self._scan - 3))

@@ -48,26 +48,56 @@ def _response_parts(
     no_body = body_forbidden(status, request_method)
     body = response.body
     has_length = chunked = False
+    # the head in one join: status line, then name ": " value CRLF for every field
+    parts = [_status_line(response.version, status, response.reason)]
     for field in headers:
         name = field.lower_name
         if name == b"content-length":
             has_length = True
         elif name == b"transfer-encoding":
             chunked = chunked or "chunked" in headers.tokens(b"transfer-encoding")
+        parts += (field.name, b": ", field.value, CRLF)
     # RFC 9110 §9.3.2: HEAD gets the fields GET would have had, Content-Length included
     wants_length = not no_body or (
         request_method == "HEAD" and not (100 <= status < 200 or status in (204, 304))
     )
-    extra = b""
     if wants_length and not chunked and not has_length and add_length:
-        extra = b"Content-Length: %d\r\n" % len(body)
-    status_line = f"{response.version} {status} {response.reason}\r\n".encode("latin-1")
-    head = status_line + _field_block(headers, extra) + CRLF
+        parts.append(b"Content-Length: %d\r\n" % len(body))
+    parts.append(CRLF)
+    head = b"".join(parts)
+    # A CR, LF or NUL inside the reason, a name or a value would split the message (response
+    # splitting): refuse it here rather than trust every caller. Every line ends in one CRLF,
+    # so there are as many CRs and LFs as lines; counting is three C-speed scans.
+    lines = len(parts) - len(headers) * 3  # 4 parts per field line, 1 per other line
+    if head.count(b"\r") != lines or head.count(b"\n") != lines or b"\0" in head:
+        _refuse_separators(response)
     if no_body:
         return head, b""
     if chunked:
         return head, encode_chunked(body, trailers=response.trailers)
     return head, body
+
+
+_STATUS_LINES: dict[tuple[str, int, str], bytes] = {}
+STATUS_LINE_CACHE = 256
+
+
+def _status_line(version: str, status: int, reason: str) -> bytes:
+    """`HTTP/1.1 200 OK` CRLF, made once per (version, status, reason)."""
+    key = (version, status, reason)
+    line = _STATUS_LINES.get(key)
+    if line is None:
+        line = f"{version} {status} {reason}\r\n".encode("latin-1")
+        if len(_STATUS_LINES) < STATUS_LINE_CACHE:  # an app may make up reasons: bounded
+            _STATUS_LINES[key] = line
+    return line
+
+
+def _refuse_separators(response: Response) -> None:
+    for field in response.headers:
+        if any(c in field.name + field.value for c in (b"\r", b"\n", b"\0")):
+            raise ValueError(f"field {field.name!r} has CR, LF or NUL in it")
+    raise ValueError(f"the reason phrase {response.reason!r} has CR, LF or NUL in it")
 
 
 def serialize_request(request: Request, *, chunked: bool = False) -> bytes:

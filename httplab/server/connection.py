@@ -100,6 +100,11 @@ class Phase(Enum):
     CLOSED = "closed"  # asyncio reported the connection lost
 
 
+# Module names for the members the per-request path reads: `Phase.IDLE` is an Enum class
+# attribute lookup (~130 ns on Python 3.11), a module global ~10 ns.
+_IDLE, _BODY, _CLOSING, _CLOSED = Phase.IDLE, Phase.BODY, Phase.CLOSING, Phase.CLOSED
+
+
 @dataclass(slots=True, eq=False)
 class Exchange:
     """The request being read, from its parsed head to its response (as uvicorn's
@@ -144,6 +149,9 @@ class HTTPConnection(asyncio.Protocol):
         self.stream: ResponseStream | None = None
         self.streamed: tuple[Request, RequestHead, EndOfMessage] | None = None
         self.parked: Parked | None = None  # held by the trace view (see _park)
+        # per-request timings are taken only for someone who reads them
+        self.timed = self.settings.access_log is not None or self.settings.tracer is not None
+        self.streaming = bool(getattr(self.settings.app, "streaming", False))  # _begin_stream
         # registered from the start, so a stop that races an accept still waits for it
         state.connections.add(self)
 
@@ -176,12 +184,14 @@ class HTTPConnection(asyncio.Protocol):
         self._publish_event("opened")
 
     def data_received(self, data: bytes) -> None:
-        if self.closing:
+        phase = self.phase
+        if phase is _CLOSING or phase is _CLOSED:
             return  # draining after our last answer
-        now = perf_counter()
-        if not self.first_byte:
-            self.first_byte = now
-        self.last_data = now
+        if self.timed:
+            now = perf_counter()
+            if not self.first_byte:
+                self.first_byte = now
+            self.last_data = now
         self.reads += 1
         self._hold(len(data))
         if self.app_running:  # keep reading to notice a client that goes, but not far ahead
@@ -189,7 +199,8 @@ class HTTPConnection(asyncio.Protocol):
             if self.parser.buffered > SMALL_REQUEST and self.transport is not None:
                 self.transport.pause_reading()
             return
-        if self._over_budget(0):
+        # the budget with its reserve is never below the budget: only past it, a closer look
+        if self.state.held_bytes > self.settings.memory_budget and self._over_budget(0):
             self._shed()
             return
         self.parser.feed(data)
@@ -200,9 +211,14 @@ class HTTPConnection(asyncio.Protocol):
             if not self.closing:
                 self._reject(ProtocolError(500, "the server failed", close=True))
             return
-        if not self.closing and not self.writes_blocked and not self.app_running:
-            if self.exchange is not None:
-                self.exchange.body_received += len(data)
+        phase = self.phase
+        if phase is _CLOSING or phase is _CLOSED or self.writes_blocked or self.app_running:
+            return
+        exchange = self.exchange
+        if exchange is not None:
+            exchange.body_received += len(data)
+            self._arm_read_deadline()
+        elif phase is not _IDLE or not self.parser.idle:  # part of the next request is here
             self._arm_read_deadline()
 
     def eof_received(self) -> bool:
@@ -275,7 +291,7 @@ class HTTPConnection(asyncio.Protocol):
     def _process(self) -> None:
         parser = self.parser
         answered = 0
-        while not self.closing:
+        while True:
             try:
                 event = parser.next_event()
             except ProtocolError as exc:
@@ -287,15 +303,19 @@ class HTTPConnection(asyncio.Protocol):
                 self.exchange.body_parts.append(event.data)  # type: ignore[union-attr]
             elif kind is RequestHead:
                 self._on_head(event)  # type: ignore[arg-type]
+                if self.phase is not _BODY:  # refused (503) before its body was read
+                    return
             elif kind is EndOfMessage:
                 self._finish_exchange(event)  # type: ignore[arg-type]
-                if self.closing or self.app_running:
+                phase = self.phase
+                if phase is _CLOSING or phase is _CLOSED or self.app_running:
                     return
                 if self.writes_blocked:
                     self.phase = Phase.WAITING
                     return
                 parser.start_next()
-                self._begin_next_message()
+                if self.timed:
+                    self._begin_next_message()
                 answered += 1
                 if answered >= FAIR_TURN and parser.buffered and self._yield_turn():
                     return
@@ -333,7 +353,7 @@ class HTTPConnection(asyncio.Protocol):
         self.exchange = Exchange(head, self.clock(), perf_counter() if tracing else 0.0)
         # no read since the previous answer: the client sent this head without waiting for it
         self.exchange.pipelined = self.reads == self.reads_at_answer
-        self.phase = Phase.BODY
+        self.phase = _BODY
         # a body announced by Content-Length is refused before it is read if it cannot fit
         length = head.framing.length
         if length is not None and length > SMALL_REQUEST and self._over_budget(length):
@@ -350,18 +370,17 @@ class HTTPConnection(asyncio.Protocol):
         self.first_byte = 0.0 if self.parser.idle else self.last_data
 
     def _finish_exchange(self, end: EndOfMessage) -> None:
-        settings = self.settings
         exchange = self.exchange
         assert exchange is not None and self.transport is not None
         head = exchange.head
         request = head.to_request(exchange.body(), end.trailers)
         exchange.body_parts = []
         self.number += 1
-        intercept = settings.intercept
+        intercept = self.settings.intercept
         if intercept is not None and intercept.active and self.state.defer is not None:
             self._park(intercept, request, head, end)
             return
-        if getattr(settings.app, "streaming", False) and self.state.defer is not None:
+        if self.streaming and self.state.defer is not None:
             self._begin_stream(request, head, end)
             return
         self._answer(request, head, end, self._run_app(request, head))
@@ -394,7 +413,7 @@ class HTTPConnection(asyncio.Protocol):
             self._record(request, head, end.raw, response, data, None, handler_done, end)
         self.exchange = None
         if keep_alive:
-            self.phase = Phase.IDLE
+            self.phase = _IDLE
             self.deadline = self.clock() + settings.idle_timeout
         else:
             self._close()
@@ -684,9 +703,9 @@ class HTTPConnection(asyncio.Protocol):
         headers = response.headers
         names = {field.lower_name for field in headers}
         if b"date" not in names:
-            headers.add(b"Date", self.state.dates.value())
+            headers.append(self.state.dates.field())
         if b"server" not in names:
-            headers.add(b"Server", self.settings.server_header)
+            headers.append(self.state.server_field)
         if b"connection" in names and "close" in headers.tokens(b"connection"):
             keep_alive = False
         elif not keep_alive:
@@ -705,8 +724,8 @@ class HTTPConnection(asyncio.Protocol):
             if head_only:
                 raise  # the stream answers 500 itself: no body may follow this
             fallback = self._internal_error(head)
-            fallback.headers.add(b"Date", self.state.dates.value())
-            fallback.headers.add(b"Server", self.settings.server_header)
+            fallback.headers.append(self.state.dates.field())
+            fallback.headers.append(self.state.server_field)
             if not keep_alive:
                 fallback.headers.add(b"Connection", b"close")
             return serialize_response(fallback, method), keep_alive

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from httplab import __version__
+from httplab.protocol.headers import Field
 from httplab.protocol.limits import Limits
 from httplab.protocol.messages import Request, Response
 from httplab.server.access_log import AccessEntry
@@ -100,3 +101,7 @@ class ServerState:
     on_connection_lost: Callable[[], None] | None = None
     connections: set[Served] = field(default_factory=set)
     dates: DateCache = field(default_factory=DateCache)
+    server_field: Field = field(init=False)  # `Server: httplab/x.y`, made once
+
+    def __post_init__(self) -> None:
+        self.server_field = Field(b"Server", self.settings.server_header)

@@ -10,20 +10,27 @@ from __future__ import annotations
 import time
 from email.utils import formatdate
 
+from httplab.protocol.headers import Field
+
 
 class DateCache:
     """`value()` is e.g. b"Sun, 06 Nov 1994 08:49:37 GMT", recomputed when the second changes."""
 
-    __slots__ = ("_second", "_value")
+    __slots__ = ("_field", "_second")
 
     def __init__(self) -> None:
         self._second = -1
-        self._value = b""
+        self._field = Field(b"Date", b"")
+
+    def field(self) -> Field:
+        """The `Date` field line itself, made once per second (fields are never changed, so
+        every response of that second shares it)."""
+        now = time.time()
+        if now >= self._second + 1 or now < self._second:
+            second = int(now)
+            self._field = Field(b"Date", formatdate(second, usegmt=True).encode("ascii"))
+            self._second = second
+        return self._field
 
     def value(self) -> bytes:
-        now = time.time()
-        second = int(now)
-        if second != self._second:
-            self._value = formatdate(now, usegmt=True).encode("ascii")
-            self._second = second
-        return self._value
+        return self.field().value

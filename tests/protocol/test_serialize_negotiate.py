@@ -37,6 +37,31 @@ def test_header_injection_is_refused() -> None:
         serialize_response(Response(200, Headers([("X", "a\r\nSet-Cookie: evil")])))
 
 
+@pytest.mark.parametrize(
+    "response",
+    [
+        Response(200, Headers([("X", "a\nb")])),
+        Response(200, Headers([("X", "a\rb")])),
+        Response(200, Headers([("X\r\nY", "1")])),
+        Response(200, Headers([("X", "a\x00b")])),
+        Response(200, Headers([("A", "1"), ("B", "\r"), ("C", "\n")])),  # counts balance
+        Response(200, reason="OK\r\nSet-Cookie: evil"),
+        Response(200, reason="OK\n"),
+    ],
+)
+def test_every_separator_inside_a_head_line_is_refused(response: Response) -> None:
+    with pytest.raises(ValueError, match="CR, LF or NUL"):
+        serialize_response(response)
+
+
+def test_status_lines_are_made_once_and_say_each_reason() -> None:
+    first = serialize_response(Response(299, reason="Made Up"))
+    assert first.startswith(b"HTTP/1.1 299 Made Up\r\n")
+    assert serialize_response(Response(299, reason="Other")).startswith(b"HTTP/1.1 299 Other\r\n")
+    assert serialize_response(Response(299, reason="Made Up")) == first
+    assert serialize_response(Response(200, version="HTTP/1.0")).startswith(b"HTTP/1.0 200 OK")
+
+
 def test_chunked_response_round_trip() -> None:
     response = Response(200, Headers([("Transfer-Encoding", "chunked")]), b"x" * 10000)
     events = parse_responses(serialize_response(response), ["GET"])

@@ -333,3 +333,14 @@ def test_expect_100_continue_gets_100_or_a_503_that_spares_the_upload() -> None:
     too_big.data_received(head % (2 * BUDGET))  # the client has not sent a byte of it yet
     data = too_big_transport.take()
     assert statuses(data) == [503] and b"100 Continue" not in data
+
+
+def test_the_date_line_is_shared_within_a_second_and_made_anew_after() -> None:
+    from httplab.server.dates import DateCache
+
+    dates = DateCache()
+    first = dates.field()
+    assert dates.field() is first or dates.field().value != first.value  # a second may tick
+    assert re.fullmatch(rb"\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT", first.value)
+    dates._second -= 5  # as if the clock had moved on
+    assert dates.field() is not first

@@ -27,7 +27,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Literal
 
-from httplab.protocol.headers import Headers
+from httplab.protocol.headers import Field, Headers
 from httplab.protocol.messages import Request, Response
 from httplab.protocol.negotiate import negotiate
 from httplab.server.apps import user_views
@@ -57,8 +57,28 @@ the list cannot make the server build, or hold for a client that never reads, me
 MAX_OFFSET_DIGITS = 9
 PAGE_CACHE = 64
 """Rendered pages of the list kept (by media type, offset and limit) until the store grows."""
+ACCEPT_CACHE = 256
+"""Accept values remembered with the representation they choose (clients send few distinct
+ones, and parsing one costs more than the rest of a small GET)."""
 
 Handler = Callable[[Request], Response]
+CONTENT_TYPE = {
+    JSON: Field(b"Content-Type", user_views.JSON_TYPE),
+    HTML: Field(b"Content-Type", user_views.HTML_TYPE),
+}
+VARY_ACCEPT = Field(b"Vary", b"Accept")  # ready-made lines: fields are never changed
+
+
+class Page:
+    """A rendered page of the list: its bytes, its ETag and the field lines of a 200."""
+
+    __slots__ = ("body", "etag", "fields", "version")
+
+    def __init__(self, version: int, body: bytes, etag: str, fields: list[Field]) -> None:
+        self.version = version  # of the store it was rendered from
+        self.body = body
+        self.etag = etag
+        self.fields = fields
 
 
 class UsersApp:
@@ -66,7 +86,7 @@ class UsersApp:
 
     def __init__(self, store: UserStore | None = None) -> None:
         self.store = store if store is not None else UserStore()
-        self._pages: dict[tuple[Representation, int, int], tuple[int, bytes, str]] = {}
+        self._pages: dict[tuple[Representation, int, int], Page] = {}
 
     def __call__(self, request: Request) -> Response:
         path = request.path
@@ -89,26 +109,29 @@ class UsersApp:
             rfc_ref="RFC 9110 §15.5.5",
         )
 
-    def _page_body(
-        self, media_type: Representation, offset: int, limit: int, links: list[tuple[str, str]]
-    ) -> tuple[bytes, str]:
-        """A page of the list as bytes and its ETag, rendered once per version of the store
-        (which moves on every add, change and delete)."""
+    def _page(self, media_type: Representation, offset: int, limit: int) -> Page:
+        """A page of the list, rendered once per version of the store (which moves on every
+        add, change and delete)."""
         key = (media_type, offset, limit)
         version = self.store.version
         cached = self._pages.get(key)
-        if cached is not None and cached[0] == version:
-            return cached[1], cached[2]
+        if cached is not None and cached.version == version:
+            return cached
         users, total = self.store.page(offset, limit)
+        links = _page_links(offset, limit, total)
         if media_type == JSON:
             body = user_views.users_json(users)
         else:
             body = user_views.users_html(users, total, offset, links)
+        etag = _etag(body)
+        fields = [CONTENT_TYPE[media_type], VARY_ACCEPT, Field(b"ETag", etag.encode("ascii"))]
+        if links:
+            link = ", ".join(f'<{href}>; rel="{rel}"' for rel, href in links)
+            fields.append(Field(b"Link", link.encode("ascii")))
         if len(self._pages) >= PAGE_CACHE:
             self._pages.clear()
-        etag = _etag(body)
-        self._pages[key] = (version, body, etag)
-        return body, etag
+        page = self._pages[key] = Page(version, body, etag, fields)
+        return page
 
     # routes ------------------------------------------------------------------------------
     def _collection(self, request: Request) -> Response:
@@ -117,23 +140,14 @@ class UsersApp:
             media_type = _negotiate(request)
             if media_type is None:
                 return _not_acceptable(request)
-            page = _read_page(request)
-            if isinstance(page, Response):
-                return page
-            offset, limit = page
-            total = len(self.store)
-            links = _page_links(offset, limit, total)
-            body, etag = self._page_body(media_type, offset, limit, links)
-            verdict = _preconditions(request, [etag])
+            bounds = _read_page(request)
+            if isinstance(bounds, Response):
+                return bounds
+            page = self._page(media_type, *bounds)
+            verdict = _preconditions(request, [page.etag])
             if verdict is not None:
                 return verdict
-            response = _ok(200, media_type, body)
-            response.headers.add("ETag", etag)
-            if links:
-                response.headers.add(
-                    "Link", ", ".join(f'<{href}>; rel="{rel}"' for rel, href in links)
-                )
-            return response
+            return Response(200, Headers.from_fields(page.fields.copy()), page.body, "OK")
         if method == "POST":
             return self._create(request)
         return _method_not_allowed(request, COLLECTION_METHODS)
@@ -223,6 +237,8 @@ def _parse_id(text: str) -> int | None:
 
 def _read_page(request: Request) -> tuple[int, int] | Response:
     """(offset, limit) from `?offset=&limit=` (other parameters are ignored), or a 400."""
+    if not request.query_string:
+        return 0, PAGE_SIZE
     values: dict[str, str] = {}
     errors: dict[str, str] = {}
     for pair in request.query_string.split("&"):
@@ -273,17 +289,26 @@ def _page_links(offset: int, limit: int, total: int) -> list[tuple[str, str]]:
     return links
 
 
+_chosen: dict[bytes, Representation | None] = {}  # Accept value → its choice (see ACCEPT_CACHE)
+
+
 def _negotiate(request: Request) -> Representation | None:
-    accept = request.headers.get("accept")
-    if accept is None:
+    values = request.headers.get_all_raw(b"accept")
+    if not values:
         return JSON
-    chosen = negotiate(accept, REPRESENTATIONS)
-    return JSON if chosen == JSON else HTML if chosen == HTML else None
+    raw = values[0] if len(values) == 1 else b", ".join(values)
+    if raw in _chosen:
+        return _chosen[raw]
+    chosen = negotiate(raw.decode("latin-1"), REPRESENTATIONS)
+    representation = JSON if chosen == JSON else HTML if chosen == HTML else None
+    if len(_chosen) >= ACCEPT_CACHE:
+        _chosen.clear()
+    _chosen[raw] = representation
+    return representation
 
 
 def _ok(status: int, media_type: Representation, body: bytes) -> Response:
-    content_type = user_views.JSON_TYPE if media_type == JSON else user_views.HTML_TYPE
-    return Response(status, Headers([(b"Content-Type", content_type), (b"Vary", b"Accept")]), body)
+    return Response(status, Headers.from_fields([CONTENT_TYPE[media_type], VARY_ACCEPT]), body)
 
 
 def _user_response(status: int, media_type: Representation, user: User) -> Response:
