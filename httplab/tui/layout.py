@@ -575,7 +575,10 @@ def _client_title(controller: TraceController) -> str:
     crlf = "CRLF on" if client.crlf else "CRLF off (bare LF)"
     length = "Content-Length as typed" if client.pin_length else "Content-Length auto"
     busy = " · sending…" if client.busy else ""
-    return f"client → {host}:{port} · {crlf} · {length}{busy}"
+    title = f"client → {host}:{port} · {crlf} · {length}{busy}"
+    if len(title) + 1 > trace_columns(controller):  # the lesson pane beside: keep the modes
+        title = title.replace("client → ", "→ ").replace("Content-Length", "CL")
+    return title
 
 
 def _tab_bar(controller: TraceController) -> StyleAndTextTuples:
