@@ -53,10 +53,11 @@ def color_depth() -> ColorDepth | None:
     return None
 
 
-REDRAW_SHARE = 0.05
+REDRAW_SHARE = 0.02
 """Most of the wall-clock time that redraws for arriving records may take: a redraw of the
-whole screen costs milliseconds of the interpreter the server also needs (issue 12.4); at
-~10 ms a redraw that is 5 redraws a second while exchanges pour in."""
+whole screen costs milliseconds of the interpreter (and, on a server pinned to one core, of
+the core) the server also needs (issue 12.4); at ~5-10 ms a redraw that is 2-4 redraws a
+second while exchanges pour in (wrk c=50 under tmux: p99 36 -> 15-19 ms against 0.05)."""
 RECORD_REDRAW_INTERVAL = 0.1
 """Arriving records redraw the screen at most this often (10 a second)…"""
 SLOWEST_RECORD_REDRAW_INTERVAL = 1.0
