@@ -27,6 +27,7 @@ import struct
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import IO, Any
 
 from httplab.trace.records import TraceItem
@@ -81,6 +82,15 @@ class RenderProcess:
         assert pipe is not None
         pipe.write(_LENGTH.pack(len(frame)) + frame)
         pipe.flush()
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time the child has used (Linux /proc), or None where it cannot be read."""
+        try:
+            stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+            fields = stat.rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return None
 
     def close(self, timeout: float = 5.0) -> None:
         """End of input: the child prints what it has and exits (killed after `timeout`)."""

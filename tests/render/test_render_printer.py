@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 from render_records import make_record, users_record
 
 from httplab.render.printer import PlainPrinter, RenderBudget, plain_console
 from httplab.render.theme import THEME
 from httplab.trace.bus import TraceBus
-from httplab.trace.records import ConnectionEvent
+from httplab.trace.records import ConnectionEvent, TraceItem
 
 
 def test_printer_prints_published_items_in_plain_text() -> None:
@@ -121,3 +122,33 @@ def test_the_summary_is_one_line_however_many_kinds() -> None:
     printer.print_pending()
     assert out.getvalue().count("\n") == 1
     assert "2 more kinds" in out.getvalue() and "\x1b" not in out.getvalue()
+
+
+def test_the_render_childs_cost_per_item_is_learnt_from_its_cpu_time() -> None:
+    from httplab.render.printer import CHILD_COST_SAMPLE, FIRST_COST_ESTIMATE
+
+    class Child:
+        """A render child that uses 8 ms of CPU for every item it is sent."""
+
+        def __init__(self) -> None:
+            self.items = 0
+
+        def send(self, summary: str | None, items: Sequence[TraceItem]) -> None:
+            self.items += len(items)
+
+        def cpu_seconds(self) -> float:
+            return self.items * 0.008
+
+        def close(self, timeout: float = 5.0) -> None:
+            pass
+
+    bus = TraceBus()
+    child = Child()
+    printer = PlainPrinter(bus, budget=RenderBudget(1.0, burst=1e9), renderer=child)
+    assert printer.cost == FIRST_COST_ESTIMATE
+    for _ in range(10):
+        for _ in range(CHILD_COST_SAMPLE):
+            bus.publish(users_record())
+        printer.print_pending()
+    assert child.items == 10 * CHILD_COST_SAMPLE
+    assert abs(printer.cost - 0.008) < 0.0005  # so batches are paced at what drawing costs
