@@ -61,6 +61,11 @@ def parse_common_head(head: bytes, limits: Limits) -> RequestHead | None:
 
     `head` is the message's bytes up to and including the first CRLF CRLF, nothing before it.
     """
+    # Transfer-Encoding and Expect always go to the strict parser: looked for first, in the
+    # whole head at C speed (the same words in a value or a target only send it there too)
+    lowered = head.lower()
+    if b"transfer-encoding" in lowered or b"expect" in lowered:
+        return None
     match = _common_head(head)
     if match is None:
         return None
@@ -82,9 +87,7 @@ def parse_common_head(head: bytes, limits: Limits) -> RequestHead | None:
         name, _, value = line.partition(b":")  # a token has no colon
         fields.append(Field(name, value.strip(b" \t")))  # OWS is SP / HTAB only
 
-    selected = select_framing_fields(fields)
-    if b"transfer-encoding" in selected or b"expect" in selected:
-        return None
+    selected = select_framing_fields(fields)  # no Transfer-Encoding or Expect (see above)
     version = "HTTP/1.1" if minor == b"1" else "HTTP/1.0"
     hosts = selected.get(b"host")
     if hosts is None:
