@@ -284,6 +284,16 @@ def run_profiles(
         progress(f"profile: {name} under load at c={connections} (py-spy) …")
         server = contenders.start(contender, options.tree, cores, children)
         try:
+            if options.warmup > 0:  # lazy imports and first-use work out of the samples
+                load.run(
+                    options.generator,
+                    children,
+                    cores.generator,
+                    server.port,
+                    contenders.PATH,
+                    connections,
+                    options.warmup,
+                )
             seconds = load.effective_seconds(options.generator, options.duration)
             handle, output = spy.start(children, server.pid, seconds, cores.generator)
             load.run(
