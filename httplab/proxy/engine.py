@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from types import TracebackType
 
 from httplab.protocol.serialize import serialize_response
 from httplab.proxy.connection import ProxyConnection
 from httplab.proxy.settings import DEFAULT_LISTEN_HOST, STOP_TIMEOUT, ProxySettings
 from httplab.proxy.state import ProxyState
+from httplab.server.loop_thread import LoopThread
 from httplab.server.problem import problem_response
 
 logger = logging.getLogger("httplab.proxy")
@@ -41,8 +41,7 @@ class ProxyServer:
         self.port = port
         self.stop_timeout = stop_timeout
         self.state = ProxyState(settings)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._runner = LoopThread("httplab-proxy")
         self._server: asyncio.Server | None = None
 
     @property
@@ -57,41 +56,15 @@ class ProxyServer:
     # lifecycle ------------------------------------------------------------------------------
     def start(self) -> ProxyServer:
         """Listen and serve in a background thread; raises OSError (e.g. port in use)."""
-        if self._thread is not None:
+        if self._runner.started:
             raise RuntimeError("the proxy is already started")
         self.state = ProxyState(self.settings)
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        self._thread = threading.Thread(
-            target=self._run_loop, args=(loop,), name="httplab-proxy", daemon=True
-        )
-        self._thread.start()
-        future = asyncio.run_coroutine_threadsafe(self._listen(), loop)
-        try:
-            future.result(START_TIMEOUT)
-        except BaseException:
-            loop.call_soon_threadsafe(loop.stop)
-            self._thread.join(START_TIMEOUT)
-            self._thread = None
-            self._loop = None
-            raise
+        self._runner.start(self._listen, START_TIMEOUT)
         return self
 
     def stop(self) -> None:
         """Stop accepting, let exchanges in flight finish (at most `stop_timeout`), close."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        if thread.is_alive():
-            future = asyncio.run_coroutine_threadsafe(self._shutdown(), loop)
-            try:
-                future.result(self.stop_timeout + 5.0)
-            except Exception:
-                logger.exception("the proxy did not stop cleanly")
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(self.stop_timeout + 5.0)
-        self._thread = None
-        self._loop = None
+        self._runner.stop(self._shutdown, self.stop_timeout + 5.0)
 
     def __enter__(self) -> ProxyServer:
         return self.start()
@@ -105,14 +78,6 @@ class ProxyServer:
         self.stop()
 
     # in the loop thread -----------------------------------------------------------------------
-    def _run_loop(self, loop: asyncio.AbstractEventLoop) -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_forever()
-        finally:
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-
     async def _listen(self) -> None:
         self._server = await asyncio.start_server(
             self._accept,

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
-import threading
 import time
 from types import TracebackType
 from typing import Any
@@ -32,6 +31,7 @@ from httplab.server.context import (
     ServerState,
     Tracer,
 )
+from httplab.server.loop_thread import LoopThread
 from httplab.server.open_files import connection_ceiling, open_file_limit
 from httplab.trace.intercept import Intercept
 
@@ -92,8 +92,7 @@ class HTTPServer:
             intercept=intercept,
         )
         self.state = ServerState(self.settings, connection_cap=max_connections)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._runner = LoopThread("httplab-server")
         self._server: asyncio.Server | None = None
         self._sweeper: asyncio.Task[None] | None = None
         self._resource_errors = 0
@@ -110,12 +109,16 @@ class HTTPServer:
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._runner.running
+
+    @property
+    def _loop(self) -> asyncio.AbstractEventLoop | None:
+        return self._runner.loop
 
     # lifecycle ----------------------------------------------------------------------------
     def start(self) -> HTTPServer:
         """Listen and serve in a background thread; raises OSError (e.g. port in use)."""
-        if self._thread is not None:
+        if self._runner.started:
             raise RuntimeError("the server is already started")
         startup = getattr(self.settings.app, "startup", None)  # an app with a lifespan
         if startup is not None:
@@ -125,40 +128,21 @@ class HTTPServer:
                 self._shut_app_down()  # e.g. stop the ASGI app's loop
                 raise
         self.state = ServerState(self.settings)  # a stopped server can start again afresh
-        loop = asyncio.new_event_loop()
-        self._clamp_connections()  # after the loop took its own descriptors
-        self._loop = loop
-        self._thread = threading.Thread(
-            target=self._run_loop, args=(loop,), name="httplab-server", daemon=True
-        )
-        self._thread.start()
-        future = asyncio.run_coroutine_threadsafe(self._listen(), loop)
         try:
-            future.result(START_TIMEOUT)
+            self._runner.start(
+                self._listen,
+                START_TIMEOUT,
+                exception_handler=self._on_loop_error,
+                prepare=self._clamp_connections,  # after the loop took its own descriptors
+            )
         except BaseException:
-            loop.call_soon_threadsafe(loop.stop)
-            self._thread.join(START_TIMEOUT)
-            self._thread = None
-            self._loop = None
             self._shut_app_down()
             raise
         return self
 
     def stop(self) -> None:
         """Stop accepting, let in-flight requests finish (at most `stop_timeout`), close all."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        if thread.is_alive():
-            future = asyncio.run_coroutine_threadsafe(self._shutdown(), loop)
-            try:
-                future.result(self.stop_timeout + 5.0)
-            except Exception:
-                logger.exception("the server did not stop cleanly")
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(self.stop_timeout + 5.0)
-        self._thread = None
-        self._loop = None
+        self._runner.stop(self._shutdown, self.stop_timeout + 5.0)
         self._shut_app_down()
 
     def _shut_app_down(self) -> None:
@@ -198,15 +182,6 @@ class HTTPServer:
         self.state.connection_cap = wanted
 
     # in the loop thread -----------------------------------------------------------------------
-    def _run_loop(self, loop: asyncio.AbstractEventLoop) -> None:
-        asyncio.set_event_loop(loop)
-        loop.set_exception_handler(self._on_loop_error)
-        try:
-            loop.run_forever()
-        finally:
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-
     def _on_loop_error(self, loop: asyncio.AbstractEventLoop, details: dict[str, Any]) -> None:
         """asyncio reports a failed accept() with a traceback each time; out of descriptors
         that is a flood. Say it in one line, at most every `RESOURCE_REPORT_EVERY` seconds."""
