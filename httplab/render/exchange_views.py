@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.rule import Rule
+from rich.style import Style
 from rich.text import Text
 
 from httplab.protocol.messages import Note
@@ -97,20 +99,48 @@ class ExchangeSummary:
         line.overflow = "ellipsis"
         return line
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+    def columns(self, width: int) -> list[tuple[str, str | Style]] | None:
+        """The line laid out in columns at `width` cells, as (text, style) pieces: what
+        `__rich_console__` prints. None when too narrow for columns (the plain line then).
+
+        The trace view draws its rows from these pieces without going through rich's
+        layout (a flood redraws many rows a second, issue 12.4); one layout serves both."""
         # Below 100 columns the milliseconds give their room to the target.
-        head = Text(" ").join(self._head(True, milliseconds=options.max_width >= 100))
-        tail = Text(" ").join(self._tail())
-        room = options.max_width - head.cell_len - tail.cell_len - 2
+        head = _spaced(self._head(True, milliseconds=width >= 100))
+        tail = _spaced(self._tail())
+        room = width - _cells(head) - _cells(tail) - 2
+        if room < 8:
+            return None
         target = self._target()
-        if room >= 8:
-            target.truncate(room, overflow="ellipsis", pad=True)
-            line = Text.assemble(head, " ", target, " ", tail)
-        else:  # too narrow for columns: the plain line, cut at the edge
-            line = self.text()
+        text = target.plain
+        length = cell_len(text)
+        if length > room:
+            text = set_cell_size(text, room - 1) + "…"
+        elif length < room:
+            text += " " * (room - length)
+        return [*head, (" ", ""), (text, target.style), (" ", ""), *tail]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        pieces = self.columns(options.max_width)
+        # too narrow for columns: the plain line, cut at the edge
+        line = self.text() if pieces is None else Text.assemble(*pieces)
         line.no_wrap = True
         line.overflow = "ellipsis"
         yield line
+
+
+def _spaced(parts: list[Text]) -> list[tuple[str, str | Style]]:
+    """One-style texts as pieces, a space between two."""
+    pieces: list[tuple[str, str | Style]] = []
+    for part in parts:
+        if pieces:
+            pieces.append((" ", ""))
+        pieces.append((part.plain, part.style))
+    return pieces
+
+
+def _cells(pieces: list[tuple[str, str | Style]]) -> int:
+    return sum(cell_len(text) for text, _ in pieces)
 
 
 def note_line(note: Note) -> Text:

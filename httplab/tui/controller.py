@@ -22,6 +22,7 @@ from httplab.tui.client_records import PaneNumbering, client_records
 from httplab.tui.client_session import ClientSession, PaneResult
 from httplab.tui.compose import ComposeError, compose_request, editable_text
 from httplab.tui.curl import shown_lines, why_no_curl
+from httplab.tui.flood import FloodWatch
 from httplab.tui.hold_desk import HoldDesk
 from httplab.tui.keys import PIN_LENGTH_KEY, SEND_KEY
 from httplab.tui.state import TraceState
@@ -107,6 +108,8 @@ class TraceController:
         publish: Callable[[ExchangeRecord], None] | None = None,
         hooks: ScreenHooks | None = None,
         extension: Extension | None = None,
+        *,
+        flood: FloodWatch | None = None,
     ) -> None:
         self.options = options
         self.hooks = hooks if hooks is not None else ScreenHooks()
@@ -126,6 +129,7 @@ class TraceController:
         self.prompt: str | None = None  # "filter" | "save" | "curl-file"
         self.curl_text: str | None = None  # the command as shown (y), one row per line
         self.dropped_by_bus = 0
+        self.flood = flood if flood is not None else FloodWatch()
         self.filter_before_prompt = ""  # what Esc in the filter prompt goes back to
         self.zoomed = False  # z: the focused view has the whole screen
         self._field_keys: tuple[ExchangeRecord, list[str]] | None = None
@@ -151,11 +155,24 @@ class TraceController:
         seen = self.state.last_seq  # a backlog snapshot and the live feed can overlap
         self.state.add(records)
         self.dropped_by_bus += dropped
+        self.flood.arrived(len(records))
         if self.extension.on_records is not None:
             self.extension.on_records([r for r in records if not r.seq or r.seq > seen])
         if self.state.current is not before:
             self.field_index = 0
         self.hooks.invalidate()
+
+    def on_quiet(self) -> None:
+        """Nothing has arrived for a while: a flood is over, the details catch up."""
+        if self.flood.calm():
+            self.hooks.invalidate()
+
+    @property
+    def details_paused(self) -> bool:
+        """True while the selection follows a flood: the detail panes wait for it to calm
+        down instead of laying out every newest exchange (see `flood`)."""
+        state = self.state
+        return self.flood.active and state.follow and 0 <= state.selected < len(state.visible)
 
     # moving ---------------------------------------------------------------------------------
     def move(self, delta: int) -> None:
@@ -226,9 +243,12 @@ class TraceController:
 
     @property
     def selected_field(self) -> str | None:
-        """The parsed field whose bytes are lit in the raw view (only while in the detail)."""
+        """The parsed field whose bytes are lit in the raw view (only while in the detail,
+        and not while the details wait for a flood)."""
+        if self.zone != "detail" or self.details_paused:
+            return None
         keys = self.field_keys
-        if self.zone != "detail" or not keys:
+        if not keys:
             return None
         return keys[min(self.field_index, len(keys) - 1)]
 

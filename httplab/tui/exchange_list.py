@@ -14,12 +14,13 @@ from prompt_toolkit.data_structures import Point
 from prompt_toolkit.layout.controls import UIContent, UIControl
 from prompt_toolkit.mouse_events import MouseEvent, MouseEventType
 from rich.console import Console
+from rich.style import Style
 
 from httplab.render import ExchangeSummary
 from httplab.render.held import HeldSummary
 from httplab.trace.records import ExchangeRecord
 from httplab.tui.controller import TraceController
-from httplab.tui.rich_bridge import FragmentLine, render_fragment_lines
+from httplab.tui.rich_bridge import FragmentLine, render_fragment_lines, style_to_pt
 
 ROW_CACHE_SIZE = 4096
 
@@ -29,23 +30,41 @@ class ExchangeListControl(UIControl):
         self._controller = controller
         self._console = console
         self._rows: OrderedDict[tuple[int, int], FragmentLine] = OrderedDict()
+        self._styles: dict[str | Style, str] = {}
 
     def is_focusable(self) -> bool:
         return True
 
     def clear_cache(self) -> None:
         self._rows.clear()
+        self._styles.clear()
 
     def _row(self, record: ExchangeRecord, width: int) -> FragmentLine:
         key = (record.seq, width)
         row = self._rows.get(key)
         if row is None:
-            lines = render_fragment_lines(self._console(), ExchangeSummary(record), width).lines
-            row = lines[0] if lines else []
+            summary = ExchangeSummary(record)
+            pieces = summary.columns(width)
+            if pieces is not None:
+                # the summary's own columns, styled as rich would: no layout pass per row
+                # (a flood brings a screenful of new rows to every redraw, issue 12.4)
+                row = [(self._style(style), text) for text, style in pieces if text]
+            else:
+                lines = render_fragment_lines(self._console(), summary, width).lines
+                row = lines[0] if lines else []
             self._rows[key] = row
             if len(self._rows) > ROW_CACHE_SIZE:
                 self._rows.popitem(last=False)
         return row
+
+    def _style(self, style: str | Style) -> str:
+        """A theme style (name) as prompt_toolkit's style string, worked out once."""
+        found = self._styles.get(style)
+        if found is None:
+            found = self._styles[style] = style_to_pt(
+                self._console().get_style(style, default=Style.null())
+            )
+        return found
 
     def create_content(self, width: int, height: int | None) -> UIContent:
         state = self._controller.state

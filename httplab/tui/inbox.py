@@ -9,6 +9,10 @@ no per-record queue) and hands the exchanges to `deliver` in one batch, with the
 the bus evicted before the screen could take them. Thousands of records a second cost a few
 redraws a second, not one each. `delay` may be a function (the screen's
 `RedrawPacer.interval`): then the wait grows with what a redraw costs.
+
+With `on_quiet`, the inbox also says when the server has gone quiet: `quiet_after` seconds
+after a delivery during which nothing more was published (one timer while records come, none
+while idle). The screen uses it to end a flood (`flood.FloodWatch`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Callable
 
 from httplab.trace.bus import TraceBus
 from httplab.trace.records import ExchangeRecord, TraceItem
+from httplab.tui.flood import FLOOD_CALM
 
 FLUSH_DELAY = 0.1  # seconds; ~10 screen updates a second at most
 
@@ -31,6 +36,8 @@ class BusInbox:
         delay: float | Callable[[], float] = FLUSH_DELAY,
         *,
         since: int | None = None,
+        on_quiet: Callable[[], None] | None = None,
+        quiet_after: float = FLOOD_CALM,
     ) -> None:
         """Delivers what `bus` publishes after seq `since` (default: from now on)."""
         self._loop = loop
@@ -43,6 +50,9 @@ class BusInbox:
         self._pending = False
         self._closed = False
         self.flushes = 0
+        self._on_quiet = on_quiet
+        self._quiet_after = quiet_after
+        self._quiet_seq: int | None = None  # the bus's last seq when the quiet timer was armed
 
     def wake(self, item: TraceItem | None = None) -> None:
         """The bus subscriber. Called on any thread; never blocks and never raises."""
@@ -76,3 +86,18 @@ class BusInbox:
         if batch or evicted:
             self.flushes += 1
             self._deliver(batch, evicted)
+            if self._on_quiet is not None and self._quiet_seq is None:
+                self._arm_quiet()
+
+    def _arm_quiet(self) -> None:
+        self._quiet_seq = self._bus.last_seq
+        self._loop.call_later(self._quiet_after, self._check_quiet)
+
+    def _check_quiet(self) -> None:
+        if self._closed or self._on_quiet is None:
+            return
+        if self._pending or self._bus.last_seq != self._quiet_seq:
+            self._arm_quiet()  # still coming, or not all delivered yet: look again later
+            return
+        self._quiet_seq = None
+        self._on_quiet()

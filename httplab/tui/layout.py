@@ -543,7 +543,10 @@ def _list_title(controller: TraceController) -> str:
     dropped = state.dropped + controller.dropped_by_bus
     if dropped:
         parts.append(f"· {dropped} dropped (ring buffer full)")
-    parts.append("· following" if state.follow else "· paused (G follows)")
+    if controller.details_paused:
+        parts.append(f"· following a flood ({controller.flood.rate:,.0f}/s)")
+    else:
+        parts.append("· following" if state.follow else "· paused (G follows)")
     return " ".join(parts)
 
 

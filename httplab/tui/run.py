@@ -68,6 +68,7 @@ class TraceScreen:
             controller.on_records,
             delay=self.app.pacer.interval,  # records redraw on a timer, paced by redraw cost
             since=backlog[-1].seq if backlog else 0,
+            on_quiet=controller.on_quiet,  # a flood is over: the details catch up
         )
         unsubscribe = self.bus.subscribe(inbox.wake)
         inbox.wake(None)  # whatever came between the snapshot and the subscription

@@ -22,12 +22,24 @@ from httplab.render.escape import safe_text
 from httplab.render.explain import FieldExplanationView, explain_field
 from httplab.trace.records import ExchangeRecord
 from httplab.tui.client_session import PaneResult
-from httplab.tui.controller import TraceController
+from httplab.tui.controller import TABS, TraceController
 from httplab.tui.rich_control import View
 
 
 def _muted(text: str) -> Text:
     return Text(text, style="trace.muted")
+
+
+FLOOD_TEXTS = {
+    "en": (
+        "following a flood of exchanges: the details wait until it calms down "
+        "(↑ or k picks one to read now)"
+    ),
+    "ru": (
+        "поток обменов: подробности появятся, когда он стихнет "
+        "(↑ или k — выбрать обмен и прочитать сейчас)"
+    ),
+}
 
 
 class PaneViews:
@@ -49,11 +61,23 @@ class PaneViews:
         }.get(pane, "")
         return View(("empty", pane), lambda: _muted(text))
 
+    def _flood(self, pane: str) -> View:
+        """While the selection follows a flood: one line saying why the details wait (the
+        same picture every redraw, so it is laid out once)."""
+        c = self.controller
+        lang = c.lang
+        # said in the raw view (the first of the wide layout) and in the tab shown when narrow
+        said = pane in ("raw", TABS[c.tab])
+        text = FLOOD_TEXTS.get(lang, FLOOD_TEXTS["en"]) if said else ""
+        return View(("flood", pane, said, lang), lambda: _muted(text))
+
     def raw(self) -> View:
         c = self.controller
         record = c.state.current
         if record is None:
             return self._empty("raw")
+        if c.details_paused:
+            return self._flood("raw")
         key = c.selected_field
         span = field_span(record, key)
         if c.hexdump:
@@ -73,6 +97,8 @@ class PaneViews:
         record = c.state.current
         if record is None:
             return self._empty("parsed")
+        if c.details_paused:
+            return self._flood("parsed")
         key = c.selected_field
         if record.request is None:  # ParsedTreeView says why (the server's error line)
             return View(("parsed", record.seq), lambda: ParsedTreeView(record))
@@ -87,6 +113,8 @@ class PaneViews:
         record = c.state.current
         if record is None:
             return self._empty("headers")
+        if c.details_paused:
+            return self._flood("headers")
         key = c.selected_field
         if record.request is None:
             return View(
@@ -114,6 +142,8 @@ class PaneViews:
         record = c.state.current
         if record is None:
             return self._empty("response")
+        if c.details_paused:
+            return self._flood("response")
         if c.hexdump:
             return View(("response-hex", record.seq), lambda: HexdumpView(record.raw_response))
         return View(("response", record.seq), lambda: ResponseView(record))
@@ -122,6 +152,8 @@ class PaneViews:
         record = self.controller.state.current
         if record is None:
             return self._empty("notes")
+        if self.controller.details_paused:
+            return self._flood("notes")
         return View(("notes", record.seq), lambda: NotesView(record))
 
     def client_result(self) -> View:
