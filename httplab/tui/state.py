@@ -12,6 +12,7 @@ selection's index runs over both; once answered, a held request arrives as a rec
 
 from __future__ import annotations
 
+import operator
 from collections import deque
 from collections.abc import Iterable
 from itertools import islice
@@ -20,6 +21,7 @@ from httplab.trace.records import ExchangeRecord, parse_request
 from httplab.tui.filtering import ExchangeFilter
 
 DEFAULT_CAPACITY = 10_000
+_SEQ = operator.attrgetter("seq")
 LEARN_PER_BATCH = 64
 """Completion learns from at most this many records of a batch (spread over it)…"""
 LEARN_ALL = 100
@@ -52,15 +54,7 @@ class TraceState:
         check and two appends; completion learns from a sample of a big batch, and evicted
         records leave `visible` in one slice."""
         on_held = self.selected >= len(self.visible)
-        last = self.last_seq
-        fresh = []
-        for record in records:
-            seq = record.seq
-            if seq and seq <= last:
-                continue  # already shown (a backlog snapshot and the live feed can overlap)
-            last = max(last, seq)
-            fresh.append(record)
-        self.last_seq = last
+        fresh = self._unseen(records if isinstance(records, list) else list(records))
         added = 0
         if fresh:
             added = self._add_fresh(fresh)
@@ -69,6 +63,25 @@ class TraceState:
         elif on_held and self.held:
             self.selected += added  # the held rows moved down: stay on the same one
         return added
+
+    def _unseen(self, records: list[ExchangeRecord]) -> list[ExchangeRecord]:
+        """The records not added yet, in order (a backlog snapshot and the live feed can
+        overlap); `last_seq` moves past them."""
+        last = self.last_seq
+        seqs = list(map(_SEQ, records))
+        if seqs and seqs[0] > last and all(map(operator.lt, seqs, islice(seqs, 1, None))):
+            # a batch from the bus: numbered in order, all new (checked at C speed)
+            self.last_seq = seqs[-1]
+            return records
+        fresh = []
+        for record in records:
+            seq = record.seq
+            if seq and seq <= last:
+                continue  # already shown
+            last = max(last, seq)
+            fresh.append(record)
+        self.last_seq = last
+        return fresh
 
     def _add_fresh(self, fresh: list[ExchangeRecord]) -> int:
         kept, visible = self.records, self.visible
@@ -121,10 +134,14 @@ class TraceState:
         # Evicted records are the oldest, in the order `visible` has them, so those still in
         # `visible` are its first ones: one walk over both, by identity.
         visible, evicted = self.visible, self._evicted
-        gone = 0
-        for record in evicted:
-            if gone < len(visible) and visible[gone] is record:
-                gone += 1
+        gone = min(len(visible), len(evicted))
+        # `visible` is in the records' order, so if its first `gone` end where the evicted
+        # ones do, they are all evicted (no filter: the usual case, one check)
+        if gone and visible[gone - 1] is not evicted[gone - 1]:
+            gone = 0
+            for record in evicted:
+                if gone < len(visible) and visible[gone] is record:
+                    gone += 1
         if gone:
             del visible[:gone]
             self.selected = max(self.selected - gone, 0 if self.rows else -1)
