@@ -40,35 +40,43 @@ def serialize_response(response: Response, request_method: str = "GET") -> bytes
     return head + body if body else head
 
 
+FRAMING_FIELDS = frozenset({b"content-length", b"transfer-encoding"})
+
+
 def _response_parts(
     response: Response, request_method: str, add_length: bool = True
 ) -> tuple[bytes, bytes]:
     headers = response.headers
     status = response.status
-    no_body = body_forbidden(status, request_method)
     body = response.body
-    has_length = chunked = False
     # the head in one join: status line, then name ": " value CRLF for every field
-    parts = [_status_line(response.version, status, response.reason)]
+    key = (response.version, status, response.reason)
+    parts = [_STATUS_LINES.get(key) or _status_line(*key)]
+    framed = False  # the response has Content-Length or Transfer-Encoding of its own
     for field in headers:
-        name = field.lower_name
-        if name == b"content-length":
-            has_length = True
-        elif name == b"transfer-encoding":
-            chunked = chunked or "chunked" in headers.tokens(b"transfer-encoding")
+        if field.lower_name in FRAMING_FIELDS:
+            framed = True
         parts += (field.name, b": ", field.value, CRLF)
+    no_body = body_forbidden(status, request_method)
+    if framed:
+        has_length = b"content-length" in headers
+        chunked = "chunked" in headers.tokens(b"transfer-encoding")
+    else:
+        has_length = chunked = False
     # RFC 9110 §9.3.2: HEAD gets the fields GET would have had, Content-Length included
     wants_length = not no_body or (
         request_method == "HEAD" and not (100 <= status < 200 or status in (204, 304))
     )
+    lines = (len(parts) - 1) // 4 + 2  # the status line, 4 parts per field, the empty line
     if wants_length and not chunked and not has_length and add_length:
-        parts.append(b"Content-Length: %d\r\n" % len(body))
-    parts.append(CRLF)
+        parts.append(b"Content-Length: %d\r\n\r\n" % len(body))
+        lines += 1
+    else:
+        parts.append(CRLF)
     head = b"".join(parts)
     # A CR, LF or NUL inside the reason, a name or a value would split the message (response
     # splitting): refuse it here rather than trust every caller. Every line ends in one CRLF,
     # so there are as many CRs and LFs as lines; counting is three C-speed scans.
-    lines = len(parts) - len(headers) * 3  # 4 parts per field line, 1 per other line
     if head.count(b"\r") != lines or head.count(b"\n") != lines or b"\0" in head:
         _refuse_separators(response)
     if no_body:

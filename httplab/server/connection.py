@@ -43,6 +43,7 @@ import contextlib
 import logging
 import socket
 import time
+from collections.abc import Set
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -86,6 +87,11 @@ WRITE_HIGH_WATER = 64 * 1024
 stops answering): with pages of at most ~100 KB, a client that never reads holds at most one
 response plus this."""
 MIB = 1024 * 1024
+SERVER_CHECKED = frozenset(
+    {b"date", b"server", b"connection", b"content-length", b"transfer-encoding"}
+)
+"""Fields the server adds to a response, or checks, when the app set them (lower case)."""
+NO_NAMES: frozenset[bytes] = frozenset()
 FAIR_TURN = 4
 """Pipelined requests answered in one go before other connections get their turn: a client
 pipelining thousands of requests must not make a fresh client wait for all of them."""
@@ -113,13 +119,12 @@ class Exchange:
     head: RequestHead
     started: float  # state.clock() when the head was parsed: the body's rate counts from here
     head_parsed: float  # perf_counter(), for the trace's timings
+    pipelined: bool = False  # its head was complete before the previous answer went out
     body_parts: list[bytes] = field(default_factory=list)
     body_received: int = 0  # bytes received since the head
-    pipelined: bool = False  # its head was complete before the previous answer went out
 
     def body(self) -> bytes:
-        parts = self.body_parts
-        return parts[0] if len(parts) == 1 else b"".join(parts)
+        return b"".join(self.body_parts)  # one part is returned as is, not copied
 
 
 class HTTPConnection(asyncio.Protocol):
@@ -139,7 +144,9 @@ class HTTPConnection(asyncio.Protocol):
         self.reads_at_answer = -1  # `reads` when the last response was written
         self.first_byte = 0.0  # perf_counter() of the first byte of the message in progress
         self.last_data = 0.0
-        self.held = 0  # request bytes this connection holds (counted in state.held_bytes)
+        # request bytes received and not yet answered (counted in state.held_bytes); 0 also
+        # says the parser is idle: no byte of a next request has come
+        self.held = 0
         self.counted = False  # counts against the connection cap (a refused one does not)
         self.writes_blocked = False  # asyncio's flow control: the client is not reading
         self.yielding = False  # FAIR_TURN pipelined answers sent; the rest waits its turn
@@ -193,7 +200,9 @@ class HTTPConnection(asyncio.Protocol):
                 self.first_byte = now
             self.last_data = now
         self.reads += 1
-        self._hold(len(data))
+        size = len(data)  # held against the memory budget until answered (as `_hold` does)
+        self.held += size
+        self.state.held_bytes += size
         if self.app_running:  # keep reading to notice a client that goes, but not far ahead
             self.parser.feed(data)
             if self.parser.buffered > SMALL_REQUEST and self.transport is not None:
@@ -218,8 +227,8 @@ class HTTPConnection(asyncio.Protocol):
         if exchange is not None:
             exchange.body_received += len(data)
             self._arm_read_deadline()
-        elif phase is not _IDLE or not self.parser.idle:  # part of the next request is here
-            self._arm_read_deadline()
+        elif self.held and (phase is not _IDLE or not self.parser.idle):
+            self._arm_read_deadline()  # part of the next request is here
 
     def eof_received(self) -> bool:
         self.peer_eof = True
@@ -316,8 +325,10 @@ class HTTPConnection(asyncio.Protocol):
                 parser.start_next()
                 if self.timed:
                     self._begin_next_message()
+                if not self.held and not self.peer_eof:
+                    return  # the usual keep-alive case: no byte of another request yet
                 answered += 1
-                if answered >= FAIR_TURN and parser.buffered and self._yield_turn():
+                if answered >= FAIR_TURN and self.held and self._yield_turn():
                     return
             elif kind is ConnectionClosed:
                 self._close()
@@ -349,10 +360,13 @@ class HTTPConnection(asyncio.Protocol):
         self._arm_read_deadline()
 
     def _on_head(self, head: RequestHead) -> None:
-        tracing = self.settings.tracer is not None
-        self.exchange = Exchange(head, self.clock(), perf_counter() if tracing else 0.0)
-        # no read since the previous answer: the client sent this head without waiting for it
-        self.exchange.pipelined = self.reads == self.reads_at_answer
+        self.exchange = Exchange(
+            head,
+            self.clock(),
+            perf_counter() if self.settings.tracer is not None else 0.0,
+            # no read since the previous answer: the client sent this head without waiting
+            self.reads == self.reads_at_answer,
+        )
         self.phase = _BODY
         # a body announced by Content-Length is refused before it is read if it cannot fit
         length = head.framing.length
@@ -373,7 +387,8 @@ class HTTPConnection(asyncio.Protocol):
         exchange = self.exchange
         assert exchange is not None and self.transport is not None
         head = exchange.head
-        request = head.to_request(exchange.body(), end.trailers)
+        body = b"".join(exchange.body_parts)
+        request = Request(head.method, head.target, head.version, head.headers, body, end.trailers)
         exchange.body_parts = []
         self.number += 1
         intercept = self.settings.intercept
@@ -404,17 +419,19 @@ class HTTPConnection(asyncio.Protocol):
         handler_done: float,
     ) -> None:
         """Send an answer already serialized, record it, then keep the connection or close."""
-        settings = self.settings
         assert self.transport is not None
         self.transport.write(data)
         self.reads_at_answer = self.reads
-        self._release_to(self.parser.buffered)  # what remains is the next request's
-        if settings.access_log is not None or settings.tracer is not None:
+        # what remains is the next request's (as `_release_to`, without a call per request)
+        buffered = self.parser.buffered
+        self.state.held_bytes -= self.held - buffered
+        self.held = buffered
+        if self.timed:
             self._record(request, head, end.raw, response, data, None, handler_done, end)
         self.exchange = None
         if keep_alive:
             self.phase = _IDLE
-            self.deadline = self.clock() + settings.idle_timeout
+            self.deadline = self.clock() + self.settings.idle_timeout
         else:
             self._close()
 
@@ -651,9 +668,10 @@ class HTTPConnection(asyncio.Protocol):
 
     def _run_app(self, request: Request, head: RequestHead) -> Response:
         settings = self.settings
-        early = self._answer_before_app(head)
-        if early is not None:
-            return early
+        if head.method == "CONNECT" or settings.server_name is not None:
+            early = self._answer_before_app(head)
+            if early is not None:
+                return early
         try:
             response = settings.app(request)
             if not isinstance(response, Response):
@@ -701,7 +719,11 @@ class HTTPConnection(asyncio.Protocol):
         """Add Date, Server and Connection, then the whole response as one buffer (or only
         its head, for a streamed body). The server owns a response once the app returned it."""
         headers = response.headers
-        names = {field.lower_name for field in headers}
+        names: Set[bytes] = NO_NAMES  # of the fields below that the app set: usually none
+        for line in headers:
+            if line.lower_name in SERVER_CHECKED:
+                names = {line.lower_name for line in headers}
+                break
         if b"date" not in names:
             headers.append(self.state.dates.field())
         if b"server" not in names:

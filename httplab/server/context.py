@@ -89,7 +89,7 @@ class ServerState:
     """What changes while the server runs; touched only on the server's loop thread."""
 
     settings: ServerSettings
-    clock: Callable[[], float] = time.monotonic  # the loop's clock; a fake one in unit tests
+    clock: Callable[[], float] = time.monotonic  # deadlines' clock; a fake one in unit tests
     # the loop's call_soon, to give other connections a turn; None: no turns (unit tests)
     defer: Callable[[Callable[[], None]], object] | None = None
     port: int = 0

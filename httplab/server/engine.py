@@ -201,7 +201,8 @@ class HTTPServer:
 
     async def _listen(self) -> None:
         state = self.state
-        state.clock = asyncio.get_running_loop().time
+        # deadlines are the server's own numbers, read against its own clock (state.clock,
+        # time.monotonic: a C call, where the loop's time() is a Python method around it)
         state.defer = asyncio.get_running_loop().call_soon
         self._server = await asyncio.get_running_loop().create_server(
             lambda: HTTPConnection(state),
@@ -220,10 +221,10 @@ class HTTPServer:
         settings = self.settings
         shortest = min(settings.idle_timeout, settings.header_timeout)
         interval = min(0.5, max(0.01, shortest / 10))
-        loop = asyncio.get_running_loop()
+        clock = self.state.clock
         while True:
             await asyncio.sleep(interval)
-            self._fire_deadlines(loop.time())
+            self._fire_deadlines(clock())
 
     def _fire_deadlines(self, now: float) -> None:
         for connection in list(self.state.connections):
@@ -251,7 +252,7 @@ class HTTPServer:
         give_up = loop.time() + self.stop_timeout
         while state.connections and loop.time() < give_up:
             await asyncio.sleep(STOP_POLL)
-            self._fire_deadlines(loop.time())
+            self._fire_deadlines(state.clock())
         if state.connections:
             logger.warning("dropping %d connections still open", len(state.connections))
             for connection in list(state.connections):

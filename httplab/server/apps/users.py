@@ -293,10 +293,12 @@ _chosen: dict[bytes, Representation | None] = {}  # Accept value → its choice 
 
 
 def _negotiate(request: Request) -> Representation | None:
-    values = request.headers.get_all_raw(b"accept")
-    if not values:
+    raw = None  # the Accept lines as one value (RFC 9110 §5.3: joined with ", ")
+    for field in request.headers:
+        if field.lower_name == b"accept":
+            raw = field.value if raw is None else raw + b", " + field.value
+    if raw is None:
         return JSON
-    raw = values[0] if len(values) == 1 else b", ".join(values)
     if raw in _chosen:
         return _chosen[raw]
     chosen = negotiate(raw.decode("latin-1"), REPRESENTATIONS)
@@ -365,6 +367,7 @@ def _changed(request: Request, user_id: int, guarded: bool) -> Response:
 
 
 EntityTags = list[tuple[bool, str]]  # (weak, opaque-tag with its quotes)
+CONDITIONS = frozenset({b"if-match", b"if-none-match"})  # the preconditions this app reads
 
 
 def _parse_entity_tags(values: list[str]) -> EntityTags | str | None:
@@ -411,6 +414,11 @@ def _preconditions(request: Request, current: list[str]) -> Response | None:
     """RFC 9110 §13.2.2, steps 1 and 3, for a resource that exists and whose current strong
     ETags are `current`: None to go on, 412, or 304 for a GET/HEAD whose copy is fresh."""
     headers = request.headers
+    for field in headers:  # one look at the fields for the usual answer: no conditions
+        if field.lower_name in CONDITIONS:
+            break
+    else:
+        return None
     if "if-match" in headers:
         tags = _parse_entity_tags(headers.get_all("if-match"))
         if tags is None:
