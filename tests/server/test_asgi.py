@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from httplab.server.engine import HTTPServer
 
 SOCKET_TIMEOUT = 5.0  # a guard against hangs, never an assertion about speed
 log: list[Any] = []
+disconnected = threading.Event()  # set by the app once it got http.disconnect
 
 
 async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -64,11 +66,13 @@ async def asgi_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         while (await receive())["type"] != "http.disconnect":
             pass
         log.append("disconnected")
+        disconnected.set()
 
 
 @pytest.fixture
 def server() -> Iterator[HTTPServer]:
     log.clear()
+    disconnected.clear()
     with HTTPServer(ASGIAdapter(asgi_app), port=0) as running:
         yield running
 
@@ -118,6 +122,9 @@ def test_request_body_read_in_parts(server: HTTPServer) -> None:
 def test_disconnect_after_the_response(server: HTTPServer) -> None:
     data = raw_exchange(server, b"GET /disconnect HTTP/1.0\r\n\r\n")
     assert data.endswith(b"/disconnect")
+    # The app hears http.disconnect on its own loop, after the response went out: the client
+    # may see the end of the response first, so wait for the app (the timeout only guards a hang)
+    assert disconnected.wait(SOCKET_TIMEOUT), "the app never received http.disconnect"
     assert log[-1] == "disconnected"
 
 
