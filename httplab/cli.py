@@ -939,7 +939,7 @@ def proxy(
                 capacity=trace_buffer,
                 lang=lang,
                 command="httplab proxy --trace",
-                port_hint="pick one with --listen PORT, or --listen 0 for a free one",
+                port_option="--listen",
             )
             status = run_trace(traced, trace_settings)
     finally:

@@ -38,7 +38,7 @@ from httplab.lessons.server import LessonServer, class_urls, local_address
 from httplab.lessons.session import LessonSession, StepState, client_of
 from httplab.render.exchange_views import ExchangeSummary
 from httplab.render.printer import plain_console
-from httplab.server.serve_command import ServeOptions, listen_error
+from httplab.server.start_errors import start_failure
 from httplab.trace.bus import TraceBus
 from httplab.trace.records import ExchangeRecord
 
@@ -365,9 +365,8 @@ def run_plain(
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
         return 1
-    except OSError as exc:  # the same words as `httplab serve`, which knows the usual causes
-        line = listen_error(exc, ServeOptions(host=settings.host, port=settings.port))
-        err.write(line.replace("httplab serve:", "httplab lesson:", 1) + "\n")
+    except OSError as exc:  # the server's own words, as every command says them
+        err.write(start_failure(exc, "httplab lesson") + "\n")
         return 2
     except KeyboardInterrupt:
         out.write("\n")

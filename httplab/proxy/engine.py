@@ -19,6 +19,7 @@ from httplab.proxy.settings import DEFAULT_LISTEN_HOST, STOP_TIMEOUT, ProxySetti
 from httplab.proxy.state import ProxyState
 from httplab.server.loop_thread import LoopThread
 from httplab.server.problem import problem_response
+from httplab.server.start_errors import ListenError
 
 logger = logging.getLogger("httplab.proxy")
 
@@ -55,7 +56,8 @@ class ProxyServer:
 
     # lifecycle ------------------------------------------------------------------------------
     def start(self) -> ProxyServer:
-        """Listen and serve in a background thread; raises OSError (e.g. port in use)."""
+        """Listen and serve in a background thread; raises `start_errors.ListenError` (an
+        OSError, e.g. the port in use) that says why."""
         if self._runner.started:
             raise RuntimeError("the proxy is already started")
         self.state = ProxyState(self.settings)
@@ -79,14 +81,17 @@ class ProxyServer:
 
     # in the loop thread -----------------------------------------------------------------------
     async def _listen(self) -> None:
-        self._server = await asyncio.start_server(
-            self._accept,
-            self.host,
-            self._requested_port,
-            backlog=BACKLOG,
-            reuse_address=True,
-            limit=2 * 64 * 1024,
-        )
+        try:
+            self._server = await asyncio.start_server(
+                self._accept,
+                self.host,
+                self._requested_port,
+                backlog=BACKLOG,
+                reuse_address=True,
+                limit=2 * 64 * 1024,
+            )
+        except OSError as exc:  # said the same way by every command (start_errors)
+            raise ListenError(exc, self.host, self._requested_port) from exc
         sockets = self._server.sockets
         self.port = sockets[0].getsockname()[1] if sockets else self._requested_port
 

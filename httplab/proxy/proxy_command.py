@@ -3,7 +3,6 @@ or SIGTERM, print one line per exchange to stderr (both legs: `#3.1 … → ↑4
 
 from __future__ import annotations
 
-import errno
 import logging
 import signal
 import sys
@@ -19,6 +18,7 @@ from httplab.proxy.legs import UPSTREAM_SOURCE
 from httplab.proxy.settings import ProxySettings
 from httplab.server.context import Tracer
 from httplab.server.log_writer import AccessLogWriter
+from httplab.server.start_errors import start_failure
 from httplab.trace.records import ExchangeRecord, TraceItem
 from httplab.trace.wire_text import escape_latin1
 
@@ -88,20 +88,6 @@ class AccessLog:
         self.writer.say(access_line(item, upstream))
 
 
-def listen_error(exc: OSError, host: str, port: int) -> str:
-    where = f"{host}:{port}"
-    if exc.errno == errno.EADDRINUSE:
-        why = (
-            "the port is already in use (another server running? pick one with --listen PORT, "
-            "or --listen 0 for any free port)"
-        )
-    elif exc.errno == errno.EACCES:
-        why = "permission denied (try a port >= 1024)"
-    else:
-        why = exc.strerror or str(exc)
-    return f"httplab proxy: cannot listen on {where}: {why}"
-
-
 def make_proxy(options: ProxyOptions, tracer: Tracer | None) -> ProxyServer:
     settings = options.settings
     if tracer is not None:
@@ -128,7 +114,7 @@ def proxy_until_signal(
         proxy.start()
     except OSError as exc:
         writer.close()
-        stream.write(listen_error(exc, options.host, options.port) + "\n")
+        stream.write(start_failure(exc, "httplab proxy", "--listen") + "\n")
         return 1
     stop = threading.Event()
 

@@ -33,6 +33,7 @@ from httplab.server.context import (
 )
 from httplab.server.loop_thread import LoopThread
 from httplab.server.open_files import connection_ceiling, open_file_limit
+from httplab.server.start_errors import ListenError
 from httplab.trace.intercept import Intercept
 
 logger = logging.getLogger("httplab.server")
@@ -117,7 +118,8 @@ class HTTPServer:
 
     # lifecycle ----------------------------------------------------------------------------
     def start(self) -> HTTPServer:
-        """Listen and serve in a background thread; raises OSError (e.g. port in use)."""
+        """Listen and serve in a background thread; raises a `start_errors.StartError` (an
+        OSError: the port in use, the app's startup failed) that says why."""
         if self._runner.started:
             raise RuntimeError("the server is already started")
         startup = getattr(self.settings.app, "startup", None)  # an app with a lifespan
@@ -204,13 +206,16 @@ class HTTPServer:
         # deadlines are the server's own numbers, read against its own clock (state.clock,
         # time.monotonic: a C call, where the loop's time() is a Python method around it)
         state.defer = asyncio.get_running_loop().call_soon
-        self._server = await asyncio.get_running_loop().create_server(
-            lambda: HTTPConnection(state),
-            self.host,
-            self._requested_port,
-            backlog=BACKLOG,
-            reuse_address=True,
-        )
+        try:
+            self._server = await asyncio.get_running_loop().create_server(
+                lambda: HTTPConnection(state),
+                self.host,
+                self._requested_port,
+                backlog=BACKLOG,
+                reuse_address=True,
+            )
+        except OSError as exc:  # said the same way by every command (start_errors)
+            raise ListenError(exc, self.host, self._requested_port) from exc
         sockets = self._server.sockets
         self.port = sockets[0].getsockname()[1] if sockets else self._requested_port
         state.port = self.port

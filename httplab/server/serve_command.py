@@ -4,7 +4,6 @@ SIGINT or SIGTERM, print one access-log line per exchange to stderr (unless
 
 from __future__ import annotations
 
-import errno
 import ipaddress
 import logging
 import signal
@@ -29,7 +28,7 @@ from httplab.server.context import (
 from httplab.server.engine import DEFAULT_HOST, DEFAULT_PORT, HTTPServer
 from httplab.server.log_writer import AccessLogWriter
 from httplab.server.open_files import FD_HEADROOM, raise_open_file_limit
-from httplab.server.streaming import AppStartupError
+from httplab.server.start_errors import start_failure
 from httplab.trace.intercept import Intercept
 
 
@@ -115,20 +114,6 @@ def make_server(
     )
 
 
-def listen_error(exc: OSError, options: ServeOptions) -> str:
-    """One line saying why the server could not listen."""
-    where = f"{options.host}:{options.port}"
-    if exc.errno == errno.EADDRINUSE:
-        return (
-            f"httplab serve: cannot listen on {where}: the port is already in use "
-            "(another server running? pick one with --port, or --port 0 for any free port)"
-        )
-    if exc.errno == errno.EACCES:
-        return f"httplab serve: cannot listen on {where}: permission denied (try a port >= 1024)"
-    reason = exc.strerror or str(exc)
-    return f"httplab serve: cannot listen on {where}: {reason}"
-
-
 def serve_until_signal(
     options: ServeOptions, err: TextIO | None = None, tracer: Tracer | None = None
 ) -> int:
@@ -144,15 +129,9 @@ def serve_until_signal(
     )
     try:
         server.start()
-    except AppStartupError as exc:  # the app's own startup (ASGI lifespan) failed
+    except OSError as exc:  # cannot listen, or the app's own startup (ASGI lifespan) failed
         access_log.close()
-        if exc.details:
-            stream.write(exc.details.rstrip("\n") + "\n")
-        stream.write(f"httplab serve: {exc.strerror}\n")
-        return 1
-    except OSError as exc:
-        access_log.close()
-        stream.write(listen_error(exc, options) + "\n")
+        stream.write(start_failure(exc, "httplab serve") + "\n")
         return 1
     stop = threading.Event()
 

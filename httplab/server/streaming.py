@@ -50,15 +50,6 @@ class ClientGone(ConnectionResetError):
     """The connection is lost: nothing more can be written (an OSError, as ASGI 2.4 asks)."""
 
 
-class AppStartupError(OSError):
-    """The app could not start (an ASGI lifespan startup failed): the server does not listen.
-    An OSError, so every command that reports "cannot listen" reports this too."""
-
-    def __init__(self, why: str, details: str = "") -> None:
-        super().__init__(None, why)
-        self.details = details  # e.g. the traceback an app sent as its failure message
-
-
 class AppLifecycle(Protocol):
     """An app with work to do around serving (ASGI lifespan); `HTTPServer` calls these."""
 

@@ -10,7 +10,6 @@ board.
 
 from __future__ import annotations
 
-import errno
 import ipaddress
 import sys
 
@@ -20,7 +19,7 @@ from httplab.trace.bus import TraceBus
 from httplab.tui.controller import TraceOptions
 from httplab.tui.lesson_pane import LessonSetup
 from httplab.tui.run import run_trace_screen
-from httplab.tui.trace_command import tune_garbage_collector, users_reset
+from httplab.tui.trace_command import start_failure, tune_garbage_collector, users_reset
 
 
 def run_lesson_view(lesson: Lesson, progress: Progress, settings: LessonSettings) -> int:
@@ -31,7 +30,7 @@ def run_lesson_view(lesson: Lesson, progress: Progress, settings: LessonSettings
     try:
         server.ensure(lesson.server_for(session.current))
     except OSError as exc:
-        sys.stderr.write(_listen_error(exc, settings) + "\n")
+        sys.stderr.write(start_failure(exc, "httplab lesson") + "\n")
         return 1
     local = local_address(settings.host)
     setup = LessonSetup(
@@ -60,12 +59,3 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return host == "localhost"
-
-
-def _listen_error(exc: OSError, settings: LessonSettings) -> str:
-    where = f"{settings.host}:{settings.port}"
-    if exc.errno == errno.EADDRINUSE:
-        why = "the port is already in use (pick one with --port, or --port 0 for a free one)"
-    else:
-        why = exc.strerror or str(exc)
-    return f"httplab lesson: cannot listen on {where}: {why}"

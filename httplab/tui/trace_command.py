@@ -7,7 +7,6 @@ way the server is stopped before this returns. prompt_toolkit is imported only f
 
 from __future__ import annotations
 
-import errno
 import gc
 import signal
 import sys
@@ -50,7 +49,7 @@ class TraceSettings:
     capacity: int = DEFAULT_CAPACITY
     lang: str = "en"  # the field explanations' language, in the view and in plain output
     command: str = "httplab serve --trace"  # how its error lines name the command
-    port_hint: str = "pick one with --port, or --port 0 for a free one"
+    port_option: str = "--port"  # the option that picks the port, named when it is in use
     intercept: Intercept | None = None  # the server's hold (H, a, A, E); active with --hold
 
 
@@ -81,7 +80,7 @@ def run_trace(
     try:
         server.start()
     except OSError as exc:
-        err.write(_listen_error(exc, server, settings) + "\n")
+        err.write(start_failure(exc, settings.command, settings.port_option) + "\n")
         return 1
     if plain:
         return _run_plain(bus, server, out, err, settings.theme, settings.lang)
@@ -138,13 +137,14 @@ def tune_garbage_collector() -> Callable[[], None]:
     return restore
 
 
-def _listen_error(exc: OSError, server: TracedServer, settings: TraceSettings) -> str:
-    where = f"{server.host}:{server.port}"
-    if exc.errno == errno.EADDRINUSE:
-        why = f"the port is already in use ({settings.port_hint})"
-    else:
-        why = exc.strerror or str(exc)
-    return f"{settings.command}: cannot listen on {where}: {why}"
+def start_failure(exc: OSError, command: str, port_option: str = "--port") -> str:
+    """What `command` prints when its server did not start: the server's own words (its
+    `server.start_errors.StartError` has `report`, called by its shape: the TUI does not import
+    the server), else the error as it is."""
+    report = getattr(exc, "report", None)
+    if callable(report):
+        return str(report(command, port_option))
+    return f"{command}: cannot start: {exc.strerror or exc}"
 
 
 def _run_plain(

@@ -17,7 +17,7 @@ import pytest
 
 from httplab.server.apps.asgi import ASGIAdapter
 from httplab.server.engine import HTTPServer
-from httplab.server.streaming import AppStartupError
+from httplab.server.start_errors import AppStartupError
 
 SOCKET_TIMEOUT = 5.0  # a guard against hangs, never an assertion about speed
 
@@ -237,7 +237,7 @@ def test_lifespan_startup_and_shutdown() -> None:
 
 def test_lifespan_startup_failure_stops_the_server_from_listening() -> None:
     server = HTTPServer(ASGIAdapter(LifespanApp(fail="no database")), port=0)
-    with pytest.raises(AppStartupError, match="startup failed: no database"):
+    with pytest.raises(AppStartupError, match="no database"):
         server.start()
     assert not server.running
 
@@ -339,6 +339,8 @@ def test_serve_says_a_failed_startup_in_one_line(tmp_path: Path) -> None:
     lines = err.getvalue().splitlines()
     assert status == 1
     assert lines[-1] == (
-        "httplab serve: the app's lifespan startup failed: RuntimeError: no database at db:5432"
+        "httplab serve: the app's startup failed (ASGI lifespan), so the server did not start: "
+        "RuntimeError: no database at db:5432; fix the app's startup code (traceback above) and "
+        "run again"
     )
     assert lines[0].startswith("Traceback") and "mod_fails.py" in err.getvalue()

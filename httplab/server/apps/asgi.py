@@ -35,7 +35,8 @@ from urllib.parse import unquote_to_bytes
 
 from httplab.protocol.headers import Headers
 from httplab.protocol.messages import Request, Response
-from httplab.server.streaming import AppStartupError, ClientGone, ResponseStream
+from httplab.server.start_errors import AppStartupError
+from httplab.server.streaming import ClientGone, ResponseStream
 from httplab.trace.wire_text import escape_decoded, escape_latin1
 
 logger = logging.getLogger("httplab.server")
@@ -92,16 +93,12 @@ class ASGIAdapter:
             failure = future.result(STARTUP_TIMEOUT)
         except concurrent.futures.TimeoutError:
             future.cancel()
-            raise AppStartupError(
-                f"the app's lifespan startup did not finish in {STARTUP_TIMEOUT:g}s"
-            ) from None
+            raise AppStartupError(f"it did not finish in {STARTUP_TIMEOUT:g} s") from None
         if failure is not None:
             # Starlette sends the whole traceback as the message: shown once, above the line
             lines = failure.strip().splitlines() or ["(no message)"]
             details = "\n".join(map(escape_decoded, lines)) if len(lines) > 1 else ""
-            raise AppStartupError(
-                f"the app's lifespan startup failed: {escape_decoded(lines[-1])}", details
-            )
+            raise AppStartupError(escape_decoded(lines[-1]), details)
         self._lifespan = lifespan if lifespan.supported else None
 
     def shutdown(self) -> None:

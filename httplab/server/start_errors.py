@@ -1,0 +1,82 @@
+"""Why a server did not start, in the same words for every command that starts one.
+
+`HTTPServer.start()` (serve, serve --trace, lesson) and `ProxyServer.start()` (proxy) raise a
+`StartError` when they cannot start. It is an OSError (callers that catch OSError still do),
+and it says itself what went wrong: `report(command, port_option)` is what the command prints,
+the one line with the command's name and the option that picks its port, e.g.
+
+    httplab serve: cannot listen on 127.0.0.1:8080: the port is already in use (another
+    server running? pick one with --port PORT, or --port 0 for any free port)
+
+The TUI may not import the server (DESIGN.md, layers); it calls `report` by its shape
+(`tui.trace_command.start_failure`).
+"""
+
+from __future__ import annotations
+
+import errno
+
+from httplab.trace.wire_text import escape_decoded
+
+
+class StartError(OSError):
+    """The server did not start; `report(command, port_option)` says why."""
+
+    details = ""
+    """Lines shown above the line (already escaped), e.g. the traceback an app sent."""
+
+    def line(self, command: str, port_option: str = "--port") -> str:
+        return f"{command}: cannot start: {escape_decoded(self.strerror or str(self))}"
+
+    def report(self, command: str, port_option: str = "--port") -> str:
+        """What `command` prints: the details, if any, then the one line (no newline)."""
+        line = self.line(command, port_option)
+        return f"{self.details.rstrip(chr(10))}\n{line}" if self.details else line
+
+
+class ListenError(StartError):
+    """The listening socket could not be made (port in use, no permission, no such address)."""
+
+    def __init__(self, cause: OSError, host: str, port: int) -> None:
+        super().__init__(cause.errno, cause.strerror or str(cause))
+        self.host = host
+        self.port = port
+
+    def line(self, command: str, port_option: str = "--port") -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        where = escape_decoded(f"{host}:{self.port}")
+        if self.errno == errno.EADDRINUSE:
+            why = (
+                f"the port is already in use (another server running? pick one with "
+                f"{port_option} PORT, or {port_option} 0 for any free port)"
+            )
+        elif self.errno == errno.EACCES:
+            why = "permission denied (ports below 1024 need privileges: try a port >= 1024)"
+        elif self.errno == errno.EADDRNOTAVAIL:
+            why = f"{self.strerror} (the address is not one of this machine's)"
+        else:
+            why = escape_decoded(self.strerror or "unknown error")
+        return f"{command}: cannot listen on {where}: {why}"
+
+
+class AppStartupError(StartError):
+    """The app's own startup (ASGI lifespan) failed or did not finish: nothing listens."""
+
+    def __init__(self, why: str, details: str = "") -> None:
+        super().__init__(None, why)
+        self.details = details
+
+    def line(self, command: str, port_option: str = "--port") -> str:
+        above = " (traceback above)" if self.details else ""
+        return (
+            f"{command}: the app's startup failed (ASGI lifespan), so the server did not "
+            f"start: {self.strerror}; fix the app's startup code{above} and run again"
+        )
+
+
+def start_failure(exc: OSError, command: str, port_option: str = "--port") -> str:
+    """What `command` prints when starting its server raised `exc` (a `StartError` says it
+    itself; any other OSError, e.g. a start that timed out, is said as it is)."""
+    if not isinstance(exc, StartError):
+        exc = StartError(exc.errno, exc.strerror or str(exc) or type(exc).__name__)
+    return exc.report(command, port_option)
