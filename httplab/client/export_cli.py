@@ -71,16 +71,18 @@ def export_har(
 
     url = base_url(to)
     transcripts = read_files(files, err)
-    if transcripts is None:
+    servers = server_options_of(transcripts, err) if transcripts is not None else None
+    if transcripts is None or servers is None:
         return 2
     if out_path != STDOUT and any(_same_file(out_path, path) for path, _ in transcripts):
         err(f"httplab: error: --har {safe(str(out_path))} is one of the input files")
         return 2
     documents = [t for _, t in transcripts]
+    lines = [server.line for server in servers]  # kept as each page's comment
     if out_path == STDOUT:  # JSON escapes control bytes; \uXXXX keeps C1 ones off a terminal
-        out(har_text(documents, url, ascii_only=True).rstrip("\n"))
+        out(har_text(documents, url, lines, ascii_only=True).rstrip("\n"))
         return 0
-    text = har_text(documents, url)
+    text = har_text(documents, url, lines)
     try:
         write_atomically(out_path, text)
     except OSError as exc:

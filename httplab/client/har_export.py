@@ -5,6 +5,11 @@ recorded `<` bytes (or, for a hand-written transcript without them, from what it
 Transcripts carry no times, so `startedDateTime` counts milliseconds from the moment of the
 export and `time` and `timings` are 0. Bodies that are not UTF-8 are base64 (`encoding`).
 A request the parser cannot read is exported with what its first line says and no headers.
+
+Each transcript is one page (`log.pages`, its entries' `pageref`), titled with its title. A
+transcript written for a server started with options (`# server: --max-body 16`, see
+`server_options`) keeps that line as its page's `comment` (HAR 1.2 allows a comment on every
+object), so `replay FILE.har` and `send -f FILE.har` read it back (`har_import`).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -127,16 +133,33 @@ def _response(exchange: TranscriptExchange, method: str) -> dict[str, Any]:
     }
 
 
-def har_log(transcripts: list[Transcript], base_url: str) -> dict[str, Any]:
-    """A HAR 1.2 document with one entry per exchange of `transcripts`, in order."""
+def har_log(
+    transcripts: list[Transcript], base_url: str, server_lines: Sequence[str] = ()
+) -> dict[str, Any]:
+    """A HAR 1.2 document with one entry per exchange of `transcripts`, in order, and one page
+    per transcript; `server_lines[i]` is transcript i's `# server:` line ("" for none)."""
     start = datetime.datetime.now(datetime.UTC)
     entries: list[dict[str, Any]] = []
-    for transcript in transcripts:
+    pages: list[dict[str, Any]] = []
+    for number, transcript in enumerate(transcripts, 1):
+        page: dict[str, Any] = {
+            "startedDateTime": (start + datetime.timedelta(milliseconds=len(entries))).isoformat(
+                timespec="milliseconds"
+            ),
+            "id": f"transcript_{number}",
+            "title": transcript.title or f"transcript {number}",
+            "pageTimings": {},
+        }
+        server_line = server_lines[number - 1] if number <= len(server_lines) else ""
+        if server_line:
+            page["comment"] = server_line
+        pages.append(page)
         for exchange in transcript.exchanges():
             request, method = _request(exchange, base_url)
             started = start + datetime.timedelta(milliseconds=len(entries))
             entries.append(
                 {
+                    "pageref": page["id"],
                     "startedDateTime": started.isoformat(timespec="milliseconds"),
                     "time": 0,
                     "request": request,
@@ -150,13 +173,20 @@ def har_log(transcripts: list[Transcript], base_url: str) -> dict[str, Any]:
         "log": {
             "version": "1.2",
             "creator": {"name": "httplab", "version": __version__},
+            "pages": pages,
             "entries": entries,
         }
     }
 
 
-def har_text(transcripts: list[Transcript], base_url: str, *, ascii_only: bool = False) -> str:
+def har_text(
+    transcripts: list[Transcript],
+    base_url: str,
+    server_lines: Sequence[str] = (),
+    *,
+    ascii_only: bool = False,
+) -> str:
     """The HAR as JSON text; `ascii_only` escapes every non-ASCII character as \\uXXXX (for a
     terminal: a header value decoded as ISO-8859-1 may hold C1 control characters)."""
-    document = har_log(transcripts, base_url)
+    document = har_log(transcripts, base_url, server_lines)
     return json.dumps(document, indent=2, ensure_ascii=ascii_only) + "\n"

@@ -7,6 +7,10 @@ shows each status and passes unless no response comes back.
 HTTP/2 pseudo-header fields (`:authority`, …) are left out, a Host field is added from the
 URL when an HTTP/1.1 entry has none, Content-Length is computed again from the body, and
 Transfer-Encoding is dropped (the body is sent whole).
+
+A `# server: OPTIONS` line in the comment of an entry's page (as `export --har` writes for a
+transcript written for a server started with options) or of the entry itself is kept as the
+request's `server`: `replay FILE.har` starts its fresh server with it, `send -f` says it.
 """
 
 from __future__ import annotations
@@ -37,9 +41,24 @@ class HarRequest:
     label: str  # "METHOD TARGET"
     url: str
     data: bytes
+    server: str = ""  # the options of a `# server:` line in its page's or its own comment
 
 
-def _request_bytes(request: dict[str, Any]) -> HarRequest:
+SERVER_LINE = "# server:"  # as in a transcript (server_options, which needs the transcript)
+
+
+def _server_words(*comments: object) -> str:
+    """The options of the `# server:` lines in `comments` (HAR comment fields), joined."""
+    words = []
+    for comment in comments:
+        if isinstance(comment, str):
+            for line in comment.split("\n"):
+                if line.startswith(SERVER_LINE):
+                    words.append(line[len(SERVER_LINE) :].strip(" \t"))
+    return " ".join(w for w in words if w)
+
+
+def _request_bytes(request: dict[str, Any], server: str = "") -> HarRequest:
     method = str(request["method"])
     url = urlsplit(str(request["url"]))
     target = (url.path or "/") + (f"?{url.query}" if url.query else "")
@@ -62,7 +81,8 @@ def _request_bytes(request: dict[str, Any]) -> HarRequest:
     if body or method in ("POST", "PUT", "PATCH"):
         lines.append(f"Content-Length: {len(body)}")
     head = "\r\n".join(lines) + "\r\n\r\n"
-    return HarRequest(f"{method} {target}", str(request["url"]), head.encode("latin-1") + body)
+    data = head.encode("latin-1") + body
+    return HarRequest(f"{method} {target}", str(request["url"]), data, server)
 
 
 def read_har_requests(path: str | Path) -> list[HarRequest]:
@@ -70,11 +90,29 @@ def read_har_requests(path: str | Path) -> list[HarRequest]:
     when it cannot be read at all)."""
     try:
         document = json.loads(Path(path).read_bytes())
-        requests = [_request_bytes(entry["request"]) for entry in document["log"]["entries"]]
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeEncodeError) as exc:
+        pages = {
+            page.get("id"): page.get("comment")
+            for page in document["log"].get("pages", [])
+            if isinstance(page, dict)
+        }
+        requests = [
+            _request_bytes(
+                entry["request"],
+                _server_words(pages.get(entry.get("pageref")), entry.get("comment")),
+            )
+            for entry in document["log"]["entries"]
+        ]
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        binascii.Error,
+        UnicodeEncodeError,
+    ) as exc:
         if isinstance(exc, KeyError):
             problem = f"no {exc.args[0]!r} field"
-        elif isinstance(exc, TypeError):
+        elif isinstance(exc, TypeError | AttributeError):
             problem = "a field of the wrong kind"
         else:
             problem = str(exc)

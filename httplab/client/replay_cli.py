@@ -23,7 +23,7 @@ from typing import Protocol
 
 from httplab.client.replay import ExchangeResult, replay_transcript
 from httplab.client.replay_diff import mismatch_diff, updated_text
-from httplab.client.server_options import ServerOptions, read_server_options
+from httplab.client.server_options import SERVER_LINE, ServerOptions, read_server_options
 from httplab.client.shorthand import ShorthandError, split_host_port
 from httplab.trace.recorder import write_atomically
 from httplab.trace.transcript import Transcript, TranscriptError, read_transcript
@@ -154,13 +154,14 @@ def _update_file(
 def server_options_of(
     transcripts: list[tuple[Path, Transcript]], err: Echo
 ) -> list[ServerOptions] | None:
-    """Each file's `# server:` options (a HAR has none); None after one error line."""
+    """Each file's `# server:` options (a HAR's: from its comments, see `har_import`); None
+    after one error line."""
     found = []
     for path, _ in transcripts:
-        if path.suffix.lower() == ".har":
-            found.append(ServerOptions())
-            continue
         try:
+            if path.suffix.lower() == ".har":
+                found.append(_har_server_options(path, err))
+                continue
             found.append(read_server_options(path.read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError) as exc:
             err(f"httplab: error: cannot read {safe(str(path))}: {exc}")
@@ -169,6 +170,26 @@ def server_options_of(
             err(f"httplab: error: {safe(str(path))}: {safe(str(exc))}")
             return None
     return found
+
+
+def _har_server_options(path: Path, err: Echo) -> ServerOptions:
+    """The options a HAR's entries were recorded with (its pages' `# server:` comments). When
+    its entries disagree (an export of several transcripts), none are used, and a line says so."""
+    from httplab.client.har_import import HarError, read_har_requests
+
+    try:
+        words = {request.server for request in read_har_requests(path)}
+    except HarError as exc:  # read_har said so already; not reached after read_files
+        raise TranscriptError(1, str(exc)) from None
+    if len(words) > 1:
+        shown = "; ".join(safe(w) or "the defaults" for w in sorted(words))
+        err(
+            f"httplab: note: {safe(str(path))}: its entries were recorded from servers started "
+            f"with different options ({shown}); one server with the defaults answers them all "
+            "(export each transcript to its own HAR to keep its options)"
+        )
+        return ServerOptions()
+    return read_server_options(f"{SERVER_LINE} {words.pop()}")
 
 
 def _starter(

@@ -194,7 +194,10 @@ def _plan_har_file(path: str, to: str | None) -> list[PlannedRequest]:
             host, port = split_host_port(url.netloc.rpartition("@")[2], default_port=80)
         method = request.label.partition(" ")[0]
         title = f"{request.label} (entry {number})"
-        plans.append(PlannedRequest(host, port, method, request.data, title=title))
+        # a transcript's `# server:` options, kept by export --har: its answers came from there
+        note = f"recorded from a server started as: httplab serve {request.server}"
+        note = note if request.server else ""
+        plans.append(PlannedRequest(host, port, method, request.data, title=title, note=note))
     return plans
 
 
@@ -249,8 +252,12 @@ class _Session:
     def run(self, plans: list[PlannedRequest]) -> int:
         status = EXIT_OK
         several = len(plans) > 1 and self.heads and not self.json
+        noted = ""
         try:
             for number, plan in enumerate(plans, 1):
+                if plan.note != noted:
+                    noted = plan.note
+                    self._note(f"{plan.title}: {plan.note}" if plan.note else "")
                 if several:
                     self._show_title(number, len(plans), plan.title)
                 result = self.exchange(plan)
@@ -264,6 +271,11 @@ class _Session:
         if several:
             self.printer.write([info_line(self._summary(len(plans)))])
         return status
+
+    def _note(self, text: str) -> None:
+        if text:
+            self.io.stderr.write(f"httplab: note: {escape_decoded(text)}\n")
+            self.io.stderr.flush()
 
     def _show_title(self, number: int, total: int, title: str) -> None:
         items: list[Item] = [[]] if number > 1 else []  # an empty line between exchanges

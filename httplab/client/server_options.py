@@ -49,6 +49,11 @@ class ServerOptions:
     def __str__(self) -> str:
         return " ".join(self.words)
 
+    @property
+    def line(self) -> str:
+        """The `# server:` line that gives these options ("" for the defaults)."""
+        return f"{SERVER_LINE} {self}" if self.words else ""
+
 
 def _number(option: str, text: str, minimum: int, maximum: int | None, line: int) -> int:
     digits = text.encode("ascii", "replace")

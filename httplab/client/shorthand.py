@@ -68,6 +68,7 @@ class PlannedRequest:
     method: str
     data: bytes
     title: str = ""  # a .http file's `###` name (or where the request is), for the output
+    note: str = ""  # said once before it (and again when it changes), e.g. a HAR's server
 
 
 def looks_like_shorthand(text: str) -> bool:

@@ -44,6 +44,22 @@ def test_a_har_sends_its_requests_to_its_urls(
     assert "11 requests: 200 ×6, 201 ×2, 404, 405, 406" in out
 
 
+def test_send_says_what_server_a_har_was_recorded_from(
+    server: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    har = tmp_path / "limits.har"
+    limits = USERS.with_name("limits-body.transcript")
+    result = CliRunner().invoke(app, ["export", "--har", str(har), str(limits)])
+    assert result.exit_code == 0, result.output
+    assert main_send(["-f", str(har), "--to", f"127.0.0.1:{server.port}", "-p", "h"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("note:") == 1  # said once, before the first of its entries
+    assert (
+        "httplab: note: POST /users (entry 1): recorded from a server started as: "
+        "httplab serve --max-body 16"
+    ) in err
+
+
 def test_to_overrides_the_urls_and_https_needs_it(
     server: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -119,11 +119,27 @@ def har_problems(document: object) -> list[str]:
     if not (isinstance(creator, dict) and isinstance(creator.get("name"), str)
             and isinstance(creator.get("version"), str)):  # fmt: skip
         problems.append("log.creator needs name and version strings")
+    pages = log.get("pages", [])
+    page_ids = set()
+    if not isinstance(pages, list):
+        problems.append("log.pages is not a list")
+        pages = []
+    for n, page in enumerate(pages):
+        if not (isinstance(page, dict) and isinstance(page.get("startedDateTime"), str)
+                and isinstance(page.get("id"), str) and isinstance(page.get("title"), str)
+                and isinstance(page.get("pageTimings"), dict)):  # fmt: skip
+            problems.append(f"pages[{n}] needs startedDateTime, id, title and pageTimings")
+            continue
+        if not isinstance(page.get("comment", ""), str):
+            problems.append(f"pages[{n}].comment is not a string")
+        page_ids.add(page["id"])
     entries = log.get("entries")
     if not isinstance(entries, list):
         return [*problems, "log.entries is not a list"]
     for n, entry in enumerate(entries):
         at = f"entries[{n}]"
+        if "pageref" in entry and entry["pageref"] not in page_ids:
+            problems.append(f"{at}.pageref names no page")
         started = entry.get("startedDateTime")
         try:
             if datetime.datetime.fromisoformat(started).tzinfo is None:
@@ -197,6 +213,41 @@ def test_the_validator_finds_what_is_missing() -> None:
         and "entries[0].timings needs send, wait, receive >= 0" in problems
     )
     assert "entries[0].request.url is not absolute" in problems
+    document["log"]["pages"] = [{"id": "p"}]
+    document["log"]["entries"][0]["pageref"] = "q"
+    problems = har_problems(document)
+    assert "pages[0] needs startedDateTime, id, title and pageTimings" in problems
+    assert "entries[0].pageref names no page" in problems
+
+
+LIMITS_BODY = Path(__file__).parents[2] / "transcripts" / "limits-body.transcript"
+
+
+def test_server_options_travel_in_the_page_comment_and_replay_honours_them(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "limits.har"
+    result = CliRunner().invoke(app, ["export", "--har", str(out), str(LIMITS_BODY)])
+    assert result.exit_code == 0, result.output
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert har_problems(document) == []
+    (page,) = document["log"]["pages"]
+    assert page["comment"] == "# server: --max-body 16"
+    assert {entry["pageref"] for entry in document["log"]["entries"]} == {page["id"]}
+    result = CliRunner().invoke(app, ["replay", str(out)])
+    assert "replaying against a fresh users server" in result.output
+    assert "started with --max-body 16" in result.output
+    assert "POST /users → 413" in result.output  # a 17-byte body: only --max-body 16 says 413
+
+
+def test_a_har_of_transcripts_with_different_options_says_it_uses_none(tmp_path: Path) -> None:
+    out = tmp_path / "all.har"
+    CliRunner().invoke(app, ["export", "--har", str(out), *map(str, TRANSCRIPTS)])
+    result = CliRunner().invoke(app, ["replay", str(out)])
+    assert result.exit_code == 0, result.output
+    note = next(line for line in result.output.splitlines() if "note:" in line)
+    assert "recorded from servers started with different options" in note
+    assert "--max-body 16" in note and "--name example.test" in note
 
 
 _NOT_CARRIED = {b"content-length", b"transfer-encoding", b"connection", b"keep-alive"}
