@@ -55,8 +55,47 @@ ANOTHER_SERVER = {
     "en": "another server (--to) answered {status}; what it did with this field is its own",
     "ru": "ответил другой сервер (--to): {status}; что он сделал с этим полем — его дело",
 }
+ELSEWHERE = {
+    "client": ANOTHER_SERVER,
+    "upstream": {
+        "en": "sent upstream by httplab's proxy; the upstream answered {status}, and what it "
+        "did with this field is its own",
+        "ru": "это отправил дальше прокси httplab; вышестоящий сервер ответил {status}, и что он "
+        "сделал с этим полем — его дело",
+    },
+}
+"""Records of an exchange httplab's server did not answer, by `source`: every row says who did
+(the client pane's `--to` server; the upstream, on the leg `httplab proxy` sent it)."""
 FOREIGN = "_foreign"
-"""A fact set when the exchange was with another server (the client pane's --to)."""
+"""A fact naming the ELSEWHERE entry, when the exchange was with another server."""
+BEHIND = "_behind"
+"""A fact set when httplab's server passed the request on: to the user's app (`serve --app`:
+records of `source` "app") or upstream (`httplab proxy`: a client leg that was forwarded).
+Rows of fields the application acts on (`app = true` in explain.toml) then say who answered,
+and fields httplab's server ignores may be read there."""
+BEHIND_ANSWERED = {
+    "app": {
+        "en": "your app (--app) answered {status}; what it did with this field is its own",
+        "ru": "ответило ваше приложение (--app): {status}; что оно сделало с этим полем — его дело",
+    },
+    "proxy": {
+        "en": "forwarded upstream, which answered {status}; what it did with this field is its own",
+        "ru": "переслал дальше; вышестоящий сервер ответил {status}; что он сделал с этим полем — "
+        "его дело",
+    },
+}
+BEHIND_NOT_READ = {
+    "app": {
+        "en": "not interpreted by httplab's server; your app (--app) may read it",
+        "ru": "сервер httplab его не интерпретирует; ваше приложение (--app) может его читать",
+    },
+    "proxy": {
+        "en": "not interpreted by the proxy; the upstream it went to may read it",
+        "ru": "прокси его не интерпретирует; вышестоящий сервер может его читать",
+    },
+}
+APP_SOURCE = "app"  # a record of `serve --app` (server/apps: record_source)
+FORWARDED_NOTE = "proxy-forwarded"  # the note on a proxy's client leg that went upstream
 VALUE_SHOWN = 60
 """Characters of a field's value an explanation quotes at most."""
 # A selected field key (render/fields.py) → its entry in explain.toml.
@@ -80,6 +119,7 @@ class Explanation:
     read: bool  # does this server interpret it?
     text: dict[str, str]
     did: dict[str, str]  # templates with {placeholders} from `facts()`
+    app: bool = False  # acted on by the application (the users API, an --app, an upstream)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +151,7 @@ def explanations() -> dict[str, Explanation]:
             read=bool(entry["read"]),
             text={lang: entry[lang] for lang in LANGS},
             did={lang: did[lang] for lang in LANGS if lang in did},
+            app=bool(entry.get("app", False)),
         )
     return table
 
@@ -129,8 +170,13 @@ def facts(record: ExchangeRecord, lang: str = "en") -> dict[str, str]:
         content_type = response.headers.get("content-type")
         if content_type:
             found["content_type"] = _quoted(content_type.partition(";")[0].strip(" \t"))
-    if record.source == "client":
-        found[FOREIGN] = "yes"
+    if record.source in ELSEWHERE:
+        found[FOREIGN] = record.source
+    elif record.error is None and response is not None:
+        if record.source == APP_SOURCE:
+            found[BEHIND] = "app"
+        elif any(note.code == FORWARDED_NOTE for note in record.notes):
+            found[BEHIND] = "proxy"
     request, head = record.request, record.head
     if request is not None:
         found["path"] = _quoted(request.path)
@@ -160,11 +206,19 @@ def _lang(lang: str) -> str:
     return lang if lang in LANGS else "en"
 
 
+def _elsewhere(lang: str, known: dict[str, str]) -> str:
+    """Who answered an exchange httplab's server was not part of (FOREIGN)."""
+    return ELSEWHERE[known[FOREIGN]][lang].format_map({"status": "—", **known})
+
+
 def _done(entry: Explanation, lang: str, known: dict[str, str]) -> str:
-    if FOREIGN in known:  # the pane's exchange with another server: not ours to tell
-        return ANOTHER_SERVER[lang].format_map({"status": "—", **known})
+    if FOREIGN in known:  # e.g. the pane's exchange with another server: not ours to tell
+        return _elsewhere(lang, known)
+    behind = known.get(BEHIND)
     if not entry.read:
-        return NOT_READ[lang]
+        return BEHIND_NOT_READ[behind][lang] if behind else NOT_READ[lang]
+    if behind and entry.app:  # the app (or the upstream) answered, not the users API
+        return BEHIND_ANSWERED[behind][lang].format_map({"status": "—", **known})
     template = entry.did.get(lang, "")
     try:
         return template.format_map(known)
@@ -175,8 +229,9 @@ def _done(entry: Explanation, lang: str, known: dict[str, str]) -> str:
 def _unknown_done(lang: str, known: dict[str, str]) -> str:
     """What was done with a field not in the data: nothing, here."""
     if FOREIGN in known:
-        return ANOTHER_SERVER[lang].format_map({"status": "—", **known})
-    return NOT_READ[lang]
+        return _elsewhere(lang, known)
+    behind = known.get(BEHIND)
+    return BEHIND_NOT_READ[behind][lang] if behind else NOT_READ[lang]
 
 
 def _quoted(text: str) -> str:
@@ -192,7 +247,8 @@ def _explained(
     if value:
         known = {**known, "value": value}
     done = _done(entry, lang, known)
-    read = entry.read and FOREIGN not in known  # "this server" did nothing with another's
+    # "this server" did nothing with another server's exchange, nor what the app acted on
+    read = entry.read and FOREIGN not in known and not (entry.app and BEHIND in known)
     return Explained(label, entry.text[lang], entry.rfc, done, read, value)
 
 

@@ -557,6 +557,7 @@ class HTTPConnection(asyncio.Protocol):
             self.exchange.head_parsed,
             [*notes, *end.notes],
             intercept.timeout,
+            self.state.record_source,
         )
         key = (self.id, self.number)
 
@@ -963,6 +964,7 @@ class HTTPConnection(asyncio.Protocol):
                 error=error,
                 timings=Timings(first_byte, head_parsed, handler_done, done),
                 notes=notes,
+                source=self.state.record_source,
                 omitted=(0, omitted),
             )
             self._publish(record)

@@ -102,6 +102,9 @@ class ServerState:
     connections: set[Served] = field(default_factory=set)
     dates: DateCache = field(default_factory=DateCache)
     server_field: Field = field(init=False)  # `Server: httplab/x.y`, made once
+    # the `source` of its trace records: "app" when the user's app answers (serve --app)
+    record_source: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.server_field = Field(b"Server", self.settings.server_header)
+        self.record_source = getattr(self.settings.app, "record_source", "server")

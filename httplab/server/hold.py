@@ -44,8 +44,10 @@ def held_record(
     head_parsed: float,
     notes: list[Note],
     timeout: float,
+    source: str = "server",
 ) -> ExchangeRecord:
-    """The exchange as the view shows it while held: the request, no response yet."""
+    """The exchange as the view shows it while held: the request, no response yet (`source`
+    as the record that replaces it will have)."""
     now = perf_counter()
     first = first_byte or now
     waiting = Note(
@@ -67,6 +69,7 @@ def held_record(
         response=None,
         timings=Timings(first, head_parsed),
         notes=[*notes, waiting],
+        source=source,
     )
 
 

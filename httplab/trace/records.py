@@ -107,7 +107,9 @@ class ExchangeRecord:
     raw_request: bytes  # exactly as received, also for a malformed request
     raw_response: bytes  # exactly as sent
     error: str | None  # ProtocolError.one_line() when the request was rejected
-    source: str  # "server" or "client" (an exchange made by the client pane)
+    # "server"; "app" (our server, answered by the user's app: serve --app); "client" (an
+    # exchange made by the client pane); "upstream" (httplab proxy's leg to its upstream)
+    source: str
     # raw bytes (request, response) the trace left out of a big body; see trace.bus.trim_bodies
     omitted: tuple[int, int]
     seq: int  # set by the bus: global order of arrival

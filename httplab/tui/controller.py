@@ -51,6 +51,12 @@ class TraceOptions:
         return (self.to_host or self.server_host, self.to_port or self.server_port)
 
     @property
+    def serves_users_api(self) -> bool:
+        """True when our server is the users API (its store can be reset), not a user's app
+        (`serve --app`) or a proxy: what the empty view suggests trying depends on it."""
+        return self.reset_users is not None
+
+    @property
     def client_is_remote(self) -> bool:
         """True when the pane talks to a server that is not ours (ours traces by itself)."""
         return self.client_target != (self.server_host, self.server_port)

@@ -52,11 +52,11 @@ class PaneViews:
         self._tree_selected = console.get_style("tree.selected")
 
     def _empty(self, pane: str) -> View:
-        server = (
-            f"http://{self.controller.options.server_host}:{self.controller.options.server_port}"
-        )
+        options = self.controller.options
+        server = f"http://{options.server_host}:{options.server_port}"
+        path = "/users" if options.serves_users_api else "/"  # an --app's or upstream's paths
         text = {
-            "raw": f"waiting for requests on {server}\ntry: curl -i {server}/users",
+            "raw": f"waiting for requests on {server}\ntry: curl -i {server}{path}",
             "notes": "",
         }.get(pane, "")
         return View(("empty", pane), lambda: _muted(text))

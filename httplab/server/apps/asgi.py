@@ -62,6 +62,7 @@ class ASGIAdapter:
     """A streaming httplab app that serves the ASGI 3 application `app`."""
 
     streaming = True  # the connection calls begin(request, stream)
+    record_source = "app"  # its trace records: the user's app answered (render/explain)
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

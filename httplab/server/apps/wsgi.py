@@ -55,6 +55,7 @@ class WSGIAdapter:
     """A streaming httplab app that serves the WSGI application `app`."""
 
     streaming = True  # the connection calls begin(request, stream)
+    record_source = "app"  # its trace records: the user's app answered (render/explain)
 
     def __init__(
         self,
