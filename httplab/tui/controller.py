@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from httplab.client.shorthand import ShorthandError, split_host_port
 from httplab.render import escape_bytes, exchange_label, selectable_keys
 from httplab.render.fields import chunk_index, header_index
 from httplab.trace.intercept import Intercept
 from httplab.trace.records import ExchangeRecord
 from httplab.trace.transcript import write_transcript
+from httplab.trace.wire_text import escape_latin1
 from httplab.tui.client_records import PaneNumbering, client_records
 from httplab.tui.client_session import ClientSession, PaneResult
 from httplab.tui.compose import ComposeError, compose_request, editable_text
@@ -309,13 +311,27 @@ class TraceController:
             self.say("still waiting for the previous answer", "warning")
             return
         label = f"replay of {exchange_label(record)}"
-        # An exchange the pane made with the --to server is replayed there, not to ours.
-        if record.source == "client":
-            host, port = self.options.client_target
-        else:
-            host, port = self.options.server_host, self.options.server_port
+        destination = self.destination(record)
+        if isinstance(destination, str):
+            self.say(f"cannot replay {exchange_label(record)}: {destination}", "warning")
+            return
+        host, port = destination
         self.say(f"{label} → {host}:{port} …")
         self.hooks.spawn(self._send(record.raw_request, host, port, label, fresh=True, notes=[]))
+
+    def destination(self, record: ExchangeRecord) -> tuple[str, int] | str:
+        """Where `record`'s request goes again (r, y): an exchange the pane made with the
+        --to server goes there; the leg `httplab proxy` sent upstream (source "upstream") goes
+        to that upstream (its peer), not through the proxy again; the rest to our server. A
+        str says why it cannot go anywhere."""
+        if record.source == "client":
+            return self.options.client_target
+        if record.source == "upstream":
+            try:
+                return split_host_port(record.peer, default_port=None)
+            except ShorthandError:
+                return f"its upstream address {escape_latin1(record.peer)} is not HOST:PORT"
+        return self.options.server_host, self.options.server_port
 
     def load_into_client(self) -> None:
         record = self.state.current
@@ -437,12 +453,13 @@ class TraceController:
         if record is None:
             self.say("nothing to copy: the list is empty", "warning")
             return
-        # An exchange the pane made with the --to server goes there, as replay does.
-        if record.source == "client":
-            host, port = self.options.client_target
-        else:
-            host, port = self.options.server_host, self.options.server_port
-        lines = shown_lines(record, f"http://{host}:{port}")
+        destination = self.destination(record)  # where replay sends it
+        if isinstance(destination, str):
+            self.say(f"no curl for {exchange_label(record)}: {destination}", "warning")
+            return
+        host, port = destination
+        shown_host = f"[{host}]" if ":" in host else host
+        lines = shown_lines(record, f"http://{shown_host}:{port}")
         if lines is None:
             self.say(why_no_curl(record), "warning")
             return
