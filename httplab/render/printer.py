@@ -21,6 +21,7 @@ can be piped, logged or run in CI. It must never slow the server it shows (issue
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
@@ -45,7 +46,7 @@ class BatchRenderer(Protocol):
 
     def send(self, summary: str | None, items: Sequence[TraceItem]) -> None: ...
 
-    def close(self, timeout: float = 5.0) -> None: ...
+    def close(self, timeout: float = 5.0) -> bool: ...
 
 
 DEFAULT_SHARE = 0.05
@@ -233,8 +234,18 @@ class PlainPrinter:
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
-        if self.renderer is not None:
-            self.renderer.close(timeout)
+        if self.renderer is not None and not self.renderer.close(timeout):
+            # a busy machine starves the child (nice 19): say so rather than end mid-trace
+            with contextlib.suppress(OSError):
+                self.console.print(
+                    Text(
+                        f"… the trace's render process was stopped: it had not printed "
+                        f"everything {timeout:g} s after the server stopped, so the last items "
+                        "may be missing",
+                        style="trace.dropped",
+                    ),
+                    soft_wrap=True,  # one line, however long
+                )
 
     def __enter__(self) -> PlainPrinter:
         return self.start()

@@ -92,8 +92,9 @@ class RenderProcess:
         except (OSError, ValueError, IndexError):
             return None
 
-    def close(self, timeout: float = 5.0) -> None:
-        """End of input: the child prints what it has and exits (killed after `timeout`)."""
+    def close(self, timeout: float = 5.0) -> bool:
+        """End of input: the child prints what it has and exits (killed after `timeout`).
+        False when it had to be killed: what it had not printed yet is lost."""
         if self.process.stdin is not None:
             with contextlib.suppress(OSError):  # the child is gone already
                 self.process.stdin.close()
@@ -102,6 +103,8 @@ class RenderProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+            return False
+        return True
 
 
 def _picklable(item: TraceItem) -> TraceItem | str:

@@ -139,8 +139,8 @@ def test_the_render_childs_cost_per_item_is_learnt_from_its_cpu_time() -> None:
         def cpu_seconds(self) -> float:
             return self.items * 0.008
 
-        def close(self, timeout: float = 5.0) -> None:
-            pass
+        def close(self, timeout: float = 5.0) -> bool:
+            return True
 
     bus = TraceBus()
     child = Child()

@@ -3,6 +3,8 @@ back to rendering in its own thread when the child is gone."""
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -94,3 +96,25 @@ def test_a_record_that_cannot_be_sent_is_named_and_the_rest_printed(tmp_path: Pa
     text = path.read_text()
     assert "could not be shown" in text
     assert "GET /next HTTP/1.1" in text
+
+
+def test_a_child_that_cannot_finish_is_said_to_have_been_stopped(tmp_path: Path) -> None:
+    """A starved render child (here: stopped with SIGSTOP, so it never reads) is killed when
+    its time is up, and one line says the trace may end early instead of ending silently."""
+    path = tmp_path / "trace.txt"
+    with path.open("w") as out:
+        renderer = RenderProcess.for_stream(out, color=False, theme="dark", width=80)
+        assert renderer is not None
+        os.kill(renderer.process.pid, signal.SIGSTOP)
+        bus = TraceBus()
+        printer = PlainPrinter(bus, plain_console(out), renderer=renderer)
+        bus.publish(users_record())
+        printer.print_pending()  # handed to the child, which will never print it
+        printer.stop(timeout=0.2)  # not a measure: a stopped child never finishes
+        assert renderer.process.returncode is not None
+    text = path.read_text()
+    assert "GET /users?limit=2" not in text
+    assert (
+        text.count("\n") == 1
+        and "render process was stopped: it had not printed everything" in text
+    )
