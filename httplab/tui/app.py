@@ -62,17 +62,27 @@ RECORD_REDRAW_INTERVAL = 0.1
 """Arriving records redraw the screen at most this often (10 a second)…"""
 SLOWEST_RECORD_REDRAW_INTERVAL = 1.0
 """…and at least this often, however slow a redraw is."""
+FLOOD_REDRAW_INTERVAL = 1.0
+"""While exchanges flood in (`flood.FloodWatch`), they redraw the screen once a second: the list
+moves and its title counts, nothing is there to be read faster, and a redraw (~5 ms of layout
+even with the details waiting) is time the server's thread waits for the interpreter."""
 
 
 class RedrawPacer:
     """Times every redraw and says how long arriving records should wait for the next one:
     `RECORD_REDRAW_INTERVAL`, or longer when redraws are slow, so that they take at most
-    `REDRAW_SHARE` of the time. Keys redraw at once (the Application's own pacing)."""
+    `REDRAW_SHARE` of the time, and `FLOOD_REDRAW_INTERVAL` during a flood. Keys redraw at
+    once (the Application's own pacing)."""
 
-    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.perf_counter,
+        flooding: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.redraws = 0
         self.cost = 0.0  # seconds per redraw, a moving average
         self._clock = clock
+        self._flooding = flooding
         self._started = 0.0
 
     def attach(self, application: Application[Any]) -> None:
@@ -90,6 +100,8 @@ class RedrawPacer:
     def interval(self) -> float:
         """Seconds arriving records wait before the redraw that shows them."""
         wanted = self.cost / REDRAW_SHARE
+        if self._flooding():
+            wanted = max(wanted, FLOOD_REDRAW_INTERVAL)
         return min(SLOWEST_RECORD_REDRAW_INTERVAL, max(RECORD_REDRAW_INTERVAL, wanted))
 
 
@@ -150,7 +162,7 @@ class TraceApp:
         self.application = build_application(
             self.controller, self.layout, bindings, input=input, output=output
         )
-        self.pacer = RedrawPacer()
+        self.pacer = RedrawPacer(flooding=lambda: self.controller.flood.active)
         self.pacer.attach(self.application)
 
     def close(self) -> None:

@@ -415,8 +415,13 @@ def _overlays(controller: TraceController, widgets: Widgets) -> list[Float]:
             top=1,
             left=2,
             right=2,
-            # As tall as the keys need, but never over the footer (then it scrolls).
-            height=lambda: _fitted_height(help_window, margin_columns=4, margin_rows=3),
+            # As tall as the keys need, but never over the footer (then it scrolls); asked on
+            # every redraw, so only measured while shown (it lays the whole help out)
+            height=lambda: (
+                _fitted_height(help_window, margin_columns=4, margin_rows=3)
+                if controller.overlay == "help"
+                else 1
+            ),
         ),
     ]
 

@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from httplab.tui.app import (
+    FLOOD_REDRAW_INTERVAL,
     RECORD_REDRAW_INTERVAL,
     REDRAW_SHARE,
     SLOWEST_RECORD_REDRAW_INTERVAL,
@@ -59,3 +60,17 @@ def test_slow_redraws_space_the_record_redraws_out() -> None:
         redraw(1.0)
     assert pacer.interval() == SLOWEST_RECORD_REDRAW_INTERVAL
     assert pacer.redraws == 41
+
+
+def test_a_flood_redraws_the_screen_once_a_second_however_cheap_a_redraw() -> None:
+    now = [0.0]
+    flooding = [False]
+    pacer = RedrawPacer(clock=lambda: now[0], flooding=lambda: flooding[0])
+    pacer._before(None)
+    now[0] += 0.001  # a cheap redraw
+    pacer._after(None)
+    assert pacer.interval() == RECORD_REDRAW_INTERVAL
+    flooding[0] = True
+    assert pacer.interval() == FLOOD_REDRAW_INTERVAL
+    flooding[0] = False  # the flood is over: records show at the usual pace again
+    assert pacer.interval() == RECORD_REDRAW_INTERVAL
