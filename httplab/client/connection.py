@@ -66,7 +66,8 @@ MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 MAX_INTERIM = 32
 """Most interim (1xx) responses accepted before the final one (RFC 9110 §15.2)."""
 PAUSE_SECONDS = 0.15
-"""How long `send(..., pauses=...)` waits between the parts of its data."""
+"""How long `send(..., pauses=...)` waits between the parts of its data (less when the server
+answers or closes meanwhile)."""
 EXTRA_LIMIT = 65536
 """Most bytes after a response kept for showing; reading stops there and the connection closes."""
 EXTRA_NOTE = "bytes after the response — not part of it (RFC 9110 §6.4.1 / RFC 9112 §6.3)"
@@ -421,8 +422,9 @@ class ClientConnection:
             if number == 0:
                 sock.sendall(data[start:end])
                 continue
-            time.sleep(PAUSE_SECONDS)
-            readable, _, _ = select.select([sock], [], [], 0)
+            # the pause ends early when the server answers (or closes) meanwhile: that is
+            # what the pause is there to see, and a slow-to-schedule server is still seen
+            readable, _, _ = select.select([sock], [], [], PAUSE_SECONDS)
             if readable and self.answered_early is None:
                 self.answered_early = start  # it answered (or closed) before the whole request
             try:
