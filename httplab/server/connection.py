@@ -3,7 +3,8 @@
 Theory of operation. asyncio calls `data_received` with whatever the socket had; the bytes go to
 the sans-IO `RequestParser`, and its events are handled in order: a head (answer
 `100 Continue` if the client waits for it), body pieces, the end of the message (call the app,
-serialize the response, write it in one `transport.write`). After each response the parser is
+serialize the response, write it in one `transport.write` at the end of the loop's turn, with
+the other connections' answers: see `outbox.py`). After each response the parser is
 told to `start_next()`, so pipelined requests already buffered are answered in order. When the
 transport's write buffer is full (a client that sends but does not read), reading pauses and
 the next request waits for `resume_writing`, so memory stays bounded.
@@ -156,6 +157,7 @@ class HTTPConnection(asyncio.Protocol):
         self.stream: ResponseStream | None = None
         self.streamed: tuple[Request, RequestHead, EndOfMessage] | None = None
         self.parked: Parked | None = None  # held by the trace view (see _park)
+        self.outgoing: bytes | None = None  # an answer waiting for the end of the turn (_send)
         # per-request timings are taken only for someone who reads them
         self.timed = self.settings.access_log is not None or self.settings.tracer is not None
         self.streaming = bool(getattr(self.settings.app, "streaming", False))  # _begin_stream
@@ -282,6 +284,7 @@ class HTTPConnection(asyncio.Protocol):
         state = self.state
         self.phase = Phase.CLOSED
         self.exchange = None
+        self.outgoing = None  # nobody to write it to
         if self.stream is not None:
             self.stream.connection_lost()  # the app's writes raise ClientGone from now on
             self.stream = None
@@ -376,8 +379,7 @@ class HTTPConnection(asyncio.Protocol):
         # RFC 9110 §10.1.1: answer 100 before reading a body the client holds back for it
         # (no need when body bytes are already here).
         if head.expect_continue and self.parser.body_expected and not self.parser.buffered:
-            assert self.transport is not None
-            self.transport.write(CONTINUE)
+            self._send(CONTINUE)
 
     def _begin_next_message(self) -> None:
         # pipelined bytes arrived with the previous data; otherwise the clock starts later
@@ -419,8 +421,7 @@ class HTTPConnection(asyncio.Protocol):
         handler_done: float,
     ) -> None:
         """Send an answer already serialized, record it, then keep the connection or close."""
-        assert self.transport is not None
-        self.transport.write(data)
+        self._send(data)
         self.reads_at_answer = self.reads
         # what remains is the next request's (as `_release_to`, without a call per request)
         buffered = self.parser.buffered
@@ -474,6 +475,7 @@ class HTTPConnection(asyncio.Protocol):
 
     def stream_write(self, data: bytes) -> None:
         if not self.closing and self.transport is not None:
+            self.flush()  # an answer to a request before this one
             self.transport.write(data)
 
     def stream_failed_early(self) -> Response:
@@ -767,7 +769,7 @@ class HTTPConnection(asyncio.Protocol):
             error.status, error.detail, rfc_ref=error.rfc_ref, accept=accept, headers=headers
         )
         data, _ = self._serialize(response, head, keep_alive=False)
-        self.transport.write(data)
+        self._send(data)
         settings = self.settings
         if settings.access_log is not None or settings.tracer is not None:
             raw = self.parser.pending_raw if settings.tracer is not None else b""
@@ -791,6 +793,28 @@ class HTTPConnection(asyncio.Protocol):
         self._publish_event("refused", "too many connections")
         # a refused socket is held only briefly: a flood of them must not use up descriptors
         self._close(linger=STOP_LINGER_TIMEOUT)
+
+    # writing ------------------------------------------------------------------------------------
+    def _send(self, data: bytes) -> None:
+        """Write `data` at the end of this turn of the loop, with the other connections'
+        answers (see `outbox`); a second write in the same turn sends both at once."""
+        assert self.transport is not None
+        outbox = self.state.outbox
+        if self.outgoing is not None:
+            data = self.outgoing + data
+            self.outgoing = None
+            self.transport.write(data)
+        elif outbox is None or self.state.active < 2:  # no loop (unit tests), or no other
+            self.transport.write(data)  # client to write with: at once
+        else:
+            self.outgoing = data
+            outbox.add(self)
+
+    def flush(self) -> None:
+        """Write the answer waiting for the end of the turn, if any (the outbox calls this)."""
+        data, self.outgoing = self.outgoing, None
+        if data is not None and self.phase is not _CLOSED and self.transport is not None:
+            self.transport.write(data)
 
     # the memory budget ----------------------------------------------------------------------
     def _hold(self, size: int) -> None:
@@ -854,6 +878,7 @@ class HTTPConnection(asyncio.Protocol):
         else:  # IDLE: a keep-alive connection nobody uses
             self.phase = Phase.CLOSING
             self._release_to(0)
+            self.flush()
             self.transport.close()
             return
         self._reject(ProtocolError(408, detail, "RFC 9110 §15.5.9"))
@@ -873,6 +898,7 @@ class HTTPConnection(asyncio.Protocol):
         if self.phase is Phase.IDLE and self.parser.idle:
             self.phase = Phase.CLOSING
             self.deadline = self.clock() + STOP_LINGER_TIMEOUT
+            self.flush()  # the last answer, if it is waiting for the end of the turn
             self.transport.close()
 
     def abort(self) -> None:
@@ -888,6 +914,7 @@ class HTTPConnection(asyncio.Protocol):
         self.phase = Phase.CLOSING
         self.exchange = None
         self._release_to(0)
+        self.flush()  # the last answer goes before the FIN
         transport = self.transport
         assert transport is not None
         if self.peer_eof or not transport.can_write_eof():

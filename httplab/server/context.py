@@ -19,6 +19,7 @@ from httplab.protocol.limits import Limits
 from httplab.protocol.messages import Request, Response
 from httplab.server.access_log import AccessEntry
 from httplab.server.dates import DateCache
+from httplab.server.outbox import Outbox
 from httplab.trace.intercept import Intercept
 from httplab.trace.records import TraceItem
 
@@ -92,6 +93,7 @@ class ServerState:
     clock: Callable[[], float] = time.monotonic  # deadlines' clock; a fake one in unit tests
     # the loop's call_soon, to give other connections a turn; None: no turns (unit tests)
     defer: Callable[[Callable[[], None]], object] | None = None
+    outbox: Outbox | None = None  # answers written at the end of the turn; None: at once
     port: int = 0
     connection_cap: int = MAX_CONNECTIONS  # max_connections, clamped to the open-file limit
     stopping: bool = False

@@ -33,6 +33,7 @@ from httplab.server.context import (
 )
 from httplab.server.loop_thread import LoopThread
 from httplab.server.open_files import connection_ceiling, open_file_limit
+from httplab.server.outbox import Outbox
 from httplab.server.start_errors import ListenError
 from httplab.trace.intercept import Intercept
 
@@ -206,6 +207,7 @@ class HTTPServer:
         # deadlines are the server's own numbers, read against its own clock (state.clock,
         # time.monotonic: a C call, where the loop's time() is a Python method around it)
         state.defer = asyncio.get_running_loop().call_soon
+        state.outbox = Outbox(state.defer)
         try:
             self._server = await asyncio.get_running_loop().create_server(
                 lambda: HTTPConnection(state),

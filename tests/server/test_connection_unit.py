@@ -344,3 +344,54 @@ def test_the_date_line_is_shared_within_a_second_and_made_anew_after() -> None:
     assert re.fullmatch(rb"\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT", first.value)
     dates._second -= 5  # as if the clock had moved on
     assert dates.field() is not first
+
+
+def with_outbox(lab: Lab) -> list[Any]:
+    """Give the lab an outbox whose end-of-turn callback is kept here, to be run by hand."""
+    from httplab.server.outbox import Outbox
+
+    turn_ends: list[Any] = []
+    lab.state.outbox = Outbox(turn_ends.append)
+    return turn_ends
+
+
+def test_answers_wait_for_the_end_of_the_turn_and_leave_together() -> None:
+    lab = Lab()
+    turn_ends = with_outbox(lab)
+    (first, first_transport), (second, second_transport) = lab.connect(), lab.connect()
+    first.data_received(get("/users"))
+    second.data_received(get("/users/1"))
+    assert first_transport.take() == b"" and second_transport.take() == b""
+    assert len(turn_ends) == 1  # one flush for the whole turn
+    turn_ends.pop()()
+    assert statuses(first_transport.take()) == [200]
+    assert statuses(second_transport.take()) == [404]
+    assert first.phase is Phase.IDLE and first.deadline == lab.clock.now + IDLE
+
+
+def test_a_lone_client_is_answered_at_once() -> None:
+    lab = Lab()
+    turn_ends = with_outbox(lab)
+    connection, transport = lab.connect()
+    connection.data_received(get("/users"))
+    assert statuses(transport.take()) == [200] and not turn_ends
+
+
+def test_a_waiting_answer_goes_before_what_the_connection_does_next() -> None:
+    lab = Lab()
+    turn_ends = with_outbox(lab)
+    lab.connect()  # another client, so answers wait for the end of the turn
+    connection, transport = lab.connect()
+    # pipelined: the second answer sends both at once, in order; the third closes after them
+    connection.data_received(get("/users") + get("/users/1"))
+    assert statuses(transport.take()) == [200, 404]
+    connection.data_received(get("/users", "Connection: close"))
+    assert statuses(transport.take()) == [200] and transport.eof_written  # FIN after it
+    # an answer, then the server stops: the answer goes before the close
+    other, other_transport = lab.connect()
+    other.data_received(get("/users"))
+    other.stop()
+    assert statuses(other_transport.take()) == [200] and other_transport.closed
+    for flush in turn_ends:  # nothing is left to write, and nothing is written twice
+        flush()
+    assert transport.take() == b"" and other_transport.take() == b""
