@@ -62,6 +62,11 @@ RECORD_REDRAW_INTERVAL = 0.1
 """Arriving records redraw the screen at most this often (10 a second)…"""
 SLOWEST_RECORD_REDRAW_INTERVAL = 1.0
 """…and at least this often, however slow a redraw is."""
+QUIET_GAP = 0.5
+"""An exchange that arrives this long after the last redraw is drawn after
+`RECORD_REDRAW_INTERVAL`, whatever a redraw costs: nothing was drawn for a while, so the server
+is not being flooded (a student's curl shows at once, not after cost / `REDRAW_SHARE`: 0.5 s
+for a 10 ms redraw). Records that follow each other closely are paced."""
 FLOOD_REDRAW_INTERVAL = 1.0
 """While exchanges flood in (`flood.FloodWatch`), they redraw the screen once a second: the list
 moves and its title counts, nothing is there to be read faster, and a redraw (~5 ms of layout
@@ -70,9 +75,10 @@ even with the details waiting) is time the server's thread waits for the interpr
 
 class RedrawPacer:
     """Times every redraw and says how long arriving records should wait for the next one:
-    `RECORD_REDRAW_INTERVAL`, or longer when redraws are slow, so that they take at most
-    `REDRAW_SHARE` of the time, and `FLOOD_REDRAW_INTERVAL` during a flood. Keys redraw at
-    once (the Application's own pacing)."""
+    `RECORD_REDRAW_INTERVAL` after a quiet moment (`QUIET_GAP`); while records keep coming,
+    longer when redraws are slow, so that they take at most `REDRAW_SHARE` of the time, and
+    `FLOOD_REDRAW_INTERVAL` during a flood. Keys redraw at once (the Application's own
+    pacing)."""
 
     def __init__(
         self,
@@ -84,6 +90,7 @@ class RedrawPacer:
         self._clock = clock
         self._flooding = flooding
         self._started = 0.0
+        self._ended: float | None = None  # when the last redraw ended
 
     def attach(self, application: Application[Any]) -> None:
         application.before_render += self._before
@@ -93,15 +100,19 @@ class RedrawPacer:
         self._started = self._clock()
 
     def _after(self, _sender: object) -> None:
-        spent = self._clock() - self._started
+        self._ended = self._clock()
+        spent = self._ended - self._started
         self.cost = spent if not self.redraws else 0.7 * self.cost + 0.3 * spent
         self.redraws += 1
 
     def interval(self) -> float:
         """Seconds arriving records wait before the redraw that shows them."""
-        wanted = self.cost / REDRAW_SHARE
         if self._flooding():
-            wanted = max(wanted, FLOOD_REDRAW_INTERVAL)
+            wanted = max(self.cost / REDRAW_SHARE, FLOOD_REDRAW_INTERVAL)
+        elif self._ended is None or self._clock() - self._ended >= QUIET_GAP:
+            return RECORD_REDRAW_INTERVAL
+        else:
+            wanted = self.cost / REDRAW_SHARE
         return min(SLOWEST_RECORD_REDRAW_INTERVAL, max(RECORD_REDRAW_INTERVAL, wanted))
 
 

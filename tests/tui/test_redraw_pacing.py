@@ -9,6 +9,7 @@ import pytest
 
 from httplab.tui.app import (
     FLOOD_REDRAW_INTERVAL,
+    QUIET_GAP,
     RECORD_REDRAW_INTERVAL,
     REDRAW_SHARE,
     SLOWEST_RECORD_REDRAW_INTERVAL,
@@ -73,4 +74,16 @@ def test_a_flood_redraws_the_screen_once_a_second_however_cheap_a_redraw() -> No
     flooding[0] = True
     assert pacer.interval() == FLOOD_REDRAW_INTERVAL
     flooding[0] = False  # the flood is over: records show at the usual pace again
+    assert pacer.interval() == RECORD_REDRAW_INTERVAL
+
+
+def test_an_exchange_after_a_quiet_moment_is_drawn_at_once_even_when_redraws_are_slow() -> None:
+    now = [0.0]
+    pacer = RedrawPacer(clock=lambda: now[0])
+    for _ in range(5):  # slow redraws (a big screen on a busy machine), one after the other
+        pacer._before(None)
+        now[0] += 0.04
+        pacer._after(None)
+    assert pacer.interval() == SLOWEST_RECORD_REDRAW_INTERVAL, "records that keep coming wait"
+    now[0] += 2 * QUIET_GAP  # nothing for a moment: a student's next curl
     assert pacer.interval() == RECORD_REDRAW_INTERVAL
