@@ -49,14 +49,7 @@ def _response_parts(
     headers = response.headers
     status = response.status
     body = response.body
-    # the head in one join: status line, then name ": " value CRLF for every field
-    key = (response.version, status, response.reason)
-    parts = [_STATUS_LINES.get(key) or _status_line(*key)]
-    framed = False  # the response has Content-Length or Transfer-Encoding of its own
-    for field in headers:
-        if field.lower_name in FRAMING_FIELDS:
-            framed = True
-        parts += (field.name, b": ", field.value, CRLF)
+    lines, framed = _head_lines(response)
     no_body = body_forbidden(status, request_method)
     if framed:
         has_length = b"content-length" in headers
@@ -67,23 +60,53 @@ def _response_parts(
     wants_length = not no_body or (
         request_method == "HEAD" and not (100 <= status < 200 or status in (204, 304))
     )
-    lines = (len(parts) - 1) // 4 + 2  # the status line, 4 parts per field, the empty line
     if wants_length and not chunked and not has_length and add_length:
-        parts.append(b"Content-Length: %d\r\n\r\n" % len(body))
-        lines += 1
+        head = lines + b"Content-Length: %d\r\n\r\n" % len(body)
     else:
-        parts.append(CRLF)
-    head = b"".join(parts)
-    # A CR, LF or NUL inside the reason, a name or a value would split the message (response
-    # splitting): refuse it here rather than trust every caller. Every line ends in one CRLF,
-    # so there are as many CRs and LFs as lines; counting is three C-speed scans.
-    if head.count(b"\r") != lines or head.count(b"\n") != lines or b"\0" in head:
-        _refuse_separators(response)
+        head = lines + CRLF
     if no_body:
         return head, b""
     if chunked:
         return head, encode_chunked(body, trailers=response.trailers)
     return head, body
+
+
+_HEADS: dict[tuple[object, ...], tuple[bytes, bool]] = {}
+HEAD_CACHE = 256
+"""Heads kept (see `_head_lines`); when full, the cache starts afresh."""
+HEAD_CACHE_BYTES = 2048
+"""Longest head kept: a few usual fields. An app's big fields are made each time."""
+
+
+def _head_lines(response: Response) -> tuple[bytes, bool]:
+    """The status line and the field lines, each ending in CRLF, and whether a field frames
+    the body (Content-Length, Transfer-Encoding). A field is a value that never changes, so
+    the same status line and fields always make the same bytes: they are made once and kept
+    (a server's `Date` changes once a second, so it makes each of its heads once a second)."""
+    key = (response.version, response.status, response.reason, *response.headers)
+    made = _HEADS.get(key)
+    if made is not None:
+        return made
+    # the head in one join: status line, then name ": " value CRLF for every field
+    parts = [_status_line(response.version, response.status, response.reason)]
+    framed = False
+    for field in response.headers:
+        if field.lower_name in FRAMING_FIELDS:
+            framed = True
+        parts += (field.name, b": ", field.value, CRLF)
+    lines = b"".join(parts)
+    # A CR, LF or NUL inside the reason, a name or a value would split the message (response
+    # splitting): refuse it here rather than trust every caller. Every line ends in one CRLF,
+    # so there are as many CRs and LFs as lines; counting is three C-speed scans.
+    count = (len(parts) - 1) // 4 + 1  # the status line, then 4 parts per field line
+    if lines.count(b"\r") != count or lines.count(b"\n") != count or b"\0" in lines:
+        _refuse_separators(response)
+    made = (lines, framed)
+    if len(lines) <= HEAD_CACHE_BYTES:
+        if len(_HEADS) >= HEAD_CACHE:  # many different heads (an ETag per user): bounded
+            _HEADS.clear()
+        _HEADS[key] = made
+    return made
 
 
 _STATUS_LINES: dict[tuple[str, int, str], bytes] = {}
