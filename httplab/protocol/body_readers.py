@@ -14,6 +14,11 @@ Rules enforced here:
   where a body ends must not depend on which line endings a reader accepts (smuggling).
 - RFC 9112 §7.1.1: chunk extensions are limited with a 4xx — here every framing byte is
   (size lines, extensions, CRLFs: `Limits.max_chunk_framing` over the data's own size).
+
+The chunked reader has a fast path for the common case (`ChunkedReader._whole_chunk`): a size
+line of hex digits alone with all of its chunk's data buffered, taken in one step. It only
+ever declines to the step-by-step reader below it, which stays the reference; the tests in
+`tests/protocol/test_chunked_fast.py` check that both give the same events and errors.
 """
 
 from __future__ import annotations
@@ -44,7 +49,9 @@ class Source(Protocol):
     """The parser's buffer as a reader sees it (`MessageParser` implements it)."""
 
     limits: Limits
+    fast_path: bool  # readers may take the common case in one step (see `ChunkedReader`)
 
+    def buffer(self) -> tuple[bytearray, int]: ...
     def available(self) -> int: ...
     def at_eof(self) -> bool: ...
     def take(self, n: int) -> bytes: ...
@@ -140,6 +147,14 @@ _SIZE, _DATA, _DATA_END, _TRAILERS = (
 )
 
 
+# RFC 9112 §7.1: chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF, in its commonest form:
+# a size line of hex digits alone (at most 15 of them: the longer ones are the step-by-step
+# reader's to judge), after the CRLF that ends the previous chunk's data when that is due.
+# Group 1: the size.
+_PLAIN_SIZE_LINE = re.compile(rb"([0-9A-Fa-f]{1,15})\r\n")
+_CRLF_PLAIN_SIZE_LINE = re.compile(rb"\r\n([0-9A-Fa-f]{1,15})\r\n")
+
+
 class ChunkedReader:
     """The chunked coding: size lines, data, the CRLF after it, then the trailer section."""
 
@@ -156,6 +171,11 @@ class ChunkedReader:
         return True
 
     def read(self, source: Source) -> BodyResult:
+        phase = self.phase
+        if (phase is _SIZE or phase is _DATA_END) and source.fast_path:
+            result = self._whole_chunk(source, phase)
+            if result is not None:
+                return result
         while True:
             phase = self.phase
             if phase is _DATA:
@@ -183,6 +203,45 @@ class ChunkedReader:
                 self.phase = _SIZE
             else:
                 return self._trailers(source)
+
+    def _whole_chunk(self, source: Source, phase: ChunkPhase) -> BodyResult | None:
+        """The common case in one step, or None, with nothing consumed, for the steps of
+        `read`: the CRLF after the previous chunk's data when due, a plain size line and all
+        of the chunk's data; or, after the data, the last chunk and the empty trailer section.
+
+        It consumes exactly what the steps would before the same event, and checks every
+        limit as `_size_line` does; anything they would refuse, or that is not all here yet,
+        is left to them, so they give the same events and errors."""
+        buf, pos = source.buffer()
+        limits = source.limits
+        after_data = 2 if phase is _DATA_END else 0  # the CRLF that ends the previous data
+        if after_data and buf.startswith(b"\r\n0\r\n\r\n", pos):  # the end of the body
+            if limits.max_chunk_line < 2 or (
+                self.framing_bytes + 5 > limits.max_chunk_framing + self.size
+            ):
+                return None
+            source.take(7)
+            self.phase = _TRAILERS
+            return END
+        line = (_CRLF_PLAIN_SIZE_LINE if after_data else _PLAIN_SIZE_LINE).match(buf, pos)
+        if line is None:
+            return None
+        start = line.end()  # the chunk's data
+        framing_bytes = self.framing_bytes + (start - pos)  # the CRLF after data counts too
+        if (
+            start - pos - after_data - 1 > limits.max_chunk_line
+            or framing_bytes > limits.max_chunk_framing + self.size
+        ):
+            return None
+        size = int(line[1], 16)  # hex digits only (the pattern allows nothing else)
+        total = self.size + size
+        if size == 0 or total > limits.max_body or start + size > len(buf):
+            return None  # the last chunk (trailers may follow), too much, or not all here
+        piece = source.take(start + size - pos)
+        self.framing_bytes = framing_bytes
+        self.size = total
+        self.phase = _DATA_END
+        return Data(piece[start - pos :])
 
     def _size_line(self, source: Source) -> bool:
         """Read one chunk-size line and start its chunk; False when it is not all here.

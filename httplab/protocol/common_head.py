@@ -12,9 +12,12 @@ Falls back (returns None) on: a request line longer than the limit, a method tha
 or is CONNECT, a target that is not origin-form visible ASCII (or holds `#`), a version other
 than HTTP/1.0 or HTTP/1.1; any field line that is not `token ":" OWS value OWS` (obs-fold, bare
 CR or LF, controls, whitespace before the colon), over the line, count or section limits;
-Transfer-Encoding or Expect at all; no Host in HTTP/1.1, more than one, an invalid one or an
-IP literal; Content-Length that is not one plain number within `max_body`. The strict parser
-then accepts (with its notes) or refuses (with its words) the same bytes.
+Expect at all; Transfer-Encoding other than one line of just `chunked` in HTTP/1.1 without
+Content-Length; no Host in HTTP/1.1, more than one, an invalid one or an IP literal;
+Content-Length that is not one plain number within `max_body`. The strict parser then accepts
+(with its notes) or refuses (with its words) the same bytes.
+
+The fields that decide framing and persistence are read as the lines are split, in one pass.
 
 `tests/protocol/test_common_head.py` checks, with hypothesis, that for any input the parser with
 and without this path gives the same events or the same error; the conformance corpus runs on
@@ -26,12 +29,11 @@ from __future__ import annotations
 import re
 
 from httplab.protocol import grammar
-from httplab.protocol.events import Framing, LazySpans, RequestHead
-from httplab.protocol.framing import keep_alive_of, select_framing_fields
-from httplab.protocol.headers import Field, Headers
+from httplab.protocol.events import Framing, RequestHead
+from httplab.protocol.framing import keep_alive_of
+from httplab.protocol.headers import Field, Headers, new_field
 from httplab.protocol.limits import Limits
 from httplab.protocol.message_parser import NO_BODY
-from httplab.protocol.spans import request_spans
 
 # RFC 9112 §2.1  HTTP-message = start-line CRLF *( field-line CRLF ) CRLF [ message-body ]
 # narrowed to the common case, and matched whole:
@@ -49,11 +51,50 @@ COMMON_HEAD = re.compile(
     rb"([-!#$%&'*+.^_`|~0-9A-Za-z]+) (/[\x21\x22\x24-\x7e]*) HTTP/1\.([01])\r\n"
     rb"((?:[-!#$%&'*+.^_`|~0-9A-Za-z]++:[\t\x20-\x7e\x80-\xff]*+\r\n)*+)\r\n"
 )
+# RFC 9112 §6.3, §9.3, RFC 9110 §7.2, §10.1.1: the fields that decide framing, persistence
+# and the Host check, read as the field lines are split
+FRAMING_FIELDS = frozenset(
+    (b"host", b"content-length", b"transfer-encoding", b"connection", b"expect")
+)
 EMPTY_BODY = Framing("length", 0)
+CHUNKED = Framing("chunked")
 MAX_LENGTH_DIGITS = 18  # the strict parser refuses longer numbers as absurd (413)
 _common_head = COMMON_HEAD.fullmatch
 _host_value = grammar.HOST_VALUE.fullmatch
-_digits = grammar.DIGITS.fullmatch
+# the request's method as `str`, without decoding the usual ones every time
+_METHOD_NAMES = {
+    name.encode("ascii"): name
+    for name in ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "PATCH")
+}
+
+
+# RFC 9110 §7.2: the Host values found valid (a server sees the same one or two on every
+# request, so each is judged once)
+_HOSTS_SEEN: set[bytes] = set()
+
+
+def _common_host(host: bytes) -> bool:
+    """A Host value the fast path takes: a valid one that is not an IP literal (the strict
+    parser checks those); remembered when valid."""
+    if host[:1] == b"[" or _host_value(host) is None:
+        return False
+    if len(_HOSTS_SEEN) >= 64:  # a bound on what a client can make the server remember
+        _HOSTS_SEEN.clear()
+    _HOSTS_SEEN.add(host)
+    return True
+
+
+# RFC 9112 §6.3: the framing of a body of each length seen (the same few recur: a form, a
+# JSON object), made once; as bounded as the Host values above
+_LENGTHS: dict[int, Framing] = {0: EMPTY_BODY}
+
+
+def _length_framing(length: int) -> Framing:
+    if len(_LENGTHS) >= 64:
+        _LENGTHS.clear()
+        _LENGTHS[0] = EMPTY_BODY
+    framing = _LENGTHS[length] = Framing("length", length)
+    return framing
 
 
 def parse_common_head(head: bytes, limits: Limits) -> RequestHead | None:
@@ -61,61 +102,80 @@ def parse_common_head(head: bytes, limits: Limits) -> RequestHead | None:
 
     `head` is the message's bytes up to and including the first CRLF CRLF, nothing before it.
     """
-    # Transfer-Encoding and Expect always go to the strict parser: looked for first, in the
-    # whole head at C speed (the same words in a value or a target only send it there too)
-    lowered = head.lower()
-    if b"transfer-encoding" in lowered or b"expect" in lowered:
-        return None
     match = _common_head(head)
     if match is None:
         return None
-    method, target, minor, block = match.groups()
+    method, target, minor = match.group(1, 2, 3)
     if method == b"CONNECT":  # needs authority-form: the strict parser says so
         return None
-    if match.end(3) > limits.max_request_line:
+    request_line = len(method) + len(target) + 10  # method SP target SP HTTP/1.x
+    if request_line > limits.max_request_line:
         return None
     # within the limits, judged on the whole section: when it is no longer than one line may
     # be, no line is too long (a longer section goes to the strict parser, line by line)
-    if len(block) > limits.max_header_line or len(block) > limits.max_header_block:
+    block = len(head) - request_line - 4  # the field lines, each with its CRLF
+    if block > limits.max_header_line or block > limits.max_header_block:
         return None
-    lines = block.split(b"\r\n")
-    lines.pop()  # the block ends in CRLF: b"" is last
-    if len(lines) > limits.max_fields:
+    # a field line takes at least 4 bytes ("a:" CRLF), so only a long section may hold more
+    # lines than allowed; CRLF ends the request line, each field line and the head
+    if block > 4 * limits.max_fields and head.count(b"\r\n") - 2 > limits.max_fields:
         return None
-    fields: list[Field] = []
-    for line in lines:
-        name, _, value = line.partition(b":")  # a token has no colon
-        fields.append(Field(name, value.strip(b" \t")))  # OWS is SP / HTAB only
 
-    selected = select_framing_fields(fields)  # no Transfer-Encoding or Expect (see above)
-    version = "HTTP/1.1" if minor == b"1" else "HTTP/1.0"
-    hosts = selected.get(b"host")
-    if hosts is None:
-        if version == "HTTP/1.1":
-            return None
-    elif len(hosts) > 1 or hosts[0][:1] == b"[" or _host_value(hosts[0]) is None:
-        return None
+    http11 = minor == b"1"
+    host = None
     framing = NO_BODY
-    lengths = selected.get(b"content-length")
-    if lengths is not None:
-        value = lengths[0]
-        if len(lengths) > 1 or len(value) > MAX_LENGTH_DIGITS or _digits(value) is None:
+    connection: list[bytes] = []
+    fields: list[Field] = []
+    # the lines after the request line, less the final empty line and the b"" after it
+    for line in head.split(b"\r\n")[1:-2]:
+        name, _, value = line.partition(b":")  # a token has no colon
+        value = value.strip(b" \t")  # OWS is SP / HTAB only
+        lower_name = name.lower()
+        fields.append(new_field(Field, (name, value, lower_name)))
+        if lower_name not in FRAMING_FIELDS:
+            continue
+        if lower_name == b"host":
+            if host is not None:  # RFC 9112 §3.2: more than one Host line is a 400
+                return None
+            host = value
+        elif lower_name == b"content-length":
+            # RFC 9110 §8.6: Content-Length = 1*DIGIT; here one line of one plain number
+            # (bytes.isdigit() is true for ASCII digits only, and false for b"")
+            if framing is not NO_BODY or len(value) > MAX_LENGTH_DIGITS or not value.isdigit():
+                return None
+            length = int(value)  # ASCII digits only (checked above): no " ", "+" or "_"
+            if length > limits.max_body:
+                return None
+            framing = _LENGTHS.get(length) or _length_framing(length)
+        elif lower_name == b"transfer-encoding":
+            # RFC 9112 §6.1: one line of just "chunked" (in any case) in HTTP/1.1, and no
+            # Content-Length; lists, other codings and every error are the strict parser's
+            if framing is not NO_BODY or value.lower() != b"chunked" or not http11:
+                return None
+            framing = CHUNKED
+        elif lower_name == b"connection":
+            connection.append(value)
+        else:  # RFC 9110 §10.1.1 Expect: the strict parser answers it
             return None
-        length = int(value)  # ASCII digits only (checked above)
-        if length > limits.max_body:
+    # RFC 9112 §3.2: exactly one valid Host in HTTP/1.1, at most one in HTTP/1.0
+    if host is None:
+        if http11:
             return None
-        framing = Framing("length", length) if length else EMPTY_BODY
+    elif host not in _HOSTS_SEEN and not _common_host(host):
+        return None
+    version = "HTTP/1.1" if http11 else "HTTP/1.0"
+    # RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive"
+    keep_alive = keep_alive_of(version, {b"connection": connection}) if connection else http11
     return RequestHead(
-        method.decode("ascii"),
+        _METHOD_NAMES.get(method) or method.decode("ascii"),
         target.decode("ascii"),
         version,
         Headers.from_fields(fields),
         head,
         "origin",
         framing,
-        keep_alive_of(version, selected),
+        keep_alive,
         False,
         version,  # raw_version: as sent, which is the normalised form here
         (),
-        LazySpans(request_spans, head),
     )

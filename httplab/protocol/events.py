@@ -8,49 +8,17 @@ exact bytes a parsed field came from.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Literal
 
 from httplab.protocol.headers import Headers
 from httplab.protocol.notes import Note
+from httplab.protocol.spans import Span, request_spans, response_spans
 
 if TYPE_CHECKING:
     from httplab.protocol.messages import Request
-
-Span = tuple[int, int]
-
-
-class LazySpans(Mapping[str, Span]):
-    """Spans computed on first use: only a view that links parsed fields to raw bytes needs
-    them, so a server under load never pays for them."""
-
-    __slots__ = ("_build", "_data", "_raw")
-
-    def __init__(self, build: Callable[[bytes], dict[str, Span]], raw: bytes) -> None:
-        self._build: Callable[[bytes], dict[str, Span]] | None = build
-        self._raw = raw  # the head's own bytes: nothing else is kept alive
-        self._data: dict[str, Span] = {}
-
-    def _spans(self) -> dict[str, Span]:
-        if self._build is not None:
-            self._data = self._build(self._raw)
-            self._build = None
-            self._raw = b""
-        return self._data
-
-    def __getitem__(self, key: str) -> Span:
-        return self._spans()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._spans())
-
-    def __len__(self) -> int:
-        return len(self._spans())
-
-    def __repr__(self) -> str:
-        return f"LazySpans({self._spans()!r})"
 
 
 class Sentinel(Enum):
@@ -90,7 +58,45 @@ class RequestHead:
     expect_continue: bool
     raw_version: str = ""
     notes: tuple[Note, ...] = ()
-    spans: Mapping[str, Span] = field(default_factory=dict)
+    _spans: Mapping[str, Span] | None = field(default=None, repr=False, compare=False)
+
+    # written out rather than generated, so that `spans` may be given (a test or a view that
+    # builds a head by hand) or left to be worked out from `raw` on first use
+    def __init__(
+        self,
+        method: str,
+        target: str,
+        version: str,
+        headers: Headers,
+        raw: bytes,
+        target_form: TargetForm,
+        framing: Framing,
+        keep_alive: bool,
+        expect_continue: bool,
+        raw_version: str = "",
+        notes: tuple[Note, ...] = (),
+        spans: Mapping[str, Span] | None = None,
+    ) -> None:
+        self.method = method
+        self.target = target
+        self.version = version
+        self.headers = headers
+        self.raw = raw
+        self.target_form = target_form
+        self.framing = framing
+        self.keep_alive = keep_alive
+        self.expect_continue = expect_continue
+        self.raw_version = raw_version
+        self.notes = notes
+        self._spans = spans
+
+    @property
+    def spans(self) -> Mapping[str, Span]:
+        """Where each parsed piece sits in `raw` (see `spans`), worked out on first use: only
+        a view that links parsed fields to raw bytes needs them."""
+        if self._spans is None:
+            self._spans = request_spans(self.raw) if self.raw else {}
+        return self._spans
 
     def to_request(self, body: bytes = b"", trailers: Headers | None = None) -> Request:
         from httplab.protocol.messages import Request  # only a server builds requests
@@ -115,19 +121,51 @@ class ResponseHead:
     framing: Framing
     keep_alive: bool
     notes: tuple[Note, ...] = ()
-    spans: Mapping[str, Span] = field(default_factory=dict)
+    _spans: Mapping[str, Span] | None = field(default=None, repr=False, compare=False)
+
+    def __init__(  # written out, as RequestHead's is
+        self,
+        status: int,
+        reason: str,
+        version: str,
+        headers: Headers,
+        raw: bytes,
+        framing: Framing,
+        keep_alive: bool,
+        notes: tuple[Note, ...] = (),
+        spans: Mapping[str, Span] | None = None,
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        self.version = version
+        self.headers = headers
+        self.raw = raw
+        self.framing = framing
+        self.keep_alive = keep_alive
+        self.notes = notes
+        self._spans = spans
+
+    @property
+    def spans(self) -> Mapping[str, Span]:
+        """Where each parsed piece sits in `raw` (see `spans`), worked out on first use."""
+        if self._spans is None:
+            self._spans = response_spans(self.raw) if self.raw else {}
+        return self._spans
 
     @property
     def informational(self) -> bool:
         return 100 <= self.status < 200
 
 
-@dataclass(frozen=True, slots=True)
+# Data and EndOfMessage are made for every message: plain (not frozen) dataclasses, because a
+# frozen one's __init__ sets each field through object.__setattr__, which costs 2-3 times as
+# much. Nobody changes an event once it is out.
+@dataclass(slots=True)
 class Data:
     data: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EndOfMessage:
     trailers: Headers = field(default_factory=Headers)
     raw: bytes = b""  # the whole message as received: head, body framing, trailers

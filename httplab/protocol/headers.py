@@ -9,32 +9,41 @@ about it. Names and values are decoded ISO-8859-1 only when asked for `str`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 
-class Field:
+class _FieldLine(NamedTuple):
+    name: bytes  # exactly as received
+    value: bytes  # OWS trimmed
+    lower_name: bytes  # computed once: every lookup compares it
+
+
+class Field(_FieldLine):
     """One field line: the name exactly as received and the value with OWS trimmed.
 
     A field is never changed once made (`Headers.set` replaces it), so one `Field` may be
-    shared by many messages: a server keeps its `Server` and `Content-Type` lines ready-made."""
+    shared by many messages: a server keeps its `Server` and `Content-Type` lines ready-made.
+    It is a tuple (name, value, lower_name), so that a parser can make one without running
+    Python code: `new_field(Field, (name, value, name.lower()))`, as `tuple.__new__` does."""
 
-    __slots__ = ("lower_name", "name", "value")
+    __slots__ = ()
 
-    def __init__(self, name: bytes, value: bytes) -> None:
-        self.name = name
-        self.value = value
-        self.lower_name = name.lower()  # computed once: every lookup compares it
+    def __new__(cls, name: bytes, value: bytes) -> Field:
+        return new_field(cls, (name, value, name.lower()))
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Field) and (self.name, self.value) == (other.name, other.value)
-
-    def __hash__(self) -> int:
-        return hash((self.name, self.value))
+    def __getnewargs__(self) -> tuple[bytes, bytes]:  # type: ignore[override]
+        return self.name, self.value  # what `__new__` takes (for pickle and copy)
 
     def __repr__(self) -> str:
         return f"Field({self.name!r}, {self.value!r})"
 
     def text(self) -> tuple[str, str]:
         return self.name.decode("latin-1"), self.value.decode("latin-1")
+
+
+new_field = tuple.__new__
+"""`new_field(Field, (name, value, lower_name))`: a field made at C speed; `lower_name` must be
+`name.lower()`."""
 
 
 def _as_bytes(value: str | bytes) -> bytes:

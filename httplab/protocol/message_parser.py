@@ -85,21 +85,25 @@ class MessageParser:
     """What request and response parsers share: the buffer, head splitting, fields, bodies."""
 
     _head_status = 400  # status for errors in a head (a response parser says 502)
+    fast_path = False  # see `RequestParser`; body readers read it too (`body_readers`)
+
+    # What every parser starts with, as class attributes: a parser is made per connection (and
+    # a benchmark makes one per request), so only what is its own is set in `__init__`.
+    _pos = 0  # start of unconsumed bytes in _buf
+    _scan = 0  # where the search for the end of the head resumes
+    _state = _HEAD
+    _eof = False
+    _error: ProtocolError | None = None
+    _reader: BodyReader | None = None  # the body reader of the message in progress
+    _empty_lines = 0  # empty lines skipped before the start line in progress
+    _trailers: list[Field] | None = None  # the trailer section of the message in progress
+    _closed_reported = False
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         self.limits = limits
         self._buf = bytearray()
-        self._pos = 0  # start of unconsumed bytes in _buf
-        self._scan = 0  # where the search for the end of the head resumes
         self._raw = bytearray()  # consumed bytes of the message in progress
-        self._state = _HEAD
-        self._eof = False
-        self._error: ProtocolError | None = None
-        self._reader: BodyReader | None = None  # the body reader of the message in progress
-        self._empty_lines = 0  # empty lines skipped before the start line in progress
-        self._trailers: list[Field] = []
         self._notes: list[Note] = []
-        self._closed_reported = False
 
     # feeding ------------------------------------------------------------------------------
     def feed(self, data: bytes) -> None:
@@ -147,7 +151,8 @@ class MessageParser:
         if self._state is _DONE:
             self._state = _HEAD
             self._raw.clear()
-            self._notes = []
+            if self._notes:
+                self._notes = []
             self._empty_lines = 0
 
     def _read_another_head(self) -> None:
@@ -181,18 +186,27 @@ class MessageParser:
         chunk = bytes(self._buf[start : start + n])
         self._pos = start + n
         self._raw += chunk
-        if self._pos > 65536 and self._pos * 2 > len(self._buf):
+        if self._pos > 65536:
+            self._compact()
+        return chunk
+
+    def _compact(self) -> None:
+        """Drop consumed bytes from the buffer once they are more than half of it."""
+        if self._pos * 2 > len(self._buf):
             del self._buf[: self._pos]
             self._scan = max(0, self._scan - self._pos)
             self._pos = 0
-        return chunk
 
     def _end_message(self) -> EndOfMessage:
         self._state = _DONE
         self._reader = None
-        trailers = Headers.from_fields(self._trailers)  # a fresh list each message: adopted
-        self._trailers = []
-        return EndOfMessage(trailers, bytes(self._raw), tuple(self._notes))
+        trailers = self._trailers
+        self._trailers = None
+        return EndOfMessage(
+            Headers.from_fields(trailers or []),  # a fresh list each message: adopted
+            bytes(self._raw),
+            tuple(self._notes) if self._notes else (),
+        )
 
     def _error_at(
         self, status: int, detail: str, rfc: str, offending: bytes = b"", *, code: str = ""
@@ -258,7 +272,7 @@ class MessageParser:
             return NEED_DATA
         # RFC 9112 §2.2: empty lines before a start line are ignored, so a peer that sent a
         # stray CRLF after its last message and closed has closed cleanly.
-        if self._pos < len(self._buf) or self._raw.strip(b"\r\n"):
+        if self._pos < len(self._buf) or (self._raw and self._raw.strip(b"\r\n")):
             raise self._error_at(
                 self._head_status,
                 "the connection closed in the middle of a message head",
@@ -442,9 +456,13 @@ class MessageParser:
     def at_eof(self) -> bool:
         return self._eof
 
-    def take(self, n: int) -> bytes:
-        """Consume n buffered bytes (they become part of the message's raw record)."""
-        return self._take(n)
+    take = _take
+    """Consume n buffered bytes (they become part of the message's raw record)."""
+
+    def buffer(self) -> tuple[bytearray, int]:
+        """The buffer and where its unconsumed bytes start, for a reader that looks ahead
+        (it consumes through `take` only)."""
+        return self._buf, self._pos
 
     def take_at_most(self, n: int) -> bytes:
         """Up to n buffered bytes (b"" when none are)."""

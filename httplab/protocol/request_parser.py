@@ -18,8 +18,9 @@ Rules enforced here:
 from __future__ import annotations
 
 from httplab.protocol import grammar
+from httplab.protocol.body_readers import READERS
 from httplab.protocol.common_head import parse_common_head
-from httplab.protocol.events import Framing, LazySpans, RequestHead, TargetForm
+from httplab.protocol.events import Framing, RequestHead, TargetForm
 from httplab.protocol.framing import (
     Selected,
     keep_alive_of,
@@ -29,9 +30,8 @@ from httplab.protocol.framing import (
 )
 from httplab.protocol.headers import Headers
 from httplab.protocol.limits import DEFAULT_LIMITS, Limits
-from httplab.protocol.message_parser import NO_BODY, MessageParser, Result
+from httplab.protocol.message_parser import _BODY, NO_BODY, MessageParser, Result
 from httplab.protocol.notes import Note
-from httplab.protocol.spans import request_spans
 
 _EXACTLY = "expected exactly: METHOD SP request-target SP HTTP-version"
 TLS_ON_PLAIN_PORT = "a TLS handshake on the plain-HTTP port: use http://, not https://"
@@ -50,24 +50,34 @@ class RequestParser(MessageParser):
     head, and every error, by the strict parser below. `fast_path=False` keeps to the strict
     one (what the tests compare the fast path against)."""
 
+    fast_path = True
+
     def __init__(self, limits: Limits = DEFAULT_LIMITS, *, fast_path: bool = True) -> None:
-        super().__init__(limits)
-        self.fast_path = fast_path
+        MessageParser.__init__(self, limits)  # (not super(): a parser is made per connection)
+        if not fast_path:
+            self.fast_path = False
 
     def _read_head(self) -> Result:
         buf, pos = self._buf, self._pos
         # no byte of this message consumed yet, and some arrived
-        if self.fast_path and not self._raw and pos < len(buf):
+        if self.fast_path and pos < len(buf) and not self._raw:
             # where a CRLF CRLF may end: the strict search's `_scan` (less the 3 bytes
             # of one that straddles it), so a head trickling in is not searched over again
-            end = buf.find(b"\r\n\r\n", max(pos, self._scan - 3))
+            scan = self._scan - 3
+            end = buf.find(b"\r\n\r\n", scan if scan > pos else pos)
             if end >= 0:
                 end += 4
                 head = parse_common_head(bytes(buf[pos:end]), self.limits)
                 if head is not None:
-                    self._scan = end
-                    self._take(end - pos)
-                    self._start_body(head.framing)
+                    # what `_take` does, without copying the head again
+                    self._pos = self._scan = end
+                    self._raw += head.raw
+                    if end > 65536:
+                        self._compact()
+                    # `_start_body`, less its check of max_body: the fast path made it
+                    framing = head.framing
+                    self._reader = READERS[framing.kind](framing)
+                    self._state = _BODY
                     return head
         return super()._read_head()
 
@@ -96,7 +106,6 @@ class RequestParser(MessageParser):
             expect_continue=expect_continue,
             raw_version=raw_version,
             notes=tuple(self._notes),
-            spans=LazySpans(request_spans, raw),
         )
 
     def _check_partial_start_line(self, pos: int) -> None:

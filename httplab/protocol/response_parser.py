@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from httplab.protocol import grammar
 from httplab.protocol.errors import ProtocolError
-from httplab.protocol.events import Framing, LazySpans, ResponseHead
+from httplab.protocol.events import Framing, ResponseHead
 from httplab.protocol.framing import (
     Selected,
     keep_alive_of,
@@ -27,7 +27,6 @@ from httplab.protocol.headers import Field, Headers
 from httplab.protocol.limits import DEFAULT_LIMITS, Limits
 from httplab.protocol.message_parser import NO_BODY, MessageParser, Result, unfold
 from httplab.protocol.notes import Note
-from httplab.protocol.spans import response_spans
 
 
 class ResponseParser(MessageParser):
@@ -117,7 +116,6 @@ class ResponseParser(MessageParser):
             framing=framing,
             keep_alive=keep_alive,
             notes=tuple(self._notes),
-            spans=LazySpans(response_spans, raw),
         )
         if 100 <= code < 200 and code != 101:
             # an interim response: the final one for the same request follows

@@ -1,14 +1,14 @@
 """Where each parsed piece of a head sits in its raw bytes: `(start, end)` offsets.
 
-Only a view that links parsed fields to raw bytes needs them, so heads carry them as
-`LazySpans` built from the head's own bytes on first use (a server under load never pays).
+Only a view that links parsed fields to raw bytes needs them, so a head works them out from its
+own bytes on first use (`RequestHead.spans`): a server under load never pays.
 Keys: "request-line" / "status-line", "method", "target", "version", "status", "reason", and
 "header:N", "header:N:name", "header:N:value" for the N-th field line (0-based).
 """
 
 from __future__ import annotations
 
-from httplab.protocol.events import Span
+Span = tuple[int, int]
 
 _SPAN_KEYS = [(f"header:{n}", f"header:{n}:name", f"header:{n}:value") for n in range(128)]
 

@@ -62,6 +62,13 @@ COMMON = [
     b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
     b"DELETE /users/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
     b"GET /a HTTP/1.1\r\nHost: x\r\nX-Empty:\r\nX-Tabs:\t a \t b\t \r\nX-Obs: \x80\xff\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    b"POST /users HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nTransfer-Encoding: Chunked \r\n"
+    b"Content-Type: application/json\r\n\r\n"
+    b'a\r\n{"name":"V\r\nf\r\nasya","age":42}\r\n0\r\n\r\n',
+    b"PUT /x HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Close\r\nContent-Length: 2\r\n\r\nab",
+    # names that end like a framing field's, and a value that looks like a field line
+    b"GET / HTTP/1.1\r\nX-Host: b\r\nHost: a\r\nX-Content-Length: 9\r\nB: host: x\r\n\r\n",
 ]
 
 DECLINED = [
@@ -82,7 +89,16 @@ DECLINED = [
     b"GET / HTTP/1.1\r\nHost : a\r\n\r\n",
     b"GET / HTTP/1.1\r\nHost: a\x00\r\n\r\n",
     b"GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n",
-    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked,\r\n\r\n0\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n\r\n0\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \xa0chunked\r\n\r\n0\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked"
+    b"\r\n\r\n0\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"
+    b"0\r\n\r\n",
+    b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     b"POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx",
     b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1, 1\r\n\r\nx",
     b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
