@@ -318,7 +318,13 @@ def _detail_area(controller: TraceController, widgets: Widgets) -> Container:
     # The tab bar names every view, so a narrow pane has no title row of its own.
     narrow = HSplit([tab_bar, DynamicContainer(lambda: widgets.view_windows[TABS[controller.tab]])])
 
+    # Following a flood, the views all wait (`views.PaneViews._flood`): one window says so,
+    # instead of four panes and their titles laid out on every redraw.
+    waiting = Window(widgets.view_controls["raw"], always_hide_cursor=True)
+
     def by_width() -> AnyContainer:
+        if controller.details_paused:
+            return waiting
         columns = trace_columns(controller)
         if columns >= WIDE:
             return wide
