@@ -1222,21 +1222,22 @@ def _build_console() -> Any:
     return plain_console()
 
 
-def _build_run(action: Callable[[Any], int]) -> None:
-    """Run a build command; its usage problems are one line and exit status 2 (or 1)."""
+def _build_run(action: Callable[[Any], int], command: str = "httplab lesson") -> None:
+    """Run a build command; its usage problems are one line, named after `command`, and exit
+    status 2 (or 1)."""
     from httplab.lessons.build_commands import BuildError
 
     console = _build_console()
     try:
         status = action(console)
     except BuildError as exc:
-        typer.echo(f"httplab lesson: {exc}", err=True)
+        typer.echo(f"{command}: {exc}", err=True)
         raise typer.Exit(exc.status) from None
     except KeyboardInterrupt:
         typer.echo("stopped", err=True)
         raise typer.Exit(130) from None
     except Exception as exc:  # a bug of ours: one line, not a traceback over the learner's work
-        typer.echo(f"httplab lesson: internal error: {type(exc).__name__}: {exc}", err=True)
+        typer.echo(f"{command}: internal error: {type(exc).__name__}: {exc}", err=True)
         raise typer.Exit(3) from None
     raise typer.Exit(status)
 
@@ -1466,7 +1467,7 @@ def class_status(
     """
     from httplab.lessons.class_status import print_class_status
 
-    _build_run(lambda console: print_class_status(paths, console))
+    _build_run(lambda console: print_class_status(paths, console), "httplab class")
 
 
 def main() -> None:

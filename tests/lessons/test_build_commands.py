@@ -235,3 +235,10 @@ def test_the_tutorials_own_server_is_caught_with_the_right_hints(tmp_path: Path)
     article = runner.invoke(app, [*base, "--article"])
     assert "04.3 a Host that names another server → 404" in article.output
     assert "the RFC's answer is 421" in article.output
+
+
+def test_class_status_names_its_own_command_in_an_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["class", "status", str(tmp_path / "missing")])
+    assert result.exit_code == 2
+    assert f"httplab class: {tmp_path / 'missing'}: no such file or folder" in result.output
+    assert "httplab lesson" not in result.output
