@@ -227,6 +227,7 @@ class ClientConnection:
         self.closed_reason = ""
         self.reopened = False  # the last send found the kept-alive connection closed by the server
         self._closed_while_idle = False
+        self._sent_any = False  # bytes were written on the current connection
         self.stray = b""  # bytes the server sent on the idle connection (then closed)
         self._pauses: list[int] = []
         self.answered_early: int | None = None  # after how many bytes, on a paused send
@@ -261,6 +262,7 @@ class ClientConnection:
                 continue
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._sock = sock
+            self._sent_any = False
             self._parser = ResponseParser()
             self.server_closed = False
             self.closed = False
@@ -345,6 +347,10 @@ class ClientConnection:
                     f"the server sent {len(stray)} bytes on the idle connection, after its "
                     "last response and not part of it (RFC 9112 §6.3)"
                 )
+            elif not self._sent_any:
+                self._mark_closed(
+                    "the server closed the connection as soon as it accepted it, before any request"
+                )
             else:
                 self._mark_closed("the server closed the idle connection")
             self._closed_while_idle = True
@@ -384,6 +390,7 @@ class ClientConnection:
             if reused:
                 return [ClientExchange(p.raw, p.method, error_kind="closed") for p in pieces]
             raise ClientError("closed", f"could not send to {self.address}: {_why(exc)}") from exc
+        self._sent_any = True
         written_ms = _since(started)
         if on_sent is not None:
             on_sent(data)

@@ -272,8 +272,8 @@ def _replay_connection(
                     result.request, pieces=[piece], reconnect=False, pauses=exchange.pauses
                 )
                 result.exchange = sent[0]
-            except ClientError as error:
-                result.mismatches.append(Mismatch("send", f"could not send: {error.message}"))
+            except ClientError as error:  # its message says it was not sent, and why
+                result.mismatches.append(Mismatch("send", error.message))
             else:
                 _judge(result, client)
             report(result)
@@ -290,7 +290,7 @@ def _replay_pipelined(
         exchanges = client.send(data, pieces=pieces, reconnect=False)
     except ClientError as error:
         for result in results:
-            result.mismatches.append(Mismatch("send", f"could not send: {error.message}"))
+            result.mismatches.append(Mismatch("send", error.message))
             report(result)
         return
     for result, exchange in zip(results, exchanges, strict=True):

@@ -274,3 +274,26 @@ def test_a_send_waits_for_stray_bytes_only_where_that_means_something(
         connection.close()
     assert exchange.error is None and exchange.extra == b""
     assert graces == [EXTRA_GRACE if waits else 0.0]
+
+
+def test_a_connection_closed_as_soon_as_it_was_accepted_says_so() -> None:
+    """A lesson-1 starter accepts and closes: the checker says that, not "idle connection"."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    closed = threading.Event()
+
+    def accept_and_close() -> None:
+        conn, _ = listener.accept()
+        conn.close()
+        closed.set()
+
+    thread = threading.Thread(target=accept_and_close, daemon=True)
+    thread.start()
+    with listener, ClientConnection("127.0.0.1", listener.getsockname()[1]) as connection:
+        connection.connect()
+        assert closed.wait(5)
+        thread.join(5)
+        with pytest.raises(ClientError) as info:
+            connection.send(GET, reconnect=False)
+    assert info.value.message == (
+        "not sent: the server closed the connection as soon as it accepted it, before any request"
+    )
