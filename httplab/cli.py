@@ -611,8 +611,9 @@ def replay(
     recorded against), so nothing needs to be running. Progress: [file i/n], then
     [exchange j/m] per exchange as it completes (a failure with a diff of expected and
     received), a summary per file and overall.
-    Exit status: 0 when every expectation held, 1 when one failed, 2 for a file that
-    cannot be read. To turn transcripts into curl commands or a HAR file, see httplab export.
+    Exit status: 0 when every expectation held, 1 when one failed (or a file holds no
+    exchange: nothing was checked), 2 for a file that cannot be read. To turn transcripts
+    into curl commands or a HAR file, see httplab export.
     """
     from httplab.client.replay_cli import ReplayUsageError, run_replay
 

@@ -9,6 +9,8 @@ file goes to that one server, as before (a file with `# server:` options gets a 
 
     run_replay(files, to=None, timeout=5.0, out=print, fresh_server=...) -> exit status 0/1/2
 
+A file without exchanges checks nothing: it is said so, and the exit status is 1.
+
 Output: `[i/n] FILE` per file, `  [j/m] ok|FAIL …` per exchange as it completes, a summary
 line per file and one overall. Wire bytes are escaped by the replay (`escape_wire`); every
 other line is guarded by `escape_decoded` before it reaches a terminal.
@@ -97,7 +99,7 @@ def run_replay(
     servers = server_options_of(transcripts, err)
     if servers is None:
         return 2
-    passed = failed = 0
+    passed = failed = empty = 0
     unreachable = False
     count = len(transcripts)
     for index, ((path, transcript), server) in enumerate(zip(transcripts, servers, strict=True), 1):
@@ -110,6 +112,10 @@ def run_replay(
             return 2
         file_passed = sum(1 for r in results if r.ok)
         file_failed = len(results) - file_passed
+        if not results:  # a green line here would say it holds, and nothing was checked
+            empty += 1
+            out(f"  {safe(path.name)}: no exchanges in this file: nothing was checked")
+            continue
         out(f"  {safe(path.name)}: {file_passed} passed, {file_failed} failed")
         if update and file_failed and not _update_file(path, transcript, results, out, err):
             return 2
@@ -117,10 +123,11 @@ def run_replay(
         failed += file_failed
         unreachable = unreachable or any(r.connect_failed for r in results)
     files_word = "file" if count == 1 else "files"
-    out(f"{count} {files_word}: {passed} passed, {failed} failed")
+    without = f", {empty} without exchanges" if empty else ""
+    out(f"{count} {files_word}: {passed} passed, {failed} failed{without}")
     if unreachable:
         err("hint: is the server running? start one with `httplab serve`")
-    return 1 if failed else 0
+    return 1 if failed or empty else 0
 
 
 def _update_file(

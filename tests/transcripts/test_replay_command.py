@@ -107,3 +107,13 @@ def test_the_server_hint_only_when_connecting_failed(server: HTTPServer, tmp_pat
 def test_an_unclosed_ipv6_bracket_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["replay", str(TRANSCRIPTS[0]), "--to", "[::1"])
     assert result.exit_code == 2 and "unclosed '['" in result.output
+
+
+def test_a_transcript_without_exchanges_is_not_a_green_run(tmp_path: Path) -> None:
+    # what `httplab send … --record FILE` leaves when the server was not running
+    empty = tmp_path / "session.transcript"
+    empty.write_text("httplab-transcript 1\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["replay", str(empty)])
+    assert result.exit_code == 1, result.output
+    assert "session.transcript: no exchanges in this file: nothing was checked" in result.output
+    assert "1 file: 0 passed, 0 failed, 1 without exchanges" in result.output
