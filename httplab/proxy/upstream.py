@@ -133,8 +133,7 @@ def failure_of(
         return UpstreamFailure(
             FailureKind.MALFORMED,
             f"the upstream server {settings.upstream} sent a malformed response: "
-            f"{error.detail} ({error.rfc_ref}); the upstream leg of the trace shows its "
-            "bytes",
+            f"{error.detail}; the upstream leg of the trace shows its bytes",
             error.rfc_ref,
         )
     how = "reset" if upstream.wire.reset else "closed"

@@ -129,6 +129,7 @@ def test_garbage_from_upstream_is_502(scripted: Scripted, bus: TraceBus) -> None
         proxy.stop()
     assert answer.status == 502
     assert b"malformed response" in answer.body
+    assert answer.body.count(b"(RFC ") == 1, answer.body  # the rule is named once, at the end
     (upstream_leg,) = records(bus, "upstream")
     assert upstream_leg.raw_response.startswith(b"\x16\x03\x01 this is not HTTP")  # shown
 
