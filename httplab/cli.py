@@ -646,6 +646,9 @@ def replay(
         )
     except ReplayUsageError as exc:
         raise typer.BadParameter(str(exc), param_hint="--to") from exc
+    except KeyboardInterrupt:  # said as `httplab send` says it (it ended silently)
+        err("httplab: interrupted")
+        raise typer.Exit(130) from None
     raise typer.Exit(status)
 
 
