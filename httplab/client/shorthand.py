@@ -133,7 +133,10 @@ def _with_target(method: str | None, target: str, version: str | None) -> Shorth
     try:
         parts = urlsplit(url)
     except ValueError as exc:  # e.g. "Invalid IPv6 URL" for http://[::1/x
-        raise ShorthandError(f"malformed URL {target!r}: {exc}") from exc
+        why = str(exc)
+        if "IPv6" in why:  # urlsplit's words for any stray bracket, as in a[b
+            why = "'[' and ']' go only around an IPv6 address, as in http://[::1]:8080/"
+        raise ShorthandError(f"malformed URL {target!r}: {why}") from exc
     if parts.scheme.lower() != "http":
         raise ShorthandError(
             f"{parts.scheme}:// is not supported: httplab speaks plain HTTP/1.1 (use http://)"

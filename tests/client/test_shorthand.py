@@ -279,3 +279,11 @@ def test_a_lone_surrogate_is_a_shorthand_error_not_a_traceback(text: str) -> Non
     # it has no UTF-8 form, so the request cannot be built from it as text.
     with pytest.raises(ShorthandError, match="lone surrogate"):
         plan_request(text)
+
+
+@pytest.mark.parametrize("text", ["a[b", "GET http://ex[ample.com/", "GET http://[::1/x"])
+def test_a_stray_bracket_is_explained_not_called_an_ipv6_url(text: str) -> None:
+    with pytest.raises(ShorthandError) as info:
+        plan_request(text, host="127.0.0.1", port=53210)
+    assert "'[' and ']' go only around an IPv6 address" in str(info.value)
+    assert "Invalid IPv6 URL" not in str(info.value)
