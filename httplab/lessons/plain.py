@@ -231,6 +231,11 @@ class PlainLesson:
             return False  # the REPL reports it
         if (plan.host, plan.port) == (self.server.host, self.server.port):
             return False
+        if " " not in text.strip() and "/" not in text:
+            # one word read as a server's name: most often a body typed after the empty line
+            # that already sent a request without Content-Length (lesson 9)
+            self.say(self.ui("bare-word", text=text.strip()))
+            return True
         self.say(self.ui("elsewhere", where=f"{plan.host}:{plan.port}"))
         return True
 

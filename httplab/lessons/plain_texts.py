@@ -60,6 +60,15 @@ UI: dict[str, dict[Lang, str]] = {
         "ru": "этот URL указывает на другой сервер ({where}); в уроке все запросы идут серверу "
         "урока: наберите путь или «сырой» запрос с URL в качестве цели",
     },
+    "bare-word": {
+        "en": "{text!r} was not sent: one word alone is read as a server's name. If it is a "
+        "body, the empty line above already sent the request: a body goes with a request only "
+        "when its head says how long it is (Content-Length: N before the empty line, RFC 9112 "
+        "§6.3)",
+        "ru": "{text!r} не отправлено: одно слово читается как имя сервера. Если это тело, то "
+        "пустая строка выше уже отправила запрос: тело уходит с запросом, только если заголовок "
+        "говорит его длину (Content-Length: N перед пустой строкой, RFC 9112 §6.3)",
+    },
     "unknown": {"en": "unknown command {name}; :help", "ru": "неизвестная команда {name}; :help"},
 }
 

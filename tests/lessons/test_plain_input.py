@@ -44,3 +44,15 @@ def test_a_request_in_a_task_is_shown_line_by_line(tmp_path: Path) -> None:
     shown = out.getvalue()
     assert "\n    Content-Length: 16\n\n    name=Petya&age=7\n" in shown
     assert "    POST /users HTTP/1.1\n    Host: lab\n" in shown
+
+
+def test_a_body_typed_after_the_empty_line_is_explained(tmp_path: Path) -> None:
+    """Lesson 9 in --plain: the empty line sent a request without Content-Length, so the body
+    line that follows is one word, which a shorthand would read as a server's name."""
+    plain, out = plain_lesson(load_lesson(9), tmp_path)
+    form = "Content-Type: application/x-www-form-urlencoded"
+    plain.run(iter(["POST /users HTTP/1.1", "Host: lab", form, "", "name=Petya&age=7"]))
+    text = out.getvalue()
+    assert "'name=Petya&age=7' was not sent: one word alone is read as a server's name" in text
+    assert "Content-Length: N before the empty line" in text
+    assert "names another server" not in text
