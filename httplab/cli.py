@@ -67,17 +67,18 @@ class _FilesCommand(_Command):
     argument itself is hidden; this class writes both)."""
 
     files_help = ""
+    files_metavar = "FILE..."
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
         for param in self.get_params(ctx):
             if not (param.param_type_name == "argument" and getattr(param, "hidden", False)):
                 pieces.extend(param.get_usage_pieces(ctx))
-        return [*pieces, "FILE..."]
+        return [*pieces, self.files_metavar]
 
     def format_options(self, ctx: Any, formatter: Any) -> None:
         with formatter.section("Arguments"):
-            formatter.write_dl([("FILE...", self.files_help)])
+            formatter.write_dl([(self.files_metavar, self.files_help)])
         super().format_options(ctx, formatter)
 
 
@@ -279,6 +280,7 @@ def serve(
         "default",
         "--theme",
         metavar="NAME",
+        show_default=False,  # "default" means dark, which the help says
         help="With --trace: colours, 'dark' (the default), 'light' (a light background) or "
         "'high-contrast' (a projector). Example: --trace --theme light",
     ),
@@ -828,6 +830,7 @@ def proxy(
         "default",
         "--theme",
         metavar="NAME",
+        show_default=False,  # "default" means dark, which the help says
         help="With --trace: 'dark' (the default), 'light' or 'high-contrast'. "
         "Example: --trace --theme light",
     ),
@@ -1021,7 +1024,7 @@ def _load_progress(path: Path | None) -> Any:
     return progress
 
 
-@lesson_app.command("list")
+@lesson_app.command("list", short_help="The lessons, with your progress in each.")
 def lesson_list(
     progress_file: Path | None = _PROGRESS_OPTION,
     lang: str | None = typer.Option(
@@ -1163,6 +1166,7 @@ def lesson_open(
         "default",
         "--theme",
         metavar="NAME",
+        show_default=False,  # "default" means dark, which the help says
         help="The lesson view's colours: dark (the default), light (a light background) or "
         "high-contrast (a projector). "
         "Example: --theme high-contrast",
@@ -1249,7 +1253,9 @@ def _build_run(action: Callable[[Any], int], command: str = "httplab lesson") ->
 _LESSON_NUMBER = typer.Argument(metavar="N", help="The lesson number.")
 
 
-@lesson_app.command("start")
+@lesson_app.command(
+    "start", short_help="Start your own server: copy lesson N's starter to server.py."
+)
 def lesson_start(
     number: Annotated[int, _LESSON_NUMBER],
     folder: Annotated[
@@ -1276,7 +1282,7 @@ def lesson_start(
     _build_run(lambda console: start_lesson(number, folder, force=force, console=console))
 
 
-@lesson_app.command("check")
+@lesson_app.command("check", short_help="Check your own server against lessons 1 to N.")
 def lesson_check(
     number: Annotated[int, _LESSON_NUMBER],
     cmd: str | None = typer.Option(
@@ -1346,7 +1352,7 @@ def lesson_check(
     _build_run(lambda console: check_lesson(number, options, console))
 
 
-@lesson_app.command("hint")
+@lesson_app.command("hint", short_help="The next hint for your own server in lesson N.")
 def lesson_hint(
     number: Annotated[int, _LESSON_NUMBER],
     lang: str | None = typer.Option(
@@ -1372,7 +1378,7 @@ def lesson_hint(
     _build_run(lambda console: hint_lesson(number, chosen, progress_file, console))
 
 
-@lesson_app.command("demo")
+@lesson_app.command("demo", short_help="Lesson N's reference solution in the trace view.")
 def lesson_demo(
     number: Annotated[int, _LESSON_NUMBER],
     port: int = typer.Option(
@@ -1398,7 +1404,12 @@ def lesson_demo(
         False, "--plain", help="Print each exchange instead of the full-screen trace view."
     ),
     theme: str = typer.Option(
-        "default", "--theme", metavar="NAME", help="default or high-contrast (a projector)."
+        "default",
+        "--theme",
+        metavar="NAME",
+        show_default=False,
+        help="'dark' (the default), 'light' or 'high-contrast' (a projector). "
+        "Example: --theme high-contrast",
     ),
 ) -> None:
     """Serve lesson N's reference solution in the trace view: what changes, byte for byte.
@@ -1440,7 +1451,8 @@ def lesson_demo(
 class_app = typer.Typer(
     cls=_Group,
     name="class",
-    help="For the instructor: the class's build progress at a glance.",
+    help="For the instructor: the class's build progress at a glance.\n\n"
+    "\b\nExamples:\n  httplab class status ~/class/progress/   every learner's progress file there",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -1449,14 +1461,18 @@ class_app = typer.Typer(
 app.add_typer(class_app, name="class")
 
 
-@class_app.command("status")
+class _ProgressFiles(_FilesCommand):
+    files_help = "Progress files, or folders holding them (searched for *.json).  [required]"
+    files_metavar = "PATH..."
+
+
+@class_app.command(
+    "status", cls=_ProgressFiles, short_help="Who in the class is stuck where (progress files)."
+)
 def class_status(
     paths: Annotated[
         list[Path],
-        typer.Argument(
-            metavar="DIR...",
-            help="Progress files, or folders holding them (searched for *.json).",
-        ),
+        typer.Argument(metavar="PATH", hidden=True, help=_ProgressFiles.files_help),
     ],
 ) -> None:
     """Sum learners' progress files: who is stuck where, the most failed cases.

@@ -37,3 +37,27 @@ def test_option_names_are_not_broken(command: str) -> None:
     for line in help_text(command).splitlines():
         assert not re.search(r"(^|\s)--?[a-z][a-z0-9-]*-$", line), line
         assert not line.rstrip().endswith("high-"), line
+
+
+def test_the_lesson_command_list_is_not_cut_mid_sentence() -> None:
+    commands = help_text("lesson").split("Commands:")[1].split("\n\n")[0]
+    assert "..." not in commands
+    for name in ("list", "reset", "start", "check", "hint", "demo"):
+        assert re.search(rf"^  {name} +\S", commands, re.MULTILINE), name
+
+
+@pytest.mark.parametrize(
+    "command", [("serve",), ("proxy",), ("lesson", "open"), ("lesson", "demo")]
+)
+def test_the_theme_default_is_named_dark_not_default(command: tuple[str, ...]) -> None:
+    text = help_text(*command)
+    assert "[default: default]" not in text
+    assert "'dark' (the default)" in text or "dark (the default)" in text
+
+
+def test_class_status_names_its_paths_once() -> None:
+    text = help_text("class", "status")
+    assert "Usage: httplab class status [OPTIONS] PATH...\n" in text
+    assert "{" not in text and "<list" not in text
+    assert "Examples:" in help_text("class")
+    assert "..." not in help_text("class").split("Commands:")[1]
