@@ -32,3 +32,23 @@ def test_readme_key_list_is_the_generated_one() -> None:
 def test_the_trace_picture_exists() -> None:
     assert (ROOT / "docs" / "trace-view.svg").stat().st_size > 10_000
     assert "](docs/trace-view.svg)" in README
+
+
+def test_the_tour_shows_the_response_fields_the_server_sends() -> None:
+    """The tour's `httplab send "POST /users?name=Vasya&age=42"`: the same fields, in the same
+    order, as a fresh server sends (Date aside, the values too)."""
+    from httplab.client.connection import ClientConnection
+    from httplab.server.apps.users import UsersApp
+    from httplab.server.engine import HTTPServer
+
+    tour = README.split('$ httplab send "POST /users?name=Vasya&age=42"')[1].split("```")[0]
+    shown = [line[2:].removesuffix("\\r\\n") for line in tour.splitlines() if line[:2] == "< "]
+    with HTTPServer(UsersApp(), "127.0.0.1", 0) as server:
+        host, port = server.address
+        request = f"POST /users?name=Vasya&age=42 HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n"
+        with ClientConnection(host, port) as client:
+            (exchange,) = client.send(request.encode())
+    head = exchange.response_bytes.split(b"\r\n\r\n")[0].decode().split("\r\n")
+    assert [f for f in shown if f and not f.startswith("Date:")] == [
+        f for f in head if not f.startswith("Date:")
+    ]
