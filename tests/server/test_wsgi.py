@@ -324,4 +324,5 @@ def test_serve_app_errors_are_one_line(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "--app mod_value:x: int is not an application" in result.output
+    assert "an ASGI 3 app async def app(scope, receive, send)" in result.output  # all 3 kinds
     assert "Traceback" not in result.output

@@ -82,7 +82,8 @@ def as_app(target: Any, spec: str = "the app") -> tuple[App, str]:
     if not callable(target):
         raise AppLoadError(
             f"--app {spec}: {type(target).__name__} is not an application (a WSGI callable "
-            "app(environ, start_response) or an httplab app(request) -> Response)"
+            "app(environ, start_response), an ASGI 3 app async def app(scope, receive, send) "
+            "or an httplab app(request) -> Response)"
         )
     positional = _positional_count(target)
     if inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(
