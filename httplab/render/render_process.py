@@ -5,10 +5,10 @@ is pure Python: in the server's process that work holds the interpreter lock the
 and each hand-over of the lock stalls the server for up to the 5 ms switch interval. So the
 plain printer can hand its batches to a child process instead (`RenderProcess`): the server's
 process only pickles the records (≈ 50 µs each, against ≈ 3 ms to render one) and writes them
-to a pipe; the child, at the lowest priority on any core (`step_aside`), renders them with
-the same renderables and writes to the same stdout. When the child falls behind, the pipe fills, the
-printer thread waits on it (without the lock), and what piles up meanwhile is summarised in one
-line, as in-process.
+to a pipe; the child, at the lowest priority and off a pinned server's cores (`step_aside`),
+renders them with the same renderables and writes to the same stdout. When the child falls
+behind, the pipe fills, the printer thread waits on it (without the lock), and what piles up
+meanwhile is summarised in one line, as in-process.
 
 The child is `python -m httplab.render.render_process --color|--no-color --theme NAME
 --width N --lang en|ru`; it reads frames of a 4-byte big-endian length and a pickle of
@@ -118,13 +118,34 @@ def _picklable(item: TraceItem) -> TraceItem | str:
 
 # the child ---------------------------------------------------------------------------------
 def step_aside() -> None:
-    """Leave the CPU to the server: the lowest priority (nice 19: about 1.5 % of a core against
-    a busy process, all of an idle one), on any core — a server pinned with `taskset` must not
-    share its one core with its own trace's renderer (the child inherits the pinning)."""
+    """Leave the CPU to the server.
+
+    - **The lowest priority:** nice 19, about 1.5 % of a core against a busy process, all of an
+      idle one. (Not SCHED_IDLE: an ordinary user cannot leave it again, and a child starved
+      on a busy machine would be killed at stop with its last exchanges unprinted.)
+    - **Off the server's cores** when the server was pinned to some of them (`taskset -c 0
+      httplab serve …`; the child inherits the pinning). Left free to run on any core, the
+      kernel keeps the child beside the printer thread that wakes it, on the server's own
+      core, while another core has room. Not pinned, the child may run on any core.
+    """
     with contextlib.suppress(OSError):
         os.nice(19 - os.nice(0))
-    with contextlib.suppress(AttributeError, OSError, ValueError):
-        os.sched_setaffinity(0, range(os.cpu_count() or 1))
+    if not hasattr(os, "sched_setaffinity"):
+        return
+    every = set(range(os.cpu_count() or 1))
+    for cores in (renderer_cores(os.sched_getaffinity(0), every), every):
+        try:
+            os.sched_setaffinity(0, cores)
+            return
+        except (OSError, ValueError):
+            continue  # a core this process may not use (a cpuset): then any core
+
+
+def renderer_cores(inherited: set[int], every: set[int]) -> set[int]:
+    """Where the render child runs: the cores its parent was not pinned to, when there are
+    any; every core otherwise."""
+    others = every - inherited
+    return others if others else every
 
 
 def _read_exactly(source: IO[bytes], size: int) -> bytes | None:

@@ -13,7 +13,7 @@ from render_records import make_record, users_record
 
 from httplab.render import printer as printer_module
 from httplab.render.printer import PlainPrinter, RenderBudget, plain_console
-from httplab.render.render_process import RenderProcess
+from httplab.render.render_process import RenderProcess, renderer_cores
 from httplab.trace.bus import TraceBus
 from httplab.trace.records import ConnectionEvent
 
@@ -118,3 +118,10 @@ def test_a_child_that_cannot_finish_is_said_to_have_been_stopped(tmp_path: Path)
         text.count("\n") == 1
         and "render process was stopped: it had not printed everything" in text
     )
+
+
+def test_the_child_leaves_a_pinned_servers_cores_to_it() -> None:
+    assert renderer_cores({0}, {0, 1}) == {1}  # `taskset -c 0 httplab serve …`
+    assert renderer_cores({0, 1}, {0, 1, 2, 3}) == {2, 3}
+    assert renderer_cores({0, 1}, {0, 1}) == {0, 1}  # not pinned: any core
+    assert renderer_cores({0}, {0}) == {0}  # one core: there is no other
