@@ -37,7 +37,7 @@ from rich.theme import Theme
 from httplab.render.exchange_views import ConnectionEventView, ExchangeView
 from httplab.render.theme import THEME
 from httplab.trace.bus import TraceBus
-from httplab.trace.records import ExchangeRecord, TraceItem
+from httplab.trace.records import ExchangeRecord, TraceItem, exchange_kinds
 from httplab.trace.wire_text import escape_latin1
 
 
@@ -136,11 +136,9 @@ class SkippedItems:
         self.evicted = 0
 
     def add(self, items: Sequence[TraceItem]) -> None:
-        for item in items:
-            if isinstance(item, ExchangeRecord):
-                self.exchanges[(item.method or "?", item.status)] += 1
-            else:
-                self.events += 1
+        kinds, events = exchange_kinds(items)
+        self.exchanges.update(kinds)
+        self.events += events
 
     @property
     def total(self) -> int:
@@ -155,7 +153,7 @@ class SkippedItems:
         if self.exchanges:
             kinds = self.exchanges.most_common(3)
             shown = ", ".join(
-                f"{escape_latin1(method)} {status or '---'} ×{count:,}"
+                f"{escape_latin1(method or '?')} {status or '---'} ×{count:,}"
                 for (method, status), count in kinds
             )
             if len(self.exchanges) > len(kinds):

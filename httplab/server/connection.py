@@ -70,7 +70,7 @@ from httplab.server.problem import problem_response
 from httplab.server.streaming import ResponseStream, StreamOutcome
 from httplab.server.virtual_host import misdirected_detail
 from httplab.trace.intercept import Decision, DecisionKind, Intercept, NoDraft
-from httplab.trace.records import ConnectionEvent, ConnectionEventKind, ExchangeRecord, Timings
+from httplab.trace.records import ConnectionEvent, ConnectionEventKind, ExchangeRecord
 from httplab.trace.wire_text import escape_latin1, first_words, head_end
 
 logger = logging.getLogger("httplab.server")
@@ -978,21 +978,22 @@ class HTTPConnection(asyncio.Protocol):
                 notes.extend(end.notes)
             if notes_from_stream:
                 notes.extend(notes_from_stream)
-            record = ExchangeRecord(
-                connection_id=self.id,
-                number=self.number,
-                started_at=time.time() - (done - first_byte),
-                peer=self.peer,
-                raw_request=raw_request,
-                raw_response=data,
-                request=request,
-                head=head,
-                response=response,
-                error=error,
-                timings=Timings(first_byte, head_parsed, handler_done, done),
-                notes=notes,
-                source=self.state.record_source,
-                omitted=(0, omitted),
+            # one pass, compact at once when it can be (this runs per exchange while traced)
+            record = ExchangeRecord.answered(
+                self.id,
+                self.number,
+                time.time() - (done - first_byte),  # started_at
+                self.peer,
+                raw_request,
+                data,
+                request,
+                head,
+                response,
+                error,
+                (first_byte, head_parsed, handler_done, done),  # the Timings
+                notes,
+                self.state.record_source,
+                (0, omitted),
             )
             self._publish(record)
 

@@ -29,12 +29,10 @@ from dataclasses import replace
 from itertools import islice
 
 from httplab.protocol.messages import Note
-from httplab.trace.records import ExchangeRecord, TraceItem
+from httplab.trace.records import BODY_KEEP, ExchangeRecord, TraceItem
 
 DEFAULT_CAPACITY = 10_000
 DEFAULT_MAX_BYTES = 128 * 1024 * 1024
-BODY_KEEP = 64 * 1024
-"""Body bytes a record keeps of each message; the rest is counted in `record.omitted`."""
 
 Subscriber = Callable[[TraceItem], None]
 
@@ -128,16 +126,19 @@ class TraceBus:
         never raises."""
         # (this runs for every exchange on the server's thread: plain try/except, no
         # context-manager objects, one lock)
+        size = 0
         if isinstance(item, ExchangeRecord):
             try:
-                trim_bodies(item, self.body_keep)
+                size = len(item.raw_request) + len(item.raw_response)
+                if size > self.body_keep:  # (bodies are no longer than the raw bytes)
+                    trim_bodies(item, self.body_keep)
+                    size = len(item.raw_request) + len(item.raw_response)
                 # kept as bytes and scalars, parsed again when shown: few objects to collect
-                compact = item.compact()
+                # (the server builds its records compact already: `ExchangeRecord.answered`)
+                if not (item.compacted or item.compact()):
+                    size = wire_size(item)
             except (AttributeError, TypeError):  # a malformed record is carried as it is
-                compact = False
-            size = len(item.raw_request) + len(item.raw_response) if compact else wire_size(item)
-        else:
-            size = 0
+                size = wire_size(item)
         ring = self._ring
         with self._lock:
             self._seq += 1

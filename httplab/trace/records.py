@@ -16,7 +16,10 @@ where a record with its parsed messages is about twenty.
 from __future__ import annotations
 
 import sys
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, Literal
 
 from httplab.protocol.errors import ProtocolError
@@ -50,6 +53,9 @@ REPARSE_LIMITS = Limits(*([_UNLIMITED] * len(Limits.__slots__)))
 (which may be larger than the defaults), so none applies a second time."""
 
 _NO_NOTES: tuple[Note, ...] = ()
+
+BODY_KEEP = 64 * 1024
+"""Body bytes the trace keeps of each message by default (see trace.bus.trim_bodies)."""
 
 _FIELDS = (
     "connection_id",
@@ -153,10 +159,73 @@ class ExchangeRecord:
         self._status = 0
         self._lazy = False
 
+    @classmethod
+    def answered(
+        cls,
+        connection_id: int,
+        number: int,
+        started_at: float,
+        peer: str,
+        raw_request: bytes,
+        raw_response: bytes,
+        request: Request | None,
+        head: RequestHead | None,
+        response: Response | None,
+        error: str | None,
+        times: tuple[float, float, float, float],  # the four Timings, in order
+        notes: list[Note],
+        source: str = "server",
+        omitted: tuple[int, int] = (0, 0),
+    ) -> ExchangeRecord:
+        """The record of an exchange the server has just answered, built compact at once when
+        `compact` would make it so, else as the constructor builds it.
+
+        The server calls this for every exchange while someone traces, on its own thread:
+        one pass that sets each field once (positional arguments, no Timings object), instead
+        of the full record the bus would compact again on publish."""
+        record = cls.__new__(cls)
+        record.connection_id = connection_id
+        record.number = number
+        record.started_at = started_at
+        record.peer = peer
+        record.raw_request = raw_request
+        record.raw_response = raw_response
+        record.error = error
+        record.source = source
+        record.omitted = omitted
+        record.seq = 0
+        if (
+            request is None
+            or head is None
+            or response is None
+            or error is not None
+            or omitted != (0, 0)
+            or head.method == "HEAD"
+            or response.status < 200
+            or not raw_request.startswith(head.raw)
+            # the bus cuts big bodies from the parsed messages first (trace.bus.trim_bodies)
+            or len(raw_request) + len(raw_response) > BODY_KEEP
+        ):  # what `compact` refuses: kept parsed, as the constructor keeps it
+            record._request, record._head, record._response = request, head, response
+            record._timings = Timings(*times)
+            record._times = times
+            record._notes = notes
+            record._method, record._target, record._status = "", "", 0
+            record._lazy = False
+            return record
+        record._request = record._head = record._response = record._timings = None
+        record._times = times
+        record._notes = tuple(notes) if notes else _NO_NOTES
+        record._method, record._target = request.method, request.target
+        record._status = response.status
+        record._lazy = True
+        return record
+
     # compact form ------------------------------------------------------------------------
     def compact(self) -> bool:
         """Drop the parsed objects (they are parsed again from the raw bytes when asked for)
         when that gives them back as they are: a whole, accepted exchange. True if it did."""
+        # (runs for every exchange on the server's thread: plain reads, no copies)
         request, head, response = self._request, self._head, self._response
         if (
             self._lazy
@@ -167,7 +236,7 @@ class ExchangeRecord:
             or self.omitted != (0, 0)
             or head.method == "HEAD"  # the Response kept a body the wire did not carry
             or response.status < 200
-            or head.raw != self.raw_request[: len(head.raw)]
+            or not self.raw_request.startswith(head.raw)
         ):
             return False
         self._method = request.method
@@ -181,8 +250,9 @@ class ExchangeRecord:
                 timings.handler_done,
                 timings.last_byte_written,
             )
-        self._timings = None
-        self._notes = tuple(self._notes) if self._notes else _NO_NOTES
+            self._timings = None
+        notes = self._notes
+        self._notes = tuple(notes) if notes else _NO_NOTES
         self._request = self._head = self._response = None
         self._lazy = True
         return True
@@ -308,6 +378,23 @@ class ExchangeRecord:
     def __reduce__(self) -> tuple[Any, ...]:
         # A compact record travels as its bytes and scalars (to the plain printer's child).
         return (_rebuild, (tuple(getattr(self, name) for name in self.__slots__),))
+
+
+_KIND = attrgetter("_method", "_status")
+
+
+def exchange_kinds(items: Sequence[TraceItem]) -> tuple[Counter[tuple[str, int]], int]:
+    """How many exchanges of each (method, status) `items` hold, and how many other items.
+
+    The plain printer tallies every item it does not print, thousands a second under a flood,
+    on the server's interpreter: a compact record's scalars are read at C speed here, any
+    other record through its properties."""
+    records = [item for item in items if isinstance(item, ExchangeRecord)]
+    compact = [record for record in records if record._lazy]
+    kinds: Counter[tuple[str, int]] = Counter(map(_KIND, compact))
+    if len(compact) < len(records):
+        kinds.update((r.method, r.status) for r in records if not r._lazy)
+    return kinds, len(items) - len(records)
 
 
 def _rebuild(values: tuple[Any, ...]) -> ExchangeRecord:

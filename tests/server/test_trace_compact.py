@@ -1,20 +1,24 @@
 """Compact trace records (issue 12.4): the bus keeps bytes and a few scalars, not the parsed
 objects, and a view asking for the request, head or response gets them back as they were.
 
-Records are taken from a real server without a bus (nothing compacts them), then copied and
-compacted, and each compact copy is compared with the original field by field.
+Records are taken from a real server without a bus, built as parsed (the server builds them
+compact at once, `ExchangeRecord.answered`; here that is replaced by the constructor), then
+copied and compacted, and each compact copy is compared with the original field by field.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import socket
+from unittest.mock import patch
 
-from httplab.protocol.messages import Request
+from httplab.protocol.events import RequestHead
+from httplab.protocol.messages import Note, Request, Response
 from httplab.server.apps.users import UsersApp
 from httplab.server.engine import HTTPServer
 from httplab.trace.bus import TraceBus
-from httplab.trace.records import ExchangeRecord, TraceItem
+from httplab.trace.records import ExchangeRecord, Timings, TraceItem
 
 REQUESTS = [
     b"GET /users?limit=1&x=%41 HTTP/1.1\r\nHost: a\r\nAccept: text/html\r\n\r\n",
@@ -29,21 +33,54 @@ REQUESTS = [
 ]
 
 
-def _record_all(requests: list[bytes]) -> list[ExchangeRecord]:
+def _as_parsed(
+    cls: type[ExchangeRecord],
+    connection_id: int,
+    number: int,
+    started_at: float,
+    peer: str,
+    raw_request: bytes,
+    raw_response: bytes,
+    request: Request | None,
+    head: RequestHead | None,
+    response: Response | None,
+    error: str | None,
+    times: tuple[float, float, float, float],
+    notes: list[Note],
+    source: str = "server",
+    omitted: tuple[int, int] = (0, 0),
+) -> ExchangeRecord:
+    """`ExchangeRecord.answered`, keeping the parsed messages (the constructor's record)."""
+    return cls(
+        *(connection_id, number, started_at, peer, raw_request, raw_response),
+        *(request, head, response, error, Timings(*times), notes, source, omitted),
+    )
+
+
+def _record_all(requests: list[bytes], *, as_parsed: bool = True) -> list[ExchangeRecord]:
+    """The server's records of `requests`: as it parsed them, or (not `as_parsed`) as it
+    hands them to a tracer."""
     items: list[TraceItem] = []
 
     class Collect:
         def publish(self, item: TraceItem) -> None:
             items.append(item)
 
-    with HTTPServer(UsersApp(), port=0, tracer=Collect()) as server:
+    with contextlib.ExitStack() as stack:
+        if as_parsed:
+            stack.enter_context(patch.object(ExchangeRecord, "answered", classmethod(_as_parsed)))
+        _run(requests, Collect())
+    return [item for item in items if isinstance(item, ExchangeRecord)]
+
+
+def _run(requests: list[bytes], tracer: object) -> None:
+    with HTTPServer(UsersApp(), port=0, tracer=tracer) as server:  # type: ignore[arg-type]
         for raw in requests:
             with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
                 sock.sendall(raw)
                 sock.shutdown(socket.SHUT_WR)
                 while sock.recv(65536):
                     pass
-    return [item for item in items if isinstance(item, ExchangeRecord)]
 
 
 def _same_request(a: Request | None, b: Request | None) -> None:
@@ -95,6 +132,28 @@ def test_a_compact_record_parses_back_to_what_the_server_recorded() -> None:
         assert len(added) == 1
         assert copy.notes == original.notes
         assert copy.timings == original.timings
+
+
+def test_the_server_hands_over_records_compact_when_they_can_be() -> None:
+    odd = [b"HEAD /users HTTP/1.1\r\nHost: a\r\n\r\n", b"GET /users HTTP/1.1\r\n\r\n"]
+    parsed = _record_all(REQUESTS + odd)
+    handed = _record_all(REQUESTS + odd, as_parsed=False)
+    assert [record.compacted for record in handed] == [True] * len(REQUESTS) + [False, False]
+    for record, original in zip(handed, parsed, strict=True):
+        assert (record.method, record.target, record.status, record.error) == (
+            original.method,
+            original.target,
+            original.status,
+            original.error,
+        )
+        assert (record.raw_request, record.notes, record.omitted) == (
+            original.raw_request,
+            original.notes,
+            original.omitted,
+        )
+        if original.request is not None:  # (not the 400's)
+            _same_request(record.request, original.request)
+        assert record.timings.last_byte_written > record.timings.first_byte > 0
 
 
 def test_what_cannot_be_parsed_back_as_it_was_is_kept_whole() -> None:
