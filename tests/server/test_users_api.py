@@ -172,6 +172,13 @@ def test_unknown_resources_are_404(client: RawClient, target: str) -> None:
     assert json.loads(response.body)["status"] == 404
 
 
+@pytest.mark.parametrize("target", ["/users/0", "/users/abc", "/users/01", "/users/" + "9" * 30])
+def test_a_malformed_id_is_named_as_such(client: RawClient, target: str) -> None:
+    body = client.request(get(target)).body.decode()
+    assert "an id is a whole number from 1" in body
+    assert "this server has" not in body  # the path was /users/ID: no tour of the routes
+
+
 @pytest.mark.parametrize(
     ("method", "target", "allow"),
     [

@@ -102,6 +102,13 @@ class UsersApp:
             user_id = _parse_id(path[len("/users/") :])
             if user_id is not None:
                 return self._item(request, user_id)
+            return _problem(
+                request,
+                404,
+                f"no user at {path[:200]}: an id is a whole number from 1, without leading zeros"
+                " (as in /users/1)",
+                rfc_ref="RFC 9110 §15.5.5",
+            )
         return _problem(
             request,
             404,
