@@ -4,6 +4,7 @@ lifespan startup failed says so (not "cannot listen"), with or without --trace."
 
 from __future__ import annotations
 
+import errno
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,3 +84,30 @@ def test_a_failed_app_startup_is_not_called_a_listening_problem(
         "no database at db:5432; fix the app's startup code and run again"
     )
     assert "cannot listen" not in result.output
+
+
+def test_a_bind_error_gives_the_systems_words_once() -> None:
+    """asyncio wraps the system's words in its own sentence, which names the address again."""
+    from httplab.server.start_errors import ListenError
+
+    cause = OSError(
+        errno.EADDRNOTAVAIL,
+        "error while attempting to bind on address ('10.255.255.1', 8081): "
+        "cannot assign requested address",
+    )
+    line = ListenError(cause, "10.255.255.1", 8081).line("httplab serve")
+    assert line.startswith(
+        "httplab serve: cannot listen on 10.255.255.1:8081: cannot assign requested address ("
+    )
+    assert "error while attempting" not in line and "--host 127.0.0.1" in line
+
+
+def test_a_host_name_that_does_not_resolve_is_said_so() -> None:
+    from httplab.server.start_errors import ListenError
+
+    cause = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    line = ListenError(cause, "nosuchhost.invalid", 8081).line("httplab serve")
+    assert line == (
+        "httplab serve: cannot listen on nosuchhost.invalid:8081: no such host name "
+        "(name or service not known)"
+    )

@@ -15,6 +15,8 @@ The TUI may not import the server (DESIGN.md, layers); it calls `report` by its 
 from __future__ import annotations
 
 import errno
+import os
+import socket
 
 from httplab.trace.wire_text import escape_decoded
 
@@ -38,9 +40,10 @@ class ListenError(StartError):
     """The listening socket could not be made (port in use, no permission, no such address)."""
 
     def __init__(self, cause: OSError, host: str, port: int) -> None:
-        super().__init__(cause.errno, cause.strerror or str(cause))
+        super().__init__(cause.errno, _os_words(cause))
         self.host = host
         self.port = port
+        self.unresolved = isinstance(cause, socket.gaierror)
 
     def line(self, command: str, port_option: str = "--port") -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -53,10 +56,27 @@ class ListenError(StartError):
         elif self.errno == errno.EACCES:
             why = "permission denied (ports below 1024 need privileges: try a port >= 1024)"
         elif self.errno == errno.EADDRNOTAVAIL:
-            why = f"{self.strerror} (the address is not one of this machine's)"
+            why = (
+                f"{self.strerror} (the address is not one of this machine's: "
+                "try --host 127.0.0.1, or an address `ip addr` lists)"
+            )
+        elif self.unresolved:
+            why = f"no such host name ({escape_decoded(self.strerror or 'unknown error')})"
         else:
             why = escape_decoded(self.strerror or "unknown error")
         return f"{command}: cannot listen on {where}: {why}"
+
+
+def _os_words(cause: OSError) -> str:
+    """The system's own words for `cause`, lower-cased as a clause: asyncio's bind error
+    wraps them ("error while attempting to bind on address ('10.0.0.1', 80): cannot assign
+    requested address"), which says the address twice; a name that did not resolve
+    (socket.gaierror, negative errno) keeps the resolver's words."""
+    if cause.errno is not None and cause.errno > 0 and not isinstance(cause, socket.gaierror):
+        text = os.strerror(cause.errno)
+    else:
+        text = cause.strerror or str(cause) or type(cause).__name__
+    return text[:1].lower() + text[1:]
 
 
 class AppStartupError(StartError):
