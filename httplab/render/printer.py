@@ -190,8 +190,11 @@ class PlainPrinter:
         budget: RenderBudget | None = None,
         renderer: BatchRenderer | None = None,
         lang: str = "en",
+        notices: TextIO | None = None,
     ) -> None:
         self.bus = bus
+        self.notices = notices  # where "the trace output was closed" goes (None: stderr)
+        self.output_closed = False
         self.lang = lang  # of the field explanations (serve --trace --plain --lang ru)
         self.console = console if console is not None else plain_console()
         self.connection_events = connection_events
@@ -263,7 +266,11 @@ class PlainPrinter:
             try:
                 behind = self.print_pending(final=self._stopping)
             except OSError:
-                return  # stdout went away (a closed pipe): nothing left to print to
+                # stdout went away (`| head -3` exited): nothing left to print to. The server
+                # goes on serving, so say it once where the person who started it will see.
+                if not self._stopping:
+                    self._say_output_closed()
+                return
             if self._stopping:
                 return
             # Behind, or out of budget: let items gather and the budget refill, so the next
@@ -273,6 +280,16 @@ class PlainPrinter:
                 pause = max(pause, BATCH_INTERVAL)
             if pause > 0:
                 self._halt.wait(min(pause, 1.0))
+
+    def _say_output_closed(self) -> None:
+        self.output_closed = True
+        stream = self.notices if self.notices is not None else sys.stderr
+        with contextlib.suppress(OSError, ValueError):
+            stream.write(
+                "httplab: the trace output was closed (its reader exited); the server goes on "
+                "serving without printing the trace (Ctrl-C stops it)\n"
+            )
+            stream.flush()
 
     def print_pending(self, *, final: bool = False) -> bool:
         """Print what was published since the last call, as far as the budget allows (when
