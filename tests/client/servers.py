@@ -7,7 +7,9 @@ that ends a request head. The server counts connections so tests can see keep-al
 from __future__ import annotations
 
 import contextlib
+import signal
 import socket
+import subprocess
 import threading
 from collections.abc import Callable
 from types import TracebackType
@@ -99,3 +101,25 @@ def one_byte_at_a_time(response: bytes) -> Handler:
             conn.close()
 
     return handler
+
+
+def ctrl_c_while_waiting(command: Callable[[str], list[str]]) -> tuple[int, str]:
+    """Run `command(HOST:PORT)` against a server that reads the request and never answers,
+    press Ctrl-C once the request has arrived: (exit status, stderr)."""
+    arrived, release = threading.Event(), threading.Event()
+
+    def silent(conn: socket.socket) -> None:
+        read_head(conn)
+        arrived.set()
+        release.wait(20)
+
+    with RawServer(silent) as server:
+        process = subprocess.Popen(
+            command(f"127.0.0.1:{server.port}"),
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert arrived.wait(20), "the request never arrived"
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=20)
+        release.set()
+    return process.returncode, err

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import signal
-import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
-from tests.client.servers import RawServer, read_head
+from tests.client.servers import ctrl_c_while_waiting
 
 
 def httplab_send(*args: str) -> list[str]:
@@ -19,23 +16,10 @@ def httplab_send(*args: str) -> list[str]:
 
 
 def test_ctrl_c_while_waiting_is_one_line_and_status_130() -> None:
-    arrived, release = threading.Event(), threading.Event()
-
-    def silent(conn: socket.socket) -> None:
-        read_head(conn)
-        arrived.set()
-        release.wait(20)
-
-    with RawServer(silent) as server:
-        process = subprocess.Popen(
-            httplab_send("GET /", "--to", f"127.0.0.1:{server.port}", "--timeout", "30"),
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        assert arrived.wait(20), "the request never arrived"
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=20)
-        release.set()
-    assert process.returncode == 130
+    status, err = ctrl_c_while_waiting(
+        lambda to: httplab_send("GET /", "--to", to, "--timeout", "30")
+    )
+    assert status == 130
     assert err == "httplab: interrupted\n"
 
 

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from httplab.cli import app
 from httplab.server.apps.users import UsersApp
 from httplab.server.engine import HTTPServer
+from tests.client.servers import ctrl_c_while_waiting
 from tests.transcripts.fresh import server_for
 
 TRANSCRIPTS = sorted((Path(__file__).parents[2] / "transcripts").glob("*.transcript"))
@@ -119,33 +120,10 @@ def test_a_transcript_without_exchanges_is_not_a_green_run(tmp_path: Path) -> No
     assert "1 file: 0 passed, 0 failed, 1 without exchanges" in result.output
 
 
-def test_ctrl_c_during_a_replay_is_one_line_and_status_130(tmp_path: Path) -> None:
-    import signal
-    import threading
-
-    arrived, release = threading.Event(), threading.Event()
-    listener = socket.create_server(("127.0.0.1", 0))
-
-    def silent() -> None:  # reads the request, never answers
-        conn, _ = listener.accept()
-        with conn:
-            conn.recv(4096)
-            arrived.set()
-            release.wait(20)
-
-    thread = threading.Thread(target=silent, daemon=True)
-    thread.start()
-    to = f"127.0.0.1:{listener.getsockname()[1]}"
-    with listener:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "httplab", "replay", "--to", to, "--timeout", "30",
-             str(TRANSCRIPTS[0])],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        assert arrived.wait(20), "the request never arrived"
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=20)
-        release.set()
-        thread.join(5)
-    assert process.returncode == 130
+def test_ctrl_c_during_a_replay_is_one_line_and_status_130() -> None:
+    status, err = ctrl_c_while_waiting(
+        lambda to: [sys.executable, "-m", "httplab", "replay", "--to", to, "--timeout", "30",
+                    str(TRANSCRIPTS[0])]
+    )  # fmt: skip
+    assert status == 130
     assert err == "httplab: interrupted\n"
