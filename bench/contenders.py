@@ -68,6 +68,9 @@ class Contender:
             args = [
                 *(python, "-m", "uvicorn", "refservers:app", "--app-dir", str(BENCH)),
                 *("--host", HOST, "--port", str(port), "--http", http),
+                # `--loop auto` would pick uvloop where it is installed; httplab runs on
+                # asyncio's own loop, so the references do too (like with like)
+                *("--loop", "asyncio"),
                 *("--lifespan", "off", "--backlog", "2048"),
             ]
             if self.name.endswith("-log"):

@@ -516,8 +516,9 @@ def report(results: Results, options: argparse.Namespace, header: list[str]) -> 
         out += [
             "",
             f"httplab serves: {contenders.HTTPLAB_SERVES}. References serve: "
-            f"{contenders.REFERENCE_SERVES}. The minimal server answers fixed bytes; its req/s "
-            "is the generator's ceiling.",
+            f"{contenders.REFERENCE_SERVES}. uvicorn runs on asyncio's own event loop "
+            "(`--loop asyncio`, never uvloop), as httplab does. The minimal server answers "
+            "fixed bytes; its req/s is the generator's ceiling.",
         ]
     if results.parser:
         out += ["", "### Parser", "", *parser_table(results, options.parser_rounds)]

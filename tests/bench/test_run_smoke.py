@@ -65,6 +65,28 @@ def bench_module() -> Iterator[ModuleType]:
             sys.modules.pop(name, None)
 
 
+@pytest.fixture
+def contenders_module() -> Iterator[ModuleType]:
+    """bench/contenders.py imported the way run.py imports it (bench/ first on sys.path)."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        yield importlib.import_module("contenders")
+    finally:
+        sys.path.remove(str(BENCH))
+        for name in ("contenders", "harness"):
+            sys.modules.pop(name, None)
+
+
+@pytest.mark.parametrize("name", ["uvicorn-h11", "uvicorn-httptools", "uvicorn-httptools-log"])
+def test_uvicorn_runs_on_the_asyncio_loop_as_httplab_does(
+    contenders_module: ModuleType, name: str
+) -> None:
+    """uvicorn's default `--loop auto` takes uvloop when it is installed: pinned to asyncio."""
+    contender = next(c for c in contenders_module.CONTENDERS if c.name == name)
+    command = contender.command(8000)
+    assert command[command.index("--loop") + 1] == "asyncio"
+
+
 def test_a_quick_run_against_httplab_prints_a_markdown_table(tmp_path: Path) -> None:
     report = tmp_path / "bench.md"
     done = run_bench(
