@@ -9,8 +9,13 @@ An exchange that got no response is not recorded (there is nothing to expect).
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 from httplab.client.connection import ClientExchange
-from httplab.trace.transcript import TranscriptExchange, expectation_from
+from httplab.trace.recorder import TranscriptRecorder
+from httplab.trace.transcript import TranscriptExchange, expectation_from, read_transcript
 from httplab.trace.wire_text import escape_wire, first_line
 
 
@@ -28,3 +33,40 @@ def recorded_exchange(exchange: ClientExchange) -> TranscriptExchange | None:
         expect=expect,
         recorded_response=exchange.response_bytes,
     )
+
+
+class RecordOnFirstExchange:
+    """`send --record FILE`: FILE is checked at once but written only when the first exchange
+    is recorded, so a request that never got an answer (no server running, a bad host) leaves
+    no file behind, and an existing transcript untouched.
+
+    The constructor raises what `TranscriptRecorder` would: TranscriptError when FILE exists
+    and is not a transcript, OSError when FILE cannot be read or nothing can be written beside
+    it (a folder that does not exist, no permission)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if self.path.exists():
+            read_transcript(self.path)  # only to check it: the recorder reads it again
+        # what write_atomically needs: a temporary file beside FILE (made and removed here)
+        handle, probe = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+        )
+        os.close(handle)
+        os.unlink(probe)
+        self.recorder: TranscriptRecorder | None = None
+
+    @property
+    def started(self) -> bool:
+        """Has FILE been written (an exchange was recorded)?"""
+        return self.recorder is not None
+
+    def add(self, exchange: TranscriptExchange, connection: object = None) -> None:
+        """Like `TranscriptRecorder.add`; the first call writes FILE (OSError if it cannot)."""
+        if self.recorder is None:
+            self.recorder = TranscriptRecorder(self.path, append=True)
+        self.recorder.add(exchange, connection=connection)
+
+    def close(self) -> None:
+        if self.recorder is not None:
+            self.recorder.close()

@@ -49,7 +49,7 @@ MAX_INPUT = 64 * 2**20  # bytes read for one -d/--json/--raw source
 
 
 if TYPE_CHECKING:
-    from httplab.trace.recorder import TranscriptRecorder
+    from httplab.client.record import RecordOnFirstExchange
 
 
 class InputError(ValueError):
@@ -97,17 +97,19 @@ def run_send(options: SendOptions, streams: Streams | None = None) -> int:
         return EXIT_USAGE
     if options.record is None or options.offline:
         return _Session(options, io).run(plans)
-    from httplab.trace.recorder import TranscriptRecorder
+    from httplab.client.record import RecordOnFirstExchange
     from httplab.trace.transcript import TranscriptError
 
     try:
-        recorder = TranscriptRecorder(options.record, append=True)
+        recorder = RecordOnFirstExchange(options.record)
     except (OSError, TranscriptError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
-        _error(io, f"--record: cannot record to {escape_decoded(options.record)}: {reason}")
+        _error(io, f"--record: cannot record to {escape_decoded(options.record)}: {_why(exc)}")
         return EXIT_USAGE
     try:
         return _Session(options, io, recorder).run(plans)
+    except OSError as exc:  # FILE could not be written when the first answer came
+        _error(io, f"--record: cannot record to {escape_decoded(options.record)}: {_why(exc)}")
+        return EXIT_ERROR
     finally:
         recorder.close()
 
@@ -229,7 +231,7 @@ def _read_at_most(source: IO[bytes], what: str, name: str) -> bytes:
 # sending and showing -----------------------------------------------------------------------
 class _Session:
     def __init__(
-        self, options: SendOptions, io: Streams, recorder: TranscriptRecorder | None = None
+        self, options: SendOptions, io: Streams, recorder: RecordOnFirstExchange | None = None
     ) -> None:
         self.options = options
         self.io = io
@@ -319,7 +321,7 @@ class _Session:
                 failed = ClientExchange(plan.data, plan.method, error=exc.message)
                 failed.error_kind = exc.kind
                 self._print_json(failed, destination)
-            _error(self.io, exc.message)
+            _error(self.io, exc.message + self._unrecorded())
             self.outcomes.append("error")
             return EXIT_ERROR
         self._record(plan, connection, exchanges)
@@ -331,13 +333,19 @@ class _Session:
             else:
                 self._show_exchange(exchange)
             if exchange.error is not None:
-                _error(self.io, _error_with_bytes(exchange))
+                _error(self.io, _error_with_bytes(exchange) + self._unrecorded())
                 status = EXIT_ERROR
             elif self.options.check_status and exchange.status >= 300:
                 status = max(status, min(exchange.status // 100, 5))
         if connection.closed and self.heads and not self.json and status != EXIT_ERROR:
             self.printer.write([info_line(f"connection closed: {connection.closed_reason}")])
         return status
+
+    def _unrecorded(self) -> str:
+        """After an error: that `--record`'s FILE was neither created nor changed, if so."""
+        if self.recorder is None or self.recorder.started:
+            return ""
+        return f" (nothing was recorded to {escape_decoded(str(self.recorder.path))})"
 
     def _record(
         self, plan: PlannedRequest, connection: ClientConnection, exchanges: list[ClientExchange]
@@ -401,6 +409,11 @@ def _error_with_bytes(exchange: ClientExchange) -> str:
         more = "…" if len(exchange.unread) > 120 else ""
         message += f"; received {len(exchange.unread)} bytes: {preview}{more}"
     return message
+
+
+def _why(exc: OSError | ValueError) -> str:
+    """An OSError's own words (`No such file or directory`), else the message."""
+    return (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
 
 
 def _error(io: Streams, message: str) -> None:

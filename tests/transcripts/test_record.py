@@ -18,6 +18,7 @@ from httplab.server.apps.users import UsersApp
 from httplab.server.engine import HTTPServer
 from httplab.trace.recorder import TranscriptRecorder
 from httplab.trace.transcript import TranscriptExchange, read_transcript
+from tests.client.servers import RawServer, read_head
 
 REQUESTS = [
     b"POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -158,3 +159,47 @@ def test_repl_record_keeps_a_connection_together(tmp_path: Path) -> None:
     assert [len(c.exchanges) for c in transcript.connections] == [2, 1]
     result = CliRunner().invoke(app, ["replay", str(path)])
     assert result.exit_code == 0, result.output
+
+
+def _httplab_send(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    command = [sys.executable, "-m", "httplab", "send", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=60, check=False)
+
+
+def test_send_record_with_no_server_creates_no_file(tmp_path: Path) -> None:
+    path = tmp_path / "new.transcript"
+    with socket.socket() as bound:  # bound, never listening: a connection is refused
+        bound.bind(("127.0.0.1", 0))
+        port = bound.getsockname()[1]
+        done = _httplab_send("GET /users", "--to", f"127.0.0.1:{port}", "--record", str(path))
+    assert done.returncode == 1
+    assert not path.exists() and list(tmp_path.iterdir()) == []
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert f"connection refused by 127.0.0.1:{port}" in done.stderr
+    assert f"is `httplab serve` running? (nothing was recorded to {path})" in done.stderr
+
+
+def test_send_record_leaves_a_transcript_untouched_when_nothing_answers(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "kept.transcript"
+    with HTTPServer(UsersApp(), port=0) as server:
+        done = _httplab_send(
+            "GET /users", "--to", f"127.0.0.1:{server.port}", "--record", str(path)
+        )
+        assert done.returncode == 0, done.stderr
+    before = path.read_bytes(), path.stat().st_ino, path.stat().st_mtime_ns
+
+    def garbage(conn: socket.socket) -> None:
+        read_head(conn)
+        conn.sendall(b"\x1b[2J not HTTP at all\r\n\r\n")
+        conn.close()
+
+    with RawServer(garbage) as raw:
+        done = _httplab_send("GET /users", "--to", f"127.0.0.1:{raw.port}", "--record", str(path))
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "\x1b" not in done.stderr
+    assert f"(nothing was recorded to {path})" in done.stderr
+    assert (path.read_bytes(), path.stat().st_ino, path.stat().st_mtime_ns) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["kept.transcript"]
