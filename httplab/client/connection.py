@@ -53,6 +53,7 @@ from httplab.protocol.events import (
 from httplab.protocol.headers import Headers
 from httplab.protocol.notes import Note
 from httplab.protocol.parser import RequestParser, ResponseParser
+from httplab.trace.wire_text import escape_decoded
 
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_TIME = 30.0
@@ -88,7 +89,8 @@ ErrorKind = Literal[
 
 
 class ClientError(Exception):
-    """A network or response failure, told in one line; `kind` names which."""
+    """A network or response failure, told in one line; `kind` names which. The message is
+    ready for a terminal (a host name typed by the user is in it escaped once)."""
 
     def __init__(self, kind: ErrorKind, message: str) -> None:
         super().__init__(message)
@@ -249,7 +251,8 @@ class ClientConnection:
         try:
             infos = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as exc:
-            raise ClientError("unknown-host", f"unknown host {self.host!r}: {_why(exc)}") from exc
+            host = escape_decoded(self.host)
+            raise ClientError("unknown-host", f"unknown host '{host}': {_why(exc)}") from exc
         last: Exception | None = None
         for family, kind, proto, _, address in infos:
             sock = socket.socket(family, kind, proto)

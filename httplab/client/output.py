@@ -210,8 +210,10 @@ def timing_line(exchange: ClientExchange) -> Line:
     return [("* ", "trace.muted"), (" · ".join(shown), "trace.duration")]
 
 
-def info_line(text: str, style: str = "trace.event") -> Line:
-    return [("* ", "trace.muted"), (escape_decoded(text), style)]
+def info_line(text: str, style: str = "trace.event", *, escaped: bool = False) -> Line:
+    """`* text`, escaped for the terminal; `escaped`: it already is (an error message that
+    quotes the user's input escaped where it was written), shown as is."""
+    return [("* ", "trace.muted"), (text if escaped else escape_decoded(text), style)]
 
 
 def body_text(data: bytes) -> str:

@@ -208,8 +208,11 @@ class Repl:
             return "open"
         return "closed by server" if self.connection.closed else "not connected"
 
-    def say(self, text: str, style: str = "trace.event") -> None:
-        self.printer.write([info_line(text, style)])
+    def say(self, text: str, style: str = "trace.event", *, escaped: bool = False) -> None:
+        """One `* text` line, escaped for the terminal unless `escaped` says it already is
+        (the messages of ShorthandError, ClientError and TranscriptError quote what the user
+        typed escaped once)."""
+        self.printer.write([info_line(text, style, escaped=escaped)])
 
     # one input ----------------------------------------------------------------------------
     def handle(self, text: str) -> None:
@@ -219,7 +222,7 @@ class Repl:
             self.command(text.strip())
             return
         if text.strip() in SHELL_WORDS:
-            self.say(f"{text.strip()!r} was not sent: {SHELL_WORDS[text.strip()]}")
+            self.say(f"'{text.strip()}' was not sent: {SHELL_WORDS[text.strip()]}")
             return
         try:
             if is_raw_input(text):
@@ -240,7 +243,7 @@ class Repl:
                     self.switch(plan.host, plan.port)
                 data = plan.data
         except ShorthandError as exc:
-            self.say(f"error: {exc}", "trace.error")
+            self.say(f"error: {exc}", "trace.error", escaped=True)
             return
         self.send(data)
 
@@ -259,7 +262,7 @@ class Repl:
             if not shown:
                 self.printer.write(request_items(data, hexdump=self.hexdump))
             self.last = [ClientExchange(data, "", error=exc.message, error_kind=exc.kind)]
-            self.say(f"error: {exc.message}", "trace.error")
+            self.say(f"error: {exc.message}", "trace.error", escaped=True)
             return
         self.last = exchanges
         if self.connection.reopened:
@@ -277,7 +280,7 @@ class Repl:
                 items.append(timing_line(exchange))
             items += extra_items(exchange.extra, hexdump=self.hexdump)
             if exchange.error:
-                items.append(info_line(f"error: {exchange.error}", "trace.error"))
+                items.append(info_line(f"error: {exchange.error}", "trace.error", escaped=True))
             self.printer.write(items)
         if self.connection.closed:
             self.say(f"connection closed: {self.connection.closed_reason}")
@@ -301,16 +304,16 @@ class Repl:
             self.recorder = TranscriptRecorder(Path(argument), append=True)
         except (OSError, TranscriptError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else str(exc)
-            self.say(f"error: cannot record to {escape_decoded(argument)}: {reason}", "trace.error")
+            where = escape_decoded(argument)
+            self.say(f"error: cannot record to {where}: {reason}", "trace.error", escaped=True)
             return
         self.record_key = object()
-        self.say(f"recording to {escape_decoded(argument)} (each exchange; :record off stops)")
+        self.say(f"recording to {argument} (each exchange; :record off stops)")
 
     def stop_recording(self) -> None:
         if self.recorder is not None:
             self.recorder.close()
-            path = escape_decoded(str(self.recorder.path))
-            self.say(f"recorded {self.recorder.recorded} exchange(s) to {path}")
+            self.say(f"recorded {self.recorder.recorded} exchange(s) to {self.recorder.path}")
             self.recorder = None
 
     def _remember(self, exchange: ClientExchange) -> None:
@@ -341,7 +344,7 @@ class Repl:
             try:
                 host, port = split_host_port(argument)
             except ShorthandError as exc:
-                self.say(f"error: {exc} (usage: :to HOST:PORT)", "trace.error")
+                self.say(f"error: {exc} (usage: :to HOST:PORT)", "trace.error", escaped=True)
                 return
             self.switch(host, port)
         elif name == ":crlf":

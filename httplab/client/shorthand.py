@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from httplab import __version__
+from httplab.trace.wire_text import escape_decoded
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 53210
@@ -44,8 +45,22 @@ _METHODS_WITH_CONTENT = frozenset({"POST", "PUT", "PATCH"})
 KNOWN_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT")
 
 
+QUOTED_LIMIT = 200  # characters of the user's input quoted in a message; the rest is cut
+
+
 class ShorthandError(ValueError):
-    """The shorthand (or a -H / -q item) cannot be turned into a request; the message says why."""
+    """The shorthand (or a -H / -q item) cannot be turned into a request; the message says why.
+
+    The message is ready for a terminal: what the user typed is in it quoted and escaped once
+    (`_quoted`), so it is printed as is, never escaped again."""
+
+
+def _quoted(text: str) -> str:
+    """User text in a message: in single quotes, escaped by the one wire-text rule (a typed ESC
+    shows as `\\x1b`, a backslash as `\\\\`)."""
+    if len(text) > QUOTED_LIMIT:
+        return f"'{escape_decoded(text[:QUOTED_LIMIT])}…' ({len(text)} characters)"
+    return f"'{escape_decoded(text)}'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +115,7 @@ def parse_shorthand(line: str) -> Shorthand:
         version = words.pop()
     if len(words) > 2:
         raise ShorthandError(
-            f"malformed shorthand {line.strip()!r}: expected 'METHOD /path' "
+            f"malformed shorthand {_quoted(line.strip())}: expected 'METHOD /path' "
             "(a space in the path? write %20, or pass query values with -q NAME=VALUE)"
         )
     if len(words) == 1 and _is_target(words[0]):
@@ -111,7 +126,7 @@ def parse_shorthand(line: str) -> Shorthand:
         method, target = words
     if method is not None:
         if not _METHOD.fullmatch(method):
-            raise ShorthandError(f"malformed shorthand: {method!r} is not a method name")
+            raise ShorthandError(f"malformed shorthand: {_quoted(method)} is not a method name")
         if method.upper() in KNOWN_METHODS:
             method = method.upper()
     return _with_target(method, target, version)
@@ -136,17 +151,18 @@ def _with_target(method: str | None, target: str, version: str | None) -> Shorth
         why = str(exc)
         if "IPv6" in why:  # urlsplit's words for any stray bracket, as in a[b
             why = "'[' and ']' go only around an IPv6 address, as in http://[::1]:8080/"
-        raise ShorthandError(f"malformed URL {target!r}: {why}") from exc
+        raise ShorthandError(f"malformed URL {_quoted(target)}: {why}") from exc
     if parts.scheme.lower() != "http":
         raise ShorthandError(
             f"{parts.scheme}:// is not supported: httplab speaks plain HTTP/1.1 (use http://)"
         )
     if not parts.hostname:
-        raise ShorthandError(f"no host in URL {target!r}")
+        raise ShorthandError(f"no host in URL {_quoted(target)}")
+    _check_host(parts.hostname, target)
     try:
         port = parts.port or 80
     except ValueError as exc:
-        raise ShorthandError(f"bad port in URL {target!r}") from exc
+        raise ShorthandError(f"bad port in URL {_quoted(target)}") from exc
     path = parts.path or "/"
     if not path.startswith("/"):
         path = "/" + path
@@ -167,24 +183,39 @@ def split_host_port(text: str, *, default_port: int | None = DEFAULT_PORT) -> tu
     if text.startswith("["):
         host, bracket, after = text[1:].partition("]")
         if not bracket:
-            raise ShorthandError(f"unclosed '[' in {text!r}: write an IPv6 address as [::1]:PORT")
+            raise ShorthandError(
+                f"unclosed '[' in {_quoted(text)}: write an IPv6 address as [::1]:PORT"
+            )
         if not host:
-            raise ShorthandError(f"no address between '[' and ']' in {text!r}")
+            raise ShorthandError(f"no address between '[' and ']' in {_quoted(text)}")
         if after and not after.startswith(":"):
-            raise ShorthandError(f"unexpected {after!r} after ']' in {text!r}: expected :PORT")
+            raise ShorthandError(
+                f"unexpected {_quoted(after)} after ']' in {_quoted(text)}: expected :PORT"
+            )
         port_text = after[1:]
         if after and not port_text:
-            raise ShorthandError(f"no port after ':' in {text!r}: expected [HOST]:PORT")
+            raise ShorthandError(f"no port after ':' in {_quoted(text)}: expected [HOST]:PORT")
     elif text.count(":") == 1:
         host, _, port_text = text.partition(":")
     host = host or DEFAULT_HOST
+    _check_host(host, text)
     if not port_text:
         if default_port is None:
-            raise ShorthandError(f"expected HOST:PORT, got {text!r}")
+            raise ShorthandError(f"expected HOST:PORT, got {_quoted(text)}")
         return host, default_port
     if not (port_text.isascii() and port_text.isdigit()) or not 0 < int(port_text) < 65536:
-        raise ShorthandError(f"bad port {port_text!r} in {text!r}: expected 1–65535")
+        raise ShorthandError(f"bad port {_quoted(port_text)} in {_quoted(text)}: expected 1–65535")
     return host, int(port_text)
+
+
+def _check_host(host: str, text: str) -> None:
+    """A host goes into the Host field and to the resolver: no spaces or control characters
+    (shorthand builds well-formed requests; --raw sends any bytes)."""
+    if not host.isprintable() or " " in host:
+        raise ShorthandError(
+            f"bad host {_quoted(host)} in {_quoted(text)}: a host has no spaces or control "
+            "characters"
+        )
 
 
 def parse_header_item(item: str) -> tuple[str, str | None]:
@@ -196,14 +227,16 @@ def parse_header_item(item: str) -> tuple[str, str | None]:
     elif item.rstrip().endswith(";"):
         result = (item.rstrip()[:-1].strip(), "")
     else:
-        raise ShorthandError(f"malformed header {item!r}: expected 'Name: value'")
+        raise ShorthandError(f"malformed header {_quoted(item)}: expected 'Name: value'")
     if not _HEADER_NAME.fullmatch(result[0]):
-        raise ShorthandError(f"malformed header {item!r}: {result[0]!r} is not a field name")
+        raise ShorthandError(
+            f"malformed header {_quoted(item)}: {_quoted(result[0])} is not a field name"
+        )
     if result[1] and _CONTROL.search(result[1]):
         # A CR or LF here would start another field: shorthand builds well-formed requests.
         raise ShorthandError(
-            f"malformed header {item!r}: control characters are not allowed in a field value "
-            "(RFC 9110 §5.5); send such bytes with --raw"
+            f"malformed header {_quoted(item)}: control characters are not allowed in a field "
+            "value (RFC 9110 §5.5); send such bytes with --raw"
         )
     return result
 
@@ -212,7 +245,7 @@ def parse_query_item(item: str) -> tuple[str, str]:
     """'name=value' → (name, value); a bare 'name' has an empty value."""
     name, _, value = item.partition("=")
     if not name:
-        raise ShorthandError(f"malformed query parameter {item!r}: expected NAME=VALUE")
+        raise ShorthandError(f"malformed query parameter {_quoted(item)}: expected NAME=VALUE")
     return name, value
 
 

@@ -171,6 +171,20 @@ def test_errors_are_one_line_and_the_session_goes_on() -> None:
     assert "connection refused" in out.getvalue() and repl.running
 
 
+def test_an_error_shows_the_input_escaped_once() -> None:
+    out = io.StringIO()
+    repl = Repl("127.0.0.1", 1, stream=out, timeout=1)
+    repl.handle("a\x1b[2Jb c d")  # an ESC typed into a shorthand with too many words
+    repl.handle(":to [h\\x")  # a backslash typed as such
+    repl.handle(":record /nonexistent/r\x1b.t")
+    shown = out.getvalue()
+    assert "\x1b" not in shown  # never a raw ESC on the terminal
+    assert "* error: malformed shorthand 'a\\x1b[2Jb c d': expected" in shown
+    assert "* error: unclosed '[' in '[h\\\\x': write an IPv6" in shown
+    assert "* error: cannot record to /nonexistent/r\\x1b.t: No such file" in shown
+    assert "\\\\x1b" not in shown  # the escape itself is not escaped again
+
+
 def test_completion_of_methods_commands_paths_and_headers() -> None:
     repl = Repl("127.0.0.1", 1, stream=io.StringIO())
     repl.seen_paths.add("/users/42")

@@ -263,6 +263,9 @@ def test_any_shorthand_builds_or_raises_shorthand_error(text: str) -> None:
         ("[::1]:", "no port after ':'"),
         ("[]:80", "no address between"),
         ("host:\u0661\u0662", "bad port"),  # Arabic-Indic digits are digits to str.isdigit()
+        ("a\x1bb:80", "bad host 'a\\x1bb' in 'a\\x1bb:80': a host has no spaces or control"),
+        ("a b:80", "bad host 'a b'"),
+        pytest.param("h:" + "9" * 500, "bad port '" + "9" * 200 + "…' (500", id="huge port"),
     ],
 )
 def test_a_malformed_destination_is_a_clear_error(text: str, message: str) -> None:
@@ -279,6 +282,12 @@ def test_a_lone_surrogate_is_a_shorthand_error_not_a_traceback(text: str) -> Non
     # it has no UTF-8 form, so the request cannot be built from it as text.
     with pytest.raises(ShorthandError, match="lone surrogate"):
         plan_request(text)
+
+
+def test_a_url_host_with_a_control_character_is_refused_escaped() -> None:
+    with pytest.raises(ShorthandError) as info:
+        plan_request("GET http://a\x1bb/users", host="127.0.0.1", port=53210)
+    assert str(info.value).startswith("bad host 'a\\x1bb' in 'http://a\\x1bb/users'")
 
 
 @pytest.mark.parametrize("text", ["a[b", "GET http://ex[ample.com/", "GET http://[::1/x"])
