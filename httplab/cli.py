@@ -545,6 +545,7 @@ def repl(
     Examples:
       httplab repl
       httplab repl --to localhost:8080
+      printf 'GET /users\\n' | httplab repl     piped lines, no prompt (exit 1 on an error)
     \b
     At the prompt:
       GET /users                  shorthand, sent on Enter

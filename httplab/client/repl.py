@@ -11,6 +11,7 @@ turned that off.
 The connection stays open between requests; the prompt says whether it is open, not yet made,
 or closed by the server (the next request then opens a new one). Input handling lives in
 `Repl.handle()`, free of prompt_toolkit, so tests can drive it directly or through a pipe.
+Standard input that is not a terminal is read as plain lines (`run_piped`): no prompt.
 """
 
 from __future__ import annotations
@@ -199,6 +200,7 @@ class Repl:
         self.seen_headers: set[str] = set()
         self.recorder: TranscriptRecorder | None = None
         self.record_key = object()  # one per TCP connection in the recording
+        self.errors = 0  # inputs that ended in an error (piped input exits 1 if any)
 
     @property
     def status(self) -> str:
@@ -213,6 +215,11 @@ class Repl:
         (the messages of ShorthandError, ClientError and TranscriptError quote what the user
         typed escaped once)."""
         self.printer.write([info_line(text, style, escaped=escaped)])
+
+    def fail(self, text: str, *, escaped: bool = False) -> None:
+        """An error line (counted: piped input then exits with status 1)."""
+        self.errors += 1
+        self.say(text, "trace.error", escaped=escaped)
 
     # one input ----------------------------------------------------------------------------
     def handle(self, text: str) -> None:
@@ -243,7 +250,7 @@ class Repl:
                     self.switch(plan.host, plan.port)
                 data = plan.data
         except ShorthandError as exc:
-            self.say(f"error: {exc}", "trace.error", escaped=True)
+            self.fail(f"error: {exc}", escaped=True)
             return
         self.send(data)
 
@@ -262,7 +269,7 @@ class Repl:
             if not shown:
                 self.printer.write(request_items(data, hexdump=self.hexdump))
             self.last = [ClientExchange(data, "", error=exc.message, error_kind=exc.kind)]
-            self.say(f"error: {exc.message}", "trace.error", escaped=True)
+            self.fail(f"error: {exc.message}", escaped=True)
             return
         self.last = exchanges
         if self.connection.reopened:
@@ -280,6 +287,7 @@ class Repl:
                 items.append(timing_line(exchange))
             items += extra_items(exchange.extra, hexdump=self.hexdump)
             if exchange.error:
+                self.errors += 1
                 items.append(info_line(f"error: {exchange.error}", "trace.error", escaped=True))
             self.printer.write(items)
         if self.connection.closed:
@@ -305,7 +313,7 @@ class Repl:
         except (OSError, TranscriptError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else str(exc)
             where = escape_decoded(argument)
-            self.say(f"error: cannot record to {where}: {reason}", "trace.error", escaped=True)
+            self.fail(f"error: cannot record to {where}: {reason}", escaped=True)
             return
         self.record_key = object()
         self.say(f"recording to {argument} (each exchange; :record off stops)")
@@ -344,7 +352,7 @@ class Repl:
             try:
                 host, port = split_host_port(argument)
             except ShorthandError as exc:
-                self.say(f"error: {exc} (usage: :to HOST:PORT)", "trace.error", escaped=True)
+                self.fail(f"error: {exc} (usage: :to HOST:PORT)", escaped=True)
                 return
             self.switch(host, port)
         elif name == ":crlf":
@@ -362,7 +370,7 @@ class Repl:
         elif name == ":record":
             self.start_recording(argument)
         else:
-            self.say(f"unknown command {name}; :help lists them", "trace.error")
+            self.fail(f"unknown command {name}; :help lists them")
 
     def switch(self, host: str, port: int) -> None:
         self.connection.close()
@@ -459,8 +467,11 @@ def run_repl(
     input: Any = None,  # prompt_toolkit Input, for tests (create_pipe_input)
     output: Any = None,  # prompt_toolkit Output, for tests (DummyOutput)
 ) -> int:
-    """Run the prompt until :quit or Ctrl-D; returns the exit status (0)."""
+    """Run the prompt until :quit or Ctrl-D; returns the exit status (0). With standard
+    input not a terminal (and no prompt_toolkit `input` given), read it as plain lines."""
     repl = Repl(host, port, timeout=timeout, stream=stream)
+    if input is None and not sys.stdin.isatty():
+        return run_piped(repl, sys.stdin.buffer)
     history = _history(history_path)
     repl.remember_history(history.load_history_strings())
     session: PromptSession[str] = PromptSession(
@@ -498,3 +509,46 @@ def run_repl(
     repl.connection.close()
     repl.stop_recording()
     return 0
+
+
+EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
+
+
+def run_piped(repl: Repl, source: IO[bytes]) -> int:
+    """`printf 'GET /users\\n' | httplab repl`: each line of `source` is what Enter would
+    have sent at the prompt (a raw request collects its lines until its empty line, as typed),
+    with no prompt, history or line editing; output as at the prompt. At the end of the input
+    a request still being typed is sent as Esc Enter would send it. The exit status is 0, or 1
+    when an input ended in an error (a request not sent, no answer, a bad command), or 130 on
+    Ctrl-C."""
+    repl.say(f"httplab repl → {repl.connection.address}; reading requests from standard input")
+    pending = ""  # a raw request's lines so far, each ended by "\n" (the Enters typed)
+    try:
+        for number, data in enumerate(source, 1):
+            try:
+                line = data.decode("utf-8")
+            except UnicodeDecodeError:
+                message = f"error: line {number} is not UTF-8 text; type other bytes as \\xNN"
+                repl.fail(message, escaped=True)
+                pending = ""
+                continue
+            text = pending + line.removesuffix("\n").removesuffix("\r")
+            if input_complete(text) or (is_raw_input(text) and body_reaches_length(text)):
+                pending = ""
+                repl.handle(text)
+                if not repl.running:
+                    break
+            else:
+                pending = text + "\n"
+        else:
+            if pending.strip():
+                repl.say("end of input: sending the request typed so far")
+                repl.handle(pending)
+    except KeyboardInterrupt:
+        repl.connection.close()
+        repl.fail("interrupted; the connection was closed")
+        return EXIT_INTERRUPTED
+    finally:
+        repl.connection.close()
+        repl.stop_recording()
+    return EXIT_ERROR if repl.errors else EXIT_OK

@@ -1,0 +1,122 @@
+"""`httplab repl` with its standard input not a terminal: plain lines, no prompt_toolkit.
+
+Each test runs the real `httplab repl` process with a pipe for stdin against a server on
+127.0.0.1, as `printf 'GET /users\\n' | httplab repl` does in a shell."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from httplab.client.repl import Repl
+from httplab.server.apps.users import UsersApp
+from httplab.server.engine import HTTPServer
+from tests.client.servers import RawServer, read_head
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def server() -> Iterator[HTTPServer]:
+    with HTTPServer(UsersApp(), port=0) as running:
+        yield running
+
+
+def repl_piped(to: str, data: bytes) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    command = [sys.executable, "-m", "httplab", "repl", "--to", to]
+    return subprocess.run(command, input=data, capture_output=True, env=env, timeout=60)
+
+
+def without_timings(text: str) -> str:
+    text = re.sub(r"Date: [^\\]*", "Date: …", text)
+    return "\n".join(line for line in text.splitlines() if not line.startswith("* connect "))
+
+
+def test_piped_lines_are_read_plainly_and_shown_as_at_the_prompt(server: HTTPServer) -> None:
+    to = f"127.0.0.1:{server.port}"
+    done = repl_piped(to, b"GET /users\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == b""  # no "Input is not a terminal" warning
+    out = done.stdout.decode()
+    assert "\r" not in out and "\x1b" not in out  # no prompt redraws, no colour
+    first, _, shown = out.partition("\n")
+    assert first == f"* httplab repl → {to}; reading requests from standard input"
+    at_the_prompt = io.StringIO()
+    Repl("127.0.0.1", server.port, stream=at_the_prompt).handle("GET /users")
+    assert without_timings(shown) == without_timings(at_the_prompt.getvalue())
+    assert "< HTTP/1.1 200 OK\\r\\n" in shown
+
+
+def test_a_raw_request_collects_its_lines_and_control_characters_are_escaped(
+    server: HTTPServer,
+) -> None:
+    data = b"GET /x\x1b[2J HTTP/1.1\r\nHost: a\x07b\r\n\r\n:hexdump\n:hexdump\n"
+    done = repl_piped(f"127.0.0.1:{server.port}", data)
+    out = done.stdout.decode()
+    assert "\x1b" not in out and "\x07" not in out and "\r" not in out
+    assert "> GET /x\\x1b[2J HTTP/1.1\\r\\n\n> Host: a\\x07b\\r\\n\n> \\r\\n\n" in out
+    assert "< HTTP/1.1 400 Bad Request\\r\\n" in out
+    assert "* hexdump on\n* hexdump off\n" in out
+    assert done.returncode == 0 and done.stderr == b""
+
+
+def test_errors_give_exit_status_1_and_the_input_goes_on(server: HTTPServer) -> None:
+    data = b"a\x1bb c d\n\xff\xfe\n:bogus\nGET /users\n"
+    done = repl_piped(f"127.0.0.1:{server.port}", data)
+    out = done.stdout.decode()
+    assert done.returncode == 1 and done.stderr == b""
+    assert "* error: malformed shorthand 'a\\x1bb c d': expected" in out
+    assert "* error: line 2 is not UTF-8 text; type other bytes as \\xNN\n" in out
+    assert "* unknown command :bogus; :help lists them\n" in out
+    assert "< HTTP/1.1 200 OK\\r\\n" in out  # the request after the errors was still sent
+
+
+def test_no_server_is_an_error_line_and_exit_status_1() -> None:
+    with socket.socket() as bound:  # bound, never listening: a connection is refused
+        bound.bind(("127.0.0.1", 0))
+        port = bound.getsockname()[1]
+        done = repl_piped(f"127.0.0.1:{port}", b"GET /\n")
+    assert done.returncode == 1 and done.stderr == b""
+    assert f"* error: connection refused by 127.0.0.1:{port}" in done.stdout.decode()
+
+
+def test_a_server_sending_garbage_is_an_error_not_a_traceback() -> None:
+    def garbage(conn: socket.socket) -> None:
+        read_head(conn)
+        conn.sendall(b"\x1b[2J\x00 nonsense\r\n\r\n")
+        conn.close()
+
+    with RawServer(garbage) as raw:
+        done = repl_piped(f"127.0.0.1:{raw.port}", b"GET /\n")
+    out = done.stdout.decode()
+    assert done.returncode == 1 and done.stderr == b""
+    assert "\x1b" not in out and "\x00" not in out and "* error: " in out
+
+
+def test_end_of_input_sends_a_raw_request_still_being_typed(server: HTTPServer) -> None:
+    done = repl_piped(f"127.0.0.1:{server.port}", b"GET /users HTTP/1.1\nHost: x")
+    out = done.stdout.decode()
+    assert "* end of input: sending the request typed so far\n> GET /users HTTP/1.1\\r\\n" in out
+    assert "< HTTP/1.1 200 OK\\r\\n" in out
+    assert done.returncode == 0
+
+
+def test_quit_stops_reading(server: HTTPServer) -> None:
+    done = repl_piped(f"127.0.0.1:{server.port}", b":quit\nGET /users\n")
+    assert done.returncode == 0
+    assert "> GET" not in done.stdout.decode()
+
+
+def test_empty_input_exits_cleanly(server: HTTPServer) -> None:
+    done = repl_piped(f"127.0.0.1:{server.port}", b"")
+    assert done.returncode == 0 and done.stderr == b""
+    assert done.stdout.decode().count("\n") == 1  # the banner only
