@@ -1,0 +1,44 @@
+"""Lesson texts say what the learner will see: the routes a 404 hint lists are the ones the
+server's own 404 body lists, and `--plain` shows no key of the full-screen view."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from httplab.lessons import load_lesson
+from httplab.lessons.model import Lesson, Localized
+from tests.lessons.conftest import plain_lesson
+
+ROUTE = re.compile(r"(?<![\w/])/(?:users(?:/ID)?)?(?=[\s,.]|$)")
+
+
+def _routes(text: str) -> list[str]:
+    return ROUTE.findall(text)
+
+
+def _texts(lesson: Lesson) -> list[Localized]:
+    texts: list[Localized] = []
+    for step in lesson.steps:
+        texts += [step.task, step.notice, *step.hints]
+        texts += [mistake.hint for mistake in step.mistakes]
+    return texts
+
+
+@pytest.mark.parametrize("number", [1, 8])
+def test_404_hints_list_the_routes_the_server_body_lists(number: int, tmp_path: Path) -> None:
+    lesson = load_lesson(number)
+    plain, out = plain_lesson(lesson, tmp_path)
+    plain.run(iter(["GET /nowhere-at-all", ":quit"]))  # a real 404 from the lesson's server
+    body = next(line for line in out.getvalue().splitlines() if line.startswith("{"))
+    detail = json.loads(body)["detail"]
+    server_routes = _routes(detail.partition("this server has ")[2])
+    assert server_routes == ["/", "/users", "/users/ID"], detail
+    listing = [t for t in _texts(lesson) if "/users/ID" in t.en and "/users and" in t.en]
+    assert listing, "the lesson has a hint that lists the routes"
+    for text in listing:
+        assert _routes(text.en) == server_routes, text.en
+        assert _routes(text.ru) == server_routes, text.ru
