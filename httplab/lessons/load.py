@@ -110,7 +110,18 @@ def load_lesson_folder(folder: Path) -> Lesson:
 def _step(raw: dict[str, Any], where: _Where) -> Step:
     _only_keys(
         raw,
-        {"id", "title", "task", "check", "notice", "hints", "mistake", "predict", "server"},
+        {
+            "id",
+            "title",
+            "task",
+            "screen",
+            "check",
+            "notice",
+            "hints",
+            "mistake",
+            "predict",
+            "server",
+        },
         where,
         "a step",
     )
@@ -129,6 +140,7 @@ def _step(raw: dict[str, Any], where: _Where) -> Step:
         raise where.error("mistake: use [[step.mistake]] tables")
     mistakes = tuple(_mistake(m, where, i) for i, m in enumerate(mistakes_raw))
     predict = _prediction(raw["predict"], where) if "predict" in raw else None
+    screen = _localized(raw["screen"], where, "screen") if "screen" in raw else None
     return Step(
         id=step_id,
         title=_localized(raw.get("title"), where, "title"),
@@ -139,6 +151,7 @@ def _step(raw: dict[str, Any], where: _Where) -> Step:
         mistakes=mistakes,
         predict=predict,
         server=_server(raw.get("server", {}), where),
+        screen=screen,
     )
 
 

@@ -131,6 +131,9 @@ class Step:
     mistakes: tuple[Mistake, ...] = ()
     predict: Prediction | None = None
     server: ServerOptions = field(default_factory=ServerOptions)
+    # Under the task in the full-screen view only: its keys (the client pane's Ctrl-O);
+    # `--plain` has no such keys, so the task itself must be true in both.
+    screen: Localized | None = None
 
 
 @dataclass(frozen=True, slots=True)

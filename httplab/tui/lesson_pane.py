@@ -205,10 +205,10 @@ class LessonPane:
         parts: list[RenderableType] = [Text(step.title.get(lang), style="lesson.title")]
         if step.predict is not None:  # asked before the task
             parts.append(self._prediction())
-        parts += [
-            _labelled(word("task", lang), step.task.get(lang), "lesson.task"),
-            self._state(),
-        ]
+        parts.append(_labelled(word("task", lang), step.task.get(lang), "lesson.task"))
+        if step.screen is not None:  # this view's keys: --plain does not show it
+            parts.append(inline(step.screen.get(lang), "lesson.task"))
+        parts.append(self._state())
         for level, hint in zip(HINT_LEVELS, step.hints[: status.hints_shown], strict=False):
             label = f"{word('hint', lang)} ({word(level, lang)})"
             parts.append(_labelled(label, hint.get(lang), "lesson.hint"))

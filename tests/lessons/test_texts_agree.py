@@ -11,7 +11,7 @@ import pytest
 
 from httplab.lessons import load_lesson
 from httplab.lessons.model import Lesson, Localized
-from tests.lessons.conftest import plain_lesson
+from tests.lessons.conftest import flat, plain_lesson
 
 ROUTE = re.compile(r"(?<![\w/])/(?:users(?:/ID)?)?(?=[\s,.]|$)")
 
@@ -42,3 +42,23 @@ def test_404_hints_list_the_routes_the_server_body_lists(number: int, tmp_path: 
     for text in listing:
         assert _routes(text.en) == server_routes, text.en
         assert _routes(text.ru) == server_routes, text.ru
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_plain_lesson_9_names_no_key_of_the_full_screen_view(lang: str, tmp_path: Path) -> None:
+    """`--plain` has no client pane and no Ctrl-O: its texts must not send the learner there,
+    in the task or in the hint for a body sent without Content-Length."""
+    lesson = load_lesson(9)
+    plain, out = plain_lesson(lesson, tmp_path, lang=lang)
+    unframed = [
+        "POST /users HTTP/1.1",
+        "Host: lab",
+        "Content-Type: application/x-www-form-urlencoded",
+        "",
+        "name=Petya&age=7",
+    ]
+    plain.run(iter([*unframed, ":hint", ":hint", ":hint", ":quit"]))
+    text = flat(out.getvalue())
+    assert flat(lesson.steps[0].mistakes[1].hint.get(lang)) in text  # the mistake was made
+    for word in ("Ctrl-O", "client pane", "панел"):
+        assert word not in text, word

@@ -259,13 +259,16 @@ def test_code_spans_in_lesson_sentences_lose_their_backticks_and_get_the_code_st
 
 def test_lesson_9_body_without_content_length_is_made_in_the_pane_then_fixed() -> None:
     """Issue 11.4: the unframed-body mistake of lesson 9 is reachable in the client pane —
-    Ctrl-O sends as typed (the step's task says so) — and auto mode then frames the same text."""
+    Ctrl-O sends as typed (the step's screen note under the task says so) — and auto mode then
+    frames the same text."""
     head = "POST /users HTTP/1.1\rHost: lab\rContent-Type: application/x-www-form-urlencoded\r\r"
 
     async def scenario() -> None:
         async with lesson_run(9) as r:
             c = r.controller
-            assert "Ctrl-O" in r.session.current.task.get("en")
+            screen = r.session.current.screen
+            assert screen is not None and "Ctrl-O" in screen.get("en")
+            assert "Ctrl-O" in pane_text(r.pane, 200), "the pane shows its keys under the task"
             r.press("c")
             await r.until(lambda: c.zone == "client", "the client pane")
             r.press("\x0f")  # Ctrl-O: Content-Length as typed
