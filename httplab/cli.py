@@ -1317,7 +1317,10 @@ def lesson_check(
         help="How long each case waits for an answer. Example: --timeout 5",
     ),
     lang: str | None = typer.Option(
-        None, "--lang", metavar="en|ru", help="The hints' language. Example: --lang ru"
+        None,
+        "--lang",
+        metavar="en|ru",
+        help="The report's language (its hints too). Example: --lang ru",
     ),
     progress_file: Path | None = _PROGRESS_OPTION,
 ) -> None:

@@ -22,6 +22,7 @@ from typing import Literal
 
 from httplab.client.connection import ClientExchange
 from httplab.client.replay import ExchangeResult, Mismatch, replay_transcript
+from httplab.lessons.model import Localized
 from httplab.trace.transcript import (
     Expectation,
     Hint,
@@ -62,15 +63,24 @@ class CheckCase:
         return self.exchange.label or f"exchange {self.number}"
 
 
+FIRST_WRONG_BYTE = Localized("first wrong byte", "первый неверный байт")
+
+
+def as_is(text: str) -> Localized:
+    """Words the check did not write (a client error, the parser's detail): one language."""
+    return Localized(text, text)
+
+
 @dataclass
 class Failure:
-    """One thing that was not as expected; `expectation` is the expect line it breaks."""
+    """One thing that was not as expected; `expectation` is the expect line it breaks. The
+    message and the caret are in both languages of the course (`lesson check --lang ru`)."""
 
-    message: str
+    message: Localized
     expectation: str | None = None
     offset: int | None = None  # the first wrong byte in the received bytes
     rfc: str = ""
-    caret: str = "first wrong byte"  # what the caret under `offset` says
+    caret: Localized = FIRST_WRONG_BYTE  # what the caret under `offset` says
     explains_itself: bool = False  # a generic framing rule: the case's own hint is beside it
     silent: bool = False  # no byte came back within the timeout (the server may be stuck)
 
@@ -222,9 +232,11 @@ def _filled(exchange: TranscriptExchange, port: int) -> TranscriptExchange:
     return replace(exchange, request=request, pauses=pauses)
 
 
-KEPT_ALIVE = (
+KEPT_ALIVE = Localized(
     "the server closed the connection after the previous response; an HTTP/1.1 connection "
-    "stays open until one side says Connection: close"
+    "stays open until one side says Connection: close",
+    "сервер закрыл соединение после предыдущего ответа; соединение HTTP/1.1 остаётся "
+    "открытым, пока одна из сторон не скажет Connection: close",
 )
 
 
@@ -238,15 +250,19 @@ def _case_result(
         if first is not None and first.kind == "connect":
             refused = "connection refused" in first.message
             message = (
-                f"connection refused on port {port}: no server is listening there"
+                Localized(
+                    f"connection refused on port {port}: no server is listening there",
+                    f"соединение отклонено на порту {port}: там никто не слушает",
+                )
                 if refused
-                else first.message
+                else as_is(first.message)
             )
             result.failures.append(Failure(message))
         elif index > 0:
             result.failures.append(Failure(KEPT_ALIVE, rfc="RFC 9112 §9.3"))
         else:
-            result.failures.append(Failure(first.message if first else "not sent"))
+            not_sent = Localized("not sent", "не отправлено")
+            result.failures.append(Failure(as_is(first.message) if first else not_sent))
         return result
     result.received = exchange.response_bytes
     final = exchange.final
@@ -271,9 +287,14 @@ def _case_result(
         result.failures.insert(
             0,
             Failure(
-                f"the server answered after the first {early} bytes, before the request was "
-                "complete: one recv() is not one request (TCP is a stream; read until the "
-                "empty line)",
+                Localized(
+                    f"the server answered after the first {early} bytes, before the request "
+                    "was complete: one recv() is not one request (TCP is a stream; read until "
+                    "the empty line)",
+                    f"сервер ответил, получив первые байты запроса ({early}), не дождавшись "
+                    "его конца: один recv() — это не один запрос (TCP — поток; читайте до "
+                    "пустой строки)",
+                ),
                 rfc="RFC 9112 §2.1",
             ),
         )
@@ -305,16 +326,24 @@ def _transport_failure(exchange: ClientExchange, timeout: float) -> Failure:
             return framing
     if kind == "timeout" and not raw:
         return Failure(
-            f"no answer within {timeout:g} s: the server is still waiting (for more bytes than "
-            "the request has?) or stuck",
+            Localized(
+                f"no answer within {timeout:g} s: the server is still waiting (for more bytes "
+                "than the request has?) or stuck",
+                f"нет ответа за {timeout:g} с: сервер всё ещё ждёт (больше байтов, чем есть в "
+                "запросе?) или завис",
+            ),
             silent=True,
         )
     if kind in ("closed", "reset") and not raw:
         return Failure(
-            "the server closed the connection without answering (did it crash on this request? "
-            "see its output)"
+            Localized(
+                "the server closed the connection without answering (did it crash on this "
+                "request? see its output)",
+                "сервер закрыл соединение, не ответив (упал на этом запросе? посмотрите его вывод)",
+            )
         )
-    message = exchange.error or "no response"
+    error = exchange.error
+    message = as_is(error) if error else Localized("no response", "нет ответа")
     if kind == "bad-response":
         # The parser's own detail names the rule (and its RFC section); point into the bytes.
         return Failure(message, offset=_first_unlike_a_response(raw), explains_itself=True)
@@ -356,11 +385,19 @@ def _content_length(head: bytes) -> int | None:
 def _partial_framing(raw: bytes, timed_out: bool, timeout: float) -> Failure | None:
     """A response cut short: its head never ended, or its body is shorter than it says."""
     end = _head_end(raw)
-    then = f"then nothing for {timeout:g} s" if timed_out else "then the connection closed"
+    then = (
+        Localized(f"then nothing for {timeout:g} s", f"затем {timeout:g} с тишины")
+        if timed_out
+        else Localized("then the connection closed", "затем соединение закрылось")
+    )
     if end < 0:
         return Failure(
-            f"the response head never ended: no empty line (CRLF CRLF) after its header lines, "
-            f"{then}",
+            Localized(
+                "the response head never ended: no empty line (CRLF CRLF) after its header "
+                f"lines, {then.en}",
+                "заголовок ответа так и не закончился: после его строк нет пустой строки "
+                f"(CRLF CRLF), {then.ru}",
+            ),
             offset=len(raw),
             rfc="RFC 9112 §2.1",
         )
@@ -368,8 +405,12 @@ def _partial_framing(raw: bytes, timed_out: bool, timeout: float) -> Failure | N
     body = len(raw) - end
     if length is not None and body < length:
         return Failure(
-            f"Content-Length says {length} but the body has {body} bytes, {then}: "
-            "Content-Length counts the bytes of the encoded body",
+            Localized(
+                f"Content-Length says {length} but the body has {body} bytes, {then.en}: "
+                "Content-Length counts the bytes of the encoded body",
+                f"Content-Length говорит {length}, а байтов в теле {body}, {then.ru}: "
+                "Content-Length считает байты закодированного тела",
+            ),
             offset=len(raw),
             rfc="RFC 9112 §6.3",
         )
@@ -385,7 +426,12 @@ def _framing_failures(exchange: ClientExchange, head_start: int) -> list[Failure
     if bare >= 0:
         failures.append(
             Failure(
-                "a line of the response head ends in a bare LF: every line ends with CRLF (\\r\\n)",
+                Localized(
+                    "a line of the response head ends in a bare LF: every line ends with CRLF "
+                    "(\\r\\n)",
+                    "строка заголовка ответа кончается одним LF, без CR: каждая строка "
+                    "кончается на CRLF (\\r\\n)",
+                ),
                 offset=head_start + bare,
                 rfc="RFC 9112 §2.1",
                 explains_itself=True,
@@ -400,8 +446,12 @@ def _framing_failures(exchange: ClientExchange, head_start: int) -> list[Failure
     ):
         failures.append(
             Failure(
-                "the response has no Content-Length: its body ended only because the connection "
-                "closed, and a client cannot tell a whole body from a cut one",
+                Localized(
+                    "the response has no Content-Length: its body ended only because the "
+                    "connection closed, and a client cannot tell a whole body from a cut one",
+                    "в ответе нет Content-Length: тело кончилось лишь потому, что закрылось "
+                    "соединение, а клиент не отличит целое тело от оборванного",
+                ),
                 offset=head_start + len(head) - 2,
                 rfc="RFC 9112 §6.3",
                 explains_itself=True,
@@ -419,24 +469,36 @@ def _extra_failure(exchange: ClientExchange, offset: int) -> Failure:
     if exchange.method == "HEAD" or final.head.status in _NO_BODY_STATUSES:
         what = "HEAD" if exchange.method == "HEAD" else str(final.head.status)
         return Failure(
-            f"a response to {what} has no body, but {extra} bytes came after its head",
+            Localized(
+                f"a response to {what} has no body, but {extra} bytes came after its head",
+                f"у ответа на {what} нет тела, но после заголовка пришли ещё байты: {extra}",
+            ),
             offset=offset,
             rfc="RFC 9110 §9.3.2" if what == "HEAD" else "RFC 9112 §6.3",
         )
     if exchange.extra.startswith(b"HTTP/"):
         first_line = escape_wire(exchange.extra.split(b"\n", 1)[0][:60])
         return Failure(
-            f"another response came after this one ({first_line}): the server answered a "
-            "request that is not there — it framed this request differently",
+            Localized(
+                f"another response came after this one ({first_line}): the server answered a "
+                "request that is not there — it framed this request differently",
+                f"после этого ответа пришёл ещё один ({first_line}): сервер ответил на "
+                "запрос, которого нет, — он иначе понял, где кончается этот запрос",
+            ),
             offset=offset,
             rfc="RFC 9112 §6.3",
         )
     length = final.head.headers.get("content-length")
     says = f"Content-Length says {length.strip()}" if length else "the framing says"
+    says_ru = f"Content-Length говорит {length.strip()}" if length else "так сказано в заголовке"
+    sent = len(final.body) + extra
     return Failure(
-        f"{extra} bytes came after the body: {says}, the server sent "
-        f"{len(final.body) + extra} — Content-Length counts bytes (len(body.encode())), "
-        "not characters",
+        Localized(
+            f"{extra} bytes came after the body: {says}, the server sent {sent} — "
+            "Content-Length counts bytes (len(body.encode())), not characters",
+            f"после тела пришли лишние байты ({extra}): {says_ru}, а сервер отправил {sent} — "
+            "Content-Length считает байты (len(body.encode())), а не символы",
+        ),
         offset=offset,
         rfc="RFC 9112 §6.3",
     )
@@ -462,47 +524,68 @@ def _from_mismatch(
     kind, name = mismatch.kind, mismatch.name or ""
     wanted, got = mismatch.expected, mismatch.received
     if kind == "status":
-        return Failure(f"expected status {wanted}, got {got}", f"status {wanted}", head_start + 9)
-    if kind == "header" and got is None and wanted is None:
-        return Failure(
-            f"expected a {name} field, there is none",
-            f"header {name}",
-            head_end - 2,
-            caret=f"{name} belongs before this empty line",
+        message = Localized(
+            f"expected status {wanted}, got {got}", f"ожидался статус {wanted}, получен {got}"
         )
+        return Failure(message, f"status {wanted}", head_start + 9)
+    missing = Localized(
+        f"expected a {name} field, there is none", f"ожидалось поле {name}, а его нет"
+    )
+    belongs = Localized(
+        f"{name} belongs before this empty line",
+        f"поле {name} должно быть перед этой пустой строкой",
+    )
+    if kind == "header" and got is None and wanted is None:
+        return Failure(missing, f"header {name}", head_end - 2, caret=belongs)
     if kind == "header":
         key = f"header {name}" + (f": {wanted}" if wanted is not None else "")
         if got is None:
-            caret = f"{name} belongs before this empty line"
-            message = f"expected a {name} field, there is none"
-            return Failure(message, key, head_end - 2, caret=caret)
+            return Failure(missing, key, head_end - 2, caret=belongs)
         offset = _field_offset(exchange, name)
-        return Failure(f"expected {name}: {wanted}, got {got!r}", key, offset)
+        message = Localized(
+            f"expected {name}: {wanted}, got {got!r}",
+            f"ожидалось {name}: {wanted}, получено {got!r}",
+        )
+        return Failure(message, key, offset)
     if kind == "no-header":
         offset = _field_offset(exchange, name)
-        return Failure(f"expected no {name} field", f"no-header {name}", offset)
+        message = Localized(f"expected no {name} field", f"поля {name} быть не должно")
+        return Failure(message, f"no-header {name}", offset)
     if kind == "media-type":
         has_type = got is not None
         offset = _field_offset(exchange, "content-type") if has_type else head_end - 2
-        message = f"expected Content-Type {wanted}, got {got or 'none'}"
+        message = Localized(
+            f"expected Content-Type {wanted}, got {got or 'none'}",
+            f"ожидался Content-Type {wanted}, получен {got}"
+            if got
+            else f"ожидался Content-Type {wanted}, а его нет",
+        )
         return Failure(message, f"media-type {wanted}", offset)
     if kind == "body" and expect.body is not None:
         wrong = _first_difference(final.body, expect.body)
         offset = head_end + wrong if final.head.framing.kind == "length" else None
-        message = f"the body differs from the expected one at byte {wrong}"
+        message = Localized(
+            f"the body differs from the expected one at byte {wrong}",
+            f"тело расходится с ожидаемым начиная с байта {wrong}",
+        )
         return Failure(message, f"body {escape_wire(expect.body)}".rstrip(), offset)
     if kind == "body-contains":
-        return Failure(
-            f"expected the body to contain '{wanted}'", f"body-contains {wanted}", head_end
+        message = Localized(
+            f"expected the body to contain '{wanted}'", f"в теле ожидалось '{wanted}'"
         )
+        return Failure(message, f"body-contains {wanted}", head_end)
     if kind == "close":
         return Failure(
-            "expected the server to close the connection after this response; it kept it "
-            "open (a server that closes says Connection: close first)",
+            Localized(
+                "expected the server to close the connection after this response; it kept it "
+                "open (a server that closes says Connection: close first)",
+                "сервер должен был закрыть соединение после этого ответа, а оставил его "
+                "открытым (сервер, который закрывает, сначала говорит Connection: close)",
+            ),
             "close",
             rfc="RFC 9112 §9.6",
         )
-    return Failure(mismatch.message)
+    return Failure(as_is(mismatch.message))
 
 
 def _field_offset(exchange: ClientExchange, name: str) -> int | None:

@@ -32,7 +32,7 @@ from httplab.lessons.build_check import (
     check_cases,
     run_cases,
 )
-from httplab.lessons.build_report import case_line, failure_details, summary_line
+from httplab.lessons.build_report import case_line, failure_details, label, summary_line
 from httplab.lessons.build_server import LearnerServer, ServerStartError, port_in_use
 from httplab.lessons.guard import GuardError, check_sources, explanation, python_files
 from httplab.lessons.progress import BUILD_KEY
@@ -55,10 +55,11 @@ class BuildLesson:
     slug: str
     folder: Path
     title: str
+    lang: str = "en"  # of the title, and of the word "lesson" before it
 
     @property
     def name(self) -> str:
-        return f"lesson {self.number:02d} · {self.title}"
+        return label("lesson", self.lang, number=self.number, title=self.title)
 
     def file(self, name: str, what: str) -> Path:
         """The lesson's `name` file (STARTER, SOLUTION); BuildError when it has none."""
@@ -88,7 +89,7 @@ def build_lessons(lang: str = "en") -> dict[int, BuildLesson]:
         # A lesson whose texts are still being written is named by its slug.
         with contextlib.suppress(LessonError, OSError):
             title = load_lesson_folder(folder).title.get("ru" if lang == "ru" else "en")
-        found[info.number] = BuildLesson(info.number, info.slug, folder, title)
+        found[info.number] = BuildLesson(info.number, info.slug, folder, title, lang)
     return found
 
 
@@ -188,32 +189,21 @@ def check_lesson(number: int, options: CheckOptions, console: Console) -> int:
     if not cases:
         raise BuildError(f"lesson {number} has no build check yet", 1)
     cwd = options.cwd or Path.cwd()
-    mode_note = "RFC 9110/9112" if options.mode == "rfc" else "article mode: the tutorial's choices"
+    lang = options.lang
+    mode = label("rfc-mode" if options.mode == "rfc" else "article-mode", lang)
     new = len(new_cases(cases, number))
-    console.print(
-        Text(
-            f"{lesson.name} — build check ({mode_note}): {len(cases)} cases, "
-            f"{new} new in this lesson",
-            style="bold",
-        ),
-        soft_wrap=True,
-    )
+    heading = label("heading", lang, lesson=lesson.name, mode=mode, cases=len(cases), new=new)
+    console.print(Text(heading, style="bold"), soft_wrap=True)
+    where = f"{options.host}:{options.port}"
     if options.port is not None and options.cmd is None:
         if not port_in_use(options.host, options.port):
-            console.print(
-                f"nothing listens on {options.host}:{options.port}: start your server first, or "
-                'let the check start it: --cmd "python3 server.py {port}"'
-            )
+            console.print(label("nothing-listens", lang, where=where))
             return 1
-        console.print(
-            f"checking the server already running on {options.host}:{options.port} (the cases "
-            "expect a freshly started one: they create users, then look them up)",
-            soft_wrap=True,
-        )
+        console.print(label("already-running", lang, where=where), soft_wrap=True)
         results = _run(cases, options, options.port, None, console)
         return _finish(number, cases, results, options, console)
     command = options.cmd or default_command(cwd)
-    refused = _guard(command, cwd, console)
+    refused = _guard(command, cwd, console, lang)
     if refused:
         return 1
     server = LearnerServer(command, options.host, cwd)
@@ -222,21 +212,23 @@ def check_lesson(number: int, options: CheckOptions, console: Console) -> int:
             port = server.start(options.port)
         except ServerStartError as exc:
             console.print(
-                Text("cannot check: ", style="bold") + Text(_lines(str(exc))), soft_wrap=True
+                Text(label("cannot-check", lang), style="bold") + Text(_lines(str(exc))),
+                soft_wrap=True,
             )
             return 1
-        console.print(f"started: {escape_text(server.shown_command())}", soft_wrap=True)
+        started = label("started", lang, command=escape_text(server.shown_command()))
+        console.print(started, soft_wrap=True)
         results = _run(cases, options, port, server, console)
     finally:
         server.close()
     return _finish(number, cases, results, options, console)
 
 
-def _guard(command: str, cwd: Path, console: Console) -> bool:
+def _guard(command: str, cwd: Path, console: Console, lang: str = "en") -> bool:
     try:
         refusals = check_sources(python_files(command, cwd))
     except GuardError as exc:
-        console.print(f"cannot check: {_lines(str(exc))}", soft_wrap=True)
+        console.print(f"{label('cannot-check', lang)}{_lines(str(exc))}", soft_wrap=True)
         return True
     if refusals:
         console.print(_lines(explanation(refusals)), soft_wrap=True)
@@ -262,9 +254,10 @@ def _run(
         nonlocal detailed
         if done == 1 or result.case.lesson != cases[done - 2].lesson:
             this = result.case.lesson == cases[-1].lesson
-            where = " (new in this lesson)" if this else ""
-            console.print(f" from lesson {result.case.lesson:02d}{where}:", style="dim")
-        console.print(case_line(result, done, total), soft_wrap=True)
+            group = label("from-this-lesson" if this else "from-lesson", options.lang,
+                          number=result.case.lesson)  # fmt: skip
+            console.print(group, style="dim")
+        console.print(case_line(result, done, total, options.lang), soft_wrap=True)
         if not result.ok and detailed < DETAILED_FAILURES:
             detailed += 1
             console.print(failure_details(result, options.lang), soft_wrap=True)
@@ -290,31 +283,30 @@ def _finish(
     console: Console,
 ) -> int:
     passed = bool(results) and len(results) == len(cases) and all(r.ok for r in results)
-    line = summary_line(results, len(cases))
+    lang = options.lang
+    line = summary_line(results, len(cases), lang)
     if passed:
         console.print(
-            Text(f"{line} — lesson {number} passes. ", style="bold") + Text(_next_step(number)),
+            Text(line + label("passes", lang, number=number), style="bold")
+            + Text(_next_step(number, lang)),
             soft_wrap=True,
         )
     else:
         console.print(
-            Text(line, style="bold")
-            + Text(f" — fix the first failure and run again; `httplab lesson hint {number}` helps"),
+            Text(line, style="bold") + Text(label("fix-first", lang, number=number)),
             soft_wrap=True,
         )
     warning = _record(number, results, len(cases), passed, options.progress_path)
     if warning:
-        console.print(f"note: {escape_text(warning)}", style="dim", soft_wrap=True)
+        note = label("note", lang)
+        console.print(f"{note}: {escape_text(warning)}", style="dim", soft_wrap=True)
     return 0 if passed else 1
 
 
-def _next_step(number: int) -> str:
+def _next_step(number: int, lang: str = "en") -> str:
     if number + 1 in build_lessons():
-        return (
-            f"Next: lesson {number + 1}: keep growing your server.py "
-            f"(`httplab lesson start {number + 1} DIR` shows where the reference starts it)"
-        )
-    return "That was the last lesson: your server passes the whole course."
+        return label("next-lesson", lang, number=number + 1)
+    return label("last-lesson", lang)
 
 
 def _record(
@@ -364,32 +356,34 @@ def hint_lesson(number: int, lang: str, progress_path: Path | None, console: Con
     case = target if target is not None else cases[0]
     level = int(entry.get("hint_levels", {}).get(case.key, 0)) + 1
     level = min(level, HINT_LEVELS)
-    console.print(
-        Text(
-            f"{lesson.name} — hint {level}/{HINT_LEVELS} for case {case.key}: "
-            f"{escape_text(case.title)}",
-            style="bold",
-        ),
-        soft_wrap=True,
+    heading = label(
+        "hint-heading",
+        lang,
+        lesson=lesson.name,
+        level=level,
+        levels=HINT_LEVELS,
+        case=case.key,
+        title=escape_text(case.title),
     )
+    console.print(Text(heading, style="bold"), soft_wrap=True)
     ru = lang == "ru"
     if target is None and not failed:
-        console.print(_say(ru, NO_RUN_YET), style="dim")
+        console.print(label("no-run-yet", lang), style="dim")
     hint = case.exchange.hint_for(f"status {case.exchange.expect.status}")
     if level == 1:
         words = (hint.ru if ru and hint.ru else hint.en) if hint else ""
-        console.print(_lines(words or _say(ru, READ_THE_BYTES)), soft_wrap=True)
+        console.print(_lines(words or label("read-the-bytes", lang)), soft_wrap=True)
     elif level == 2:
-        from httplab.lessons.build_report import label, wire_block
+        from httplab.lessons.build_report import wire_block
 
         expect = case.exchange.expect
         what = f"{expect.status}" if expect.status else "?"
         rfc = hint.rfc if hint and hint.rfc else "RFC 9110 / RFC 9112"
-        console.print(_lines(_say(ru, POINTER).format(status=what, rfc=rfc)), soft_wrap=True)
-        sent = wire_block(label("sent", lang), case.exchange.request, max_lines=12)
+        console.print(_lines(label("pointer", lang, status=what, rfc=rfc)), soft_wrap=True)
+        sent = wire_block(label("sent", lang), case.exchange.request, max_lines=12, lang=lang)
         console.print(sent, soft_wrap=True)
     else:
-        console.print(_say(ru, NEAR_ANSWER), soft_wrap=True)
+        console.print(label("near-answer", lang), soft_wrap=True)
         console.print(_lines(solution_diff(lesson)), soft_wrap=True, highlight=False)
     levels = dict(entry.get("hint_levels", {}))
     levels[case.key] = level
@@ -397,33 +391,8 @@ def hint_lesson(number: int, lang: str, progress_path: Path | None, console: Con
     try:
         progress.set(number, PROGRESS_KEY, entry)
     except ProgressError as exc:
-        console.print(f"note: {escape_text(str(exc))}", style="dim")
+        console.print(f"{label('note', lang)}: {escape_text(str(exc))}", style="dim")
     return 0
-
-
-NO_RUN_YET = (
-    "(no failed check recorded yet: this is the lesson's first new case)",
-    "(проверок с ошибками ещё не было: это первый новый случай урока)",
-)
-READ_THE_BYTES = (
-    "Run the check and read the first failure's bytes.",
-    "Запустите проверку и прочитайте байты первой ошибки.",
-)
-POINTER = (
-    "The check sends this request and expects status {status}; the rule is {rfc}. Read that "
-    "section, then the request bytes:",
-    "Проверка отправляет этот запрос и ждёт статус {status}; правило — {rfc}. Прочитайте этот "
-    "раздел, затем байты запроса:",
-)
-NEAR_ANSWER = (
-    "Near the answer: what the reference solution of this lesson adds to the starter "
-    "(lines with + are new):",
-    "Почти ответ: что эталонное решение урока добавляет к заготовке (строки с + — новые):",
-)
-
-
-def _say(ru: bool, texts: tuple[str, str]) -> str:
-    return texts[1] if ru else texts[0]
 
 
 def _code(path: Path) -> list[str]:
@@ -440,11 +409,12 @@ def solution_diff(lesson: BuildLesson, max_lines: int = 60) -> str:
         starter = _code(lesson.folder / STARTER)
         solution = _code(lesson.folder / SOLUTION)
     except OSError:
-        return "(this lesson has no starter/solution pair yet)"
+        return label("no-solution", lesson.lang)
     diff = list(
         difflib.unified_diff(starter, solution, "starter.py", "solution.py", n=1, lineterm="")
     )
     shown = diff[:max_lines]
     if len(diff) > max_lines:
-        shown.append(f"… {len(diff) - max_lines} more lines: see {lesson.folder / SOLUTION}")
+        more = len(diff) - max_lines
+        shown.append(label("more-lines", lesson.lang, count=more, path=lesson.folder / SOLUTION))
     return "\n".join(shown)

@@ -13,23 +13,121 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from httplab.lessons.build_check import CaseResult
+from httplab.lessons.model import Lang
 from httplab.render.escape import escape_text, escaped_text, text_position
 
 INDENT = "        "
-LABELS = {
-    "sent": ("sent", "отправлено"),
-    "received": ("received", "получено"),
-    "why": ("why", "почему"),
-    "hint": ("hint", "подсказка"),
-    "also": ("also", "ещё"),
-    "first wrong byte": ("first wrong byte", "первый неверный байт"),
+WORDS: dict[str, dict[Lang, str]] = {
+    # the failure block
+    "sent": {"en": "sent", "ru": "отправлено"},
+    "received": {"en": "received", "ru": "получено"},
+    "why": {"en": "why", "ru": "почему"},
+    "hint": {"en": "hint", "ru": "подсказка"},
+    "also": {"en": "also", "ru": "ещё"},
+    "nothing": {"en": "(nothing)", "ru": "(ничего)"},
+    "nothing-more": {
+        "en": "^ (here: nothing more came)",
+        "ru": "^ (здесь: больше ничего не пришло)",
+    },
+    "not-shown": {
+        "en": "({hidden} more lines not shown)",
+        "ru": "(не показано строк: {hidden})",
+    },
+    "note": {"en": "note", "ru": "примечание"},
+    # `lesson check`: the heading, the groups, the summary
+    "lesson": {"en": "lesson {number:02d} · {title}", "ru": "урок {number:02d} · {title}"},
+    "heading": {
+        "en": "{lesson} — build check ({mode}): {cases} cases, {new} new in this lesson",
+        "ru": "{lesson} — проверка вашего сервера ({mode}): случаев {cases}, новых в этом "
+        "уроке {new}",
+    },
+    "rfc-mode": {"en": "RFC 9110/9112", "ru": "RFC 9110/9112"},
+    "article-mode": {
+        "en": "article mode: the tutorial's choices",
+        "ru": "режим статьи: решения из учебника",
+    },
+    "started": {"en": "started: {command}", "ru": "запущен: {command}"},
+    "cannot-check": {"en": "cannot check: ", "ru": "проверить нельзя: "},
+    "nothing-listens": {
+        "en": "nothing listens on {where}: start your server first, or let the check start it: "
+        '--cmd "python3 server.py {{port}}"',
+        "ru": "на {where} никто не слушает: сначала запустите свой сервер или дайте проверке "
+        'запустить его: --cmd "python3 server.py {{port}}"',
+    },
+    "already-running": {
+        "en": "checking the server already running on {where} (the cases expect a freshly "
+        "started one: they create users, then look them up)",
+        "ru": "проверяем сервер, уже запущенный на {where} (случаи рассчитаны на только что "
+        "запущенный: они создают пользователей, а потом ищут их)",
+    },
+    "from-lesson": {"en": " from lesson {number:02d}:", "ru": " из урока {number:02d}:"},
+    "from-this-lesson": {
+        "en": " from lesson {number:02d} (new in this lesson):",
+        "ru": " из урока {number:02d} (новые в этом уроке):",
+    },
+    "summary": {
+        "en": "{passed} passed, {failed} failed",
+        "ru": "прошли: {passed}, не прошли: {failed}",
+    },
+    "not-run": {"en": ", {skipped} not run", "ru": ", не запускались: {skipped}"},
+    "passes": {"en": " — lesson {number} passes. ", "ru": " — урок {number} пройден. "},
+    "fix-first": {
+        "en": " — fix the first failure and run again; `httplab lesson hint {number}` helps",
+        "ru": " — исправьте первую ошибку и запустите снова; поможет `httplab lesson hint "
+        "{number}`",
+    },
+    "next-lesson": {
+        "en": "Next: lesson {number}: keep growing your server.py (`httplab lesson start "
+        "{number} DIR` shows where the reference starts it)",
+        "ru": "Дальше — урок {number}: продолжайте растить свой server.py (`httplab lesson "
+        "start {number} DIR` покажет, с чего его начинает эталон)",
+    },
+    "last-lesson": {
+        "en": "That was the last lesson: your server passes the whole course.",
+        "ru": "Это был последний урок: ваш сервер проходит весь курс.",
+    },
+    # `lesson hint`
+    "hint-heading": {
+        "en": "{lesson} — hint {level}/{levels} for case {case}: {title}",
+        "ru": "{lesson} — подсказка {level}/{levels} к случаю {case}: {title}",
+    },
+    "no-run-yet": {
+        "en": "(no failed check recorded yet: this is the lesson's first new case)",
+        "ru": "(проверок с ошибками ещё не было: это первый новый случай урока)",
+    },
+    "read-the-bytes": {
+        "en": "Run the check and read the first failure's bytes.",
+        "ru": "Запустите проверку и прочитайте байты первой ошибки.",
+    },
+    "pointer": {
+        "en": "The check sends this request and expects status {status}; the rule is {rfc}. "
+        "Read that section, then the request bytes:",
+        "ru": "Проверка отправляет этот запрос и ждёт статус {status}; правило — {rfc}. "
+        "Прочитайте этот раздел, затем байты запроса:",
+    },
+    "near-answer": {
+        "en": "Near the answer: what the reference solution of this lesson adds to the starter "
+        "(lines with + are new):",
+        "ru": "Почти ответ: что эталонное решение урока добавляет к заготовке (строки с + — "
+        "новые):",
+    },
+    "more-lines": {
+        "en": "… {count} more lines: see {path}",
+        "ru": "… и ещё строк: {count}, см. {path}",
+    },
+    "no-solution": {
+        "en": "(this lesson has no starter/solution pair yet)",
+        "ru": "(у этого урока пока нет пары заготовка/решение)",
+    },
 }
-"""The words of a failure block, English and Russian (the lesson's hints are in both)."""
+"""What `lesson check` and `lesson hint` say, in English and Russian (the lesson's hints and
+the failures' reasons are in both too)."""
 
 
-def label(key: str, lang: str = "en") -> str:
-    english, russian = LABELS[key]
-    return russian if lang == "ru" else english
+def label(key: str, lang: str = "en", **values: object) -> str:
+    """The words named `key` in `lang` ("en" or "ru"), with `values` filled in."""
+    text = WORDS[key]["ru" if lang == "ru" else "en"]
+    return text.format(**values) if values else text
 
 
 LABEL_WIDTH = 12
@@ -45,7 +143,7 @@ def own_text(text: str) -> str:
     return text if text.isprintable() else escape_text(text)
 
 
-def case_line(result: CaseResult, done: int, total: int) -> Text:
+def case_line(result: CaseResult, done: int, total: int, lang: str = "en") -> Text:
     """`  [3/12] ok    02.1 two spaces in the request line → 400`"""
     width = len(str(total))
     text = Text(f"  [{done:>{width}}/{total}] ")
@@ -55,10 +153,11 @@ def case_line(result: CaseResult, done: int, total: int) -> Text:
         shown = f" → {result.status}" if result.status is not None else ""
         text.append(f"  {result.case.key} {title}{shown}")
         if result.note:
-            text.append(f"\n{INDENT}note: {own_text(result.note)}", style="dim")
+            note = label("note", lang)
+            text.append(f"\n{INDENT}{note}: {own_text(result.note)}", style="dim")
         return text
     text.append("FAIL", style="http.status.5xx")
-    first = result.failures[0].message if result.failures else result.stopped
+    first = result.failures[0].message.get(_lang(lang)) if result.failures else result.stopped
     text.append(f"  {result.case.key} {title}: ")
     text.append(own_text(first))
     return text
@@ -80,16 +179,17 @@ def _cut(line: Text, column: int | None) -> tuple[Text, int | None]:
 
 
 def wire_block(
-    label: str,
+    title: str,
     data: bytes,
     offset: int | None = None,
     *,
     max_lines: int,
     caret: str = "first wrong byte",
+    lang: str = "en",
 ) -> Text:
-    """`data` as escaped lines under a label; a caret under byte `offset` when given."""
+    """`data` as escaped lines under a title; a caret under byte `offset` when given."""
     highlight = (offset, offset + 1) if offset is not None and offset < len(data) else None
-    text = escaped_text(data, highlight) if data else Text("(nothing)", style="dim")
+    text = escaped_text(data, highlight) if data else Text(label("nothing", lang), style="dim")
     lines = text.split("\n", allow_blank=True)
     caret_line = caret_column = None
     if offset is not None and data:
@@ -105,7 +205,7 @@ def wire_block(
     out = Text()
     for index in range(first, last):
         prefix = (
-            f"{INDENT}{label:<{LABEL_WIDTH}}"
+            f"{INDENT}{title:<{LABEL_WIDTH}}"
             if index == first
             else " " * (len(INDENT) + LABEL_WIDTH)
         )
@@ -119,10 +219,11 @@ def wire_block(
             out.append(f"^ {caret}", style="wire.highlight")
             out.append("\n")
     if offset is not None and offset >= len(data) and data and caret_line is None:
-        out.append(" " * (len(INDENT) + LABEL_WIDTH) + "^ (here: nothing more came)\n")
+        out.append(" " * (len(INDENT) + LABEL_WIDTH) + label("nothing-more", lang) + "\n")
     hidden = len(lines) - last + first
     if hidden > 0:
-        out.append(f"{INDENT}{'':<{LABEL_WIDTH}}({hidden} more lines not shown)\n", style="dim")
+        not_shown = label("not-shown", lang, hidden=hidden)
+        out.append(f"{INDENT}{'':<{LABEL_WIDTH}}{not_shown}\n", style="dim")
     out.rstrip()
     return out
 
@@ -135,22 +236,28 @@ def failure_details(result: CaseResult, lang: str = "en") -> RenderableType:
     if not result.failures:
         return Group(*parts)
     first = result.failures[0]
-    caret = label(first.caret, lang) if first.caret in LABELS else first.caret
-    parts.append(wire_block(label("sent", lang), result.sent, max_lines=SENT_LINES))
+    said = _lang(lang)
+    parts.append(wire_block(label("sent", lang), result.sent, max_lines=SENT_LINES, lang=lang))
     parts.append(
         wire_block(
-            label("received", lang), result.received, first.offset, max_lines=14, caret=caret
+            label("received", lang),
+            result.received,
+            first.offset,
+            max_lines=14,
+            caret=first.caret.get(said),
+            lang=lang,
         )
     )
     expected = Text(f"{INDENT}{label('why', lang):<{LABEL_WIDTH}}")
-    expected.append(own_text(first.message))
+    expected.append(own_text(first.message.get(said)))
     rfc = result.rfc()
     if rfc:
         expected.append(f" ({rfc})", style="dim")
     parts.append(expected)
     for other in result.failures[1:]:
         also = label("also", lang)
-        parts.append(Text(f"{INDENT}{'':<{LABEL_WIDTH}}{also}: {own_text(other.message)}"))
+        message = own_text(other.message.get(said))
+        parts.append(Text(f"{INDENT}{'':<{LABEL_WIDTH}}{also}: {message}"))
     hint = result.hint
     if hint is not None:
         words = hint.ru if lang == "ru" and hint.ru else hint.en
@@ -163,11 +270,15 @@ def failure_details(result: CaseResult, lang: str = "en") -> RenderableType:
     return Group(*parts)
 
 
-def summary_line(results: list[CaseResult], total: int) -> str:
+def summary_line(results: list[CaseResult], total: int, lang: str = "en") -> str:
     passed = sum(1 for r in results if r.ok)
     failed = len(results) - passed
     skipped = total - len(results)
-    text = f"{passed} passed, {failed} failed"
+    text = label("summary", lang, passed=passed, failed=failed)
     if skipped:
-        text += f", {skipped} not run"
+        text += label("not-run", lang, skipped=skipped)
     return text
+
+
+def _lang(lang: str) -> Lang:
+    return "ru" if lang == "ru" else "en"

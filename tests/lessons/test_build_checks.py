@@ -139,7 +139,7 @@ def test_len_of_str_as_content_length_fails_with_the_bytes_hint(tmp_path: Path) 
     )
     failed = failures(run_check(7, _python(broken), only_new=True))
     result = failed["07.1"]
-    assert "bytes came after the body" in result.failures[0].message
+    assert "bytes came after the body" in result.failures[0].message.en
     assert result.rfc() == "RFC 9112 §6.3"
     assert "len(body.encode" in result.hint.en  # type: ignore[union-attr]
 
@@ -219,7 +219,7 @@ def test_one_recv_server_answering_early_is_caught_in_lesson_1(
         encoding="utf-8",
     )
     failed = failures(run_check(1, _python(server)))
-    assert "one recv() is not one request" in failed["01.2"].failures[0].message
+    assert "one recv() is not one request" in failed["01.2"].failures[0].message.en
 
 
 @pytest.mark.skipif(4 not in LESSONS, reason="lesson 4 not here yet")
@@ -232,7 +232,7 @@ def test_article_mode_accepts_the_tutorials_404_with_the_rfcs_answer(tmp_path: P
         'raise HTTPError(404, "Not found")',
     )
     rfc = failures(run_check(4, _python(broken), only_new=True))
-    assert "04.3" in rfc and "expected status 421, got 404" in rfc["04.3"].failures[0].message
+    assert "04.3" in rfc and "expected status 421, got 404" in rfc["04.3"].failures[0].message.en
     article = run_check(4, _python(broken), only_new=True, mode="article")
     passed = {r.case.key: r for r in article}
     assert passed["04.3"].ok
@@ -280,7 +280,7 @@ def test_a_hanging_server_stops_the_run_after_two_silent_connections(tmp_path: P
     )
     results = run_check(NUMBERS[-1], _python(script), timeout=0.3)
     assert len(results) == 2
-    assert "no answer within 0.3 s" in results[0].failures[0].message
+    assert "no answer within 0.3 s" in results[0].failures[0].message.en
     assert "stopped answering" in results[-1].stopped
 
 
@@ -288,7 +288,7 @@ def test_a_refused_connection_is_one_line() -> None:
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]
     results = run_cases(check_cases(load_checks(1)), "127.0.0.1", port, timeout=0.3)
-    assert results[0].failures[0].message == (
+    assert results[0].failures[0].message.en == (
         f"connection refused on port {port}: no server is listening there"
     )
 
@@ -340,8 +340,8 @@ def test_a_bare_lf_and_a_garbled_status_line_point_at_their_byte(tmp_path: Path)
     )
     failed = failures(run_check(1, _python(script)))
     bare = failed["01.1"].failures[0]
-    assert bare.message.startswith("a line of the response head ends in a bare LF")
+    assert bare.message.en.startswith("a line of the response head ends in a bare LF")
     assert bare.offset == len(b"HTTP/1.1 200 OK") and bare.rfc == "RFC 9112 §2.1"
     assert failed["01.1"].hint is None  # the rule explains itself
     garbled = failed["01.3"].failures[0]
-    assert "malformed status line" in garbled.message and garbled.offset == 0
+    assert "malformed status line" in garbled.message.en and garbled.offset == 0

@@ -84,7 +84,8 @@ def test_a_new_user_fills_the_todo_wrongly_reads_the_hint_fixes_it_and_passes(
     hint = runner.invoke(app, ["lesson", "hint", "2", "--progress", str(progress), "--lang", "en"])
     assert "hint 2/3" in hint.output and "RFC 9112 §3" in hint.output
     hint = runner.invoke(app, ["lesson", "hint", "2", "--progress", str(progress), "--lang", "ru"])
-    assert "hint 3/3" in hint.output and "solution.py" in hint.output
+    assert "подсказка 3/3 к случаю 02.1" in hint.output and "solution.py" in hint.output
+    assert "Почти ответ" in hint.output and "more lines" not in hint.output
     recorded = json.loads(progress.read_text(encoding="utf-8"))["lessons"]["2"]["build"]
     assert recorded["hints"] == 3 and recorded["passed"] is False and "02.1" in recorded["failed"]
     server.write_bytes((LESSONS[2].folder / "solution.py").read_bytes())  # the fix
@@ -242,3 +243,28 @@ def test_class_status_names_its_own_command_in_an_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"httplab class: {tmp_path / 'missing'}: no such file or folder" in result.output
     assert "httplab lesson" not in result.output
+
+
+def test_check_in_russian_says_everything_of_its_own_in_russian(tmp_path: Path) -> None:
+    """`lesson check --lang ru`: the heading, the groups, the reasons, the failure block and
+    the summary are Russian (the case names and the bytes stay as they are)."""
+    progress = str(tmp_path / "progress.json")
+    before = _cmd(LESSONS[1].folder / "solution.py")  # lesson 1's server: lesson 2 fails
+    check = ["lesson", "check", "2", "--cmd", before, "--progress", progress, "--lang", "ru"]
+    result = runner.invoke(app, [*check, "--timeout", "1"])
+    assert result.exit_code == 1, result.output
+    out = result.output
+    assert "урок 02 · Стартовая строка — проверка вашего сервера (RFC 9110/9112)" in out
+    assert " из урока 01:" in out and " из урока 02 (новые в этом уроке):" in out
+    assert "two spaces after the method: ожидался статус 400, получен 200" in out
+    assert "почему      ожидался статус 400, получен 200 (RFC 9112 §3)" in out
+    assert "^ первый неверный байт" in out
+    assert "прошли: 3, не прошли: 6 — исправьте первую ошибку" in out
+    for english in ("build check", "from lesson", "new in this lesson", "expected status",
+                    "passed", "failed", "fix the first", "more lines not shown"):  # fmt: skip
+        assert english not in out, english
+    solution = _cmd(LESSONS[1].folder / "solution.py")
+    check = ["lesson", "check", "1", "--cmd", solution, "--progress", progress, "--lang", "ru"]
+    result = runner.invoke(app, [*check, "--timeout", "1"])
+    assert result.exit_code == 0, result.output
+    assert "прошли: 3, не прошли: 0 — урок 1 пройден. Дальше — урок 2" in result.output
