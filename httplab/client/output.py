@@ -41,6 +41,28 @@ from httplab.trace.wire_text import (
 PARTS = "HBhb"
 UNREAD_SHOWN = 4096
 
+WORDS: dict[str, dict[str, str]] = {
+    "connect": {"en": "connect", "ru": "подключение"},
+    "sent": {"en": "sent", "ru": "отправлено"},
+    "first byte": {"en": "first byte", "ru": "первый байт"},
+    "last byte": {"en": "last byte", "ru": "последний байт"},
+    "ms": {"en": "ms", "ru": "мс"},
+    "reused": {"en": "reused connection", "ru": "то же соединение"},
+    "not-shown": {"en": "… {count} more bytes not shown", "ru": "… не показано байтов: {count}"},
+    "extra": {
+        "en": "{count} " + EXTRA_NOTE + ":",
+        "ru": "байты после ответа ({count}) — не его часть (RFC 9110 §6.4.1 / RFC 9112 §6.3):",
+    },
+}
+"""The client's own words on the `*` lines, in English and Russian: the REPL inside a lesson
+speaks the lesson's language (`httplab lesson N --plain --lang ru`)."""
+
+
+def said(key: str, lang: str = "en", **values: object) -> str:
+    text = WORDS[key]["ru" if lang == "ru" else "en"]
+    return text.format(**values) if values else text
+
+
 Segment = tuple[str, str]  # (text, style name)
 Line = list[Segment]
 
@@ -110,7 +132,9 @@ def note_items(response: ClientResponse, parts: str = PARTS) -> list[Item]:
     ]
 
 
-def unread_items(data: bytes, parts: str = PARTS, hexdump: bool = False) -> list[Item]:
+def unread_items(
+    data: bytes, parts: str = PARTS, hexdump: bool = False, lang: str = "en"
+) -> list[Item]:
     """Bytes that came back but did not parse: shown escaped, as a head, up to UNREAD_SHOWN
     bytes (a response refused for its size must not flood the terminal with megabytes)."""
     if not data or not ({"h", "b"} & set(parts)):
@@ -118,22 +142,24 @@ def unread_items(data: bytes, parts: str = PARTS, hexdump: bool = False) -> list
     shown = data[:UNREAD_SHOWN]
     items = _hexdump_items(shown, "<") if hexdump else _head_lines(shown, "<")
     if len(data) > len(shown):
-        items.append(info_line(f"… {len(data) - len(shown)} more bytes not shown"))
+        items.append(info_line(said("not-shown", lang, count=len(data) - len(shown))))
     return items
 
 
-def extra_items(data: bytes, parts: str = PARTS, hexdump: bool = False) -> list[Item]:
+def extra_items(
+    data: bytes, parts: str = PARTS, hexdump: bool = False, lang: str = "en"
+) -> list[Item]:
     """Bytes the server sent after the response: marked as not part of it, then escaped."""
     if not data or not ({"h", "b"} & set(parts)):
         return []
     shown = data[:UNREAD_SHOWN]
-    items: list[Item] = [info_line(f"{len(data)} {EXTRA_NOTE}:", "trace.error")]
+    items: list[Item] = [info_line(said("extra", lang, count=len(data)), "trace.error")]
     if hexdump:
         items += _hexdump_items(shown, "<")
     else:
         items += [[("< ", "trace.muted"), (line, "wire.text")] for line in escape_wire_lines(shown)]
     if len(data) > len(shown):
-        items.append(info_line(f"… {len(data) - len(shown)} more bytes not shown"))
+        items.append(info_line(said("not-shown", lang, count=len(data) - len(shown))))
     return items
 
 
@@ -196,7 +222,7 @@ def _hexdump_items(data: bytes, arrow: str) -> list[Item]:
     return [[(f"{arrow} ", "trace.muted"), (line, "hex.bytes")] for line in hexdump_lines(data)]
 
 
-def timing_line(exchange: ClientExchange) -> Line:
+def timing_line(exchange: ClientExchange, lang: str = "en") -> Line:
     t = exchange.timings
     phases = [
         ("connect", t.connect_ms),
@@ -204,9 +230,10 @@ def timing_line(exchange: ClientExchange) -> Line:
         ("first byte", t.first_byte_ms),
         ("last byte", t.last_byte_ms),
     ]
-    shown = [f"{name} {ms:.1f} ms" for name, ms in phases if ms is not None]
+    unit = said("ms", lang)
+    shown = [f"{said(name, lang)} {ms:.1f} {unit}" for name, ms in phases if ms is not None]
     if t.connect_ms is None:
-        shown.insert(0, "reused connection")
+        shown.insert(0, said("reused", lang))
     return [("* ", "trace.muted"), (" · ".join(shown), "trace.duration")]
 
 

@@ -173,6 +173,32 @@ SHELL_WORDS = {
 """Words typed alone out of habit from a shell: pointed to the REPL's own way instead of being
 sent as a method (`help` would go out as `help / HTTP/1.1`)."""
 
+WORDS: dict[str, dict[str, str]] = {
+    "help": {"en": SHELL_WORDS["help"], "ru": "команды — :help"},
+    "exit": {"en": SHELL_WORDS["exit"], "ru": "выход — :quit (или Ctrl-D)"},
+    "quit": {"en": SHELL_WORDS["quit"], "ru": "выход — :quit (или Ctrl-D)"},
+    "clear": {"en": SHELL_WORDS["clear"], "ru": "экран очищает Ctrl-L"},
+    "not-sent": {"en": "{text} was not sent: {why}", "ru": "{text} не отправлено: {why}"},
+    "error": {"en": "error: {message}", "ru": "ошибка: {message}"},
+    "reopened": {
+        "en": "the server had closed the idle connection; sent on a new one",
+        "ru": "сервер закрыл простаивавшее соединение; запрос ушёл по новому",
+    },
+    "closed-because": {"en": "connection closed: {reason}", "ru": "соединение закрыто: {reason}"},
+    "closed": {"en": "connection closed", "ru": "соединение закрыто"},
+    "crlf": {"en": "raw line breaks: CRLF", "ru": "переводы строк в «сыром» запросе: CRLF"},
+    "bare-lf": {
+        "en": "raw line breaks: bare LF (as typed)",
+        "ru": "переводы строк в «сыром» запросе: одиночный LF (как набрано)",
+    },
+    "hexdump-on": {"en": "hexdump on", "ru": "hexdump включён"},
+    "hexdump-off": {"en": "hexdump off", "ru": "hexdump выключен"},
+    "nothing-sent": {"en": "nothing sent yet", "ru": "ещё ничего не отправлено"},
+}
+"""What the REPL says in a lesson's language (`lang`, "en" or "ru"); the messages a lesson never
+shows (`:to`, `:record`, an added Content-Length) stay English. Reasons the connection gives
+(`connection closed: …`) and client errors come from the connection, in English."""
+
 
 class Repl:
     """The state of a session and what each input does; printing goes to `stream`."""
@@ -185,8 +211,10 @@ class Repl:
         timeout: float = 5.0,
         stream: IO[str] | None = None,
         typed_bodies: bool = True,
+        lang: str = "en",
     ) -> None:
         self.stream = stream or sys.stdout
+        self.lang = lang
         self.printer = Printer(self.stream, color=use_color(self.stream))
         self.timeout = timeout
         self.connection = ClientConnection(host, port, timeout=timeout)
@@ -221,6 +249,10 @@ class Repl:
         self.errors += 1
         self.say(text, "trace.error", escaped=escaped)
 
+    def words(self, key: str, **values: object) -> str:
+        text = WORDS[key]["ru" if self.lang == "ru" else "en"]
+        return text.format(**values) if values else text
+
     # one input ----------------------------------------------------------------------------
     def handle(self, text: str) -> None:
         if not text.strip():
@@ -229,7 +261,8 @@ class Repl:
             self.command(text.strip())
             return
         if text.strip() in SHELL_WORDS:
-            self.say(f"'{text.strip()}' was not sent: {SHELL_WORDS[text.strip()]}")
+            word = text.strip()
+            self.say(self.words("not-sent", text=f"'{word}'", why=self.words(word)))
             return
         try:
             if is_raw_input(text):
@@ -250,7 +283,7 @@ class Repl:
                     self.switch(plan.host, plan.port)
                 data = plan.data
         except ShorthandError as exc:
-            self.fail(f"error: {exc}", escaped=True)
+            self.fail(self.words("error", message=exc), escaped=True)
             return
         self.send(data)
 
@@ -269,11 +302,11 @@ class Repl:
             if not shown:
                 self.printer.write(request_items(data, hexdump=self.hexdump))
             self.last = [ClientExchange(data, "", error=exc.message, error_kind=exc.kind)]
-            self.fail(f"error: {exc.message}", escaped=True)
+            self.fail(self.words("error", message=exc.message), escaped=True)
             return
         self.last = exchanges
         if self.connection.reopened:
-            self.say("the server had closed the idle connection; sent on a new one")
+            self.say(self.words("reopened"))
             self.record_key = object()
         self._record(exchanges)
         for exchange in exchanges:
@@ -282,16 +315,17 @@ class Repl:
             for response in exchange.responses:
                 items += response_items(response, hexdump=self.hexdump)
                 items += note_items(response)
-            items += unread_items(exchange.unread, hexdump=self.hexdump)
+            items += unread_items(exchange.unread, hexdump=self.hexdump, lang=self.lang)
             if exchange.responses:
-                items.append(timing_line(exchange))
-            items += extra_items(exchange.extra, hexdump=self.hexdump)
+                items.append(timing_line(exchange, self.lang))
+            items += extra_items(exchange.extra, hexdump=self.hexdump, lang=self.lang)
             if exchange.error:
                 self.errors += 1
-                items.append(info_line(f"error: {exchange.error}", "trace.error", escaped=True))
+                error = self.words("error", message=exchange.error)
+                items.append(info_line(error, "trace.error", escaped=True))
             self.printer.write(items)
         if self.connection.closed:
-            self.say(f"connection closed: {self.connection.closed_reason}")
+            self.say(self.words("closed-because", reason=self.connection.closed_reason))
 
     def _record(self, exchanges: list[ClientExchange]) -> None:
         if self.recorder is None:
@@ -357,16 +391,16 @@ class Repl:
             self.switch(host, port)
         elif name == ":crlf":
             self.crlf = not self.crlf
-            self.say("raw line breaks: " + ("CRLF" if self.crlf else "bare LF (as typed)"))
+            self.say(self.words("crlf" if self.crlf else "bare-lf"))
         elif name == ":hexdump":
             self.hexdump = not self.hexdump
-            self.say("hexdump " + ("on" if self.hexdump else "off"))
+            self.say(self.words("hexdump-on" if self.hexdump else "hexdump-off"))
         elif name in (":last", ":raw"):
             self.show_last()
         elif name == ":close":
             self.connection.close()
             self.record_key = object()
-            self.say("connection closed")
+            self.say(self.words("closed"))
         elif name == ":record":
             self.start_recording(argument)
         else:
@@ -380,7 +414,7 @@ class Repl:
 
     def show_last(self) -> None:
         if not self.last:
-            self.say("nothing sent yet")
+            self.say(self.words("nothing-sent"))
             return
         lines: list[Item] = [[("> ", "trace.muted"), (line, "wire.text")]
                              for line in escape_wire_lines(self.last_sent)]  # fmt: skip
@@ -388,7 +422,7 @@ class Repl:
             received = exchange.response_bytes[: len(exchange.response_bytes) - len(exchange.extra)]
             lines += [[("< ", "trace.muted"), (line, "wire.text")]
                       for line in escape_wire_lines(received)]  # fmt: skip
-            lines += extra_items(exchange.extra)
+            lines += extra_items(exchange.extra, lang=self.lang)
         self.printer.write(lines)
 
 

@@ -117,7 +117,7 @@ class PlainLesson:
         # typed_bodies off: an unframed body is a mistake lesson 9 lets the learner make
         self.repl = Repl(local_address(self.settings.host), self.server.port,
                          timeout=self.settings.timeout, stream=self.stream,
-                         typed_bodies=False)  # fmt: skip
+                         typed_bodies=False, lang=self.lang)  # fmt: skip
         self.show_text()  # starts with its "# Lesson N · title" heading
         self.say()
         self.say(f"{self.ui('server')} {self.server.host}:{self.server.port}")
@@ -191,7 +191,7 @@ class PlainLesson:
             try:
                 self.repl.handle(text)
             except UnicodeError:  # a lone surrogate (undecodable input) cannot go out as UTF-8
-                self.say("error: the input holds bytes that are not UTF-8; type \\xNN escapes")
+                self.say(self.ui("not-utf8"))
                 return
             answered = sum(  # final responses: a 100 Continue has no record of its own
                 not r.head.informational for e in self.repl.last for r in e.responses
@@ -338,6 +338,8 @@ class PlainLesson:
         elif name == ":lang" and argument in ("en", "ru"):
             self.lang = "ru" if argument == "ru" else "en"
             self.session.lang = self.lang
+            if self.repl is not None:
+                self.repl.lang = self.lang
             self.show_step()
         elif name in REPL_COMMANDS and self.repl is not None:
             self.repl.command(line)

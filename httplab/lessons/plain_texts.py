@@ -70,6 +70,10 @@ UI: dict[str, dict[Lang, str]] = {
         "говорит его длину (Content-Length: N перед пустой строкой, RFC 9112 §6.3)",
     },
     "unknown": {"en": "unknown command {name}; :help", "ru": "неизвестная команда {name}; :help"},
+    "not-utf8": {
+        "en": "error: the input holds bytes that are not UTF-8; type \\xNN escapes",
+        "ru": "ошибка: во вводе есть байты не в UTF-8; набирайте их как \\xNN",
+    },
 }
 
 HELP: dict[Lang, str] = {

@@ -62,3 +62,21 @@ def test_plain_lesson_9_names_no_key_of_the_full_screen_view(lang: str, tmp_path
     assert flat(lesson.steps[0].mistakes[1].hint.get(lang)) in text  # the mistake was made
     for word in ("Ctrl-O", "client pane", "панел"):
         assert word not in text, word
+
+
+def test_the_lesson_client_speaks_the_lesson_language(tmp_path: Path) -> None:
+    """`--lang ru`: the client's own `*` lines (timings, connection state, its commands) are
+    Russian; `:lang en` switches them back with the lesson."""
+    plain, out = plain_lesson(load_lesson(1), tmp_path, lang="ru")
+    plain.run(iter(["GET /users", "GET /users", ":crlf", ":close", ":lang en", "GET /users",
+                    ":quit"]))  # fmt: skip
+    text = out.getvalue()
+    russian, _, english = text.partition("── Step")
+    assert "* подключение " in russian and " мс · отправлено " in russian
+    assert "* то же соединение · отправлено " in russian and "последний байт" in russian
+    assert "* переводы строк в «сыром» запросе: одиночный LF (как набрано)" in russian
+    assert "* соединение закрыто" in russian
+    for word in ("connect ", "reused connection", "first byte", " ms ·", "raw line breaks",
+                 "connection closed"):  # fmt: skip
+        assert word not in russian, word
+    assert "* connect " in english and "last byte" in english
