@@ -18,6 +18,7 @@ from rich.text import Text
 from httplab.protocol.headers import Headers
 from httplab.render.bytes_views import truncation_note
 from httplab.render.escape import escape_text, escaped_text
+from httplab.render.words import word
 
 BODY_PREVIEW_LIMIT = 4 * 1024
 """Bytes of a body shown in a preview; the rest is summarised in one line."""
@@ -132,6 +133,7 @@ def body_preview(
     *,
     limit: int = BODY_PREVIEW_LIMIT,
     bytes_hint: str | None = None,
+    lang: str = "en",
 ) -> RenderableType:
     """The body pretty-printed when its type is known and it fits in `limit`, else escaped.
 
@@ -143,7 +145,7 @@ def body_preview(
         return Text("(empty body)", style="trace.muted")
     kind, charset = media_type(headers)
     preview: Text | None = None
-    done = "pretty-printed"
+    done = word("pretty-printed", lang)
     if len(body) <= limit:
         if kind == "application/json" or kind.endswith("+json"):
             preview = _json_preview(body, charset)
@@ -152,7 +154,7 @@ def body_preview(
         elif kind.startswith("text/"):
             text = _decode(body, charset)
             preview = _lines_text(text) if text is not None else None
-            done = f"decoded as {escape_text(charset or '')}"
+            done = word("decoded-as", lang, charset=escape_text(charset or ""))
     if preview is not None:
         if bytes_hint:
             return Group(Text(f"{done}; {bytes_hint}", style="trace.muted"), preview)

@@ -17,6 +17,7 @@ from httplab.render.explain import ExplanationsView
 from httplab.render.request_views import HeadersTable, ParsedTreeView
 from httplab.render.response_view import ResponseView
 from httplab.render.theme import status_style
+from httplab.render.words import word
 from httplab.trace.lint import exchange_notes
 from httplab.trace.records import ConnectionEvent, ExchangeRecord
 from httplab.trace.wire_text import escape_wire, first_line
@@ -156,15 +157,16 @@ def note_line(note: Note) -> Text:
 class NotesView:
     """The RFC notes of an exchange, one line each, with the section they come from."""
 
-    def __init__(self, record: ExchangeRecord) -> None:
+    def __init__(self, record: ExchangeRecord, lang: str = "en") -> None:
         self.record = record
+        self.lang = lang
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         notes = exchange_notes(self.record)
         if self.record.error:
             yield Text.assemble(("✗ ", "note.error"), safe_text(self.record.error, "note.error"))
         if not notes and not self.record.error:
-            yield Text("no notes", style="trace.muted")
+            yield Text(word("no-notes", self.lang), style="trace.muted")
         for note in notes:
             yield note_line(note)
 
@@ -173,44 +175,42 @@ def _section(title: str) -> Text:
     return Text(title, style="trace.section")
 
 
-FIELDS_MEAN = {"en": "what the fields mean", "ru": "что значат поля"}
-
-
 class ExchangeView:
-    """Everything about one exchange, top to bottom: what the plain printer shows (the
-    explanations in `lang`, "en" or "ru")."""
+    """Everything about one exchange, top to bottom: what the plain printer shows (its words
+    and the explanations in `lang`, "en" or "ru")."""
 
     def __init__(
         self, record: ExchangeRecord, selected: str | None = None, *, lang: str = "en"
     ) -> None:
         self.record = record
         self.selected = selected
-        self.lang = lang if lang in FIELDS_MEAN else "en"
+        self.lang = lang if lang in ("en", "ru") else "en"
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        r = self.record
+        r, lang = self.record, self.lang
         yield Rule(ExchangeSummary(r).text(), align="left", style="trace.muted")
-        yield _section(f"request, {len(r.raw_request):,} bytes as received")
+        yield _section(word("request-section", lang, count=f"{len(r.raw_request):,}"))
         yield RawBytesView(r.raw_request)
         if r.request is not None:
-            yield _section("parsed")
-            yield ParsedTreeView(r, self.selected)
-            yield _section("header fields")
-            yield HeadersTable(r, self.selected)
-            yield _section(FIELDS_MEAN[self.lang])
-            yield ExplanationsView(r, self.lang)
-        yield _section(f"response, {len(r.raw_response):,} bytes sent")
+            yield _section(word("parsed", lang))
+            yield ParsedTreeView(r, self.selected, lang=lang)
+            yield _section(word("header-fields", lang))
+            yield HeadersTable(r, self.selected, lang=lang)
+            yield _section(word("fields-mean", lang))
+            yield ExplanationsView(r, lang)
+        yield _section(word("response-section", lang, count=f"{len(r.raw_response):,}"))
         # printed, not browsed: no key to press for the bytes
-        yield ResponseView(r, bytes_hint="not the bytes as sent")
-        yield _section("notes")
-        yield NotesView(r)
+        yield ResponseView(r, bytes_hint=word("not-the-bytes", lang), lang=lang)
+        yield _section(word("notes", lang))
+        yield NotesView(r, lang)
 
 
 class ConnectionEventView:
     """One line for a connection opened, closed, timed out or dropped."""
 
-    def __init__(self, event: ConnectionEvent) -> None:
+    def __init__(self, event: ConnectionEvent, lang: str = "en") -> None:
         self.event = event
+        self.lang = lang
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         e = self.event
@@ -222,7 +222,7 @@ class ConnectionEventView:
             " ",
             (f"#{e.connection_id}", "trace.connection"),
             " ",
-            (f"connection {e.kind}", style),
+            (word(e.kind, self.lang), style),
             " ",
             safe_text(e.peer, "trace.muted"),
         )

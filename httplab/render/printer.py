@@ -378,4 +378,4 @@ class PlainPrinter:
             self.console.print(ExchangeView(item, lang=self.lang))
             self.printed += 1
         elif self.connection_events:
-            self.console.print(ConnectionEventView(item))
+            self.console.print(ConnectionEventView(item, self.lang))

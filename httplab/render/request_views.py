@@ -19,6 +19,7 @@ from httplab.render.fields import (
     header_index,
     more_fields,
 )
+from httplab.render.words import word
 from httplab.trace.records import ExchangeRecord
 
 
@@ -39,9 +40,12 @@ class ParsedTreeView:
     `selected` is a field key (see render/fields.py); that node is styled `tree.selected`.
     """
 
-    def __init__(self, record: ExchangeRecord, selected: str | None = None) -> None:
+    def __init__(
+        self, record: ExchangeRecord, selected: str | None = None, *, lang: str = "en"
+    ) -> None:
         self.record = record
         self.selected = selected
+        self.lang = lang
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         request = self.record.request
@@ -55,24 +59,29 @@ class ParsedTreeView:
         return self.selected == key
 
     def _tree(self, request: Request) -> Tree:
-        tree = Tree(Text("request", style="trace.section"), guide_style="trace.muted")
-        line = tree.add(_label("request line", Text(""), selected=self._is("request-line")))
+        lang = self.lang
+        tree = Tree(Text(word("request", lang), style="trace.section"), guide_style="trace.muted")
+        line = tree.add(
+            _label(word("request-line", lang), Text(""), selected=self._is("request-line"))
+        )
         method = safe_wire_text(request.method, "http.method")
-        line.add(_label("method", method, selected=self._is("method")))
+        line.add(_label(word("method", lang), method, selected=self._is("method")))
         target_text = safe_wire_text(request.target, "http.target")
-        target = line.add(_label("target", target_text, selected=self._is("target")))
-        target.add(_label("path", safe_wire_text(request.path, "http.path"), selected=False))
+        target = line.add(_label(word("target", lang), target_text, selected=self._is("target")))
+        path = safe_wire_text(request.path, "http.path")
+        target.add(_label(word("path", lang), path, selected=False))
         query = request.query
         if query:
-            query_node = target.add(Text("query", style="tree.label"))
+            query_node = target.add(Text(word("query", lang), style="tree.label"))
             for name, values in query.items():
                 shown = ", ".join(f'"{escape_text(v)}"' for v in values)
                 query_node.add(Text.assemble(safe_text(name, "http.query"), f" = [{shown}]"))
         version = safe_wire_text(request.version, "http.version")
-        line.add(_label("version", version, selected=self._is("version")))
+        line.add(_label(word("version", lang), version, selected=self._is("version")))
         self._add_headers(tree, request.headers)
-        body_label = Text(f"{len(request.body):,} bytes", style="http.body")
-        body = tree.add(_label("body", body_label, selected=self._is(BODY)))
+        size = word("body-bytes", lang, count=f"{len(request.body):,}")
+        body_label = Text(size, style="http.body")
+        body = tree.add(_label(word("body", lang), body_label, selected=self._is(BODY)))
         self._add_chunks(body)
         if len(request.trailers):
             self._add_headers(tree, request.trailers, title="trailers", selectable=False)
@@ -98,7 +107,7 @@ class ParsedTreeView:
     def _add_headers(
         self, tree: Tree, headers: Headers, *, title: str = "headers", selectable: bool = True
     ) -> None:
-        node = tree.add(Text(f"{title} ({len(headers)})", style="tree.label"))
+        node = tree.add(Text(word(title, self.lang, count=len(headers)), style="tree.label"))
         chosen = header_index(self.selected) if selectable else None
         shown = field_window(len(headers), chosen)
         if shown.start:
@@ -122,11 +131,17 @@ class FieldsTable:
     """Field lines in order: name as received, value, and a mark on repeated names."""
 
     def __init__(
-        self, headers: Headers, *, selected_index: int | None = None, title: str | None = None
+        self,
+        headers: Headers,
+        *,
+        selected_index: int | None = None,
+        title: str | None = None,
+        lang: str = "en",
     ) -> None:
         self.headers = headers
         self.selected_index = selected_index
         self.title = title
+        self.lang = lang
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if not len(self.headers):
@@ -137,7 +152,7 @@ class FieldsTable:
         # the values (measuring every cell was most of the cost with hundreds of fields).
         widths = [
             max([1, *(row[0].cell_len for row in rows)]),  # "#"
-            max([4, *(row[1].cell_len for row in rows)]),  # "name"
+            max([len(word("name", self.lang)), *(row[1].cell_len for row in rows)]),
             max([0, *(row[3].cell_len for row in rows)]),
         ]
         table = Table(
@@ -150,8 +165,9 @@ class FieldsTable:
             header_style="tree.label",
         )
         table.add_column("#", justify="right", style="trace.muted", no_wrap=True, width=widths[0])
-        table.add_column("name", style="http.header.name", no_wrap=True, width=widths[1])
-        table.add_column("value", style="http.header.value", overflow="fold")
+        name_title, value_title = word("name", self.lang), word("value", self.lang)
+        table.add_column(name_title, style="http.header.name", no_wrap=True, width=widths[1])
+        table.add_column(value_title, style="http.header.value", overflow="fold")
         table.add_column("", style="http.header.repeated", no_wrap=True, width=widths[2])
         for number, name, value, mark, style in rows:
             table.add_row(number, name, value, mark, style=style)
@@ -176,7 +192,8 @@ class FieldsTable:
             seen[key] = seen.get(key, 0) + 1
             if i not in shown:
                 continue  # counted for the "repeated" marks, not rendered
-            mark = f"repeated {seen[key]}/{totals[key]}" if totals[key] > 1 else ""
+            mark = word("repeated", self.lang, seen=seen[key], total=totals[key])
+            mark = mark if totals[key] > 1 else ""
             style = "tree.selected" if i == self.selected_index else None
             number = Text(str(i + 1))
             rows.append(
@@ -191,13 +208,17 @@ class FieldsTable:
 class HeadersTable:
     """The request's header fields exactly as received (order, case, repeats)."""
 
-    def __init__(self, record: ExchangeRecord, selected: str | None = None) -> None:
+    def __init__(
+        self, record: ExchangeRecord, selected: str | None = None, *, lang: str = "en"
+    ) -> None:
         self.record = record
         self.selected = selected
+        self.lang = lang
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         request = self.record.request
         if request is None:
             yield Text("(request not parsed)", style="trace.muted")
             return
-        yield FieldsTable(request.headers, selected_index=header_index(self.selected))
+        selected = header_index(self.selected)
+        yield FieldsTable(request.headers, selected_index=selected, lang=self.lang)

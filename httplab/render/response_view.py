@@ -61,10 +61,12 @@ class ResponseView:
         *,
         body_limit: int = BODY_PREVIEW_LIMIT,
         bytes_hint: str = BYTES_HINT,
+        lang: str = "en",
     ) -> None:
         self.record = record
         self.body_limit = body_limit
         self.bytes_hint = bytes_hint
+        self.lang = lang  # of the line saying how the body is shown
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         response = self.record.response
@@ -96,4 +98,6 @@ class ResponseView:
                 style="trace.muted",
             )
             return
-        yield body_preview(fields, response.body, limit=self.body_limit, bytes_hint=self.bytes_hint)
+        yield body_preview(
+            fields, response.body, limit=self.body_limit, bytes_hint=self.bytes_hint, lang=self.lang
+        )

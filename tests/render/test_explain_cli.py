@@ -44,7 +44,7 @@ def test_plain_trace_explains_in_russian() -> None:
         # runs at nice 19, and on a busy machine it may not finish within the grace its parent
         # gives it when stopping (it is killed then): that is not what this test is about.
         assert process.stdout is not None
-        while b"#1 connection closed" not in printed:  # printed after the exchange
+        while "#1 соединение закрыто".encode() not in printed:  # printed after the exchange
             line = process.stdout.readline()
             assert line, "the server ended before it printed the exchange"
             printed += line
@@ -56,6 +56,14 @@ def test_plain_trace_explains_in_russian() -> None:
     assert "что значат поля" in text
     assert "закрыл соединение после ответа" in text
     assert "what the fields mean" not in text
+    # the printed trace's own words are Russian too; the wire's are as they came
+    for title in ("запрос как получен, байтов: ", "разбор", "поля заголовка", "стартовая строка",
+                  "ответ как отправлен, байтов: ", "замечания", "соединение открыто"):  # fmt: skip
+        assert title in text, title
+    for english in ("bytes as received", "parsed", "header fields", "request line",
+                    "bytes sent", "notes", "connection opened"):  # fmt: skip
+        assert english not in text, english
+    assert "GET /users HTTP/1.1\\r\\n" in text and "Host: lab" in text
 
 
 def test_a_language_it_does_not_have_is_one_line() -> None:
