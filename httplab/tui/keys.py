@@ -70,6 +70,15 @@ class KeyRow:
         """Cells taken in the footer: " keys label "."""
         return len(self.footer_key_text) + len(self.footer_label) + 3
 
+    def footer_label_in(self, lang: str) -> str:
+        """The footer's word in `lang`: the lesson view speaks the lesson's language."""
+        if lang == "ru":
+            return FOOTER_RU.get(self.name, self.footer_label)
+        return self.footer_label
+
+    def footer_width_in(self, lang: str) -> int:
+        return len(self.footer_key_text) + len(self.footer_label_in(lang)) + 3
+
 
 _DISPLAY = {
     "up": "↑",
@@ -461,6 +470,47 @@ FOOTER_ALWAYS: dict[str, tuple[str, ...]] = {
     "editor": (),
 }
 
+# The footer's words in Russian, by row name: the lesson view shows them after `l` (or with
+# `--lang ru`); every row its footer can show has one (tested). The help (`?`) stays English.
+FOOTER_RU: dict[str, str] = {
+    "move": "выбор",
+    "detail": "подробно",
+    "mark": "отметить",
+    "replay": "повтор",
+    "edit": "править",
+    "filter": "фильтр",
+    "save": "сохранить",
+    "client": "клиент",
+    "curl": "curl",
+    "hex": "hex",
+    "zoom": "крупно",
+    "field": "поле",
+    "scroll": "прокрутка",
+    "view": "вкладка",
+    "back": "назад",
+    "send": "отправить",
+    "leave": "выйти",
+    "complete": "дополнить",
+    "history": "история",
+    "clear": "очистить",
+    "answer": "ответ",
+    "crlf": "CRLF",
+    "pin": "CL авто/как есть",
+    "focus": "фокус",
+    "help": "справка",
+    "quit": "выход",
+    "lesson-scroll": "прокрутка",
+    "hint": "подсказка",
+    "next-step": "дальше",
+    "prev-step": "назад",
+    "predict": "ответить",
+    "lang": "EN/RU",
+    "close": "назад",
+    "write-curl": "записать в файл",
+    "apply": "применить",
+    "cancel": "отмена",
+}
+
 ZONE_TITLES = {
     "lesson": "Lesson (httplab lesson N)",
     "list": "Exchange list",
@@ -501,20 +551,21 @@ def bindings() -> list[tuple[tuple[str, ...], str, str]]:
 
 
 def footer_keys(
-    zone: str, columns: int, without: tuple[str, ...] = TRACE_ONLY_ZONES
+    zone: str, columns: int, without: tuple[str, ...] = TRACE_ONLY_ZONES, lang: str = "en"
 ) -> list[KeyRow]:
     """The keys the footer shows for `zone` in `columns` cells: by priority, then the musts;
-    none of the contexts in `without` (keys the screen does not have)."""
+    none of the contexts in `without` (keys the screen does not have); `lang` is the language
+    of their words (their widths differ)."""
     must = [_BY_NAME[name] for name in FOOTER_ALWAYS.get(zone, ())]
-    room = columns - sum(key.footer_width for key in must)
+    room = columns - sum(key.footer_width_in(lang) for key in must)
     chosen: list[KeyRow] = []
     for name in FOOTER_PRIORITY.get(zone, ()):
         key = _BY_NAME[name]
         if key.context in without:
             continue
-        if key.footer_width <= room:
+        if key.footer_width_in(lang) <= room:
             chosen.append(key)
-            room -= key.footer_width
+            room -= key.footer_width_in(lang)
     return chosen + must
 
 

@@ -527,12 +527,18 @@ def _offsets(lines: int) -> ScrollOffsets:
 # --- texts that change (re-run on every redraw) ----------------------------------------------
 
 
+PREDICT_PROMPT = {
+    "en": " your answer (the status code, e.g. 404): ",
+    "ru": " ваш ответ (код статуса, например 404): ",
+}
+
+
 def _prompt_label(controller: TraceController) -> StyleAndTextTuples:
     labels = {
         "filter": " filter (GET 4xx /users): ",
         "save": " save transcript to: ",
         "curl-file": " write curl command to: ",
-        "predict": " your answer (the status code, e.g. 404): ",
+        "predict": PREDICT_PROMPT.get(controller.lang, PREDICT_PROMPT["en"]),
     }
     return [("class:prompt", labels.get(controller.prompt or "", ""))]
 
@@ -621,9 +627,11 @@ def _footer(controller: TraceController) -> StyleAndTextTuples:
         fragments.append(("class:footer.key", label))
         columns -= len(label)
     without = () if hold.available else TRACE_ONLY_ZONES
-    for key in footer_keys(zone, columns, without):
+    # the lesson view speaks the lesson's language (l switches it); the trace view English
+    lang = controller.lang if "lesson" in controller.zones else "en"
+    for key in footer_keys(zone, columns, without, lang):
         fragments.append(("class:footer.key", f" {key.footer_key_text}"))
-        fragments.append(("class:footer", f" {key.footer_label} "))
+        fragments.append(("class:footer", f" {key.footer_label_in(lang)} "))
     return fragments
 
 

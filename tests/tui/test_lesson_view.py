@@ -14,10 +14,12 @@ from rich.console import Console
 
 from httplab.lessons import ServerOptions, StepState
 from httplab.render import THEME
+from httplab.tui.keys import key_named
 from httplab.tui.lesson_pane import LessonPane
 from httplab.tui.styles import with_help_styles
 from tests.tui.harness import http_get, send_raw
 from tests.tui.lesson_harness import lesson_run
+from tests.tui.terminal import EmulatedTerminal
 
 T = TypeVar("T")
 
@@ -128,6 +130,39 @@ def test_the_language_key_switches_the_pane_to_russian() -> None:
             assert r.pane.title().startswith("урок 1")
 
     run(scenario())
+
+
+def test_after_the_language_key_the_footer_speaks_russian_too() -> None:
+    """The footer (the screen's status line) follows the lesson's language: `l` switches its
+    words, the keys stay; `l` again brings English back."""
+    terminal = EmulatedTerminal(120, 35)
+
+    async def scenario() -> None:
+        async with lesson_run(output=terminal.output) as r:
+            await r.until(lambda: "q quit" in terminal.lines[-1], "the English footer")
+            assert "i hint" in terminal.lines[-1] and "n next" in terminal.lines[-1]
+            r.press("l")
+            await r.until(lambda: "q выход" in terminal.lines[-1], "the Russian footer")
+            footer = terminal.lines[-1]
+            for words in ("c клиент", "i подсказка", "n дальше", "a ответить", "? справка"):
+                assert words in footer, footer
+            for english in ("hint", "next", "prev", "answer", "help", "quit"):
+                assert english not in footer, footer
+            r.press("l")
+            await r.until(lambda: "q quit" in terminal.lines[-1], "English again")
+
+    run(scenario())
+
+
+def test_the_footer_has_a_russian_word_for_every_key_the_lesson_view_shows() -> None:
+    from httplab.tui.keys import FOOTER_ALWAYS, FOOTER_PRIORITY, FOOTER_RU, TRACE_ONLY_ZONES
+
+    zones = ("lesson", "list", "detail", "client", "prompt", "curl")
+    for zone in zones:
+        for name in (*FOOTER_PRIORITY[zone], *FOOTER_ALWAYS[zone]):
+            row = key_named(name)
+            if row.context not in TRACE_ONLY_ZONES:
+                assert name in FOOTER_RU, (zone, name)
 
 
 def test_the_client_pane_passes_a_step_and_esc_comes_back_to_the_lesson() -> None:
