@@ -19,7 +19,7 @@ from httplab.tui.rich_control import RichControl
 
 
 def lesson_control(pane: LessonPane, console: Console) -> RichControl:
-    return RichControl(pane.view, lambda: console)
+    return RichControl(pane.view, lambda: console, lang=lambda: pane.lang)
 
 
 def lesson_area(controller: TraceController, pane: LessonPane, control: RichControl) -> Container:

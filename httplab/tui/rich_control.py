@@ -72,8 +72,10 @@ class RichControl(UIControl):
         console: Callable[[], Console],
         cache_size: int = 64,
         worker: LayoutWorker | None = None,
+        lang: Callable[[], str] | None = None,
     ) -> None:
         self._get_view = get_view
+        self._lang = lang  # of "… N more lines below" (the lesson pane: the lesson's language)
         self._console = console
         self._cache: OrderedDict[tuple[Hashable, int], RenderedLines] = OrderedDict()
         self._cache_size = cache_size
@@ -174,10 +176,11 @@ class RichControl(UIControl):
             self._size = (width, height)
             shown = self.scroll.show(key, len(lines), height, rendered.marked_line)
             lines = lines[shown.top : shown.top + shown.rows]
+            lang = self._lang() if self._lang is not None else "en"
             if shown.above:
-                lines = [_more_line(shown.above, "above"), *lines]
+                lines = [_more_line(shown.above, "above", lang), *lines]
             if shown.below:
-                lines = [*lines, _more_line(shown.below, "below")]
+                lines = [*lines, _more_line(shown.below, "below", lang)]
 
         def get_line(index: int) -> FragmentLine:
             return lines[index] if 0 <= index < len(lines) else []
@@ -230,5 +233,10 @@ class RichControl(UIControl):
 _LAYING_OUT = RenderedLines([[("class:pane.more", "… laying out (a big message)")]], None)
 
 
-def _more_line(count: int, where: str) -> FragmentLine:
+MORE_RU = {"above": "… выше ещё строк: {count}", "below": "… ниже ещё строк: {count}"}
+
+
+def _more_line(count: int, where: str, lang: str = "en") -> FragmentLine:
+    if lang == "ru":
+        return [("class:pane.more", MORE_RU[where].format(count=count))]
     return [("class:pane.more", f"… {count} more line{'s' if count != 1 else ''} {where}")]

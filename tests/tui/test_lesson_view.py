@@ -133,14 +133,15 @@ def test_the_language_key_switches_the_pane_to_russian() -> None:
 
 
 def test_after_the_language_key_the_footer_speaks_russian_too() -> None:
-    """The footer (the screen's status line) follows the lesson's language: `l` switches its
-    words, the keys stay; `l` again brings English back."""
+    """The footer (the screen's status line) and the lesson pane's edge line follow the
+    lesson's language: `l` switches their words, the keys stay; `l` again brings English back."""
     terminal = EmulatedTerminal(120, 35)
 
     async def scenario() -> None:
         async with lesson_run(output=terminal.output) as r:
             await r.until(lambda: "q quit" in terminal.lines[-1], "the English footer")
             assert "i hint" in terminal.lines[-1] and "n next" in terminal.lines[-1]
+            assert "more lines below" in terminal.text
             r.press("l")
             await r.until(lambda: "q выход" in terminal.lines[-1], "the Russian footer")
             footer = terminal.lines[-1]
@@ -148,6 +149,9 @@ def test_after_the_language_key_the_footer_speaks_russian_too() -> None:
                 assert words in footer, footer
             for english in ("hint", "next", "prev", "answer", "help", "quit"):
                 assert english not in footer, footer
+            # the lesson pane's own "more below" line too (its text is longer than the screen)
+            await r.until(lambda: "… ниже ещё строк: " in terminal.text, "the pane's edge")
+            assert "more lines below" not in terminal.text
             r.press("l")
             await r.until(lambda: "q quit" in terminal.lines[-1], "English again")
 
