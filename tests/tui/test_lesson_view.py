@@ -335,3 +335,31 @@ def test_lesson_9_body_without_content_length_is_made_in_the_pane_then_fixed() -
             assert any("added Content-Length: 16" in n for n in c.client.result.notes)
 
     run(scenario())
+
+
+def test_lesson_12_bare_lf_step_is_done_in_the_pane_with_the_key_its_screen_note_names() -> None:
+    """The step's task says `:crlf` (--plain); its screen note names the pane's Ctrl-T, and
+    that key really sends the chunked request with bare LFs, so the step passes."""
+    chunked = (
+        "POST /users HTTP/1.1\rHost: lab\rContent-Type: application/x-www-form-urlencoded\r"
+        "Transfer-Encoding: chunked\r\rf\rname=Ada&age=36\r0\r\r"
+    )
+
+    async def scenario() -> None:
+        async with lesson_run(12) as r:
+            c = r.controller
+            steps = [step.id for step in r.session.lesson.steps]
+            r.session.go(steps.index("bare-lf-in-chunks"))
+            r.session.answer("no")
+            screen = r.session.current.screen
+            assert screen is not None and "Ctrl-T" in screen.get("en")
+            assert "Ctrl-T" in screen.get("ru") and "`:crlf`" in screen.get("ru")
+            r.press("c")
+            await r.until(lambda: c.zone == "client", "the client pane")
+            r.press("\x14")  # Ctrl-T: CRLF off
+            await r.until(lambda: not c.client.crlf, "bare LF")
+            r.press(chunked)
+            r.press("\x13")  # Ctrl-S
+            await r.until(lambda: r.session.status().state is StepState.PASSED, "a pass")
+
+    run(scenario())
