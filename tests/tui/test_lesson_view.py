@@ -363,3 +363,32 @@ def test_lesson_12_bare_lf_step_is_done_in_the_pane_with_the_key_its_screen_note
             await r.until(lambda: r.session.status().state is StepState.PASSED, "a pass")
 
     run(scenario())
+
+
+def test_lesson_1_is_done_in_the_pane_as_its_screen_notes_say() -> None:
+    """Lesson 1's tasks speak of Enter and the empty line (--plain); their screen notes say
+    that in the pane Enter is a new line and Ctrl-S sends, the empty line added if missing."""
+
+    async def scenario() -> None:
+        async with lesson_run(1) as r:
+            c = r.controller
+            first, by_hand = r.session.lesson.steps[:2]
+            assert first.screen is not None and by_hand.screen is not None
+            assert "Ctrl-S" in first.screen.get("en") and "Ctrl-S" in first.screen.get("ru")
+            assert "Ctrl-S" in by_hand.screen.get("en") and "Ctrl-S" in by_hand.screen.get("ru")
+            assert "Ctrl-S" in pane_text(r.pane, 200)
+            r.press("c")
+            await r.until(lambda: c.zone == "client", "the client pane")
+            r.press("GET /users")
+            r.press("\x13")  # Ctrl-S
+            await r.until(lambda: r.session.status(first.id).state is StepState.PASSED, "1")
+            await r.until(lambda: not c.client.busy, "the answer")
+            r.session.go(1)  # as `n` would, outside the pane
+            r.press("GET /users HTTP/1.1\rHost: localhost")  # no empty line typed
+            r.press("\x13")
+            await r.until(lambda: r.session.status(by_hand.id).state is StepState.PASSED, "2")
+            await r.until(lambda: not c.client.busy and c.client.result is not None, "answer")
+            assert c.client.result is not None
+            assert any("added the empty line" in note for note in c.client.result.notes)
+
+    run(scenario())
