@@ -1004,6 +1004,23 @@ _PROGRESS_OPTION = typer.Option(
 )
 
 
+LIST_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "build": "build",
+        "build-note": "build: the last `httplab lesson check N` of your own server "
+        "(✓ or passed/cases)",
+        "progress": "progress",
+    },
+    "ru": {
+        "build": "сервер",
+        "build-note": "сервер: последний запуск `httplab lesson check N` для вашего сервера "
+        "(✓ или пройдено/всего)",
+        "progress": "прогресс",
+    },
+}
+"""`lesson list`'s own words, by language (the titles are the lessons')."""
+
+
 def _lang_default() -> str:
     import locale
     import os
@@ -1055,6 +1072,7 @@ def lesson_list(
 
         typer.echo(f"httplab lesson: no lessons found in {lessons_dir()}", err=True)
         raise typer.Exit(1)
+    words = LIST_WORDS["ru" if lang == "ru" else "en"]
     rows: list[tuple[str, str, str]] = []  # (number and mark, title, steps and build) or
     built = False  # (a line about an unreadable lesson, "", "")
     for info in lessons:
@@ -1071,19 +1089,14 @@ def lesson_list(
         build = progress.build_result(lesson.number)
         if build is not None:
             built = True
-            after += "  " + build.mark("сервер" if lang == "ru" else "build")
+            after += "  " + build.mark(words["build"])
         rows.append((f"{info.number:>3}. {mark} ", title, after))
     width = max((len(title) for _, title, after in rows if after), default=0)
     for start, title, after in rows:
         typer.echo(f"{start}{title.ljust(width)}  {after}".rstrip() if after else start)
     if built:
-        typer.echo(
-            "\nсервер: последний запуск `httplab lesson check N` для вашего сервера "
-            "(✓ или пройдено/всего)"
-            if lang == "ru"
-            else "\nbuild: the last `httplab lesson check N` of your own server (✓ or passed/cases)"
-        )
-    typer.echo(f"\nprogress: {progress.path}")
+        typer.echo("\n" + words["build-note"])
+    typer.echo(f"\n{words['progress']}: {progress.path}")
 
 
 @lesson_app.command("reset")

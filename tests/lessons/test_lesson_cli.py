@@ -20,7 +20,7 @@ def test_list_shows_numbers_titles_and_progress(tmp_path: Path) -> None:
     done = runner.invoke(app, ["lesson", "list", "--progress", str(progress_file), "--lang", "ru"])
     assert done.exit_code == 0
     assert re.search(r"^  1\. … Что такое запрос +\[1/3\]$", done.output, re.MULTILINE)
-    assert str(progress_file) in done.output
+    assert f"прогресс: {progress_file}" in done.output  # its own words in Russian too
 
 
 def test_list_shows_the_last_build_check_next_to_the_steps(tmp_path: Path) -> None:
@@ -44,6 +44,7 @@ def test_list_shows_the_last_build_check_next_to_the_steps(tmp_path: Path) -> No
     assert "build: the last `httplab lesson check N`" in done.output
     ru = runner.invoke(app, ["lesson", "list", "--progress", str(progress_file), "--lang", "ru"])
     assert "[0/5]  сервер 3/9" in ru.output
+    assert "сервер: последний запуск `httplab lesson check N`" in ru.output
 
 
 def test_build_records_without_counts_or_with_odd_values_read_safely(tmp_path: Path) -> None:
