@@ -10,7 +10,18 @@ the record the server builds and the bus's publish — nothing else. Modes:
 - `off`: no tracer (`serve --no-access-log`);
 - `bus`: a `TraceBus` nobody listens to (records built, compacted, kept in the ring);
 - `printer`: the bus with the plain printer's subscription (what `serve --trace --plain`
-  adds on the server's thread; its own thread and the render child are not measured here).
+  adds on the server's thread; its own thread and the render child are not measured here);
+- `plain`: the whole of `serve --trace --plain` in the server's process: the bus, and the real
+  `PlainPrinter` reading it every `POLL_EVERY` exchanges on the same thread (the tally of what
+  it skips, the pickling of the batch for its render child, which is a stand-in here);
+- `tui`: the whole of the trace screen's share: the bus, and the screen's real `BusInbox` and
+  `TraceController` (the list's state, the flood watch) taking a batch every `POLL_EVERY`
+  exchanges on the same thread (their loop is a stand-in that runs what they schedule; no
+  redraw: `bench/bench_tui_flood.py` measures those).
+
+The process is the unit that counts (a pinned server has one core for all its threads), so
+`plain` and `tui` are what tracing costs a server, per exchange. `--warmup` exchanges are
+sent first (by default enough to fill the bus's ring, so what the ring evicts is counted).
 
 Without `--callgrind` it prints CPU µs per exchange (process time; noisy on a busy machine).
 With `--callgrind` it runs itself under callgrind for each mode at two request counts and
@@ -33,7 +44,9 @@ from pathlib import Path
 from typing import Any
 
 REQUEST = b"GET /users HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: wrk\r\n\r\n"
-MODES = ("off", "bus", "printer")
+MODES = ("off", "bus", "printer", "plain", "tui")
+POLL_EVERY = 1000
+"""Exchanges between two reads of a reader (≈ 25 ms at 40k exchanges a second)."""
 
 
 class MemoryTransport(asyncio.Transport):
@@ -69,8 +82,67 @@ class MemoryTransport(asyncio.Transport):
         return 0
 
 
-def run(mode: str, requests: int) -> float:
-    """Feed `requests` exchanges through one connection; CPU seconds per exchange."""
+class StandInLoop:
+    """What the screen's inbox asks of its event loop, run by hand: `run()` runs what is due
+    (every timer at once: the reads come every `POLL_EVERY` exchanges here)."""
+
+    def __init__(self) -> None:
+        self.ready: list[Any] = []
+
+    def call_soon_threadsafe(self, callback: Any, *args: Any) -> None:
+        self.ready.append((callback, args))
+
+    def call_later(self, _delay: float, callback: Any, *args: Any) -> None:
+        self.ready.append((callback, args))
+
+    def run(self) -> None:
+        ready, self.ready = self.ready, []
+        for callback, args in ready:
+            callback(*args)
+
+
+class StandInRenderer:
+    """The render child's side of the pipe: the batch is pickled, as for the child."""
+
+    def send(self, summary: str | None, items: Any) -> None:
+        import pickle
+
+        pickle.dumps((summary, list(items)), protocol=pickle.HIGHEST_PROTOCOL)
+
+    def close(self, timeout: float = 5.0) -> bool:
+        return True
+
+
+def reader(mode: str, tracer: Any) -> Any:
+    """For `plain` and `tui`: what reads the bus, as a function called every POLL_EVERY."""
+    if mode == "plain":
+        import io
+
+        from httplab.render.printer import PlainPrinter, RenderBudget, plain_console
+
+        printer = PlainPrinter(
+            tracer,
+            plain_console(io.StringIO(), color=False),
+            renderer=StandInRenderer(),
+            budget=RenderBudget(0.1, 0.1),
+        )
+        return printer.print_pending
+    from httplab.tui.controller import TraceController, TraceOptions
+    from httplab.tui.inbox import BusInbox
+
+    loop = StandInLoop()
+    controller = TraceController(TraceOptions())
+    inbox = BusInbox(loop, tracer, controller.on_records)  # type: ignore[arg-type]
+    if hasattr(inbox, "start"):
+        inbox.start()  # it polls the bus (a doorbell when quiet)
+    else:
+        tracer.subscribe(inbox.wake)  # before: a call per item on the server's thread
+    return loop.run
+
+
+def run(mode: str, requests: int, warmup: int | None = None, capacity: int | None = None) -> float:
+    """Feed `requests` exchanges through one connection (after `warmup`); CPU seconds per
+    exchange."""
     from httplab.server.apps.users import UsersApp
     from httplab.server.connection import HTTPConnection
     from httplab.server.context import ServerSettings, ServerState
@@ -79,8 +151,11 @@ def run(mode: str, requests: int) -> float:
     app = UsersApp()
     app.store.seed(2)
     tracer = None
+    read: Any = None
     if mode != "off":
-        tracer = TraceBus()
+        tracer = TraceBus() if capacity is None else TraceBus(capacity)
+        if mode in ("plain", "tui"):
+            read = reader(mode, tracer)
         if mode == "printer":
             wake = threading.Event()
 
@@ -95,15 +170,28 @@ def run(mode: str, requests: int) -> float:
     connection = HTTPConnection(ServerState(ServerSettings(app=app, tracer=tracer)))
     transport = MemoryTransport()
     connection.connection_made(transport)
+
+    def send(count: int) -> None:
+        if read is None:
+            for _ in range(count):
+                connection.data_received(REQUEST)
+            return
+        for done in range(count):
+            connection.data_received(REQUEST)
+            if done % POLL_EVERY == POLL_EVERY - 1:
+                read()
+
+    send(warmup if warmup is not None else (tracer.capacity + POLL_EVERY if tracer else 0))
     started = time.process_time()
-    for _ in range(requests):
-        connection.data_received(REQUEST)
+    send(requests)
     spent = time.process_time() - started
     assert transport.written > 0
     return spent / requests
 
 
-def callgrind(mode: str, few: int, many: int, tree: Path | None) -> float:
+def callgrind(
+    mode: str, few: int, many: int, tree: Path | None, warmup: int | None, capacity: int
+) -> float:
     """Instructions per exchange in `mode`, from two runs under callgrind."""
     counts = []
     for requests in (few, many):
@@ -113,6 +201,8 @@ def callgrind(mode: str, few: int, many: int, tree: Path | None) -> float:
                 *("valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"),
                 *(sys.executable, __file__, "--mode", mode, "--requests", str(requests)),
                 *(("--tree", str(tree)) if tree is not None else ()),
+                *(("--warmup", str(warmup)) if warmup is not None else ()),
+                *("--capacity", str(capacity)),
             ]
             done = subprocess.run(command, capture_output=True, text=True, check=True)
             found = re.search(r"Collected : (\d+)", done.stderr)
@@ -124,24 +214,47 @@ def callgrind(mode: str, few: int, many: int, tree: Path | None) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--mode", choices=MODES, default=None, help="one mode (default: all)")
+    parser.add_argument(
+        "--mode", default=None, help=f"comma-separated, of {', '.join(MODES)} (default: all)"
+    )
     parser.add_argument("--requests", type=int, default=50_000)
     parser.add_argument("--tree", type=Path, help="the httplab checkout to import")
     parser.add_argument(
+        "--warmup",
+        type=int,
+        default=None,
+        help="exchanges sent before measuring (default: enough to fill the ring when traced)",
+    )
+    parser.add_argument(
         "--callgrind", action="store_true", help="instructions per exchange under callgrind"
+    )
+    parser.add_argument(
+        "--capacity",
+        type=int,
+        default=None,
+        help="the bus's ring (default: the bus's own; 1,000 under --callgrind, which counts "
+        "instructions: a smaller ring evicts with the same instructions and fills sooner)",
     )
     options = parser.parse_args(argv)
     if options.tree is not None:
         sys.path.insert(0, str(options.tree.resolve()))
-    modes = [options.mode] if options.mode else list(MODES)
+    modes = options.mode.split(",") if options.mode else list(MODES)
+    if not set(modes) <= set(MODES):
+        parser.error(f"--mode: one or more of {', '.join(MODES)}")
     if options.callgrind:
         if shutil.which("valgrind") is None:
             print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
             return 2
-        figures = {mode: callgrind(mode, 1000, 6000, options.tree) for mode in modes}
+        capacity = options.capacity or 1000
+        figures = {
+            mode: callgrind(mode, 1000, 6000, options.tree, options.warmup, capacity)
+            for mode in modes
+        }
         unit, scale = "instructions", 1.0
     else:
-        figures = {mode: run(mode, options.requests) for mode in modes}
+        figures = {
+            mode: run(mode, options.requests, options.warmup, options.capacity) for mode in modes
+        }
         unit, scale = "µs CPU", 1e6
     import httplab
 

@@ -38,6 +38,14 @@ def human_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+def duration(ms: float) -> str:
+    """Milliseconds as the list shows them: one decimal, or three below 0.1 ms (a server
+    under load answers in tens of microseconds, which one decimal would show as 0.0)."""
+    if 0 < ms < 0.1:
+        return f"{ms:.3f}"
+    return f"{ms:.1f}"
+
+
 def exchange_label(record: ExchangeRecord) -> str:
     """How the list names an exchange: `#3.1` is exchange 1 on connection 3 of this server;
     `→3.1` one the client pane made with another server (`--to`), on its own connection 3;
@@ -77,7 +85,7 @@ class ExchangeSummary:
         return [
             Text(f"{r.status:3d}" if r.status else "---", style=status_style(r.status)),
             Text(f"{human_size(len(r.raw_response)):>7}", style="trace.size"),
-            Text(f"{r.total_ms:>6.1f} ms", style="trace.duration"),
+            Text(f"{duration(r.total_ms):>6} ms", style="trace.duration"),
         ]
 
     def _head(self, padded: bool, *, milliseconds: bool = True) -> list[Text]:

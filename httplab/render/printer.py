@@ -3,8 +3,10 @@
 Used by `httplab serve --trace` when stdout is not a terminal (or with `--plain`), so the trace
 can be piped, logged or run in CI. It must never slow the server it shows (issue 12.4):
 
-- **Its own thread.** The bus subscription only sets an event; the printer's thread reads
-  `bus.since(last_seq)` and renders there, so the server thread never renders or writes.
+- **Its own thread, polling.** The printer's thread reads `bus.since(last_seq)` and renders
+  there, so the server thread never renders or writes. While items come it reads again after
+  each pause; when it finds nothing it arms the bus's doorbell (`TraceBus.watch`), which the
+  next item published rings once: the server's thread does nothing per item for it.
 - **A budget of rendering time.** Rendering with rich is pure Python (≈ 2–3 ms an exchange)
   and holds the GIL the server also needs, so a thread alone is not enough: at full speed the
   printer would take half the interpreter. It may spend at most `share` of the wall-clock time
@@ -58,6 +60,9 @@ BATCH_INTERVAL = 0.2
 """Once behind, the printer waits at least this long between batches: each batch costs the
 server a GIL hand-over (up to the 5 ms switch interval) besides the rendering, so fewer,
 larger batches cost it less."""
+POLL_INTERVAL = 0.03
+"""While items come, the printer reads the bus again at most this often (a batch per read:
+the server's thread does nothing per item for the printer)."""
 FINAL_ALLOWANCE = 1.0
 """Seconds of rendering allowed when stopping: the server has stopped, so nothing is slowed,
 but Ctrl-C must not wait for thousands of exchanges to print."""
@@ -214,13 +219,11 @@ class PlainPrinter:
         self._wake = threading.Event()
         self._halt = threading.Event()
         self._stopping = False
+        self._found = False  # the last print_pending found items
         self._thread = threading.Thread(target=self._run, name="httplab-trace-printer", daemon=True)
-        self._unsubscribe = bus.subscribe(self._on_publish)
-
-    def _on_publish(self, _item: TraceItem) -> None:
-        # Runs on the server's thread for every item: a flag read, rarely an Event.set.
-        if not self._wake.is_set():
-            self._wake.set()
+        # rung (on the server's thread) by the first item published after the printer found
+        # nothing: no call per item
+        self._watch = bus.watch(self._wake.set)
 
     def start(self) -> PlainPrinter:
         self._thread.start()
@@ -229,7 +232,7 @@ class PlainPrinter:
     def stop(self, timeout: float = 5.0) -> None:
         """Print what is already published (at most `FINAL_ALLOWANCE` of rendering; the rest
         summarised), then stop. Stop the server first: nothing is left to slow down."""
-        self._unsubscribe()
+        self._watch.close()
         self._stopping = True
         self._halt.set()
         self._wake.set()
@@ -260,6 +263,7 @@ class PlainPrinter:
         self.stop()
 
     def _run(self) -> None:
+        self._wake.set()  # what was published before the start
         while True:
             self._wake.wait()
             self._wake.clear()
@@ -278,8 +282,12 @@ class PlainPrinter:
             pause = self.budget.wait_for(self.cost)
             if behind:
                 pause = max(pause, BATCH_INTERVAL)
+            elif self._found:
+                pause = max(pause, POLL_INTERVAL)
             if pause > 0:
                 self._halt.wait(min(pause, 1.0))
+            if self._found or not self._watch.arm(self._last_seq):
+                self._wake.set()  # busy: read again (quiet: the doorbell rings)
 
     def _say_output_closed(self) -> None:
         self.output_closed = True
@@ -296,6 +304,7 @@ class PlainPrinter:
         `final`, the server has stopped: `FINAL_ALLOWANCE`), in one write; summarise the rest
         in one line. True when something was skipped."""
         items = self.bus.since(self._last_seq)
+        self._found = bool(items)
         if not items:
             return False
         skipped = SkippedItems()

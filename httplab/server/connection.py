@@ -44,7 +44,7 @@ import contextlib
 import logging
 import socket
 import time
-from collections.abc import Set
+from collections.abc import Sequence, Set
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -70,7 +70,12 @@ from httplab.server.problem import problem_response
 from httplab.server.streaming import ResponseStream, StreamOutcome
 from httplab.server.virtual_host import misdirected_detail
 from httplab.trace.intercept import Decision, DecisionKind, Intercept, NoDraft
-from httplab.trace.records import ConnectionEvent, ConnectionEventKind, ExchangeRecord
+from httplab.trace.records import (
+    NOTHING_OMITTED,
+    ConnectionEvent,
+    ConnectionEventKind,
+    ExchangeRecord,
+)
 from httplab.trace.wire_text import escape_latin1, first_words, head_end
 
 logger = logging.getLogger("httplab.server")
@@ -969,16 +974,21 @@ class HTTPConnection(asyncio.Protocol):
                 settings.access_log(entry)
             except Exception:
                 logger.exception("the access log hook failed")
-        if settings.tracer is not None:
-            notes = list(head.notes) if head is not None else []
-            head_parsed = self.exchange.head_parsed if self.exchange is not None else 0.0
-            if head is not None and self.exchange is not None and self.exchange.pipelined:
-                notes.append(PIPELINED)
-            if end is not None:
-                notes.extend(end.notes)
-            if notes_from_stream:
-                notes.extend(notes_from_stream)
-            # one pass, compact at once when it can be (this runs per exchange while traced)
+        tracer = settings.tracer
+        if tracer is not None:
+            # (this runs per exchange while traced: the head's notes as they are, a new
+            # sequence only when some are added)
+            exchange = self.exchange
+            notes: Sequence[Note] = head.notes if head is not None else ()
+            pipelined = head is not None and exchange is not None and exchange.pipelined
+            if pipelined or (end is not None and end.notes) or notes_from_stream:
+                notes = [
+                    *notes,
+                    *((PIPELINED,) if pipelined else ()),
+                    *(end.notes if end is not None else ()),
+                    *(notes_from_stream or ()),
+                ]
+            # one pass, compact at once when it can be
             record = ExchangeRecord.answered(
                 self.id,
                 self.number,
@@ -990,12 +1000,21 @@ class HTTPConnection(asyncio.Protocol):
                 head,
                 response,
                 error,
-                (first_byte, head_parsed, handler_done, done),  # the Timings
+                # the Timings
+                (
+                    first_byte,
+                    exchange.head_parsed if exchange is not None else 0.0,
+                    handler_done,
+                    done,
+                ),
                 notes,
                 self.state.record_source,
-                (0, omitted),
+                (0, omitted) if omitted else NOTHING_OMITTED,
             )
-            self._publish(record)
+            try:
+                tracer.publish(record)
+            except Exception:  # a broken subscriber must not take the server down
+                logger.exception("the tracer failed")
 
     def _publish_event(self, kind: ConnectionEventKind, detail: str = "") -> None:
         if self.settings.tracer is not None:

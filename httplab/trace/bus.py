@@ -1,23 +1,35 @@
 """The trace bus: records go from the server thread to whoever watches, never blocking the server.
 
-    server ──publish(item)──▶ [ ring buffer, newest last ] ──snapshot() / since(seq)──▶ readers
-                           └─▶ subscriber callbacks (called right there, on the server thread)
+    server ──publish(item)──▶ [ intake ] ─(a reader drains)─▶ [ ring buffer, newest last ]
+                                                   ──snapshot() / since(seq)──▶ readers
 
-`publish` takes one lock for O(1) work (amortised: an append, sometimes evicting the oldest
-items) and then calls the subscribers outside the lock. A subscriber runs on the publisher's
-thread, so it must be quick and must not block: hand the item over (the TUI uses
-`loop.call_soon_threadsafe`, the plain printer sets an event and reads `since()` from its own
-thread) and return. An exception in a subscriber is counted, never raised into the server.
+`publish` runs on the server's thread for every exchange, so it takes no lock and calls
+nobody (issue 12): it appends the item to the *intake*, a deque (an append is atomic under the
+GIL), and returns. Readers move what the intake holds into the ring in one batch when they
+read (`since`, `snapshot`, `last_seq`, …), under the bus's one lock: seq numbers are stamped
+there, in the order of publishing, and the ring's bounds are kept there. If nobody reads for
+a while, the publisher moves the intake itself every `INTAKE_LIMIT` items, so memory stays
+bounded either way.
+
+Readers poll: a reader that is busy reads every few tens of milliseconds; one that found
+nothing new arms a `Watch` and is woken (its `wake` called on the publisher's thread) by the
+first item published after that — one call when the bus goes from quiet to busy, none per
+item. The TUI's inbox and the plain printer read this way. `subscribe` is still there for
+readers that want every item as it is published (the transcript recorder, the lessons): while
+anyone subscribes, `publish` stamps and keeps each item under the lock at once and calls the
+subscribers right there, on the publisher's thread (so they must be quick and must not block).
+An exception in a subscriber or a wake is counted, never raised into the server.
 
 Memory stays flat however long the server runs: the ring keeps at most `capacity` items and at
 most `max_bytes` of bytes (raw request and response plus the parsed bodies of the records it
 holds); older items are evicted and counted in `dropped`. Each exchange is kept compact
 (`ExchangeRecord.compact`: raw bytes and a few scalars, parsed again when a view asks), so the
 ring is about one object per exchange for the garbage collector, not twenty. A big body is
-trimmed on the way in: a record keeps the head and the first `body_keep` bytes of each body,
-says how many raw bytes it left out in `record.omitted`, and carries a note saying so, so every
-view shows it. Sixty 10 MiB uploads therefore cost 60 × 2 × 64 KiB in the trace, not 1.2 GB,
-and the trace holds roughly `capacity × ~1 KB + max_bytes` at most.
+trimmed on the way in (on the publisher's thread, before the intake): a record keeps the head
+and the first `body_keep` bytes of each body, says how many raw bytes it left out in
+`record.omitted`, and carries a note saying so, so every view shows it. Sixty 10 MiB uploads
+therefore cost 60 × 2 × 64 KiB in the trace, not 1.2 GB, and the trace holds roughly
+`capacity × ~1 KB + max_bytes` at most (plus at most `INTAKE_LIMIT` items not yet read).
 """
 
 from __future__ import annotations
@@ -26,7 +38,8 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
-from itertools import islice
+from itertools import islice, repeat
+from operator import call
 
 from httplab.protocol.messages import Note
 from httplab.trace.records import BODY_KEEP, ExchangeRecord, TraceItem
@@ -93,6 +106,40 @@ def trim_bodies(record: ExchangeRecord, keep: int = BODY_KEEP) -> None:
     record.omitted = (omitted[0], omitted[1])
 
 
+INTAKE_LIMIT = 4096
+"""Items the intake holds at most before the publisher moves them into the ring itself (when
+no reader has read for a while)."""
+
+
+class Watch:
+    """A reader's doorbell: `arm(seen)`, then `wake()` is called once, on the publisher's
+    thread, for the next item published (so it must be quick and never block: set an event,
+    schedule a call on a loop). See `TraceBus.watch`."""
+
+    __slots__ = ("_bus", "armed", "wake")
+
+    def __init__(self, bus: TraceBus, wake: Callable[[], None]) -> None:
+        self._bus = bus
+        self.wake = wake
+        self.armed = False
+
+    def arm(self, seen: int) -> bool:
+        """Ring on the next item published; False, and not armed, when an item after seq
+        `seen` is there already (read it now)."""
+        # Armed before looking: an item published meanwhile either is seen here or rings.
+        self.armed = True
+        self._bus._armed = True
+        if self._bus.last_seq > seen:
+            self.armed = False
+            return False
+        return True
+
+    def close(self) -> None:
+        """Never ring again."""
+        self.armed = False
+        self._bus._unwatch(self)
+
+
 class TraceBus:
     """A thread-safe ring buffer of trace items with subscribers; implements the tracer API."""
 
@@ -109,6 +156,8 @@ class TraceBus:
         self.max_bytes = max_bytes
         self.body_keep = body_keep
         self._lock = threading.Lock()
+        # published, not yet in the ring: appended without the lock, taken under it
+        self._intake: deque[TraceItem] = deque()
         self._ring: deque[TraceItem] = deque()
         # what each item counted when it came in (a record parsed later for a view holds more,
         # but takes back what it added)
@@ -117,41 +166,52 @@ class TraceBus:
         self._seq = 0
         self._dropped = 0
         self._subscriber_errors = 0
-        # Replaced, never mutated, so publish can iterate it without holding the lock.
+        # Replaced, never mutated, so publish can iterate them without holding the lock.
         self._subscribers: tuple[Subscriber, ...] = ()
+        self._watches: tuple[Watch, ...] = ()
+        self._armed = False  # some watch waits for the next item
 
     # the tracer API (called by the server) ---------------------------------------------------
     def publish(self, item: TraceItem) -> None:
-        """Stamp `item.seq`, keep it (big bodies trimmed), tell the subscribers. Never blocks,
-        never raises."""
-        # (this runs for every exchange on the server's thread: plain try/except, no
-        # context-manager objects, one lock)
-        size = 0
+        """Hand `item` over: kept (big bodies trimmed), stamped with the next `item.seq` when
+        it reaches the ring, readers woken if they wait. Never blocks, never raises."""
+        # (this runs for every exchange on the server's thread: no lock, no call per reader)
         if isinstance(item, ExchangeRecord):
             try:
-                size = len(item.raw_request) + len(item.raw_response)
-                if size > self.body_keep:  # (bodies are no longer than the raw bytes)
-                    trim_bodies(item, self.body_keep)
-                    size = len(item.raw_request) + len(item.raw_response)
-                # kept as bytes and scalars, parsed again when shown: few objects to collect
-                # (the server builds its records compact already: `ExchangeRecord.answered`)
-                if not (item.compacted or item.compact()):
-                    size = wire_size(item)
+                # the server builds its records compact already (`ExchangeRecord.answered`)
+                if not item._lazy or len(item.raw_request) + len(item.raw_response) > (
+                    self.body_keep
+                ):
+                    self._prepare(item)
             except (AttributeError, TypeError):  # a malformed record is carried as it is
-                size = wire_size(item)
-        ring = self._ring
+                pass
+        if self._subscribers:
+            self._publish_now(item)
+            return
+        intake = self._intake
+        intake.append(item)
+        if self._armed:
+            self._ring_watches()
+        if len(intake) > INTAKE_LIMIT:
+            with self._lock:
+                self._take_intake()
+
+    def _prepare(self, record: ExchangeRecord) -> None:
+        """Big bodies trimmed (bodies are no longer than the raw bytes that carried them), the
+        parsed messages let go when they can be read again from the raw bytes."""
+        if len(record.raw_request) + len(record.raw_response) > self.body_keep:
+            trim_bodies(record, self.body_keep)
+        if not record._lazy:
+            record.compact()
+
+    def _publish_now(self, item: TraceItem) -> None:
+        """With subscribers: stamped and kept at once, then each subscriber called."""
         with self._lock:
-            self._seq += 1
-            item.seq = self._seq
-            ring.append(item)
-            self._sizes.append(size)
-            self._bytes += size
-            # Keep the newest item even if it alone exceeds the byte budget.
-            while len(ring) > self.capacity or (self._bytes > self.max_bytes and len(ring) > 1):
-                ring.popleft()
-                self._bytes -= self._sizes.popleft()
-                self._dropped += 1
+            self._take_intake()
+            self._keep([item])
             subscribers = self._subscribers
+        if self._armed:
+            self._ring_watches()
         for callback in subscribers:
             try:
                 callback(item)
@@ -160,12 +220,71 @@ class TraceBus:
                 with self._lock:
                     self._subscriber_errors += 1
 
+    def _take_intake(self) -> None:
+        """Move what the intake holds into the ring, in the order it was published (under
+        the lock)."""
+        intake = self._intake
+        count = len(intake)
+        if count:
+            # `count` items from the left: the publisher may append more meanwhile
+            self._keep(list(map(call, repeat(intake.popleft, count))))
+
+    def _keep(self, items: list[TraceItem]) -> None:
+        """Stamp `items` and append them to the ring, evicting the oldest past its bounds
+        (under the lock)."""
+        seq = self._seq
+        for item in items:
+            seq += 1
+            item.seq = seq
+        self._seq = seq
+        ring, sizes = self._ring, self._sizes
+        added = list(map(_kept_size, items))
+        ring.extend(items)
+        sizes.extend(added)
+        self._bytes += sum(added)
+        overflow = len(ring) - self.capacity
+        if overflow > 0:
+            self._dropped += overflow
+            self._bytes -= sum(islice(sizes, 0, overflow))
+            for _ in range(overflow):
+                ring.popleft()
+                sizes.popleft()
+        # Keep the newest item even if it alone exceeds the byte budget.
+        while self._bytes > self.max_bytes and len(ring) > 1:
+            ring.popleft()
+            self._bytes -= sizes.popleft()
+            self._dropped += 1
+
+    def _ring_watches(self) -> None:
+        self._armed = False
+        for watch in self._watches:
+            if watch.armed:
+                watch.armed = False
+                try:
+                    watch.wake()
+                except Exception:
+                    self._subscriber_errors += 1
+
     # watching -------------------------------------------------------------------------------
+    def watch(self, wake: Callable[[], None]) -> Watch:
+        """A doorbell for a reader that polls with `since()`: after `watch.arm(seen)`, `wake()`
+        is called once, on the publisher's thread, for the next item published. `close()` it
+        when done."""
+        watch = Watch(self, wake)
+        with self._lock:
+            self._watches = (*self._watches, watch)
+        return watch
+
+    def _unwatch(self, watch: Watch) -> None:
+        with self._lock:
+            self._watches = tuple(w for w in self._watches if w is not watch)
+
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call `callback(item)` for every item published from now on; returns unsubscribe.
 
         The callback runs on the publisher's (server's) thread: it must return quickly and
-        never block. Hand work over to your own thread or event loop.
+        never block. Hand work over to your own thread or event loop. (A reader that can
+        poll is cheaper for the server: `watch`.)
         """
         with self._lock:
             self._subscribers = (*self._subscribers, callback)
@@ -179,11 +298,13 @@ class TraceBus:
     def snapshot(self) -> list[TraceItem]:
         """Every item still held, oldest first."""
         with self._lock:
+            self._take_intake()
             return list(self._ring)
 
     def since(self, seq: int) -> list[TraceItem]:
         """Items with `item.seq > seq`, oldest first (those already evicted are gone)."""
         with self._lock:
+            self._take_intake()
             if not self._ring:
                 return []
             # Items in the ring have consecutive seq numbers, so the position is arithmetic.
@@ -193,6 +314,7 @@ class TraceBus:
     def clear(self) -> None:
         """Forget every item held (not counted as dropped); seq numbers keep increasing."""
         with self._lock:
+            self._take_intake()
             self._ring.clear()
             self._sizes.clear()
             self._bytes = 0
@@ -201,20 +323,36 @@ class TraceBus:
     @property
     def dropped(self) -> int:
         """Items evicted from the ring to keep it within capacity and max_bytes."""
-        return self._dropped
+        with self._lock:
+            self._take_intake()
+            return self._dropped
 
     @property
     def last_seq(self) -> int:
         """The seq of the newest item published (0 before any)."""
+        if self._intake:
+            with self._lock:
+                self._take_intake()
         return self._seq
 
     @property
     def held_bytes(self) -> int:
-        return self._bytes
+        with self._lock:
+            self._take_intake()
+            return self._bytes
 
     @property
     def subscriber_errors(self) -> int:
         return self._subscriber_errors
 
     def __len__(self) -> int:
-        return len(self._ring)
+        with self._lock:
+            self._take_intake()
+            return len(self._ring)
+
+
+def _kept_size(item: TraceItem) -> int:
+    """What an item counts against the byte budget as it comes in (see `wire_size`)."""
+    if item.__class__ is ExchangeRecord and item._lazy:  # type: ignore[union-attr]
+        return len(item.raw_request) + len(item.raw_response)  # type: ignore[union-attr]
+    return wire_size(item)

@@ -53,6 +53,8 @@ REPARSE_LIMITS = Limits(*([_UNLIMITED] * len(Limits.__slots__)))
 (which may be larger than the defaults), so none applies a second time."""
 
 _NO_NOTES: tuple[Note, ...] = ()
+NOTHING_OMITTED = (0, 0)
+"""`omitted` of a record that left out nothing (one tuple for all of them)."""
 
 BODY_KEEP = 64 * 1024
 """Body bytes the trace keeps of each message by default (see trace.bus.trim_bodies)."""
@@ -173,9 +175,9 @@ class ExchangeRecord:
         response: Response | None,
         error: str | None,
         times: tuple[float, float, float, float],  # the four Timings, in order
-        notes: list[Note],
+        notes: Sequence[Note],  # not kept: copied
         source: str = "server",
-        omitted: tuple[int, int] = (0, 0),
+        omitted: tuple[int, int] = NOTHING_OMITTED,
     ) -> ExchangeRecord:
         """The record of an exchange the server has just answered, built compact at once when
         `compact` would make it so, else as the constructor builds it.
@@ -209,7 +211,7 @@ class ExchangeRecord:
             record._request, record._head, record._response = request, head, response
             record._timings = Timings(*times)
             record._times = times
-            record._notes = notes
+            record._notes = list(notes)  # its own (`notes` may be the parsed head's)
             record._method, record._target, record._status = "", "", 0
             record._lazy = False
             return record

@@ -1,14 +1,16 @@
 """Records from the server thread into the UI loop, pulled from the bus in batches.
 
-The bus calls `wake()` on the server's thread for every item it publishes; that must never
-block or touch UI state, and under load it runs thousands of times a second (issue 12.4), so
-it only reads a flag — and, when no flush is pending yet, schedules one with
-`loop.call_soon_threadsafe`. The flush runs on the UI loop a short moment later and takes
-everything published since the last one straight from the bus (`bus.since`: one list copy,
-no per-record queue) and hands the exchanges to `deliver` in one batch, with the count of those
-the bus evicted before the screen could take them. Thousands of records a second cost a few
-redraws a second, not one each. `delay` may be a function (the screen's
-`RedrawPacer.interval`): then the wait grows with what a redraw costs.
+The inbox polls the bus (`start()`): a flush on the UI loop takes everything published since
+the last one straight from the bus (`bus.since`: one list copy, no per-record queue) and hands
+the exchanges to `deliver` in one batch, with the count of those the bus evicted before the
+screen could take them; while it finds something, the next flush comes `delay` later. A flush
+that finds nothing arms the bus's doorbell (`TraceBus.watch`) instead: the next item published
+calls `wake()` on the server's thread, once, which schedules a flush with
+`loop.call_soon_threadsafe`. So the server's thread does nothing per record for the screen
+(issue 12), thousands of records a second cost a few flushes a second, and an exchange after a
+quiet moment is on screen one `delay` later. `delay` may be a function (the screen's
+`RedrawPacer.interval`): then the wait grows with what a redraw costs. (`wake` also works as a
+per-item `bus.subscribe` callback.)
 
 With `on_quiet`, the inbox also says when the server has gone quiet: `quiet_after` seconds
 after a delivery during which nothing more was published (one timer while records come, none
@@ -20,7 +22,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from httplab.trace.bus import TraceBus
+from httplab.trace.bus import TraceBus, Watch
 from httplab.trace.records import ExchangeRecord, TraceItem
 from httplab.tui.flood import FLOOD_CALM
 
@@ -53,6 +55,13 @@ class BusInbox:
         self._on_quiet = on_quiet
         self._quiet_after = quiet_after
         self._quiet_seq: int | None = None  # the bus's last seq when the quiet timer was armed
+        self._watch: Watch | None = None
+
+    def start(self) -> BusInbox:
+        """Poll the bus from now on: what is there already is delivered at once."""
+        self._watch = self._bus.watch(self.wake)
+        self.wake(None)
+        return self
 
     def wake(self, item: TraceItem | None = None) -> None:
         """The bus subscriber. Called on any thread; never blocks and never raises."""
@@ -68,6 +77,8 @@ class BusInbox:
 
     def close(self) -> None:
         self._closed = True
+        if self._watch is not None:
+            self._watch.close()
 
     def _arm(self) -> None:
         delay = self._delay() if callable(self._delay) else self._delay
@@ -78,6 +89,10 @@ class BusInbox:
         if self._closed:
             return
         items = self._bus.since(self._last_seq)
+        if self._watch is not None and (items or not self._watch.arm(self._last_seq)):
+            # busy: look again after the delay (no wake per record); quiet: the doorbell rings
+            self._pending = True
+            self._arm()
         if not items:
             return
         evicted = max(0, items[0].seq - self._last_seq - 1)

@@ -70,8 +70,7 @@ class TraceScreen:
             since=backlog[-1].seq if backlog else 0,
             on_quiet=controller.on_quiet,  # a flood is over: the details catch up
         )
-        unsubscribe = self.bus.subscribe(inbox.wake)
-        inbox.wake(None)  # whatever came between the snapshot and the subscription
+        inbox.start()  # and whatever came between the snapshot and now
         stop_holding = self._watch_held(loop)
         quit_signals = _on_signals(loop, (signal.SIGTERM, signal.SIGHUP), self.application)
         previous_handler = loop.get_exception_handler()
@@ -86,7 +85,6 @@ class TraceScreen:
         finally:
             sys.setswitchinterval(switch_interval)
             loop.set_exception_handler(previous_handler)
-            unsubscribe()
             stop_holding()
             inbox.close()
             self.app.close()

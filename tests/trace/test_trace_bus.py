@@ -106,3 +106,74 @@ def test_many_threads_publish_without_losing_or_repeating_a_seq() -> None:
     held = [i.seq for i in bus.snapshot()]
     assert held == list(range(15_001, 16_001))
     assert bus.dropped == 15_000
+
+
+# reading without a call per item (issue 12) -------------------------------------------------
+def test_publish_without_subscribers_calls_nobody_and_readers_see_the_order() -> None:
+    bus = TraceBus()
+    rung: list[int] = []
+    watch = bus.watch(lambda: rung.append(1))
+    assert watch.arm(bus.last_seq)  # nothing new: armed
+    for n in range(5):
+        bus.publish(exchange(n))
+    assert rung == [1], "the doorbell rings once, for the first item after arming"
+    assert [i.seq for i in bus.since(0)] == [1, 2, 3, 4, 5]
+    assert not watch.arm(0), "items after seq 0 are there: read them, no need to wait"
+    assert watch.arm(5)
+    bus.publish(opened())
+    assert rung == [1, 1]
+    watch.close()
+    assert watch.arm(bus.last_seq)  # a closed watch may arm, but is never rung
+    bus.publish(opened())
+    assert rung == [1, 1]
+
+
+def test_a_failing_wake_is_counted_never_raised() -> None:
+    bus = TraceBus()
+
+    def broken() -> None:
+        raise RuntimeError("viewer crashed")
+
+    bus.watch(broken).arm(0)
+    bus.publish(exchange())
+    assert bus.subscriber_errors == 1 and len(bus) == 1
+
+
+def test_nobody_reading_keeps_the_intake_bounded() -> None:
+    from httplab.trace.bus import INTAKE_LIMIT
+
+    bus = TraceBus(capacity=10)
+    for n in range(3 * INTAKE_LIMIT):
+        bus.publish(exchange(n))
+        assert len(bus._intake) <= INTAKE_LIMIT + 1
+    assert len(bus) == 10 and bus.dropped == 3 * INTAKE_LIMIT - 10
+    assert bus.last_seq == 3 * INTAKE_LIMIT
+
+
+def test_a_subscriber_joining_keeps_the_order_of_what_came_before() -> None:
+    bus = TraceBus()
+    bus.publish(exchange(1))
+    bus.publish(exchange(2))
+    seen: list[int] = []
+    bus.subscribe(lambda item: seen.append(item.seq))
+    bus.publish(exchange(3))
+    assert seen == [3]
+    assert [i.seq for i in bus.snapshot()] == [1, 2, 3]
+    assert [i.number for i in bus.snapshot()] == [1, 2, 3]  # type: ignore[union-attr]
+
+
+def test_many_threads_publish_to_a_polled_bus_without_losing_or_repeating_a_seq() -> None:
+    bus = TraceBus(capacity=100_000)
+    threads = [
+        threading.Thread(target=lambda: [bus.publish(exchange()) for _ in range(2_000)])
+        for _ in range(8)
+    ]
+    seen: list[int] = []
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads):
+        seen.extend(i.seq for i in bus.since(seen[-1] if seen else 0))
+    for t in threads:
+        t.join()
+    seen.extend(i.seq for i in bus.since(seen[-1] if seen else 0))
+    assert seen == list(range(1, 16_001))

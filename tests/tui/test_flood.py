@@ -144,7 +144,7 @@ def test_the_inbox_says_quiet_once_nothing_more_is_published() -> None:
             on_quiet=quiet.set,
             quiet_after=0.05,
         )
-        bus.subscribe(inbox.wake)
+        inbox.start()
         for i in range(50):
             bus.publish(get(f"/{i}"))
         await asyncio.wait_for(quiet.wait(), 10)

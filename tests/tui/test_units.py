@@ -134,7 +134,7 @@ def test_inbox_batches_records_from_many_threads_and_loses_none() -> None:
 
         bus = TraceBus(capacity=10_000)
         inbox = BusInbox(loop, bus, deliver, delay=0.05)
-        bus.subscribe(inbox.wake)
+        inbox.start()
         records = {base: [get(f"/{base + i}") for i in range(500)] for base in range(0, 4000, 1000)}
 
         def publisher(base: int) -> None:
@@ -162,7 +162,7 @@ def test_inbox_counts_what_the_bus_evicted_before_it_could_take_it() -> None:
         loop = asyncio.get_running_loop()
         bus = TraceBus(capacity=10)
         inbox = BusInbox(loop, bus, lambda records, dropped: got.append((len(records), dropped)))
-        bus.subscribe(inbox.wake)
+        inbox.start()
         for i in range(25):
             bus.publish(get(f"/{i}"))
         while not got:
