@@ -158,10 +158,10 @@ class TraceBus:
         self._lock = threading.Lock()
         # published, not yet in the ring: appended without the lock, taken under it
         self._intake: deque[TraceItem] = deque()
-        self._ring: deque[TraceItem] = deque()
+        self._ring: deque[TraceItem] = deque(maxlen=capacity)
         # what each item counted when it came in (a record parsed later for a view holds more,
         # but takes back what it added)
-        self._sizes: deque[int] = deque()
+        self._sizes: deque[int] = deque(maxlen=capacity)
         self._bytes = 0
         self._seq = 0
         self._dropped = 0
@@ -232,23 +232,28 @@ class TraceBus:
     def _keep(self, items: list[TraceItem]) -> None:
         """Stamp `items` and append them to the ring, evicting the oldest past its bounds
         (under the lock)."""
-        seq = self._seq
-        for item in items:
-            seq += 1
-            item.seq = seq
-        self._seq = seq
         ring, sizes = self._ring, self._sizes
-        added = list(map(_kept_size, items))
-        ring.extend(items)
-        sizes.extend(added)
-        self._bytes += sum(added)
-        overflow = len(ring) - self.capacity
+        # Both deques are bounded by `capacity`: what falls out of their left as they are
+        # extended is counted first (the oldest of the ring, then, for a batch bigger than
+        # the ring, the first of the batch).
+        overflow = len(ring) + len(items) - self.capacity
         if overflow > 0:
             self._dropped += overflow
             self._bytes -= sum(islice(sizes, 0, overflow))
-            for _ in range(overflow):
-                ring.popleft()
-                sizes.popleft()
+        seq = self._seq
+        added: list[int] = []
+        for item in items:
+            seq += 1
+            item.seq = seq
+            if item.__class__ is ExchangeRecord and item._lazy:  # type: ignore[union-attr]
+                added.append(len(item.raw_request) + len(item.raw_response))  # type: ignore[union-attr]
+            else:
+                added.append(wire_size(item))
+        self._seq = seq
+        lost = overflow - len(sizes)
+        self._bytes += sum(added[lost:] if lost > 0 else added)
+        sizes.extend(added)
+        ring.extend(items)
         # Keep the newest item even if it alone exceeds the byte budget.
         while self._bytes > self.max_bytes and len(ring) > 1:
             ring.popleft()
@@ -349,10 +354,3 @@ class TraceBus:
         with self._lock:
             self._take_intake()
             return len(self._ring)
-
-
-def _kept_size(item: TraceItem) -> int:
-    """What an item counts against the byte budget as it comes in (see `wire_size`)."""
-    if item.__class__ is ExchangeRecord and item._lazy:  # type: ignore[union-attr]
-        return len(item.raw_request) + len(item.raw_response)  # type: ignore[union-attr]
-    return wire_size(item)

@@ -177,3 +177,14 @@ def test_many_threads_publish_to_a_polled_bus_without_losing_or_repeating_a_seq(
         t.join()
     seen.extend(i.seq for i in bus.since(seen[-1] if seen else 0))
     assert seen == list(range(1, 16_001))
+
+
+def test_a_batch_bigger_than_the_ring_counts_bytes_and_drops_right() -> None:
+    bus = TraceBus(capacity=3)
+    records = [exchange(n, body=b"x" * n) for n in range(10)]
+    for record in records:
+        bus.publish(record)  # nobody reads: one batch of ten into a ring of three
+    assert bus.snapshot() == records[-3:] and bus.dropped == 7
+    assert bus.held_bytes == sum(wire_size(r) for r in records[-3:])
+    bus.publish(exchange(body=b"y" * 50))
+    assert bus.held_bytes == sum(wire_size(r) for r in bus.snapshot()) and bus.dropped == 8
