@@ -82,6 +82,9 @@ class Failure:
     rfc: str = ""
     caret: Localized = FIRST_WRONG_BYTE  # what the caret under `offset` says
     explains_itself: bool = False  # a generic framing rule: the case's own hint is beside it
+    # A body longer than its Content-Length: of the case's hints only one about the body helps
+    # (the hint on its status line is about an answer the server may well have got right).
+    body_hints_only: bool = False
     silent: bool = False  # no byte came back within the timeout (the server may be stuck)
 
 
@@ -106,6 +109,8 @@ class CaseResult:
         exchange = self.case.exchange
         if self.failures and self.failures[0].explains_itself:
             return None
+        if self.failures and self.failures[0].body_hints_only:
+            return next((h for h in exchange.hints if _about_the_body(h.expectation)), None)
         first = self.failures[0].expectation if self.failures else None
         status = exchange.expect.status
         return (
@@ -494,14 +499,21 @@ def _extra_failure(exchange: ClientExchange, offset: int) -> Failure:
     sent = len(final.body) + extra
     return Failure(
         Localized(
-            f"{extra} bytes came after the body: {says}, the server sent {sent} — "
-            "Content-Length counts bytes (len(body.encode())), not characters",
+            f"{extra} {'byte' if extra == 1 else 'bytes'} came after the body: {says}, the "
+            f"server sent {sent} — Content-Length counts bytes (len(body.encode())), not "
+            "characters",
             f"после тела пришли лишние байты ({extra}): {says_ru}, а сервер отправил {sent} — "
             "Content-Length считает байты (len(body.encode())), а не символы",
         ),
         offset=offset,
         rfc="RFC 9112 §6.3",
+        body_hints_only=True,
     )
+
+
+def _about_the_body(expectation: str | None) -> bool:
+    """Whether a hint's expect line is about the response body (`body-contains …`, `json …`)."""
+    return expectation is not None and expectation.startswith(("body", "json"))
 
 
 def _first_bare_lf(head: bytes) -> int:

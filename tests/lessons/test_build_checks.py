@@ -144,6 +144,27 @@ def test_len_of_str_as_content_length_fails_with_the_bytes_hint(tmp_path: Path) 
     assert "len(body.encode" in result.hint.en  # type: ignore[union-attr]
 
 
+@pytest.mark.skipif(7 not in LESSONS, reason="lesson 7 is not here yet")
+def test_len_of_str_on_an_earlier_case_gets_no_hint_about_what_the_server_got_right(
+    tmp_path: Path,
+) -> None:
+    # A server that counts characters fails first on 02.6 (its 400 body holds "§"), whose
+    # hint is about the version's case: the server answered that 400 rightly, so the hint
+    # led a learner to the wrong code. Only a hint about the body may stand beside it.
+    broken = variant(
+        tmp_path,
+        7,
+        'lines.append(f"Content-Length: {len(response.body)}")',
+        'lines.append(f"Content-Length: {len(response.body.decode())}")',
+    )
+    failed = failures(run_check(7, _python(broken)))
+    result = failed["02.6"]
+    assert result.status == 400
+    assert result.failures[0].message.en.startswith("1 byte came after the body")
+    assert result.hint is None
+    assert "len(body.encode" in failed["07.1"].hint.en  # type: ignore[union-attr]
+
+
 @pytest.mark.skipif(3 not in LESSONS, reason="lesson 3 not here yet")
 @pytest.mark.skipif(3 not in LESSONS, reason="lesson 3 is not here yet")
 def test_split_on_colon_fails_with_the_partition_hint(tmp_path: Path) -> None:
