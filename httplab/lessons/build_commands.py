@@ -317,6 +317,7 @@ def _record(
     progress = Progress.load(path)
     entry: dict[str, Any] = dict(progress.get(number, PROGRESS_KEY, {}) or {})
     failed = [r.case.key for r in results if not r.ok]
+    first = next((r for r in results if not r.ok), None)
     counts = dict(entry.get("fail_counts", {}))
     for key in failed:
         counts[key] = int(counts.get(key, 0)) + 1
@@ -329,12 +330,33 @@ def _record(
         fail_counts=counts,
         cases=total,
         cases_ok=sum(1 for r in results if r.ok),
+        first_failure=_first_failure(first) if first is not None else None,
     )
     try:
         progress.set(number, PROGRESS_KEY, entry)
     except ProgressError as exc:
         return str(exc)
     return progress.warning
+
+
+def _first_failure(result: CaseResult) -> dict[str, Any]:
+    """What `lesson hint` needs to say what the check said about the first failed case: the
+    expect line of the hint shown beside it (or that none was), why it failed, the rule."""
+    hint = result.hint
+    message = result.failures[0].message if result.failures else None
+    why = message.en if message is not None else result.stopped
+    why_ru = message.ru if message is not None else result.stopped
+    return {
+        "case": result.case.key,
+        "hinted": hint is not None,
+        "hint_expect": hint.expectation if hint is not None else None,
+        "status_wrong": bool(result.failures)
+        and result.failures[0].expectation is not None
+        and result.failures[0].expectation.startswith("status "),
+        "why": why.splitlines()[0] if why else "",
+        "why_ru": why_ru.splitlines()[0] if why_ru else "",
+        "rfc": result.rfc(),
+    }
 
 
 # hint ---------------------------------------------------------------------------------------
@@ -369,9 +391,18 @@ def hint_lesson(number: int, lang: str, progress_path: Path | None, console: Con
     ru = lang == "ru"
     if target is None and not failed:
         console.print(label("no-run-yet", lang), style="dim")
+    # What the last check said about this case (older progress files did not keep it).
+    said = entry.get("first_failure")
+    said = said if isinstance(said, dict) and said.get("case") == case.key else None
     hint = case.exchange.hint_for(f"status {case.exchange.expect.status}")
+    why = ""
+    if said is not None:
+        hint = case.exchange.hint_for(said.get("hint_expect")) if said.get("hinted") else None
+        why = str((ru and said.get("why_ru")) or said.get("why") or "")
     if level == 1:
         words = (hint.ru if ru and hint.ru else hint.en) if hint else ""
+        if not words and why:
+            words = label("the-check-said", lang, why=why)
         console.print(_lines(words or label("read-the-bytes", lang)), soft_wrap=True)
     elif level == 2:
         from httplab.lessons.build_report import wire_block
@@ -379,7 +410,13 @@ def hint_lesson(number: int, lang: str, progress_path: Path | None, console: Con
         expect = case.exchange.expect
         what = f"{expect.status}" if expect.status else "?"
         rfc = hint.rfc if hint and hint.rfc else "RFC 9110 / RFC 9112"
-        console.print(_lines(label("pointer", lang, status=what, rfc=rfc)), soft_wrap=True)
+        if said is not None and said.get("rfc"):
+            rfc = str(said["rfc"])
+        if said is not None and why and not said.get("status_wrong"):
+            pointer = label("pointer-why", lang, status=what, why=why, rfc=rfc)
+        else:
+            pointer = label("pointer", lang, status=what, rfc=rfc)
+        console.print(_lines(pointer), soft_wrap=True)
         sent = wire_block(label("sent", lang), case.exchange.request, max_lines=12, lang=lang)
         console.print(sent, soft_wrap=True)
     else:

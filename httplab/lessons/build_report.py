@@ -105,6 +105,18 @@ WORDS: dict[str, dict[Lang, str]] = {
         "ru": "Проверка отправляет этот запрос и ждёт статус {status}; правило — {rfc}. "
         "Прочитайте этот раздел, затем байты запроса:",
     },
+    "pointer-why": {
+        "en": "The check sends this request and expects status {status}; your server's answer "
+        "failed on this: {why}. The rule is {rfc}. Read that section, then the request bytes:",
+        "ru": "Проверка отправляет этот запрос и ждёт статус {status}; ответ вашего сервера не "
+        "прошёл вот на чём: {why}. Правило — {rfc}. Прочитайте этот раздел, затем байты "
+        "запроса:",
+    },
+    "the-check-said": {
+        "en": "The check said: {why}. Read the bytes it received from your server where it points.",
+        "ru": "Проверка сказала: {why}. Прочитайте байты, полученные от вашего сервера, там, "
+        "куда она указывает.",
+    },
     "near-answer": {
         "en": "Near the answer: what the reference solution of this lesson adds to the starter "
         "(lines with + are new):",

@@ -96,6 +96,29 @@ def test_a_new_user_fills_the_todo_wrongly_reads_the_hint_fixes_it_and_passes(
     assert recorded["passed"] is True and recorded["runs"] == 2
 
 
+def test_hint_follows_what_the_check_said_not_the_cases_status_line(tmp_path: Path) -> None:
+    # Lesson 7's starter answers 07.1 with the right 201 but without Connection: close. The
+    # check said so, with that field's hint; `lesson hint 7` then said "Run the check and read
+    # the first failure's bytes" and "expects status 201; the rule is RFC 9110 / RFC 9112".
+    progress = tmp_path / "progress.json"
+    starter = LESSONS[7].folder / "starter.py"
+    check = ["lesson", "check", "7", "--cmd", _cmd(starter), "--progress", str(progress)]
+    result = runner.invoke(app, [*check, "--lang", "en", "--timeout", "1"])
+    assert result.exit_code == 1, result.output
+    assert "FAIL  07.1 a Cyrillic name, answered in HTML: expected a Connection field" in (
+        result.output
+    )
+    hint_cmd = ["lesson", "hint", "7", "--progress", str(progress), "--lang", "en"]
+    hint = runner.invoke(app, hint_cmd)
+    assert hint.exit_code == 0, hint.output
+    assert "hint 1/3 for case 07.1" in hint.output
+    assert "MUST say so first: Connection: close" in hint.output
+    hint = runner.invoke(app, hint_cmd)
+    assert "hint 2/3" in hint.output
+    assert "expected a Connection field, there is none" in hint.output
+    assert "RFC 9112 §9.6" in hint.output
+
+
 def test_check_without_a_server_says_how_to_get_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
