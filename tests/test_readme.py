@@ -4,6 +4,8 @@ generated one, and the commands it shows exist."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
@@ -52,3 +54,29 @@ def test_the_tour_shows_the_response_fields_the_server_sends() -> None:
     assert [f for f in shown if f and not f.startswith("Date:")] == [
         f for f in head if not f.startswith("Date:")
     ]
+
+
+def test_the_replay_example_is_what_replay_prints() -> None:
+    """`httplab replay transcripts/*.transcript` as the README shows it: every line shown
+    (the ports aside; `...` stands for lines left out) is printed, in that order, by a real
+    run over the transcripts in the repository."""
+    block = README.split("$ httplab replay transcripts/*.transcript\n")[1].split("```")[0]
+    shown = [line for line in block.splitlines() if line.strip() != "..."]
+    files = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "transcripts").glob("*.transcript"))
+    run = subprocess.run(
+        [sys.executable, "-m", "httplab", "replay", *files],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+
+    def portless(line: str) -> str:
+        return re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", line)
+
+    printed = [portless(line) for line in run.stdout.splitlines()]
+    at = 0
+    for line in map(portless, shown):
+        assert line in printed[at:], f"the README shows {line!r}; replay prints:\n{run.stdout}"
+        at = printed.index(line, at) + 1
