@@ -166,7 +166,8 @@ def _plan_http_file(path: str, host: str, port: int, http10: bool) -> list[Plann
             for r in requests
         ]
     except HttpFileError as exc:
-        raise InputError(str(exc)) from exc
+        message = str(exc)  # name the file, as replay does (`cannot read PATH` already does)
+        raise InputError(message if path in message else f"{path}: {message}") from exc
 
 
 def _plan_har_file(path: str, to: str | None) -> list[PlannedRequest]:

@@ -76,3 +76,27 @@ def test_raw_bytes_from_the_shell_are_sent_exactly() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert b" ff " in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("GET /users\n###\nFOO BAR BAZ QUX\n", "line 3: malformed shorthand"),
+        ("httplab-transcript 1\n", "this is an httplab transcript, not a .http file"),
+    ],
+)
+def test_an_error_in_a_http_file_names_the_file(tmp_path: Path, text: str, said: str) -> None:
+    """`send -f a.http` said 'httplab: error: line 3: malformed shorthand …' with no file
+    name: with several files in a script, which one? Replay names its file; so does send."""
+    path = tmp_path / "requests.http"
+    path.write_text(text, encoding="utf-8")
+    result = subprocess.run(
+        [*httplab_send("-f", str(path), "--offline")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == f"httplab: error: {path}: {said}" + result.stderr.split(said, 1)[1]
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
