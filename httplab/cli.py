@@ -550,7 +550,7 @@ def repl(
     At the prompt:
       GET /users                  shorthand, sent on Enter
       GET /users HTTP/1.1         raw: type headers, an empty line sends
-      :to HOST:PORT  :crlf  :hexdump  :last  :close  :help  :quit
+      :to HOST:PORT  :crlf  :hexdump  :last  :close  :record FILE  :help  :quit
     """
     from pathlib import Path
 

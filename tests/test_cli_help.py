@@ -61,3 +61,13 @@ def test_class_status_names_its_paths_once() -> None:
     assert "{" not in text and "<list" not in text
     assert "Examples:" in help_text("class")
     assert "..." not in help_text("class").split("Commands:")[1]
+
+
+def test_repl_help_names_every_prompt_command() -> None:
+    """`repl --help` listed the prompt's commands without :record FILE (README and :help
+    have it): a user reading the help did not learn that a REPL session can be recorded."""
+    from httplab.client.repl import COMMANDS
+
+    prompt = help_text("repl").split("At the prompt:")[1]
+    for command in COMMANDS:
+        assert command in prompt, command
