@@ -356,8 +356,8 @@ def _transport_failure(exchange: ClientExchange, timeout: float) -> Failure:
 
 
 def _first_unlike_a_response(raw: bytes) -> int:
-    """Where `raw` stops looking like `HTTP/1.x NNN `: the first wrong byte of a garbled
-    status line (else its end)."""
+    """Where `raw` stops looking like `HTTP/1.x NNN reason`: the first wrong byte of a garbled
+    status line (a control byte in the reason too), else its end."""
     shape = b"HTTP/1.1 000 "
     for index, byte in enumerate(raw[: len(shape)]):
         expected = shape[index]
@@ -368,7 +368,13 @@ def _first_unlike_a_response(raw: bytes) -> int:
         if byte != expected:
             return index
     end = raw.find(b"\n")
-    return end if end >= 0 else len(raw)
+    line_end = end if end >= 0 else len(raw)
+    reason_end = line_end - 1 if line_end > 0 and raw[line_end - 1] == 0x0D else line_end
+    for index in range(len(shape), reason_end):  # reason-phrase: HTAB, SP, VCHAR, obs-text
+        byte = raw[index]
+        if byte != 0x09 and (byte < 0x20 or byte == 0x7F):
+            return index
+    return line_end
 
 
 def _head_end(raw: bytes) -> int:

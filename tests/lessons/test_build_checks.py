@@ -366,3 +366,22 @@ def test_a_bare_lf_and_a_garbled_status_line_point_at_their_byte(tmp_path: Path)
     assert failed["01.1"].hint is None  # the rule explains itself
     garbled = failed["01.3"].failures[0]
     assert "malformed status line" in garbled.message.en and garbled.offset == 0
+
+
+def test_a_control_byte_in_the_reason_phrase_is_the_first_wrong_byte(tmp_path: Path) -> None:
+    """`HTTP/1.1 200 OK\\x1b[2J\\r\\n`: the caret stood under the line's end, not the ESC."""
+    script = _script(
+        tmp_path,
+        "s = socket.create_server(('127.0.0.1', int(sys.argv[1])))\n"
+        "while True:\n"
+        "    c, _ = s.accept()\n"
+        "    buf = b''\n"
+        "    while b'\\r\\n\\r\\n' not in buf:\n"
+        "        buf += c.recv(4096)\n"
+        "    c.sendall(b'HTTP/1.1 200 OK\\x1b[2J\\r\\nContent-Length: 2\\r\\n\\r\\nhi')\n"
+        "    c.close()\n",
+    )
+    failed = failures(run_check(1, _python(script)))
+    garbled = failed["01.1"].failures[0]
+    assert "malformed status line" in garbled.message.en
+    assert garbled.offset == len(b"HTTP/1.1 200 OK")
