@@ -15,6 +15,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from httplab.lessons.build_commands import PROGRESS_KEY, BuildError
 from httplab.render.escape import escape_text
@@ -96,7 +97,9 @@ def print_class_status(paths: list[Path], console: Console) -> int:
     for path in files:
         learner = read_learner(path)
         if learner is None:
-            console.print(f"skipped {escape_text(str(path))}: not an httplab progress file")
+            console.print(
+                f"skipped {escape_text(str(path))}: not an httplab progress file", markup=False
+            )
         else:
             learners.append(learner)
     if not learners:
@@ -109,11 +112,13 @@ def print_class_status(paths: list[Path], console: Console) -> int:
     for learner in sorted(learners, key=lambda one: (-len(one.passed), one.name)):
         stuck = learner.stuck_at
         failing = ", ".join(learner.failing.get(stuck, [])[:4]) if stuck else ""
+        # A progress file is the learner's: its name and case keys are shown as plain text
+        # (escaped, never read as rich markup), like every other untrusted string.
         table.add_row(
-            escape_text(learner.name),
+            Text(escape_text(learner.name)),
             _ranges(learner.passed) or "none",
             f"lesson {stuck}" if stuck else "—",
-            failing,
+            Text(escape_text(failing)),
             str(learner.hints),
         )
     console.print(table)
@@ -129,7 +134,7 @@ def print_class_status(paths: list[Path], console: Console) -> int:
     if totals:
         console.print("most failed cases (failed runs, all learners):")
         for case, count in totals.most_common(TOP_CASES):
-            console.print(f"  {escape_text(case):<10} {count}")
+            console.print(f"  {escape_text(case):<10} {count}", markup=False)
     return 0
 
 

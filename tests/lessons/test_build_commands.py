@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import sys
 import time
@@ -291,3 +292,34 @@ def test_check_in_russian_says_everything_of_its_own_in_russian(tmp_path: Path) 
     result = runner.invoke(app, [*check, "--timeout", "1"])
     assert result.exit_code == 0, result.output
     assert "прошли: 3, не прошли: 0 — урок 1 пройден. Дальше — урок 2" in result.output
+
+
+def test_class_status_never_prints_a_learners_bytes_raw(tmp_path: Path) -> None:
+    """Progress files come from the students. A failed case key holding ESC went to the
+    instructor's terminal raw (`02.\\x1b[2J` cleared the projector's screen), and a `[bold]`
+    in it was read as rich markup. Run as the instructor does: a real process on a pty-less
+    pipe with colours forced, so rich renders as for a terminal."""
+    import os
+    import subprocess
+
+    folder = tmp_path / "bob"
+    folder.mkdir()
+    build = {"failed": ["02.\x1b[2J", "[bold]x[/bold]"], "fail_counts": {"\x1b]0;t\x07": 3}}
+    (folder / "progress.json").write_text(
+        json.dumps({"version": 1, "lessons": {"2": {"build": build}}}), encoding="utf-8"
+    )
+    env = {**os.environ, "FORCE_COLOR": "1", "COLUMNS": "120"}
+    env.pop("NO_COLOR", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "httplab", "class", "status", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)  # rich's own colours aside
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert "02.\\x1b[2J" in shown and "[bold]x[/bold]" in shown
+    assert "\\x1b]0;t\\x07" in shown
