@@ -341,6 +341,8 @@ class PlainLesson:
             if self.repl is not None:
                 self.repl.lang = self.lang
             self.show_step()
+        elif name == ":lang":
+            self.say(self.ui("lang-usage", now=self.lang))
         elif name in REPL_COMMANDS and self.repl is not None:
             self.repl.command(line)
         else:

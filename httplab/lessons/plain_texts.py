@@ -74,6 +74,10 @@ UI: dict[str, dict[Lang, str]] = {
         "en": "error: the input holds bytes that are not UTF-8; type \\xNN escapes",
         "ru": "ошибка: во вводе есть байты не в UTF-8; набирайте их как \\xNN",
     },
+    "lang-usage": {
+        "en": ":lang en or :lang ru (the lesson is in {now} now)",
+        "ru": ":lang en или :lang ru (сейчас урок на языке {now})",
+    },
 }
 
 HELP: dict[Lang, str] = {

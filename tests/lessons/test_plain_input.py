@@ -56,3 +56,13 @@ def test_a_body_typed_after_the_empty_line_is_explained(tmp_path: Path) -> None:
     assert "'name=Petya&age=7' was not sent: one word alone is read as a server's name" in text
     assert "Content-Length: N before the empty line" in text
     assert "names another server" not in text
+
+
+@pytest.mark.parametrize("line", [":lang xx", ":lang"])
+def test_lang_without_en_or_ru_says_how_to_use_it(line: str, tmp_path: Path) -> None:
+    """`:lang xx` (or `:lang` alone) said 'unknown command :lang', though :help lists it."""
+    plain, out = plain_lesson(load_lesson(1), tmp_path)
+    plain.run(iter([line, ":quit"]))
+    text = out.getvalue()
+    assert "unknown command" not in text
+    assert ":lang en or :lang ru (the lesson is in en now)" in text
