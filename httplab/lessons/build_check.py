@@ -245,6 +245,15 @@ KEPT_ALIVE = Localized(
 )
 
 
+PIPELINE_CLOSED = Localized(
+    "the server closed the connection after answering the request before this one, though "
+    "this request had come too (in the same write): a server reads every request it was sent "
+    "and answers them in order",
+    "сервер закрыл соединение, ответив на запрос перед этим, хотя пришёл и этот (в той же "
+    "записи): сервер читает все присланные ему запросы и отвечает на них по порядку",
+)
+
+
 def _case_result(
     case: CheckCase, outcome: ExchangeResult, index: int, port: int, timeout: float, mode: Mode
 ) -> CaseResult:
@@ -276,6 +285,8 @@ def _case_result(
         closed_at_once = exchange.error_kind in ("closed", "reset") and not result.received
         if index > 0 and closed_at_once and not case.pipelined:
             result.failures.append(Failure(KEPT_ALIVE, rfc="RFC 9112 §9.3"))
+        elif index > 0 and closed_at_once:
+            result.failures.append(Failure(PIPELINE_CLOSED, rfc="RFC 9112 §9.3.2"))
         else:
             result.failures.append(_transport_failure(exchange, timeout))
         return result

@@ -385,3 +385,33 @@ def test_a_control_byte_in_the_reason_phrase_is_the_first_wrong_byte(tmp_path: P
     garbled = failed["01.1"].failures[0]
     assert "malformed status line" in garbled.message.en
     assert garbled.offset == len(b"HTTP/1.1 200 OK")
+
+
+@pytest.mark.skipif(11 not in LESSONS, reason="lesson 11 is not here yet")
+def test_a_pipeline_cut_after_its_first_answer_is_said_so_not_called_a_crash(
+    tmp_path: Path,
+) -> None:
+    """A server that reads the three pipelined requests, answers the first and closes: 11.2.2
+    said 'the server closed the connection without answering (did it crash on this request?
+    see its output)', though it had answered the request before and was fine."""
+    script = _script(
+        tmp_path,
+        "s = socket.create_server(('127.0.0.1', int(sys.argv[1])))\n"
+        "while True:\n"
+        "    c, _ = s.accept()\n"
+        "    buf = b''\n"
+        "    while not buf.endswith(b'\\r\\n\\r\\n'):\n"
+        "        buf += c.recv(4096)\n"
+        "    while b'pipe&age=3' in buf and b'/nothing/here' not in buf or (\n"
+        "        not buf.endswith(b'\\r\\n\\r\\n')\n"
+        "    ):\n"
+        "        buf += c.recv(4096)  # the whole pipeline: closing leaves nothing unread\n"
+        "    c.sendall(b'HTTP/1.1 201 Created\\r\\nContent-Length: 0\\r\\n\\r\\n')\n"
+        "    c.close()\n",
+    )
+    failed = failures(run_check(11, _python(script), only_new=True))
+    cut = failed["11.2.2"].failures[0]
+    assert "crash" not in cut.message.en
+    assert cut.message.en.startswith("the server closed the connection after answering the")
+    assert cut.message.ru.startswith("сервер закрыл соединение, ответив на запрос перед этим")
+    assert cut.rfc == "RFC 9112 §9.3.2"
