@@ -266,6 +266,7 @@ def _replay_connection(
         if connection.pipelined:
             _replay_pipelined(results, pieces, client, report)
             return
+        previous: ExchangeResult | None = None
         for result, piece, exchange in zip(results, pieces, connection.exchanges, strict=True):
             try:
                 sent = client.send(
@@ -273,10 +274,17 @@ def _replay_connection(
                 )
                 result.exchange = sent[0]
             except ClientError as error:  # its message says it was not sent, and why
-                result.mismatches.append(Mismatch("send", error.message))
+                message = error.message
+                if error.kind == "closed" and previous is not None:
+                    # the why belongs to an earlier exchange: say which, or it reads as this
+                    # request's own answer ("not sent: unparseable response: …")
+                    where = f"{previous.connection}.{previous.number}"
+                    message = f"not sent: the connection ended at {where}: {client.closed_reason}"
+                result.mismatches.append(Mismatch("send", message))
             else:
                 _judge(result, client)
             report(result)
+            previous = result
 
 
 def _replay_pipelined(

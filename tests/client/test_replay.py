@@ -185,3 +185,17 @@ def test_a_refused_connection_is_a_connect_mismatch() -> None:
     (result,) = replay(one_exchange(Expectation(200)), "127.0.0.1", port)
     assert result.connect_failed and result.exchange is None
     assert result.failures == [f"cannot connect to 127.0.0.1:{port}: connection refused"]
+
+
+def test_an_exchange_not_sent_names_the_one_the_connection_ended_at() -> None:
+    """After an unparseable answer to 1.1, replay printed '1.2 …: not sent: unparseable
+    response: …', which reads as 1.2's own answer. It now says where the connection ended."""
+    first = TranscriptExchange("GET /", b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", Expectation(200))
+    second = TranscriptExchange("GET /", b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", Expectation(200))
+    transcript = Transcript("t", [TranscriptConnection([first, second])])
+    garbled = b"HTTP/1.1 200 OK\r\nX: a\x1bb\r\nContent-Length: 0\r\n\r\n"
+    with canned_server(garbled, close=False) as port:
+        one, two = replay(transcript, "127.0.0.1", port)
+    assert "unparseable response" in one.failures[0]
+    assert two.exchange is None and [m.kind for m in two.mismatches] == ["send"]
+    assert two.failures[0].startswith("not sent: the connection ended at 1.1: unparseable")
