@@ -196,6 +196,11 @@ def run_cases(
             )
         if gone is not None:
             group_results[-1].stopped = gone
+        elif server_gone is not None:  # it is still running: no crash to look for
+            for result in group_results:
+                for failure in result.failures:
+                    if failure.message is CLOSED_UNANSWERED:
+                        failure.message = HUNG_UP
         for result in group_results:
             report(result)
         if gone is not None:
@@ -333,6 +338,20 @@ def _effective(exchange: TranscriptExchange, status: int, mode: Mode) -> tuple[E
     return replace(expect, status=article.status), note
 
 
+CLOSED_UNANSWERED = Localized(
+    "the server closed the connection without answering (did it crash on this request? see "
+    "its output)",
+    "сервер закрыл соединение, не ответив (упал на этом запросе? посмотрите его вывод)",
+)
+HUNG_UP = Localized(
+    "the server closed the connection without answering; it is still running (it did not "
+    "crash): it hung up on this request (its output may say why)",
+    "сервер закрыл соединение, не ответив; он продолжает работать (не упал): он сам оборвал "
+    "соединение на этом запросе (его вывод может сказать почему)",
+)
+"""CLOSED_UNANSWERED once the check knows the server it started is still there."""
+
+
 def _transport_failure(exchange: ClientExchange, timeout: float) -> Failure:
     raw = exchange.response_bytes
     kind = exchange.error_kind
@@ -351,13 +370,7 @@ def _transport_failure(exchange: ClientExchange, timeout: float) -> Failure:
             silent=True,
         )
     if kind in ("closed", "reset") and not raw:
-        return Failure(
-            Localized(
-                "the server closed the connection without answering (did it crash on this "
-                "request? see its output)",
-                "сервер закрыл соединение, не ответив (упал на этом запросе? посмотрите его вывод)",
-            )
-        )
+        return Failure(CLOSED_UNANSWERED)
     error = exchange.error
     message = as_is(error) if error else Localized("no response", "нет ответа")
     if kind == "bad-response":

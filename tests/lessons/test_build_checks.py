@@ -415,3 +415,19 @@ def test_a_pipeline_cut_after_its_first_answer_is_said_so_not_called_a_crash(
     assert cut.message.en.startswith("the server closed the connection after answering the")
     assert cut.message.ru.startswith("сервер закрыл соединение, ответив на запрос перед этим")
     assert cut.rfc == "RFC 9112 §9.3.2"
+
+
+def test_a_server_still_running_is_not_asked_whether_it_crashed() -> None:
+    """Lesson 1's starter accepts and hangs up. Depending on when the close was seen, a case
+    said 'the server closed the connection without answering (did it crash on this request?
+    see its output)': it had not crashed and its output was empty. The check started the
+    server and sees it still running, so it says so."""
+    results = run_check(1, _python(LESSONS[1].folder / "starter.py"))
+    assert len(results) == 3 and not any(r.ok for r in results)
+    for result in results:
+        message = result.failures[0].message
+        assert "crash on this request" not in message.en, result.case.key
+        assert "упал на этом запросе" not in message.ru, result.case.key
+        if "without answering" in message.en:
+            assert "it is still running (it did not crash)" in message.en
+    assert not results[-1].stopped
