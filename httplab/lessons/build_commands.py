@@ -127,6 +127,10 @@ def start_lesson(number: int, folder: Path, *, force: bool, console: Console) ->
     lesson = find_lesson(number)
     starter = lesson.file(STARTER, "starter")
     target = folder / SERVER_FILE
+    if folder.exists() and not folder.is_dir():
+        raise BuildError(f"{folder} is a file, not a folder: give a folder for server.py")
+    if target.is_dir():
+        raise BuildError(f"{target} is a folder: server.py must be a file")
     if target.exists() and not force:
         if target.read_bytes() == starter.read_bytes():
             console.print(f"{target} is already lesson {number}'s starter; nothing to do")
@@ -136,17 +140,21 @@ def start_lesson(number: int, folder: Path, *, force: bool, console: Console) ->
                 f"{target} exists and holds your work: not overwritten. Use --force to replace "
                 f"it, or another folder: httplab lesson start {number} DIR"
             )
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(starter, target)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(starter, target)
+    except OSError as exc:
+        raise BuildError(f"cannot write {target}: {exc.strerror or exc}") from None
     run = f"python3 {shlex.quote(str(target))} 8080"
-    console.print(f"{lesson.name}: your server is {target}", highlight=False)
-    console.print(
+    console.print(f"{lesson.name}: your server is {target}", highlight=False, soft_wrap=True)
+    console.print(  # soft_wrap: each command stays on one line, whole, to copy
         f"  run it:      {run}\n"
         f"  check it:    httplab lesson check {number}"
         + (f' --cmd "python3 {shlex.quote(str(target))} {{port}}"' if folder != Path() else "")
         + f"\n  stuck?       httplab lesson hint {number}\n"
         "  the TODOs in the file say what this step asks",
         highlight=False,
+        soft_wrap=True,
     )
     return 0
 

@@ -323,3 +323,37 @@ def test_class_status_never_prints_a_learners_bytes_raw(tmp_path: Path) -> None:
     assert "\x1b" not in shown and "\x07" not in shown
     assert "02.\\x1b[2J" in shown and "[bold]x[/bold]" in shown
     assert "\\x1b]0;t\\x07" in shown
+
+
+def test_start_into_a_file_or_a_long_path_is_one_line_or_one_command_a_line(
+    tmp_path: Path,
+) -> None:
+    """`httplab lesson start 2 /etc/passwd` said 'internal error: FileExistsError' (exit 3);
+    and a deep DIR's `check it:` command was wrapped at 80 columns in the middle, so it
+    could not be copied whole. A real process, its output a pipe (80 columns)."""
+    import os
+    import subprocess
+
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine\n", encoding="utf-8")
+    start = [sys.executable, "-m", "httplab", "lesson", "start", "2"]
+    result = subprocess.run(
+        [*start, str(a_file)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 2, result.stderr
+    said = f"httplab lesson: {a_file} is a file, not a folder: give a folder for server.py\n"
+    assert result.stderr == said
+    assert a_file.read_text(encoding="utf-8") == "mine\n"
+    deep = tmp_path / ("a-rather-long-folder-name-for-a-course" * 2) / "lesson-two"
+    result = subprocess.run(
+        [*start, str(deep)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "COLUMNS": "80"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert (deep / "server.py").is_file()
+    check_line = next(line for line in result.stdout.splitlines() if "check it:" in line)
+    assert check_line.endswith(f'--cmd "python3 {deep / "server.py"} {{port}}"'), result.stdout
