@@ -1034,9 +1034,13 @@ def _lang_default() -> str:
 
 
 def _load_progress(path: Path | None) -> Any:
-    from httplab.lessons import Progress
+    from httplab.lessons import Progress, ProgressError
 
-    progress = Progress.load(path)
+    try:
+        progress = Progress.load(path)
+    except ProgressError as exc:
+        typer.echo(f"httplab lesson: {exc}", err=True)
+        raise typer.Exit(2) from None
     if progress.warning:
         typer.echo(f"httplab lesson: warning: {progress.warning}", err=True)
     return progress

@@ -322,7 +322,10 @@ def _record(
 ) -> str:
     from httplab.lessons.progress import Progress, ProgressError
 
-    progress = Progress.load(path)
+    try:
+        progress = Progress.load(path)
+    except ProgressError as exc:
+        return str(exc)
     entry: dict[str, Any] = dict(progress.get(number, PROGRESS_KEY, {}) or {})
     failed = [r.case.key for r in results if not r.ok]
     first = next((r for r in results if not r.ok), None)
@@ -378,7 +381,10 @@ def hint_lesson(number: int, lang: str, progress_path: Path | None, console: Con
     cases = new_cases(every, number)
     if not cases:
         raise BuildError(f"lesson {number} has no build check yet", 1)
-    progress = Progress.load(progress_path)
+    try:
+        progress = Progress.load(progress_path)
+    except ProgressError as exc:
+        raise BuildError(str(exc)) from None
     entry: dict[str, Any] = dict(progress.get(number, PROGRESS_KEY, {}) or {})
     failed = entry.get("failed") or []
     by_key = {case.key: case for case in every}

@@ -16,7 +16,8 @@ never half of one. Each change re-reads the file first and applies itself to wha
 two processes sharing it (the lesson view and `httplab lesson check` in another terminal) do
 not erase each other's records. A file that cannot be read as progress is set aside as
 `….corrupt` with a one-line warning, and the learner starts afresh instead of facing a
-traceback.
+traceback - unless it is plainly someone's own file (`--progress server.py`, not a `.json`,
+or another program's JSON object): that is refused in one line and left as it is.
 """
 
 from __future__ import annotations
@@ -76,14 +77,22 @@ class Progress:
         """Read `path` (default_progress_path()); a missing file is empty progress."""
         target = path if path is not None else default_progress_path()
         try:
-            text = target.read_text(encoding="utf-8")
+            data = target.read_bytes()
         except FileNotFoundError:
             return cls(target)
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             progress = cls(target)
             progress.warning = f"cannot read the progress file {target}: {exc}; starting afresh"
             return progress
+        text = data.decode("utf-8", "replace")
         lessons = _parse(text)
+        if lessons is None and _someones_file(target, text):
+            # `--progress server.py` (or /etc/passwd): someone's file, not a damaged progress
+            # file; setting it aside and writing progress in its place would lose it
+            raise ProgressError(
+                f"{target} is not an httplab progress file; it was left as it is. Give "
+                "--progress a new file name, or a file httplab wrote"
+            )
         if lessons is None:
             progress = cls(target)
             aside = target.with_name(target.name + ".corrupt")
@@ -231,3 +240,19 @@ def _parse(text: str) -> dict[str, dict[str, Any]] | None:
             return None
         lessons[str(key)] = entry
     return lessons
+
+
+def _someones_file(target: Path, text: str) -> bool:
+    """Whether a file that is not progress is someone's own (`--progress server.py`,
+    `--progress package.json`), to be left alone, rather than progress gone bad (a hand edit, a
+    cut write), which is set aside: the default file and a `.json` that is not another
+    program's JSON object are taken for progress."""
+    if target == default_progress_path() or not text.strip() or '"lessons"' in text:
+        return False
+    if target.suffix.lower() != ".json":
+        return True
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return False  # a .json cut short or broken by hand
+    return isinstance(data, dict) and bool(data)

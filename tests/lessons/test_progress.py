@@ -93,3 +93,34 @@ def test_two_processes_sharing_the_file_keep_each_others_records(tmp_path: Path)
     again = Progress.load(path)
     assert again.passed_steps(3) == {"a", "b"}
     assert again.get(3, "build") == {"passed": True}
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("server.py", "import socket\n# my lesson 3 work\n"),
+        ("passwd", "root:x:0:0:root:/root:/bin/bash\n"),
+        ("package.json", '{"name": "my-app", "version": "1.0.0"}\n'),
+    ],
+)
+def test_someones_own_file_given_as_progress_is_refused_and_left_alone(
+    tmp_path: Path, name: str, content: str
+) -> None:
+    """`httplab lesson list --progress server.py` renamed the learner's server.py to
+    server.py.corrupt ('not httplab progress (damaged?)') and the next save wrote progress in
+    its place; run as root, `--progress /etc/passwd` moved /etc/passwd away. Real processes."""
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    for command in (["lesson", "list"], ["lesson", "hint", "1"], ["lesson", "reset", "1"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "httplab", *command, "--progress", str(path)],
+            capture_output=True, text=True, env=env, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 2, (command, done.stdout, done.stderr)
+        assert done.stderr == (
+            f"httplab lesson: {path} is not an httplab progress file; it was left as it is. "
+            "Give --progress a new file name, or a file httplab wrote\n"
+        )
+    assert path.read_text(encoding="utf-8") == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
