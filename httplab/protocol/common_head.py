@@ -31,7 +31,7 @@ import re
 from httplab.protocol import grammar
 from httplab.protocol.events import Framing, RequestHead
 from httplab.protocol.framing import keep_alive_of
-from httplab.protocol.headers import Field, Headers, new_field
+from httplab.protocol.headers import Field, Headers, new_field, new_headers
 from httplab.protocol.limits import Limits
 from httplab.protocol.message_parser import NO_BODY
 
@@ -41,15 +41,17 @@ from httplab.protocol.message_parser import NO_BODY
 #   token (RFC 9110 §9.1), request-target is origin-form (absolute-path [ "?" query ]) in
 #   visible ASCII without "#" (RFC 9112 §3.2.1: a fragment is never sent), and HTTP-version is
 #   HTTP/1.0 or HTTP/1.1;
-# - field-line = field-name ":" OWS field-value OWS (RFC 9112 §5), every line ending in CRLF.
-#   The name is a token. What follows the colon is judged as one run of bytes: field-value is
+# - field-line = field-name ":" OWS field-value OWS (RFC 9112 §5), every line ending in CRLF,
+#   in the shape every client writes: the colon followed by one SP ("Host: a"; a line such as
+#   "Host:a" or an empty "X:" is the strict parser's). The name is a token, so the first ": "
+#   of a line ends its name. What follows is judged as one run of bytes: field-value is
 #   field-vchar runs separated by SP / HTAB (RFC 9110 §5.5), so "OWS field-value OWS" is
 #   exactly any run of SP, HTAB, VCHAR and obs-text — no NUL, CR, LF or other control
 #   (`grammar.FIELD_LINE` spells out the same rule piece by piece, for the strict parser).
-# Groups: 1 method, 2 target, 3 the minor version digit, 4 the field lines.
+# Groups: 1 method, 2 target, 3 the minor version digit.
 COMMON_HEAD = re.compile(
     rb"([-!#$%&'*+.^_`|~0-9A-Za-z]+) (/[\x21\x22\x24-\x7e]*) HTTP/1\.([01])\r\n"
-    rb"((?:[-!#$%&'*+.^_`|~0-9A-Za-z]++:[\t\x20-\x7e\x80-\xff]*+\r\n)*+)\r\n"
+    rb"(?:[-!#$%&'*+.^_`|~0-9A-Za-z]++: [\t\x20-\x7e\x80-\xff]*+\r\n)*+\r\n"
 )
 # RFC 9112 §6.3, §9.3, RFC 9110 §7.2, §10.1.1: the fields that decide framing, persistence
 # and the Host check, read as the field lines are split
@@ -105,7 +107,7 @@ def parse_common_head(head: bytes, limits: Limits) -> RequestHead | None:
     match = _common_head(head)
     if match is None:
         return None
-    method, target, minor = match.group(1, 2, 3)
+    method, target, minor = match.groups()
     if method == b"CONNECT":  # needs authority-form: the strict parser says so
         return None
     request_line = len(method) + len(target) + 10  # method SP target SP HTTP/1.x
@@ -128,8 +130,10 @@ def parse_common_head(head: bytes, limits: Limits) -> RequestHead | None:
     fields: list[Field] = []
     # the lines after the request line, less the final empty line and the b"" after it
     for line in head.split(b"\r\n")[1:-2]:
-        name, _, value = line.partition(b":")  # a token has no colon
-        value = value.strip(b" \t")  # OWS is SP / HTAB only
+        # the name, then the value after ": " (a token has no colon): one object fewer than
+        # splitting at the colon and trimming the SP after it
+        name, _, value = line.partition(b": ")
+        value = value.strip(b" \t")  # the rest of OWS (SP / HTAB only); most often none
         lower_name = name.lower()
         fields.append(new_field(Field, (name, value, lower_name)))
         if lower_name not in FRAMING_FIELDS:
@@ -166,11 +170,13 @@ def parse_common_head(head: bytes, limits: Limits) -> RequestHead | None:
     version = "HTTP/1.1" if http11 else "HTTP/1.0"
     # RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive"
     keep_alive = keep_alive_of(version, {b"connection": connection}) if connection else http11
+    headers = new_headers(Headers)  # `Headers.from_fields(fields)`, without a method call
+    headers._fields = fields
     return RequestHead(
         _METHOD_NAMES.get(method) or method.decode("ascii"),
         target.decode("ascii"),
         version,
-        Headers.from_fields(fields),
+        headers,
         head,
         "origin",
         framing,

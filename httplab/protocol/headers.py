@@ -46,6 +46,11 @@ new_field = tuple.__new__
 `name.lower()`."""
 
 
+new_headers = object.__new__
+"""`new_headers(Headers)`: an empty shell whose `_fields` the caller sets at once (what
+`Headers.from_fields` does, without the cost of calling a class method)."""
+
+
 def _as_bytes(value: str | bytes) -> bytes:
     return value if type(value) is bytes else value.encode("latin-1")  # type: ignore[union-attr]
 
@@ -70,8 +75,9 @@ class Headers:
 
     @classmethod
     def from_fields(cls, fields: list[Field]) -> Headers:
-        """Adopt a list of fields as is (the parser's fast path: no copying, no checks)."""
-        headers = cls.__new__(cls)
+        """Adopt a list of fields as is (no copying, no checks). The parsers' hot paths write
+        it out: `headers = new_headers(Headers); headers._fields = fields`."""
+        headers = new_headers(cls)
         headers._fields = fields
         return headers
 

@@ -33,7 +33,7 @@ from httplab.protocol.events import (
     Sentinel,
 )
 from httplab.protocol.framing import Selected
-from httplab.protocol.headers import Field, Headers
+from httplab.protocol.headers import Field, Headers, new_headers
 from httplab.protocol.limits import DEFAULT_LIMITS, Limits
 from httplab.protocol.notes import Note
 
@@ -99,11 +99,13 @@ class MessageParser:
     _trailers: list[Field] | None = None  # the trailer section of the message in progress
     _closed_reported = False
 
-    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, *, fast_path: bool = True) -> None:
         self.limits = limits
         self._buf = bytearray()
         self._raw = bytearray()  # consumed bytes of the message in progress
         self._notes: list[Note] = []
+        if not fast_path:  # the strict parser alone (see `RequestParser`)
+            self.fast_path = False
 
     # feeding ------------------------------------------------------------------------------
     def feed(self, data: bytes) -> None:
@@ -202,11 +204,11 @@ class MessageParser:
         self._reader = None
         trailers = self._trailers
         self._trailers = None
-        return EndOfMessage(
-            Headers.from_fields(trailers or []),  # a fresh list each message: adopted
-            bytes(self._raw),
-            tuple(self._notes) if self._notes else (),
-        )
+        # `Headers.from_fields(trailers or [])` written out (one message, one end: a class
+        # method call costs as much as the rest of this)
+        headers = new_headers(Headers)
+        headers._fields = trailers or []  # a fresh list each message: adopted
+        return EndOfMessage(headers, bytes(self._raw), tuple(self._notes) if self._notes else ())
 
     def _error_at(
         self, status: int, detail: str, rfc: str, offending: bytes = b"", *, code: str = ""

@@ -29,7 +29,6 @@ from httplab.protocol.framing import (
     select_framing_fields,
 )
 from httplab.protocol.headers import Headers
-from httplab.protocol.limits import DEFAULT_LIMITS, Limits
 from httplab.protocol.message_parser import _BODY, NO_BODY, MessageParser, Result
 from httplab.protocol.notes import Note
 
@@ -50,12 +49,7 @@ class RequestParser(MessageParser):
     head, and every error, by the strict parser below. `fast_path=False` keeps to the strict
     one (what the tests compare the fast path against)."""
 
-    fast_path = True
-
-    def __init__(self, limits: Limits = DEFAULT_LIMITS, *, fast_path: bool = True) -> None:
-        MessageParser.__init__(self, limits)  # (not super(): a parser is made per connection)
-        if not fast_path:
-            self.fast_path = False
+    fast_path = True  # `RequestParser(fast_path=False)`: see `MessageParser.__init__`
 
     def _read_head(self) -> Result:
         buf, pos = self._buf, self._pos
@@ -67,7 +61,10 @@ class RequestParser(MessageParser):
             end = buf.find(b"\r\n\r\n", scan if scan > pos else pos)
             if end >= 0:
                 end += 4
-                head = parse_common_head(bytes(buf[pos:end]), self.limits)
+                # the head's bytes (one copy when the buffer holds just the head, as it
+                # most often does)
+                head_bytes = bytes(buf) if end == len(buf) and not pos else bytes(buf[pos:end])
+                head = parse_common_head(head_bytes, self.limits)
                 if head is not None:
                     # what `_take` does, without copying the head again
                     self._pos = self._scan = end

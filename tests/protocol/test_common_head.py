@@ -61,7 +61,7 @@ COMMON = [
     b"GET / HTTP/1.0\r\n\r\n",
     b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
     b"DELETE /users/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
-    b"GET /a HTTP/1.1\r\nHost: x\r\nX-Empty:\r\nX-Tabs:\t a \t b\t \r\nX-Obs: \x80\xff\r\n\r\n",
+    b"GET /a HTTP/1.1\r\nHost: x\r\nX-Empty: \r\nX-Tabs: \t a \t b\t \r\nX-Obs: \x80\xff\r\n\r\n",
     b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     b"POST /users HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nTransfer-Encoding: Chunked \r\n"
     b"Content-Type: application/json\r\n\r\n"
@@ -86,6 +86,11 @@ DECLINED = [
     b"GET / HTTP/1.1\r\nHost: [::1]\r\n\r\n",
     b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n",
     b"GET / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n",
+    # a colon not followed by exactly one SP: valid, but not the common shape
+    b"GET / HTTP/1.1\r\nHost:a\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: a\r\nX-Empty:\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: a\r\nX-Tab:\tb\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: a\r\nX:b: c\r\n\r\n",
     b"GET / HTTP/1.1\r\nHost : a\r\n\r\n",
     b"GET / HTTP/1.1\r\nHost: a\x00\r\n\r\n",
     b"GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n",
