@@ -9,7 +9,7 @@ about it. Names and values are decoded ISO-8859-1 only when asked for `str`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 
 class _FieldLine(NamedTuple):
@@ -182,3 +182,33 @@ class Headers:
 
     def copy(self) -> Headers:
         return Headers(self._fields)
+
+
+class _NoFields(Headers):
+    """An empty field section that refuses changes: one is shared by every message without
+    trailers (most of them), instead of a new `Headers` each time. Build a `Headers` (or
+    `.copy()` this one) to make a section to change."""
+
+    __slots__ = ()
+
+    def _refuse(self) -> NoReturn:
+        raise TypeError("this empty field section is shared and cannot change: use .copy()")
+
+    def append(self, field: Field) -> None:
+        self._refuse()
+
+    def add(self, name: str | bytes, value: str | bytes) -> None:
+        self._refuse()
+
+    def set(self, name: str | bytes, value: str | bytes) -> None:
+        self._refuse()
+
+    def setdefault(self, name: str | bytes, value: str | bytes) -> None:
+        self._refuse()
+
+    def remove(self, name: str | bytes) -> None:
+        self._refuse()
+
+
+NO_FIELDS: Headers = _NoFields()
+"""The trailers of every message that has none (`EndOfMessage.trailers`); it refuses changes."""

@@ -33,7 +33,7 @@ from httplab.protocol.events import (
     Sentinel,
 )
 from httplab.protocol.framing import Selected
-from httplab.protocol.headers import Field, Headers, new_headers
+from httplab.protocol.headers import NO_FIELDS, Field, Headers, new_headers
 from httplab.protocol.limits import DEFAULT_LIMITS, Limits
 from httplab.protocol.notes import Note
 
@@ -204,10 +204,11 @@ class MessageParser:
         self._reader = None
         trailers = self._trailers
         self._trailers = None
-        # `Headers.from_fields(trailers or [])` written out (one message, one end: a class
-        # method call costs as much as the rest of this)
-        headers = new_headers(Headers)
-        headers._fields = trailers or []  # a fresh list each message: adopted
+        if trailers is None:  # no trailer section: the shared empty one, which refuses changes
+            headers = NO_FIELDS
+        else:  # `Headers.from_fields(trailers)` without the class method call
+            headers = new_headers(Headers)
+            headers._fields = trailers  # a fresh list each message: adopted
         return EndOfMessage(headers, bytes(self._raw), tuple(self._notes) if self._notes else ())
 
     def _error_at(
@@ -467,9 +468,20 @@ class MessageParser:
         return self._buf, self._pos
 
     def take_at_most(self, n: int) -> bytes:
-        """Up to n buffered bytes (b"" when none are)."""
-        available = len(self._buf) - self._pos
-        return self._take(n if n < available else available) if available else b""
+        """Up to n buffered bytes (b"" when none are). `_take` written out: a body piece
+        comes through here, and a method call costs as much as the rest."""
+        start = self._pos
+        end = len(self._buf)
+        if start == end:
+            return b""
+        if start + n < end:
+            end = start + n
+        chunk = bytes(self._buf[start:end])
+        self._pos = end
+        self._raw += chunk
+        if end > 65536:
+            self._compact()
+        return chunk
 
     def take_line(self) -> bytes | None:
         """The bytes up to and including the next LF, or None when no LF is buffered."""
