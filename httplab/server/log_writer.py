@@ -11,6 +11,7 @@ lines, counted and reported when the server stops, never a stalled server.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import queue
 import threading
@@ -38,6 +39,8 @@ class AccessLogWriter:
         self.batches: queue.SimpleQueue[list[str] | None] = queue.SimpleQueue()
         self.pending: list[str] = []  # touched only by the loop thread
         self.flush_scheduled = False
+        self.loop: asyncio.AbstractEventLoop | None = None  # the server's, once a line came
+        self.said: collections.deque[str] = collections.deque()  # `say` lines, in order
         self.lock = threading.Lock()  # guards the counters shared with the writer thread
         self.in_flight = 0  # lines handed to the writer thread, not yet written
         self.dropped = 0
@@ -57,11 +60,31 @@ class AccessLogWriter:
             self.flush()
         elif not self.flush_scheduled:
             self.flush_scheduled = True
+            self.loop = loop  # here, not per line: this branch runs once per FLUSH_EVERY
             loop.call_later(FLUSH_EVERY, self.flush)
 
     def say(self, line: str) -> None:
-        """One line for stderr, from any thread, without ever waiting for it."""
-        self._hand_over([line + "\n"])
+        """One line for stderr, from any thread, without ever waiting for it, after the
+        access-log lines logged before it (`httplab: stopping` must not come before the
+        last exchanges): the loop hands its gathered lines over first, or `close()` does
+        when the loop has stopped."""
+        loop = self.loop
+        if loop is None:  # no line gathered on a loop yet: nothing to come before it
+            self._hand_over([line + "\n"])
+            return
+        self.said.append(line + "\n")
+        with contextlib.suppress(RuntimeError):  # the loop is closed: close() hands it over
+            loop.call_soon_threadsafe(self._flush_with_said)
+
+    def _flush_with_said(self) -> None:
+        """On the loop thread (or once it has stopped): gathered lines, then said ones."""
+        self.flush()
+        said: list[str] = []
+        with contextlib.suppress(IndexError):
+            while True:
+                said.append(self.said.popleft())
+        if said:
+            self._hand_over(said)
 
     def flush(self) -> None:
         """Hand the lines gathered on the loop to the writer thread (on the loop thread)."""
@@ -96,7 +119,7 @@ class AccessLogWriter:
         stream nobody reads (a full pipe) is given up on after `STUCK_AFTER` without
         progress: a blocking write here would turn Ctrl-C into a hang. Call it once the
         server's loop has stopped."""
-        self.flush()
+        self._flush_with_said()
         self.batches.put(None)
         written = -1
         while self.thread.is_alive() and self.written != written:  # wait while it progresses

@@ -66,6 +66,20 @@ def test_startup_line_access_log_and_ctrl_c(serve: ServeProcess) -> None:
     assert "Traceback" not in err
 
 
+def test_ctrl_c_right_after_an_exchange_logs_it_before_stopping(serve: ServeProcess) -> None:
+    """The access log is handed to stderr in batches on a timer: Ctrl-C sent as soon as the
+    answer arrived (the line still waiting for its batch) must not put `stopping` first."""
+    with RawClient(("127.0.0.1", serve.port)) as client:
+        for number in range(1, 4):
+            assert client.request(get(f"/users/{number}")).status == 404
+        code, err = serve.stop(signal.SIGINT)
+    assert code == 0, err
+    lines = err.splitlines()
+    stopping = lines.index("httplab: stopping (finishing requests in flight)")
+    logged = [n for n, line in enumerate(lines) if line.startswith("#1.")]
+    assert len(logged) == 3 and max(logged) < stopping, err
+
+
 def test_sigterm_stops_cleanly(serve: ServeProcess) -> None:
     code, err = serve.stop(signal.SIGTERM)
     assert code == 0 and "Traceback" not in err
