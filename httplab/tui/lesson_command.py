@@ -19,7 +19,8 @@ from httplab.trace.bus import TraceBus
 from httplab.tui.controller import TraceOptions
 from httplab.tui.lesson_pane import LessonSetup
 from httplab.tui.run import run_trace_screen
-from httplab.tui.trace_command import start_failure, tune_garbage_collector, users_reset
+from httplab.tui.start_failure import start_failure
+from httplab.tui.trace_command import tune_garbage_collector, users_reset
 
 
 def run_lesson_view(lesson: Lesson, progress: Progress, settings: LessonSettings) -> int:

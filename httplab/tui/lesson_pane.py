@@ -31,7 +31,9 @@ from rich.text import Text
 
 from httplab.lessons import HINT_LEVELS, Lang, LessonSession, ServerOptions, StepState
 from httplab.trace.records import ExchangeRecord
+from httplab.trace.wire_text import escape_decoded
 from httplab.tui.rich_control import View
+from httplab.tui.start_failure import start_failure
 
 WORDS: dict[str, dict[Lang, str]] = {
     "lesson": {"en": "lesson", "ru": "урок"},
@@ -69,6 +71,15 @@ WORDS: dict[str, dict[Lang, str]] = {
     "restart": {
         "en": "the server restarts with this step's options",
         "ru": "сервер перезапускается с настройками этого шага",
+    },
+    "restart-failed": {
+        "en": "{why}; nothing answers now: press p then n to try again, q to leave",
+        "ru": "{why}; сейчас никто не отвечает: нажмите p, затем n, чтобы попробовать снова, "
+        "q — выйти",
+    },
+    "not-saved": {
+        "en": "{why}; the lesson goes on, its progress is not saved",
+        "ru": "{why}; урок продолжается, но прогресс не сохраняется",
     },
 }
 
@@ -121,7 +132,11 @@ class LessonPane:
     # what the server saw --------------------------------------------------------------------
     def feed(self, records: list[ExchangeRecord]) -> None:
         for record in records:
-            outcome = self.session.feed(record)
+            try:
+                outcome = self.session.feed(record)
+            except OSError as exc:  # ProgressError: a pass judged, the progress file not written
+                self._not_saved(exc)
+                continue
             label = f"#{record.connection_id}.{record.number}"
             if outcome.verdict == "passed":
                 self._say(f"{label}: {word('passed', self.lang)}", "info")
@@ -141,7 +156,11 @@ class LessonPane:
 
     def _moved(self, move: Callable[[], object]) -> None:
         before = self.session.index
-        move()
+        unsaved: OSError | None = None
+        try:
+            move()
+        except OSError as exc:  # ProgressError: the step moved, the progress file not written
+            unsaved = exc
         if self.session.index == before:
             return
         step = self.session.current
@@ -149,14 +168,26 @@ class LessonPane:
             f"{word('step', self.lang)} {self.session.index + 1}: {step.title.get(self.lang)}",
             "info",
         )
+        if unsaved is not None:
+            self._not_saved(unsaved)
         server = self.setup.server
         if server is not None:
             options = self.session.lesson.server_for(step)
             self._spawn(self._ensure(server, options))
 
     async def _ensure(self, server: StepServer, options: ServerOptions) -> None:
-        if await asyncio.to_thread(server.ensure, options):
+        try:
+            restarted = await asyncio.to_thread(server.ensure, options)
+        except OSError as exc:  # it stopped, and cannot listen again (the port was taken)
+            why = start_failure(exc, "the lesson server")
+            self._say(word("restart-failed", self.lang, why=why), "error")
+            return
+        if restarted:
             self._say(word("restart", self.lang), "info")
+
+    def _not_saved(self, exc: OSError) -> None:
+        self.revision += 1  # the session changed before the write failed
+        self._say(word("not-saved", self.lang, why=escape_decoded(str(exc))), "warning")
 
     def next_hint(self) -> None:
         if self.session.next_hint() is None:

@@ -18,6 +18,7 @@ from typing import Protocol, TextIO
 
 from httplab.trace.bus import DEFAULT_CAPACITY, TraceBus
 from httplab.trace.intercept import Intercept
+from httplab.tui.start_failure import start_failure
 
 HOLD_NEEDS_SCREEN = (
     "httplab serve --trace --hold: held requests are released with keys of the full-screen "
@@ -135,16 +136,6 @@ def tune_garbage_collector() -> Callable[[], None]:
         gc.unfreeze()
 
     return restore
-
-
-def start_failure(exc: OSError, command: str, port_option: str = "--port") -> str:
-    """What `command` prints when its server did not start: the server's own words (its
-    `server.start_errors.StartError` has `report`, called by its shape: the TUI does not import
-    the server), else the error as it is."""
-    report = getattr(exc, "report", None)
-    if callable(report):
-        return str(report(command, port_option))
-    return f"{command}: cannot start: {exc.strerror or exc}"
 
 
 def _run_plain(

@@ -216,6 +216,47 @@ def test_a_step_with_server_options_restarts_the_server() -> None:
     run(scenario())
 
 
+def test_a_server_that_cannot_listen_again_is_a_message_in_the_pane() -> None:
+    """Moving to a step restarts the lesson's server; when its port was taken meanwhile, the
+    pane says so and what to do, and the screen goes on (no traceback, no internal error)."""
+    import socket
+
+    from httplab.lessons.server import LessonServer
+    from httplab.trace.bus import TraceBus
+
+    async def scenario() -> None:
+        async with lesson_run() as r:
+            with socket.create_server(("127.0.0.1", 0)) as taken:
+                blocked = LessonServer("127.0.0.1", taken.getsockname()[1], TraceBus())
+                r.pane.setup = type(r.pane.setup)(r.session, r.pane.setup.url, blocked, False, ())
+                r.press("n")
+                await r.until(lambda: "lesson server" in r.controller.message, "the message")
+            message = r.controller.message
+            assert r.controller.message_level == "error"
+            assert message.startswith("the lesson server: cannot listen on 127.0.0.1:")
+            assert "press p then n to try again" in message and "internal error" not in message
+            assert r.session.index == 1 and not r.task.done()
+
+    run(scenario())
+
+
+def test_progress_that_cannot_be_written_is_a_message_in_the_pane(tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+
+    async def scenario() -> None:
+        async with lesson_run(progress=not_a_folder / "progress.json") as r:
+            r.press("n")
+            await r.until(lambda: "not saved" in r.controller.message, "the step not saved")
+            assert "cannot write progress to" in r.controller.message
+            assert r.session.index == 1 and "step 2/3" in r.pane.title()
+            await asyncio.to_thread(http_get, r.port, "/users")
+            await r.until(lambda: len(r.controller.state.visible) == 1, "the exchange")
+            assert not r.task.done()
+
+    run(scenario())
+
+
 def test_garbage_from_a_socket_is_judged_without_breaking_the_view() -> None:
     async def scenario() -> None:
         async with lesson_run() as r:
