@@ -339,6 +339,7 @@ class ProxyConnection:
         exchange.upstream_number = upstream.exchanges
         exchange.upstream_peer = upstream.peer
         exchange.upstream_started = perf_counter()
+        exchange.upstream_started_at = time.time()
         exchange.upstream_raw = b""
         exchange.upstream_omitted = 0
         exchange.upstream_sent = ByteSample(len(head) + self.keep) if self.tracing else None

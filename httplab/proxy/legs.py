@@ -90,6 +90,7 @@ class ProxiedExchange:
     upstream_headers: Headers | None = None
     upstream_target: str = ""
     upstream_started: float = 0.0
+    upstream_started_at: float = 0.0  # wall clock of upstream_started: the upstream leg's start
     # upstream → proxy
     response_head: ResponseHead | None = None
     upstream_raw: bytes = b""
@@ -207,7 +208,9 @@ class ProxiedExchange:
         return ExchangeRecord(
             connection_id=self.upstream_id,
             number=self.upstream_number,
-            started_at=self.started_at,
+            # the upstream leg starts when its request went out, after its connection was
+            # opened (that event's time), not when the client's request arrived
+            started_at=self.upstream_started_at or self.started_at,
             peer=self.upstream_peer,
             raw_request=raw_request,
             raw_response=self.upstream_raw,

@@ -121,6 +121,27 @@ def test_connection_events_for_both_sides(users_proxy: ProxyServer, bus: TraceBu
     assert (2, "opened") in kinds and (2, "closed") in kinds
 
 
+def test_an_upstream_leg_starts_after_its_connection_opened(
+    users_proxy: ProxyServer, bus: TraceBus
+) -> None:
+    """The plain trace prints the upstream's `opened` line, then its leg: the leg's time is
+    when its request went upstream, never before that connection was opened."""
+    with connect(users_proxy.address) as sock:
+        for _ in range(2):
+            assert ask(sock, b"GET /users HTTP/1.1\r\nHost: lab\r\n\r\n").status == 200
+    settled(bus, 2)
+    opened = {
+        e.connection_id: e.at
+        for e in bus.snapshot()
+        if isinstance(e, ConnectionEvent) and e.kind == "opened"
+    }
+    upstream_legs = records(bus, "upstream")
+    client_legs = records(bus, "server")
+    for client_leg, upstream_leg in zip(client_legs, upstream_legs, strict=True):
+        assert opened[upstream_leg.connection_id] <= upstream_leg.started_at, upstream_leg
+        assert client_leg.started_at <= upstream_leg.started_at
+
+
 def test_keep_alive_on_both_sides(users_proxy: ProxyServer, bus: TraceBus) -> None:
     with connect(users_proxy.address) as sock:
         for _ in range(3):
