@@ -46,6 +46,7 @@ KNOWN_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TR
 
 
 QUOTED_LIMIT = 200  # characters of the user's input quoted in a message; the rest is cut
+MAX_HOST = 253  # the longest DNS name (RFC 1035 §2.3.4, without the final dot)
 
 
 class ShorthandError(ValueError):
@@ -215,6 +216,10 @@ def _check_host(host: str, text: str) -> None:
         raise ShorthandError(
             f"bad host {_quoted(host)} in {_quoted(text)}: a host has no spaces or control "
             "characters"
+        )
+    if len(host) > MAX_HOST:
+        raise ShorthandError(
+            f"bad host {_quoted(host)}: a host name has at most {MAX_HOST} characters"
         )
 
 

@@ -74,6 +74,20 @@ def _split(text: str, what: str) -> tuple[str, str]:
     return host, port
 
 
+MAX_HOST = 253  # the longest DNS name (RFC 1035 §2.3.4, without the final dot)
+
+
+def _check_host(host: str, what: str) -> None:
+    """A host for the resolver, the Host field and the banner: no spaces or control
+    characters, no longer than a DNS name."""
+    if not host.isprintable() or " " in host or len(host) > MAX_HOST:
+        shown = host if len(host) <= 60 else host[:60] + "…"
+        raise AddressError(
+            f"{what}: bad host {shown!r}: a host name has no spaces or control characters "
+            f"and at most {MAX_HOST} characters"
+        )
+
+
 def parse_listen(text: str) -> tuple[str, int]:
     """`--listen [HOST:]PORT`: `8080`, `:8080`, `127.0.0.1:8080`, `[::1]:8080`; port 0 picks
     a free one."""
@@ -83,6 +97,7 @@ def parse_listen(text: str) -> tuple[str, int]:
     else:
         host, port = _split(text, "--listen")
         host = host or DEFAULT_LISTEN_HOST
+        _check_host(host, "--listen")
     if not _digits(port) or int(port) > 65535:
         raise AddressError(
             f"--listen: expected [HOST:]PORT with a port 0-65535 (0: any free port), got "
@@ -108,4 +123,5 @@ def parse_upstream(text: str) -> tuple[str, int]:
             f"--to: expected HOST:PORT with a port 1-65535, got {original!r}; "
             "e.g. --to 127.0.0.1:8000"
         )
+    _check_host(host, "--to")
     return host, int(port)

@@ -266,6 +266,11 @@ def test_any_shorthand_builds_or_raises_shorthand_error(text: str) -> None:
         ("a\x1bb:80", "bad host 'a\\x1bb' in 'a\\x1bb:80': a host has no spaces or control"),
         ("a b:80", "bad host 'a b'"),
         pytest.param("h:" + "9" * 500, "bad port '" + "9" * 200 + "…' (500", id="huge port"),
+        pytest.param(
+            "h" * 100_000 + ":80",
+            "bad host '" + "h" * 200 + "…' (100000 characters): a host name has at most 253",
+            id="huge host",
+        ),
     ],
 )
 def test_a_malformed_destination_is_a_clear_error(text: str, message: str) -> None:

@@ -39,6 +39,25 @@ def test_a_bad_address_is_one_line_and_exit_2(args: list[str], said: str) -> Non
     assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--to", "\x1b[2J:80"], "httplab proxy: --to: bad host '\\x1b[2J': a host name"),
+        (["--to", "a b:80"], "httplab proxy: --to: bad host 'a b'"),
+        (["--to", "h" * 5000 + ":80"], "httplab proxy: --to: bad host 'hhhh"),
+        (["--to", "127.0.0.1:8000", "--listen", "\x07:0"], "httplab proxy: --listen: bad host"),
+    ],
+)
+def test_a_hostile_host_is_one_escaped_line_and_exit_2(args: list[str], said: str) -> None:
+    """A real process: before, the proxy started with the ESC in its banner, and ran."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "httplab", "proxy", *args]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=SAFETY)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith(said) and done.stderr.count("\n") == 1, done.stderr
+    assert "\x1b" not in done.stderr and "\x07" not in done.stderr and len(done.stderr) < 300
+
+
 def test_a_missing_to_is_a_usage_error() -> None:
     result = CliRunner().invoke(app, ["proxy"])
     assert result.exit_code == 2 and "--to" in result.output
