@@ -324,8 +324,10 @@ class Repl:
                 error = self.words("error", message=exchange.error)
                 items.append(info_line(error, "trace.error", escaped=True))
             self.printer.write(items)
-        if self.connection.closed:
-            self.say(self.words("closed-because", reason=self.connection.closed_reason))
+        reason = self.connection.closed_reason
+        if self.connection.closed and all(e.error != reason for e in exchanges):
+            # (an error that closed the connection was said just above: not twice)
+            self.say(self.words("closed-because", reason=reason))
 
     def _record(self, exchanges: list[ClientExchange]) -> None:
         if self.recorder is None:

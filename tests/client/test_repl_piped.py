@@ -100,6 +100,7 @@ def test_a_server_sending_garbage_is_an_error_not_a_traceback() -> None:
     out = done.stdout.decode()
     assert done.returncode == 1 and done.stderr == b""
     assert "\x1b" not in out and "\x00" not in out and "* error: " in out
+    assert out.count("unparseable response") == 1  # not again as the reason for the close
 
 
 def test_end_of_input_sends_a_raw_request_still_being_typed(server: HTTPServer) -> None:
