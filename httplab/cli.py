@@ -133,6 +133,21 @@ if TYPE_CHECKING:  # the server is imported inside `serve` only (fast start of o
     from httplab.trace.recorder import TranscriptRecorder
 
 
+def _listen_host(value: str | None) -> str | None:
+    """`--host`: refused at once when it cannot be an address to listen on (a name with an
+    empty part, `a..b`, was a traceback from the IDNA codec when the server started)."""
+    if value is None:
+        return None
+    from httplab.client.shorthand import host_problem
+    from httplab.trace.wire_text import escape_decoded
+
+    problem = host_problem(value)
+    if problem is not None:
+        shown = escape_decoded(value if len(value) <= 60 else value[:60] + "…")
+        raise typer.BadParameter(f"bad host '{shown}': {problem}")
+    return value
+
+
 def _run_trace(make_server: Callable[[Tracer | None], HTTPServer], **settings: Any) -> int:
     """`httplab serve --trace`: the full-screen trace view, or plain printing without a TTY.
 
@@ -154,6 +169,7 @@ def serve(
         "127.0.0.1",
         "--host",
         metavar="ADDRESS",
+        callback=_listen_host,
         help="Address to listen on; anything but 127.0.0.1 exposes the lab to the network. "
         "Example: --host 0.0.0.0",
     ),
@@ -1163,6 +1179,7 @@ def lesson_open(
         None,
         "--host",
         metavar="ADDRESS",
+        callback=_listen_host,
         help="Where the lesson's server listens (default 127.0.0.1; 0.0.0.0 with --class). "
         "Example: --host 0.0.0.0",
     ),
@@ -1414,6 +1431,7 @@ def lesson_demo(
         "127.0.0.1",
         "--host",
         metavar="ADDRESS",
+        callback=_listen_host,
         help="Address to listen on; 0.0.0.0 lets a class send to it. Example: --host 0.0.0.0",
     ),
     cases: bool = typer.Option(

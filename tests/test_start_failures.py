@@ -111,3 +111,38 @@ def test_a_host_name_that_does_not_resolve_is_said_so() -> None:
         "httplab serve: cannot listen on nosuchhost.invalid:8081: no such host name "
         "(name or service not known)"
     )
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["serve"],
+        ["serve", "--trace", "--plain"],
+        ["lesson", "1", "--plain"],
+        ["lesson", "demo", "1"],
+    ],
+)
+@pytest.mark.parametrize(
+    ("host", "said"),
+    [
+        ("a..b", "bad host 'a..b': each dot-separated part of a host name has 1 to 63"),
+        ("\x1b[2J", "bad host '\\x1b[2J': a host has no spaces or control characters"),
+        ("h" * 5000, "bad host '" + "h" * 60 + "…': a host name has at most 253 characters"),
+    ],
+)
+def test_a_host_that_cannot_be_listened_on_is_one_line_and_exit_2(
+    arguments: list[str], host: str, said: str
+) -> None:
+    """A real process: `a..b` was a traceback from the IDNA codec when the server started."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    command = [sys.executable, "-m", "httplab", *arguments, "--host", host, "--port", "0"]
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=60
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "\x1b" not in done.stderr
+    assert f"Invalid value for '--host': {said}" in done.stderr

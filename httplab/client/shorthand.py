@@ -209,18 +209,27 @@ def split_host_port(text: str, *, default_port: int | None = DEFAULT_PORT) -> tu
     return host, int(port_text)
 
 
-def _check_host(host: str, text: str) -> None:
-    """A host goes into the Host field and to the resolver: no spaces or control characters
-    (shorthand builds well-formed requests; --raw sends any bytes)."""
+def host_problem(host: str) -> str | None:
+    """Why `host` cannot be a host name or address (None when it can be): it goes into a Host
+    field, to the resolver (which takes a name through the IDNA codec) and onto the terminal.
+    `proxy --to`/`--listen` and the commands' `--host` ask it too."""
     if not host.isprintable() or " " in host:
-        raise ShorthandError(
-            f"bad host {_quoted(host)} in {_quoted(text)}: a host has no spaces or control "
-            "characters"
-        )
+        return "a host has no spaces or control characters"
     if len(host) > MAX_HOST:
-        raise ShorthandError(
-            f"bad host {_quoted(host)}: a host name has at most {MAX_HOST} characters"
-        )
+        return f"a host name has at most {MAX_HOST} characters"
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return "each dot-separated part of a host name has 1 to 63 characters"
+    return None
+
+
+def _check_host(host: str, text: str) -> None:
+    """Shorthand builds well-formed requests (--raw sends any bytes)."""
+    problem = host_problem(host)
+    if problem is not None:
+        where = f" in {_quoted(text)}" if text != host else ""
+        raise ShorthandError(f"bad host {_quoted(host)}{where}: {problem}")
 
 
 def parse_header_item(item: str) -> tuple[str, str | None]:

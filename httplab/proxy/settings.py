@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from httplab.client.shorthand import host_problem
 from httplab.protocol.limits import Limits
 from httplab.server.context import Tracer
 
@@ -74,18 +75,12 @@ def _split(text: str, what: str) -> tuple[str, str]:
     return host, port
 
 
-MAX_HOST = 253  # the longest DNS name (RFC 1035 §2.3.4, without the final dot)
-
-
 def _check_host(host: str, what: str) -> None:
-    """A host for the resolver, the Host field and the banner: no spaces or control
-    characters, no longer than a DNS name."""
-    if not host.isprintable() or " " in host or len(host) > MAX_HOST:
+    """A host for the resolver, the Host field and the banner (shorthand's rules)."""
+    problem = host_problem(host)
+    if problem is not None:
         shown = host if len(host) <= 60 else host[:60] + "…"
-        raise AddressError(
-            f"{what}: bad host {shown!r}: a host name has no spaces or control characters "
-            f"and at most {MAX_HOST} characters"
-        )
+        raise AddressError(f"{what}: bad host {shown!r}: {problem}")
 
 
 def parse_listen(text: str) -> tuple[str, int]:

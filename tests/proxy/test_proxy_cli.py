@@ -42,10 +42,11 @@ def test_a_bad_address_is_one_line_and_exit_2(args: list[str], said: str) -> Non
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (["--to", "\x1b[2J:80"], "httplab proxy: --to: bad host '\\x1b[2J': a host name"),
+        (["--to", "\x1b[2J:80"], "httplab proxy: --to: bad host '\\x1b[2J': a host has no"),
         (["--to", "a b:80"], "httplab proxy: --to: bad host 'a b'"),
         (["--to", "h" * 5000 + ":80"], "httplab proxy: --to: bad host 'hhhh"),
         (["--to", "127.0.0.1:8000", "--listen", "\x07:0"], "httplab proxy: --listen: bad host"),
+        (["--to", "127.0.0.1:8000", "--listen", "a..b:0"], "httplab proxy: --listen: bad host"),
     ],
 )
 def test_a_hostile_host_is_one_escaped_line_and_exit_2(args: list[str], said: str) -> None:
