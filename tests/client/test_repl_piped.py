@@ -8,9 +8,11 @@ from __future__ import annotations
 import io
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -121,3 +123,30 @@ def test_empty_input_exits_cleanly(server: HTTPServer) -> None:
     done = repl_piped(f"127.0.0.1:{server.port}", b"")
     assert done.returncode == 0 and done.stderr == b""
     assert done.stdout.decode().count("\n") == 1  # the banner only
+
+
+def test_ctrl_c_while_waiting_stops_with_status_130() -> None:
+    arrived, release = threading.Event(), threading.Event()
+
+    def silent(conn: socket.socket) -> None:
+        read_head(conn)
+        arrived.set()
+        release.wait(20)
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    with RawServer(silent) as raw:
+        command = [sys.executable, "-m", "httplab", "repl", "--timeout", "30"]
+        process = subprocess.Popen(
+            [*command, "--to", f"127.0.0.1:{raw.port}"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        )  # fmt: skip
+        assert process.stdin is not None
+        process.stdin.write(b"GET /\nGET /users\n")
+        process.stdin.flush()
+        assert arrived.wait(20), "the request never arrived"
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+        release.set()
+    assert process.returncode == 130 and err == b""
+    assert out.decode().endswith("* interrupted; the connection was closed\n")
+    assert b"GET /users" not in out  # the rest of the input is not sent
