@@ -171,17 +171,17 @@ def test_errors_are_one_line_and_the_session_goes_on() -> None:
     assert "connection refused" in out.getvalue() and repl.running
 
 
-def test_an_error_shows_the_input_escaped_once() -> None:
+def test_an_error_shows_the_input_escaped_once(tmp_path: Path) -> None:
     out = io.StringIO()
     repl = Repl("127.0.0.1", 1, stream=out, timeout=1)
     repl.handle("a\x1b[2Jb c d")  # an ESC typed into a shorthand with too many words
     repl.handle(":to [h\\x")  # a backslash typed as such
-    repl.handle(":record /nonexistent/r\x1b.t")
+    repl.handle(f":record {tmp_path}/missing/r\x1b.t")
     shown = out.getvalue()
     assert "\x1b" not in shown  # never a raw ESC on the terminal
     assert "* error: malformed shorthand 'a\\x1b[2Jb c d': expected" in shown
     assert "* error: unclosed '[' in '[h\\\\x': write an IPv6" in shown
-    assert "* error: cannot record to /nonexistent/r\\x1b.t: No such file" in shown
+    assert f"* error: cannot record to {tmp_path}/missing/r\\x1b.t: No such file" in shown
     assert "\\\\x1b" not in shown  # the escape itself is not escaped again
 
 
