@@ -184,7 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--record",
         metavar="FILE",
         help="append each exchange to FILE as a transcript (created if missing; written "
-        "atomically after each exchange); replay it with `httplab replay FILE`. "
+        "atomically after each exchange, not at all when no answer came); replay it with "
+        "`httplab replay FILE`. "
         "Example: --record session.transcript",
     )
     p.add_argument(
