@@ -20,7 +20,9 @@ b response body; the `*` lines come only with a head.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -255,6 +257,24 @@ def body_text(data: bytes) -> str:
 
 
 # writing -----------------------------------------------------------------------------------
+class OutputError(OSError):
+    """The output stream could not be written (a full disk, a file closed under us): said in
+    one line by the command, never a traceback."""
+
+
+def output_failed(exc: OutputError) -> int:
+    """A command whose output cannot be written: one line on stderr (if it takes it), stdout
+    pointed at /dev/null so that Python's flush at exit does not fail again; status 1."""
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(f"httplab: error: cannot write the output: {exc.strerror}\n")
+        sys.stderr.flush()
+    return 1
+
+
 class Printer:
     """Writes items to a stream: plain text, or styled with rich when `color` is on."""
 
@@ -288,16 +308,23 @@ class Printer:
             )
 
     def write(self, items: list[Item]) -> None:
-        for item in items:
-            if isinstance(item, Body):
-                self._write_body(item)
-            elif self._console is not None:
-                from rich.text import Text
+        """Raises OutputError when the stream cannot take it (a full disk), BrokenPipeError
+        when its reader went away (`| head -1`)."""
+        try:
+            for item in items:
+                if isinstance(item, Body):
+                    self._write_body(item)
+                elif self._console is not None:
+                    from rich.text import Text
 
-                self._console.print(Text.assemble(*item), soft_wrap=True)
-            else:
-                self.stream.write("".join(text for text, _ in item) + "\n")
-        self.stream.flush()
+                    self._console.print(Text.assemble(*item), soft_wrap=True)
+                else:
+                    self.stream.write("".join(text for text, _ in item) + "\n")
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(exc.errno, exc.strerror or str(exc)) from exc
 
     def _write_body(self, body: Body) -> None:
         if self.raw_bodies and not body.framed:

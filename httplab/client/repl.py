@@ -16,6 +16,7 @@ Standard input that is not a terminal is read as plain lines (`run_piped`): no p
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -35,10 +36,12 @@ from httplab.client.connection import ClientConnection, ClientError, ClientExcha
 from httplab.client.content_length import BODY_METHODS, add_content_length
 from httplab.client.output import (
     Item,
+    OutputError,
     Printer,
     extra_items,
     info_line,
     note_items,
+    output_failed,
     request_items,
     response_items,
     timing_line,
@@ -557,34 +560,41 @@ def run_piped(repl: Repl, source: IO[bytes]) -> int:
     a request still being typed is sent as Esc Enter would send it. The exit status is 0, or 1
     when an input ended in an error (a request not sent, no answer, a bad command), or 130 on
     Ctrl-C."""
-    repl.say(f"httplab repl → {repl.connection.address}; reading requests from standard input")
-    pending = ""  # a raw request's lines so far, each ended by "\n" (the Enters typed)
     try:
-        for number, data in enumerate(source, 1):
-            try:
-                line = data.decode("utf-8")
-            except UnicodeDecodeError:
-                message = f"error: line {number} is not UTF-8 text; type other bytes as \\xNN"
-                repl.fail(message, escaped=True)
-                pending = ""
-                continue
-            text = pending + line.removesuffix("\n").removesuffix("\r")
-            if input_complete(text) or (is_raw_input(text) and body_reaches_length(text)):
-                pending = ""
-                repl.handle(text)
-                if not repl.running:
-                    break
-            else:
-                pending = text + "\n"
-        else:
-            if pending.strip():
-                repl.say("end of input: sending the request typed so far")
-                repl.handle(pending)
+        _read_piped(repl, source)
     except KeyboardInterrupt:
         repl.connection.close()
-        repl.fail("interrupted; the connection was closed")
+        with contextlib.suppress(OutputError):
+            repl.fail("interrupted; the connection was closed")
         return EXIT_INTERRUPTED
+    except OutputError as exc:  # `> /dev/full`: one line, not a traceback
+        return output_failed(exc)
     finally:
         repl.connection.close()
-        repl.stop_recording()
+        with contextlib.suppress(OutputError):
+            repl.stop_recording()
     return EXIT_ERROR if repl.errors else EXIT_OK
+
+
+def _read_piped(repl: Repl, source: IO[bytes]) -> None:
+    repl.say(f"httplab repl → {repl.connection.address}; reading requests from standard input")
+    pending = ""  # a raw request's lines so far, each ended by "\n" (the Enters typed)
+    for number, data in enumerate(source, 1):
+        try:
+            line = data.decode("utf-8")
+        except UnicodeDecodeError:
+            message = f"error: line {number} is not UTF-8 text; type other bytes as \\xNN"
+            repl.fail(message, escaped=True)
+            pending = ""
+            continue
+        text = pending + line.removesuffix("\n").removesuffix("\r")
+        if input_complete(text) or (is_raw_input(text) and body_reaches_length(text)):
+            pending = ""
+            repl.handle(text)
+            if not repl.running:
+                return
+        else:
+            pending = text + "\n"
+    if pending.strip():
+        repl.say("end of input: sending the request typed so far")
+        repl.handle(pending)

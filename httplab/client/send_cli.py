@@ -229,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main_send(argv: Sequence[str] | None = None) -> int:
     """Parse `argv` (the words after `send`), run, return the exit status (2 on bad usage)."""
-    from httplab.client.output import validate_parts
+    from httplab.client.output import OutputError, output_failed, validate_parts
     from httplab.client.send import SendOptions, run_send
 
     parser = build_parser()
@@ -261,3 +261,5 @@ def main_send(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    except OutputError as exc:
+        return output_failed(exc)

@@ -150,3 +150,16 @@ def test_ctrl_c_while_waiting_stops_with_status_130() -> None:
     assert process.returncode == 130 and err == b""
     assert out.decode().endswith("* interrupted; the connection was closed\n")
     assert b"GET /users" not in out  # the rest of the input is not sent
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_output_that_cannot_be_written_is_one_line_not_a_traceback(server: HTTPServer) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    command = [sys.executable, "-m", "httplab", "repl", "--to", f"127.0.0.1:{server.port}"]
+    with open("/dev/full", "w") as full:  # every write fails: No space left on device
+        done = subprocess.run(
+            command, input=b"GET /users\n", stdout=full, stderr=subprocess.PIPE, env=env,
+            timeout=60,
+        )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr == b"httplab: error: cannot write the output: No space left on device\n"

@@ -38,6 +38,17 @@ def test_a_reader_that_goes_away_ends_the_output_quietly(tmp_path: Path) -> None
     assert "Traceback" not in err and err == ""
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_output_that_cannot_be_written_is_one_line_not_a_traceback() -> None:
+    with open("/dev/full", "w") as full:  # every write fails: No space left on device
+        done = subprocess.run(
+            httplab_send("--offline", "GET /"),
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=60,
+        )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr == "httplab: error: cannot write the output: No space left on device\n"
+
+
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "soon", "1e308", "86401"])
 @pytest.mark.parametrize("option", ["--timeout", "--max-time"])
 def test_durations_must_be_positive_numbers(option: str, value: str) -> None:
