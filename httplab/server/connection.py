@@ -52,11 +52,12 @@ from time import perf_counter
 
 from httplab.protocol.errors import ProtocolError
 from httplab.protocol.events import ConnectionClosed, Data, EndOfMessage, RequestHead
-from httplab.protocol.messages import Note, Request, Response
+from httplab.protocol.messages import Note, Request, Response, body_forbidden
 from httplab.protocol.parser import RequestParser
 from httplab.protocol.request_parser import TLS_ON_PLAIN_PORT, starts_like_tls
 from httplab.protocol.serialize import serialize_response, serialize_response_head
 from httplab.server.access_log import AccessEntry
+from httplab.server.answer_heads import AnswerKey
 from httplab.server.context import (
     LINGER_TIMEOUT,
     MIN_BODY_RATE,
@@ -727,15 +728,36 @@ class HTTPConnection(asyncio.Protocol):
         """Add Date, Server and Connection, then the whole response as one buffer (or only
         its head, for a streamed body). The server owns a response once the app returned it."""
         headers = response.headers
+        state = self.state
+        date = state.dates.field()
+        key: AnswerKey | None = None
+        if keep_alive and head is not None and head.version == "HTTP/1.1" and not head_only:
+            # the usual answer, to which the server adds only Date and Server: made before
+            # in this second (see answer_heads)
+            key = (
+                response.status,
+                response.reason,
+                response.version,
+                head.method,
+                len(response.body),
+                *headers,
+            )
+            made = state.answer_heads.find(key, date)
+            if made is not None:
+                headers.append(date)
+                headers.append(state.server_field)
+                lines, with_body = made
+                return (lines + response.body if with_body else lines), keep_alive
         names: Set[bytes] = NO_NAMES  # of the fields below that the app set: usually none
         for line in headers:
             if line.lower_name in SERVER_CHECKED:
                 names = {line.lower_name for line in headers}
+                key = None  # the server changes or checks them: made each time
                 break
         if b"date" not in names:
-            headers.append(self.state.dates.field())
+            headers.append(date)
         if b"server" not in names:
-            headers.append(self.state.server_field)
+            headers.append(state.server_field)
         if b"connection" in names and "close" in headers.tokens(b"connection"):
             keep_alive = False
         elif not keep_alive:
@@ -748,7 +770,7 @@ class HTTPConnection(asyncio.Protocol):
         try:
             if head_only:  # a streamed body: the stream has set its framing fields
                 return serialize_response_head(response, method, add_length=False), keep_alive
-            return serialize_response(response, method), keep_alive
+            data = serialize_response(response, method)
         except Exception:  # e.g. the app put CR/LF in a header value
             logger.exception("cannot serialize the response on connection #%d", self.id)
             if head_only:
@@ -759,6 +781,12 @@ class HTTPConnection(asyncio.Protocol):
             if not keep_alive:
                 fallback.headers.add(b"Connection", b"close")
             return serialize_response(fallback, method), keep_alive
+        if key is not None:
+            # the head is what comes before the body (none for HEAD, 1xx, 204, 304)
+            with_body = not body_forbidden(response.status, method)
+            lines = data[: len(data) - len(response.body)] if with_body else data
+            state.answer_heads.keep(key, date, lines, with_body)
+        return data, keep_alive
 
     def _reject(self, error: ProtocolError, headers: tuple[tuple[str, str], ...] = ()) -> None:
         """A request we cannot (or will not) read: answer with the error's status, close."""

@@ -18,6 +18,7 @@ from httplab.protocol.headers import Field
 from httplab.protocol.limits import Limits
 from httplab.protocol.messages import Request, Response
 from httplab.server.access_log import AccessEntry
+from httplab.server.answer_heads import AnswerHeads
 from httplab.server.dates import DateCache
 from httplab.server.outbox import Outbox
 from httplab.trace.intercept import Intercept
@@ -103,6 +104,7 @@ class ServerState:
     on_connection_lost: Callable[[], None] | None = None
     connections: set[Served] = field(default_factory=set)
     dates: DateCache = field(default_factory=DateCache)
+    answer_heads: AnswerHeads = field(default_factory=AnswerHeads)  # see answer_heads
     server_field: Field = field(init=False)  # `Server: httplab/x.y`, made once
     # the `source` of its trace records: "app" when the user's app answers (serve --app)
     record_source: str = field(init=False)
