@@ -27,7 +27,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Literal
 
-from httplab.protocol.headers import Field, Headers
+from httplab.protocol.headers import NO_FIELDS, Field, Headers
 from httplab.protocol.messages import Request, Response
 from httplab.protocol.negotiate import negotiate
 from httplab.server.apps import user_views
@@ -154,7 +154,9 @@ class UsersApp:
             verdict = _preconditions(request, [page.etag])
             if verdict is not None:
                 return verdict
-            return Response(200, Headers.from_fields(page.fields.copy()), page.body, "OK")
+            # no trailers: the shared empty section (it refuses changes) rather than a new one
+            fields = Headers.from_fields(page.fields.copy())
+            return Response(200, fields, page.body, "OK", "HTTP/1.1", NO_FIELDS)
         if method == "POST":
             return self._create(request)
         return _method_not_allowed(request, COLLECTION_METHODS)
