@@ -80,3 +80,32 @@ def test_the_lesson_client_speaks_the_lesson_language(tmp_path: Path) -> None:
                  "connection closed"):  # fmt: skip
         assert word not in russian, word
     assert "* connect " in english and "last byte" in english
+
+
+def _pairs() -> list[tuple[str, str]]:
+    """Every text of the course as (English, Russian): the steps', the build checks' hints,
+    the lesson texts and the field explanations."""
+    from httplab.lessons import list_lessons, load_lesson_folder
+    from httplab.lessons.build_commands import load_checks
+    from httplab.render.explain import explanations
+
+    pairs: list[tuple[str, str]] = []
+    for info in list_lessons():
+        lesson = load_lesson_folder(Path(info.path))
+        pairs.append((lesson.text.en, lesson.text.ru))
+        pairs += [(t.en, t.ru) for t in _texts(lesson)]
+    for _, transcript in load_checks(len(list_lessons())):
+        for connection in transcript.connections:
+            for exchange in connection.exchanges:
+                pairs += [(hint.en, hint.ru) for hint in exchange.hints]
+    pairs += [(entry.text["en"], entry.text["ru"]) for entry in explanations().values()]
+    return pairs
+
+
+def test_russian_keeps_one_word_for_the_request_line_and_another_for_the_query_string() -> None:
+    """Lesson 1 names the request line «стартовая строка»; «строка запроса» is the query
+    string (lesson 2). A text about the request line never calls it «строка запроса»."""
+    query = re.compile(r"строк\w* запрос")
+    for en, ru in _pairs():
+        if re.search(r"request[ -]line", en) and not re.search(r"query|form", en):
+            assert not query.search(ru), ru[:200]
