@@ -48,7 +48,7 @@ WORDS: dict[str, dict[Lang, str]] = {
     "not-yet": {"en": "✗ not yet", "ru": "✗ пока нет"},
     "hint": {"en": "Hint", "ru": "Подсказка"},
     "nudge": {"en": "nudge", "ru": "намёк"},
-    "pointer": {"en": "pointer", "ru": "указка"},
+    "pointer": {"en": "pointer", "ru": "указатель"},
     "near-answer": {"en": "near-answer", "ru": "почти ответ"},
     "no-hints": {"en": "no more hints for this step", "ru": "подсказок больше нет"},
     "predict": {"en": "Predict", "ru": "Предскажите"},

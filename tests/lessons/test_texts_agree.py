@@ -109,3 +109,13 @@ def test_russian_keeps_one_word_for_the_request_line_and_another_for_the_query_s
     for en, ru in _pairs():
         if re.search(r"request[ -]line", en) and not re.search(r"query|form", en):
             assert not query.search(ru), ru[:200]
+
+
+def test_the_hint_levels_have_the_same_names_in_the_plain_lesson_and_the_lesson_view() -> None:
+    from httplab.lessons.model import HINT_LEVELS, LANGS
+    from httplab.lessons.plain_texts import UI
+    from httplab.tui.lesson_pane import WORDS
+
+    for level in HINT_LEVELS:
+        for lang in LANGS:
+            assert UI[level][lang] == WORDS[level][lang], (level, lang)
