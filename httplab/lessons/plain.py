@@ -243,7 +243,7 @@ class PlainLesson:
         for record in records:
             if self.finished:
                 return
-            summary = ExchangeSummary(record).text()
+            summary = ExchangeSummary(record, self.lang).text()
             step = self.session.current
             outcome = self.session.feed(record)
             if self.settings.class_mode:

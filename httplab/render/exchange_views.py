@@ -30,12 +30,12 @@ def clock(at: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(at)) + f".{int(at % 1 * 1000):03d}"
 
 
-def human_size(size: int) -> str:
+def human_size(size: int, lang: str = "en") -> str:
     if size < 1024:
-        return f"{size} B"
+        return word("size-b", lang, size=size)
     if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
+        return word("size-kb", lang, size=f"{size / 1024:.1f}")
+    return word("size-mb", lang, size=f"{size / (1024 * 1024):.1f}")
 
 
 def duration(ms: float) -> str:
@@ -68,8 +68,9 @@ class ExchangeSummary:
     CONNECTION_WIDTH = 9
     METHOD_WIDTH = 7
 
-    def __init__(self, record: ExchangeRecord) -> None:
+    def __init__(self, record: ExchangeRecord, lang: str = "en") -> None:
         self.record = record
+        self.lang = lang  # of the units (B, ms): a Russian lesson's line says Б, мс
 
     def _target(self) -> Text:
         r = self.record
@@ -84,8 +85,8 @@ class ExchangeSummary:
         # Where it came from is in the label (`→3.1`), so every row has the same columns.
         return [
             Text(f"{r.status:3d}" if r.status else "---", style=status_style(r.status)),
-            Text(f"{human_size(len(r.raw_response)):>7}", style="trace.size"),
-            Text(f"{duration(r.total_ms):>6} ms", style="trace.duration"),
+            Text(f"{human_size(len(r.raw_response), self.lang):>7}", style="trace.size"),
+            Text(f"{duration(r.total_ms):>6} {word('ms', self.lang)}", style="trace.duration"),
         ]
 
     def _head(self, padded: bool, *, milliseconds: bool = True) -> list[Text]:
@@ -196,7 +197,7 @@ class ExchangeView:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         r, lang = self.record, self.lang
-        yield Rule(ExchangeSummary(r).text(), align="left", style="trace.muted")
+        yield Rule(ExchangeSummary(r, lang).text(), align="left", style="trace.muted")
         yield _section(word("request-section", lang, count=f"{len(r.raw_request):,}"))
         yield RawBytesView(r.raw_request)
         if r.request is not None:

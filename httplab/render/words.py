@@ -38,6 +38,11 @@ WORDS: dict[str, dict[str, str]] = {
     "name": {"en": "name", "ru": "имя"},
     "value": {"en": "value", "ru": "значение"},
     "repeated": {"en": "repeated {seen}/{total}", "ru": "повтор {seen}/{total}"},
+    # units in an exchange's one-line summary
+    "size-b": {"en": "{size} B", "ru": "{size} Б"},
+    "size-kb": {"en": "{size} KB", "ru": "{size} КБ"},
+    "size-mb": {"en": "{size} MB", "ru": "{size} МБ"},
+    "ms": {"en": "ms", "ru": "мс"},
     # connection events
     "opened": {"en": "connection opened", "ru": "соединение открыто"},
     "closed": {"en": "connection closed", "ru": "соединение закрыто"},

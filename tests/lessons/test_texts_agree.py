@@ -80,6 +80,9 @@ def test_the_lesson_client_speaks_the_lesson_language(tmp_path: Path) -> None:
                  "connection closed"):  # fmt: skip
         assert word not in russian, word
     assert "* connect " in english and "last byte" in english
+    # the line of what the server saw has its units in the lesson's language too
+    assert re.search(r"сервер получил: .* 200 +\d+ Б +[\d.]+ мс", russian), russian
+    assert re.search(r"server saw: .* 200 +\d+ B +[\d.]+ ms", english), english
 
 
 def _pairs() -> list[tuple[str, str]]:
