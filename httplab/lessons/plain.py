@@ -214,7 +214,7 @@ class PlainLesson:
         """What the terminal shows before a line: a question, a request, or its next line."""
         if self.pending:
             return "… "
-        return "answer> " if self.session.needs_prediction() else "lesson> "
+        return self.ui("prompt-answer" if self.session.needs_prediction() else "prompt-lesson")
 
     @property
     def finished(self) -> bool:

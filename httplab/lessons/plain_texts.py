@@ -17,6 +17,8 @@ UI: dict[str, dict[Lang, str]] = {
         "en": "type a request as in `httplab repl`; :hint for a hint, :help for commands",
         "ru": "введите запрос, как в `httplab repl`; :hint — подсказка, :help — команды",
     },
+    "prompt-lesson": {"en": "lesson> ", "ru": "урок> "},
+    "prompt-answer": {"en": "answer> ", "ru": "ответ> "},
     "predict": {"en": "Predict", "ru": "Предскажите"},
     "answer": {"en": "type your answer", "ru": "введите ответ"},
     "skipped": {

@@ -122,3 +122,12 @@ def test_the_hint_levels_have_the_same_names_in_the_plain_lesson_and_the_lesson_
     for level in HINT_LEVELS:
         for lang in LANGS:
             assert UI[level][lang] == WORDS[level][lang], (level, lang)
+
+
+def test_the_plain_lesson_prompts_in_its_language(tmp_path: Path) -> None:
+    plain, _ = plain_lesson(load_lesson(1), tmp_path, lang="ru")
+    assert plain.prompt() == "урок> "
+    plain.session.go(2)  # a step that asks a prediction first
+    assert plain.prompt() == "ответ> "
+    plain.pending = ["GET /users HTTP/1.1"]
+    assert plain.prompt() == "… "
