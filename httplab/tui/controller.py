@@ -29,6 +29,38 @@ from httplab.tui.hold_desk import HoldDesk
 from httplab.tui.keys import PIN_LENGTH_KEY, SEND_KEY
 from httplab.tui.state import TraceState
 
+MESSAGES: dict[str, dict[str, str]] = {
+    "busy": {
+        "en": "still waiting for the previous answer",
+        "ru": "ещё ждём ответа на предыдущий запрос",
+    },
+    "client": {"en": "client", "ru": "клиент"},
+    "sending": {
+        "en": "sending {count} bytes to {where} …",
+        "ru": "отправляем байты ({count}) на {where} …",
+    },
+    "back": {"en": "{label}: {count} bytes back", "ru": "{label}: пришло байтов: {count}"},
+    "crlf-on": {"en": "CRLF line ends on", "ru": "концы строк CRLF: вкл."},
+    "crlf-off": {
+        "en": "CRLF line ends off: bare LF as typed",
+        "ru": "концы строк CRLF: выкл., одиночный LF, как набрано",
+    },
+    "pinned": {
+        "en": "Content-Length as typed: none added, none fixed — a body typed without one "
+        "goes unframed ({key}: auto again)",
+        "ru": "Content-Length как набран: не добавляется и не исправляется — тело без него "
+        "уходит без границ ({key}: снова авто)",
+    },
+    "auto": {
+        "en": "Content-Length auto: added to a body typed without one, fixed when wrong "
+        "({key}: as typed)",
+        "ru": "Content-Length авто: добавляется к телу без него, исправляется, если неверен "
+        "({key}: как набран)",
+    },
+}
+"""The client pane's messages in the lesson view speak the lesson's language (`l`); the
+trace view's stay English, as its other words do."""
+
 TABS = ("raw", "parsed", "headers", "response")
 ZONES = ("list", "detail", "client")
 LESSON_ZONES = ("lesson", *ZONES)  # `httplab lesson N`: the lesson pane comes first
@@ -283,6 +315,12 @@ class TraceController:
             return self.extension.lang()
         return self.options.lang
 
+    def said(self, name: str, **values: object) -> str:
+        """A client pane message: in the lesson's language on the lesson view, else English."""
+        lang = self.lang if "lesson" in self.zones and self.lang == "ru" else "en"
+        text = MESSAGES[name][lang]
+        return text.format(**values) if values else text
+
     def move_field(self, delta: int) -> None:
         keys = self.field_keys
         if keys:
@@ -308,7 +346,7 @@ class TraceController:
             self.say("nothing to replay: the list is empty", "warning")
             return
         if self.client.busy:
-            self.say("still waiting for the previous answer", "warning")
+            self.say(self.said("busy"), "warning")
             return
         label = f"replay of {exchange_label(record)}"
         destination = self.destination(record)
@@ -349,7 +387,7 @@ class TraceController:
     def send_client(self, text: str) -> bool:
         """Send what the pane holds; False when there was nothing sendable."""
         if self.client.busy:
-            self.say("still waiting for the previous answer", "warning")
+            self.say(self.said("busy"), "warning")
             return False
         host, port = self.options.client_target
         try:
@@ -364,13 +402,14 @@ class TraceController:
             self.say(str(exc), "error")
             return False
         level = "warning" if any("Content-Length" in n for n in composed.notes) else "info"
-        self.say(f"sending {len(composed.data)} bytes to {composed.host}:{composed.port} …", level)
+        where = f"{composed.host}:{composed.port}"
+        self.say(self.said("sending", count=len(composed.data), where=where), level)
         self.hooks.spawn(
             self._send(
                 composed.data,
                 composed.host,
                 composed.port,
-                "client",
+                self.said("client"),
                 notes=composed.notes,
                 typed=text,
             )
@@ -399,7 +438,7 @@ class TraceController:
                 self.hooks.set_client_text(typed)  # nothing came back: the request, to try again
         else:
             length_notes = [n for n in notes if "Content-Length" in n]
-            self.say(f"{label}: {len(result.response_bytes)} bytes back", "info")
+            self.say(self.said("back", label=label, count=len(result.response_bytes)), "info")
             if length_notes:
                 self.say(f"{label}: {length_notes[0]}", "warning")
         if self._publish is not None and (host, port) != (
@@ -413,20 +452,11 @@ class TraceController:
 
     def toggle_crlf(self) -> None:
         self.client.crlf = not self.client.crlf
-        self.say(f"CRLF line ends {'on' if self.client.crlf else 'off: bare LF as typed'}")
+        self.say(self.said("crlf-on" if self.client.crlf else "crlf-off"))
 
     def toggle_pin(self) -> None:
         self.client.pin_length = not self.client.pin_length
-        if self.client.pin_length:
-            self.say(
-                "Content-Length as typed: none added, none fixed — a body typed without one "
-                f"goes unframed ({PIN_LENGTH_KEY}: auto again)"
-            )
-        else:
-            self.say(
-                "Content-Length auto: added to a body typed without one, fixed when wrong "
-                f"({PIN_LENGTH_KEY}: as typed)"
-            )
+        self.say(self.said("pinned" if self.client.pin_length else "auto", key=PIN_LENGTH_KEY))
 
     # save, curl, clear ----------------------------------------------------------------------
     def default_save_path(self) -> str:

@@ -433,3 +433,33 @@ def test_lesson_1_is_done_in_the_pane_as_its_screen_notes_say() -> None:
             assert any("added the empty line" in note for note in c.client.result.notes)
 
     run(scenario())
+
+
+def test_the_client_pane_messages_follow_the_lesson_language() -> None:
+    """What the message line says about the pane (sent, answered, CRLF, Content-Length mode)
+    is Russian after `l`, English again after `l`."""
+
+    async def scenario() -> None:
+        async with lesson_run(1) as r:
+            c = r.controller
+            r.press("l")
+            await r.until(lambda: r.session.lang == "ru", "Russian")
+            r.press("c")
+            await r.until(lambda: c.zone == "client", "the client pane")
+            r.press("GET /users")
+            r.press("\x13")  # Ctrl-S
+            await r.until(lambda: "клиент: пришло байтов: " in c.message, "the answer")
+            r.press("\x14")  # Ctrl-T
+            await r.until(lambda: c.message.startswith("концы строк CRLF: выкл."), "CRLF")
+            r.press("\x0f")  # Ctrl-O
+            await r.until(lambda: c.message.startswith("Content-Length как набран"), "pin")
+            r.press("\x1b")  # Esc: back to the lesson pane, where l is the language key
+            await r.until(lambda: c.zone != "client", "out of the pane")
+            r.press("l")
+            await r.until(lambda: r.session.lang == "en", "English")
+            r.press("c")
+            await r.until(lambda: c.zone == "client", "the client pane again")
+            r.press("\x14")
+            await r.until(lambda: c.message == "CRLF line ends on", "English again")
+
+    run(scenario())
