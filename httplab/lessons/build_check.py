@@ -62,6 +62,12 @@ class CheckCase:
     def title(self) -> str:
         return self.exchange.label or f"exchange {self.number}"
 
+    def title_in(self, lang: str) -> str:
+        """The case's name in `lang` ("ru": its `label.ru:` line, when it has one)."""
+        if lang == "ru" and self.exchange.label_ru:
+            return self.exchange.label_ru
+        return self.title
+
 
 FIRST_WRONG_BYTE = Localized("first wrong byte", "первый неверный байт")
 

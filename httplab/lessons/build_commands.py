@@ -399,7 +399,7 @@ def hint_lesson(number: int, lang: str, progress_path: Path | None, console: Con
         level=level,
         levels=HINT_LEVELS,
         case=case.key,
-        title=escape_text(case.title),
+        title=escape_text(case.title_in(lang)),
     )
     console.print(Text(heading, style="bold"), soft_wrap=True)
     ru = lang == "ru"

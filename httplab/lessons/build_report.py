@@ -159,7 +159,7 @@ def case_line(result: CaseResult, done: int, total: int, lang: str = "en") -> Te
     """`  [3/12] ok    02.1 two spaces in the request line → 400`"""
     width = len(str(total))
     text = Text(f"  [{done:>{width}}/{total}] ")
-    title = escape_text(result.case.title)
+    title = escape_text(result.case.title_in(lang))
     if result.ok:
         text.append("ok  ", style="http.status.2xx")
         shown = f" → {result.status}" if result.status is not None else ""

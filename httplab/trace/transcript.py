@@ -10,6 +10,7 @@ Only text for people (title, comments, hints) may hold other characters (the fil
 
     == connection 1                  (add "pipelined" to send every request before reading)
     -- exchange 1: GET /users
+    label.ru: список пользователей    the exchange's name in Russian (lesson checks show it)
     > GET /users HTTP/1.1\\r\\n        request bytes, sent exactly as written after "> "
     > Host: 127.0.0.1\\r\\n
     > \\r\\n
@@ -111,6 +112,7 @@ class TranscriptExchange:
     pauses: list[int] = field(default_factory=list)  # request offsets where the writes pause
     hints: list[Hint] = field(default_factory=list)
     article: Expectation | None = None  # the tutorial's own answer (--article mode)
+    label_ru: str = ""  # the name in Russian (`label.ru:`), for lesson check --lang ru
     # where its lines are in the file read (1-based), for `replay --update`
     expect_line_numbers: list[int] = field(default_factory=list, compare=False)
     response_line_numbers: list[int] = field(default_factory=list, compare=False)
@@ -226,6 +228,8 @@ def format_transcript(transcript: Transcript) -> str:
         for e_number, exchange in enumerate(connection.exchanges, 1):
             label = f": {exchange.label}" if exchange.label else ""
             lines.append(f"-- exchange {e_number}{label}")
+            if exchange.label_ru:
+                lines.append(f"label.ru: {exchange.label_ru}")
             lines += _exchange_lines(exchange)
             lines += _wire_lines("< ", exchange.recorded_response)
     return "\n".join(lines) + "\n"
@@ -416,6 +420,8 @@ def parse_transcript(text: str) -> Transcript:
             exchange.pauses.append(len(exchange.request))
         elif line.startswith(("hint:", "hint.ru:", "rfc:")):
             _add_hint(exchange, attach, line)
+        elif line.startswith("label.ru:"):
+            exchange.label_ru = line[len("label.ru:") :].strip()
         elif line.startswith("article:"):
             if exchange.article is None:
                 exchange.article = Expectation()

@@ -109,6 +109,12 @@ def test_every_case_has_a_hint_in_both_languages() -> None:
     assert all(c.exchange.hints for c in check_cases(load_checks(NUMBERS[-1])))
 
 
+def test_every_case_has_a_name_in_both_languages() -> None:
+    for case in check_cases(load_checks(NUMBERS[-1])):
+        assert case.exchange.label and case.exchange.label_ru, case.key
+        assert case.title_in("ru") == case.exchange.label_ru != case.title_in("en"), case.key
+
+
 @pytest.mark.parametrize("number", NUMBERS)
 def test_check_passes_on_its_solution(number: int) -> None:
     results = run_check(number, _python(LESSONS[number].folder / "solution.py"))

@@ -280,7 +280,8 @@ def test_check_in_russian_says_everything_of_its_own_in_russian(tmp_path: Path) 
     out = result.output
     assert "урок 02 · Стартовая строка — проверка вашего сервера (RFC 9110/9112)" in out
     assert " из урока 01:" in out and " из урока 02 (новые в этом уроке):" in out
-    assert "two spaces after the method: ожидался статус 400, получен 200" in out
+    assert "02.1 два пробела после метода: ожидался статус 400, получен 200" in out
+    assert "01.1 запрос одной порцией получает ответ → 200" in out
     assert "почему      ожидался статус 400, получен 200 (RFC 9112 §3)" in out
     assert "^ первый неверный байт" in out
     assert "прошли: 3, не прошли: 6 — исправьте первую ошибку" in out

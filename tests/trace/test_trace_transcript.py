@@ -83,3 +83,15 @@ def test_the_example_transcripts_cover_the_sessions_the_issue_names() -> None:
         .connections[0]
         .pipelined
     )
+
+
+def test_a_russian_name_survives_a_read_and_write() -> None:
+    """`label.ru:` (a build check's case name in Russian) follows its exchange line."""
+    text = (
+        "httplab-transcript 1\n\n== connection 1\n-- exchange 1: no Host field\n"
+        "label.ru: нет поля Host\n> GET / HTTP/1.1\\r\\n\n> \\r\\n\nexpect status 400\n"
+    )
+    transcript = parse_transcript(text)
+    exchange = transcript.connections[0].exchanges[0]
+    assert (exchange.label, exchange.label_ru) == ("no Host field", "нет поля Host")
+    assert format_transcript(transcript) == text
