@@ -87,6 +87,18 @@ ErrorKind = Literal[
     "empty",
 ]
 
+CloseKind = Literal[
+    "idle",  # the server closed the connection while it was idle
+    "at-accept",  # … as soon as it accepted it, before any request
+    "asked",  # the response said Connection: close
+    "body-by-close",  # the body was delimited by the close
+    "no-keep-alive",  # an HTTP/1.0 response without keep-alive
+    "server-closed",  # EOF from the server
+    "unannounced",  # EOF after a response that did not announce it
+]
+"""The common reasons a connection closed, by kind: the REPL says them in a lesson's language
+(`closed_reason` is the English; the rarer reasons have no kind and are said in it)."""
+
 
 class ClientError(Exception):
     """A network or response failure, told in one line; `kind` names which. The message is
@@ -227,6 +239,7 @@ class ClientConnection:
         self._parser = ResponseParser()
         self.closed = False  # True once the server closed the connection (or we did after it)
         self.closed_reason = ""
+        self.closed_kind: CloseKind | None = None  # the common reasons by kind (a lesson's words)
         self.reopened = False  # the last send found the kept-alive connection closed by the server
         self._closed_while_idle = False
         self._sent_any = False  # bytes were written on the current connection
@@ -270,6 +283,7 @@ class ClientConnection:
             self.server_closed = False
             self.closed = False
             self.closed_reason = ""
+            self.closed_kind = None
             return (time.perf_counter() - started) * 1000.0
         raise self._connect_error(last)
 
@@ -352,10 +366,12 @@ class ClientConnection:
                 )
             elif not self._sent_any:
                 self._mark_closed(
-                    "the server closed the connection as soon as it accepted it, before any request"
+                    "the server closed the connection as soon as it accepted it, before any "
+                    "request",
+                    "at-accept",
                 )
             else:
-                self._mark_closed("the server closed the idle connection")
+                self._mark_closed("the server closed the idle connection", "idle")
             self._closed_while_idle = True
             return False
         return True
@@ -481,7 +497,7 @@ class ClientConnection:
                     elif not current.keep_alive:
                         self._collect_extra(exchange, self.close_grace)
                         if not exchange.extra:
-                            self._mark_closed(_why_not_kept_alive(current))
+                            self._mark_closed(*_why_not_kept_alive(current))
                     return
                 elif isinstance(event, ConnectionClosed):
                     self._fail(exchange, "closed", self._closed_message(exchange))
@@ -533,7 +549,7 @@ class ClientConnection:
             exchange.timings.first_byte_ms = _since(started)
         if not data:
             self.server_closed = True
-            self._mark_closed("the server closed the connection")
+            self._mark_closed(_CLOSED_BY_SERVER, "server-closed")
         self._received += len(data)
         if self._received > self.max_response_bytes:
             raise _TooLarge
@@ -559,6 +575,7 @@ class ClientConnection:
                     "the server closed the connection after its response without announcing "
                     "Connection: close (RFC 9112 §9.6)"
                 )
+                self.closed_kind = "unannounced"
             return
         exchange.extra = extra[:EXTRA_LIMIT]
         self._mark_closed(
@@ -583,7 +600,7 @@ class ClientConnection:
                 chunk = b""
             if not chunk:
                 self.server_closed = True
-                self._mark_closed(_CLOSED_BY_SERVER)
+                self._mark_closed(_CLOSED_BY_SERVER, "server-closed")
                 break
             data += chunk
         return bytes(data)
@@ -604,12 +621,13 @@ class ClientConnection:
             return message + " (the request looks incomplete: is the server waiting for more?)"
         return message
 
-    def _mark_closed(self, reason: str) -> None:
+    def _mark_closed(self, reason: str, kind: CloseKind | None = None) -> None:
         if self._sock is not None:
             self._sock.close()
             self._sock = None
         self.closed = True
         self.closed_reason = reason
+        self.closed_kind = kind
 
 
 _CLOSED_BY_SERVER = "the server closed the connection"
@@ -634,12 +652,13 @@ def _may_be_followed(exchange: ClientExchange) -> bool:
     return final is not None and final.head.framing.kind == "none" and final.head.status != 101
 
 
-def _why_not_kept_alive(head: ResponseHead) -> str:
+def _why_not_kept_alive(head: ResponseHead) -> tuple[str, CloseKind]:
     if head.framing.kind == "close":
-        return "the body was delimited by the server closing the connection (RFC 9112 §6.3)"
+        reason = "the body was delimited by the server closing the connection (RFC 9112 §6.3)"
+        return reason, "body-by-close"
     if "close" in head.headers.tokens("connection"):
-        return "the server asked to close (Connection: close)"
-    return f"an {head.version} response without keep-alive (RFC 9112 §9.3)"
+        return "the server asked to close (Connection: close)", "asked"
+    return f"an {head.version} response without keep-alive (RFC 9112 §9.3)", "no-keep-alive"
 
 
 def _closed_before_answer(exchanges: list[ClientExchange]) -> bool:

@@ -188,6 +188,16 @@ WORDS: dict[str, dict[str, str]] = {
         "ru": "сервер закрыл простаивавшее соединение; запрос ушёл по новому",
     },
     "closed-because": {"en": "connection closed: {reason}", "ru": "соединение закрыто: {reason}"},
+    # why, by the connection's CloseKind (the English is the connection's closed_reason)
+    "idle": {"ru": "сервер закрыл простаивавшее соединение"},
+    "at-accept": {"ru": "сервер закрыл соединение сразу, как принял его, ещё до запроса"},
+    "asked": {"ru": "сервер попросил закрыть (Connection: close)"},
+    "body-by-close": {"ru": "конец тела сервер обозначил закрытием соединения (RFC 9112 §6.3)"},
+    "no-keep-alive": {"ru": "ответ HTTP/1.0 без keep-alive (RFC 9112 §9.3)"},
+    "server-closed": {"ru": "сервер закрыл соединение"},
+    "unannounced": {
+        "ru": "сервер закрыл соединение после ответа, не объявив Connection: close (RFC 9112 §9.6)"
+    },
     "closed": {"en": "connection closed", "ru": "соединение закрыто"},
     "crlf": {"en": "raw line breaks: CRLF", "ru": "переводы строк в «сыром» запросе: CRLF"},
     "bare-lf": {
@@ -255,6 +265,13 @@ class Repl:
     def words(self, key: str, **values: object) -> str:
         text = WORDS[key]["ru" if self.lang == "ru" else "en"]
         return text.format(**values) if values else text
+
+    def close_reason(self) -> str:
+        """Why the connection closed, in the REPL's language when it is a common reason."""
+        kind = self.connection.closed_kind
+        if self.lang == "ru" and kind is not None:
+            return WORDS[kind]["ru"]
+        return self.connection.closed_reason
 
     # one input ----------------------------------------------------------------------------
     def handle(self, text: str) -> None:
@@ -330,7 +347,7 @@ class Repl:
         reason = self.connection.closed_reason
         if self.connection.closed and all(e.error != reason for e in exchanges):
             # (an error that closed the connection was said just above: not twice)
-            self.say(self.words("closed-because", reason=reason))
+            self.say(self.words("closed-because", reason=self.close_reason()))
 
     def _record(self, exchanges: list[ClientExchange]) -> None:
         if self.recorder is None:

@@ -131,3 +131,15 @@ def test_the_plain_lesson_prompts_in_its_language(tmp_path: Path) -> None:
     assert plain.prompt() == "ответ> "
     plain.pending = ["GET /users HTTP/1.1"]
     assert plain.prompt() == "… "
+
+
+def test_why_the_connection_closed_is_said_in_the_lesson_language(tmp_path: Path) -> None:
+    """A response with Connection: close (here to HTTP/1.0): the client's line says why in
+    Russian under --lang ru; with :lang en, as the connection says it."""
+    plain, out = plain_lesson(load_lesson(4), tmp_path, lang="ru")
+    request = ["GET /users HTTP/1.0", ""]
+    plain.run(iter([*request, ":lang en", *request, ":quit"]))
+    russian, _, english = out.getvalue().partition("── Step")
+    assert "* соединение закрыто: сервер попросил закрыть (Connection: close)" in russian
+    assert "the server asked" not in russian
+    assert "* connection closed: the server asked to close (Connection: close)" in english
