@@ -42,6 +42,27 @@ FLOOD_TEXTS = {
 }
 
 
+PANE_TEXTS = {
+    "waiting": {
+        "en": "waiting for requests on {server}\ntry: curl -i {server}{path}",
+        "ru": "ждём запросов на {server}\nпопробуйте: curl -i {server}{path}",
+    },
+    "type": {
+        "en": "type a request (GET /users, or a raw request line by line), then Ctrl-S to send",
+        "ru": "наберите запрос (GET /users или «сырой» запрос строка за строкой) и отправьте "
+        "его Ctrl-S",
+    },
+    "answer": {"en": "waiting for the answer …", "ru": "ждём ответа …"},
+}
+"""Texts of empty panes, in the language of the explanations (the lesson's, `l`), like
+FLOOD_TEXTS."""
+
+
+def _pane_text(name: str, lang: str) -> str:
+    texts = PANE_TEXTS[name]
+    return texts.get(lang, texts["en"])
+
+
 class PaneViews:
     """View factories bound to one controller and one console (one theme)."""
 
@@ -55,11 +76,10 @@ class PaneViews:
         options = self.controller.options
         server = f"http://{options.server_host}:{options.server_port}"
         path = "/users" if options.serves_users_api else "/"  # an --app's or upstream's paths
-        text = {
-            "raw": f"waiting for requests on {server}\ntry: curl -i {server}{path}",
-            "notes": "",
-        }.get(pane, "")
-        return View(("empty", pane), lambda: _muted(text))
+        lang = self.controller.lang
+        waiting = _pane_text("waiting", lang).format(server=server, path=path)
+        text = {"raw": waiting, "notes": ""}.get(pane, "")
+        return View(("empty", pane, lang), lambda: _muted(text))
 
     def _flood(self, pane: str) -> View:
         """While the selection follows a flood: one line saying why the details wait (the
@@ -160,8 +180,10 @@ class PaneViews:
         client = self.controller.client
         result = client.result
         number = result.number if result else 0
+        lang = self.controller.lang
         return View(
-            ("client", number, client.busy), lambda: _client_renderable(result, client.busy)
+            ("client", number, client.busy, lang),
+            lambda: _client_renderable(result, client.busy, lang),
         )
 
 
@@ -170,13 +192,11 @@ def _explanation(record: ExchangeRecord, key: str, lang: str) -> RenderableType:
     return Text("") if part is None else FieldExplanationView(part, lang)
 
 
-def _client_renderable(result: PaneResult | None, busy: bool) -> RenderableType:
+def _client_renderable(result: PaneResult | None, busy: bool, lang: str = "en") -> RenderableType:
     if busy:
-        return _muted("waiting for the answer …")
+        return _muted(_pane_text("answer", lang))
     if result is None:
-        return _muted(
-            "type a request (GET /users, or a raw request line by line), then Ctrl-S to send"
-        )
+        return _muted(_pane_text("type", lang))
     parts: list[RenderableType] = [safe_text(result.title, "trace.section")]
     parts += [safe_text(f"! {note}", "note.warning") for note in result.notes]
     if result.error:

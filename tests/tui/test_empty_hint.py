@@ -12,7 +12,7 @@ from httplab.tui.views import PaneViews
 def empty_raw_text(options: TraceOptions) -> str:
     views = PaneViews(TraceController(options), make_console(THEMES["default"]))
     view = views.raw()
-    assert view.key == ("empty", "raw")
+    assert view.key == ("empty", "raw", "en")
     return str(view.build())
 
 

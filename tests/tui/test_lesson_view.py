@@ -472,3 +472,18 @@ def test_the_client_pane_messages_follow_the_lesson_language() -> None:
             await r.until(lambda: "CRLF line ends on" in said, "English again")
 
     run(scenario())
+
+
+def test_the_empty_panes_of_a_russian_lesson_say_what_to_do_in_russian() -> None:
+    terminal = EmulatedTerminal(120, 35)
+
+    async def scenario() -> None:
+        async with lesson_run(lang="ru", output=terminal.output) as r:
+            await r.until(lambda: "ждём запросов на http://127.0.0.1:" in terminal.text, "raw")
+            assert "попробуйте: curl -i" in terminal.text
+            await r.until(lambda: "наберите запрос (GET /users" in terminal.text, "client")
+            assert "waiting for requests" not in terminal.text
+            r.press("l")
+            await r.until(lambda: "waiting for requests on" in terminal.text, "English")
+
+    run(scenario())
