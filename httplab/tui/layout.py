@@ -97,12 +97,15 @@ def build_widgets(
     def get_console() -> Console:
         return console
 
+    def lang() -> str:  # of "… N more lines below", as of the explanations (`l` in a lesson)
+        return controller.lang
+
     exchange_list = ExchangeListControl(controller, get_console)
     view_controls = {
-        "raw": RichControl(views.raw, get_console, worker=worker),
-        "parsed": RichControl(views.parsed, get_console, worker=worker),
-        "headers": RichControl(views.headers, get_console, worker=worker),
-        "response": RichControl(views.response, get_console, worker=worker),
+        "raw": RichControl(views.raw, get_console, worker=worker, lang=lang),
+        "parsed": RichControl(views.parsed, get_console, worker=worker, lang=lang),
+        "headers": RichControl(views.headers, get_console, worker=worker, lang=lang),
+        "response": RichControl(views.response, get_console, worker=worker, lang=lang),
     }
     client_input = TextArea(
         multiline=True,
@@ -123,13 +126,13 @@ def build_widgets(
             name: Window(control, always_hide_cursor=True)
             for name, control in view_controls.items()
         },
-        notes_control=RichControl(views.notes, get_console),
-        explain_control=RichControl(views.explanation, get_console),
+        notes_control=RichControl(views.notes, get_console, lang=lang),
+        explain_control=RichControl(views.explanation, get_console, lang=lang),
         help_control=RichControl(
             lambda: View(("help",), lambda: HelpView(lesson="lesson" in controller.zones)),
             get_console,
         ),
-        client_result_control=RichControl(views.client_result, get_console),
+        client_result_control=RichControl(views.client_result, get_console, lang=lang),
         client_input=client_input,
         prompt_input=TextArea(multiline=False, prompt=lambda: _prompt_label(controller)),
         response_editor=TextArea(multiline=True, scrollbar=True, style="class:client.input"),
