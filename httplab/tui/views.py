@@ -174,7 +174,8 @@ class PaneViews:
             return self._empty("notes")
         if self.controller.details_paused:
             return self._flood("notes")
-        return View(("notes", record.seq), lambda: NotesView(record))
+        lang = self.controller.lang  # "no notes" in the language of the explanations
+        return View(("notes", record.seq, lang), lambda: NotesView(record, lang))
 
     def client_result(self) -> View:
         client = self.controller.client

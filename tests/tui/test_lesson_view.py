@@ -485,5 +485,9 @@ def test_the_empty_panes_of_a_russian_lesson_say_what_to_do_in_russian() -> None
             assert "waiting for requests" not in terminal.text
             r.press("l")
             await r.until(lambda: "waiting for requests on" in terminal.text, "English")
+            r.press("l")
+            await r.until(lambda: "ждём запросов на" in terminal.text, "Russian again")
+            await asyncio.to_thread(http_get, r.port, "/users")  # a record: its notes pane
+            await r.until(lambda: "замечаний нет" in terminal.text, "no notes, in Russian")
 
     run(scenario())
