@@ -315,10 +315,16 @@ class TraceController:
             return self.extension.lang()
         return self.options.lang
 
+    @property
+    def words_lang(self) -> str:
+        """The language of the screen's own words (messages, footer, empty panes, "… N more
+        lines"): the lesson's on the lesson view (`l` switches it); English on the trace view,
+        where --lang is the language of the field explanations."""
+        return "ru" if "lesson" in self.zones and self.lang == "ru" else "en"
+
     def said(self, name: str, **values: object) -> str:
-        """A client pane message: in the lesson's language on the lesson view, else English."""
-        lang = self.lang if "lesson" in self.zones and self.lang == "ru" else "en"
-        text = MESSAGES[name][lang]
+        """A client pane message in `words_lang`."""
+        text = MESSAGES[name][self.words_lang]
         return text.format(**values) if values else text
 
     def move_field(self, delta: int) -> None:

@@ -97,8 +97,8 @@ def build_widgets(
     def get_console() -> Console:
         return console
 
-    def lang() -> str:  # of "… N more lines below", as of the explanations (`l` in a lesson)
-        return controller.lang
+    def lang() -> str:  # of "… N more lines below": the lesson's on the lesson view
+        return controller.words_lang
 
     exchange_list = ExchangeListControl(controller, get_console)
     view_controls = {
@@ -631,7 +631,7 @@ def _footer(controller: TraceController) -> StyleAndTextTuples:
         columns -= len(label)
     without = () if hold.available else TRACE_ONLY_ZONES
     # the lesson view speaks the lesson's language (l switches it); the trace view English
-    lang = controller.lang if "lesson" in controller.zones else "en"
+    lang = controller.words_lang
     for key in footer_keys(zone, columns, without, lang):
         fragments.append(("class:footer.key", f" {key.footer_key_text}"))
         fragments.append(("class:footer", f" {key.footer_label_in(lang)} "))

@@ -54,8 +54,7 @@ PANE_TEXTS = {
     },
     "answer": {"en": "waiting for the answer …", "ru": "ждём ответа …"},
 }
-"""Texts of empty panes, in the language of the explanations (the lesson's, `l`), like
-FLOOD_TEXTS."""
+"""Texts of empty panes, in the screen's words language (the lesson's on the lesson view)."""
 
 
 def _pane_text(name: str, lang: str) -> str:
@@ -76,7 +75,7 @@ class PaneViews:
         options = self.controller.options
         server = f"http://{options.server_host}:{options.server_port}"
         path = "/users" if options.serves_users_api else "/"  # an --app's or upstream's paths
-        lang = self.controller.lang
+        lang = self.controller.words_lang
         waiting = _pane_text("waiting", lang).format(server=server, path=path)
         text = {"raw": waiting, "notes": ""}.get(pane, "")
         return View(("empty", pane, lang), lambda: _muted(text))
@@ -174,14 +173,14 @@ class PaneViews:
             return self._empty("notes")
         if self.controller.details_paused:
             return self._flood("notes")
-        lang = self.controller.lang  # "no notes" in the language of the explanations
+        lang = self.controller.words_lang  # "no notes": the lesson's language on its view
         return View(("notes", record.seq, lang), lambda: NotesView(record, lang))
 
     def client_result(self) -> View:
         client = self.controller.client
         result = client.result
         number = result.number if result else 0
-        lang = self.controller.lang
+        lang = self.controller.words_lang
         return View(
             ("client", number, client.busy, lang),
             lambda: _client_renderable(result, client.busy, lang),
