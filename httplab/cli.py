@@ -459,9 +459,30 @@ def _load_user_app(spec: str, app_dir: Path | None) -> tuple[Any, str]:
     return loaded, f"the {kind} app {spec}"
 
 
+def _not_a_transcript(path: Path, command: str) -> None:
+    """`--record FILE` rewrites FILE from the first moment: a FILE that holds something else
+    (`--record server.py`) is refused, not replaced. An old transcript is replaced, as before."""
+    from httplab.trace.transcript import MAGIC
+
+    magic = MAGIC.encode("ascii")
+    try:
+        with path.open("rb") as file:
+            start = file.read(len(magic))
+    except OSError:
+        return  # a new file; a folder or a file it cannot read gets the writer's own line
+    if start and start != magic:
+        typer.echo(
+            f"{command}: --record: {path} exists and is not a transcript; it was left as it is "
+            "(give a new file name, or an old transcript to replace)",
+            err=True,
+        )
+        raise typer.Exit(2)
+
+
 def _start_recorder(path: Path) -> TranscriptRecorder:
     from httplab.trace.recorder import TranscriptRecorder
 
+    _not_a_transcript(path, "httplab serve")
     try:
         return TranscriptRecorder(path, title=f"recorded by httplab serve --record {path.name}")
     except OSError as exc:
@@ -932,6 +953,7 @@ def proxy(
     if record is not None:
         from httplab.trace.recorder import TranscriptRecorder
 
+        _not_a_transcript(record, "httplab proxy")
         try:
             recorder = TranscriptRecorder(record, title=f"recorded by httplab proxy --to {to}")
         except OSError as exc:

@@ -203,3 +203,25 @@ def test_send_record_leaves_a_transcript_untouched_when_nothing_answers(
     assert f"(nothing was recorded to {path})" in done.stderr
     assert (path.read_bytes(), path.stat().st_ino, path.stat().st_mtime_ns) == before
     assert [p.name for p in tmp_path.iterdir()] == ["kept.transcript"]
+
+
+def test_serve_and_proxy_record_over_a_file_that_is_not_a_transcript_leave_it_alone(
+    tmp_path: Path,
+) -> None:
+    """`httplab serve --record mywork.py` replaced the learner's mywork.py with an empty
+    transcript at start and went on rewriting it. A file that holds something else is now
+    refused before anything listens; an old transcript is still replaced. Real processes."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    work = tmp_path / "mywork.py"
+    work.write_text("import socket\n# lesson 3, half done\n", encoding="utf-8")
+    for command, extra in (("serve", []), ("proxy", ["--to", "127.0.0.1:9"])):
+        args = [sys.executable, "-m", "httplab", command, *extra, "--record", str(work)]
+        args += ["--port", "0"] if command == "serve" else ["--listen", "0"]
+        done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=30)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr == (
+            f"httplab {command}: --record: {work} exists and is not a transcript; it was left "
+            "as it is (give a new file name, or an old transcript to replace)\n"
+        )
+    assert work.read_text(encoding="utf-8") == "import socket\n# lesson 3, half done\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["mywork.py"]
