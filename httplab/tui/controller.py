@@ -468,7 +468,7 @@ class TraceController:
     def default_save_path(self) -> str:
         count = len(self.state.to_save())
         name = f"trace-{count}-exchange{'s' if count != 1 else ''}.transcript"
-        return str(self.options.save_dir / name)
+        return str(free_path(self.options.save_dir / name))
 
     def save(self, path_text: str) -> None:
         records = self.state.to_save()
@@ -509,7 +509,8 @@ class TraceController:
     def write_curl(self, path_text: str) -> None:
         if self.curl_text is None:
             return
-        path = Path(path_text.strip() or "request.sh").expanduser()
+        path = Path(path_text.strip() or free_path(self.options.save_dir / "request.sh"))
+        path = path.expanduser()
         try:
             path.write_text("#!/bin/sh\n" + self.curl_text + "\n", encoding="ascii")
         except OSError as exc:
@@ -548,3 +549,14 @@ class TraceController:
         self.state.clear()
         self.field_index = 0
         self.say(f"cleared {count} exchange{'s' if count != 1 else ''}")
+
+
+def free_path(path: Path) -> Path:
+    """`path`, or `name-2.ext`, `name-3.ext` … when it exists: a suggested name never replaces
+    an earlier save (a name typed over it still does: that is the user's choice)."""
+    number = 1
+    candidate = path
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return candidate

@@ -16,7 +16,7 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.keys import Keys
 from prompt_toolkit.layout import Layout
 
-from httplab.tui.controller import TABS, TraceController
+from httplab.tui.controller import TABS, TraceController, free_path
 from httplab.tui.keys import bindings as keymap_bindings
 from httplab.tui.layout import Widgets, clear_input, page_rows, set_text, sync_focus
 
@@ -125,7 +125,7 @@ def _prompt_actions(c: TraceController, w: Widgets) -> dict[str, Action]:
 
     def curl_file_prompt() -> None:
         c.overlay = None
-        open_prompt("curl-file", str(c.options.save_dir / "request.sh"))
+        open_prompt("curl-file", str(free_path(c.options.save_dir / "request.sh")))
 
     def live_filter(_: object) -> None:
         # The list narrows as the filter is typed; Enter keeps it, Esc goes back.

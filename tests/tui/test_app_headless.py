@@ -386,3 +386,32 @@ def test_pane_to_a_foreign_server_keeps_the_bytes_after_a_204() -> None:
                 assert any("bytes after the response" in n for n in c.client.result.notes)
 
     run(scenario())
+
+
+def test_a_suggested_file_name_never_replaces_an_earlier_save(tmp_path: Path) -> None:
+    """`s` suggested trace-1-exchange.transcript (and `w` request.sh) even when that file was
+    there from an earlier save: Enter replaced it, and the class's first recording was lost."""
+    earlier = tmp_path / "trace-1-exchange.transcript"
+    earlier.write_text("the first class\n", encoding="utf-8")
+    (tmp_path / "request.sh").write_text("#!/bin/sh\necho mine\n", encoding="utf-8")
+
+    async def scenario() -> None:
+        async with screen_session(save_dir=tmp_path) as s:
+            await asyncio.to_thread(http_get, s.server.port, "/users")
+            c = s.controller
+            await s.until(lambda: len(c.state.visible) == 1, "an exchange")
+            s.press("s")
+            await s.until(lambda: c.prompt == "save", "the save prompt")
+            s.press("\r")
+            second = tmp_path / "trace-1-exchange-2.transcript"
+            await s.until(second.exists, "the new transcript")
+            s.press("y")
+            await s.until(lambda: c.overlay == "curl", "the curl overlay")
+            s.press("w")
+            await s.until(lambda: c.prompt == "curl-file", "the file prompt")
+            s.press("\r")
+            await s.until((tmp_path / "request-2.sh").exists, "the new script")
+
+    run(scenario())
+    assert earlier.read_text(encoding="utf-8") == "the first class\n"
+    assert (tmp_path / "request.sh").read_text(encoding="utf-8") == "#!/bin/sh\necho mine\n"
