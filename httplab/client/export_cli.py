@@ -42,6 +42,16 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def _holds_something_else(path: Path) -> bool:
+    """Whether `path` is a file with bytes that cannot be an old HAR (JSON: `{` first)."""
+    try:
+        with path.open("rb") as file:
+            start = file.read(4096).lstrip()
+    except OSError:
+        return False  # missing (to be written) or unreadable (the write will say why)
+    return bool(start) and not start.startswith(b"{")
+
+
 def export_curl(files: Sequence[Path], to: str, *, out: Echo = print, err: Echo = print) -> int:
     """Every request of `files` as a curl command to `to`; the exit status."""
     from httplab.client.curl_export import curl_commands
@@ -76,6 +86,14 @@ def export_har(
         return 2
     if out_path != STDOUT and any(_same_file(out_path, path) for path, _ in transcripts):
         err(f"httplab: error: --har {safe(str(out_path))} is one of the input files")
+        return 2
+    if out_path != STDOUT and _holds_something_else(out_path):
+        # `export --har a.transcript b.transcript` (OUT forgotten) made a.transcript the OUT
+        err(
+            f"httplab: error: --har {safe(str(out_path))} exists and is not a HAR file; it was "
+            "left as it is (the file to write comes right after --har: "
+            "httplab export --har OUT.har FILE…)"
+        )
         return 2
     documents = [t for _, t in transcripts]
     lines = [server.line for server in servers]  # kept as each page's comment

@@ -228,3 +228,35 @@ def test_what_curl_cannot_send_is_a_comment() -> None:
     assert "stops before its body ends" in curl_lines(head_only, "http://x:1")[-1]
     escape = b"GET /\x1b[2J HTTP/1.1\r\nHost: a\r\n\r\n"
     assert "\x1b" not in curl_lines(escape, "http://x:1")[-1]
+
+
+def test_a_forgotten_out_never_overwrites_the_first_transcript(tmp_path: Path) -> None:
+    """`httplab export --har a.transcript b.transcript` (OUT.har forgotten; a glob does it
+    too) wrote b's HAR over a.transcript. An OUT that exists and cannot be a HAR is refused;
+    an old HAR is still replaced. Real processes."""
+    import os
+    import sys
+
+    first, second = tmp_path / "a.transcript", tmp_path / "b.transcript"
+    first.write_bytes(Path(BODIES).read_bytes())
+    second.write_bytes((TRANSCRIPTS / "users.transcript").read_bytes())
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    command = [sys.executable, "-m", "httplab", "export", "--har"]
+    done = subprocess.run(
+        [*command, str(first), str(second)],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        f"httplab: error: --har {first} exists and is not a HAR file; it was left as it is "
+        "(the file to write comes right after --har: httplab export --har OUT.har FILE…)\n"
+    )
+    assert first.read_bytes() == Path(BODIES).read_bytes()
+    old_har = tmp_path / "old.har"
+    old_har.write_text('{"log": {"entries": []}}\n', encoding="utf-8")
+    done = subprocess.run(
+        [*command, str(old_har), str(second)],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(old_har.read_text(encoding="utf-8"))["log"]["entries"]
