@@ -195,18 +195,28 @@ def test_where_students_send() -> None:
     assert local_address("192.0.2.7") == "192.0.2.7"
 
 
-@pytest.mark.parametrize(("lesson", "step_id"), [(4, "no-host"), (8, "bad-request-closes")])
-def test_a_host_sent_by_curl_is_not_blamed_on_the_shorthand(server, lesson, step_id) -> None:  # type: ignore[no-untyped-def]
-    """Steps that want a request without Host: curl's request (it adds Host, as browsers do)
-    got "There was a Host line (the shorthand adds one)", though no shorthand was used."""
+@pytest.mark.parametrize(
+    ("lesson", "step_id", "path"),
+    [
+        (4, "no-host", "/users"),
+        (8, "bad-request-closes", "/users"),
+        (3, "ask-for-html", "/users"),
+        (6, "no-accept", "/users"),
+        (8, "error-as-html", "/nope"),
+    ],
+)
+def test_a_host_sent_by_curl_is_not_blamed_on_the_shorthand(server, lesson, step_id, path) -> None:  # type: ignore[no-untyped-def]
+    """Steps that want a request without Host (or with an Accept of its own): curl's request
+    (it adds Host and Accept: */*, as browsers do) got "There was a Host line (the shorthand
+    adds one)" or "the shorthand sends Accept: */*", though no shorthand was used."""
     lesson_server, recorder = server
     loaded = load_lesson(lesson)
     session = LessonSession(loaded)
     session.go(next(i for i, s in enumerate(loaded.steps) if s.id == step_id))
     if session.needs_prediction():
         session.answer("400")
-    curl = b"GET /users HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: curl/7.88.1\r\n\r\n"
-    _exchange(lesson_server.port, curl)
+    curl = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: curl/7.88.1\r\n"
+    _exchange(lesson_server.port, (curl + "Accept: */*\r\n\r\n").encode())
     outcome = session.feed(recorder.wait(1)[0])
     assert outcome.verdict == "mistake" and outcome.mistake is not None
     assert "curl" in outcome.mistake.hint.en and "curl" in outcome.mistake.hint.ru
