@@ -1491,6 +1491,8 @@ def lesson_demo(
     from httplab.lessons.build_demo import start_demo
     from httplab.tui.trace_command import TraceSettings, run_trace
 
+    if theme not in ("default", "dark", "light", "high-contrast"):  # as `httplab lesson N`
+        raise typer.BadParameter("dark, light or high-contrast", param_hint="--theme")
     try:
         demo = start_demo(number)
     except BuildError as exc:

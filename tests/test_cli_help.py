@@ -71,3 +71,18 @@ def test_repl_help_names_every_prompt_command() -> None:
     prompt = help_text("repl").split("At the prompt:")[1]
     for command in COMMANDS:
         assert command in prompt, command
+
+
+def test_lesson_demo_refuses_an_unknown_theme_as_the_other_commands_do() -> None:
+    """`httplab lesson demo 1 --theme pink` started the demo in the default colours, where
+    `httplab lesson 1 --theme pink` and `serve --trace --theme pink` refuse the name. A real
+    process: it must stop before starting the solution."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "httplab", "lesson", "demo", "1", "--theme", "pink", "--plain"],
+        capture_output=True, text=True, timeout=30, check=False, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "Invalid value for --theme: dark, light or high-contrast" in done.stderr
