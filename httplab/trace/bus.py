@@ -106,9 +106,11 @@ def trim_bodies(record: ExchangeRecord, keep: int = BODY_KEEP) -> None:
     record.omitted = (omitted[0], omitted[1])
 
 
-INTAKE_LIMIT = 4096
+INTAKE_LIMIT = 1024
 """Items the intake holds at most before the publisher moves them into the ring itself (when
-no reader has read for a while)."""
+no reader has read for a while; the screen reads once a second in a flood). Small enough that
+the move, on the server's thread, is under a millisecond: a request sent by hand meanwhile
+is not held up by it."""
 
 
 class Watch:
