@@ -771,8 +771,15 @@ class HTTPConnection(asyncio.Protocol):
             if head_only:  # a streamed body: the stream has set its framing fields
                 return serialize_response_head(response, method, add_length=False), keep_alive
             data = serialize_response(response, method)
-        except Exception:  # e.g. the app put CR/LF in a header value
-            logger.exception("cannot serialize the response on connection #%d", self.id)
+        except Exception as error:  # e.g. the app put CR/LF in a header value
+            # one line that says what was wrong (the app's mistake, not the server's: no
+            # traceback of the server's insides)
+            logger.error(
+                "connection #%d: the app's response cannot be sent (%s: %s); a 500 instead",
+                self.id,
+                type(error).__name__,
+                error,
+            )
             if head_only:
                 raise  # the stream answers 500 itself: no body may follow this
             fallback = self._internal_error(head)
@@ -780,6 +787,10 @@ class HTTPConnection(asyncio.Protocol):
             fallback.headers.append(self.state.server_field)
             if not keep_alive:
                 fallback.headers.add(b"Connection", b"close")
+            # the response becomes what is sent, so the access log and the trace say 500
+            response.status, response.reason = fallback.status, fallback.reason
+            response.headers, response.body = fallback.headers, fallback.body
+            response.version, response.trailers = fallback.version, fallback.trailers
             return serialize_response(fallback, method), keep_alive
         if key is not None:
             # the head is what comes before the body (none for HEAD, 1xx, 204, 304)

@@ -163,6 +163,33 @@ def test_header_with_crlf_from_app_is_500_not_response_splitting() -> None:
         assert response.header("Set-Cookie") is None
 
 
+def test_an_answer_replaced_by_500_is_logged_and_traced_as_500_in_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # the client got a 500: the access log and the trace said 200, and the server's log
+    # carried a traceback of the server's insides for what is the app's mistake
+    def splitting(request: Request) -> Response:
+        return Response(200, Headers([("X-Evil", "a\r\nSet-Cookie: x=1\x1b[2J")]), b"hi")
+
+    entries: list[AccessEntry] = []
+    tracer = ListTracer()
+    server = HTTPServer(splitting, port=0, access_log=entries.append, tracer=tracer)
+    with caplog.at_level(logging.ERROR), server, RawClient(server.address) as client:
+        response = client.request(get("/"))
+        assert response.status == 500
+        assert client.request(get("/")).status == 500  # and the connection goes on
+        wait_until(lambda: len(tracer.records()) == 2)
+    assert [entry.status for entry in entries] == [500, 500]
+    record = tracer.records()[0]
+    assert record.status == 500
+    assert record.raw_response.startswith(b"HTTP/1.1 500 ")
+    assert b"Set-Cookie" not in record.raw_response
+    errors = [r for r in caplog.records if "cannot be sent" in r.getMessage()]
+    assert len(errors) == 2 and all(r.exc_info is None for r in errors)
+    message = errors[0].getMessage()
+    assert "X-Evil" in message and "\x1b" not in message and "\n" not in message
+
+
 def test_100_continue_is_sent_before_the_body() -> None:
     with HTTPServer(UsersApp(), port=0) as server, RawClient(server.address) as client:
         body = b'{"name": "Ann", "age": 30}'
