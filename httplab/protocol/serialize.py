@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from httplab.protocol.headers import Headers
 from httplab.protocol.messages import Request, Response, body_forbidden
 
@@ -101,6 +103,11 @@ def _head_lines(response: Response) -> tuple[bytes, bool]:
     count = (len(parts) - 1) // 4 + 1  # the status line, then 4 parts per field line
     if lines.count(b"\r") != count or lines.count(b"\n") != count or b"\0" in lines:
         _refuse_separators(response)
+    # and what a recipient must be able to parse (RFC 9110 §5.1, §5.5, RFC 9112 §4): a name is
+    # a token, a value and the reason are visible bytes, SP and HTAB; an ESC or a space in a
+    # name would go out as the app wrote it. One C-speed match, when a head is made.
+    if _VALID_HEAD.fullmatch(lines) is None:
+        _refuse_invalid(response)
     made = (lines, framed)
     if len(lines) <= HEAD_CACHE_BYTES:
         if len(_HEADS) >= HEAD_CACHE:  # many different heads (an ETag per user): bounded
@@ -122,6 +129,30 @@ def _status_line(version: str, status: int, reason: str) -> bytes:
         if len(_STATUS_LINES) < STATUS_LINE_CACHE:  # an app may make up reasons: bounded
             _STATUS_LINES[key] = line
     return line
+
+
+_TEXT = rb"[\t\x20-\x7e\x80-\xff]*"  # HTAB, SP, VCHAR, obs-text
+_VALID_HEAD = re.compile(
+    rb"HTTP/[0-9]\.[0-9] [0-9]{3} " + _TEXT + rb"\r\n"
+    rb"(?:[-!#$%&'*+.^_`|~0-9A-Za-z]+: " + _TEXT + rb"\r\n)*"
+)
+_TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
+_VALUE = re.compile(_TEXT)
+
+
+def _refuse_invalid(response: Response) -> None:
+    """Say which part of a head `_VALID_HEAD` refused (ValueError)."""
+    for field in response.headers:
+        if _TOKEN.fullmatch(field.name) is None:
+            raise ValueError(f"the field name {field.name!r} is not a token (RFC 9110 §5.1)")
+        if _VALUE.fullmatch(field.value) is None:
+            raise ValueError(
+                f"field {field.name!r} has a control character in its value (RFC 9110 §5.5)"
+            )
+    raise ValueError(
+        f"the status line ({response.version!r} {response.status} {response.reason!r}) "
+        "is not HTTP/x.y, three digits and visible text (RFC 9112 §4)"
+    )
 
 
 def _refuse_separators(response: Response) -> None:

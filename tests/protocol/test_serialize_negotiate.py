@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from httplab.protocol.events import Data, EndOfMessage, RequestHead, ResponseHead
 from httplab.protocol.headers import Headers
@@ -52,6 +54,42 @@ def test_header_injection_is_refused() -> None:
 def test_every_separator_inside_a_head_line_is_refused(response: Response) -> None:
     with pytest.raises(ValueError, match="CR, LF or NUL"):
         serialize_response(response)
+
+
+@pytest.mark.parametrize(
+    ("response", "said"),
+    [
+        (Response(200, Headers([("X A", "1")])), "is not a token"),
+        (Response(200, Headers([("X:Y", "1")])), "is not a token"),
+        (Response(200, Headers([("Ünï", "1")])), "is not a token"),
+        (Response(200, Headers([("X", "a\x1b[2Jb")])), "control character"),
+        (Response(200, Headers([("X", "a\x7f")])), "control character"),
+        (Response(200, reason="O\x1bK"), "the status line"),
+    ],
+)
+def test_a_head_a_recipient_could_not_parse_is_refused(response: Response, said: str) -> None:
+    # RFC 9110 §5.1 / §5.5: a name is a token, a value visible bytes, SP and HTAB
+    with pytest.raises(ValueError, match=said):
+        serialize_response(response)
+
+
+_NAMES = st.text("!#$%&'*+-.^_`|~0123456789abcXYZ :\x1b\x7f\xe9", min_size=0, max_size=6)
+_VALUES = st.text(" \tab\x1b\x7f\xe9\x00", max_size=6)
+
+
+@given(st.lists(st.tuples(_NAMES, _VALUES), max_size=4))
+def test_what_is_serialized_parses_back_to_the_same_fields(fields: list[tuple[str, str]]) -> None:
+    # whatever the serializer lets out, a strict parser reads back as the same fields; the
+    # rest is refused with ValueError (a server answers 500 instead)
+    response = Response(200, Headers(fields), b"ok")
+    try:
+        data = serialize_response(response)
+    except ValueError:
+        return
+    head = parse_responses(data, ["GET"])[0]
+    assert isinstance(head, ResponseHead)
+    sent = [(f.name, f.value.strip(b" \t")) for f in Headers(fields)]
+    assert [(f.name, f.value) for f in head.headers][: len(sent)] == sent
 
 
 def test_status_lines_are_made_once_and_say_each_reason() -> None:

@@ -163,6 +163,23 @@ def test_header_with_crlf_from_app_is_500_not_response_splitting() -> None:
         assert response.header("Set-Cookie") is None
 
 
+@pytest.mark.parametrize(
+    "field", [("X A", "b"), ("X-Colour", "red\x1b[2J"), ("X-Del", "a\x7f")], ids=str
+)
+def test_a_field_a_client_could_not_parse_is_500_never_sent(
+    field: tuple[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    def odd(request: Request) -> Response:
+        return Response(200, Headers([field]), b"hi")
+
+    server = HTTPServer(odd, port=0)
+    with caplog.at_level(logging.ERROR), server, RawClient(server.address) as client:
+        response = client.request(get("/"))
+    assert response.status == 500
+    assert field[0].encode() + b":" not in response.raw
+    assert any("cannot be sent" in r.getMessage() for r in caplog.records)
+
+
 def test_an_answer_replaced_by_500_is_logged_and_traced_as_500_in_one_line(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
