@@ -431,7 +431,10 @@ def hint_lesson(number: int, lang: str, progress_path: Path | None, console: Con
         else:
             pointer = label("pointer", lang, status=what, rfc=rfc)
         console.print(_lines(pointer), soft_wrap=True)
-        sent = wire_block(label("sent", lang), case.exchange.request, max_lines=12, lang=lang)
+        # `{port}` is the check's placeholder for the port of the server under test, which
+        # changes from run to run: shown as PORT, not as a template left unfilled
+        request = case.exchange.request.replace(b"{port}", b"PORT")
+        sent = wire_block(label("sent", lang), request, max_lines=12, lang=lang)
         console.print(sent, soft_wrap=True)
     else:
         console.print(label("near-answer", lang), soft_wrap=True)

@@ -84,6 +84,7 @@ def test_a_new_user_fills_the_todo_wrongly_reads_the_hint_fixes_it_and_passes(
     assert "str.split()" in hint.output
     hint = runner.invoke(app, ["lesson", "hint", "2", "--progress", str(progress), "--lang", "en"])
     assert "hint 2/3" in hint.output and "RFC 9112 §3" in hint.output
+    assert "Host: localhost:PORT" in hint.output and "{port}" not in hint.output
     hint = runner.invoke(app, ["lesson", "hint", "2", "--progress", str(progress), "--lang", "ru"])
     assert "подсказка 3/3 к случаю 02.1" in hint.output and "solution.py" in hint.output
     assert "Почти ответ" in hint.output and "more lines" not in hint.output
