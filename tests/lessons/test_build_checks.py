@@ -273,6 +273,20 @@ def _script(tmp_path: Path, body: str) -> Path:
     return path
 
 
+def _head_answering_script(tmp_path: Path, answer: str) -> Path:
+    """A learner server that reads each connection's head whole, then runs `answer` (lines
+    indented for the loop, with the head in `buf` and the socket in `c`) and closes."""
+    return _script(
+        tmp_path,
+        "s = socket.create_server(('127.0.0.1', int(sys.argv[1])))\n"
+        "while True:\n"
+        "    c, _ = s.accept()\n"
+        "    buf = b''\n"
+        "    while b'\\r\\n\\r\\n' not in buf:\n"
+        "        buf += c.recv(4096)\n" + answer + "    c.close()\n",
+    )
+
+
 def test_a_server_that_never_listens_is_one_line(tmp_path: Path) -> None:
     server = LearnerServer(_python(_script(tmp_path, "time.sleep(30)\n")))
     with pytest.raises(ServerStartError, match=r"did not listen on 127\.0\.0\.1:"):
@@ -351,19 +365,12 @@ def test_article_mode_accepts_the_tutorials_494_for_big_headers(tmp_path: Path) 
 
 
 def test_a_bare_lf_and_a_garbled_status_line_point_at_their_byte(tmp_path: Path) -> None:
-    script = _script(
+    script = _head_answering_script(
         tmp_path,
-        "s = socket.create_server(('127.0.0.1', int(sys.argv[1])))\n"
-        "while True:\n"
-        "    c, _ = s.accept()\n"
-        "    buf = b''\n"
-        "    while b'\\r\\n\\r\\n' not in buf:\n"
-        "        buf += c.recv(4096)\n"
         "    if b'X-Padding' in buf:\n"
         "        c.sendall(b'hello there\\r\\n\\r\\n')\n"
         "    else:\n"
-        "        c.sendall(b'HTTP/1.1 200 OK\\nContent-Length: 2\\n\\nhi')\n"
-        "    c.close()\n",
+        "        c.sendall(b'HTTP/1.1 200 OK\\nContent-Length: 2\\n\\nhi')\n",
     )
     failed = failures(run_check(1, _python(script)))
     bare = failed["01.1"].failures[0]
@@ -376,16 +383,9 @@ def test_a_bare_lf_and_a_garbled_status_line_point_at_their_byte(tmp_path: Path)
 
 def test_a_control_byte_in_the_reason_phrase_is_the_first_wrong_byte(tmp_path: Path) -> None:
     """`HTTP/1.1 200 OK\\x1b[2J\\r\\n`: the caret stood under the line's end, not the ESC."""
-    script = _script(
+    script = _head_answering_script(
         tmp_path,
-        "s = socket.create_server(('127.0.0.1', int(sys.argv[1])))\n"
-        "while True:\n"
-        "    c, _ = s.accept()\n"
-        "    buf = b''\n"
-        "    while b'\\r\\n\\r\\n' not in buf:\n"
-        "        buf += c.recv(4096)\n"
-        "    c.sendall(b'HTTP/1.1 200 OK\\x1b[2J\\r\\nContent-Length: 2\\r\\n\\r\\nhi')\n"
-        "    c.close()\n",
+        "    c.sendall(b'HTTP/1.1 200 OK\\x1b[2J\\r\\nContent-Length: 2\\r\\n\\r\\nhi')\n",
     )
     failed = failures(run_check(1, _python(script)))
     garbled = failed["01.1"].failures[0]
