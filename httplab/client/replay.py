@@ -26,6 +26,7 @@ from httplab.client.connection import (
     ClientError,
     ClientExchange,
     ClientResponse,
+    CloseKind,
     RequestPiece,
     split_requests,
 )
@@ -62,6 +63,7 @@ class Mismatch:
     expected: str | None = None  # as written in the transcript (escaped wire text)
     received: str | None = None  # what came back, escaped the same way
     name: str | None = None  # the header field, for "header" and "no-header"
+    closed: CloseKind | None = None  # "send": why the connection had closed, when a common why
 
     def __str__(self) -> str:
         return self.message
@@ -280,7 +282,8 @@ def _replay_connection(
                     # request's own answer ("not sent: unparseable response: …")
                     where = f"{previous.connection}.{previous.number}"
                     message = f"not sent: the connection ended at {where}: {client.closed_reason}"
-                result.mismatches.append(Mismatch("send", message))
+                closed = client.closed_kind if error.kind == "closed" else None
+                result.mismatches.append(Mismatch("send", message, closed=closed))
             else:
                 _judge(result, client)
             report(result)

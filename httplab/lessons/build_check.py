@@ -285,6 +285,12 @@ def _case_result(
             result.failures.append(Failure(message))
         elif index > 0:
             result.failures.append(Failure(KEPT_ALIVE, rfc="RFC 9112 §9.3"))
+        elif first is not None and first.closed == "at-accept":
+            # the client's own English, said in the course's other language too
+            at_once = (
+                "не отправлено: сервер закрыл соединение сразу, как принял его, ещё до запроса"
+            )
+            result.failures.append(Failure(Localized(first.message, at_once)))
         else:
             not_sent = Localized("not sent", "не отправлено")
             result.failures.append(Failure(as_is(first.message) if first else not_sent))

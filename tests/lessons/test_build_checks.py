@@ -7,6 +7,7 @@ split the reads.
 
 from __future__ import annotations
 
+import select
 import socket
 import sys
 from pathlib import Path
@@ -437,3 +438,30 @@ def test_a_server_still_running_is_not_asked_whether_it_crashed() -> None:
         if "without answering" in message.en:
             assert "it is still running (it did not crash)" in message.en
     assert not results[-1].stopped
+
+
+def test_a_server_that_hangs_up_at_once_is_said_so_in_russian_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Lesson 1's starter accepts and hangs up. When its close was seen before the request went
+    out, `lesson check 1 --lang ru` said, in English inside the Russian report, 'not sent: the
+    server closed the connection as soon as it accepted it, before any request' (found by a
+    new-user check: the first thing every learner sees). Here the client waits until the close
+    has arrived, so that path is always taken."""
+    connect = client_connection.ClientConnection.connect
+
+    def connect_and_see_the_close(self: client_connection.ClientConnection) -> float:
+        took = connect(self)
+        assert self._sock is not None
+        select.select([self._sock], [], [], SURE_PAUSE)  # the starter's close has come
+        return took
+
+    monkeypatch.setattr(client_connection.ClientConnection, "connect", connect_and_see_the_close)
+    results = run_check(1, _python(LESSONS[1].folder / "starter.py"))
+    assert len(results) == 3
+    for result in results:
+        message = result.failures[0].message
+        assert "the server closed the connection as soon as it accepted it" in message.en
+        assert message.ru == (
+            "не отправлено: сервер закрыл соединение сразу, как принял его, ещё до запроса"
+        )
