@@ -1071,6 +1071,13 @@ def _lang_default() -> str:
     return "ru" if found.lower().startswith("ru") else "en"
 
 
+def _chosen_lang(lang: str | None) -> str:
+    """--lang's value ("en" or "ru"), else the locale's; anything else is a usage error."""
+    if lang is not None and lang not in ("en", "ru"):
+        raise typer.BadParameter("en or ru", param_hint="--lang")
+    return "ru" if (lang or _lang_default()) == "ru" else "en"
+
+
 def _load_progress(path: Path | None) -> Any:
     from httplab.lessons import Progress, ProgressError
 
@@ -1145,14 +1152,24 @@ def lesson_list(
 def lesson_reset(
     number: Annotated[int, typer.Argument(metavar="N", help="The lesson number.")],
     progress_file: Path | None = _PROGRESS_OPTION,
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        metavar="en|ru",
+        help="The language of what it says (default from the locale). Example: --lang ru",
+    ),
 ) -> None:
     """Forget your progress in lesson N (the other lessons are kept).
 
     \b
     Examples:
       httplab lesson reset 4
+      httplab lesson reset 4 --lang ru
     """
     from httplab.lessons import LessonError, ProgressError, find_lesson
+    from httplab.lessons.build_report import label
+
+    chosen = _chosen_lang(lang)
 
     try:
         find_lesson(number)
@@ -1165,7 +1182,7 @@ def lesson_reset(
     except ProgressError as exc:
         typer.echo(f"httplab lesson: {exc}", err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"lesson {number}: " + ("progress forgotten" if had else "no progress to forget"))
+    typer.echo(label("reset-done" if had else "reset-none", chosen, number=number))
 
 
 def _lesson_view() -> Callable[..., int] | None:
@@ -1321,6 +1338,12 @@ def lesson_start(
     force: bool = typer.Option(
         False, "--force", help="Replace an existing server.py without asking. Example: --force"
     ),
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        metavar="en|ru",
+        help="The language of what it says (default from the locale). Example: --lang ru",
+    ),
 ) -> None:
     """Start building your own server: copy lesson N's starter to DIR/server.py.
 
@@ -1333,10 +1356,14 @@ def lesson_start(
       httplab lesson start 1
       httplab lesson start 2 myserver
       httplab lesson start 5 --force
+      httplab lesson start 1 --lang ru
     """
     from httplab.lessons.build_commands import start_lesson
 
-    _build_run(lambda console: start_lesson(number, folder, force=force, console=console))
+    chosen = _chosen_lang(lang)
+    _build_run(
+        lambda console: start_lesson(number, folder, force=force, console=console, lang=chosen)
+    )
 
 
 @lesson_app.command("check", short_help="Check your own server against lessons 1 to N.")

@@ -123,8 +123,10 @@ def load_checks(number: int) -> list[tuple[int, Transcript]]:
 
 
 # start --------------------------------------------------------------------------------------
-def start_lesson(number: int, folder: Path, *, force: bool, console: Console) -> int:
-    lesson = find_lesson(number)
+def start_lesson(
+    number: int, folder: Path, *, force: bool, console: Console, lang: str = "en"
+) -> int:
+    lesson = find_lesson(number, lang)
     starter = lesson.file(STARTER, "starter")
     target = folder / SERVER_FILE
     if folder.exists() and not folder.is_dir():
@@ -133,26 +135,26 @@ def start_lesson(number: int, folder: Path, *, force: bool, console: Console) ->
         raise BuildError(f"{target} is a folder: server.py must be a file")
     if target.exists() and not force:
         if target.read_bytes() == starter.read_bytes():
-            console.print(f"{target} is already lesson {number}'s starter; nothing to do")
+            same = label("start-same", lang, target=target, number=number)
+            console.print(same, highlight=False, soft_wrap=True)
             return 0
-        if not (sys.stdin.isatty() and _ask(f"{target} exists: overwrite it with the starter?")):
-            raise BuildError(
-                f"{target} exists and holds your work: not overwritten. Use --force to replace "
-                f"it, or another folder: httplab lesson start {number} DIR"
-            )
+        if not (sys.stdin.isatty() and _ask(label("start-ask", lang, target=target))):
+            raise BuildError(label("start-kept", lang, target=target, number=number))
     try:
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(starter, target)
     except OSError as exc:
         raise BuildError(f"cannot write {target}: {exc.strerror or exc}") from None
     run = f"python3 {shlex.quote(str(target))} 8080"
-    console.print(f"{lesson.name}: your server is {target}", highlight=False, soft_wrap=True)
+    cmd = f' --cmd "python3 {shlex.quote(str(target))} {{port}}"' if folder != Path() else ""
+    more = " --lang ru" if lang == "ru" else ""
+    console.print(
+        label("start-is", lang, lesson=lesson.name, target=target),
+        highlight=False,
+        soft_wrap=True,
+    )
     console.print(  # soft_wrap: each command stays on one line, whole, to copy
-        f"  run it:      {run}\n"
-        f"  check it:    httplab lesson check {number}"
-        + (f' --cmd "python3 {shlex.quote(str(target))} {{port}}"' if folder != Path() else "")
-        + f"\n  stuck?       httplab lesson hint {number}\n"
-        "  the TODOs in the file say what this step asks",
+        label("start-next", lang, run=run, number=number, cmd=cmd, more=more),
         highlight=False,
         soft_wrap=True,
     )

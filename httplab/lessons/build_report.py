@@ -36,6 +36,44 @@ WORDS: dict[str, dict[Lang, str]] = {
     "note": {"en": "note", "ru": "примечание"},
     # `lesson check`: the heading, the groups, the summary
     "lesson": {"en": "lesson {number:02d} · {title}", "ru": "урок {number:02d} · {title}"},
+    # `lesson start`
+    "start-is": {
+        "en": "{lesson}: your server is {target}",
+        "ru": "{lesson}: ваш сервер — {target}",
+    },
+    "start-next": {
+        "en": "  run it:      {run}\n"
+        "  check it:    httplab lesson check {number}{cmd}{more}\n"
+        "  stuck?       httplab lesson hint {number}{more}\n"
+        "  the TODOs in the file say what this step asks",
+        "ru": "  запустить:   {run}\n"
+        "  проверить:   httplab lesson check {number}{cmd}{more}\n"
+        "  застряли?    httplab lesson hint {number}{more}\n"
+        "  что сделать на этом шаге, говорят комментарии TODO в файле",
+    },
+    "start-same": {
+        "en": "{target} is already lesson {number}'s starter; nothing to do",
+        "ru": "{target} — уже заготовка урока {number}; делать нечего",
+    },
+    "start-ask": {
+        "en": "{target} exists: overwrite it with the starter?",
+        "ru": "{target} уже есть: заменить его заготовкой?",
+    },
+    "start-kept": {
+        "en": "{target} exists and holds your work: not overwritten. Use --force to replace "
+        "it, or another folder: httplab lesson start {number} DIR",
+        "ru": "{target} уже есть, и в нём ваша работа: не заменён. Заменить — --force, или "
+        "возьмите другую папку: httplab lesson start {number} ПАПКА",
+    },
+    # `lesson reset`
+    "reset-done": {
+        "en": "lesson {number}: progress forgotten",
+        "ru": "урок {number}: прогресс забыт",
+    },
+    "reset-none": {
+        "en": "lesson {number}: no progress to forget",
+        "ru": "урок {number}: прогресса нет, забывать нечего",
+    },
     "heading": {
         "en": "{lesson} — build check ({mode}): {cases} cases, {new} new in this lesson",
         "ru": "{lesson} — проверка вашего сервера ({mode}): случаев {cases}, новых в этом "

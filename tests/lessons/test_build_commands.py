@@ -359,3 +359,28 @@ def test_start_into_a_file_or_a_long_path_is_one_line_or_one_command_a_line(
     assert (deep / "server.py").is_file()
     check_line = next(line for line in result.stdout.splitlines() if "check it:" in line)
     assert check_line.endswith(f'--cmd "python3 {deep / "server.py"} {{port}}"'), result.stdout
+
+
+def test_start_and_reset_speak_the_learners_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`lesson start` and `lesson reset` had no --lang and spoke English under a Russian
+    locale, while check and hint spoke Russian (found by a new-user check: `lesson start 1` is
+    a Russian learner's first command). The commands it suggests keep the language."""
+    progress = tmp_path / "p.json"
+    result = runner.invoke(app, ["lesson", "start", "1", str(tmp_path), "--lang", "ru"])
+    assert result.exit_code == 0, result.output
+    assert "урок 01 · Что такое запрос: ваш сервер" in result.output
+    assert "httplab lesson hint 1 --lang ru" in result.output
+    assert "your server is" not in result.output
+    monkeypatch.setenv("LANG", "ru_RU.UTF-8")
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    again = runner.invoke(app, ["lesson", "start", "1", str(tmp_path)])
+    assert again.exit_code == 0 and "уже заготовка урока 1" in again.output, again.output
+    reset = runner.invoke(app, ["lesson", "reset", "1", "--progress", str(progress)])
+    assert reset.exit_code == 0 and reset.output == "урок 1: прогресса нет, забывать нечего\n"
+    english = runner.invoke(app, ["lesson", "start", "1", str(tmp_path), "--lang", "en"])
+    assert "is already lesson 1's starter" in english.output
+    wrong = runner.invoke(app, ["lesson", "reset", "1", "--lang", "de"])
+    assert wrong.exit_code == 2 and "en or ru" in wrong.output
