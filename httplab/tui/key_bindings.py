@@ -88,6 +88,7 @@ def actions(controller: TraceController, widgets: Widgets, quit: Action) -> dict
         "close-overlay": lambda: c.open_overlay(None),
         "send": lambda: _send(c, w),
         "clear-input": lambda: clear_input(w.client_input),
+        "newline": lambda: w.client_input.buffer.newline(copy_margin=False),
         "answer-page-up": lambda: w.client_result_control.scroll_page(-1),
         "answer-page-down": lambda: w.client_result_control.scroll_page(1),
         "toggle-crlf": c.toggle_crlf,

@@ -191,7 +191,10 @@ KEYMAP: tuple[KeyRow, ...] = (
     ),
     KeyRow("back", "detail", "back to the exchange list", (_b("escape", "to-list"),), "back"),
     # --- the client pane (the text area binds the rows without binds) --------------------
-    KeyRow("newline", "client", "new line", shown="Enter"),
+    # Bound here, not left to the text area: its Enter copies the line's leading spaces to the
+    # next line, and in a request a line that starts with a space continues the line above
+    # (obs-fold) — ` "age": 85}` in a chunk would turn the `0` after it into ` 0`.
+    KeyRow("newline", "client", "new line", (_b("enter", "newline"),), shown="Enter"),
     KeyRow(
         "send",
         "client",

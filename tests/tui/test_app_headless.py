@@ -224,6 +224,26 @@ def test_client_pane_raw_lines_get_crlf_and_the_ending_empty_line() -> None:
     run(scenario())
 
 
+def test_enter_in_the_client_pane_does_not_copy_the_leading_spaces_to_the_next_line() -> None:
+    """A body line that starts with a space (lesson 10's ` "age": 85}`) must not indent the
+    lines typed after it: prompt_toolkit's own Enter copied the margin, so the last chunk's
+    `0` went out as ` 0` and the server answered 400 (an invalid chunk-size line)."""
+
+    async def scenario() -> None:
+        async with screen_session() as s:
+            c = s.controller
+            s.press("c")
+            await s.until(lambda: c.zone == "client", "the client pane")
+            s.press("POST /users HTTP/1.1\rHost: lab\rTransfer-Encoding: chunked\r\r")
+            s.press("2\r  \r0\r\r")  # a chunk of two spaces, then the last chunk
+            s.press("\x13")
+            await s.until(lambda: len(c.state.visible) == 1, "the exchange")
+            record = c.state.visible[0]
+            assert record.raw_request.endswith(b"\r\n\r\n2\r\n  \r\n0\r\n\r\n")
+
+    run(scenario())
+
+
 def test_edit_and_resend_recomputes_content_length() -> None:
     async def scenario() -> None:
         async with screen_session() as s:
