@@ -406,6 +406,100 @@ def test_lesson_12_bare_lf_step_is_done_in_the_pane_with_the_key_its_screen_note
     run(scenario())
 
 
+def _screen_says(step: Any, *words: str) -> None:
+    """The step has a full-screen note naming `words` in both languages."""
+    assert step.screen is not None, step.id
+    for word in words:
+        assert word in step.screen.get("en") and word in step.screen.get("ru"), (step.id, word)
+
+
+def test_lesson_10_chunked_steps_are_done_in_the_pane_as_their_screen_notes_say() -> None:
+    """The tasks say "the empty line after `0` sends it" (--plain, the REPL); in the pane
+    Ctrl-S sends, so the notes say to type that empty line first, and doing so passes each
+    step (without it the server would wait for the rest of the body)."""
+    head = "POST /users HTTP/1.1\rHost: lab\rTransfer-Encoding: chunked\r"
+    form = head + "Content-Type: application/x-www-form-urlencoded\r\rf\rname=Ada&age=36\r0\r"
+    bodies = {
+        "one-chunk": form + "\r",
+        "two-chunks": head
+        + 'Content-Type: application/json\r\r11\r{"name": "Grace",\rb\r "age": 85}\r0\r\r',
+        "trailer": form + "Checksum: 5f2d\r\r",
+    }
+
+    async def scenario() -> None:
+        async with lesson_run(10) as r:
+            c = r.controller
+            steps = [step.id for step in r.session.lesson.steps]
+            r.press("c")
+            await r.until(lambda: c.zone == "client", "the client pane")
+            for step_id, typed in bodies.items():
+                r.session.go(steps.index(step_id))
+                if r.session.current.predict is not None:
+                    r.session.answer("x")
+                _screen_says(r.session.current, "Enter", "Ctrl-S")
+                r.press(typed)
+                r.press("\x13")  # Ctrl-S
+                await r.until(
+                    lambda step_id=step_id: r.session.status(step_id).state is StepState.PASSED,
+                    step_id,
+                )
+                await r.until(lambda: not c.client.busy, "the answer")
+            mistake = r.session.lesson.steps[0].mistakes
+            crlf_hint = next(m.hint for m in mistake if m.when.note == "bare-lf")
+            assert "Ctrl-T" in crlf_hint.get("en") and "Ctrl-T" in crlf_hint.get("ru")
+
+    run(scenario())
+
+
+def test_lesson_11_is_done_in_the_pane_as_its_screen_notes_say() -> None:
+    """The REPL's `:close` has no pane key: the notes say the pane keeps its connection (two
+    sends reuse it) and that two requests typed on their lines go in one write (pipelined)."""
+
+    async def scenario() -> None:
+        async with lesson_run(11) as r:
+            c = r.controller
+            steps = [step.id for step in r.session.lesson.steps]
+            _screen_says(r.session.current, "Ctrl-S")
+            assert "`:close`" in r.session.current.hints[1].get("en")
+            assert "client pane" in r.session.current.hints[1].get("en")
+            assert "панель клиента" in r.session.current.hints[1].get("ru")
+            r.press("c")
+            await r.until(lambda: c.zone == "client", "the client pane")
+            for _ in range(2):
+                r.press("GET /users")
+                r.press("\x13")  # Ctrl-S
+                await r.until(lambda: not c.client.busy and c.client.result is not None, "200")
+            await r.until(lambda: r.session.status("reuse").state is StepState.PASSED, "reuse")
+            r.session.go(steps.index("pipelining"))
+            r.session.answer("200 404")
+            _screen_says(r.session.current, "Enter", "Ctrl-S")
+            r.press("GET /users HTTP/1.1\rHost: lab\r\rGET /nope HTTP/1.1\rHost: lab\r\r")
+            r.press("\x13")
+            await r.until(lambda: r.session.status("pipelining").state is StepState.PASSED, "2")
+
+    run(scenario())
+
+
+def test_lesson_7_hexdump_note_names_the_key_outside_the_pane() -> None:
+    """The task says `:hexdump` in the REPL, `h` in the lesson view; the note says `h` works
+    outside the client pane (Esc first), and it does."""
+
+    async def scenario() -> None:
+        async with lesson_run(7) as r:
+            c = r.controller
+            steps = [step.id for step in r.session.lesson.steps]
+            r.session.go(steps.index("predict-length"))
+            _screen_says(r.session.current, "`h`", "`Esc`")
+            r.press("c")
+            await r.until(lambda: c.zone == "client", "the client pane")
+            r.press("\x1b")
+            await r.until(lambda: c.zone != "client", "out of the pane")
+            r.press("h")
+            await r.until(lambda: c.hexdump, "the hexdump on")
+
+    run(scenario())
+
+
 def test_lesson_1_is_done_in_the_pane_as_its_screen_notes_say() -> None:
     """Lesson 1's tasks speak of Enter and the empty line (--plain); their screen notes say
     that in the pane Enter is a new line and Ctrl-S sends, the empty line added if missing."""
