@@ -39,6 +39,7 @@ from httplab.trace.wire_text import (
     hexdump_lines,
     split_head,
 )
+from httplab.trace.words import localized
 
 PARTS = "HBhb"
 UNREAD_SHOWN = 4096
@@ -61,8 +62,7 @@ speaks the lesson's language (`httplab lesson N --plain --lang ru`)."""
 
 
 def said(key: str, lang: str = "en", **values: object) -> str:
-    text = WORDS[key]["ru" if lang == "ru" else "en"]
-    return text.format(**values) if values else text
+    return localized(WORDS, key, lang, **values)
 
 
 Segment = tuple[str, str]  # (text, style name)

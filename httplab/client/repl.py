@@ -54,6 +54,7 @@ from httplab.client.shorthand import KNOWN_METHODS, ShorthandError, plan_request
 from httplab.trace.recorder import TranscriptRecorder
 from httplab.trace.transcript import TranscriptError
 from httplab.trace.wire_text import escape_decoded, escape_wire_lines
+from httplab.trace.words import localized
 
 _VERSION_AT_END = re.compile(r"\sHTTP/[0-9]\.[0-9]\s*$")
 _CONTENT_LENGTH = re.compile(r"^content-length\s*:\s*(\d+)\s*$", re.IGNORECASE | re.MULTILINE)
@@ -263,14 +264,13 @@ class Repl:
         self.say(text, "trace.error", escaped=escaped)
 
     def words(self, key: str, **values: object) -> str:
-        text = WORDS[key]["ru" if self.lang == "ru" else "en"]
-        return text.format(**values) if values else text
+        return localized(WORDS, key, self.lang, **values)
 
     def close_reason(self) -> str:
         """Why the connection closed, in the REPL's language when it is a common reason."""
         kind = self.connection.closed_kind
         if self.lang == "ru" and kind is not None:
-            return WORDS[kind]["ru"]
+            return localized(WORDS, kind, "ru")
         return self.connection.closed_reason
 
     # one input ----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from rich.text import Text
 from httplab.lessons.build_check import CaseResult
 from httplab.lessons.model import Lang
 from httplab.render.escape import escape_text, escaped_text, text_position
+from httplab.trace.words import localized
 
 INDENT = "        "
 WORDS: dict[str, dict[Lang, str]] = {
@@ -176,8 +177,7 @@ the failures' reasons are in both too)."""
 
 def label(key: str, lang: str = "en", **values: object) -> str:
     """The words named `key` in `lang` ("en" or "ru"), with `values` filled in."""
-    text = WORDS[key]["ru" if lang == "ru" else "en"]
-    return text.format(**values) if values else text
+    return localized(WORDS, key, lang, **values)
 
 
 LABEL_WIDTH = 12

@@ -10,8 +10,9 @@ in Russian); the trace view shows `FieldExplanationView` of the selected field (
 under the raw bytes it lights up.
 
 The `did` templates are filled from `facts()`: what happened in the exchange (`status`,
-`content_type`, `path`, `body_length`, `framing`, `persistence`, `continue`) and, for the field
-itself, `value` (as received, escaped) and, for a chunk, `chunk_size` (in decimal).
+`content_type`, `path`, `body_length`, `body_bytes` (with its unit, the Russian plural right),
+`framing`, `persistence`, `continue`) and, for the field itself, `value` (as received, escaped)
+and, for a chunk, `chunk_size` (in decimal) and `chunk_bytes`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from rich.text import Text
 from httplab.render.fields import BODY, chunk_index, chunks, header_index
 from httplab.trace.records import ExchangeRecord
 from httplab.trace.wire_text import escape_latin1
+from httplab.trace.words import count_bytes
 
 LANGS = ("en", "ru")
 NOT_READ = {
@@ -180,7 +182,9 @@ def facts(record: ExchangeRecord, lang: str = "en") -> dict[str, str]:
     request, head = record.request, record.head
     if request is not None:
         found["path"] = _quoted(request.path)
-        found["body_length"] = f"{_body_length(record):,}"
+        length = _body_length(record)
+        found["body_length"] = f"{length:,}"
+        found["body_bytes"] = count_bytes(length, _lang(lang), grouped=True)
     if head is not None:
         found["framing"] = {"length": "Content-Length", "chunked": "chunked"}.get(
             head.framing.kind, "—"
@@ -288,7 +292,8 @@ def explain_field(record: ExchangeRecord, key: str | None, lang: str = "en") -> 
             return None
         chunk = found_chunks[index]
         entry = table["@last-chunk" if chunk.size == 0 else "@chunk"]
-        known = {**known, "chunk_size": f"{chunk.size:,}"}
+        sized = count_bytes(chunk.size, lang, grouped=True)
+        known = {**known, "chunk_size": f"{chunk.size:,}", "chunk_bytes": sized}
         digits = chunk.size_digits.decode("latin-1")
         return _explained(entry, f"{entry.name} {index + 1}", lang, known, digits)
     return None

@@ -4,6 +4,8 @@ own words (method names, header names, status codes) are shown as they are on th
 
 from __future__ import annotations
 
+from httplab.trace.words import localized
+
 WORDS: dict[str, dict[str, str]] = {
     # the sections of one exchange
     "request-section": {
@@ -54,5 +56,4 @@ WORDS: dict[str, dict[str, str]] = {
 
 def word(key: str, lang: str = "en", **values: object) -> str:
     """The words named `key` in `lang` ("en" or "ru"; anything else is English)."""
-    text = WORDS[key]["ru" if lang == "ru" else "en"]
-    return text.format(**values) if values else text
+    return localized(WORDS, key, lang, **values)

@@ -32,6 +32,7 @@ from rich.text import Text
 from httplab.lessons import HINT_LEVELS, Lang, LessonSession, ServerOptions, StepState
 from httplab.trace.records import ExchangeRecord
 from httplab.trace.wire_text import escape_decoded
+from httplab.trace.words import localized
 from httplab.tui.rich_control import View
 from httplab.tui.start_failure import start_failure
 
@@ -85,8 +86,7 @@ WORDS: dict[str, dict[Lang, str]] = {
 
 
 def word(name: str, lang: Lang, **values: object) -> str:
-    text = WORDS[name][lang]
-    return text.format(**values) if values else text
+    return localized(WORDS, name, lang, **values)
 
 
 class StepServer(Protocol):

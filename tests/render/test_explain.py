@@ -40,7 +40,7 @@ COMMON_IGNORED = [
 ]  # fmt: skip
 FACT_NAMES = {
     "status", "content_type", "path", "body_length", "framing", "persistence", "continue",
-    "value", "chunk_size",
+    "value", "chunk_size", "body_bytes", "chunk_bytes",
 }  # fmt: skip
 
 
@@ -98,8 +98,29 @@ def test_an_exchange_is_explained_with_what_happened() -> None:
     assert parts["body"].done == "read 26 bytes, framed by Content-Length"
     assert "persistence" in facts(record)
     russian = {part.label: part for part in explain_record(record, "ru")}
-    assert russian["Content-Length"].done == "взял следующие 26 байт как тело: прочитал 26"
+    assert (
+        russian["Content-Length"].done == "взял как тело столько следующих байтов: 26; прочитал 26"
+    )
     assert russian["User-Agent"].done == "этот сервер его не интерпретирует"
+
+
+def test_russian_byte_counts_agree_with_their_number() -> None:
+    """2-4 take "байта", 1 and 21 "байт"; English says "1 byte"."""
+    for body, ru, en in (
+        (b"name=Ada&age=3" + b"6" * 8, "22 байта", "22 bytes"),
+        (b"name=Ada&age=3" + b"6" * 7, "21 байт", "21 bytes"),
+        (b"x", "1 байт", "1 byte"),
+    ):
+        record = exchange(
+            b"POST /users HTTP/1.1\r\nHost: lab\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        russian = {part.label: part for part in explain_record(record, "ru")}
+        english = {part.label: part for part in explain_record(record)}
+        assert russian["body"].done.startswith(f"прочитал {ru};"), russian["body"].done
+        assert english["body"].done.startswith(f"read {en},"), english["body"].done
 
 
 def test_the_plain_printer_shows_the_explanations() -> None:
