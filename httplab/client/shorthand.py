@@ -16,7 +16,8 @@ by a header of the same name the user gave; then the user's other headers in the
 Accepted shorthand (first line; further lines are headers, then a blank line, then a body):
     METHOD TARGET [HTTP/1.x]     GET /users · POST /users?name=Vasya · OPTIONS *
     TARGET                       /users · http://127.0.0.1:8080/users?x=1 · localhost:8080/
-where TARGET is a path, a full `http://` URL, or `host:port/path`. A lower-case method is
+where TARGET is a path, a full `http://` URL, or `host:port/path` (`example.com/x`; a bare word
+such as `users` is refused with a hint: a path starts with `/`). A lower-case method is
 upper-cased; spaces and non-ASCII in the target are percent-encoded (UTF-8).
 """
 
@@ -145,6 +146,8 @@ def _with_target(method: str | None, target: str, version: str | None) -> Shorth
     if method == "CONNECT" and "/" not in target:
         host, port = split_host_port(target, default_port=None)
         return Shorthand(method, target, host, port, version)
+    if "://" not in target:
+        _refuse_a_path_without_its_slash(method, target)
     url = target if "://" in target else f"http://{target}"
     try:
         parts = urlsplit(url)
@@ -169,6 +172,21 @@ def _with_target(method: str | None, target: str, version: str | None) -> Shorth
         path = "/" + path
     origin = path + (f"?{parts.query}" if parts.query else "")
     return Shorthand(method, _encode_target(origin), parts.hostname, port, version)
+
+
+def _refuse_a_path_without_its_slash(method: str | None, target: str) -> None:
+    """`GET users` would go to a host named `users`: a host without a dot, a port or the name
+    localhost is nearly always a path whose `/` was forgotten, so say so. A host named so is
+    still reachable as `http://users/`, and `example.com/x` or `localhost:8080/` go as before."""
+    host = re.split(r"[/?#]", target, maxsplit=1)[0]
+    if not re.fullmatch(r"[\w-]+", host) or host.lower() == "localhost":
+        return  # a dot, a port, a bracket …: a host (or the URL checks below say what is wrong)
+    typed = f"{method} " if method else ""
+    raise ShorthandError(
+        f"{_quoted(target)} would be a host name, not a path: for the path write "
+        f"{_quoted(typed + '/' + target)} (a path starts with /); "
+        f"for a host named so, {_quoted(typed + 'http://' + target)}"
+    )
 
 
 def _encode_target(target: str) -> str:

@@ -162,6 +162,40 @@ def test_malformed_shorthand_says_why(text: str, reason: str) -> None:
         build_request(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        ("GET users", "GET /users"),
+        ("get users/1", "GET /users/1"),
+        ("DELETE nope?x=1", "DELETE /nope?x=1"),
+    ],
+)
+def test_a_path_without_its_slash_is_not_sent_to_a_host_of_that_name(text: str, path: str) -> None:
+    """`GET users` went to the host `users`; it now says to write the path with its `/`."""
+    with pytest.raises(ShorthandError) as info:
+        plan_request(text, host="127.0.0.1", port=53210)
+    assert "would be a host name, not a path" in str(info.value)
+    assert f"for the path write '{path}'" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "host", "port", "target"),
+    [
+        ("GET example.com/x", "example.com", 80, b"/x"),
+        ("GET localhost", "localhost", 80, b"/"),
+        ("GET localhost:8080/users", "localhost", 8080, b"/users"),
+        ("GET 127.0.0.1/x", "127.0.0.1", 80, b"/x"),
+        ("GET http://users/", "users", 80, b"/"),
+    ],
+)
+def test_a_host_with_a_dot_a_port_or_a_scheme_is_still_a_host(
+    text: str, host: str, port: int, target: bytes
+) -> None:
+    plan = plan_request(text, host="127.0.0.1", port=53210)
+    assert (plan.host, plan.port) == (host, port)
+    assert plan.data.startswith(b"GET " + target + b" HTTP/1.1\r\n")
+
+
 def test_malformed_header_item() -> None:
     with pytest.raises(ShorthandError, match="Name: value"):
         parse_header_item("no colon here")
