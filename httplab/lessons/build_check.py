@@ -524,7 +524,9 @@ def _extra_failure(exchange: ClientExchange, offset: int) -> Failure:
             rfc="RFC 9110 §9.3.2" if what == "HEAD" else "RFC 9112 §6.3",
         )
     if exchange.extra.startswith(b"HTTP/"):
-        first_line = escape_wire(exchange.extra.split(b"\n", 1)[0][:60])
+        # its status line without the line end: a CRLF's CR would show as a stray `\r`
+        status_line = exchange.extra.split(b"\n", 1)[0].removesuffix(b"\r")
+        first_line = escape_wire(status_line[:60])
         return Failure(
             Localized(
                 f"another response came after this one ({first_line}): the server answered a "

@@ -382,6 +382,19 @@ def test_a_bare_lf_and_a_garbled_status_line_point_at_their_byte(tmp_path: Path)
     assert "malformed status line" in garbled.message.en and garbled.offset == 0
 
 
+def test_a_second_answer_is_named_by_its_status_line_without_its_cr(tmp_path: Path) -> None:
+    """As in 12.5 (a smuggled request answered): "(HTTP/1.1 404 Not Found)", no `\\r`."""
+    script = _head_answering_script(
+        tmp_path,
+        "    c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nhi'\n"
+        "              b'HTTP/1.1 404 Not Found\\r\\nContent-Length: 0\\r\\n\\r\\n')\n",
+    )
+    failed = failures(run_check(1, _python(script)))
+    message = failed["01.1"].failures[0].message
+    assert "(HTTP/1.1 404 Not Found): the server answered a request" in message.en, message.en
+    assert "(HTTP/1.1 404 Not Found): сервер ответил" in message.ru, message.ru
+
+
 def test_a_control_byte_in_the_reason_phrase_is_the_first_wrong_byte(tmp_path: Path) -> None:
     """`HTTP/1.1 200 OK\\x1b[2J\\r\\n`: the caret stood under the line's end, not the ESC."""
     script = _head_answering_script(
