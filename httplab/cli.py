@@ -1525,12 +1525,17 @@ def lesson_demo(
     except BuildError as exc:
         typer.echo(f"httplab lesson: {exc}", err=True)
         raise typer.Exit(exc.status) from None
-    typer.echo(
-        f"{demo.title}: the reference solution (port {demo.target}) behind {host}:{port}", err=True
-    )
+
+    def announce(bound: int) -> None:  # once listening: the real port, also for --port 0
+        shown = f"[{host}]" if ":" in host else host
+        typer.echo(
+            f"{demo.title}: the reference solution (port {demo.target}) behind {shown}:{bound}",
+            err=True,
+        )
+
     try:
         status = run_trace(
-            lambda bus: demo.relay(host, port, number if cases else None)(bus.publish),
+            lambda bus: demo.relay(host, port, number if cases else None, announce)(bus.publish),
             TraceSettings(plain=plain, theme=theme),
         )
     finally:

@@ -285,9 +285,20 @@ class Demo:
     target: int
     title: str
 
-    def relay(self, host: str, port: int, cases: int | None) -> Callable[[Publish], TracingRelay]:
+    def relay(
+        self,
+        host: str,
+        port: int,
+        cases: int | None,
+        announce: Callable[[int], None] | None = None,
+    ) -> Callable[[Publish], TracingRelay]:
+        """The relay the trace view starts; `announce` gets the port it listens on (the real
+        one when `port` is 0), before the cases are sent."""
+
         def make(publish: Publish) -> TracingRelay:
             def listening(bound: int) -> None:
+                if announce is not None:
+                    announce(bound)
                 if cases is not None:
                     threading.Thread(target=send_cases, args=(cases, bound), daemon=True).start()
 

@@ -244,6 +244,37 @@ def _tutorial_server(folder: Path) -> Path:
 
 
 @pytest.mark.skipif(not REFERENCE.is_file(), reason="the tutorial is not on this machine")
+def test_demo_on_port_0_says_the_port_it_really_listens_on() -> None:
+    """It said "behind 127.0.0.1:0"; now the port the relay got, and that port answers."""
+    import signal
+    import subprocess
+
+    command = ["lesson", "demo", "1", "--port", "0", "--plain", "--no-cases"]
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "httplab", *command],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert demo.stderr is not None
+        line = demo.stderr.readline()
+        found = re.search(r"behind 127\.0\.0\.1:(\d+)$", line.strip())
+        assert found is not None, line
+        port = int(found.group(1))
+        assert port != 0, line
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+            client.sendall(b"GET / HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n")
+            assert client.recv(12).startswith(b"HTTP/1.")
+    finally:
+        demo.send_signal(signal.SIGINT)
+        try:
+            demo.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            demo.kill()
+            demo.wait()
+
+
 def test_the_tutorials_own_server_is_caught_with_the_right_hints(tmp_path: Path) -> None:
     server = _tutorial_server(tmp_path)
     command = f"{sys.executable} {server} 127.0.0.1 {{port}} localhost"
