@@ -17,17 +17,28 @@ from httplab.render.render_process import RenderProcess, renderer_cores
 from httplab.trace.bus import TraceBus
 from httplab.trace.records import ConnectionEvent
 
+CHILD_PATIENCE = 120.0
+"""How long a test waits for the render child to print and exit: a guard against a hang, not a
+speed requirement. The child runs at nice 19, so beside busy processes it gets 1.5 % of a core
+or less: its start alone (≈ 0.3 s of CPU, importing rich) took 16 s beside two CPU burners,
+more than the 5 s a stopping server allows it (the product's limit, so that Ctrl-C does not
+wait; not this test's)."""
 
+
+@pytest.mark.timeout(CHILD_PATIENCE + 60)
 def test_a_child_process_prints_what_the_thread_would(tmp_path: Path) -> None:
     path = tmp_path / "trace.txt"
     with path.open("w") as out:
         renderer = RenderProcess.for_stream(out, color=False, theme="dark", width=80)
         assert renderer is not None
         bus = TraceBus()
-        with PlainPrinter(bus, plain_console(out), renderer=renderer) as printer:
+        printer = PlainPrinter(bus, plain_console(out), renderer=renderer).start()
+        try:
             bus.publish(ConnectionEvent(3, "opened", 1_700_000_000.0, "127.0.0.1:50000"))
             bus.publish(users_record())
             bus.publish(make_record(b"GET /\x1b[2J HTTP/1.1\r\nHost: a\r\n\r\n"))
+        finally:
+            printer.stop(timeout=CHILD_PATIENCE)
         assert renderer.process.returncode == 0
     text = path.read_text()
     assert printer.printed == 2
@@ -82,6 +93,7 @@ class SlowClock:
         return getattr(time, name)
 
 
+@pytest.mark.timeout(CHILD_PATIENCE + 60)
 def test_a_record_that_cannot_be_sent_is_named_and_the_rest_printed(tmp_path: Path) -> None:
     path = tmp_path / "trace.txt"
     odd = users_record()
@@ -90,9 +102,13 @@ def test_a_record_that_cannot_be_sent_is_named_and_the_rest_printed(tmp_path: Pa
         renderer = RenderProcess.for_stream(out, color=False, theme="dark", width=80)
         assert renderer is not None
         bus = TraceBus()
-        with PlainPrinter(bus, plain_console(out), renderer=renderer):
+        printer = PlainPrinter(bus, plain_console(out), renderer=renderer).start()
+        try:
             bus.publish(odd)
             bus.publish(make_record(b"GET /next HTTP/1.1\r\nHost: a\r\n\r\n"))
+        finally:
+            printer.stop(timeout=CHILD_PATIENCE)
+        assert renderer.process.returncode == 0
     text = path.read_text()
     assert "could not be shown" in text
     assert "GET /next HTTP/1.1" in text
