@@ -8,8 +8,11 @@ import signal
 
 from hypothesis import settings
 
-settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
-settings.register_profile("dev", print_blob=True)
+# No per-example deadline (Hypothesis's default is 200 ms): it is a timed assertion, and on a
+# loaded machine one slow example fails the test as "Unreliable test timings" although the
+# property held. A hung example is still stopped by pytest-timeout.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True, deadline=None)
+settings.register_profile("dev", print_blob=True, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 # A shell starts background jobs with SIGINT ignored, and an ignored signal stays ignored
