@@ -92,9 +92,14 @@ def _head_lines(response: Response) -> tuple[bytes, bool]:
     # the head in one join: status line, then name ": " value CRLF for every field
     parts = [_status_line(response.version, response.status, response.reason)]
     framed = False
+    names_ok = True
     for field in response.headers:
         if field.lower_name in FRAMING_FIELDS:
             framed = True
+        # a name is a token (RFC 9110 §5.1), judged alone: in the joined lines a name such as
+        # "X: " could not be told from the ": " after it ("X: : v" reads as X with ": v")
+        if names_ok and _token(field.name) is None:
+            names_ok = False
         parts += (field.name, b": ", field.value, CRLF)
     lines = b"".join(parts)
     # A CR, LF or NUL inside the reason, a name or a value would split the message (response
@@ -106,7 +111,7 @@ def _head_lines(response: Response) -> tuple[bytes, bool]:
     # and what a recipient must be able to parse (RFC 9110 §5.1, §5.5, RFC 9112 §4): a name is
     # a token, a value and the reason are visible bytes, SP and HTAB; an ESC or a space in a
     # name would go out as the app wrote it. One C-speed match, when a head is made.
-    if _VALID_HEAD.fullmatch(lines) is None:
+    if not names_ok or _VALID_HEAD.fullmatch(lines) is None:
         _refuse_invalid(response)
     made = (lines, framed)
     if len(lines) <= HEAD_CACHE_BYTES:
@@ -137,6 +142,7 @@ _VALID_HEAD = re.compile(
     rb"(?:[-!#$%&'*+.^_`|~0-9A-Za-z]+: " + _TEXT + rb"\r\n)*"
 )
 _TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
+_token = _TOKEN.fullmatch
 _VALUE = re.compile(_TEXT)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from httplab.protocol.events import Data, EndOfMessage, RequestHead, ResponseHead
@@ -62,6 +62,9 @@ def test_every_separator_inside_a_head_line_is_refused(response: Response) -> No
         (Response(200, Headers([("X A", "1")])), "is not a token"),
         (Response(200, Headers([("X:Y", "1")])), "is not a token"),
         (Response(200, Headers([("Ünï", "1")])), "is not a token"),
+        # a name holding ": " would read back as a shorter name and a longer value
+        (Response(200, Headers([("X: ", "")])), "is not a token"),
+        (Response(200, Headers([("X: a", "b")])), "is not a token"),
         (Response(200, Headers([("X", "a\x1b[2Jb")])), "control character"),
         (Response(200, Headers([("X", "a\x7f")])), "control character"),
         (Response(200, reason="O\x1bK"), "the status line"),
@@ -78,6 +81,7 @@ _VALUES = st.text(" \tab\x1b\x7f\xe9\x00", max_size=6)
 
 
 @given(st.lists(st.tuples(_NAMES, _VALUES), max_size=4))
+@example([("0: ", "")])  # found by hypothesis: went out as "0: : ", read back as 0 with ": "
 def test_what_is_serialized_parses_back_to_the_same_fields(fields: list[tuple[str, str]]) -> None:
     # whatever the serializer lets out, a strict parser reads back as the same fields; the
     # rest is refused with ValueError (a server answers 500 instead)
