@@ -122,7 +122,10 @@ def plan_requests(options: SendOptions, stdin: IO[bytes]) -> list[PlannedRequest
             raise InputError("give either a request or -f FILE, not both")
         if options.file.lower().endswith(".har"):
             return _plan_har_file(options.file, options.to)
-        return _plan_http_file(options.file, host, port, options.http10)
+        plans = _plan_http_file(options.file, host, port, options.http10)
+        if options.to:  # as for a HAR: --to wins over each URL and Host field (kept as written)
+            plans = [replace(plan, host=host, port=port) for plan in plans]
+        return plans
     if options.raw:
         source = options.request if options.request is not None else "-"
         data = prepare_raw(read_source(source, stdin, what="raw request"), crlf=options.crlf)

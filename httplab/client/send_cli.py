@@ -91,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--to",
         metavar="HOST:PORT",
-        help="where to send, unless the request names a URL (default "
+        help="where to send, unless the request names a URL (with -f: every request, its "
+        "Host kept) (default "
         f"{DEFAULT_HOST}:{DEFAULT_PORT}). Example: --to localhost:8080",
     )
     p.add_argument(

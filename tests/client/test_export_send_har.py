@@ -105,3 +105,23 @@ def test_a_missing_har_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_offline_send_of_a_har_imports_nothing_heavy(tmp_path: Path) -> None:
     har = _har(tmp_path, "127.0.0.1:9")
     assert heavy_modules("-f", str(har), "--offline") == []
+
+
+def test_a_http_file_goes_to_to_when_given(
+    server: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`send -f FILE.http --to HOST:PORT` went to each request's Host field or URL instead,
+    though --help says `-f`'s requests go "to --to when given, else to each URL" (as a HAR's
+    do): `Host: x` sent them to x:80 ("unknown host 'x'"). Found by a new-user check. With
+    --to every request goes there, its bytes (Host included) as written."""
+    requests = tmp_path / "two.http"
+    requests.write_text(
+        "### by Host\nGET /users HTTP/1.1\nHost: example.invalid\n\n"
+        "### by URL\nGET http://127.0.0.1:9/users/1\n",
+        encoding="utf-8",
+    )
+    assert main_send(["-f", str(requests), "--to", f"127.0.0.1:{server.port}", "-p", "Hh"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("* sent ") == 2 and f"to 127.0.0.1:{server.port}" in out
+    assert "> Host: example.invalid\\r\\n" in out and "> Host: 127.0.0.1:9\\r\\n" in out
+    assert "2 requests: 200, 404" in out
