@@ -1299,9 +1299,26 @@ def lesson_open(
 
 
 def _build_console() -> Any:
+    import functools
+
     from httplab.render.printer import plain_console
 
-    return plain_console()
+    console = plain_console()
+    # Piped into `head` (or `less`, quit early): rich would exit at once with status 1, so a
+    # check stopped before recording its result and `lesson hint` knew of no failure. Instead
+    # the rest goes to /dev/null and the command ends as it would have.
+    console.on_broken_pipe = functools.partial(_quiet_from_now_on, console)  # type: ignore[method-assign]
+    return console
+
+
+def _quiet_from_now_on(console: Any) -> None:
+    import os
+    import sys
+
+    console.quiet = True
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _build_run(action: Callable[[Any], int], command: str = "httplab lesson") -> None:

@@ -415,3 +415,29 @@ def test_start_and_reset_speak_the_learners_language(
     assert "is already lesson 1's starter" in english.output
     wrong = runner.invoke(app, ["lesson", "reset", "1", "--lang", "de"])
     assert wrong.exit_code == 2 and "en or ru" in wrong.output
+
+
+def test_a_check_piped_into_head_still_records_its_result(tmp_path: Path) -> None:
+    """`httplab lesson check N | head -3`: once head had gone, rich ended the check at its next
+    line with status 1, before its result was recorded, so `lesson hint N` then said "no failed
+    check recorded yet" (found by a new-user check). The rest now goes nowhere and the check
+    ends as it would have: recorded, its own exit status, the learner's server stopped."""
+    import subprocess
+
+    progress = tmp_path / "p.json"
+    solution = LESSONS[1].folder / "solution.py"
+    command = [sys.executable, "-m", "httplab", "lesson", "check", "1", "--cmd", _cmd(solution)]
+    with subprocess.Popen(
+        [*command, "--progress", str(progress)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    ) as check:
+        assert check.stdout is not None and check.stderr is not None
+        assert check.stdout.readline().startswith(b"lesson 01")
+        check.stdout.close()  # as head does after its lines: the summary comes later
+        status = check.wait(timeout=120)
+        err = check.stderr.read()
+    assert (status, err) == (0, b"")
+    build = json.loads(progress.read_text(encoding="utf-8"))["lessons"]["1"]["build"]
+    assert build["runs"] == 1 and build["last_passed"] is True
