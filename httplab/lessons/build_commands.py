@@ -33,7 +33,12 @@ from httplab.lessons.build_check import (
     run_cases,
 )
 from httplab.lessons.build_report import case_line, failure_details, label, summary_line
-from httplab.lessons.build_server import LearnerServer, ServerStartError, port_in_use
+from httplab.lessons.build_server import (
+    LearnerServer,
+    ServerStartError,
+    command_words,
+    port_in_use,
+)
 from httplab.lessons.guard import GuardError, check_sources, explanation, python_files
 from httplab.lessons.progress import BUILD_KEY
 from httplab.render.escape import escape_text
@@ -194,6 +199,11 @@ def default_command(cwd: Path) -> str:
 
 def check_lesson(number: int, options: CheckOptions, console: Console) -> int:
     lesson = find_lesson(number, options.lang)
+    if options.cmd is not None:
+        try:
+            command_words(options.cmd, 0)  # no {port}, unbalanced quotes: a usage problem
+        except ServerStartError as exc:
+            raise BuildError(str(exc)) from None
     checks = load_checks(number)
     cases = check_cases(checks)
     if not cases:

@@ -441,3 +441,14 @@ def test_a_check_piped_into_head_still_records_its_result(tmp_path: Path) -> Non
     assert (status, err) == (0, b"")
     build = json.loads(progress.read_text(encoding="utf-8"))["lessons"]["1"]["build"]
     assert build["runs"] == 1 and build["last_passed"] is True
+
+
+@pytest.mark.parametrize("cmd", ["python3 server.py", "python3 'server.py {port}", "  "])
+def test_a_cmd_the_check_cannot_use_is_a_usage_problem(cmd: str) -> None:
+    """--cmd without {port} (or with an open quote) said 'cannot check: …' after the heading
+    and exited 1, the status of a failing server, though --help says 2 for a usage problem
+    (found by a new-user check). It is one line and status 2, and nothing is started."""
+    result = runner.invoke(app, ["lesson", "check", "1", "--cmd", cmd])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("httplab lesson: ") and result.output.count("\n") == 1
+    assert "--cmd" in result.output
