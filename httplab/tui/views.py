@@ -53,6 +53,12 @@ PANE_TEXTS = {
         "его Ctrl-S",
     },
     "answer": {"en": "waiting for the answer …", "ru": "ждём ответа …"},
+    "filtered": {
+        "en": "no exchange matches the filter {filter} ({total} in all): / changes it, an empty "
+        "filter shows them all",
+        "ru": "под фильтр {filter} не подходит ни один обмен (всего {total}): / — изменить его, "
+        "пустой фильтр показывает все",
+    },
 }
 """Texts of empty panes, in the screen's words language (the lesson's on the lesson view)."""
 
@@ -76,6 +82,13 @@ class PaneViews:
         server = f"http://{options.server_host}:{options.server_port}"
         path = "/users" if options.serves_users_api else "/"  # an --app's or upstream's paths
         lang = self.controller.words_lang
+        state = self.controller.state
+        if state.records and state.filter.text:  # none shown, but not for want of requests
+            total = len(state.records)
+            said = repr(state.filter.text)  # as the footer says it: control bytes escaped
+            filtered = _pane_text("filtered", lang).format(filter=said, total=total)
+            text = filtered if pane == "raw" else ""
+            return View(("filtered", pane, lang, said, total), lambda: _muted(text))
         waiting = _pane_text("waiting", lang).format(server=server, path=path)
         text = {"raw": waiting, "notes": ""}.get(pane, "")
         return View(("empty", pane, lang), lambda: _muted(text))

@@ -435,3 +435,31 @@ def test_a_suggested_file_name_never_replaces_an_earlier_save(tmp_path: Path) ->
     run(scenario())
     assert earlier.read_text(encoding="utf-8") == "the first class\n"
     assert (tmp_path / "request.sh").read_text(encoding="utf-8") == "#!/bin/sh\necho mine\n"
+
+
+def test_a_filter_that_hides_every_exchange_says_so_not_waiting_for_requests() -> None:
+    """With a filter no exchange matched, the raw pane said "waiting for requests on … try:
+    curl …" though 13 were there (found by a new-user check): it names the filter instead."""
+    from httplab.render import THEMES
+    from httplab.tui.rich_bridge import make_console
+    from httplab.tui.views import PaneViews
+
+    async def scenario() -> None:
+        async with screen_session() as s:
+            for target in ("/users", "/missing"):
+                await asyncio.to_thread(http_get, s.server.port, target)
+            state = s.controller.state
+            await s.until(lambda: len(state.visible) == 2, "two exchanges")
+            s.press("/nowhere\r")
+            await s.until(lambda: s.controller.message.startswith("filter 'now"), "the filter")
+            assert state.visible == []
+            views = PaneViews(s.controller, make_console(THEMES["default"]))
+            text = str(views.raw().build())
+            assert "waiting for requests" not in text
+            assert (
+                text.startswith("no exchange matches the filter 'nowhere") and "(2 in all)" in text
+            )
+            s.press("/" + "\x7f" * len("nowhere") + "\r")  # the prompt opens with the filter
+            await s.until(lambda: len(state.visible) == 2, "an empty filter shows all")
+
+    run(scenario())
