@@ -1553,7 +1553,7 @@ def lesson_demo(
     try:
         status = run_trace(
             lambda bus: demo.relay(host, port, number if cases else None, announce)(bus.publish),
-            TraceSettings(plain=plain, theme=theme),
+            TraceSettings(plain=plain, theme=theme, command="httplab lesson demo"),
         )
     finally:
         demo.solution.close()

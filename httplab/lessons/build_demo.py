@@ -36,6 +36,7 @@ from httplab.protocol.errors import ProtocolError
 from httplab.protocol.events import NEED_DATA, Data, EndOfMessage, RequestHead, ResponseHead
 from httplab.protocol.messages import Request, Response
 from httplab.protocol.parser import RequestParser, ResponseParser
+from httplab.server.start_errors import ListenError
 from httplab.trace.records import ConnectionEvent, ExchangeRecord, TraceItem
 
 CHUNK = 65536
@@ -191,7 +192,10 @@ class TracingRelay:
         self._stopped = threading.Event()
 
     def start(self) -> TracingRelay:
-        self.listener = socket.create_server((self.host, self.port))  # OSError: said by caller
+        try:
+            self.listener = socket.create_server((self.host, self.port))
+        except OSError as exc:  # said by the caller in the words every server uses
+            raise ListenError(exc, self.host, self.port) from None
         self.port = self.listener.getsockname()[1]
         threading.Thread(target=self._accept_loop, daemon=True).start()
         if self.on_listening is not None:

@@ -452,3 +452,22 @@ def test_a_cmd_the_check_cannot_use_is_a_usage_problem(cmd: str) -> None:
     assert result.exit_code == 2, result.output
     assert result.output.startswith("httplab lesson: ") and result.output.count("\n") == 1
     assert "--cmd" in result.output
+
+
+def test_a_demo_whose_port_is_taken_says_so_as_serve_does() -> None:
+    """`lesson demo 1 --port P` with P in use said "httplab serve --trace: cannot start: Address
+    already in use (while attempting to bind on address ('127.0.0.1', P))": another command's
+    name and Python's words (found by a new-user check). It says what serve and lesson say."""
+    import subprocess
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        demo = [sys.executable, "-m", "httplab", "lesson", "demo", "1", "--plain"]
+        done = subprocess.run(
+            [*demo, "--port", str(port)], capture_output=True, text=True, timeout=120, check=False
+        )
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"httplab lesson demo: cannot listen on 127.0.0.1:{port}: the port is already in use "
+        "(another server running? pick one with --port PORT, or --port 0 for any free port)\n"
+    )
