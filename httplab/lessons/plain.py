@@ -377,6 +377,6 @@ def run_plain(
     except OSError as exc:  # the server's own words, as every command says them
         err.write(start_failure(exc, "httplab lesson") + "\n")
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # 130, as every other command says Ctrl-C
         out.write("\n")
-        return 1
+        return 130

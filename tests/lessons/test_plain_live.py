@@ -100,3 +100,27 @@ def test_class_board_in_plain_counts_students(tmp_path: Path) -> None:
     text = out.getvalue()
     assert "2. Write the request yourself: 8 ✓ · 4 ✗" in text
     assert plain.session.index == BY_HAND  # a class moves on only when the instructor says
+
+
+def test_ctrl_c_ends_the_plain_lesson_with_130(tmp_path: Path) -> None:
+    """Ctrl-C in `httplab lesson N --plain` ended it with status 1, the status of a failure,
+    where send, replay, repl and lesson check say 130 (found by a new-user check)."""
+    import signal
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "httplab", "lesson", "1", "--plain", "--port", "0"]
+    with subprocess.Popen(
+        [*command, "--progress", str(tmp_path / "p.json"), "--lang", "en"],
+        stdin=subprocess.PIPE,  # kept open: the lesson waits for a line
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as lesson:
+        assert lesson.stdout is not None and lesson.stderr is not None
+        while not (line := lesson.stdout.readline()).startswith("Task:"):
+            assert line, "the lesson ended before its task"
+        lesson.send_signal(signal.SIGINT)
+        status = lesson.wait(timeout=60)
+        assert "Traceback" not in lesson.stderr.read()
+    assert status == 130
