@@ -1198,7 +1198,16 @@ def _lesson_view() -> Callable[..., int] | None:
     return view
 
 
-@lesson_app.command("open", hidden=True)
+class _LessonOpenCommand(_Command):
+    """`httplab lesson N`: its usage line names the command as it is typed, not the hidden
+    `open` it runs (which no list shows)."""
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        parent = ctx.parent.command_path if ctx.parent is not None else "httplab lesson"
+        formatter.write_usage(parent, "N [OPTIONS]")
+
+
+@lesson_app.command("open", hidden=True, cls=_LessonOpenCommand)
 def lesson_open(
     number: Annotated[int, typer.Argument(metavar="N", help="The lesson number.")],
     plain: bool = typer.Option(

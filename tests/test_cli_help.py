@@ -86,3 +86,11 @@ def test_lesson_demo_refuses_an_unknown_theme_as_the_other_commands_do() -> None
     )  # fmt: skip
     assert done.returncode == 2, done.stderr
     assert "Invalid value for --theme: dark, light or high-contrast" in done.stderr
+
+
+def test_lesson_n_help_names_the_command_as_typed() -> None:
+    """`httplab lesson 3 --help` said "Usage: httplab lesson open [OPTIONS] {N}", a hidden
+    command no list shows (found by a new-user check)."""
+    text = help_text("lesson", "3")
+    assert text.startswith("Usage: httplab lesson N [OPTIONS]\n")
+    assert "lesson open" not in text
