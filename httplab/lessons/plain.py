@@ -376,7 +376,7 @@ def run_plain(
         return 1
     except OSError as exc:  # the server's own words, as every command says them
         err.write(start_failure(exc, "httplab lesson") + "\n")
-        return 2
+        return 1  # as the lesson view and serve: 1 when the server cannot listen
     except KeyboardInterrupt:  # 130, as every other command says Ctrl-C
         out.write("\n")
         return 130

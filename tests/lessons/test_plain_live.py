@@ -124,3 +124,24 @@ def test_ctrl_c_ends_the_plain_lesson_with_130(tmp_path: Path) -> None:
         status = lesson.wait(timeout=60)
         assert "Traceback" not in lesson.stderr.read()
     assert status == 130
+
+
+def test_a_taken_port_is_status_1_in_plain_as_in_the_lesson_view(tmp_path: Path) -> None:
+    """`httplab lesson 1 --plain --port P` with P taken exited 2 (a usage problem), the lesson
+    view and serve 1 for the same line (found by a new-user check)."""
+    import subprocess
+    import sys
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        command = [sys.executable, "-m", "httplab", "lesson", "1", "--plain", "--port", str(port)]
+        done = subprocess.run(
+            [*command, "--progress", str(tmp_path / "p.json")],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"httplab lesson: cannot listen on 127.0.0.1:{port}: the port")
