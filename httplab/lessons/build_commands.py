@@ -398,6 +398,10 @@ def hint_lesson(number: int, lang: str, progress_path: Path | None, console: Con
     except ProgressError as exc:
         raise BuildError(str(exc)) from None
     entry: dict[str, Any] = dict(progress.get(number, PROGRESS_KEY, {}) or {})
+    if entry.get("last_passed") is True:  # nothing fails: no case to hint at, none counted
+        done = label("hint-passed", lang, lesson=lesson.name, number=number)
+        console.print(done + " " + _next_step(number, lang), soft_wrap=True)
+        return 0
     failed = entry.get("failed") or []
     by_key = {case.key: case for case in every}
     target = by_key.get(failed[0]) if failed else None

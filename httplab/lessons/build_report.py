@@ -130,6 +130,12 @@ WORDS: dict[str, dict[Lang, str]] = {
         "en": "{lesson} — hint {level}/{levels} for case {case}: {title}",
         "ru": "{lesson} — подсказка {level}/{levels} к случаю {case}: {title}",
     },
+    "hint-passed": {
+        "en": "{lesson}: your last `httplab lesson check {number}` passed every case, so there "
+        "is nothing to hint at.",
+        "ru": "{lesson}: ваша последняя проверка `httplab lesson check {number}` прошла все "
+        "случаи — подсказывать нечего.",
+    },
     "no-run-yet": {
         "en": "(no failed check recorded yet: this is the lesson's first new case)",
         "ru": "(проверок с ошибками ещё не было: это первый новый случай урока)",

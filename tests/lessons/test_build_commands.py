@@ -471,3 +471,26 @@ def test_a_demo_whose_port_is_taken_says_so_as_serve_does() -> None:
         f"httplab lesson demo: cannot listen on 127.0.0.1:{port}: the port is already in use "
         "(another server running? pick one with --port PORT, or --port 0 for any free port)\n"
     )
+
+
+def test_a_hint_after_a_passing_check_says_the_lesson_passes(tmp_path: Path) -> None:
+    """After `lesson check 1` passed, `lesson hint 1` said "(no failed check recorded yet: this
+    is the lesson's first new case)" and gave case 01.1's hint, counted in the progress file
+    (found by a new-user check). It says the check passed and what comes next."""
+    progress = tmp_path / "p.json"
+    solution = LESSONS[1].folder / "solution.py"
+    checked = runner.invoke(
+        app, ["lesson", "check", "1", "--cmd", _cmd(solution), "--progress", str(progress)]
+    )
+    assert checked.exit_code == 0, checked.output
+    for lang, said in (
+        ("en", "passed every case, so there is nothing to hint at. Next: lesson 2"),
+        ("ru", "прошла все случаи — подсказывать нечего. Дальше — урок 2"),
+    ):
+        hint = runner.invoke(
+            app, ["lesson", "hint", "1", "--progress", str(progress), "--lang", lang]
+        )
+        assert hint.exit_code == 0 and said in hint.output, hint.output
+        assert "01.1" not in hint.output
+    build = json.loads(progress.read_text(encoding="utf-8"))["lessons"]["1"]["build"]
+    assert "hints" not in build
