@@ -46,7 +46,10 @@ from typing import Any
 REQUEST = b"GET /users HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: wrk\r\n\r\n"
 MODES = ("off", "bus", "printer", "plain", "tui")
 POLL_EVERY = 1000
-"""Exchanges between two reads of a reader (≈ 25 ms at 40k exchanges a second)."""
+"""Exchanges between two reads of a reader (≈ 25 ms at 40k exchanges a second; the plain
+printer's pace). The trace screen reads about once a second in a flood (its redraw interval):
+`--poll-every 40000` with the real ring, or `--poll-every 10000 --capacity 2500` for the same
+proportion under callgrind."""
 
 
 class MemoryTransport(asyncio.Transport):
@@ -156,7 +159,13 @@ def reader(mode: str, tracer: Any, clock: LoadClock) -> Any:
     return loop.run
 
 
-def run(mode: str, requests: int, warmup: int | None = None, capacity: int | None = None) -> float:
+def run(
+    mode: str,
+    requests: int,
+    warmup: int | None = None,
+    capacity: int | None = None,
+    poll_every: int = POLL_EVERY,
+) -> float:
     """Feed `requests` exchanges through one connection (after `warmup`); CPU seconds per
     exchange."""
     from httplab.server.apps.users import UsersApp
@@ -195,11 +204,11 @@ def run(mode: str, requests: int, warmup: int | None = None, capacity: int | Non
             return
         for done in range(count):
             connection.data_received(REQUEST)
-            if done % POLL_EVERY == POLL_EVERY - 1:
-                clock.exchanges += POLL_EVERY
+            if done % poll_every == poll_every - 1:
+                clock.exchanges += poll_every
                 read()
 
-    send(warmup if warmup is not None else (tracer.capacity + POLL_EVERY if tracer else 0))
+    send(warmup if warmup is not None else (tracer.capacity + poll_every if tracer else 0))
     started = time.process_time()
     send(requests)
     spent = time.process_time() - started
@@ -208,7 +217,13 @@ def run(mode: str, requests: int, warmup: int | None = None, capacity: int | Non
 
 
 def callgrind(
-    mode: str, few: int, many: int, tree: Path | None, warmup: int | None, capacity: int
+    mode: str,
+    few: int,
+    many: int,
+    tree: Path | None,
+    warmup: int | None,
+    capacity: int,
+    poll_every: int = POLL_EVERY,
 ) -> float:
     """Instructions per exchange in `mode`, from two runs under callgrind."""
     counts = []
@@ -221,6 +236,7 @@ def callgrind(
                 *(("--tree", str(tree)) if tree is not None else ()),
                 *(("--warmup", str(warmup)) if warmup is not None else ()),
                 *("--capacity", str(capacity)),
+                *("--poll-every", str(poll_every)),
             ]
             done = subprocess.run(command, capture_output=True, text=True, check=True)
             found = re.search(r"Collected : (\d+)", done.stderr)
@@ -253,6 +269,13 @@ def main(argv: list[str] | None = None) -> int:
         help="the bus's ring (default: the bus's own; 1,000 under --callgrind, which counts "
         "instructions: a smaller ring evicts with the same instructions and fills sooner)",
     )
+    parser.add_argument(
+        "--poll-every",
+        type=int,
+        default=POLL_EVERY,
+        help=f"exchanges between two reads of the plain printer or the screen (default "
+        f"{POLL_EVERY}, the printer's pace; the screen reads about once a second in a flood)",
+    )
     options = parser.parse_args(argv)
     if options.tree is not None:
         sys.path.insert(0, str(options.tree.resolve()))
@@ -264,14 +287,20 @@ def main(argv: list[str] | None = None) -> int:
             print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
             return 2
         capacity = options.capacity or 1000
+        # at least two reads between the two request counts
+        few = max(1000, options.poll_every)
+        many = few + max(5000, 2 * options.poll_every)
         figures = {
-            mode: callgrind(mode, 1000, 6000, options.tree, options.warmup, capacity)
+            mode: callgrind(
+                mode, few, many, options.tree, options.warmup, capacity, options.poll_every
+            )
             for mode in modes
         }
         unit, scale = "instructions", 1.0
     else:
         figures = {
-            mode: run(mode, options.requests, options.warmup, options.capacity) for mode in modes
+            mode: run(mode, options.requests, options.warmup, options.capacity, options.poll_every)
+            for mode in modes
         }
         unit, scale = "µs CPU", 1e6
     import httplab

@@ -39,7 +39,13 @@ from rich.theme import Theme
 from httplab.render.exchange_views import ConnectionEventView, ExchangeView
 from httplab.render.theme import THEME
 from httplab.trace.bus import TraceBus
-from httplab.trace.records import ExchangeRecord, TraceItem, exchange_kinds
+from httplab.trace.records import (
+    CompactExchange,
+    ConnectionEvent,
+    ExchangeRecord,
+    TraceItem,
+    exchange_kinds,
+)
 from httplab.trace.wire_text import escape_latin1
 
 
@@ -140,7 +146,7 @@ class SkippedItems:
         self.events = 0
         self.evicted = 0
 
-    def add(self, items: Sequence[TraceItem]) -> None:
+    def add(self, items: Sequence[TraceItem | CompactExchange]) -> None:
         kinds, events = exchange_kinds(items)
         self.exchanges.update(kinds)
         self.events += events
@@ -303,21 +309,22 @@ class PlainPrinter:
         """Print what was published since the last call, as far as the budget allows (when
         `final`, the server has stopped: `FINAL_ALLOWANCE`), in one write; summarise the rest
         in one line. True when something was skipped."""
-        items = self.bus.since(self._last_seq)
-        self._found = bool(items)
-        if not items:
-            return False
-        skipped = SkippedItems()
-        skipped.evicted = max(0, items[0].seq - self._last_seq - 1)
-        self._last_seq = items[-1].seq
-        if not self.connection_events:
-            items = [item for item in items if isinstance(item, ExchangeRecord)]
         allowance = FINAL_ALLOWANCE if final else self.budget.refill()
         affordable = max(0, int(allowance / max(self.cost, 1e-6)))
-        if len(items) > affordable:
-            # The newest are the ones worth reading; the older ones become one line.
-            skipped.add(items[: len(items) - affordable])
-            items = items[len(items) - affordable :]
+        # The newest are the ones worth reading; the older ones become one line (counted as
+        # the bus keeps them, without making them records).
+        first, older, items = self.bus.since_split(self._last_seq, affordable)
+        self._found = bool(older or items)
+        if not self._found:
+            return False
+        skipped = SkippedItems()
+        skipped.evicted = max(0, first - self._last_seq - 1)
+        self._last_seq = first + len(older) + len(items) - 1
+        if not self.connection_events:
+            items = [item for item in items if isinstance(item, ExchangeRecord)]
+            older = [item for item in older if not isinstance(item, ConnectionEvent)]
+        if older:
+            skipped.add(older)
         if skipped.total:
             self.skipped += skipped.total
         summary = skipped.line() if skipped.total else None

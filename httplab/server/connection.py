@@ -76,6 +76,7 @@ from httplab.trace.records import (
     ConnectionEvent,
     ConnectionEventKind,
     ExchangeRecord,
+    exchange_entry,
 )
 from httplab.trace.wire_text import escape_latin1, first_words, head_end
 
@@ -166,6 +167,13 @@ class HTTPConnection(asyncio.Protocol):
         self.outgoing: bytes | None = None  # an answer waiting for the end of the turn (_send)
         # per-request timings are taken only for someone who reads them
         self.timed = self.settings.access_log is not None or self.settings.tracer is not None
+        # a trace bus takes an exchange as its compact tuple (trace.records.exchange_entry);
+        # any other tracer gets the record
+        self.trace_entry = (
+            exchange_entry
+            if getattr(self.settings.tracer, "takes_entries", False)
+            else ExchangeRecord.answered
+        )
         self.streaming = bool(getattr(self.settings.app, "streaming", False))  # _begin_stream
         # registered from the start, so a stop that races an accept still waits for it
         state.connections.add(self)
@@ -1028,7 +1036,7 @@ class HTTPConnection(asyncio.Protocol):
                     *(notes_from_stream or ()),
                 ]
             # one pass, compact at once when it can be
-            record = ExchangeRecord.answered(
+            handed = self.trace_entry(
                 self.id,
                 self.number,
                 time.time() - (done - first_byte),  # started_at
@@ -1051,7 +1059,7 @@ class HTTPConnection(asyncio.Protocol):
                 (0, omitted) if omitted else NOTHING_OMITTED,
             )
             try:
-                tracer.publish(record)
+                tracer.publish(handed)  # type: ignore[arg-type]  # a tuple only to a bus
             except Exception:  # a broken subscriber must not take the server down
                 logger.exception("the tracer failed")
 

@@ -5,9 +5,18 @@
 
 `publish` runs on the server's thread for every exchange, so it takes no lock and calls
 nobody (issue 12): it appends the item to the *intake*, a deque (an append is atomic under the
-GIL), and returns. Readers move what the intake holds into the ring in one batch when they
-read (`since`, `snapshot`, `last_seq`, …), under the bus's one lock: seq numbers are stamped
-there, in the order of publishing, and the ring's bounds are kept there. If nobody reads for
+GIL), and returns. The server hands an exchange over as one tuple of bytes and scalars
+(`records.exchange_entry`, a `CompactExchange`), not a record: the intake and the ring keep it
+so, and it becomes an `ExchangeRecord` only when a reader takes it (`since`, `snapshot`; the
+record then replaces the tuple, so a reader asking again gets the same object). In a flood
+most exchanges are evicted before any reader looks, so they never become records, and tuples
+of bytes and scalars are not walked by the garbage collector. A reader that counts what it
+skips (the plain printer) reads the tuples themselves (`since_split`).
+
+Readers move what the intake holds into the ring in one batch when they read (`since`,
+`snapshot`, `last_seq`, …), under the bus's one lock: seq numbers are stamped there, in the
+order of publishing (a tuple's seq is its place in the ring), and the ring's bounds are kept
+there. If nobody reads for
 a while, the publisher moves the intake itself every `INTAKE_LIMIT` items, so memory stays
 bounded either way.
 
@@ -42,16 +51,21 @@ from itertools import islice, repeat
 from operator import call
 
 from httplab.protocol.messages import Note
-from httplab.trace.records import BODY_KEEP, ExchangeRecord, TraceItem
+from httplab.trace.records import BODY_KEEP, CompactExchange, ExchangeRecord, TraceItem
 
 DEFAULT_CAPACITY = 10_000
 DEFAULT_MAX_BYTES = 128 * 1024 * 1024
 
 Subscriber = Callable[[TraceItem], None]
+Kept = TraceItem | CompactExchange
+"""What the intake and the ring hold: a trace item, or an exchange in its compact form
+(`records.exchange_entry`), made a record when a reader takes it."""
 
 
-def wire_size(item: TraceItem) -> int:
+def wire_size(item: Kept) -> int:
     """Bytes an item holds (what the byte budget counts): raw both ways and the bodies."""
+    if item.__class__ is tuple:  # a compact exchange: raw request, raw response
+        return len(item[4]) + len(item[5])  # type: ignore[index,arg-type]
     if not isinstance(item, ExchangeRecord):
         return 0
     try:
@@ -159,8 +173,10 @@ class TraceBus:
         self.body_keep = body_keep
         self._lock = threading.Lock()
         # published, not yet in the ring: appended without the lock, taken under it
-        self._intake: deque[TraceItem] = deque()
-        self._ring: deque[TraceItem] = deque(maxlen=capacity)
+        self._intake: deque[Kept] = deque()
+        # compact exchanges stay tuples here until a reader takes them (`_records`); the
+        # seq of ring[i] is `_seq - len(ring) + 1 + i`
+        self._ring: deque[Kept] = deque(maxlen=capacity)
         # what each item counted when it came in (a record parsed later for a view holds more,
         # but takes back what it added)
         self._sizes: deque[int] = deque(maxlen=capacity)
@@ -174,13 +190,20 @@ class TraceBus:
         self._armed = False  # some watch waits for the next item
 
     # the tracer API (called by the server) ---------------------------------------------------
-    def publish(self, item: TraceItem) -> None:
-        """Hand `item` over: kept (big bodies trimmed), stamped with the next `item.seq` when
-        it reaches the ring, readers woken if they wait. Never blocks, never raises."""
+    takes_entries = True
+    """`publish` also takes an exchange as `records.exchange_entry` makes it (the server's
+    tracer hand-off: one tuple, no record built unless a reader takes it)."""
+
+    def publish(self, item: TraceItem | CompactExchange) -> None:
+        """Hand `item` over: kept (big bodies trimmed), stamped with the next seq when it
+        reaches the ring, readers woken if they wait. Never blocks, never raises."""
         # (this runs for every exchange on the server's thread: no lock, no call per reader)
-        if isinstance(item, ExchangeRecord):
+        if item.__class__ is tuple:  # a compact exchange: nothing to trim or compact
+            if self._subscribers:
+                item = ExchangeRecord.from_compact(item, 0)  # type: ignore[arg-type]
+        elif isinstance(item, ExchangeRecord):
             try:
-                # the server builds its records compact already (`ExchangeRecord.answered`)
+                # the server hands over compact exchanges already (`records.exchange_entry`)
                 if not item._lazy or len(item.raw_request) + len(item.raw_response) > (
                     self.body_keep
                 ):
@@ -188,7 +211,7 @@ class TraceBus:
             except (AttributeError, TypeError):  # a malformed record is carried as it is
                 pass
         if self._subscribers:
-            self._publish_now(item)
+            self._publish_now(item)  # type: ignore[arg-type]
             return
         intake = self._intake
         intake.append(item)
@@ -231,29 +254,36 @@ class TraceBus:
             # `count` items from the left: the publisher may append more meanwhile
             self._keep(list(map(call, repeat(intake.popleft, count))))
 
-    def _keep(self, items: list[TraceItem]) -> None:
+    def _keep(self, items: list[Kept]) -> None:
         """Stamp `items` and append them to the ring, evicting the oldest past its bounds
-        (under the lock)."""
+        (under the lock). A compact exchange is stamped by its place in the ring."""
         ring, sizes = self._ring, self._sizes
+        first = self._seq + 1
+        self._seq += len(items)
+        surplus = len(items) - self.capacity
+        if surplus > 0:  # the batch alone fills the ring: its oldest are evicted at once
+            for seq, item in enumerate(items[:surplus], first):
+                if item.__class__ is not tuple:
+                    item.seq = seq  # type: ignore[union-attr]
+            self._dropped += surplus + len(ring)
+            ring.clear()
+            sizes.clear()
+            self._bytes = 0
+            first += surplus
+            items = items[surplus:]
         # Both deques are bounded by `capacity`: what falls out of their left as they are
-        # extended is counted first (the oldest of the ring, then, for a batch bigger than
-        # the ring, the first of the batch).
+        # extended is counted first.
         overflow = len(ring) + len(items) - self.capacity
         if overflow > 0:
             self._dropped += overflow
             self._bytes -= sum(islice(sizes, 0, overflow))
-        seq = self._seq
-        added: list[int] = []
-        for item in items:
-            seq += 1
-            item.seq = seq
-            if item.__class__ is ExchangeRecord and item._lazy:  # type: ignore[union-attr]
-                added.append(len(item.raw_request) + len(item.raw_response))  # type: ignore[union-attr]
-            else:
-                added.append(wire_size(item))
-        self._seq = seq
-        lost = overflow - len(sizes)
-        self._bytes += sum(added[lost:] if lost > 0 else added)
+        added = [len(i[4]) + len(i[5]) if i.__class__ is tuple else -1 for i in items]  # type: ignore[index,arg-type]
+        if -1 in added:  # records and events: stamped here, sized in full
+            for index, item in enumerate(items):
+                if item.__class__ is not tuple:
+                    item.seq = first + index  # type: ignore[union-attr]
+                    added[index] = wire_size(item)
+        self._bytes += sum(added)
         sizes.extend(added)
         ring.extend(items)
         # Keep the newest item even if it alone exceeds the byte budget.
@@ -261,6 +291,23 @@ class TraceBus:
             ring.popleft()
             self._bytes -= sizes.popleft()
             self._dropped += 1
+
+    def _records(self, skip: int) -> list[TraceItem]:
+        """The ring's items from position `skip` on, compact exchanges made records (and kept
+        as records from now on, so a reader asking again gets the same objects)."""
+        ring = self._ring
+        tail = list(islice(ring, skip, None))
+        first = self._seq - len(ring) + 1 + skip
+        made = [
+            ExchangeRecord.from_compact(item, seq) if item.__class__ is tuple else item  # type: ignore[arg-type]
+            for seq, item in enumerate(tail, first)
+        ]
+        if made != tail:  # (compared by identity first: quick when nothing was made)
+            head = list(islice(ring, 0, skip))
+            ring.clear()
+            ring.extend(head)
+            ring.extend(made)
+        return made  # type: ignore[return-value]
 
     def _ring_watches(self) -> None:
         self._armed = False
@@ -306,17 +353,34 @@ class TraceBus:
         """Every item still held, oldest first."""
         with self._lock:
             self._take_intake()
-            return list(self._ring)
+            return self._records(0)
 
     def since(self, seq: int) -> list[TraceItem]:
         """Items with `item.seq > seq`, oldest first (those already evicted are gone)."""
         with self._lock:
             self._take_intake()
-            if not self._ring:
-                return []
-            # Items in the ring have consecutive seq numbers, so the position is arithmetic.
-            skip = max(0, seq - self._ring[0].seq + 1)
-            return list(islice(self._ring, skip, None))
+            return self._records(self._skip(seq))
+
+    def since_split(self, seq: int, newest: int) -> tuple[int, list[Kept], list[TraceItem]]:
+        """`since(seq)` for a reader that shows only the newest `newest` of them and counts
+        the rest (the plain printer under load): `(first, older, shown)`, where `shown` are
+        the newest items as records, `older` the items before them as kept (an exchange
+        perhaps as its compact tuple: `records.exchange_kinds` counts both), and `first` the
+        seq of the first of them all (0 when there is nothing after `seq`)."""
+        with self._lock:
+            self._take_intake()
+            skip = self._skip(seq)
+            count = len(self._ring) - skip
+            if count <= 0:
+                return 0, [], []
+            cut = max(0, count - max(0, newest))
+            older = list(islice(self._ring, skip, skip + cut))
+            return self._seq - len(self._ring) + 1 + skip, older, self._records(skip + cut)
+
+    def _skip(self, seq: int) -> int:
+        """How many of the ring's items have a seq up to `seq` (under the lock)."""
+        # Items in the ring have consecutive seq numbers, so the position is arithmetic.
+        return min(len(self._ring), max(0, seq - (self._seq - len(self._ring))))
 
     def clear(self) -> None:
         """Forget every item held (not counted as dropped); seq numbers keep increasing."""

@@ -19,7 +19,7 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, Literal
 
 from httplab.protocol.errors import ProtocolError
@@ -180,46 +180,50 @@ class ExchangeRecord:
         omitted: tuple[int, int] = NOTHING_OMITTED,
     ) -> ExchangeRecord:
         """The record of an exchange the server has just answered, built compact at once when
-        `compact` would make it so, else as the constructor builds it.
+        `compact` would make it so, else as the constructor builds it (see `exchange_entry`,
+        which a `TraceBus` takes instead)."""
+        entry = exchange_entry(
+            connection_id,
+            number,
+            started_at,
+            peer,
+            raw_request,
+            raw_response,
+            request,
+            head,
+            response,
+            error,
+            times,
+            notes,
+            source,
+            omitted,
+        )
+        if isinstance(entry, ExchangeRecord):
+            return entry
+        return cls.from_compact(entry, 0)
 
-        The server calls this for every exchange while someone traces, on its own thread:
-        one pass that sets each field once (positional arguments, no Timings object), instead
-        of the full record the bus would compact again on publish."""
+    @classmethod
+    def from_compact(cls, entry: CompactExchange, seq: int) -> ExchangeRecord:
+        """The compact record of an exchange kept as a `CompactExchange` tuple."""
         record = cls.__new__(cls)
-        record.connection_id = connection_id
-        record.number = number
-        record.started_at = started_at
-        record.peer = peer
-        record.raw_request = raw_request
-        record.raw_response = raw_response
-        record.error = error
-        record.source = source
-        record.omitted = omitted
-        record.seq = 0
-        if (
-            request is None
-            or head is None
-            or response is None
-            or error is not None
-            or omitted != (0, 0)
-            or head.method == "HEAD"
-            or response.status < 200
-            or not raw_request.startswith(head.raw)
-            # the bus cuts big bodies from the parsed messages first (trace.bus.trim_bodies)
-            or len(raw_request) + len(raw_response) > BODY_KEEP
-        ):  # what `compact` refuses: kept parsed, as the constructor keeps it
-            record._request, record._head, record._response = request, head, response
-            record._timings = Timings(*times)
-            record._times = times
-            record._notes = list(notes)  # its own (`notes` may be the parsed head's)
-            record._method, record._target, record._status = "", "", 0
-            record._lazy = False
-            return record
+        (
+            record.connection_id,
+            record.number,
+            record.started_at,
+            record.peer,
+            record.raw_request,
+            record.raw_response,
+            record._method,
+            record._target,
+            record._status,
+            record._times,
+            record._notes,
+            record.source,
+        ) = entry
+        record.error = None
+        record.omitted = NOTHING_OMITTED
+        record.seq = seq
         record._request = record._head = record._response = record._timings = None
-        record._times = times
-        record._notes = tuple(notes) if notes else _NO_NOTES
-        record._method, record._target = request.method, request.target
-        record._status = response.status
         record._lazy = True
         return record
 
@@ -382,21 +386,119 @@ class ExchangeRecord:
         return (_rebuild, (tuple(getattr(self, name) for name in self.__slots__),))
 
 
+CompactExchange = tuple[
+    int,
+    int,
+    float,
+    str,
+    bytes,
+    bytes,
+    str,
+    str,
+    int,
+    tuple[float, float, float, float],
+    tuple[Note, ...],
+    str,
+]
+"""An exchange as the trace bus keeps it until a reader takes it (issue 12): `(connection_id,
+number, started_at, peer, raw_request, raw_response, method, target, status, times, notes,
+source)`, the fields of a compact `ExchangeRecord` (`ExchangeRecord.from_compact` makes one).
+A tuple of bytes, strings and numbers is one allocation for the server's thread to build, and
+the garbage collector stops tracking it at its first look: ten thousand of them in the ring
+cost the collector nothing, where ten thousand records are walked by every full collection."""
+
+
+def exchange_entry(
+    connection_id: int,
+    number: int,
+    started_at: float,
+    peer: str,
+    raw_request: bytes,
+    raw_response: bytes,
+    request: Request | None,
+    head: RequestHead | None,
+    response: Response | None,
+    error: str | None,
+    times: tuple[float, float, float, float],  # the four Timings, in order
+    notes: Sequence[Note],  # not kept: copied
+    source: str = "server",
+    omitted: tuple[int, int] = NOTHING_OMITTED,
+) -> CompactExchange | ExchangeRecord:
+    """What the trace keeps of an exchange the server has just answered: its compact form when
+    `ExchangeRecord.compact` would make the record compact (a whole, accepted exchange that
+    parses back as it was), else the record with its parsed messages, as the constructor
+    builds it.
+
+    The server calls this for every exchange while someone traces, on its own thread: one
+    pass that reads each field once and builds one tuple."""
+    if (
+        request is None
+        or head is None
+        or response is None
+        or error is not None
+        or omitted != (0, 0)
+        or head.method == "HEAD"
+        or response.status < 200
+        or not raw_request.startswith(head.raw)
+        # the bus cuts big bodies from the parsed messages first (trace.bus.trim_bodies)
+        or len(raw_request) + len(raw_response) > BODY_KEEP
+    ):  # what `compact` refuses: kept parsed, as the constructor keeps it
+        record = ExchangeRecord.__new__(ExchangeRecord)
+        record.connection_id = connection_id
+        record.number = number
+        record.started_at = started_at
+        record.peer = peer
+        record.raw_request = raw_request
+        record.raw_response = raw_response
+        record.error = error
+        record.source = source
+        record.omitted = omitted
+        record.seq = 0
+        record._request, record._head, record._response = request, head, response
+        record._timings = Timings(*times)
+        record._times = times
+        record._notes = list(notes)  # its own (`notes` may be the parsed head's)
+        record._method, record._target, record._status = "", "", 0
+        record._lazy = False
+        return record
+    return (
+        connection_id,
+        number,
+        started_at,
+        peer,
+        raw_request,
+        raw_response,
+        request.method,
+        request.target,
+        response.status,
+        times,
+        tuple(notes) if notes else _NO_NOTES,
+        source,
+    )
+
+
 _KIND = attrgetter("_method", "_status")
+_ENTRY_KIND = itemgetter(6, 8)  # a CompactExchange's method and status
 
 
-def exchange_kinds(items: Sequence[TraceItem]) -> tuple[Counter[tuple[str, int]], int]:
+def exchange_kinds(
+    items: Sequence[TraceItem | CompactExchange],
+) -> tuple[Counter[tuple[str, int]], int]:
     """How many exchanges of each (method, status) `items` hold, and how many other items.
 
     The plain printer tallies every item it does not print, thousands a second under a flood,
-    on the server's interpreter: a compact record's scalars are read at C speed here, any
+    on the server's interpreter: a compact exchange's scalars are read at C speed here, any
     other record through its properties."""
+    entries = [item for item in items if item.__class__ is tuple]
+    kinds: Counter[tuple[str, int]] = Counter(map(_ENTRY_KIND, entries))
+    if len(entries) == len(items):
+        return kinds, 0
     records = [item for item in items if isinstance(item, ExchangeRecord)]
     compact = [record for record in records if record._lazy]
-    kinds: Counter[tuple[str, int]] = Counter(map(_KIND, compact))
+    kinds.update(map(_KIND, compact))
     if len(compact) < len(records):
         kinds.update((r.method, r.status) for r in records if not r._lazy)
-    return kinds, len(items) - len(records)
+    return kinds, len(items) - len(entries) - len(records)
 
 
 def _rebuild(values: tuple[Any, ...]) -> ExchangeRecord:
