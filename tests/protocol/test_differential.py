@@ -442,6 +442,16 @@ REQUESTS_STRICTER_THAN_H11 = [
         lambda p: re.search(rb" HTTP/[02-9]\.", p.start_line) is not None,
         "is not supported on this connection",
     ),
+    # RFC 9110 §6.2: a higher minor version (HTTP/1.2) is read as the highest the server
+    # supports, HTTP/1.1, so RFC 9112 §3.2's Host rule applies to it; h11 asks for Host only
+    # when the version is exactly 1.1.
+    Rule(
+        "higher minor version without Host",
+        lambda p: (
+            re.search(rb" HTTP/1\.[2-9]$", p.start_line) is not None and not p.values(b"host")
+        ),
+        "needs a Host field",
+    ),
     # RFC 9110 §10.1.1: an expectation the server cannot meet MAY get 417; h11 ignores Expect.
     Rule(
         "unknown expectation",
@@ -860,6 +870,8 @@ def pipelines(draw: st.DrawFn) -> list[bytes]:
 @pytest.mark.timeout(240)  # a guard against a hang, not a speed limit: 1,500 cases on a busy box
 @settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow])
 @given(pipelines())
+# found by random runs: HTTP/1.2 is read as HTTP/1.1, so it needs a Host (h11 does not ask)
+@example([b"GET / HTTP/1.2\r\nAccept: */*\r\n\r\n"])
 # found by random runs: a bare LF after a whole message is an empty line before the next
 @example(
     [
