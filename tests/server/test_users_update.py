@@ -145,6 +145,33 @@ def test_the_list_has_an_etag_that_moves_when_a_user_is_added(client: RawClient)
     assert client.request(get("/users", f"If-None-Match: {etag}")).status == 200
 
 
+def test_the_list_reads_accept_and_preconditions_in_any_order(client: RawClient) -> None:
+    # the list looks at the fields once for both: each line counts wherever it is
+    make_user(client)
+    html = client.request(get("/users", "Accept: text/html"))
+    etag = html.header("ETag")
+    assert html.header("Content-Type") == "text/html; charset=utf-8"
+    first = client.request(get("/users", f"If-None-Match: {etag}", "Accept: text/html"))
+    assert first.status == 304
+    # two Accept lines are one list (RFC 9110 §5.3): the second one's HTML is chosen
+    split = client.request(get("/users", "Accept: image/png", "Accept: text/html"))
+    assert split.status == 200 and split.header("ETag") == etag
+    assert client.request(get("/users", "Accept: image/png")).status == 406
+    stale = client.request(get("/users", "Accept: text/html", 'If-None-Match: "other"'))
+    assert stale.status == 200 and stale.body == html.body
+
+
+@pytest.mark.parametrize(
+    "target", ["/users", "/users?", "/users?sort=ignored", "http://example.local/users"]
+)
+def test_the_list_is_the_same_whatever_shape_of_its_target(client: RawClient, target: str) -> None:
+    make_user(client)
+    plain = client.request(get("/users"))
+    other = client.request(get(target))
+    assert other.status == 200
+    assert (other.body, other.header("ETag")) == (plain.body, plain.header("ETag"))
+
+
 def test_if_match_guards_an_update(client: RawClient) -> None:
     make_user(client)
     etag = client.request(get("/users/1")).header("ETag")

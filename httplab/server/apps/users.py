@@ -89,13 +89,15 @@ class UsersApp:
         self._pages: dict[tuple[Representation, int, int], Page] = {}
 
     def __call__(self, request: Request) -> Response:
+        if request.target == "/users":  # the usual request: no query, no target to split
+            return self._collection(request, "")
         path = request.path
         if path == "*":
             # RFC 9110 §9.3.7: `OPTIONS *` asks about the server in general (the parser lets
             # the asterisk-form through for OPTIONS only); it is not a missing resource.
             return Response(204, Headers([("Allow", SERVER_METHODS)]))
         if path == "/users":
-            return self._collection(request)
+            return self._collection(request, request.query_string)
         if path == "/":
             return _root(request)
         if path.startswith("/users/"):
@@ -116,14 +118,10 @@ class UsersApp:
             rfc_ref="RFC 9110 §15.5.5",
         )
 
-    def _page(self, media_type: Representation, offset: int, limit: int) -> Page:
-        """A page of the list, rendered once per version of the store (which moves on every
-        add, change and delete)."""
-        key = (media_type, offset, limit)
+    def _render_page(self, media_type: Representation, offset: int, limit: int) -> Page:
+        """A page of the list, rendered and kept until the store's version moves (on every
+        add, change and delete: `_collection` looks for it first)."""
         version = self.store.version
-        cached = self._pages.get(key)
-        if cached is not None and cached.version == version:
-            return cached
         users, total = self.store.page(offset, limit)
         links = _page_links(offset, limit, total)
         if media_type == JSON:
@@ -137,23 +135,31 @@ class UsersApp:
             fields.append(Field(b"Link", link.encode("ascii")))
         if len(self._pages) >= PAGE_CACHE:
             self._pages.clear()
-        page = self._pages[key] = Page(version, body, etag, fields)
+        page = self._pages[media_type, offset, limit] = Page(version, body, etag, fields)
         return page
 
     # routes ------------------------------------------------------------------------------
-    def _collection(self, request: Request) -> Response:
+    def _collection(self, request: Request, query: str) -> Response:
         method = request.method
-        if method in ("GET", "HEAD"):
-            media_type = _negotiate(request)
+        if method == "GET" or method == "HEAD":
+            # one look at the fields for both Accept and the preconditions (usually neither)
+            accept, conditional = _accept_and_conditions(request.headers)
+            media_type = JSON if accept is None else _negotiate_raw(accept)
             if media_type is None:
                 return _not_acceptable(request)
-            bounds = _read_page(request)
-            if isinstance(bounds, Response):
-                return bounds
-            page = self._page(media_type, *bounds)
-            verdict = _preconditions(request, [page.etag])
-            if verdict is not None:
-                return verdict
+            offset, limit = 0, PAGE_SIZE
+            if query:
+                bounds = _read_page(request, query)
+                if isinstance(bounds, Response):
+                    return bounds
+                offset, limit = bounds
+            page = self._pages.get((media_type, offset, limit))
+            if page is None or page.version != self.store.version:
+                page = self._render_page(media_type, offset, limit)
+            if conditional:
+                verdict = _preconditions(request, [page.etag])
+                if verdict is not None:
+                    return verdict
             # no trailers: the shared empty section (it refuses changes) rather than a new one
             fields = Headers.from_fields(page.fields.copy())
             return Response(200, fields, page.body, "OK", "HTTP/1.1", NO_FIELDS)
@@ -244,13 +250,14 @@ def _parse_id(text: str) -> int | None:
     return int(text)
 
 
-def _read_page(request: Request) -> tuple[int, int] | Response:
-    """(offset, limit) from `?offset=&limit=` (other parameters are ignored), or a 400."""
-    if not request.query_string:
+def _read_page(request: Request, query: str) -> tuple[int, int] | Response:
+    """(offset, limit) from the query `offset=&limit=` (other parameters are ignored), or a
+    400."""
+    if not query:
         return 0, PAGE_SIZE
     values: dict[str, str] = {}
     errors: dict[str, str] = {}
-    for pair in request.query_string.split("&"):
+    for pair in query.split("&"):
         name, _, value = pair.partition("=")
         if name not in ("offset", "limit"):
             continue
@@ -301,13 +308,27 @@ def _page_links(offset: int, limit: int, total: int) -> list[tuple[str, str]]:
 _chosen: dict[bytes, Representation | None] = {}  # Accept value → its choice (see ACCEPT_CACHE)
 
 
+def _accept_and_conditions(headers: Headers) -> tuple[bytes | None, bool]:
+    """The Accept lines as one value (RFC 9110 §5.3: joined with ", "), None without any;
+    and whether a precondition this app reads (If-Match, If-None-Match) is there."""
+    accept = None
+    conditional = False
+    for field in headers:
+        name = field.lower_name
+        if name == b"accept":
+            accept = field.value if accept is None else accept + b", " + field.value
+        elif name in CONDITIONS:
+            conditional = True
+    return accept, conditional
+
+
 def _negotiate(request: Request) -> Representation | None:
-    raw = None  # the Accept lines as one value (RFC 9110 §5.3: joined with ", ")
-    for field in request.headers:
-        if field.lower_name == b"accept":
-            raw = field.value if raw is None else raw + b", " + field.value
-    if raw is None:
-        return JSON
+    accept, _ = _accept_and_conditions(request.headers)
+    return JSON if accept is None else _negotiate_raw(accept)
+
+
+def _negotiate_raw(raw: bytes) -> Representation | None:
+    """The representation an Accept value chooses (JSON when in doubt), None for 406."""
     if raw in _chosen:
         return _chosen[raw]
     chosen = negotiate(raw.decode("latin-1"), REPRESENTATIONS)
