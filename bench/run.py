@@ -10,8 +10,9 @@ Load: `wrk` when it is on the PATH (apt-get install wrk), else the Python genera
 (bench/pyload.py); which one ran is printed with its ceiling — its req/s against a minimal
 asyncio server answering fixed bytes — so a generator-bound run shows. With two or more cores
 the server is pinned to one core and the generator to another. Every contender starts fresh
-for each measurement; rounds interleave the contenders (A B C A B C …) and the figures are
-medians over rounds; ratios are the median of each round's ratio.
+for each measurement; rounds interleave the contenders, each round starting one further in
+the cycle (A B C, B C A, C A B …: see `round_order`), and the figures are medians over rounds;
+ratios are the median of each round's ratio.
 
 Contenders (`--only` takes these names, a prefix such as `httplab` or `uvicorn`, and the
 sections `load`, `parser`, `idle`): see bench/contenders.py. Figures: req/s, p50/p99 latency,
@@ -181,6 +182,19 @@ class Results:
     interrupted: bool = False
 
 
+def round_order(chosen: list[contenders.Contender], number: int) -> list[contenders.Contender]:
+    """The contenders in round `number`: the same cycle, started one further each round
+    (A B C, B C A, C A B …). In one fixed order every contender would always run right after
+    the same other one, in the same place of the round: whatever that leaves behind (a busy
+    core, a cold cache, a slow moment of the VM that comes with the round) would fall on the
+    same contender every time. Rotated, over as many rounds as contenders, it falls on each
+    place alike; the ratios still pair the contenders of one round."""
+    if not chosen:
+        return []
+    start = number % len(chosen)
+    return chosen[start:] + chosen[:start]
+
+
 def run_load(
     chosen: list[contenders.Contender],
     options: argparse.Namespace,
@@ -193,7 +207,7 @@ def run_load(
         (number, c, contender)
         for number in range(options.rounds)
         for c in options.connections
-        for contender in chosen
+        for contender in round_order(chosen, number)
     ]
     started = time.monotonic()
     for done, (number, c, contender) in enumerate(plan):

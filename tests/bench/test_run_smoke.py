@@ -144,3 +144,24 @@ def test_folded_stacks_become_shares_per_function() -> None:
     assert profile.own == [("parse (parser.py)", 0.75), ("app (users.py)", 0.25)]
     # the trunk (the process and the loop, on every stack) is left out of the inclusive list
     assert profile.inclusive == [("parse (parser.py)", 0.75), ("app (users.py)", 0.25)]
+
+
+def test_each_round_starts_one_further_in_the_cycle() -> None:
+    # every contender takes every place of a round, and follows the same one in the cycle
+    sys.path.insert(0, str(BENCH))
+    try:
+        run = importlib.import_module("run")
+        names = ["minimal", "httplab-nolog", "uvicorn-httptools"]
+        chosen = [run.contenders.BY_NAME[name] for name in names]
+        orders = [[c.name for c in run.round_order(chosen, number)] for number in range(4)]
+    finally:
+        sys.path.remove(str(BENCH))
+        for name in ("run", "contenders", "harness", "idle", "load", "parsers", "spy"):
+            sys.modules.pop(name, None)
+    assert orders == [
+        ["minimal", "httplab-nolog", "uvicorn-httptools"],
+        ["httplab-nolog", "uvicorn-httptools", "minimal"],
+        ["uvicorn-httptools", "minimal", "httplab-nolog"],
+        ["minimal", "httplab-nolog", "uvicorn-httptools"],
+    ]
+    assert run.round_order([], 3) == []
