@@ -16,20 +16,22 @@ from httplab.protocol.headers import Field
 class DateCache:
     """`value()` is e.g. b"Sun, 06 Nov 1994 08:49:37 GMT", recomputed when the second changes."""
 
-    __slots__ = ("_field", "_second")
+    __slots__ = ("_ends", "_field", "_starts")
 
     def __init__(self) -> None:
-        self._second = -1
+        # the second the field was made for, [_starts, _ends), as floats: the check made on
+        # every response compares floats with floats and makes no number
+        self._starts = self._ends = 0.0
         self._field = Field(b"Date", b"")
 
     def field(self) -> Field:
         """The `Date` field line itself, made once per second (fields are never changed, so
         every response of that second shares it)."""
         now = time.time()
-        if now >= self._second + 1 or now < self._second:
+        if not self._starts <= now < self._ends:  # a new second (or the clock went back)
             second = int(now)
             self._field = Field(b"Date", formatdate(second, usegmt=True).encode("ascii"))
-            self._second = second
+            self._starts, self._ends = float(second), float(second + 1)
         return self._field
 
     def value(self) -> bytes:
