@@ -39,6 +39,7 @@ from prompt_toolkit.layout.dimension import Dimension
 from prompt_toolkit.widgets import Frame, TextArea
 from rich.console import Console
 
+from httplab.trace.words import localized
 from httplab.tui.completion import RequestCompleter
 from httplab.tui.controller import TABS, TraceController
 from httplab.tui.exchange_list import ExchangeListControl
@@ -184,8 +185,63 @@ def build_layout(
             ),
         ]
     )
-    root = FloatContainer(body, floats=_overlays(controller, widgets))
+    too_small = _too_small(controller, body)
+    root = FloatContainer(body, floats=[*_overlays(controller, widgets), too_small])
     return Layout(root, focused_element=widgets.list_window)
+
+
+def needed_size(container: Container, columns: int, rows: int) -> tuple[int, int]:
+    """The fewest columns and rows `container` can be laid out in at this terminal's width:
+    below either, prompt_toolkit draws only its "Window too small..."."""
+    width = container.preferred_width(columns).min
+    height = container.preferred_height(columns, max(rows, 1000)).min
+    return width, height
+
+
+TOO_SMALL = {
+    "too-small": {
+        "en": " The terminal is {columns}×{rows}.\n This view needs at least {width}×{height}:\n"
+        " make the window bigger\n (or the font smaller).\n q quits.",
+        "ru": " Терминал {columns}×{rows}.\n Этому окну нужно не меньше {width}×{height}:\n"
+        " увеличьте окно\n (или уменьшите шрифт).\n q — выход.",
+    }
+}
+
+
+def _too_small(controller: TraceController, body: Container) -> Float:
+    """Over the whole screen when the terminal is smaller than the layout needs: the size it
+    has and the size it needs, so the user knows how far to grow it (q still quits).
+    prompt_toolkit's own words were "Window too small..." and no size."""
+
+    # Measured once per size and arrangement, not on every redraw (a flood redraws often).
+    measured: dict[tuple[object, ...], tuple[int, int]] = {}
+
+    def needed() -> tuple[int, int, int, int] | None:
+        size = get_app().output.get_size()
+        c = controller
+        key = (size.columns, size.rows, c.zoomed, c.zone, c.overlay, c.prompt, bool(c.message))
+        found = measured.get(key)
+        if found is None:
+            if len(measured) > 64:
+                measured.clear()
+            found = measured[key] = needed_size(body, size.columns, size.rows)
+        width, height = found
+        if width <= size.columns and height <= size.rows:
+            return None
+        return size.columns, size.rows, max(width, size.columns), height
+
+    def text() -> StyleAndTextTuples:
+        found = needed()
+        if found is None:
+            return []
+        columns, rows, width, height = found
+        lang = controller.words_lang
+        values = {"columns": columns, "rows": rows, "width": width, "height": height}
+        return [("class:window-too-small", localized(TOO_SMALL, "too-small", lang, **values))]
+
+    window = Window(FormattedTextControl(text), wrap_lines=True, style="class:footer")
+    shown = ConditionalContainer(window, filter=Condition(lambda: needed() is not None))
+    return Float(shown, top=0, bottom=0, left=0, right=0)
 
 
 LESSON_BESIDE = 120  # columns from which the lesson pane sits left of the trace view
