@@ -175,6 +175,7 @@ class TraceController:
         self._field_keys: tuple[ExchangeRecord, list[str]] | None = None
         self.clear_asked = False  # x was pressed once: the next x clears the list
         self.reset_asked = False  # U was pressed once: the next U empties the users
+        self.replace_asked: Path | None = None  # s/w named it: Enter again replaces it
         self.hold = HoldDesk(
             options.intercept,
             self.state,
@@ -265,6 +266,7 @@ class TraceController:
         if self.prompt == "filter":
             self.state.set_filter(self.filter_before_prompt)
         self.prompt = None
+        self.replace_asked = None
 
     def cycle_zone(self, step: int = 1) -> None:
         self.zone = self.zones[(self.zones.index(self.zone) + step) % len(self.zones)]
@@ -476,6 +478,8 @@ class TraceController:
             self.say("nothing to save: the list is empty", "warning")
             return
         path = Path(path_text.strip() or self.default_save_path()).expanduser()
+        if not self.may_replace("save", path):
+            return
         try:
             write_transcript(records, path, title="saved from httplab serve --trace")
         except OSError as exc:
@@ -483,6 +487,17 @@ class TraceController:
             return
         self.say(f"saved {len(records)} exchange{'s' if len(records) != 1 else ''} to {path}")
         self.state.marked.clear()
+
+    def may_replace(self, prompt: str, path: Path) -> bool:
+        """A file that exists is replaced only when Enter is pressed twice on its name: the
+        first time the prompt stays open with it and says so."""
+        if not path.exists() or self.replace_asked == path:
+            self.replace_asked = None
+            return True
+        self.replace_asked = path
+        self.prompt = prompt
+        self.say(f"{path} exists: Enter again replaces it; edit the name, or Esc", "warning")
+        return False
 
     def show_curl(self) -> None:
         record = self.state.current
@@ -511,6 +526,8 @@ class TraceController:
             return
         path = Path(path_text.strip() or free_path(self.options.save_dir / "request.sh"))
         path = path.expanduser()
+        if not self.may_replace("curl-file", path):
+            return
         try:
             path.write_text("#!/bin/sh\n" + self.curl_text + "\n", encoding="ascii")
         except OSError as exc:
@@ -553,7 +570,7 @@ class TraceController:
 
 def free_path(path: Path) -> Path:
     """`path`, or `name-2.ext`, `name-3.ext` … when it exists: a suggested name never replaces
-    an earlier save (a name typed over it still does: that is the user's choice)."""
+    an earlier save (a name typed over it does, after a second Enter: `may_replace`)."""
     number = 1
     candidate = path
     while candidate.exists():

@@ -15,6 +15,7 @@ from httplab.trace.transcript import read_transcript
 from httplab.tui.keys import KEY_HELP
 from tests.client.servers import RawServer, answer_each
 from tests.tui.harness import http_get, screen_session, send_raw
+from tests.tui.terminal import EmulatedTerminal
 
 pytestmark = pytest.mark.timeout(60)
 T = TypeVar("T")
@@ -269,6 +270,51 @@ def test_edit_and_resend_recomputes_content_length() -> None:
             # has its answer and says what it did to the length.
             await s.until(lambda: "recomputed" in c.message, "the Content-Length message")
             assert c.message_level == "warning"
+
+    run(scenario())
+
+
+def test_save_asks_before_replacing_an_existing_file(tmp_path: Path) -> None:
+    """s with the name of a file that exists: the first Enter keeps it and says so, the
+    second replaces it; Esc after the first keeps it."""
+    target = tmp_path / "mine.transcript"
+    target.write_text("my notes\n", encoding="utf-8")
+
+    async def scenario() -> None:
+        async with screen_session(save_dir=tmp_path) as s:
+            c = s.controller
+            await asyncio.to_thread(http_get, s.server.port, "/users")
+            await s.until(lambda: len(c.state.visible) == 1, "an exchange")
+            s.press("s")
+            await s.until(lambda: c.prompt == "save", "the save prompt")
+            s.press("\x15" + str(target) + "\r")
+            await s.until(lambda: "exists: Enter again replaces it" in c.message, "the question")
+            assert c.prompt == "save" and target.read_text(encoding="utf-8") == "my notes\n"
+            s.press("\x1b")  # Esc: kept
+            await s.until(lambda: c.prompt is None, "the prompt closed")
+            assert target.read_text(encoding="utf-8") == "my notes\n"
+            s.press("s")
+            await s.until(lambda: c.prompt == "save", "the save prompt again")
+            s.press("\x15" + str(target) + "\r")
+            await s.until(lambda: "exists" in c.message and c.prompt == "save", "asked again")
+            s.press("\r")  # Enter again: replaced
+            await s.until(lambda: c.message.startswith("saved 1 exchange"), "saved")
+            assert read_transcript(target).exchanges()
+
+    run(scenario())
+
+
+def test_a_terminal_too_small_for_the_view_says_the_size_it_needs() -> None:
+    """prompt_toolkit's own "Window too small..." said no size; the view says both."""
+    terminal = EmulatedTerminal(30, 8)
+
+    async def scenario() -> None:
+        async with screen_session(output=terminal.output) as s:
+            await s.until(lambda: "needs at least" in terminal.text, "the size it needs")
+            assert "The terminal is 30×8." in terminal.text
+            assert "Window too small" not in terminal.text
+            s.press("q")
+            await s.until(lambda: s.task.done(), "q quits")
 
     run(scenario())
 
