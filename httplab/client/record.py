@@ -36,9 +36,9 @@ def recorded_exchange(exchange: ClientExchange) -> TranscriptExchange | None:
 
 
 class RecordOnFirstExchange:
-    """`send --record FILE`: FILE is checked at once but written only when the first exchange
-    is recorded, so a request that never got an answer (no server running, a bad host) leaves
-    no file behind, and an existing transcript untouched.
+    """`send --record FILE` and the REPL's `:record FILE`: FILE is checked at once but written
+    only when the first exchange is recorded, so a request that never got an answer (no server
+    running, a bad host) leaves no file behind, and an existing transcript untouched.
 
     The constructor raises what `TranscriptRecorder` would: TranscriptError when FILE exists
     and is not a transcript, OSError when FILE cannot be read or nothing can be written beside
@@ -55,6 +55,11 @@ class RecordOnFirstExchange:
         os.close(handle)
         os.unlink(probe)
         self.recorder: TranscriptRecorder | None = None
+
+    @property
+    def recorded(self) -> int:
+        """Exchanges written so far (exact once closed)."""
+        return self.recorder.recorded if self.recorder is not None else 0
 
     @property
     def started(self) -> bool:

@@ -49,9 +49,8 @@ from httplab.client.output import (
     use_color,
 )
 from httplab.client.raw import prepare_raw, unescape
-from httplab.client.record import recorded_exchange
+from httplab.client.record import RecordOnFirstExchange, recorded_exchange
 from httplab.client.shorthand import KNOWN_METHODS, ShorthandError, plan_request, split_host_port
-from httplab.trace.recorder import TranscriptRecorder
 from httplab.trace.transcript import TranscriptError
 from httplab.trace.wire_text import escape_decoded, escape_wire_lines
 from httplab.trace.words import localized
@@ -240,7 +239,7 @@ class Repl:
         self.last_sent = b""
         self.seen_paths: set[str] = set()
         self.seen_headers: set[str] = set()
-        self.recorder: TranscriptRecorder | None = None
+        self.recorder: RecordOnFirstExchange | None = None
         self.record_key = object()  # one per TCP connection in the recording
         self.errors = 0  # inputs that ended in an error (piped input exits 1 if any)
 
@@ -365,7 +364,7 @@ class Repl:
         if argument in ("", "off"):
             return
         try:
-            self.recorder = TranscriptRecorder(Path(argument), append=True)
+            self.recorder = RecordOnFirstExchange(argument)
         except (OSError, TranscriptError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else str(exc)
             where = escape_decoded(argument)
@@ -375,10 +374,18 @@ class Repl:
         self.say(f"recording to {argument} (each exchange; :record off stops)")
 
     def stop_recording(self) -> None:
-        if self.recorder is not None:
-            self.recorder.close()
-            self.say(f"recorded {self.recorder.recorded} exchange(s) to {self.recorder.path}")
-            self.recorder = None
+        """FILE is written with the first exchange recorded: none, and it is not made (or, when
+        it was there, left as it was) — a header-only transcript would replay nothing."""
+        recorder, self.recorder = self.recorder, None
+        if recorder is None:
+            return
+        recorder.close()
+        if recorder.started:
+            self.say(f"recorded {recorder.recorded} exchange(s) to {recorder.path}")
+        elif recorder.path.exists():
+            self.say(f"nothing recorded: {recorder.path} left as it was")
+        else:
+            self.say(f"nothing recorded: {recorder.path} not written")
 
     def _remember(self, exchange: ClientExchange) -> None:
         head = exchange.request_head
@@ -568,6 +575,7 @@ def run_repl(
 
 
 EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 130
+BOM = "\ufeff"  # a UTF-8 byte order mark, EF BB BF: stripped once, from piped input's start
 
 
 def run_piped(repl: Repl, source: IO[bytes]) -> int:
@@ -604,6 +612,10 @@ def _read_piped(repl: Repl, source: IO[bytes]) -> None:
             repl.fail(message, escaped=True)
             pending = ""
             continue
+        if number == 1 and line.startswith(BOM):
+            # an editor's byte order mark (Notepad's UTF-8) would go out as part of the method
+            line = line.removeprefix(BOM)
+            repl.say("the input starts with a byte order mark (U+FEFF): left out, not sent")
         text = pending + line.removesuffix("\n").removesuffix("\r")
         if input_complete(text) or (is_raw_input(text) and body_reaches_length(text)):
             pending = ""

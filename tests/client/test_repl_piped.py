@@ -163,3 +163,30 @@ def test_output_that_cannot_be_written_is_one_line_not_a_traceback(server: HTTPS
         )  # fmt: skip
     assert done.returncode == 1
     assert done.stderr == b"httplab: error: cannot write the output: No space left on device\n"
+
+
+def test_one_byte_order_mark_at_the_start_of_piped_input_is_left_out(server: HTTPServer) -> None:
+    """A file saved by Notepad starts with EF BB BF: it made the first method invalid."""
+    done = repl_piped(f"127.0.0.1:{server.port}", b"\xef\xbb\xbfGET /users\n\xef\xbb\xbfGET /\n")
+    out = done.stdout.decode()
+    assert "* the input starts with a byte order mark (U+FEFF): left out, not sent" in out
+    assert "> GET /users HTTP/1.1\\r\\n" in out and "< HTTP/1.1 200 OK\\r\\n" in out
+    # only the first line's: a mark further on is the learner's, and shown escaped
+    assert out.count("byte order mark") == 1
+    assert "* error: malformed shorthand: '\\xef\\xbb\\xbfGET' is not a method name" in out
+
+
+def test_record_that_records_nothing_leaves_no_file(server: HTTPServer, tmp_path: Path) -> None:
+    """`:record FILE` wrote a header-only transcript at once; now FILE comes with the first
+    exchange recorded, and the stop line says nothing was recorded."""
+    empty, used = tmp_path / "empty.transcript", tmp_path / "used.transcript"
+    out = io.StringIO()
+    repl = Repl("127.0.0.1", server.port, stream=out)
+    repl.handle(f":record {empty}")
+    repl.handle(":record off")
+    assert not empty.exists()
+    assert f"* nothing recorded: {empty} not written" in out.getvalue()
+    repl.handle(f":record {used}")
+    repl.handle("GET /users")
+    repl.handle(":record off")
+    assert used.exists() and f"* recorded 1 exchange(s) to {used}" in out.getvalue()
