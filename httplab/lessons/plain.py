@@ -41,6 +41,7 @@ from httplab.render.printer import plain_console
 from httplab.server.start_errors import start_failure
 from httplab.trace.bus import TraceBus
 from httplab.trace.records import ExchangeRecord
+from httplab.trace.words import localized
 
 RECORD_WAIT = 2.0
 """Seconds to wait for the server's record of an exchange the client already saw answered."""
@@ -104,7 +105,7 @@ class PlainLesson:
         self.say(self.lesson.text.get(self.lang).rstrip())
 
     def ui(self, key: str, **values: object) -> str:
-        return UI[key][self.lang].format(**values)
+        return localized(UI, key, self.lang, **values)
 
     # the loop ---------------------------------------------------------------------------------
     def run(self, lines: Iterator[str]) -> int:
@@ -366,7 +367,7 @@ def run_plain(
     plain = PlainLesson(lesson, progress, settings, out)
     plain.interactive = source.isatty()
     try:
-        return plain.run(read_lines(source, plain.prompt))
+        return plain.run(read_lines(source, plain.prompt, lambda _: plain.say(plain.ui("bom"))))
     except ProgressError as exc:
         err.write(f"httplab lesson: {exc}\n")
         return 2

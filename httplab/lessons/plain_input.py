@@ -54,9 +54,17 @@ def looks_like_request(line: str) -> bool:
     return len(words) >= 2 and words[0].upper() in KNOWN_METHODS
 
 
-def read_lines(stream: IO[str], prompt: Callable[[], str] = lambda: "> ") -> Iterator[str]:
+BOM = "\ufeff"
+
+
+def read_lines(
+    stream: IO[str],
+    prompt: Callable[[], str] = lambda: "> ",
+    note: Callable[[str], None] = lambda text: None,
+) -> Iterator[str]:
     """Lines of `stream` without their line ends; `prompt()` before each when it is the
-    terminal (input() with line editing)."""
+    terminal (input() with line editing). One byte order mark at the start of a piped input
+    (a walkthrough saved by Notepad) is left out, and `note` says so."""
     if stream.isatty() and stream is sys.stdin:
         while True:
             try:
@@ -67,6 +75,9 @@ def read_lines(stream: IO[str], prompt: Callable[[], str] = lambda: "> ") -> Ite
     else:
         # Bytes, decoded here: a pipe of invalid UTF-8 must not stop the lesson with an error.
         binary = getattr(stream, "buffer", None)
-        for line in binary if binary is not None else stream:
+        for number, line in enumerate(binary if binary is not None else stream, 1):
             text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+            if number == 1 and text.startswith(BOM):
+                text = text.removeprefix(BOM)
+                note("the input starts with a byte order mark (U+FEFF): left out")
             yield text.removesuffix("\n").removesuffix("\r")

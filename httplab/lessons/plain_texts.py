@@ -76,6 +76,10 @@ UI: dict[str, dict[Lang, str]] = {
         "en": "error: the input holds bytes that are not UTF-8; type \\xNN escapes",
         "ru": "ошибка: во вводе есть байты не в UTF-8; набирайте их как \\xNN",
     },
+    "bom": {
+        "en": "the input starts with a byte order mark (U+FEFF): left out",
+        "ru": "ввод начинается с метки порядка байтов (U+FEFF): она пропущена",
+    },
     "lang-usage": {
         "en": ":lang en or :lang ru (the lesson is in {now} now)",
         "ru": ":lang en или :lang ru (сейчас урок на языке {now})",

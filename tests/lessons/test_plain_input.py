@@ -66,3 +66,16 @@ def test_lang_without_en_or_ru_says_how_to_use_it(line: str, tmp_path: Path) -> 
     text = out.getvalue()
     assert "unknown command" not in text
     assert ":lang en or :lang ru (the lesson is in en now)" in text
+
+
+def test_a_byte_order_mark_at_the_start_of_a_piped_walkthrough_is_left_out() -> None:
+    """A walkthrough saved by Notepad starts with EF BB BF, which made `GET` an unknown
+    method; one mark at the start is left out and said, a later one is the learner's."""
+    import io
+
+    from httplab.lessons.plain_input import read_lines
+
+    said: list[str] = []
+    piped = io.TextIOWrapper(io.BytesIO(b"\xef\xbb\xbfGET /users\n\xef\xbb\xbfGET /\n"))
+    assert list(read_lines(piped, note=said.append)) == ["GET /users", "\ufeffGET /"]
+    assert len(said) == 1 and "byte order mark" in said[0]
