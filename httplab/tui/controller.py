@@ -20,6 +20,7 @@ from httplab.trace.intercept import Intercept
 from httplab.trace.records import ExchangeRecord
 from httplab.trace.transcript import write_transcript
 from httplab.trace.wire_text import escape_latin1
+from httplab.trace.words import localized
 from httplab.tui.client_records import PaneNumbering, client_records
 from httplab.tui.client_session import ClientSession, PaneResult
 from httplab.tui.compose import ComposeError, compose_request, editable_text
@@ -326,8 +327,7 @@ class TraceController:
 
     def said(self, name: str, **values: object) -> str:
         """A client pane message in `words_lang`."""
-        text = MESSAGES[name][self.words_lang]
-        return text.format(**values) if values else text
+        return localized(MESSAGES, name, self.words_lang, **values)
 
     def move_field(self, delta: int) -> None:
         keys = self.field_keys
