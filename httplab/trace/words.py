@@ -18,9 +18,10 @@ LangKey = TypeVar("LangKey", bound=str)  # str, or a Literal["en", "ru"] of the 
 
 
 def localized(
-    table: Mapping[str, Mapping[LangKey, str]], key: str, lang: str = "en", **values: object
+    table: Mapping[str, Mapping[LangKey, str]], key: str, lang: str = "en", /, **values: object
 ) -> str:
-    """The text named `key` in `lang` ("ru" or anything else: English), `values` filled in."""
+    """The text named `key` in `lang` ("ru" or anything else: English), `values` filled in
+    (any names, `key` and `lang` too: the first three are positional only)."""
     text = table[key][cast(LangKey, "ru" if lang == "ru" else "en")]
     return text.format(**values) if values else text
 
