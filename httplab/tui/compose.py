@@ -20,7 +20,48 @@ from dataclasses import dataclass, field
 from httplab.client.content_length import add_content_length, content_length_mismatch
 from httplab.client.raw import escape_for_input, prepare_raw
 from httplab.client.shorthand import ShorthandError, looks_like_shorthand, plan_request
+from httplab.trace.wire_text import escape_wire
+from httplab.trace.words import count_bytes, localized
 from httplab.tui.keys import PIN_LENGTH_KEY
+
+WORDS: dict[str, dict[str, str]] = {
+    "nothing": {
+        "en": "nothing to send: type a request, e.g. GET /",
+        "ru": "отправлять нечего: наберите запрос, например GET /",
+    },
+    "unreadable": {
+        "en": "cannot read the request line: {why}",
+        "ru": "не читается стартовая строка: {why}",
+    },
+    "as-raw": {
+        "en": "; to send it as raw bytes, add the empty line that ends a head",
+        "ru": "; чтобы отправить её как есть, добавьте пустую строку, которой кончается заголовок",
+    },
+    "empty-line": {
+        "en": "added the empty line that ends the head",
+        "ru": "добавлена пустая строка, которой кончается заголовок",
+    },
+    "added": {
+        "en": "added Content-Length: {count}, the body's size ({key}: send as typed)",
+        "ru": "добавлен Content-Length: {count}, размер тела ({key}: отправить как набрано)",
+    },
+    "unframed": {
+        "en": "as typed: no Content-Length, so the server reads no body and the {count} bytes "
+        "after the empty line arrive as the start of another request (RFC 9112 §6.3)",
+        "ru": "как набрано: Content-Length нет, поэтому сервер не читает тела, и {counted} после "
+        "пустой строки приходят как начало другого запроса (RFC 9112 §6.3)",
+    },
+    "kept-wrong": {
+        "en": "Content-Length {shown} sent as typed, but the body is {count} bytes ({key}: auto)",
+        "ru": "Content-Length {shown} ушёл как набран, а в теле {counted} ({key}: авто)",
+    },
+    "recomputed": {
+        "en": "Content-Length {shown} → {count} recomputed ({key}: send as typed)",
+        "ru": "Content-Length {shown} → {count} пересчитан ({key}: отправить как набрано)",
+    },
+}
+"""What the pane says about what it did to a request, in the lesson's language on the lesson
+view (`lang`); the trace view's are English."""
 
 
 @dataclass(slots=True)
@@ -36,10 +77,16 @@ class ComposeError(ValueError):
 
 
 def compose_request(
-    text: str, *, host: str, port: int, crlf: bool = True, pin_length: bool = False
+    text: str,
+    *,
+    host: str,
+    port: int,
+    crlf: bool = True,
+    pin_length: bool = False,
+    lang: str = "en",
 ) -> Composed:
     if not text.strip():
-        raise ComposeError("nothing to send: type a request, e.g. GET /")
+        raise ComposeError(localized(WORDS, "nothing", lang))
     # one line is meant as shorthand: when it is not valid shorthand, say why rather than
     # send it raw (a raw request has its head on several lines)
     one_line = "\n" not in text.strip() and not text.rstrip(" \t").endswith("\n")
@@ -47,33 +94,29 @@ def compose_request(
         shorthand = one_line or looks_like_shorthand(text)
         planned = plan_request(text, host=host, port=port) if shorthand else None
     except ShorthandError as exc:
-        hint = "; to send it as raw bytes, add the empty line that ends a head" if one_line else ""
-        raise ComposeError(f"cannot read the request line: {exc}{hint}") from exc
+        hint = localized(WORDS, "as-raw", lang) if one_line else ""
+        raise ComposeError(localized(WORDS, "unreadable", lang, why=f"{exc}{hint}")) from exc
     if planned is not None:
         return Composed(planned.data, planned.host, planned.port)
     notes: list[str] = []
     if crlf and "\n\n" not in text.replace("\r\n", "\n").lstrip("\n"):
         text = text.rstrip("\n") + "\n\n"
-        notes.append("added the empty line that ends the head")
+        notes.append(localized(WORDS, "empty-line", lang))
     data = prepare_raw(text.encode("utf-8", "surrogateescape"), crlf=crlf)
-    data, length_note = fix_content_length(data, pinned=pin_length)
+    data, length_note = fix_content_length(data, pinned=pin_length, lang=lang)
     if length_note:
         notes.append(length_note)
     framed, added = add_content_length(data)
     if added is not None and not pin_length:  # said as curl shows it
         data = framed
-        notes.append(
-            f"added Content-Length: {added}, the body's size ({PIN_LENGTH_KEY}: send as typed)"
-        )
+        notes.append(localized(WORDS, "added", lang, count=added, key=PIN_LENGTH_KEY))
     elif added is not None:
-        notes.append(
-            f"as typed: no Content-Length, so the server reads no body and the {added} bytes "
-            "after the empty line arrive as the start of another request (RFC 9112 §6.3)"
-        )
+        counted = count_bytes(added, "ru")
+        notes.append(localized(WORDS, "unframed", lang, count=added, counted=counted))
     return Composed(data, host, port, notes)
 
 
-def fix_content_length(data: bytes, *, pinned: bool) -> tuple[bytes, str | None]:
+def fix_content_length(data: bytes, *, pinned: bool, lang: str = "en") -> tuple[bytes, str | None]:
     """Make a single Content-Length match the body that follows the head.
 
     Returns the (possibly changed) bytes and a warning when the value was wrong. A request the
@@ -83,16 +126,12 @@ def fix_content_length(data: bytes, *, pinned: bool) -> tuple[bytes, str | None]
     mismatch = content_length_mismatch(data)
     if mismatch is None:
         return data, None
-    shown = mismatch.declared.decode("latin-1")
+    shown = escape_wire(mismatch.declared)
+    values = {"shown": shown, "count": mismatch.actual, "key": PIN_LENGTH_KEY}
     if pinned:
-        return data, (
-            f"Content-Length {shown} sent as typed, but the body is {mismatch.actual} bytes "
-            f"({PIN_LENGTH_KEY}: auto)"
-        )
-    note = (
-        f"Content-Length {shown} → {mismatch.actual} recomputed ({PIN_LENGTH_KEY}: send as typed)"
-    )
-    return mismatch.fixed, note
+        counted = count_bytes(mismatch.actual, "ru")
+        return data, localized(WORDS, "kept-wrong", lang, counted=counted, **values)
+    return mismatch.fixed, localized(WORDS, "recomputed", lang, **values)
 
 
 def editable_text(raw_request: bytes) -> str:

@@ -29,6 +29,7 @@ from httplab.tui.flood import FloodWatch
 from httplab.tui.hold_desk import HoldDesk
 from httplab.tui.keys import PIN_LENGTH_KEY, SEND_KEY
 from httplab.tui.state import TraceState
+from httplab.tui.view_words import field_label
 
 MESSAGES: dict[str, dict[str, str]] = {
     "busy": {
@@ -303,13 +304,14 @@ class TraceController:
         if key is None or record is None:
             return None
         index = header_index(key)
+        lang = self.words_lang
         if index is not None and record.head is not None and index < len(record.head.headers):
             name = escape_bytes(list(record.head.headers)[index].name)
-            return f"header {index + 1} ({name})"
+            return field_label("header", lang, number=index + 1, name=name)
         chunk = chunk_index(key)
         if chunk is not None:
-            return f"chunk {chunk + 1}"
-        return key.replace("-", " ")
+            return field_label("chunk", lang, number=chunk + 1)
+        return field_label(key, lang)
 
     @property
     def lang(self) -> str:
@@ -405,6 +407,7 @@ class TraceController:
                 port=port,
                 crlf=self.client.crlf,
                 pin_length=self.client.pin_length,
+                lang=self.words_lang,
             )
         except ComposeError as exc:
             self.say(str(exc), "error")

@@ -29,7 +29,7 @@ class ExchangeListControl(UIControl):
     def __init__(self, controller: TraceController, console: Callable[[], Console]) -> None:
         self._controller = controller
         self._console = console
-        self._rows: OrderedDict[tuple[int, int], FragmentLine] = OrderedDict()
+        self._rows: OrderedDict[tuple[int, int, str], FragmentLine] = OrderedDict()
         self._styles: dict[str | Style, str] = {}
 
     def is_focusable(self) -> bool:
@@ -40,10 +40,11 @@ class ExchangeListControl(UIControl):
         self._styles.clear()
 
     def _row(self, record: ExchangeRecord, width: int) -> FragmentLine:
-        key = (record.seq, width)
+        lang = self._controller.words_lang  # of the units: a Russian lesson's rows say Б, мс
+        key = (record.seq, width, lang)
         row = self._rows.get(key)
         if row is None:
-            summary = ExchangeSummary(record)
+            summary = ExchangeSummary(record, lang)
             pieces = summary.columns(width)
             if pieces is not None:
                 # the summary's own columns, styled as rich would: no layout pass per row

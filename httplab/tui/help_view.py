@@ -10,7 +10,7 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.table import Table
 from rich.text import Text
 
-from httplab.tui.keys import LEGEND, LEGEND_TITLE, help_sections
+from httplab.tui.keys import LEGEND, LEGEND_RU, LEGEND_TITLE, LEGEND_TITLE_RU, help_sections
 
 TWO_COLUMNS = 150  # overlay width from which the sections sit side by side
 KEY_WIDTH = 27  # the keys' column: the longest key list on one line (a wrapped last key
@@ -31,15 +31,20 @@ def _section(title: str, rows: list[tuple[str, str]]) -> Table:
 class HelpView:
     """Every key, section by section, then the legend; two columns when there is room."""
 
-    def __init__(self, *, lesson: bool = False) -> None:
+    def __init__(self, *, lesson: bool = False, lang: str = "en") -> None:
         self.lesson = lesson  # the lesson view: its keys come first
+        self.lang = lang  # the lesson view's: the lesson's language
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        lang = self.lang
         sections = [
-            _section(title, [(k.keys, k.action) for k in keys])
-            for title, keys in help_sections(lesson=self.lesson)
+            _section(title, [(k.keys_in(lang), k.action_in(lang)) for k in keys])
+            for title, keys in help_sections(lesson=self.lesson, lang=lang)
         ]
-        sections.append(_section(LEGEND_TITLE, list(LEGEND)))
+        if lang == "ru":
+            sections.append(_section(LEGEND_TITLE_RU, list(LEGEND_RU)))
+        else:
+            sections.append(_section(LEGEND_TITLE, list(LEGEND)))
         if options.max_width < TWO_COLUMNS:
             yield from _spaced(sections)
             return

@@ -76,6 +76,18 @@ class KeyRow:
             return FOOTER_RU.get(self.name, self.footer_label)
         return self.footer_label
 
+    def keys_in(self, lang: str) -> str:
+        """The keys as the help writes them in `lang` (a few have words: "on first line")."""
+        if lang == "ru":
+            return SHOWN_RU.get(self.name, self.keys)
+        return self.keys
+
+    def action_in(self, lang: str) -> str:
+        """The help's words for it in `lang` (the lesson view's `?` speaks the lesson's)."""
+        if lang == "ru":
+            return HELP_RU.get(self.name, self.action)
+        return self.action
+
     def footer_width_in(self, lang: str) -> int:
         return len(self.footer_key_text) + len(self.footer_label_in(lang)) + 3
 
@@ -525,6 +537,70 @@ ZONE_TITLES = {
 }
 TRACE_ONLY_ZONES = ("hold", "editor")  # not on the lesson view
 
+# Each row's help text in Russian, by row name: the lesson view speaks the lesson's language.
+HELP_RU: dict[str, str] = {
+    "move": "перемещение по обменам",
+    "page": "страница / самый старый / самый новый (G — следить за новыми)",
+    "detail": "перейти к подробным видам",
+    "mark": "отметить обмен для сохранения",
+    "field": "по разобранным полям: их байты подсвечиваются в запросе как есть, а ниже — что "
+    "поле значит и что с ним сделал этот сервер",
+    "scroll": "прокрутка текущего вида (длинное тело, много полей)",
+    "view": "текущий вид: вкладка на узком терминале, его прокручивают PgUp/PgDn",
+    "back": "назад к списку обменов",
+    "newline": "новая строка",
+    "send": "отправить; ввод очищается (↑ возвращает его)",
+    "complete": "дополнить метод, имя поля или путь",
+    "history": "история ввода",
+    "clear": "очистить ввод (↑ возвращает его)",
+    "editing": "в начало строки / в конец / вырезать до конца / вставить (клавиши emacs)",
+    "answer": "прокрутка ответа",
+    "crlf": "концы строк CRLF: вкл./выкл.",
+    "pin": "Content-Length авто (добавляется к телу без него, исправляется, если неверен) "
+    "или как набран (уходит как набрано: тело без него — без границ, как в уроке 9)",
+    "leave": "выйти из панели клиента",
+    "focus": "фокус: список → подробно → клиент",
+    "filter": "фильтр: метод, класс статуса (4xx), статус, текст пути",
+    "replay": "повторить выбранный запрос",
+    "edit": "править выбранный запрос в панели клиента",
+    "save": "сохранить отмеченные (или выбранный) обмены как транскрипт",
+    "curl": "запрос как команда curl: выделите её мышью (она же уходит в буфер обмена через "
+    "OSC 52, где терминал позволяет; w записывает её в файл)",
+    "hex": "шестнадцатеричный дамп: вкл./выкл.",
+    "zoom": "крупно: вид в фокусе занимает весь экран (z ещё раз — назад)",
+    "clear-list": "очистить список (спросит: x ещё раз очищает)",
+    "reset-users": "очистить пользователей сервера, id снова с 1 (спросит: ещё раз U)",
+    "client": "перейти в панель клиента",
+    "hold": "задерживать каждый запрос до ответа приложения: вкл./выкл. (выкл. отпускает все)",
+    "release": "отпустить выбранный задержанный запрос (‖): приложение ответит на него",
+    "release-all": "отпустить все задержанные запросы",
+    "edit-response": "править ответ на задержанный запрос (ответ приложения), затем отправить",
+    "send-edited": "отправить с проверкой: Content-Length пересчитан, границы проверены "
+    "(иначе — что не так)",
+    "send-raw": "отправить байты ровно как набраны, без проверки; после них соединение закрывается",
+    "leave-editor": "назад к списку; запрос остаётся задержанным (E вернёт к правке)",
+    "help": "эта справка",
+    "quit": "выход (останавливает сервер)",
+    "lesson-scroll": "прокрутка панели урока",
+    "hint": "следующая подсказка: намёк → указание → почти ответ",
+    "next-step": "следующий шаг (на занятии — для всего класса)",
+    "prev-step": "предыдущий шаг",
+    "predict": "ответить на вопрос шага (предсказание)",
+    "lang": "язык: английский / русский",
+}
+
+SHOWN_RU = {"history": "↑↓ на первой/последней строке"}
+
+ZONE_TITLES_RU = {
+    "lesson": "Урок (httplab lesson N)",
+    "list": "Список обменов",
+    "detail": "Подробные виды",
+    "client": "Панель клиента",
+    "any": "Везде (вне панели клиента)",
+    "hold": "Задержанные запросы (httplab serve --trace; --hold — сразу с задержкой)",
+    "editor": "Правка ответа (E на задержанном запросе)",
+}
+
 # What the list and the panes show besides keys.
 LEGEND: tuple[tuple[str, str], ...] = (
     ("#3.1", "exchange 1 on connection 3 to this server"),
@@ -534,6 +610,14 @@ LEGEND: tuple[tuple[str, str], ...] = (
     ("… 12 more lines below", "the view goes on: PgDn / PgUp (detail focused)"),
 )
 LEGEND_TITLE = "In the list and the views"
+LEGEND_RU: tuple[tuple[str, str], ...] = (
+    ("#3.1", "обмен 1 в соединении 3 с этим сервером"),
+    ("→3.1", "обмен 1, сделанный панелью клиента с сервером --to (её соединение 3)"),
+    ("●", "отмечен для сохранения"),
+    ("‖", "задержан: клиент ждёт, пока вы его не отпустите (a) или не кончится отсчёт"),
+    ("… ниже ещё строк: 12", "вид продолжается: PgDn / PgUp (в фокусе подробный вид)"),
+)
+LEGEND_TITLE_RU = "В списке и видах"
 
 _BY_NAME = {key.name: key for key in KEYMAP}
 
@@ -575,10 +659,12 @@ def footer_keys(
 LESSON_CONTEXTS = ("lesson", "lesson-pane")
 
 
-def help_sections(*, lesson: bool = False) -> list[tuple[str, list[KeyRow]]]:
-    """The help's sections: one per focus; the lesson's only on the lesson view."""
+def help_sections(*, lesson: bool = False, lang: str = "en") -> list[tuple[str, list[KeyRow]]]:
+    """The help's sections: one per focus; the lesson's only on the lesson view. The titles
+    are in `lang`; each row's words are `KeyRow.action_in(lang)`."""
     sections = []
-    for zone, title in ZONE_TITLES.items():
+    titles = ZONE_TITLES_RU if lang == "ru" else ZONE_TITLES
+    for zone, title in titles.items():
         if (zone == "lesson" and not lesson) or (zone in TRACE_ONLY_ZONES and lesson):
             continue
         contexts = LESSON_CONTEXTS if zone == "lesson" else (zone,)

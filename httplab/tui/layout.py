@@ -46,16 +46,11 @@ from httplab.tui.exchange_list import ExchangeListControl
 from httplab.tui.help_view import HelpView
 from httplab.tui.keys import FOOTER_PRIORITY, TRACE_ONLY_ZONES, footer_keys, key_named
 from httplab.tui.rich_control import LayoutWorker, RichControl, View
+from httplab.tui.view_words import view_word
 from httplab.tui.views import PaneViews
 
 WIDE = 160  # columns: the four views side by side
 MEDIUM = 100  # columns: two by two; below this, tabs
-TAB_TITLES = {
-    "raw": "raw request",
-    "parsed": "parsed",
-    "headers": "headers",
-    "response": "response",
-}
 
 
 @dataclass(slots=True)
@@ -130,7 +125,10 @@ def build_widgets(
         notes_control=RichControl(views.notes, get_console, lang=lang),
         explain_control=RichControl(views.explanation, get_console, lang=lang),
         help_control=RichControl(
-            lambda: View(("help",), lambda: HelpView(lesson="lesson" in controller.zones)),
+            lambda: View(
+                ("help", controller.words_lang),
+                lambda: HelpView(lesson="lesson" in controller.zones, lang=controller.words_lang),
+            ),
             get_console,
         ),
         client_result_control=RichControl(views.client_result, get_console, lang=lang),
@@ -450,7 +448,7 @@ def _message_bar(controller: TraceController) -> Container:
 def _overlays(controller: TraceController, widgets: Widgets) -> list[Float]:
     help_window = Frame(
         Window(widgets.help_control, always_hide_cursor=True),
-        title="keys — ↑↓ PgUp PgDn scroll · Esc or ? closes",
+        title=lambda: view_word("help-title", controller.words_lang),
         style="class:overlay",
     )
     editor_window = Frame(
@@ -593,10 +591,11 @@ PREDICT_PROMPT = {
 
 
 def _prompt_label(controller: TraceController) -> StyleAndTextTuples:
+    lang = controller.words_lang
     labels = {
-        "filter": " filter (GET 4xx /users): ",
-        "save": " save transcript to: ",
-        "curl-file": " write curl command to: ",
+        "filter": view_word("prompt-filter", lang),
+        "save": view_word("prompt-save", lang),
+        "curl-file": view_word("prompt-curl-file", lang),
         "predict": PREDICT_PROMPT.get(controller.lang, PREDICT_PROMPT["en"]),
     }
     return [("class:prompt", labels.get(controller.prompt or "", ""))]
@@ -604,7 +603,8 @@ def _prompt_label(controller: TraceController) -> StyleAndTextTuples:
 
 def _list_title(controller: TraceController) -> str:
     state = controller.state
-    parts = [f"exchanges {len(state.visible)}"]
+    lang = controller.words_lang
+    parts = [view_word("exchanges", lang, count=len(state.visible))]
     hold = controller.hold
     if hold.count:
         soonest = hold.soonest()
@@ -613,23 +613,25 @@ def _list_title(controller: TraceController) -> str:
     elif hold.active:
         parts.append("· hold on (H: off)")
     if not state.filter.empty:
-        parts.append(f"of {len(state.records)} · filter: {state.filter.text}")
+        total, text = len(state.records), state.filter.text
+        parts.append(view_word("filtered", lang, total=total, text=text))
     if state.marked:
-        parts.append(f"· {len(state.marked)} marked")
+        parts.append(view_word("marked", lang, count=len(state.marked)))
     dropped = state.dropped + controller.dropped_by_bus
     if dropped:
-        parts.append(f"· {dropped} dropped (ring buffer full)")
+        parts.append(view_word("dropped", lang, count=dropped))
     if controller.details_paused:
-        parts.append(f"· following a flood ({controller.flood.rate:,.0f}/s)")
+        parts.append(view_word("flood", lang, rate=f"{controller.flood.rate:,.0f}"))
     else:
-        parts.append("· following" if state.follow else "· paused (G follows)")
+        parts.append(view_word("following" if state.follow else "paused", lang))
     return " ".join(parts)
 
 
 def _view_title(controller: TraceController, name: str) -> str:
-    title = TAB_TITLES[name]
+    lang = controller.words_lang
+    title = view_word(name, lang)
     if controller.hexdump and name in ("raw", "response"):
-        title += " (hex)"
+        title += view_word("hex", lang)
     label = controller.selected_field_label
     if name == "raw" and label:
         title += f" · {label}"
@@ -651,12 +653,15 @@ def _explanation_title(controller: TraceController) -> StyleAndTextTuples:
 def _client_title(controller: TraceController) -> str:
     client = controller.client
     host, port = controller.options.client_target
-    crlf = "CRLF on" if client.crlf else "CRLF off (bare LF)"
-    length = "Content-Length as typed" if client.pin_length else "Content-Length auto"
-    busy = " · sending…" if client.busy else ""
-    title = f"client → {host}:{port} · {crlf} · {length}{busy}"
+    lang = controller.words_lang
+    crlf = view_word("crlf-on" if client.crlf else "crlf-off", lang)
+    length = view_word("length-typed" if client.pin_length else "length-auto", lang)
+    busy = view_word("sending", lang) if client.busy else ""
+    where = view_word("client", lang, where=f"{host}:{port}")
+    title = f"{where} · {crlf} · {length}{busy}"
     if len(title) + 1 > trace_columns(controller):  # the lesson pane beside: keep the modes
-        title = title.replace("client → ", "→ ").replace("Content-Length", "CL")
+        short = f"→ {host}:{port} · {crlf} · {length}{busy}"
+        title = short.replace("Content-Length", "CL")
     return title
 
 

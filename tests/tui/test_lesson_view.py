@@ -568,6 +568,71 @@ def test_the_client_pane_messages_follow_the_lesson_language() -> None:
     run(scenario())
 
 
+def test_the_trace_side_of_a_russian_lesson_speaks_russian() -> None:
+    """The list title, the tabs, the units of a row, the client pane's title and the `?`
+    help were English in a Russian lesson; `l` switches them with the lesson."""
+    terminal = EmulatedTerminal(140, 40)
+    english = ("exchanges 1", "raw request", "CRLF on", "Content-Length auto", " ms", "following")
+
+    async def scenario() -> None:
+        async with lesson_run(lang="ru", output=terminal.output) as r:
+            await asyncio.to_thread(http_get, r.port, "/users")
+            await r.until(lambda: "обмены: 1 · показываю новые" in terminal.text, "the list")
+            text = terminal.text
+            assert "запрос как есть" in text and "разбор" in text and "ответ" in text
+            assert " мс" in text and " Б " in text
+            assert "клиент → 127.0.0.1:" in text and "CRLF вкл." in text
+            for word in english:
+                assert word not in text, word
+            r.press("?")
+            await r.until(lambda: "Список обменов" in terminal.text, "the help in Russian")
+            assert "Esc или ? закрывает" in terminal.text
+            assert "move through exchanges" not in terminal.text
+            r.press("\x1b")
+            await r.until(lambda: "Список обменов" not in terminal.text, "the help closed")
+            r.press("l")
+            await r.until(lambda: "exchanges 1 · following" in terminal.text, "English")
+            assert "raw request" in terminal.text and "CRLF on" in terminal.text
+
+    run(scenario())
+
+
+def test_the_pane_says_what_it_did_to_a_request_in_the_lesson_language() -> None:
+    """The compose notes (an empty line or a Content-Length added) were English."""
+
+    async def scenario() -> None:
+        async with lesson_run(1, lang="ru") as r:
+            c = r.controller
+            r.press("c")
+            await r.until(lambda: c.zone == "client", "the client pane")
+            r.press("GET /users HTTP/1.1\rHost: lab")
+            r.press("\x13")  # Ctrl-S
+            await r.until(lambda: not c.client.busy and c.client.result is not None, "answer")
+            assert c.client.result is not None
+            notes = c.client.result.notes
+            assert "добавлена пустая строка, которой кончается заголовок" in notes, notes
+            r.press("POST /users HTTP/1.1\rHost: lab\rContent-Type: text/plain\r\rab")
+            r.press("\x13")
+            await r.until(
+                lambda: c.client.result is not None and c.client.result.notes != notes, "notes"
+            )
+            await r.until(lambda: not c.client.busy, "the second answer")
+            assert c.client.result is not None
+            said = c.client.result.notes
+            assert any(n.startswith("добавлен Content-Length: 2, размер тела") for n in said)
+
+    run(scenario())
+
+
+def test_every_help_row_and_section_has_its_russian() -> None:
+    from httplab.tui.keys import HELP_RU, KEYMAP, LEGEND, LEGEND_RU, ZONE_TITLES, ZONE_TITLES_RU
+
+    assert {row.name for row in KEYMAP if row.action} == set(HELP_RU)
+    assert ZONE_TITLES.keys() == ZONE_TITLES_RU.keys()
+    assert len(LEGEND) == len(LEGEND_RU)
+    assert [shown for shown, _ in LEGEND[:4]] == [shown for shown, _ in LEGEND_RU[:4]]
+
+
 def test_the_empty_panes_of_a_russian_lesson_say_what_to_do_in_russian() -> None:
     terminal = EmulatedTerminal(120, 35)
 

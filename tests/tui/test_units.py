@@ -399,3 +399,14 @@ def test_pane_exchanges_are_numbered_by_the_connection_they_used() -> None:
     first, second = ids[0][0], ids[3][0]
     assert first < 0 and second < 0 and first != second
     assert ids == [(first, 1), (first, 2), (first, 3), (second, 1), (second, 2)]
+
+
+def test_compose_notes_speak_russian_with_the_byte_plural() -> None:
+    from httplab.tui.compose import compose_request
+
+    head = "POST /users HTTP/1.1\nHost: x\nContent-Type: text/plain\n"
+    kept = compose_request(head + "Content-Length: 5\n\nab", host="h", port=1, lang="ru",
+                           pin_length=True)  # fmt: skip
+    assert kept.notes == ["Content-Length 5 ушёл как набран, а в теле 2 байта (Ctrl-O: авто)"]
+    with pytest.raises(ComposeError, match="отправлять нечего"):
+        compose_request("  ", host="h", port=1, lang="ru")
