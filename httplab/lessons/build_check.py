@@ -101,8 +101,8 @@ class CaseResult:
     received: bytes = b""
     status: int | None = None
     failures: list[Failure] = field(default_factory=list)
-    note: str = ""  # --article: the tutorial's answer was accepted; what the RFC says
-    stopped: str = ""  # the run stopped here (the server died or stopped answering)
+    note: Localized | None = None  # --article: the tutorial's answer accepted; the RFC's
+    stopped: Localized | None = None  # the run stopped here (the server died or went silent)
 
     @property
     def ok(self) -> bool:
@@ -165,7 +165,7 @@ def run_cases(
     timeout: float = CASE_TIMEOUT,
     mode: Mode = "rfc",
     progress: Callable[[CaseResult, int, int], None] | None = None,
-    server_gone: Callable[[], str | None] | None = None,
+    server_gone: Callable[[], Localized | None] | None = None,
 ) -> list[CaseResult]:
     """Run `cases` connection by connection; `progress(result, done, total)` after each.
 
@@ -195,10 +195,13 @@ def run_cases(
         silent = all(_silent(r) for r in group_results)
         silent_in_a_row = silent_in_a_row + 1 if silent else 0
         if gone is None and silent_in_a_row >= 2:
-            gone = (
+            gone = Localized(
                 f"the server stopped answering (no answer to two connections in a row, "
                 f"{timeout:g} s each): is it stuck on an earlier connection? A recv() that "
-                "returns b'' means the client closed: stop reading then"
+                "returns b'' means the client closed: stop reading then",
+                f"сервер перестал отвечать (нет ответа на два соединения подряд, по "
+                f"{timeout:g} с): не застрял ли он на прежнем соединении? recv(), вернувший "
+                "b'', значит, что клиент закрыл соединение: тогда перестаньте читать",
             )
         if gone is not None:
             group_results[-1].stopped = gone
@@ -214,7 +217,7 @@ def run_cases(
     return results
 
 
-def _gone(server_gone: Callable[[], str | None] | None, unanswered: bool) -> str | None:
+def _gone(server_gone: Callable[[], Localized | None] | None, unanswered: bool) -> Localized | None:
     """Why the server is gone; after a case with no answer, give a crashing server a moment
     to finish dying (its traceback takes a while to print)."""
     if server_gone is None:
@@ -334,18 +337,22 @@ def _case_result(
     return result
 
 
-def _effective(exchange: TranscriptExchange, status: int, mode: Mode) -> tuple[Expectation, str]:
+def _effective(
+    exchange: TranscriptExchange, status: int, mode: Mode
+) -> tuple[Expectation, Localized | None]:
     """The expectation to hold (`--article` accepts the tutorial's answer) and a note."""
     expect, article = exchange.expect, exchange.article
     if mode != "article" or article is None or article.status is None:
-        return expect, ""
+        return expect, None
     if status != article.status:
-        return expect, ""
+        return expect, None
     hint = exchange.hint_for(f"status {expect.status}")
     rfc = f" ({hint.rfc})" if hint is not None and hint.rfc else ""
-    note = (
+    note = Localized(
         f"article mode: {article.status} accepted (the tutorial's answer); "
-        f"the RFC's answer is {expect.status}{rfc}"
+        f"the RFC's answer is {expect.status}{rfc}",
+        f"режим статьи: {article.status} принят (ответ учебника); "
+        f"по RFC ответ — {expect.status}{rfc}",
     )
     return replace(expect, status=article.status), note
 

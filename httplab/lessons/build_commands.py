@@ -40,6 +40,7 @@ from httplab.lessons.build_server import (
     port_in_use,
 )
 from httplab.lessons.guard import GuardError, check_sources, explanation, python_files
+from httplab.lessons.model import Localized
 from httplab.lessons.progress import BUILD_KEY
 from httplab.render.escape import escape_text
 from httplab.trace.transcript import Transcript, TranscriptError, read_transcript
@@ -232,7 +233,8 @@ def check_lesson(number: int, options: CheckOptions, console: Console) -> int:
             port = server.start(options.port)
         except ServerStartError as exc:
             console.print(
-                Text(label("cannot-check", lang), style="bold") + Text(_lines(str(exc))),
+                Text(label("cannot-check", lang), style="bold")
+                + Text(_lines(exc.said.get("ru" if lang == "ru" else "en"))),
                 soft_wrap=True,
             )
             return 1
@@ -281,8 +283,9 @@ def _run(
         if not result.ok and detailed < DETAILED_FAILURES:
             detailed += 1
             console.print(failure_details(result, options.lang), soft_wrap=True)
-        elif result.stopped:
-            console.print(_lines(result.stopped), soft_wrap=True)
+        elif result.stopped is not None:
+            stopped = result.stopped.get("ru" if options.lang == "ru" else "en")
+            console.print(_lines(stopped), soft_wrap=True)
 
     return run_cases(
         cases,
@@ -367,8 +370,9 @@ def _first_failure(result: CaseResult) -> dict[str, Any]:
     expect line of the hint shown beside it (or that none was), why it failed, the rule."""
     hint = result.hint
     message = result.failures[0].message if result.failures else None
-    why = message.en if message is not None else result.stopped
-    why_ru = message.ru if message is not None else result.stopped
+    stopped = result.stopped or Localized("", "")
+    why = message.en if message is not None else stopped.en
+    why_ru = message.ru if message is not None else stopped.ru
     return {
         "case": result.case.key,
         "hinted": hint is not None,

@@ -208,12 +208,14 @@ def case_line(result: CaseResult, done: int, total: int, lang: str = "en") -> Te
         text.append("ok  ", style="http.status.2xx")
         shown = f" → {result.status}" if result.status is not None else ""
         text.append(f"  {result.case.key} {title}{shown}")
-        if result.note:
+        if result.note is not None:
             note = label("note", lang)
-            text.append(f"\n{INDENT}{note}: {own_text(result.note)}", style="dim")
+            said = result.note.get(_lang(lang))
+            text.append(f"\n{INDENT}{note}: {own_text(said)}", style="dim")
         return text
     text.append("FAIL", style="http.status.5xx")
-    first = result.failures[0].message.get(_lang(lang)) if result.failures else result.stopped
+    stopped = result.stopped.get(_lang(lang)) if result.stopped is not None else ""
+    first = result.failures[0].message.get(_lang(lang)) if result.failures else stopped
     text.append(f"  {result.case.key} {title}: ")
     text.append(own_text(first))
     return text
@@ -287,8 +289,9 @@ def wire_block(
 def failure_details(result: CaseResult, lang: str = "en") -> RenderableType:
     """The teaching block under a failed case."""
     parts: list[RenderableType] = []
-    if result.stopped:
-        parts += [Text(f"{INDENT}{escape_text(text)}") for text in result.stopped.split("\n")]
+    if result.stopped is not None:
+        stopped = result.stopped.get(_lang(lang))
+        parts += [Text(f"{INDENT}{escape_text(text)}") for text in stopped.split("\n")]
     if not result.failures:
         return Group(*parts)
     first = result.failures[0]

@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import IO
 
+from httplab.lessons.model import Localized
+
 START_TIMEOUT = 10.0
 POLL = 0.03
 STOP_GRACE = 2.0
@@ -35,7 +37,12 @@ SETTLE = 0.05
 
 class ServerStartError(Exception):
     """The learner's server could not be started or never listened; the message is one line
-    (plus, for a crash, the last lines of its stderr)."""
+    (plus, for a crash, the last lines of its stderr); `said` has it in Russian too when the
+    server exited."""
+
+    def __init__(self, message: str, said: Localized | None = None) -> None:
+        super().__init__(message)
+        self.said = said or Localized(message, message)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -122,7 +129,7 @@ class LearnerServer:
         while time.monotonic() < deadline:
             gone = self.problem()
             if gone is not None:
-                raise ServerStartError(gone)
+                raise ServerStartError(gone.en, gone)
             if port_in_use(self.host, self.port):
                 time.sleep(SETTLE)
                 return
@@ -147,24 +154,37 @@ class LearnerServer:
         text = self._stderr.read().decode("utf-8", "replace")
         return text.rstrip("\n").splitlines()[-lines:] if text.strip() else []
 
-    def problem(self) -> str | None:
-        """Why the server is gone (it exited), or None while it runs."""
+    def problem(self) -> Localized | None:
+        """Why the server is gone (it exited), or None while it runs; in both languages (the
+        lines of its stderr as they are)."""
         if self.process is None:
-            return "the server was not started"
+            return Localized("the server was not started", "сервер не был запущен")
         code = self.process.poll()
         if code is None:
             return None
         tail = self.stderr_tail()
         text = "\n".join(tail)
         if "Address already in use" in text or "Errno 98" in text or "Errno 48" in text:
-            return f"the server exited: address already in use (port {self.port} was taken)"
-        first = f"the server exited with code {code}"
+            return Localized(
+                f"the server exited: address already in use (port {self.port} was taken)",
+                f"сервер завершился: адрес занят (порт {self.port} уже кем-то занят)",
+            )
+        first = Localized(
+            f"the server exited with code {code}", f"сервер завершился с кодом {code}"
+        )
         if code < 0:
-            first = f"the server was killed by signal {-code}"
+            first = Localized(
+                f"the server was killed by signal {-code}", f"сервер убит сигналом {-code}"
+            )
         if not tail:
-            return first + " (nothing on its stderr)"
+            return Localized(
+                first.en + " (nothing on its stderr)", first.ru + " (в его stderr пусто)"
+            )
         shown = "\n".join("    │ " + line for line in tail)
-        return f"{first}; the last lines of its stderr:\n{shown}"
+        return Localized(
+            f"{first.en}; the last lines of its stderr:\n{shown}",
+            f"{first.ru}; последние строки его stderr:\n{shown}",
+        )
 
     def stop(self) -> None:
         """Stop what `start()` started (its process group), politely, then firmly."""

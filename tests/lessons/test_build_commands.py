@@ -327,6 +327,19 @@ def test_check_in_russian_says_everything_of_its_own_in_russian(tmp_path: Path) 
     assert "прошли: 3, не прошли: 0 — урок 1 пройден. Дальше — урок 2" in result.output
 
 
+def test_check_in_russian_says_in_russian_that_the_server_exited(tmp_path: Path) -> None:
+    """'the server exited with code 1; the last lines of its stderr' was English in a
+    Russian check (the --article note: test_build_checks)."""
+    progress = str(tmp_path / "progress.json")
+    crash = tmp_path / "crash.py"
+    crash.write_text("raise SystemExit('no port given')\n", encoding="utf-8")
+    check = ["lesson", "check", "1", "--cmd", _cmd(crash), "--progress", progress, "--lang", "ru"]
+    result = runner.invoke(app, [*check, "--timeout", "1"])
+    assert result.exit_code == 1, result.output
+    assert "сервер завершился с кодом 1; последние строки его stderr:" in result.output
+    assert "no port given" in result.output and "the server exited" not in result.output
+
+
 def test_class_status_never_prints_a_learners_bytes_raw(tmp_path: Path) -> None:
     """Progress files come from the students. A failed case key holding ESC went to the
     instructor's terminal raw (`02.\\x1b[2J` cleared the projector's screen), and a `[bold]`
