@@ -54,6 +54,7 @@ from httplab.protocol.headers import Headers
 from httplab.protocol.notes import Note
 from httplab.protocol.parser import RequestParser, ResponseParser
 from httplab.trace.wire_text import escape_decoded
+from httplab.trace.words import count_bytes
 
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_TIME = 30.0
@@ -104,10 +105,11 @@ class ClientError(Exception):
     """A network or response failure, told in one line; `kind` names which. The message is
     ready for a terminal (a host name typed by the user is in it escaped once)."""
 
-    def __init__(self, kind: ErrorKind, message: str) -> None:
+    def __init__(self, kind: ErrorKind, message: str, ru: str = "") -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
+        self.ru = ru or message  # the message in Russian (a lesson in Russian says it so)
 
 
 @dataclass(slots=True)
@@ -141,6 +143,7 @@ class ClientExchange:
     timings: ClientTimings = field(default_factory=ClientTimings)
     error: str | None = None
     error_kind: ErrorKind | None = None
+    error_ru: str | None = None  # `error` in Russian, for a lesson in Russian
     unread: bytes = b""  # bytes of a response that could not be parsed or was cut short
     request_head: RequestHead | None = None  # None when the request bytes did not parse
     extra: bytes = b""  # bytes after the response, not part of it (see EXTRA_NOTE)
@@ -239,6 +242,7 @@ class ClientConnection:
         self._parser = ResponseParser()
         self.closed = False  # True once the server closed the connection (or we did after it)
         self.closed_reason = ""
+        self.closed_reason_ru = ""
         self.closed_kind: CloseKind | None = None  # the common reasons by kind (a lesson's words)
         self.reopened = False  # the last send found the kept-alive connection closed by the server
         self._closed_while_idle = False
@@ -265,7 +269,11 @@ class ClientConnection:
             infos = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as exc:
             host = escape_decoded(self.host)
-            raise ClientError("unknown-host", f"unknown host '{host}': {_why(exc)}") from exc
+            raise ClientError(
+                "unknown-host",
+                f"unknown host '{host}': {_why(exc)}",
+                f"неизвестный сервер '{host}': {_why(exc)}",
+            ) from exc
         last: Exception | None = None
         for family, kind, proto, _, address in infos:
             sock = socket.socket(family, kind, proto)
@@ -291,13 +299,21 @@ class ClientConnection:
         where = self.address
         if isinstance(exc, ConnectionRefusedError):
             return ClientError(
-                "refused", f"connection refused by {where} — is `httplab serve` running?"
+                "refused",
+                f"connection refused by {where} — is `httplab serve` running?",
+                f"{where} отказал в соединении — запущен ли сервер?",
             )
         if isinstance(exc, TimeoutError):
             return ClientError(
-                "timeout", f"timed out after {self.timeout:g} s connecting to {where}"
+                "timeout",
+                f"timed out after {self.timeout:g} s connecting to {where}",
+                f"за {self.timeout:g} с не удалось подключиться к {where}",
             )
-        return ClientError("connect", f"cannot connect to {where}: {_why(exc)}")
+        return ClientError(
+            "connect",
+            f"cannot connect to {where}: {_why(exc)}",
+            f"не удаётся подключиться к {where}: {_why(exc)}",
+        )
 
     def close(self) -> None:
         self._closed_while_idle = False
@@ -423,6 +439,7 @@ class ClientConnection:
             if self._sock is None:
                 exchange.error_kind = "closed"
                 exchange.error = "not answered: the connection was already closed"
+                exchange.error_ru = "без ответа: соединение уже было закрыто"
                 continue
             self._read_exchange(exchange, started, piece.complete)
             if exchange.error is not None:
@@ -434,6 +451,7 @@ class ClientConnection:
                             request_head=rest.head,
                             error="not read: an earlier response failed",
                             error_kind=exchange.error_kind,
+                            error_ru="не прочитан: предыдущий ответ не удался",
                         )
                     )
                 break
@@ -500,33 +518,50 @@ class ClientConnection:
                             self._mark_closed(*_why_not_kept_alive(current))
                     return
                 elif isinstance(event, ConnectionClosed):
-                    self._fail(exchange, "closed", self._closed_message(exchange))
+                    method = exchange.method
+                    self._fail(
+                        exchange,
+                        "closed",
+                        f"the server closed the connection without answering {method}",
+                        f"сервер закрыл соединение, не ответив на {method}",
+                    )
                     return
         except ProtocolError as exc:
             exchange.unread = parser.pending_raw
             where = f" ({exc.rfc_ref})" if exc.rfc_ref else ""
-            self._fail(exchange, "bad-response", f"unparseable response: {exc.detail}{where}")
+            self._fail(
+                exchange,
+                "bad-response",
+                f"unparseable response: {exc.detail}{where}",
+                f"ответ не разобрать: {exc.detail}{where}",
+            )
         except _TooMany:
             exchange.unread = b""  # the interim responses kept show what came
             message = f"more than {MAX_INTERIM} interim (1xx) responses (RFC 9110 §15.2)"
-            self._fail(exchange, "bad-response", message)
+            ru = f"больше {MAX_INTERIM} промежуточных (1xx) ответов (RFC 9110 §15.2)"
+            self._fail(exchange, "bad-response", message, ru)
         except _TooLarge:
             exchange.unread = parser.pending_raw[:EXTRA_LIMIT]
             message = (
                 f"the response exceeds {self.max_response_bytes} bytes "
                 "(the client's limit for one response)"
             )
-            self._fail(exchange, "too-large", message)
+            limit = count_bytes(self.max_response_bytes, "ru")
+            ru = f"ответ больше {limit} (предел клиента на один ответ)"
+            self._fail(exchange, "too-large", message, ru)
         except _DeadlineExceeded:
             exchange.unread = parser.pending_raw
             message = f"gave up after {self.max_time:g} s (the time limit for a whole response)"
-            self._fail(exchange, "timeout", message)
+            ru = f"прекращено через {self.max_time:g} с (предел времени на весь ответ)"
+            self._fail(exchange, "timeout", message, ru)
         except TimeoutError:
             exchange.unread = parser.pending_raw
-            self._fail(exchange, "timeout", self._timeout_message(exchange, complete))
+            self._fail(exchange, "timeout", *self._timeout_message(exchange, complete))
         except ConnectionResetError:
             exchange.unread = parser.pending_raw
-            self._fail(exchange, "reset", f"the connection was reset by {self.address}")
+            address = self.address
+            message = f"the connection was reset by {address}"
+            self._fail(exchange, "reset", message, f"{address} сбросил соединение")
 
     def _receive(self, exchange: ClientExchange, started: float) -> None:
         sock = self._sock
@@ -561,7 +596,9 @@ class ClientConnection:
         exchange.extra = self._parser.pending_raw[:EXTRA_LIMIT]
         self._mark_closed(
             "the server switched protocols (101); this client speaks HTTP/1.1 only, so it "
-            "closed the connection (RFC 9110 §15.2.2)"
+            "closed the connection (RFC 9110 §15.2.2)",
+            ru="сервер сменил протокол (101); этот клиент говорит только на HTTP/1.1 и закрыл "
+            "соединение (RFC 9110 §15.2.2)",
         )
 
     def _collect_extra(self, exchange: ClientExchange, grace: float = 0.0) -> None:
@@ -579,7 +616,9 @@ class ClientConnection:
             return
         exchange.extra = extra[:EXTRA_LIMIT]
         self._mark_closed(
-            f"the server sent {len(extra)} bytes after the response (the framing is lost)"
+            f"the server sent {len(extra)} bytes after the response (the framing is lost)",
+            ru=f"после ответа сервер прислал ещё {count_bytes(len(extra), 'ru')} (границы "
+            "сообщений потеряны)",
         )
 
     def _read_available(self, grace: float, until_eof: bool = False) -> bytes:
@@ -605,28 +644,36 @@ class ClientConnection:
             data += chunk
         return bytes(data)
 
-    def _fail(self, exchange: ClientExchange, kind: ErrorKind, message: str) -> None:
+    def _fail(self, exchange: ClientExchange, kind: ErrorKind, message: str, ru: str) -> None:
         exchange.error_kind = kind
         exchange.error = message
-        self._mark_closed(message)
+        exchange.error_ru = ru
+        self._mark_closed(message, ru=ru)
 
-    def _closed_message(self, exchange: ClientExchange) -> str:
-        return f"the server closed the connection without answering {exchange.method}"
-
-    def _timeout_message(self, exchange: ClientExchange, complete: bool) -> str:
-        message = f"timed out after {self.timeout:g} s waiting for a response from {self.address}"
+    def _timeout_message(self, exchange: ClientExchange, complete: bool) -> tuple[str, str]:
+        """Why the wait ended, in English and Russian."""
+        seconds, address = f"{self.timeout:g}", self.address
         if exchange.unread:
-            return f"timed out after {self.timeout:g} s in the middle of a response"
+            return (
+                f"timed out after {seconds} s in the middle of a response",
+                f"ответ оборвался на середине: за {seconds} с больше ничего не пришло",
+            )
+        message = f"timed out after {seconds} s waiting for a response from {address}"
+        ru = f"за {seconds} с не пришло ответа от {address}"
         if not complete:
-            return message + " (the request looks incomplete: is the server waiting for more?)"
-        return message
+            return (
+                message + " (the request looks incomplete: is the server waiting for more?)",
+                ru + " (запрос, похоже, неполный: не ждёт ли сервер продолжения?)",
+            )
+        return message, ru
 
-    def _mark_closed(self, reason: str, kind: CloseKind | None = None) -> None:
+    def _mark_closed(self, reason: str, kind: CloseKind | None = None, *, ru: str = "") -> None:
         if self._sock is not None:
             self._sock.close()
             self._sock = None
         self.closed = True
         self.closed_reason = reason
+        self.closed_reason_ru = ru or reason  # a kind's Russian is the REPL's (its WORDS)
         self.closed_kind = kind
 
 

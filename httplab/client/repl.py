@@ -266,10 +266,12 @@ class Repl:
         return localized(WORDS, key, self.lang, **values)
 
     def close_reason(self) -> str:
-        """Why the connection closed, in the REPL's language when it is a common reason."""
+        """Why the connection closed, in the REPL's language."""
         kind = self.connection.closed_kind
         if self.lang == "ru" and kind is not None:
             return localized(WORDS, kind, "ru")
+        if self.lang == "ru":
+            return self.connection.closed_reason_ru or self.connection.closed_reason
         return self.connection.closed_reason
 
     # one input ----------------------------------------------------------------------------
@@ -321,7 +323,8 @@ class Repl:
             if not shown:
                 self.printer.write(request_items(data, hexdump=self.hexdump))
             self.last = [ClientExchange(data, "", error=exc.message, error_kind=exc.kind)]
-            self.fail(self.words("error", message=exc.message), escaped=True)
+            message = exc.ru if self.lang == "ru" else exc.message
+            self.fail(self.words("error", message=message), escaped=True)
             return
         self.last = exchanges
         if self.connection.reopened:
@@ -340,7 +343,8 @@ class Repl:
             items += extra_items(exchange.extra, hexdump=self.hexdump, lang=self.lang)
             if exchange.error:
                 self.errors += 1
-                error = self.words("error", message=exchange.error)
+                said = exchange.error_ru if self.lang == "ru" else None
+                error = self.words("error", message=said or exchange.error)
                 items.append(info_line(error, "trace.error", escaped=True))
             self.printer.write(items)
         reason = self.connection.closed_reason

@@ -35,6 +35,7 @@ class ClientSession:
         self.port = port
         self.timeout = timeout
         self.crlf = True
+        self.lang = "en"  # of the errors said: the lesson view's language
         self.pin_length = False
         self.busy = False
         self.result: PaneResult | None = None
@@ -66,7 +67,7 @@ class ClientSession:
     def _send_once(self, data: bytes, host: str, port: int) -> PaneResult:
         connection = ClientConnection(host, port, timeout=self.timeout)
         try:
-            return _result_of(connection, data, host, port)
+            return _result_of(connection, data, host, port, self.lang)
         finally:
             connection.close()
 
@@ -79,19 +80,24 @@ class ClientSession:
             self.close()
             self._connection = ClientConnection(host, port, timeout=self.timeout)
             self._connection_target = (host, port)
-        result = _result_of(self._connection, data, host, port)
+        result = _result_of(self._connection, data, host, port, self.lang)
         if result.error or self._connection.closed:
             self.close()
         return result
 
 
-def _result_of(connection: ClientConnection, data: bytes, host: str, port: int) -> PaneResult:
+def _result_of(
+    connection: ClientConnection, data: bytes, host: str, port: int, lang: str = "en"
+) -> PaneResult:
     title = connection.address
+    ru = lang == "ru"
     try:
         exchanges = connection.send(data)
     except ClientError as exc:
-        return PaneResult(title, data, error=exc.message)
+        return PaneResult(title, data, error=exc.ru if ru else exc.message)
     response = b"".join(exchange.response_bytes for exchange in exchanges)
-    errors = [exchange.error for exchange in exchanges if exchange.error]
+    errors = [
+        (e.error_ru if ru and e.error_ru else e.error) for e in exchanges if e.error is not None
+    ]
     notes = [f"the last {len(e.extra)} {EXTRA_NOTE}" for e in exchanges if e.extra]
     return PaneResult(title, data, response, notes, "; ".join(errors) or None, exchanges=exchanges)

@@ -439,6 +439,7 @@ class TraceController:
         typed: str | None = None,
     ) -> None:
         self.hooks.invalidate()
+        self.client.lang = self.words_lang  # its errors are said in the lesson's language
         result: PaneResult = await self.client.send(data, host, port, fresh=fresh)
         result.title = f"{label} → {result.title}"
         result.notes = notes + result.notes

@@ -296,3 +296,28 @@ def test_shell_words_typed_alone_are_not_sent(word: str, hint: str) -> None:
         assert raw.connections == 0
     assert f"'{word}' was not sent" in out.getvalue() and hint in out.getvalue()
     assert repl.running
+
+
+def test_a_russian_repl_says_its_errors_and_rarer_close_reasons_in_russian() -> None:
+    """A lesson in Russian: a refused connection, a server that closes without answering and
+    bytes after a response (a close reason with no kind) were said in English."""
+    out = io.StringIO()
+    Repl("127.0.0.1", 1, stream=out, timeout=1, lang="ru").handle("GET /")
+    assert "* ошибка: 127.0.0.1:1 отказал в соединении" in out.getvalue()
+
+    def hang_up(conn: socket.socket) -> None:
+        read_head(conn, bytearray())
+        conn.shutdown(socket.SHUT_RDWR)
+
+    with RawServer(hang_up) as server:
+        out = io.StringIO()
+        Repl("127.0.0.1", server.port, stream=out, timeout=2, lang="ru").handle("GET /")
+        assert "* ошибка: сервер закрыл соединение, не ответив на GET" in out.getvalue()
+        assert "the server closed" not in out.getvalue()
+
+    extra = answer_each(b"HTTP/1.1 204 No Content\r\n\r\nhi")
+    with RawServer(extra) as server:
+        out = io.StringIO()
+        Repl("127.0.0.1", server.port, stream=out, timeout=2, lang="ru").handle("GET /")
+        shown = out.getvalue()
+        assert "соединение закрыто: после ответа сервер прислал ещё 2 байта" in shown, shown
