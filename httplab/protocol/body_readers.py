@@ -356,29 +356,28 @@ class ChunkedReader:
         )
 
 
-_EMPTY = ContentLengthReader(0)  # never changes: shared by every message without a body
+# A message without a body (no framing field, or Content-Length: 0 — most requests) has no
+# reader: the parser's next event is its end, without a reader to make and call.
+def _no_body(framing: Framing) -> BodyReader | None:
+    return None
 
 
-def _no_body(framing: Framing) -> BodyReader:
-    return _EMPTY
+def _length(framing: Framing) -> BodyReader | None:
+    return ContentLengthReader(framing.length) if framing.length else None
 
 
-def _length(framing: Framing) -> BodyReader:
-    return ContentLengthReader(framing.length) if framing.length else _EMPTY
-
-
-def _chunked(framing: Framing) -> BodyReader:
+def _chunked(framing: Framing) -> BodyReader | None:
     return ChunkedReader()
 
 
-def _close(framing: Framing) -> BodyReader:
+def _close(framing: Framing) -> BodyReader | None:
     return CloseDelimitedReader()
 
 
-READERS: dict[FramingKind, Callable[[Framing], BodyReader]] = {
+READERS: dict[FramingKind, Callable[[Framing], BodyReader | None]] = {
     "none": _no_body,
     "length": _length,
     "chunked": _chunked,
     "close": _close,
 }
-"""Which reader reads a body of each framing kind."""
+"""Which reader reads a body of each framing kind (None: there is no body to read)."""

@@ -94,15 +94,18 @@ class MessageParser:
     _state = _HEAD
     _eof = False
     _error: ProtocolError | None = None
-    _reader: BodyReader | None = None  # the body reader of the message in progress
+    _reader: BodyReader | None = None  # the body reader of the message in progress, if any
     _empty_lines = 0  # empty lines skipped before the start line in progress
     _trailers: list[Field] | None = None  # the trailer section of the message in progress
     _closed_reported = False
+    # the head of the message in progress once it is parsed (its bytes leave `_raw`, which
+    # then holds the body's): a message without a body ends with these bytes as they are
+    _head_raw = b""
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS, *, fast_path: bool = True) -> None:
         self.limits = limits
         self._buf = bytearray()
-        self._raw = bytearray()  # consumed bytes of the message in progress
+        self._raw = bytearray()  # consumed bytes of the message in progress (after the head)
         self._notes: list[Note] = []
         if not fast_path:  # the strict parser alone (see `RequestParser`)
             self.fast_path = False
@@ -121,12 +124,17 @@ class MessageParser:
     @property
     def idle(self) -> bool:
         """No byte of a new message has arrived (a keep-alive wait, not a slow request)."""
-        return self._state in (_HEAD, _DONE) and not self._raw and self._pos == len(self._buf)
+        return (
+            self._state in (_HEAD, _DONE)
+            and not self._raw
+            and not self._head_raw
+            and self._pos == len(self._buf)
+        )
 
     @property
     def pending_raw(self) -> bytes:
         """Every byte received of the message in progress, consumed or not."""
-        return bytes(self._raw) + bytes(self._buf[self._pos :])
+        return self._head_raw + bytes(self._raw) + bytes(self._buf[self._pos :])
 
     @property
     def buffered(self) -> int:
@@ -142,10 +150,16 @@ class MessageParser:
         returns how many were dropped. For a caller that passes a long body on as it arrives
         (the proxy) and must not hold it whole: `EndOfMessage.raw` then holds the first `keep`
         bytes and those consumed after the last call, no longer the whole message."""
-        dropped = len(self._raw) - keep
+        head = len(self._head_raw)
+        if keep < head:  # (a caller keeps at least the head)
+            dropped = head - keep + len(self._raw)
+            self._head_raw = self._head_raw[:keep]
+            self._raw.clear()
+            return dropped
+        dropped = len(self._raw) - (keep - head)
         if dropped <= 0:
             return 0
-        del self._raw[keep:]
+        del self._raw[keep - head :]
         return dropped
 
     def start_next(self) -> None:
@@ -153,6 +167,7 @@ class MessageParser:
         if self._state is _DONE:
             self._state = _HEAD
             self._raw.clear()
+            self._head_raw = b""
             if self._notes:
                 self._notes = []
             self._empty_lines = 0
@@ -160,6 +175,7 @@ class MessageParser:
     def _read_another_head(self) -> None:
         """After an interim (1xx) head: the final head of the same exchange comes next."""
         self._raw.clear()
+        self._head_raw = b""
         self._notes = []
         self._empty_lines = 0
         self._state = _HEAD
@@ -174,7 +190,10 @@ class MessageParser:
             if state is _HEAD:
                 return self._read_head()
             if state is _BODY:  # the reader of the framing: Data, NEED_DATA or the end
-                result = self._reader.read(self)  # type: ignore[union-attr]
+                reader = self._reader
+                if reader is None:  # no body (`READERS`): the end of the message is next
+                    return self._end_message()
+                result = reader.read(self)
                 return self._end_message() if result is END else result  # type: ignore[return-value]
             return PAUSED
         except ProtocolError as error:
@@ -209,7 +228,10 @@ class MessageParser:
         else:  # `Headers.from_fields(trailers)` without the class method call
             headers = new_headers(Headers)
             headers._fields = trailers  # a fresh list each message: adopted
-        return EndOfMessage(headers, bytes(self._raw), tuple(self._notes) if self._notes else ())
+        # the whole message: the head, then what was consumed after it (body, framing,
+        # trailers), if anything was
+        raw = self._head_raw + self._raw if self._raw else self._head_raw
+        return EndOfMessage(headers, raw, tuple(self._notes) if self._notes else ())
 
     def _error_at(
         self, status: int, detail: str, rfc: str, offending: bytes = b"", *, code: str = ""
@@ -401,6 +423,13 @@ class MessageParser:
 
     def _parse_head(self, head: bytes, prefix: int) -> Result:
         raise NotImplementedError
+
+    def _head_consumed(self) -> bytes:
+        """The raw head (empty lines before it included): its bytes move from `_raw` to
+        `_head_raw`, where `EndOfMessage.raw` starts."""
+        raw = self._head_raw = bytes(self._raw)
+        self._raw.clear()
+        return raw
 
     # framing ------------------------------------------------------------------------------
     def _content_length(self, selected: Selected) -> int | None:

@@ -18,8 +18,8 @@ Rules enforced here:
 from __future__ import annotations
 
 from httplab.protocol import grammar
-from httplab.protocol.body_readers import READERS
-from httplab.protocol.common_head import parse_common_head
+from httplab.protocol.body_readers import READERS, ContentLengthReader
+from httplab.protocol.common_head import EMPTY_BODY, parse_common_head
 from httplab.protocol.events import Framing, RequestHead, TargetForm
 from httplab.protocol.framing import (
     Selected,
@@ -66,14 +66,19 @@ class RequestParser(MessageParser):
                 head_bytes = bytes(buf) if end == len(buf) and not pos else bytes(buf[pos:end])
                 head = parse_common_head(head_bytes, self.limits)
                 if head is not None:
-                    # what `_take` does, without copying the head again
+                    # what `_take` and `_head_consumed` do, without copying the head again
                     self._pos = self._scan = end
-                    self._raw += head.raw
+                    self._head_raw = head_bytes
                     if end > 65536:
                         self._compact()
-                    # `_start_body`, less its check of max_body: the fast path made it
+                    # `_start_body`, less its check of max_body (the fast path made it),
+                    # written out: most requests have no body, so no reader (`READERS`)
                     framing = head.framing
-                    self._reader = READERS[framing.kind](framing)
+                    if framing.kind == "length":
+                        if framing is not EMPTY_BODY:
+                            self._reader = ContentLengthReader(framing.length)  # type: ignore[arg-type]
+                    elif framing is not NO_BODY:
+                        self._reader = READERS[framing.kind](framing)
                     self._state = _BODY
                     return head
         return super()._read_head()
@@ -90,7 +95,7 @@ class RequestParser(MessageParser):
         keep_alive = keep_alive_of(version, selected)
         expect_continue = self._expectation(version, selected, framing)
         self._start_body(framing)
-        raw = bytes(self._raw)
+        raw = self._head_consumed()
         return RequestHead(
             method=method.decode("ascii"),
             target=target.decode("ascii"),

@@ -106,7 +106,7 @@ class ResponseParser(MessageParser):
         selected = select_framing_fields(fields)
         framing = self._response_framing(code, version, selected)
         keep_alive = keep_alive_of(version, selected) and framing.kind != "close"
-        raw = bytes(self._raw)
+        raw = self._head_consumed()
         response_head = ResponseHead(
             status=code,
             reason=(reason or b"").decode("latin-1"),

@@ -217,3 +217,55 @@ def test_one_byte_at_a_time_matches_all_at_once() -> None:
     whole = comparable(parse_requests([data]))
     bytewise = comparable(parse_requests([data[i : i + 1] for i in range(len(data))]))
     assert whole == bytewise
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+@pytest.mark.parametrize(
+    "message",
+    [
+        b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",  # no body: no reader, the end comes next
+        b"\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",  # an empty line first (strict parser)
+        b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n",
+        b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
+        b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    ],
+)
+def test_the_raw_message_is_the_head_then_what_follows_it(message: bytes, fast_path: bool) -> None:
+    """The head's bytes are kept apart from the body's once the head is parsed: `pending_raw`,
+    `idle`, `forget_raw` and `EndOfMessage.raw` still see the whole message."""
+    from httplab.protocol.parser import RequestParser
+
+    parser = RequestParser(fast_path=fast_path)
+    assert parser.idle
+    parser.feed(message + b"GET")
+    head = parser.next_event()
+    assert isinstance(head, RequestHead)
+    assert not parser.idle
+    assert parser.pending_raw == message + b"GET"
+    events = [parser.next_event()]
+    while not isinstance(events[-1], EndOfMessage):
+        events.append(parser.next_event())
+    end = events[-1]
+    assert isinstance(end, EndOfMessage)
+    assert end.raw == message
+    assert end.raw[: len(head.raw)] == head.raw
+    assert not parser.idle  # done, the next request not yet started
+    parser.start_next()
+    assert parser.pending_raw == b"GET"
+    assert not parser.idle  # a byte of the next request is here
+
+
+def test_forget_raw_counts_the_head_and_the_body_together() -> None:
+    from httplab.protocol.parser import RequestParser
+
+    head = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n"
+    parser = RequestParser()
+    parser.feed(head + b"hello")
+    assert isinstance(parser.next_event(), RequestHead)
+    assert parser.next_event() == Data(b"hello")
+    assert parser.forget_raw(len(head) + 2) == 3  # the body beyond its first 2 bytes
+    assert parser.pending_raw == head + b"he"
+    assert parser.forget_raw(4) == len(head) - 4 + 2  # into the head (no caller does)
+    end = parser.next_event()
+    assert isinstance(end, EndOfMessage)
+    assert end.raw == head[:4]
