@@ -31,7 +31,10 @@ TMUX_SIZE = (120, 35)
 
 Launch = Literal["process", "pipe", "tmux"]
 HTTPLAB_SERVES = "httplab users API, GET /users with 2 users (routing, Accept, JSON, ETag)"
-REFERENCE_SERVES = "the same 2-user JSON encoded per request, ETag + Vary (no routing)"
+REFERENCE_SERVES = (
+    "the same 2-user JSON, encoded once and kept as httplab's app keeps its page, ETag + Vary "
+    "(no routing)"
+)
 
 
 @dataclass(frozen=True)
