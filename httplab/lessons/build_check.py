@@ -30,7 +30,7 @@ from httplab.trace.transcript import (
     TranscriptConnection,
     TranscriptExchange,
 )
-from httplab.trace.wire_text import escape_wire
+from httplab.trace.wire_text import escape_latin1, escape_wire
 
 Mode = Literal["rfc", "article"]
 CASE_TIMEOUT = 2.0
@@ -544,9 +544,11 @@ def _extra_failure(exchange: ClientExchange, offset: int) -> Failure:
             offset=offset,
             rfc="RFC 9112 §6.3",
         )
+    # the value as the parser kept it (OWS already trimmed, SP/HTAB only), escaped as bytes
     length = final.head.headers.get("content-length")
-    says = f"Content-Length says {length.strip()}" if length else "the framing says"
-    says_ru = f"Content-Length говорит {length.strip()}" if length else "так сказано в заголовке"
+    shown = escape_latin1(length) if length else ""
+    says = f"Content-Length says {shown}" if length else "the framing says"
+    says_ru = f"Content-Length говорит {shown}" if length else "так сказано в заголовке"
     sent = len(final.body) + extra
     return Failure(
         Localized(
