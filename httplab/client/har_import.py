@@ -104,6 +104,7 @@ def read_har_requests(path: str | Path) -> list[HarRequest]:
         ]
     except (
         ValueError,
+        RecursionError,  # nested too deeply for json.loads
         KeyError,
         TypeError,
         AttributeError,
@@ -114,6 +115,8 @@ def read_har_requests(path: str | Path) -> list[HarRequest]:
             problem = f"no {exc.args[0]!r} field"
         elif isinstance(exc, TypeError | AttributeError):
             problem = "a field of the wrong kind"
+        elif isinstance(exc, RecursionError):
+            problem = "nested too deeply"
         else:
             problem = str(exc)
         raise HarError(f"not a HAR file httplab can read ({problem})") from None

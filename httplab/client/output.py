@@ -430,6 +430,6 @@ def _response_json(response: ClientResponse) -> dict[str, Any]:
         out["body"] = base64.b64encode(response.body).decode("ascii")
         out["body_encoding"] = "base64"
     if _lexer_for(head.headers.get("content-type", "") or "") == "json":
-        with contextlib.suppress(ValueError):
+        with contextlib.suppress(ValueError, RecursionError):  # nested too deeply too
             out["json"] = json.loads(response.body)
     return out

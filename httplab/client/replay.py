@@ -175,7 +175,7 @@ def _check_patterns(expect: Expectation, response: ClientResponse) -> list[Misma
     for text in expect.json:
         try:
             value = json.loads(body)
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):  # nested too deeply too
             message = f"json: the body is not JSON: '{_shown(body)}'"
             found.append(Mismatch("json", message, text, _shown(body)))
             continue

@@ -49,7 +49,7 @@ BODY_LINES = 40
 def _body_lines(body: bytes) -> list[str]:
     try:
         text = json.dumps(json.loads(body), indent=2, ensure_ascii=False)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # nested too deeply too
         lines = escape_wire_lines(body)
     else:
         lines = [
@@ -191,7 +191,7 @@ def _updated_line(line: str, result: ExchangeResult) -> str | None:
     if single.json:
         try:
             value = json.loads(body)
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             return None
         return "expect json " + _refilled(parse_pattern(single.json[0]), value)
     return None  # absent fields, body-contains, body-matches: no way to guess the intent

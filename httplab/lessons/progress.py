@@ -227,7 +227,7 @@ def _parse(text: str) -> dict[str, dict[str, Any]] | None:
     """The lessons table of a progress file, or None when it is not one."""
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested too deeply too
         return None
     if not isinstance(data, dict) or not isinstance(data.get("lessons"), dict):
         return None
@@ -253,6 +253,6 @@ def _someones_file(target: Path, text: str) -> bool:
         return True
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False  # a .json cut short or broken by hand
     return isinstance(data, dict) and bool(data)

@@ -65,9 +65,10 @@ def _json_preview(body: bytes, charset: str | None) -> Text | None:
         return None
     try:
         data = json.loads(text)
-    except ValueError:
+        pretty = json.dumps(data, indent=2, ensure_ascii=False)
+    except (ValueError, RecursionError):  # nested too deeply too: shown as plain text
         return None
-    shown = _lines_text(json.dumps(data, indent=2, ensure_ascii=False), json_text=True)
+    shown = _lines_text(pretty, json_text=True)
     JSONHighlighter().highlight(shown)
     return shown
 

@@ -85,6 +85,8 @@ def test_to_overrides_the_urls_and_https_needs_it(
         ('{"log": {"entries": []}}', "the HAR file has no entries"),
         ('{"log": {"entries": [{"request": 3}]}}', "a field of the wrong kind"),
         ("not json", "not a HAR file httplab can read"),
+        # valid JSON that json.loads refuses with RecursionError, not ValueError
+        pytest.param("[" * 5000 + "]" * 5000, "nested too deeply", id="nested-too-deeply"),
     ],
 )
 def test_a_bad_har_is_one_line(

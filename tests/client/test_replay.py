@@ -199,3 +199,23 @@ def test_an_exchange_not_sent_names_the_one_the_connection_ended_at() -> None:
     assert "unparseable response" in one.failures[0]
     assert two.exchange is None and [m.kind for m in two.mismatches] == ["send"]
     assert two.failures[0].startswith("not sent: the connection ended at 1.1: unparseable")
+
+
+DEEP = b"[" * 5000 + b"]" * 5000
+"""Valid JSON nested deeper than json.loads goes: it raises RecursionError, not ValueError."""
+
+
+def test_a_body_nested_too_deeply_is_a_json_mismatch_not_a_traceback() -> None:
+    """A learner's server (or any server replayed against) answering `[[[[…]]]]` ended the
+    replay and `lesson check` with a RecursionError from json.loads (both in the check and in
+    the diff shown under the FAIL line)."""
+    from httplab.client.replay_diff import mismatch_diff
+
+    reply = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+    for expect in (Expectation(json=['{"a": 1}']), Expectation(body=b"[]")):
+        with canned_server(reply % len(DEEP) + DEEP, close=False) as port:
+            (result,) = replay(one_exchange(expect), "127.0.0.1", port, timeout=5)
+        assert not result.ok and result.status == 200
+        kind = "json" if expect.json else "body"
+        assert [m.kind for m in result.mismatches] == [kind], result.failures
+        assert any(line.startswith("+[[[[") for line in mismatch_diff(result))

@@ -284,3 +284,15 @@ def test_http_file_summary_says_what_was_not_sent(tmp_path: Path) -> None:
     status, out, _ = send(SendOptions(file=str(http)))
     assert status == 1
     assert out.splitlines()[-1] == "* 2 requests: error; 1 not sent (stopped at the error)"
+
+
+def test_json_format_with_a_body_nested_too_deeply_has_no_json_member() -> None:
+    """--format json adds the body parsed as "json" when it is JSON; `[[[[…]]]]` made
+    json.loads raise RecursionError (not ValueError) and ended `send` with a traceback."""
+    deep = b"[" * 5000 + b"]" * 5000
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+    with RawServer(answer_each(head % len(deep) + deep)) as raw:
+        status, out, err = send(SendOptions("GET /", to=to(raw.port), output_format="json"))
+    assert status == 0, err
+    (response,) = json.loads(out)["responses"]
+    assert "json" not in response and response["body"] == deep.decode()

@@ -12,6 +12,9 @@ import pytest
 
 from httplab.lessons import Progress, ProgressError, default_progress_path
 
+DEEP_JSON = b"[" * 5000 + b"]" * 5000
+"""Valid JSON that json.loads refuses with RecursionError (not a ValueError)."""
+
 
 def test_default_path_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
@@ -56,7 +59,15 @@ def test_a_failed_write_leaves_the_old_file_whole(
 
 
 @pytest.mark.parametrize(
-    "content", [b"{not json", b"[]", b'{"lessons": {"1": 5}}', b"\xff\xfe", b""]
+    "content",
+    [
+        b"{not json",
+        b"[]",
+        b'{"lessons": {"1": 5}}',
+        b"\xff\xfe",
+        b"",
+        pytest.param(DEEP_JSON, id="nested-too-deeply"),
+    ],
 )
 def test_a_damaged_file_is_set_aside_with_a_warning(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "p.json"

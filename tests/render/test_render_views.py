@@ -308,3 +308,11 @@ def test_an_exchange_the_client_pane_made_with_another_server_reads_as_an_arrow(
     rows = [plain(ExchangeSummary(r), width=90).rstrip("\n") for r in (ours, theirs)]
     assert rows[1].split()[1] == "→12.2" and "#-" not in rows[1], rows[1]
     assert rows[0].index(" 200 ") == rows[1].index(" 200 "), "same columns as a server row"
+
+
+def test_json_nested_too_deeply_is_shown_as_text_not_a_traceback() -> None:
+    """json.loads raises RecursionError (not ValueError) for `[[[[…]]]]`: a server answering
+    that took down the trace view and `send`'s preview; it is shown as the bytes it is."""
+    deep = b"[" * 2000 + b"]" * 2000
+    out = plain(body_preview(Headers([("Content-Type", "application/json")]), deep))
+    assert out.replace("\n", "").startswith("[[[[") and "]]]]" in out
