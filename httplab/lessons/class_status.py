@@ -55,7 +55,7 @@ def progress_files(paths: list[Path]) -> list[Path]:
 def read_learner(path: Path) -> Learner | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):  # nested too deeply too
         return None
     lessons = data.get("lessons") if isinstance(data, dict) else None
     if not isinstance(lessons, dict):
@@ -64,7 +64,8 @@ def read_learner(path: Path) -> Learner | None:
     learner = Learner(name, path)
     for key, entry in lessons.items():
         build = entry.get(PROGRESS_KEY) if isinstance(entry, dict) else None
-        if not (isinstance(build, dict) and str(key).isdigit()):
+        # ASCII digits only: str.isdigit() also takes "²" and "١", which int() refuses or reads
+        if not (isinstance(build, dict) and key.isascii() and key.isdigit() and len(key) < 5):
             continue
         number = int(key)
         learner.tried.add(number)
@@ -86,7 +87,7 @@ def _fail_counts(path: Path) -> Counter[str]:
             for case, count in entry.get(PROGRESS_KEY, {}).get("fail_counts", {}).items():
                 if isinstance(count, int):
                     counts[str(case)] += count
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, RecursionError, AttributeError):
         pass
     return counts
 

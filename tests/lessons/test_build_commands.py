@@ -193,10 +193,14 @@ def test_class_status_sums_progress_files(tmp_path: Path) -> None:
         },
     )
     (tmp_path / "notes.json").write_text("[1, 2]", encoding="utf-8")
+    # valid JSON too deep for json.loads (RecursionError), and a lesson "number" int() refuses
+    (tmp_path / "deep.json").write_text("[" * 5000 + "]" * 5000, encoding="utf-8")
+    progress("carol.json", {"\u00b2": {"build": {"passed": True}}})
     result = runner.invoke(app, ["class", "status", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "build progress of 2 learners" in result.output
+    assert "build progress of 3 learners" in result.output
     assert "skipped" in result.output and "notes.json" in result.output
+    assert "deep.json" in result.output
     assert "lesson 2: 1" in result.output  # bob is stuck at lesson 2
     assert "02.1" in result.output and "3" in result.output
 
