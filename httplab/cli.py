@@ -108,6 +108,14 @@ app = typer.Typer(
 )
 
 
+def _say_error(text: str) -> None:
+    """A line (or a few) for stderr. It may carry a file name, an exception's words or a
+    progress file's: a control character in them is escaped, never sent to the terminal raw."""
+    from httplab.trace.wire_text import escape_unprintable_lines
+
+    typer.echo(escape_unprintable_lines(text), err=True)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"httplab {__version__}")
@@ -433,7 +441,7 @@ def serve(
     finally:
         if recorder is not None:
             recorder.close()
-            typer.echo(f"httplab: recorded {recorder.recorded} exchange(s) to {record}", err=True)
+            _say_error(f"httplab: recorded {recorder.recorded} exchange(s) to {record}")
     raise typer.Exit(status)
 
 
@@ -453,8 +461,8 @@ def _load_user_app(spec: str, app_dir: Path | None) -> tuple[Any, str]:
         loaded, kind = load_app(spec, app_dir)
     except AppLoadError as exc:
         if exc.details:
-            typer.echo(exc.details.rstrip("\n"), err=True)
-        typer.echo(f"httplab serve: {exc.line}", err=True)
+            _say_error(exc.details.rstrip("\n"))
+        _say_error(f"httplab serve: {exc.line}")
         raise typer.Exit(2) from None
     return loaded, f"the {kind} app {spec}"
 
@@ -471,10 +479,9 @@ def _not_a_transcript(path: Path, command: str) -> None:
     except OSError:
         return  # a new file; a folder or a file it cannot read gets the writer's own line
     if start and start != magic:
-        typer.echo(
+        _say_error(
             f"{command}: --record: {path} exists and is not a transcript; it was left as it is "
-            "(give a new file name, or an old transcript to replace)",
-            err=True,
+            "(give a new file name, or an old transcript to replace)"
         )
         raise typer.Exit(2)
 
@@ -486,7 +493,7 @@ def _start_recorder(path: Path) -> TranscriptRecorder:
     try:
         return TranscriptRecorder(path, title=f"recorded by httplab serve --record {path.name}")
     except OSError as exc:
-        typer.echo(f"httplab serve: --record: cannot write {path}: {exc.strerror}", err=True)
+        _say_error(f"httplab serve: --record: cannot write {path}: {exc.strerror}")
         raise typer.Exit(2) from None
 
 
@@ -510,7 +517,7 @@ def _serve(
         try:
             theme_named(theme)
         except ValueError as exc:
-            typer.echo(f"httplab serve: --theme: {exc}", err=True)
+            _say_error(f"httplab serve: --theme: {exc}")
             raise typer.Exit(2) from None
 
         def traced(tracer: Tracer | None) -> HTTPServer:
@@ -933,7 +940,7 @@ def proxy(
         upstream_host, upstream_port = parse_upstream(to)
         host, port = parse_listen(listen)
     except AddressError as exc:
-        typer.echo(f"httplab proxy: {exc}", err=True)
+        _say_error(f"httplab proxy: {exc}")
         raise typer.Exit(2) from None
     warning = exposure_warning(host)
     if warning is not None:
@@ -957,7 +964,7 @@ def proxy(
         try:
             recorder = TranscriptRecorder(record, title=f"recorded by httplab proxy --to {to}")
         except OSError as exc:
-            typer.echo(f"httplab proxy: --record: cannot write {record}: {exc.strerror}", err=True)
+            _say_error(f"httplab proxy: --record: cannot write {record}: {exc.strerror}")
             raise typer.Exit(2) from None
     try:
         if not trace:
@@ -969,7 +976,7 @@ def proxy(
             try:
                 theme_named(theme)
             except ValueError as exc:
-                typer.echo(f"httplab proxy: --theme: {exc}", err=True)
+                _say_error(f"httplab proxy: --theme: {exc}")
                 raise typer.Exit(2) from None
 
             def traced(tracer: Any) -> Any:
@@ -991,7 +998,7 @@ def proxy(
     finally:
         if recorder is not None:
             recorder.close()
-            typer.echo(f"httplab: recorded {recorder.recorded} exchange(s) to {record}", err=True)
+            _say_error(f"httplab: recorded {recorder.recorded} exchange(s) to {record}")
     raise typer.Exit(status)
 
 
@@ -1084,10 +1091,10 @@ def _load_progress(path: Path | None) -> Any:
     try:
         progress = Progress.load(path)
     except ProgressError as exc:
-        typer.echo(f"httplab lesson: {exc}", err=True)
+        _say_error(f"httplab lesson: {exc}")
         raise typer.Exit(2) from None
     if progress.warning:
-        typer.echo(f"httplab lesson: warning: {progress.warning}", err=True)
+        _say_error(f"httplab lesson: warning: {progress.warning}")
     return progress
 
 
@@ -1110,6 +1117,7 @@ def lesson_list(
       httplab lesson list --lang ru --progress /tmp/me.json
     """
     from httplab.lessons import LessonError, list_lessons, load_lesson_folder
+    from httplab.trace.wire_text import escape_unprintable_lines
 
     if lang is not None and lang not in ("en", "ru"):
         raise typer.BadParameter("en or ru", param_hint="--lang")
@@ -1119,7 +1127,7 @@ def lesson_list(
     if not lessons:
         from httplab.lessons import lessons_dir
 
-        typer.echo(f"httplab lesson: no lessons found in {lessons_dir()}", err=True)
+        _say_error(f"httplab lesson: no lessons found in {lessons_dir()}")
         raise typer.Exit(1)
     words = LIST_WORDS["ru" if lang == "ru" else "en"]
     rows: list[tuple[str, str, str]] = []  # (number and mark, title, steps and build) or
@@ -1145,7 +1153,7 @@ def lesson_list(
         typer.echo(f"{start}{title.ljust(width)}  {after}".rstrip() if after else start)
     if built:
         typer.echo("\n" + words["build-note"])
-    typer.echo(f"\n{words['progress']}: {progress.path}")
+    typer.echo(f"\n{words['progress']}: {escape_unprintable_lines(str(progress.path))}")
 
 
 @lesson_app.command("reset")
@@ -1174,13 +1182,13 @@ def lesson_reset(
     try:
         find_lesson(number)
     except LessonError as exc:
-        typer.echo(f"httplab lesson: {exc}", err=True)
+        _say_error(f"httplab lesson: {exc}")
         raise typer.Exit(2) from None
     progress = _load_progress(progress_file)
     try:
         had = progress.reset(number)
     except ProgressError as exc:
-        typer.echo(f"httplab lesson: {exc}", err=True)
+        _say_error(f"httplab lesson: {exc}")
         raise typer.Exit(1) from None
     typer.echo(label("reset-done" if had else "reset-none", chosen, number=number))
 
@@ -1273,7 +1281,7 @@ def lesson_open(
     try:
         lesson = load_lesson(number)
     except LessonError as exc:
-        typer.echo(f"httplab lesson: {exc}", err=True)
+        _say_error(f"httplab lesson: {exc}")
         raise typer.Exit(2) from None
     where = host if host is not None else ("0.0.0.0" if class_mode else "127.0.0.1")
     if where not in ("127.0.0.1", "localhost", "::1"):
@@ -1339,13 +1347,13 @@ def _build_run(action: Callable[[Any], int], command: str = "httplab lesson") ->
     try:
         status = action(console)
     except BuildError as exc:
-        typer.echo(f"{command}: {exc}", err=True)
+        _say_error(f"{command}: {exc}")
         raise typer.Exit(exc.status) from None
     except KeyboardInterrupt:
         typer.echo("stopped", err=True)
         raise typer.Exit(130) from None
     except Exception as exc:  # a bug of ours: one line, not a traceback over the learner's work
-        typer.echo(f"{command}: internal error: {type(exc).__name__}: {exc}", err=True)
+        _say_error(f"{command}: internal error: {type(exc).__name__}: {exc}")
         raise typer.Exit(3) from None
     raise typer.Exit(status)
 
@@ -1549,7 +1557,7 @@ def lesson_demo(
     try:
         demo = start_demo(number)
     except BuildError as exc:
-        typer.echo(f"httplab lesson: {exc}", err=True)
+        _say_error(f"httplab lesson: {exc}")
         raise typer.Exit(exc.status) from None
 
     def announce(bound: int) -> None:  # once listening: the real port, also for --port 0

@@ -41,7 +41,12 @@ from httplab.client.shorthand import (
     plan_request,
     split_host_port,
 )
-from httplab.trace.wire_text import escape_decoded, escape_wire, first_words
+from httplab.trace.wire_text import (
+    escape_decoded,
+    escape_unprintable_lines,
+    escape_wire,
+    first_words,
+)
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 FORM_TYPE = "application/x-www-form-urlencoded"  # -d's Content-Type, as with curl -d
@@ -421,5 +426,7 @@ def _why(exc: OSError | ValueError) -> str:
 
 
 def _error(io: Streams, message: str) -> None:
-    io.stderr.write(f"httplab: error: {message}\n")
+    # a file name or a peer's words in it: escaped when not printable (parts already escaped
+    # are printable, so they are not escaped twice)
+    io.stderr.write(f"httplab: error: {escape_unprintable_lines(message)}\n")
     io.stderr.flush()

@@ -44,6 +44,7 @@ from httplab.lessons.model import Localized
 from httplab.lessons.progress import BUILD_KEY
 from httplab.render.escape import escape_text
 from httplab.trace.transcript import Transcript, TranscriptError, read_transcript
+from httplab.trace.wire_text import escape_unprintable_lines as shown
 
 STARTER = "starter.py"
 SOLUTION = "solution.py"
@@ -141,7 +142,7 @@ def start_lesson(
         raise BuildError(f"{target} is a folder: server.py must be a file")
     if target.exists() and not force:
         if target.read_bytes() == starter.read_bytes():
-            same = label("start-same", lang, target=target, number=number)
+            same = shown(label("start-same", lang, target=target, number=number))
             console.print(same, highlight=False, soft_wrap=True)
             return 0
         if not (sys.stdin.isatty() and _ask(label("start-ask", lang, target=target))):
@@ -154,13 +155,14 @@ def start_lesson(
     run = f"python3 {shlex.quote(str(target))} 8080"
     cmd = f' --cmd "python3 {shlex.quote(str(target))} {{port}}"' if folder != Path() else ""
     more = " --lang ru" if lang == "ru" else ""
+    # the folder is the learner's word: a control character in its name is shown escaped
     console.print(
-        label("start-is", lang, lesson=lesson.name, target=target),
+        shown(label("start-is", lang, lesson=lesson.name, target=target)),
         highlight=False,
         soft_wrap=True,
     )
     console.print(  # soft_wrap: each command stays on one line, whole, to copy
-        label("start-next", lang, run=run, number=number, cmd=cmd, more=more),
+        shown(label("start-next", lang, run=run, number=number, cmd=cmd, more=more)),
         highlight=False,
         soft_wrap=True,
     )

@@ -41,6 +41,7 @@ from httplab.render.printer import plain_console
 from httplab.server.start_errors import start_failure
 from httplab.trace.bus import TraceBus
 from httplab.trace.records import ExchangeRecord
+from httplab.trace.wire_text import escape_unprintable_lines
 from httplab.trace.words import localized
 
 RECORD_WAIT = 2.0
@@ -369,7 +370,7 @@ def run_plain(
     try:
         return plain.run(read_lines(source, plain.prompt, lambda _: plain.say(plain.ui("bom"))))
     except ProgressError as exc:
-        err.write(f"httplab lesson: {exc}\n")
+        err.write(f"httplab lesson: {escape_unprintable_lines(str(exc))}\n")
         return 2
     except BrokenPipeError:  # output piped into `head`, which has gone: nothing left to say
         with contextlib.suppress(OSError):

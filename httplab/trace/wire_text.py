@@ -101,6 +101,15 @@ def escape_decoded(text: str) -> str:
     )
 
 
+def escape_unprintable_lines(text: str) -> str:
+    """A message for a terminal that may carry a file name or a peer's words: each line stays
+    as it is when all its characters are printable, else it is escaped (`escape_decoded`);
+    the line breaks stay. An ESC, BEL, C1 control or bidi control never reaches the screen."""
+    return "\n".join(
+        line if line.isprintable() else escape_decoded(line) for line in text.split("\n")
+    )
+
+
 def escape_decoded_lines(text: str) -> list[str]:
     """`text` split at its line feeds (which are not shown), each line escaped: a body shown
     with its own line breaks. A CR before a line feed shows as `\\r`."""
