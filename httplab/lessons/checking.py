@@ -7,6 +7,7 @@ something else) is "unrelated": the step keeps waiting and nothing is counted ag
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from typing import Literal
 
@@ -86,9 +87,17 @@ def _fields_hold(
     )
 
 
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+"""A-Z to a-z and nothing else: a field value is wire text (ISO-8859-1), where str.casefold()
+would read "ß" as "ss" and str.lower() "\xc0" as "\xe0"."""
+
+
 def _values_hold(wanted: tuple[tuple[str, str], ...], present: dict[str, list[str]]) -> bool:
-    """Each named field has a value containing the text (case-insensitively)."""
+    """Each named field has a value containing the text (case-insensitively, ASCII only)."""
     return all(
-        any(text.casefold() in value.casefold() for value in present.get(name.lower(), []))
+        any(
+            text.translate(_ASCII_LOWER) in value.translate(_ASCII_LOWER)
+            for value in present.get(name.lower(), [])
+        )
         for name, text in wanted
     )

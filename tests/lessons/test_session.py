@@ -220,3 +220,19 @@ def test_a_host_sent_by_curl_is_not_blamed_on_the_shorthand(server, lesson, step
     outcome = session.feed(recorder.wait(1)[0])
     assert outcome.verdict == "mistake" and outcome.mistake is not None
     assert "curl" in outcome.mistake.hint.en and "curl" in outcome.mistake.hint.ru
+
+
+def test_a_field_value_is_matched_ascii_case_insensitively_only() -> None:
+    """request_header/response_header compare "in any case": A-Z and a-z only. Field values
+    are wire text (ISO-8859-1); str.casefold() read a value "Claß" as containing "class"."""
+    from httplab.lessons.facts import Facts
+
+    def facts(value: str) -> Facts:
+        fields = {"x-kind": [value]}
+        return Facts(
+            "GET", "/", "/", "HTTP/1.1", 200, True, fields, fields, {}, b"", b"", "none", "origin"
+        )
+
+    wanted = Match(request_header=(("X-Kind", "CLASS"),), response_header=(("x-kind", "class"),))
+    assert matches(wanted, facts("first-Class"))
+    assert not matches(wanted, facts("Cla\xdf"))  # "ß": casefold() gives "ss"
