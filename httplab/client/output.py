@@ -359,7 +359,7 @@ class Printer:
 
 
 def _lexer_for(content_type: str) -> str | None:
-    media = content_type.split(";")[0].strip().lower()
+    media = content_type.partition(";")[0].strip(" \t").lower()  # OWS: SP / HTAB only
     if media == "application/json" or media.endswith("+json"):
         return "json"
     if media in ("text/html", "application/xhtml+xml"):

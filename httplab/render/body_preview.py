@@ -26,14 +26,17 @@ MAX_PREVIEW_LINES = 200
 
 
 def media_type(headers: Headers) -> tuple[str, str | None]:
-    """(type/subtype lower-cased, charset or None) of the Content-Type field."""
+    """(type/subtype lower-cased, charset or None) of the Content-Type field.
+
+    OWS is SP and HTAB only (RFC 9110 §5.6.3): str.strip() would also take "\xa0" and "\x85",
+    and read "application/json\xa0" as JSON."""
     value = headers.get("content-type") or ""
-    parts = [p.strip() for p in value.split(";")]
+    parts = [p.strip(" \t") for p in value.split(";")]
     charset = None
     for param in parts[1:]:
         name, _, val = param.partition("=")
-        if name.strip().lower() == "charset":
-            charset = val.strip().strip('"').lower() or None
+        if name.strip(" \t").lower() == "charset":
+            charset = val.strip(" \t").strip('"').lower() or None
     return parts[0].lower(), charset
 
 

@@ -316,3 +316,19 @@ def test_json_nested_too_deeply_is_shown_as_text_not_a_traceback() -> None:
     deep = b"[" * 2000 + b"]" * 2000
     out = plain(body_preview(Headers([("Content-Type", "application/json")]), deep))
     assert out.replace("\n", "").startswith("[[[[") and "]]]]" in out
+
+
+def test_content_type_ows_is_sp_and_htab_only() -> None:
+    """A Content-Type's parameters and media type are trimmed of SP/HTAB only (RFC 9110
+    §5.6.3): str.strip() took "\\xa0" and "\\x85" for whitespace too."""
+    from httplab.client.output import _lexer_for
+    from httplab.render.body_preview import media_type
+
+    def of(value: str) -> tuple[str, str | None]:
+        return media_type(Headers([("Content-Type", value)]))
+
+    assert of(' text/html ;\tcharset="UTF-8" ') == ("text/html", "utf-8")
+    assert of("text/html;\xa0charset=utf-8") == ("text/html", None)
+    assert of("application/json\x85")[0] == "application/json\x85"
+    assert _lexer_for("application/json ; charset=utf-8") == "json"
+    assert _lexer_for("application/json\xa0") is None
