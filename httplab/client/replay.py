@@ -142,13 +142,15 @@ def check(expect: Expectation, response: ClientResponse) -> list[Mismatch]:
             message = f"header {name}: expected it, it is missing"
             found.append(Mismatch("header", message, None, None, name))
         elif value is not None and value not in [_trim_ows(v) for v in got]:
-            message = f"header {name}: expected {value!r}, got {got or 'nothing'}"
-            found.append(Mismatch("header", message, value, ", ".join(got) or None, name))
+            message = f"header {name}: expected {value!r}, got {_values(got) or 'nothing'}"
+            received = ", ".join(map(escape_latin1, got)) or None
+            found.append(Mismatch("header", message, value, received, name))
     for name in expect.absent_headers:
         if name in head.headers:
             got = head.headers.get_all(name)
-            message = f"header {name}: expected none, got {got}"
-            found.append(Mismatch("no-header", message, None, ", ".join(got), name))
+            message = f"header {name}: expected none, got {_values(got)}"
+            received = ", ".join(map(escape_latin1, got))
+            found.append(Mismatch("no-header", message, None, received, name))
     body = response.body
     if expect.body is not None and body != expect.body:
         wanted, shown = _shown(expect.body), _shown(body)
@@ -162,8 +164,9 @@ def check(expect: Expectation, response: ClientResponse) -> list[Mismatch]:
         content_type = head.headers.get("content-type")
         media_type = (content_type or "").partition(";")[0].strip(" \t").lower()
         if media_type != kind:
-            message = f"media type: expected {kind}, got {content_type or 'no Content-Type'}"
-            found.append(Mismatch("media-type", message, kind, content_type))
+            received = escape_latin1(content_type) if content_type is not None else None
+            message = f"media type: expected {kind}, got {received or 'no Content-Type'}"
+            found.append(Mismatch("media-type", message, kind, received))
     found += _check_patterns(expect, response)
     return found
 
@@ -194,6 +197,12 @@ def _check_patterns(expect: Expectation, response: ClientResponse) -> list[Misma
             message = f"body: /{regex}/ not found in '{shown}'"
             found.append(Mismatch("body-matches", message, regex, shown))
     return found
+
+
+def _values(values: list[str]) -> str:
+    """Field values as `['a', 'b']`, each escaped as the wire bytes it was (a "\\x9b" shows the
+    byte 0x9B, not the two bytes of its UTF-8); "" for none."""
+    return "[" + ", ".join(f"'{escape_latin1(v)}'" for v in values) + "]" if values else ""
 
 
 def _trim_ows(value: str) -> str:

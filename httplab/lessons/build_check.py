@@ -608,8 +608,8 @@ def _from_mismatch(
             return Failure(missing, key, head_end - 2, caret=belongs)
         offset = _field_offset(exchange, name)
         message = Localized(
-            f"expected {name}: {wanted}, got {got!r}",
-            f"ожидалось {name}: {wanted}, получено {got!r}",
+            f"expected {name}: {wanted}, got '{got}'",  # got: escaped as the wire bytes
+            f"ожидалось {name}: {wanted}, получено '{got}'",
         )
         return Failure(message, key, offset)
     if kind == "no-header":

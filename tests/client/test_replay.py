@@ -219,3 +219,28 @@ def test_a_body_nested_too_deeply_is_a_json_mismatch_not_a_traceback() -> None:
         kind = "json" if expect.json else "body"
         assert [m.kind for m in result.mismatches] == [kind], result.failures
         assert any(line.startswith("+[[[[") for line in mismatch_diff(result))
+
+
+def test_a_field_value_in_a_failure_shows_its_wire_bytes() -> None:
+    """A value is escaped as the bytes that came (0x9B as `\\x9b`), as the diff and the raw
+    view show it. The media-type line showed the UTF-8 of the decoded character
+    (`\\xc2\\x9b`) and the header line doubled its backslashes through repr()."""
+    reply = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/\x9b31mhtml\x85\r\nX-A: \xe9t\xe9\r\n"
+        b"Content-Length: 0\r\n\r\n"
+    )
+    expect = Expectation(
+        headers=[("X-A", "b")], absent_headers=["x-a"], media_types=["application/json"]
+    )
+    with canned_server(reply, close=False) as port:
+        (result,) = replay(one_exchange(expect), "127.0.0.1", port, timeout=5)
+    assert result.failures == [
+        "header X-A: expected 'b', got ['\\xe9t\\xe9']",
+        "header x-a: expected none, got ['\\xe9t\\xe9']",
+        "media type: expected application/json, got text/\\x9b31mhtml\\x85",
+    ]
+    assert [m.received for m in result.mismatches] == [
+        "\\xe9t\\xe9",
+        "\\xe9t\\xe9",
+        "text/\\x9b31mhtml\\x85",
+    ]
