@@ -33,11 +33,12 @@ TARGET_CHARS = re.compile(rb"[\x21-\x7e]+")
 #   scheme "://" authority path-abempty [ "?" query ]
 #   authority = [ userinfo "@" ] host [ ":" port ]
 #   host      = IP-literal / IPv4address / reg-name ; IP-literal = "[" IPv6address "]"
-# Group 1 is the host; an IP-literal must also be a real IPv6 address (`ip_literal_ok`).
+# Groups: "scheme", "userinfo" (None when absent) and "host"; an IP-literal must also be a
+# real IPv6 address (`ip_literal_ok`).
 ABSOLUTE_FORM = re.compile(
-    rb"[A-Za-z][A-Za-z0-9+.-]*://"
-    rb"(?:[A-Za-z0-9._~%!$&'()*+,;=:-]*@)?"
-    rb"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]*)(?::[0-9]*)?"
+    rb"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://"
+    rb"(?:(?P<userinfo>[A-Za-z0-9._~%!$&'()*+,;=:-]*)@)?"
+    rb"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+,;=-]*)(?::[0-9]*)?"
     rb"(?:[/?][\x21-\x7e]*)?"
 )
 # authority-form = uri-host ":" port  (only for CONNECT)

@@ -7,7 +7,8 @@ Rules enforced here:
 - RFC 9110 §9.1 method is a token; RFC 9112 §2.3 HTTP-version, 505 for a major other than 1
   (RFC 9110 §6.2: a higher minor is read as 1.1, noted).
 - RFC 9112 §3.2: the four target forms, no fragment; an absolute-form authority is a host,
-  a real [IPv6] literal and a port (RFC 3986 §3.2.2); exactly one valid Host in HTTP/1.1.
+  a real [IPv6] literal and a port (RFC 3986 §3.2.2), with no userinfo for http(s) (RFC 9110
+  §4.2.4); exactly one valid Host in HTTP/1.1.
 - RFC 9112 §6.1, §6.3: Transfer-Encoding with Content-Length → 400 (smuggling); in HTTP/1.0
   → 400; codings matched on bytes (OWS is SP/HTAB), a non-token → 400, chunked not last →
   400, another coding → 501; then Content-Length (message_parser).
@@ -227,7 +228,22 @@ class RequestParser(MessageParser):
                 )
             return "asterisk"
         absolute = grammar.ABSOLUTE_FORM.fullmatch(target)
-        if absolute is not None and grammar.ip_literal_ok(absolute.group(1)):
+        if absolute is not None and grammar.ip_literal_ok(absolute.group("host")):
+            # RFC 9110 §4.2.4: a sender MUST NOT put userinfo in an http(s) target URI, and a
+            # recipient SHOULD treat its presence as an error: `http://bank.example@evil/`
+            # names the host evil, and hides it. Checked before whose host it is (421).
+            if absolute.group("userinfo") is not None and absolute.group("scheme").lower() in (
+                b"http",
+                b"https",
+            ):
+                raise self._error_at(
+                    400,
+                    "userinfo ('user@' before the host) in an http(s) request-target is an "
+                    "error: it can disguise which host is meant; send the host alone",
+                    "RFC 9110 §4.2.4",
+                    target[:80],
+                    code="userinfo-in-target",
+                )
             return "absolute"
         if b"://" in target:
             raise self._error_at(

@@ -255,6 +255,12 @@ CASES += [
         400,
         rfc="RFC 9112 §3.2",
     ),
+    Case(
+        "userinfo in an absolute-form target",
+        b"GET http://user@example.com/users HTTP/1.1\r\n" + H + b"\r\n",
+        400,
+        rfc="RFC 9110 §4.2.4",
+    ),
     Case("OPTIONS *", b"OPTIONS * HTTP/1.1\r\n" + H + b"\r\n", 204, closes=False),
     Case(
         "CONNECT to an origin server",

@@ -43,12 +43,23 @@ def test_invalid_authority_in_absolute_form_is_400(target: bytes) -> None:
 
 
 @pytest.mark.parametrize(
+    "target", [b"http://u@example.com/p", b"HTTPS://u:pw@example.com:80/", b"http://@h/"]
+)
+def test_userinfo_in_an_http_absolute_form_target_is_400(target: bytes) -> None:
+    # RFC 9110 §4.2.4: a recipient SHOULD treat userinfo in an http(s) URI as an error
+    error = one_error(b"GET " + target + b" HTTP/1.1\r\n" + H + b"\r\n")
+    assert (error.status, error.rfc_ref) == (400, "RFC 9110 §4.2.4")
+    assert error.code == "userinfo-in-target"
+    assert "userinfo" in error.detail
+
+
+@pytest.mark.parametrize(
     ("target", "path", "query"),
     [
         (b"http://[::1]:8080/users?a=1", "/users", "a=1"),
         (b"http://example.com", "/", ""),
         (b"http://example.com?x", "/", "x"),
-        (b"http://u@example.com:80/p", "/p", ""),
+        (b"ftp://u@example.com:80/p", "/p", ""),
     ],
 )
 def test_valid_absolute_form_paths(target: bytes, path: str, query: str) -> None:

@@ -235,7 +235,7 @@ def test_an_absolute_form_target_goes_upstream_in_origin_form(
     users_proxy: ProxyServer, bus: TraceBus
 ) -> None:
     with connect(users_proxy.address) as sock:
-        answer = ask(sock, b"GET http://u@lab:80/users?x=1 HTTP/1.1\r\nHost: other\r\n\r\n")
+        answer = ask(sock, b"GET http://lab:80/users?x=1 HTTP/1.1\r\nHost: other\r\n\r\n")
         assert answer.status == 200
     settled(bus, 1)
     (upstream_leg,) = records(bus, "upstream")

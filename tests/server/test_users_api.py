@@ -303,6 +303,25 @@ def test_virtual_host_check_421_for_another_host(named_server: HTTPServer) -> No
         assert absolute.status == 421
 
 
+@pytest.mark.parametrize("name", [None, "example.local"])
+@pytest.mark.parametrize(
+    "target", ["http://user@example.local/users", "HTTPS://u:pw@example.local:{port}/users"]
+)
+def test_userinfo_in_an_absolute_form_target_is_400_with_or_without_a_name(
+    name: str | None, target: str
+) -> None:
+    # RFC 9110 §4.2.4: the recipient treats userinfo as an error (400), before asking whose
+    # host it is (421 with --name); it was 421 with a name and 200 without one
+    with (
+        HTTPServer(UsersApp(), port=0, server_name=name) as server,
+        RawClient(server.address) as client,
+    ):
+        target = target.format(port=server.port)
+        response = client.request(f"GET {target} HTTP/1.1\r\nHost: example.local\r\n\r\n".encode())
+        assert response.status == 400
+        assert "userinfo" in response.text and "RFC 9110 §4.2.4" in response.text
+
+
 @pytest.mark.parametrize(
     "host", ["example.local", "EXAMPLE.local", "example.local.", "example.local:{port}"]
 )
