@@ -10,6 +10,9 @@ Two separate rules, so that a malformed request is always expressible:
 
 Any other backslash is sent as a backslash (a typo should reach the server, not vanish), and
 characters beyond ASCII are sent as UTF-8. Nothing is ever added: no Host, no Content-Length.
+
+Where typed raw text ends is the typing surface's business (the repl's Enter on an empty line,
+the trace view's Ctrl-S); `chunked_body_end` is the one rule both use for a chunked body.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from httplab.trace.wire_text import escape_wire
 _ESCAPE = re.compile(rb"\\(x[0-9a-fA-F]{2}|[rnt\\])")
 _NAMED = {b"r": b"\r", b"n": b"\n", b"t": b"\t", b"\\": b"\\"}
 _BARE_LF = re.compile(rb"(?<!\r)\n")
+CHUNKED_HEAD = re.compile(r"^transfer-encoding\s*:.*chunked", re.IGNORECASE | re.MULTILINE)
+_LAST_CHUNK = re.compile(r"^0+[ \t]*(?:;.*)?$", re.MULTILINE)  # `0`, maybe `;ext` (RFC 9112 §7.1)
 
 
 def unescape_bytes(data: bytes) -> bytes:
@@ -61,3 +66,18 @@ def prepare_raw(data: bytes, *, crlf: bool = True) -> bytes:
     if crlf:
         data = to_crlf(data)
     return unescape_bytes(data)
+
+
+def chunked_body_end(text: str) -> str | None:
+    """The line breaks that end typed raw `text` whose head says chunked and whose body has
+    reached its last chunk (`0`): the trailer section after it ends with an empty line
+    (RFC 9112 §7.1), which a learner who stops at `0` has not typed. "\n\n" after `0`, "\n"
+    after `0` and a line break, "" when the empty line is there; None for any other text
+    (not chunked, or no last chunk yet). The repl and the client pane both add it."""
+    typed = text.replace("\r\n", "\n").lstrip("\n")
+    head, blank, body = typed.partition("\n\n")
+    if not blank or not CHUNKED_HEAD.search(head) or not _LAST_CHUNK.search(body):
+        return None
+    if typed.endswith("\n\n"):
+        return ""
+    return "\n" if typed.endswith("\n") else "\n\n"

@@ -48,7 +48,7 @@ from httplab.client.output import (
     unread_items,
     use_color,
 )
-from httplab.client.raw import prepare_raw, unescape
+from httplab.client.raw import CHUNKED_HEAD, chunked_body_end, prepare_raw, unescape
 from httplab.client.record import RecordOnFirstExchange, recorded_exchange
 from httplab.client.shorthand import KNOWN_METHODS, ShorthandError, plan_request, split_host_port
 from httplab.trace.transcript import TranscriptError
@@ -57,8 +57,6 @@ from httplab.trace.words import localized
 
 _VERSION_AT_END = re.compile(r"\sHTTP/[0-9]\.[0-9]\s*$")
 _CONTENT_LENGTH = re.compile(r"^content-length\s*:\s*(\d+)\s*$", re.IGNORECASE | re.MULTILINE)
-_CHUNKED = re.compile(r"^transfer-encoding\s*:.*chunked", re.IGNORECASE | re.MULTILINE)
-_LAST_CHUNK = re.compile(r"^0+[ \t]*(?:;.*)?$", re.MULTILINE)  # `0`, maybe `;ext` (RFC 9112 §7.1)
 _CONTENT_TYPE = re.compile(r"^content-type[ \t]*:", re.IGNORECASE | re.MULTILINE)
 _FRAMING = re.compile(r"^(?:content-length|transfer-encoding)[ \t]*:", re.IGNORECASE | re.MULTILINE)
 
@@ -131,7 +129,7 @@ def input_complete(text: str, *, typed_bodies: bool = True) -> bool:
     length = _CONTENT_LENGTH.search(head)
     typed_body = typed_bodies and awaits_typed_body(head)
     wants_body = (
-        bool(_CHUNKED.search(head)) or bool(length and int(length.group(1)) > 0) or typed_body
+        bool(CHUNKED_HEAD.search(head)) or bool(length and int(length.group(1)) > 0) or typed_body
     )
     if not blank:
         # The Enter that would end the head: send, unless a body is announced or awaited.
@@ -146,7 +144,7 @@ def body_reaches_length(text: str) -> bool:
     Line breaks count one byte (as bare LF): with CRLF on the body is longer, never shorter."""
     head, blank, body = text.lstrip("\r\n").partition("\n\n")
     length = _CONTENT_LENGTH.search(head)
-    if not blank or not length or _CHUNKED.search(head) or int(length.group(1)) == 0:
+    if not blank or not length or CHUNKED_HEAD.search(head) or int(length.group(1)) == 0:
         return False
     return len(unescape(body)) >= int(length.group(1))
 
@@ -160,9 +158,10 @@ def raw_text_to_send(text: str) -> str:
         head, _, body = text.partition("\n\n")
         if not body.strip("\n"):
             return head + "\n\n"  # no body typed: the head and its empty line
-        if _CHUNKED.search(head) and _LAST_CHUNK.search(body):
+        end = chunked_body_end(text)
+        if end is not None:
             # after the last chunk, the empty line that sends ends the trailer section: keep it
-            return text + "\n" if text.endswith("\n") else text + "\n\n"
+            return text + end
         return text[:-1] if text.endswith("\n") else text
     return text.rstrip("\n") + "\n\n"
 

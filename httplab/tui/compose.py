@@ -5,6 +5,8 @@ Shorthand (`GET /users`) is expanded by the client's `plan_request`, raw text by
 
 - the empty line that ends a head is added when the user left it out (CRLF mode only; with
   CRLF off the bytes go exactly as typed), because a pane has no "type an empty line" moment;
+  so is the one after a chunked body's last chunk `0`, by the rule the repl uses
+  (`chunked_body_end`);
 - a request loaded for editing keeps a stale Content-Length when its body is edited, so the
   value is recomputed unless the user chose "as typed" (`pin_length`; the client's
   `content_length_mismatch` finds the field with the protocol core's parser); a body typed
@@ -18,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from httplab.client.content_length import add_content_length, content_length_mismatch
-from httplab.client.raw import escape_for_input, prepare_raw
+from httplab.client.raw import chunked_body_end, escape_for_input, prepare_raw
 from httplab.client.shorthand import ShorthandError, looks_like_shorthand, plan_request
 from httplab.trace.wire_text import escape_wire
 from httplab.trace.words import count_bytes, localized
@@ -40,6 +42,10 @@ WORDS: dict[str, dict[str, str]] = {
     "empty-line": {
         "en": "added the empty line that ends the head",
         "ru": "добавлена пустая строка, которой кончается заголовок",
+    },
+    "chunked-end": {
+        "en": "added the empty line after the last chunk (0) that ends a chunked body",
+        "ru": "добавлена пустая строка после последнего куска (0): ею кончается тело chunked",
     },
     "added": {
         "en": "added Content-Length: {count}, the body's size ({key}: send as typed)",
@@ -102,6 +108,10 @@ def compose_request(
     if crlf and "\n\n" not in text.replace("\r\n", "\n").lstrip("\n"):
         text = text.rstrip("\n") + "\n\n"
         notes.append(localized(WORDS, "empty-line", lang))
+    end = chunked_body_end(text) if crlf else None
+    if end:
+        text += end
+        notes.append(localized(WORDS, "chunked-end", lang))
     data = prepare_raw(text.encode("utf-8", "surrogateescape"), crlf=crlf)
     data, length_note = fix_content_length(data, pinned=pin_length, lang=lang)
     if length_note:

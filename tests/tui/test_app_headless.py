@@ -245,6 +245,28 @@ def test_enter_in_the_client_pane_does_not_copy_the_leading_spaces_to_the_next_l
     run(scenario())
 
 
+def test_a_chunked_body_sent_at_its_last_chunk_gets_the_empty_line_the_repl_adds() -> None:
+    """Ctrl-S right after `0`: the pane adds the empty line that ends the trailer section, as
+    the repl does, and says so; it sent `0` alone and the server waited for the rest."""
+
+    async def scenario() -> None:
+        async with screen_session() as s:
+            c = s.controller
+            s.press("c")
+            await s.until(lambda: c.zone == "client", "the client pane")
+            s.press("POST /users HTTP/1.1\rHost: lab\rTransfer-Encoding: chunked\r")
+            s.press("Content-Type: application/x-www-form-urlencoded\r\rf\rname=Ada&age=36\r0")
+            s.press("\x13")
+            await s.until(lambda: len(c.state.visible) == 1, "the exchange")
+            record = c.state.visible[0]
+            assert record.raw_request.endswith(b"\r\n\r\nf\r\nname=Ada&age=36\r\n0\r\n\r\n")
+            assert record.response is not None and record.response.status == 201
+            assert c.client.result is not None
+            assert any("after the last chunk" in n for n in c.client.result.notes)
+
+    run(scenario())
+
+
 def test_edit_and_resend_recomputes_content_length() -> None:
     async def scenario() -> None:
         async with screen_session() as s:

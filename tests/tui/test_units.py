@@ -16,6 +16,7 @@ from rich.text import Text
 
 from httplab.client.curl_export import shell_quote as curl_quote
 from httplab.client.raw import prepare_raw
+from httplab.client.repl import raw_text_to_send
 from httplab.render import THEME, RawBytesView
 from httplab.trace.bus import TraceBus
 from httplab.trace.records import ConnectionEvent
@@ -186,6 +187,27 @@ def test_raw_lines_get_crlf_and_the_head_end_unless_crlf_is_off() -> None:
     assert any("empty line" in note for note in on.notes)
     off = compose_request(text, host="h", port=1, crlf=False)
     assert off.data == b"GET / HTTP/1.1\nHost: x"
+
+
+@pytest.mark.parametrize(
+    ("body", "added"),
+    [
+        ("1\nx\n0", True),
+        ("1\nx\n0\n", True),
+        ("1\nx\n0;ext\nChecksum: 1", True),
+        ("1\nx\n0\n\n", False),  # the empty line is there
+    ],
+)
+def test_a_chunked_body_ends_as_the_repl_ends_it(body: str, added: bool) -> None:
+    """The pane and the repl add the same empty line after the last chunk (one rule,
+    `chunked_body_end`): the bytes the pane sends are the repl's for the same text."""
+    text = "POST / HTTP/1.1\nHost: x\nTransfer-Encoding: chunked\n\n" + body
+    pane = compose_request(text, host="h", port=1)
+    assert pane.data == prepare_raw(raw_text_to_send(text).encode())
+    assert pane.data.endswith(b"\r\n\r\n")
+    assert any("after the last chunk" in note for note in pane.notes) is added
+    off = compose_request(text, host="h", port=1, crlf=False)
+    assert off.data == text.encode()  # CRLF off: exactly as typed
 
 
 def test_empty_input_is_a_clear_error() -> None:
