@@ -52,7 +52,7 @@ from httplab.client.raw import CHUNKED_HEAD, chunked_body_end, prepare_raw, unes
 from httplab.client.record import RecordOnFirstExchange, recorded_exchange
 from httplab.client.shorthand import KNOWN_METHODS, ShorthandError, plan_request, split_host_port
 from httplab.trace.transcript import TranscriptError
-from httplab.trace.wire_text import escape_decoded, escape_wire_lines
+from httplab.trace.wire_text import escape_decoded, escape_wire, escape_wire_lines
 from httplab.trace.words import localized
 
 _VERSION_AT_END = re.compile(r"\sHTTP/[0-9]\.[0-9]\s*$")
@@ -149,6 +149,20 @@ def body_reaches_length(text: str) -> bool:
     return len(unescape(body)) >= int(length.group(1))
 
 
+def not_utf8(text: str) -> str | None:
+    """`text` escaped for a terminal when it holds bytes that are not UTF-8 (read with
+    surrogateescape), in quotes; None when it is UTF-8 text."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            data = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # a surrogate no byte made (U+D800): its own bytes
+            data = text.encode("utf-8", "surrogatepass")
+        return "'" + escape_wire(data) + "'"
+    return None
+
+
 def raw_text_to_send(text: str) -> str:
     """Raw input as typed → the text to send: the head ends with an empty line; a typed body
     loses the line break of the Enter that sent it, except a chunked body typed to its last
@@ -182,6 +196,12 @@ WORDS: dict[str, dict[str, str]] = {
     "clear": {"en": SHELL_WORDS["clear"], "ru": "экран очищает Ctrl-L"},
     "not-sent": {"en": "{text} was not sent: {why}", "ru": "{text} не отправлено: {why}"},
     "error": {"en": "error: {message}", "ru": "ошибка: {message}"},
+    "not-utf8": {
+        "en": "error: {text} holds bytes that are not UTF-8, and shorthand is text; to send "
+        "bytes exactly, type the request raw (its first line ending in HTTP/1.1)",
+        "ru": "ошибка: в {text} есть байты не в UTF-8, а сокращённая запись — текст; чтобы "
+        "отправить байты как есть, наберите запрос целиком (первая строка кончается на HTTP/1.1)",
+    },
     "reopened": {
         "en": "the server had closed the idle connection; sent on a new one",
         "ru": "сервер закрыл простаивавшее соединение; запрос ушёл по новому",
@@ -286,7 +306,8 @@ class Repl:
             return
         try:
             if is_raw_input(text):
-                data = prepare_raw(raw_text_to_send(text).encode("utf-8"), crlf=self.crlf)
+                typed = raw_text_to_send(text).encode("utf-8", "surrogateescape")
+                data = prepare_raw(typed, crlf=self.crlf)
                 added = None
                 head = text.lstrip("\r\n").partition("\n\n")[0]
                 if self.typed_bodies and awaits_typed_body(head):
@@ -298,6 +319,10 @@ class Repl:
                         "without it the server would read the body as the next request)"
                     )
             else:
+                undecodable = not_utf8(text)
+                if undecodable is not None:
+                    self.fail(self.words("not-utf8", text=undecodable), escaped=True)
+                    return
                 plan = plan_request(text, host=self.connection.host, port=self.connection.port)
                 if (plan.host, plan.port) != (self.connection.host, self.connection.port):
                     self.switch(plan.host, plan.port)
@@ -608,13 +633,9 @@ def _read_piped(repl: Repl, source: IO[bytes]) -> None:
     repl.say(f"httplab repl → {repl.connection.address}; reading requests from standard input")
     pending = ""  # a raw request's lines so far, each ended by "\n" (the Enters typed)
     for number, data in enumerate(source, 1):
-        try:
-            line = data.decode("utf-8")
-        except UnicodeDecodeError:
-            message = f"error: line {number} is not UTF-8 text; type other bytes as \\xNN"
-            repl.fail(message, escaped=True)
-            pending = ""
-            continue
+        # bytes that are not UTF-8 stay the bytes they were (lone surrogates, PEP 383): a raw
+        # request sends them exactly, shorthand says it is text (Repl.handle)
+        line = data.decode("utf-8", "surrogateescape")
         if number == 1 and line.startswith(BOM):
             # an editor's byte order mark (Notepad's UTF-8) would go out as part of the method
             line = line.removeprefix(BOM)

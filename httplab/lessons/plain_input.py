@@ -73,10 +73,12 @@ def read_lines(
                 sys.stdout.write("\n")
                 return
     else:
-        # Bytes, decoded here: a pipe of invalid UTF-8 must not stop the lesson with an error.
+        # Bytes, decoded here: a pipe of invalid UTF-8 must not stop the lesson with an error,
+        # and its bytes stay the bytes they were (lone surrogates, PEP 383), so a raw request
+        # sends them exactly (U+FFFD would send EF BF BD instead).
         binary = getattr(stream, "buffer", None)
         for number, line in enumerate(binary if binary is not None else stream, 1):
-            text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+            text = line.decode("utf-8", "surrogateescape") if isinstance(line, bytes) else line
             if number == 1 and text.startswith(BOM):
                 text = text.removeprefix(BOM)
                 note("the input starts with a byte order mark (U+FEFF): left out")

@@ -77,9 +77,28 @@ def test_errors_give_exit_status_1_and_the_input_goes_on(server: HTTPServer) -> 
     out = done.stdout.decode()
     assert done.returncode == 1 and done.stderr == b""
     assert "* error: malformed shorthand 'a\\x1bb c d': expected" in out
-    assert "* error: line 2 is not UTF-8 text; type other bytes as \\xNN\n" in out
+    assert "* error: '\\xff\\xfe' holds bytes that are not UTF-8, and shorthand is text" in out
     assert "* unknown command :bogus; :help lists them\n" in out
     assert "< HTTP/1.1 200 OK\\r\\n" in out  # the request after the errors was still sent
+
+
+def test_piped_bytes_that_are_not_utf8_are_sent_as_they_are() -> None:
+    """A raw request piped with Latin-1 bytes goes out byte for byte (it went out as U+FFFD,
+    EF BF BD, or was refused line by line); shorthand is text and says so, exit status 1."""
+    received: list[bytes] = []
+
+    def keep(conn: socket.socket) -> None:
+        received.append(read_head(conn))
+        conn.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+
+    with RawServer(keep) as raw:
+        data = b"GET /caf\xe9 HTTP/1.1\nHost: x\nX-Name: \xff\xfe\n\nGET /caf\xe9\n"
+        done = repl_piped(f"127.0.0.1:{raw.port}", data)
+    assert received == [b"GET /caf\xe9 HTTP/1.1\r\nHost: x\r\nX-Name: \xff\xfe\r\n\r\n"]
+    out = done.stdout.decode()
+    assert "> GET /caf\\xe9 HTTP/1.1\\r\\n\n" in out and "> X-Name: \\xff\\xfe\\r\\n\n" in out
+    assert "* error: 'GET /caf\\xe9' holds bytes that are not UTF-8" in out
+    assert done.returncode == 1 and done.stderr == b""
 
 
 def test_no_server_is_an_error_line_and_exit_status_1() -> None:

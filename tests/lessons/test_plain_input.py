@@ -79,3 +79,20 @@ def test_a_byte_order_mark_at_the_start_of_a_piped_walkthrough_is_left_out() -> 
     piped = io.TextIOWrapper(io.BytesIO(b"\xef\xbb\xbfGET /users\n\xef\xbb\xbfGET /\n"))
     assert list(read_lines(piped, note=said.append)) == ["GET /users", "\ufeffGET /"]
     assert len(said) == 1 and "byte order mark" in said[0]
+
+
+def test_piped_bytes_that_are_not_utf8_reach_the_server_as_they_are(tmp_path: Path) -> None:
+    """`lesson N --plain` read a pipe with errors="replace": a Latin-1 é went out as EF BF BD.
+    Read with surrogateescape, a raw request sends the byte itself; the server saw it."""
+    import io
+
+    from httplab.lessons.plain_input import read_lines
+
+    piped = io.TextIOWrapper(io.BytesIO(b"GET /caf\xe9 HTTP/1.1\nHost: x\n\n"))
+    lines = list(read_lines(piped))
+    assert lines == ["GET /caf\udce9 HTTP/1.1", "Host: x", ""]
+    plain, out = plain_lesson(load_lesson(2), tmp_path)
+    plain.run(iter(lines))
+    assert plain.repl is not None
+    assert plain.repl.last_sent == b"GET /caf\xe9 HTTP/1.1\r\nHost: x\r\n\r\n"
+    assert "server saw: " in out.getvalue() and "GET /caf\\xe9 HTTP/1.1 400" in out.getvalue()
