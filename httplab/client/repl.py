@@ -52,7 +52,7 @@ from httplab.client.raw import CHUNKED_HEAD, chunked_body_end, prepare_raw, unes
 from httplab.client.record import RecordOnFirstExchange, recorded_exchange
 from httplab.client.shorthand import KNOWN_METHODS, ShorthandError, plan_request, split_host_port
 from httplab.trace.transcript import TranscriptError
-from httplab.trace.wire_text import escape_decoded, escape_wire, escape_wire_lines
+from httplab.trace.wire_text import escape_decoded, escape_surrogateescaped, escape_wire_lines
 from httplab.trace.words import localized
 
 _VERSION_AT_END = re.compile(r"\sHTTP/[0-9]\.[0-9]\s*$")
@@ -155,11 +155,7 @@ def not_utf8(text: str) -> str | None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        try:
-            data = text.encode("utf-8", "surrogateescape")
-        except UnicodeEncodeError:  # a surrogate no byte made (U+D800): its own bytes
-            data = text.encode("utf-8", "surrogatepass")
-        return "'" + escape_wire(data) + "'"
+        return "'" + escape_surrogateescaped(text) + "'"
     return None
 
 

@@ -19,6 +19,7 @@ from rich.text import Text
 
 from httplab.lessons.build_commands import PROGRESS_KEY, BuildError
 from httplab.render.escape import escape_text
+from httplab.trace.wire_text import escape_surrogateescaped
 
 MAX_FILES = 2000
 TOP_CASES = 8
@@ -48,7 +49,7 @@ def progress_files(paths: list[Path]) -> list[Path]:
         elif path.is_file():
             found.append(path)
         else:
-            raise BuildError(f"{path}: no such file or folder")
+            raise BuildError(f"{escape_surrogateescaped(str(path))}: no such file or folder")
     return found[:MAX_FILES]
 
 
@@ -99,7 +100,8 @@ def print_class_status(paths: list[Path], console: Console) -> int:
         learner = read_learner(path)
         if learner is None:
             console.print(
-                f"skipped {escape_text(str(path))}: not an httplab progress file", markup=False
+                f"skipped {escape_surrogateescaped(str(path))}: not an httplab progress file",
+                markup=False,
             )
         else:
             learners.append(learner)
@@ -114,9 +116,10 @@ def print_class_status(paths: list[Path], console: Console) -> int:
         stuck = learner.stuck_at
         failing = ", ".join(learner.failing.get(stuck, [])[:4]) if stuck else ""
         # A progress file is the learner's: its name and case keys are shown as plain text
-        # (escaped, never read as rich markup), like every other untrusted string.
+        # (escaped, never read as rich markup), like every other untrusted string. The name
+        # is a file name: a byte that is not UTF-8 shows as itself (\xff).
         table.add_row(
-            Text(escape_text(learner.name)),
+            Text(escape_surrogateescaped(learner.name)),
             _ranges(learner.passed) or "none",
             f"lesson {stuck}" if stuck else "—",
             Text(escape_text(failing)),

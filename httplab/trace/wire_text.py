@@ -19,7 +19,8 @@ those bytes (`escape_latin1`). Text decoded with a declared charset (a UTF-8 bod
 query value) keeps its printable letters — a Cyrillic name reads as itself — and every other
 character is written as the escapes of its UTF-8 bytes (`escape_decoded`): a tab is `\\t`, a
 backslash `\\\\`, U+202E (which would reverse the line) `\\xe2\\x80\\xae`, exactly as in the
-raw view of the same bytes.
+raw view of the same bytes. Text Python decoded with surrogateescape (a file name, a piped
+line) shows each byte that was not UTF-8 as that byte (`escape_surrogateescaped`).
 
 **Where a head ends** (`head_end`, `split_head`): at the first empty line, the rule the parser
 applies (`httplab.protocol.message_parser.HEAD_END`): lines end in CRLF, and a bare LF is
@@ -107,6 +108,19 @@ def escape_unprintable_lines(text: str) -> str:
     the line breaks stay. An ESC, BEL, C1 control or bidi control never reaches the screen."""
     return "\n".join(
         line if line.isprintable() else escape_decoded(line) for line in text.split("\n")
+    )
+
+
+def escape_surrogateescaped(text: str) -> str:
+    """Text Python decoded with surrogateescape (PEP 383: a file name, a pipe the repl reads),
+    made safe to show as `escape_decoded` does, except that each byte that was not UTF-8 —
+    kept as a surrogate U+DC80–U+DCFF — is shown as that byte: `al\\xffce`, not the
+    surrogate's own bytes `al\\xed\\xb3\\xbfce`."""
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(
+        ESCAPES[ord(ch) - 0xDC00] if "\udc80" <= ch <= "\udcff" else escape_decoded(ch)
+        for ch in text
     )
 
 

@@ -375,6 +375,38 @@ def test_class_status_never_prints_a_learners_bytes_raw(tmp_path: Path) -> None:
     assert "\\x1b]0;t\\x07" in shown
 
 
+def test_class_status_shows_a_file_name_byte_that_is_not_utf8_as_that_byte(
+    tmp_path: Path,
+) -> None:
+    """A learner's file named with a Latin-1 byte (b"al\\xffce.json") showed as
+    `al\\xed\\xb3\\xbfce`, the UTF-8 of the surrogate Python keeps for it; the instructor
+    should read the byte itself. A Cyrillic name reads as itself. A real process, bytes."""
+    import os
+    import subprocess
+
+    progress = json.dumps({"version": 1, "lessons": {"2": {"build": {"passed": True}}}})
+    folder = os.fsencode(tmp_path)
+    for name in (b"al\xffce.json", "Вася.json".encode()):
+        with open(os.path.join(folder, name), "wb") as file:
+            file.write(progress.encode())
+    with open(os.path.join(folder, b"bad\xfe.json"), "wb") as file:
+        file.write(b"not json")
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
+    command = [sys.executable, "-m", "httplab", "class", "status"]
+    result = subprocess.run(
+        [*command, str(tmp_path)], capture_output=True, timeout=60, env=env, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    shown = result.stdout.decode()
+    assert "al\\xffce" in shown and "Вася" in shown and "\\xed" not in shown
+    assert "bad\\xfe.json: not an httplab progress file" in shown
+    missing = subprocess.run(
+        [*command, folder + b"/nope\xff"], capture_output=True, timeout=60, env=env, check=False
+    )
+    assert missing.returncode == 2
+    assert missing.stderr.decode().endswith("/nope\\xff: no such file or folder\n")
+
+
 def test_start_into_a_file_or_a_long_path_is_one_line_or_one_command_a_line(
     tmp_path: Path,
 ) -> None:

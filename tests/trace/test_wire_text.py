@@ -17,6 +17,7 @@ from httplab.trace.wire_text import (
     ascii_column,
     escape_decoded,
     escape_latin1,
+    escape_surrogateescaped,
     escape_wire,
     escape_wire_lines,
     first_line,
@@ -143,3 +144,17 @@ def test_send_and_the_render_hexdump_are_the_same_text() -> None:
     data = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n\x00\xff"
     shown = _plain(HexdumpView(data)).splitlines()
     assert shown == hexdump_lines(data)
+
+
+@given(st.binary(max_size=40))
+def test_text_read_with_surrogateescape_shows_each_byte_that_was_not_utf8_as_itself(
+    data: bytes,
+) -> None:
+    # a file name or a piped line: what is not UTF-8 shows as the byte it was (\xff), the rest
+    # as decoded text does (a Cyrillic letter as itself, a control as its escape)
+    text = data.decode("utf-8", "surrogateescape")
+    shown = escape_surrogateescaped(text)
+    assert shown.isprintable() and "\x1b" not in shown
+    if data.isascii():
+        assert shown == escape_wire(data)
+    assert escape_surrogateescaped("al\udcffce Вася\x1b") == "al\\xffce Вася\\x1b"
