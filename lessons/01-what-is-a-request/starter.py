@@ -15,6 +15,9 @@ def serve_client(conn: socket.socket) -> None:
     # TODO(lesson 1): this server hangs up at once. Read the request until its empty line
     #   (b"\r\n\r\n") and answer HTTP/1.1 200 OK with a small body and its Content-Length.
     #   One recv() is not one request: TCP is a stream, a request may come in pieces.
+    # TODO(урок 1): этот сервер сразу кладёт трубку. Прочитайте запрос до его пустой строки
+    #   (b"\r\n\r\n") и ответьте HTTP/1.1 200 OK с коротким телом и его Content-Length.
+    #   Один recv() — не один запрос: TCP — это поток, запрос может прийти по частям.
     pass
 
 

@@ -29,6 +29,9 @@ def serve_client(conn: socket.socket) -> None:
     # TODO(lesson 2): read the request line with rfile.readline(), split it into exactly three
     #   parts by single spaces (bytes, split(b" ")), check method, target and version;
     #   answer 400 for a malformed line, 505 for an HTTP version other than 1.x.
+    # TODO(урок 2): прочитайте стартовую строку через rfile.readline(), разделите её ровно на
+    #   три части по одиночным пробелам (байты, split(b" ")), проверьте метод, цель и версию;
+    #   на неверную строку ответьте 400, на версию HTTP не 1.x — 505.
 
 
 def serve(port: int) -> None:

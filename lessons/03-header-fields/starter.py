@@ -71,6 +71,9 @@ def read_request(rfile) -> Request:
     # TODO(lesson 3): read the header lines up to the empty line into request.fields:
     #   split each at the FIRST colon (partition(b":")), reject a name that is not a token
     #   (a space before the colon: 400), strip spaces and tabs around the value.
+    # TODO(урок 3): прочитайте строки полей до пустой строки в request.fields: делите каждую
+    #   по ПЕРВОМУ двоеточию (partition(b":")), отклоняйте имя, которое не token (пробел перед
+    #   двоеточием: 400), убирайте пробелы и табуляции вокруг значения.
     while True:  # the header lines are not read yet: skip them up to the empty line
         line = rfile.readline(MAX_LINE + 1)
         if not line:

@@ -78,6 +78,9 @@ def read_request(rfile) -> Request:
     # TODO(lesson 4): write check_host(request, server_name) and call it in
     #   serve_client(): exactly one Host field in an HTTP/1.1 request (else 400), naming this
     #   server — its name, with or without a port (else 421 Misdirected Request).
+    # TODO(урок 4): напишите check_host(request, server_name) и вызовите её в serve_client():
+    #   в запросе HTTP/1.1 ровно одно поле Host (иначе 400), и оно называет этот сервер —
+    #   его имя, с портом или без (иначе 421 Misdirected Request).
     return request
 
 

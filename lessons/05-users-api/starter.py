@@ -63,6 +63,9 @@ def serve_client(conn: socket.socket, server_name: str) -> None:
         # TODO(lesson 5): hand the request to a users API (a class UsersApp with
         #   handle(request) -> Response) and send its response: POST /users?name=..&age=..
         #   → 201 + Location, GET /users, GET /users/ID (404 if none), others → 405 + Allow.
+        # TODO(урок 5): передайте запрос API пользователей (класс UsersApp с методом
+        #   handle(request) -> Response) и отправьте его ответ: POST /users?name=..&age=..
+        #   → 201 + Location, GET /users, GET /users/ID (404, если нет), прочее → 405 + Allow.
     except HTTPError as error:
         send(conn, error.status, f"{error.status} {error.detail}\n".encode())
     except ClientGone:

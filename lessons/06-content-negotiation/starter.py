@@ -122,6 +122,8 @@ class UsersApp:
     def list_users(self, request: Request) -> Response:
         # TODO(lesson 6): answer JSON or HTML as the Accept field prefers (q-values; q=0 is
         #   "not this"), JSON when there is no Accept, 406 when neither is acceptable.
+        # TODO(урок 6): отвечать JSON или HTML, как предпочитает поле Accept (значения q;
+        #   q=0 — «только не это»), JSON, когда Accept нет, 406, когда не подходит ни то, ни другое.
         return json_response(200, list(self.users.values()))
 
     def get_user(self, request: Request, user_id: int) -> Response:

@@ -289,6 +289,10 @@ def send(conn: socket.socket, status: int, body: bytes, headers: list | None = N
 #   serializes by the rules: the reason phrase of each status, CRLF line ends,
 #   Content-Length = len(body bytes), a Date, the head without the body for HEAD, and
 #   Connection: close, since this server closes after every response.
+# TODO(урок 7): замените send() на send_response(conn, response, head_only=...), которая
+#   собирает ответ по правилам: поясняющая фраза своего статуса, концы строк CRLF,
+#   Content-Length = len(байты тела), Date, для HEAD — заголовок без тела, и
+#   Connection: close, ведь этот сервер закрывает соединение после каждого ответа.
 
 
 def serve(port: int) -> None:

@@ -189,6 +189,9 @@ def serve_client(conn: socket.socket, app: UsersApp) -> None:
     # TODO(lesson 8): write error_response(error) -> Response: every error a whole response
     #   with Content-Type and a body that says what went wrong (and its fields, Allow for a
     #   405); no body when the request was HEAD; a bug in a handler answers 500.
+    # TODO(урок 8): напишите error_response(error) -> Response: каждая ошибка — целый ответ
+    #   с Content-Type и телом, которое говорит, что не так (и его поля, Allow для 405);
+    #   без тела, если запрос был HEAD; ошибка в коде обработчика — ответ 500.
     except HTTPError as error:
         body = f"{error.status} {error.detail}\n".encode()
         send_response(conn, Response(error.status, error.headers, body))

@@ -211,6 +211,9 @@ def read_request(rfile) -> Request:
     # TODO(lesson 9): read the body after the head: exactly Content-Length bytes (they may come
     #   later than the head), 400 for a Content-Length that is not one number; POST /users
     #   takes a form body (application/x-www-form-urlencoded), other body types → 415.
+    # TODO(урок 9): прочитайте тело после заголовка: ровно Content-Length байтов (они могут
+    #   прийти позже заголовка), 400, если Content-Length — не одно число; POST /users
+    #   принимает тело формы (application/x-www-form-urlencoded), другие типы тела → 415.
 
 
 def read_line(rfile, too_long: int = 400) -> bytes:

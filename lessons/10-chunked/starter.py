@@ -301,6 +301,8 @@ def check_host(request: Request, names: set[str] | str) -> None:
 def read_body(rfile, request: Request) -> bytes:
     # TODO(lesson 10): Transfer-Encoding: chunked → read the chunks (hex size CRLF, data
     #   CRLF, ..., 0 CRLF, trailers, CRLF); another transfer coding → 501.
+    # TODO(урок 10): Transfer-Encoding: chunked → читайте куски (размер в hex CRLF, данные
+    #   CRLF, ..., 0 CRLF, трейлеры, CRLF); другое кодирование передачи → 501.
     lengths = [value for name, value in request.fields if name == "content-length"]
     if not lengths:
         return b""  # no Content-Length, no Transfer-Encoding: no body (RFC 9112 §6.3)

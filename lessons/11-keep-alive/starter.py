@@ -197,6 +197,9 @@ def serve_client(conn: socket.socket, app: UsersApp) -> None:
     # TODO(lesson 11): keep the connection: loop over requests on this rfile until the client
     #   says Connection: close (answer with Connection: close, then stop) or closes; after an
     #   error in a request, answer and close. Pipelined requests are answered in order.
+    # TODO(урок 11): держите соединение: читайте запросы из этого rfile в цикле, пока клиент
+    #   не скажет Connection: close (ответьте с Connection: close и остановитесь) или не
+    #   закроет его; после ошибки в запросе ответьте и закройте. Запросы конвейера — по порядку.
     rfile = conn.makefile("rb")
     try:
         request = read_request(rfile)

@@ -19,6 +19,9 @@ NAMES = {"localhost", "127.0.0.1"}  # the names this server answers for (plus ar
 # TODO(lesson 12): limits: a request line longer than 8 KiB → 414, a header line longer →
 #   431, more than 100 header lines → 431, a body over 1 MiB → 413 (before reading it), and
 #   Transfer-Encoding together with Content-Length → 400 and close.
+# TODO(урок 12): пределы: стартовая строка длиннее 8 КиБ → 414, строка поля длиннее → 431,
+#   больше 100 строк полей → 431, тело больше 1 МиБ → 413 (не читая его), а
+#   Transfer-Encoding вместе с Content-Length → 400 и закрыть соединение.
 MAX_LINE = 64 * 1024  # longest line read at once: a limit, so a client cannot fill memory
 TIMEOUT = 30.0  # seconds a client may stay silent before the server hangs up
 TOKEN = frozenset(b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")

@@ -100,6 +100,21 @@ def test_the_servers_are_generated_from_the_template() -> None:
         )
 
 
+def test_every_starters_todo_is_in_both_languages() -> None:
+    """The lessons are in English and Russian, and `lesson start N --lang ru` says "the TODO
+    comments in the file say what this step asks": right after each TODO(lesson N) comment
+    of a starter comes its TODO(урок N) (one file for both, as the build checks' hints)."""
+    for number, lesson in build_lessons().items():
+        lines = (lesson.folder / "starter.py").read_text(encoding="utf-8").splitlines()
+        english = [i for i, line in enumerate(lines) if f"# TODO(lesson {number}):" in line]
+        assert english, lesson.folder
+        for at in english:
+            after = at + 1
+            while lines[after].lstrip().startswith("#   "):  # the comment's next lines
+                after += 1
+            assert f"# TODO(урок {number}):" in lines[after], (lesson.folder, lines[at])
+
+
 def test_every_case_has_a_hint_in_both_languages() -> None:
     for case in check_cases(load_checks(NUMBERS[-1])):
         hint = case.exchange.hint_for(None) or next(iter(case.exchange.hints), None)
