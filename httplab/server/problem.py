@@ -5,6 +5,11 @@ registered reason, a one-line detail and, when one applies, the RFC section that
 The body is JSON, plain text or HTML by `Accept`; an error is never itself refused with 406
 (RFC 9110 §12.1 lets a server ignore `Accept` rather than send a worse error), so when nothing
 fits, the preferred default is sent.
+
+The detail stays English, also when a lesson is in Russian: it is bytes on the wire, the same
+for every client of one server (a class shares one), and lesson checks match it
+(`response_body_contains`). A Russian lesson explains it in its own hints, which name the
+English words the learner sees.
 """
 
 from __future__ import annotations

@@ -59,9 +59,83 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Content-Length авто: добавляется к телу без него, исправляется, если неверен "
         "({key}: как набран)",
     },
+    # the status line's messages of the list's keys (/, r, e, s, y, w, x, U)
+    "filter": {
+        "en": "filter {text}: {shown} of {total} shown",
+        "ru": "фильтр {text}: показано {shown} из {total}",
+    },
+    "filter-cleared": {"en": "filter cleared", "ru": "фильтр снят"},
+    "empty-replay": {
+        "en": "nothing to replay: the list is empty",
+        "ru": "повторять нечего: список пуст",
+    },
+    "replay-of": {"en": "replay of {label}", "ru": "повтор {label}"},
+    "cannot-replay": {"en": "cannot replay {label}: {why}", "ru": "не повторить {label}: {why}"},
+    "upstream-not-address": {
+        "en": "its upstream address {peer} is not HOST:PORT",
+        "ru": "адрес его сервера за прокси {peer} — не HOST:PORT",
+    },
+    "empty-edit": {"en": "nothing to edit: the list is empty", "ru": "править нечего: список пуст"},
+    "loaded": {
+        "en": "{label} loaded: edit it, {send} sends (Content-Length is recomputed unless {pin} "
+        "sends it as typed)",
+        "ru": "{label} загружен: правьте, {send} отправляет (Content-Length пересчитывается, "
+        "если {pin} не велит отправить его как набран)",
+    },
+    "empty-save": {
+        "en": "nothing to save: the list is empty",
+        "ru": "сохранять нечего: список пуст",
+    },
+    "cannot-save": {"en": "cannot save to {path}: {why}", "ru": "не сохранить в {path}: {why}"},
+    "saved": {
+        "en": "saved {count} exchange{s} to {path}",
+        "ru": "в {path} сохранено обменов: {count}",
+    },
+    "exists": {
+        "en": "{path} exists: Enter again replaces it; edit the name, or Esc",
+        "ru": "{path} уже есть: Enter ещё раз заменит его; исправьте имя или нажмите Esc",
+    },
+    "empty-copy": {
+        "en": "nothing to copy: the list is empty",
+        "ru": "копировать нечего: список пуст",
+    },
+    "no-curl": {"en": "no curl for {label}: {why}", "ru": "curl для {label} нет: {why}"},
+    "copied": {
+        "en": "copied with OSC 52 — if nothing was copied, select the text",
+        "ru": "скопировано через OSC 52 — если ничего не скопировалось, выделите текст",
+    },
+    "select": {
+        "en": "select the text with the mouse to copy it (w writes it to a file)",
+        "ru": "выделите текст мышью, чтобы скопировать (w запишет его в файл)",
+    },
+    "cannot-write": {"en": "cannot write {path}: {why}", "ru": "не записать {path}: {why}"},
+    "curl-written": {
+        "en": "curl command written to {path}",
+        "ru": "команда curl записана в {path}",
+    },
+    "ask-clear": {
+        "en": "clear {count} exchange{s}? x again clears, any other key keeps them",
+        "ru": "очистить список (обменов: {count})? x ещё раз — очистить, другая клавиша — оставить",
+    },
+    "no-users": {
+        "en": "this server keeps no users to reset",
+        "ru": "у этого сервера нет пользователей, которых можно сбросить",
+    },
+    "ask-reset": {
+        "en": "empty the server's users? U again empties them, any other key keeps them",
+        "ru": "удалить всех пользователей сервера? U ещё раз — удалить, другая клавиша — оставить",
+    },
+    "users-reset": {
+        "en": "users reset: {count} removed; the next one created gets id 1",
+        "ru": "пользователи сброшены, удалено: {count}; следующий созданный получит id 1",
+    },
+    "cleared": {
+        "en": "cleared {count} exchange{s}",
+        "ru": "список очищен, обменов удалено: {count}",
+    },
 }
-"""The client pane's messages in the lesson view speak the lesson's language (`l`); the
-trace view's stay English, as its other words do."""
+"""The status line's messages (the client pane's and the list keys') speak the lesson's
+language in the lesson view (`l`); the trace view's stay English, as its other words do."""
 
 TABS = ("raw", "parsed", "headers", "response")
 ZONES = ("list", "detail", "client")
@@ -328,7 +402,7 @@ class TraceController:
         return "ru" if "lesson" in self.zones and self.lang == "ru" else "en"
 
     def said(self, name: str, **values: object) -> str:
-        """A client pane message in `words_lang`."""
+        """A status-line message in `words_lang`."""
         return localized(MESSAGES, name, self.words_lang, **values)
 
     def move_field(self, delta: int) -> None:
@@ -345,23 +419,25 @@ class TraceController:
         self.field_index = 0
         shown = len(self.state.visible)
         if text.strip():
-            self.say(f"filter {text.strip()!r}: {shown} of {len(self.state.records)} shown")
+            total = len(self.state.records)
+            self.say(self.said("filter", text=repr(text.strip()), shown=shown, total=total))
         else:
-            self.say("filter cleared")
+            self.say(self.said("filter-cleared"))
 
     # replay, edit, send -----------------------------------------------------------------------
     def replay(self) -> None:
         record = self.state.current
         if record is None:
-            self.say("nothing to replay: the list is empty", "warning")
+            self.say(self.said("empty-replay"), "warning")
             return
         if self.client.busy:
             self.say(self.said("busy"), "warning")
             return
-        label = f"replay of {exchange_label(record)}"
+        label = self.said("replay-of", label=exchange_label(record))
         destination = self.destination(record)
         if isinstance(destination, str):
-            self.say(f"cannot replay {exchange_label(record)}: {destination}", "warning")
+            why = destination
+            self.say(self.said("cannot-replay", label=exchange_label(record), why=why), "warning")
             return
         host, port = destination
         self.say(f"{label} → {host}:{port} …")
@@ -378,21 +454,19 @@ class TraceController:
             try:
                 return split_host_port(record.peer, default_port=None)
             except ShorthandError:
-                return f"its upstream address {escape_latin1(record.peer)} is not HOST:PORT"
+                return self.said("upstream-not-address", peer=escape_latin1(record.peer))
         return self.options.server_host, self.options.server_port
 
     def load_into_client(self) -> None:
         record = self.state.current
         if record is None:
-            self.say("nothing to edit: the list is empty", "warning")
+            self.say(self.said("empty-edit"), "warning")
             return
         self.hooks.set_client_text(editable_text(record.raw_request))
         self.zone = "client"
         self.client.crlf = True  # editable_text writes CRLF as line breaks
-        self.say(
-            f"{exchange_label(record)} loaded: edit it, {SEND_KEY} sends "
-            f"(Content-Length is recomputed unless {PIN_LENGTH_KEY} sends it as typed)"
-        )
+        label = exchange_label(record)
+        self.say(self.said("loaded", label=label, send=SEND_KEY, pin=PIN_LENGTH_KEY))
 
     def send_client(self, text: str) -> bool:
         """Send what the pane holds; False when there was nothing sendable."""
@@ -479,7 +553,7 @@ class TraceController:
     def save(self, path_text: str) -> None:
         records = self.state.to_save()
         if not records:
-            self.say("nothing to save: the list is empty", "warning")
+            self.say(self.said("empty-save"), "warning")
             return
         path = Path(path_text.strip() or self.default_save_path()).expanduser()
         if not self.may_replace("save", path):
@@ -487,9 +561,10 @@ class TraceController:
         try:
             write_transcript(records, path, title="saved from httplab serve --trace")
         except OSError as exc:
-            self.say(f"cannot save to {path}: {exc.strerror or exc}", "error")
+            self.say(self.said("cannot-save", path=path, why=exc.strerror or exc), "error")
             return
-        self.say(f"saved {len(records)} exchange{'s' if len(records) != 1 else ''} to {path}")
+        count = len(records)
+        self.say(self.said("saved", count=count, s="" if count == 1 else "s", path=path))
         self.state.marked.clear()
 
     def may_replace(self, prompt: str, path: Path) -> bool:
@@ -500,30 +575,30 @@ class TraceController:
             return True
         self.replace_asked = path
         self.prompt = prompt
-        self.say(f"{path} exists: Enter again replaces it; edit the name, or Esc", "warning")
+        self.say(self.said("exists", path=path), "warning")
         return False
 
     def show_curl(self) -> None:
         record = self.state.current
         if record is None:
-            self.say("nothing to copy: the list is empty", "warning")
+            self.say(self.said("empty-copy"), "warning")
             return
         destination = self.destination(record)  # where replay sends it
         if isinstance(destination, str):
-            self.say(f"no curl for {exchange_label(record)}: {destination}", "warning")
+            self.say(self.said("no-curl", label=exchange_label(record), why=destination), "warning")
             return
         host, port = destination
         shown_host = f"[{host}]" if ":" in host else host
         lines = shown_lines(record, f"http://{shown_host}:{port}")
         if lines is None:
-            self.say(why_no_curl(record), "warning")
+            self.say(why_no_curl(record, self.words_lang), "warning")
             return
         self.curl_text = "\n".join(lines)
         self.overlay = "curl"
         if self.hooks.copy_to_clipboard(self.curl_text):
-            self.say("copied with OSC 52 — if nothing was copied, select the text")
+            self.say(self.said("copied"))
         else:
-            self.say("select the text with the mouse to copy it (w writes it to a file)")
+            self.say(self.said("select"))
 
     def write_curl(self, path_text: str) -> None:
         if self.curl_text is None:
@@ -535,17 +610,16 @@ class TraceController:
         try:
             path.write_text("#!/bin/sh\n" + self.curl_text + "\n", encoding="ascii")
         except OSError as exc:
-            self.say(f"cannot write {path}: {exc.strerror or exc}", "error")
+            self.say(self.said("cannot-write", path=path, why=exc.strerror or exc), "error")
             return
-        self.say(f"curl command written to {path}")
+        self.say(self.said("curl-written", path=path))
 
     def ask_clear(self) -> bool:
         """x: the first press asks, a second one at once clears; True when it cleared."""
         count = len(self.state.records)
         if count and not self.clear_asked:
             self.clear_asked = True
-            plural = "s" if count != 1 else ""
-            self.say(f"clear {count} exchange{plural}? x again clears, any other key keeps them")
+            self.say(self.said("ask-clear", count=count, s="s" if count != 1 else ""))
             return False
         self.clear_asked = False
         self.clear()
@@ -555,21 +629,21 @@ class TraceController:
         """U: the first press asks, a second one at once empties the users of our server."""
         reset = self.options.reset_users
         if reset is None:
-            self.say("this server keeps no users to reset", "warning")
+            self.say(self.said("no-users"), "warning")
             return
         if not self.reset_asked:
             self.reset_asked = True
-            self.say("empty the server's users? U again empties them, any other key keeps them")
+            self.say(self.said("ask-reset"))
             return
         self.reset_asked = False
         count = reset()
-        self.say(f"users reset: {count} removed; the next one created gets id 1")
+        self.say(self.said("users-reset", count=count))
 
     def clear(self) -> None:
         count = len(self.state.records)
         self.state.clear()
         self.field_index = 0
-        self.say(f"cleared {count} exchange{'s' if count != 1 else ''}")
+        self.say(self.said("cleared", count=count, s="s" if count != 1 else ""))
 
 
 def free_path(path: Path) -> Path:

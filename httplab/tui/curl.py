@@ -18,6 +18,7 @@ import base64
 
 from httplab.client.curl_export import curl_lines
 from httplab.trace.records import ExchangeRecord
+from httplab.trace.words import localized
 
 BREAK_BEFORE = frozenset({"-H", "--data-binary", "--request-target", "curl"})
 """Words that start a line of their own (curl: after a `printf … |` feed)."""
@@ -48,13 +49,29 @@ def shown_lines(record: ExchangeRecord, base_url: str) -> list[str] | None:
     return None if found is None else [*found[:-1], *command_lines(found[-1])]
 
 
-def why_no_curl(record: ExchangeRecord) -> str:
-    """The status line when `curl_command` gave None."""
+WHY_NO_CURL: dict[str, dict[str, str]] = {
+    "unparsed": {
+        "en": "this request did not parse, so there is no curl command for it",
+        "ru": "этот запрос не разобран, поэтому команды curl для него нет",
+    },
+    "trimmed": {
+        "en": "the trace kept only the start of this request's body: no curl command for it",
+        "ru": "трассировка сохранила только начало тела этого запроса: команды curl для него нет",
+    },
+    "cannot": {
+        "en": "curl cannot send this request as it stands (httplab send --raw can)",
+        "ru": "curl не отправит этот запрос как есть (httplab send --raw отправит)",
+    },
+}
+
+
+def why_no_curl(record: ExchangeRecord, lang: str = "en") -> str:
+    """The status line when `curl_command` gave None, in `lang`."""
     if record.request is None:
-        return "this request did not parse, so there is no curl command for it"
+        return localized(WHY_NO_CURL, "unparsed", lang)
     if record.omitted[0]:
-        return "the trace kept only the start of this request's body: no curl command for it"
-    return "curl cannot send this request as it stands (httplab send --raw can)"
+        return localized(WHY_NO_CURL, "trimmed", lang)
+    return localized(WHY_NO_CURL, "cannot", lang)
 
 
 def shell_words(command: str) -> list[str]:

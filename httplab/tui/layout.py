@@ -489,29 +489,21 @@ def _overlays(controller: TraceController, widgets: Widgets) -> list[Float]:
     ]
 
 
-CURL_TITLE = " the request as a curl command — select the lines below with the mouse{shift}"
-
-
 def _curl_view(controller: TraceController) -> Container:
     """`y`: the curl command on the whole width, nothing else on its rows (no border, no
     margin), so a mouse selection of those rows is exactly the command."""
 
     def title() -> StyleAndTextTuples:
-        shift = " (with --mouse: hold Shift)" if controller.options.mouse else ""
-        return [("class:pane.title.focused", CURL_TITLE.format(shift=shift))]
+        lang = controller.words_lang
+        shift = view_word("curl-shift", lang) if controller.options.mouse else ""
+        return [("class:pane.title.focused", view_word("curl-title", lang, shift=shift))]
 
     def too_wide() -> StyleAndTextTuples:
         columns = get_app().output.get_size().columns
         lines = (controller.curl_text or "").split("\n")
         if all(len(line) <= columns for line in lines):
             return []
-        return [
-            (
-                "class:message.warning",
-                " a line is wider than the screen: a selection would break it — paste what "
-                "OSC 52 copied, or w",
-            )
-        ]
+        return [("class:message.warning", view_word("curl-too-wide", controller.words_lang))]
 
     return HSplit(
         [

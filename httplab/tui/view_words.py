@@ -49,6 +49,18 @@ WORDS: dict[str, dict[str, str]] = {
         "en": " write curl command to: ",
         "ru": " записать команду curl в: ",
     },
+    # the curl overlay (`y`)
+    "curl-title": {
+        "en": " the request as a curl command — select the lines below with the mouse{shift}",
+        "ru": " запрос как команда curl — выделите строки ниже мышью{shift}",
+    },
+    "curl-shift": {"en": " (with --mouse: hold Shift)", "ru": " (с --mouse: держите Shift)"},
+    "curl-too-wide": {
+        "en": " a line is wider than the screen: a selection would break it — paste what "
+        "OSC 52 copied, or w",
+        "ru": " строка шире экрана: выделение её разорвёт — вставьте то, что скопировал OSC 52, "
+        "или нажмите w",
+    },
     # the `?` overlay's frame
     "help-title": {
         "en": "keys — ↑↓ PgUp PgDn scroll · Esc or ? closes",

@@ -597,6 +597,39 @@ def test_the_trace_side_of_a_russian_lesson_speaks_russian() -> None:
     run(scenario())
 
 
+def test_the_status_line_of_a_russian_lesson_speaks_russian(tmp_path: Path) -> None:
+    """'saved 1 exchange to …', 'copied with OSC 52 …', 'clear 1 exchange? …' and the other
+    messages of the list's keys were English in a Russian lesson; `l` switches them back."""
+
+    async def scenario() -> None:
+        async with lesson_run(lang="ru") as r:
+            c = r.controller
+            c.options.save_dir = tmp_path
+            await asyncio.to_thread(http_get, r.port, "/users")
+            await r.until(lambda: len(c.state.visible) == 1, "the exchange")
+            r.press("\t")
+            await r.until(lambda: c.zone == "list", "the list")
+            r.press("s")
+            await r.until(lambda: c.prompt == "save", "the save prompt")
+            r.press("\r")
+            await r.until(lambda: "сохранено обменов: 1" in c.message, "saved, in Russian")
+            r.press("y")
+            await r.until(lambda: c.overlay == "curl", "the curl view")
+            assert "скопировано через OSC 52" in c.message or "выделите текст" in c.message
+            r.press("\x1b")
+            await r.until(lambda: c.overlay is None, "the curl view closed")
+            r.press("x")
+            await r.until(lambda: "очистить список (обменов: 1)?" in c.message, "the question")
+            r.press("x")
+            await r.until(lambda: "список очищен" in c.message, "cleared, in Russian")
+            r.press("l")
+            await r.until(lambda: r.session.lang == "en", "English")
+            r.press("x")  # nothing to clear: English again, as the rest of the view
+            await r.until(lambda: c.message.startswith("cleared 0 exchanges"), "English again")
+
+    run(scenario())
+
+
 def test_the_pane_says_what_it_did_to_a_request_in_the_lesson_language() -> None:
     """The compose notes (an empty line or a Content-Length added) were English."""
 
