@@ -1306,7 +1306,10 @@ def lesson_open(
         if view is None and terminal:
             typer.echo("httplab lesson: the lesson view is not built yet; using --plain", err=True)
         elif not terminal:
-            typer.echo("httplab lesson: no terminal; using --plain", err=True)
+            using = "no terminal; using --plain"
+            if settings.lang == "ru":
+                using = "нет терминала, урок идёт в режиме --plain"
+            typer.echo(f"httplab lesson: {using}", err=True)
     from httplab.lessons.plain import run_plain
 
     raise typer.Exit(run_plain(lesson, progress, settings))

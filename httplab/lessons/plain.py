@@ -377,7 +377,7 @@ def run_plain(
             os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
         return 1
     except OSError as exc:  # the server's own words, as every command says them
-        err.write(start_failure(exc, "httplab lesson") + "\n")
+        err.write(start_failure(exc, "httplab lesson", lang=settings.lang) + "\n")
         return 1  # as the lesson view and serve: 1 when the server cannot listen
     except KeyboardInterrupt:  # 130, as every other command says Ctrl-C
         out.write("\n")

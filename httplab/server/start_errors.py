@@ -19,6 +19,36 @@ import os
 import socket
 
 from httplab.trace.wire_text import escape_decoded
+from httplab.trace.words import localized
+
+WORDS: dict[str, dict[str, str]] = {
+    "cannot-start": {
+        "en": "{command}: cannot start: {why}",
+        "ru": "{command}: не удаётся запустить: {why}",
+    },
+    "cannot-listen": {
+        "en": "{command}: cannot listen on {where}: {why}",
+        "ru": "{command}: не удаётся слушать {where}: {why}",
+    },
+    "in-use": {
+        "en": "the port is already in use (another server running? pick one with {option} PORT, "
+        "or {option} 0 for any free port)",
+        "ru": "порт уже занят (работает другой сервер? выберите порт: {option} PORT, или "
+        "{option} 0 — любой свободный)",
+    },
+    "denied": {
+        "en": "permission denied (ports below 1024 need privileges: try a port >= 1024)",
+        "ru": "нет прав (порты ниже 1024 требуют привилегий: возьмите порт >= 1024)",
+    },
+    "not-here": {
+        "en": "{why} (the address is not one of this machine's: try --host 127.0.0.1, or an "
+        "address `ip addr` lists)",
+        "ru": "{why} (этот адрес не принадлежит этой машине: попробуйте --host 127.0.0.1 или "
+        "адрес из `ip addr`)",
+    },
+    "no-host": {"en": "no such host name ({why})", "ru": "нет такого имени хоста ({why})"},
+}
+"""A lesson in Russian says these in Russian (`lang`); the system's own words stay as they are."""
 
 
 class StartError(OSError):
@@ -27,12 +57,13 @@ class StartError(OSError):
     details = ""
     """Lines shown above the line (already escaped), e.g. the traceback an app sent."""
 
-    def line(self, command: str, port_option: str = "--port") -> str:
-        return f"{command}: cannot start: {escape_decoded(self.strerror or str(self))}"
+    def line(self, command: str, port_option: str = "--port", lang: str = "en") -> str:
+        why = escape_decoded(self.strerror or str(self))
+        return localized(WORDS, "cannot-start", lang, command=command, why=why)
 
-    def report(self, command: str, port_option: str = "--port") -> str:
+    def report(self, command: str, port_option: str = "--port", lang: str = "en") -> str:
         """What `command` prints: the details, if any, then the one line (no newline)."""
-        line = self.line(command, port_option)
+        line = self.line(command, port_option, lang)
         return f"{self.details.rstrip(chr(10))}\n{line}" if self.details else line
 
 
@@ -45,26 +76,21 @@ class ListenError(StartError):
         self.port = port
         self.unresolved = isinstance(cause, socket.gaierror)
 
-    def line(self, command: str, port_option: str = "--port") -> str:
+    def line(self, command: str, port_option: str = "--port", lang: str = "en") -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         where = escape_decoded(f"{host}:{self.port}")
+        system = escape_decoded(self.strerror or "unknown error")
         if self.errno == errno.EADDRINUSE:
-            why = (
-                f"the port is already in use (another server running? pick one with "
-                f"{port_option} PORT, or {port_option} 0 for any free port)"
-            )
+            why = localized(WORDS, "in-use", lang, option=port_option)
         elif self.errno == errno.EACCES:
-            why = "permission denied (ports below 1024 need privileges: try a port >= 1024)"
+            why = localized(WORDS, "denied", lang)
         elif self.errno == errno.EADDRNOTAVAIL:
-            why = (
-                f"{self.strerror} (the address is not one of this machine's: "
-                "try --host 127.0.0.1, or an address `ip addr` lists)"
-            )
+            why = localized(WORDS, "not-here", lang, why=system)
         elif self.unresolved:
-            why = f"no such host name ({escape_decoded(self.strerror or 'unknown error')})"
+            why = localized(WORDS, "no-host", lang, why=system)
         else:
-            why = escape_decoded(self.strerror or "unknown error")
-        return f"{command}: cannot listen on {where}: {why}"
+            why = system
+        return localized(WORDS, "cannot-listen", lang, command=command, where=where, why=why)
 
 
 def _os_words(cause: OSError) -> str:
@@ -86,7 +112,7 @@ class AppStartupError(StartError):
         super().__init__(None, why)
         self.details = details
 
-    def line(self, command: str, port_option: str = "--port") -> str:
+    def line(self, command: str, port_option: str = "--port", lang: str = "en") -> str:
         above = " (traceback above)" if self.details else ""
         return (
             f"{command}: the app's startup failed (ASGI lifespan), so the server did not "
@@ -94,9 +120,9 @@ class AppStartupError(StartError):
         )
 
 
-def start_failure(exc: OSError, command: str, port_option: str = "--port") -> str:
+def start_failure(exc: OSError, command: str, port_option: str = "--port", lang: str = "en") -> str:
     """What `command` prints when starting its server raised `exc` (a `StartError` says it
-    itself; any other OSError, e.g. a start that timed out, is said as it is)."""
+    itself; any other OSError, e.g. a start that timed out, is said as it is), in `lang`."""
     if not isinstance(exc, StartError):
         exc = StartError(exc.errno, exc.strerror or str(exc) or type(exc).__name__)
-    return exc.report(command, port_option)
+    return exc.report(command, port_option, lang)

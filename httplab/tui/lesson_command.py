@@ -31,7 +31,7 @@ def run_lesson_view(lesson: Lesson, progress: Progress, settings: LessonSettings
     try:
         server.ensure(lesson.server_for(session.current))
     except OSError as exc:
-        sys.stderr.write(start_failure(exc, "httplab lesson") + "\n")
+        sys.stderr.write(start_failure(exc, "httplab lesson", lang=settings.lang) + "\n")
         return 1
     local = local_address(settings.host)
     setup = LessonSetup(

@@ -73,6 +73,7 @@ WORDS: dict[str, dict[Lang, str]] = {
         "en": "the server restarts with this step's options",
         "ru": "сервер перезапускается с настройками этого шага",
     },
+    "lesson-server": {"en": "the lesson server", "ru": "сервер урока"},
     "restart-failed": {
         "en": "{why}; nothing answers now: press p then n to try again, q to leave",
         "ru": "{why}; сейчас никто не отвечает: нажмите p, затем n, чтобы попробовать снова, "
@@ -179,7 +180,7 @@ class LessonPane:
         try:
             restarted = await asyncio.to_thread(server.ensure, options)
         except OSError as exc:  # it stopped, and cannot listen again (the port was taken)
-            why = start_failure(exc, "the lesson server")
+            why = start_failure(exc, word("lesson-server", self.lang), lang=self.lang)
             self._say(word("restart-failed", self.lang, why=why), "error")
             return
         if restarted:

@@ -145,3 +145,33 @@ def test_a_taken_port_is_status_1_in_plain_as_in_the_lesson_view(tmp_path: Path)
         )
     assert done.returncode == 1
     assert done.stderr.startswith(f"httplab lesson: cannot listen on 127.0.0.1:{port}: the port")
+
+
+def test_a_taken_port_is_said_in_the_lessons_language(tmp_path: Path) -> None:
+    """`httplab lesson 1 --lang ru` with its port taken said it in English, in the lesson view
+    (without a terminal: --plain, said so) and in --plain alike."""
+    import subprocess
+    import sys
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        command = [sys.executable, "-m", "httplab", "lesson", "1", "--port", str(port)]
+        command += ["--progress", str(tmp_path / "p.json"), "--lang", "ru"]
+        done = [
+            subprocess.run(
+                args,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            for args in (command, [*command, "--plain"])
+        ]
+    view, plain = done
+    line = f"httplab lesson: не удаётся слушать 127.0.0.1:{port}: порт уже занят"
+    assert view.returncode == plain.returncode == 1
+    assert view.stderr.startswith("httplab lesson: нет терминала, урок идёт в режиме --plain\n")
+    assert view.stderr.splitlines()[1].startswith(line)
+    assert plain.stderr.startswith(line) and plain.stderr.count("\n") == 1
+    assert "--port 0 — любой свободный" in plain.stderr and "cannot" not in plain.stderr
