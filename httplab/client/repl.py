@@ -71,8 +71,8 @@ COMMON_HEADERS = (
 
 COMMANDS = {
     ":to": ":to HOST:PORT   talk to another server (closes the connection)",
-    ":crlf": ":crlf           toggle: raw line breaks sent as CRLF (on) or bare LF (off)",
-    ":hexdump": ":hexdump        toggle: show the bytes as a hexdump",
+    ":crlf": ":crlf on|off    raw line breaks sent as CRLF (on) or bare LF (off); alone: toggle",
+    ":hexdump": ":hexdump on|off show the bytes as a hexdump (on) or not (off); alone: toggle",
     ":last": ":last           show the last exchange as raw escaped bytes (also :raw)",
     ":close": ":close          close the connection",
     ":record": ":record FILE    append each exchange to FILE as a transcript (:record off stops)",
@@ -214,6 +214,18 @@ WORDS: dict[str, dict[str, str]] = {
         "ru": "сервер закрыл соединение после ответа, не объявив Connection: close (RFC 9112 §9.6)"
     },
     "closed": {"en": "connection closed", "ru": "соединение закрыто"},
+    "not-open": {
+        "en": "no connection is open: nothing to close",
+        "ru": "открытого соединения нет: закрывать нечего",
+    },
+    "no-argument": {
+        "en": "error: {name} takes no argument, got '{given}'",
+        "ru": "ошибка: у {name} нет аргумента, а дано '{given}'",
+    },
+    "on-off": {
+        "en": "error: {name} takes on, off or nothing (a toggle), got '{given}'",
+        "ru": "ошибка: {name} принимает on, off или ничего (переключить), а дано '{given}'",
+    },
     "crlf": {"en": "raw line breaks: CRLF", "ru": "переводы строк в «сыром» запросе: CRLF"},
     "bare-lf": {
         "en": "raw line breaks: bare LF (as typed)",
@@ -442,15 +454,25 @@ class Repl:
                 self.fail(f"error: {exc} (usage: :to HOST:PORT)", escaped=True)
                 return
             self.switch(host, port)
-        elif name == ":crlf":
-            self.crlf = not self.crlf
-            self.say(self.words("crlf" if self.crlf else "bare-lf"))
-        elif name == ":hexdump":
-            self.hexdump = not self.hexdump
-            self.say(self.words("hexdump-on" if self.hexdump else "hexdump-off"))
+        elif name in (":crlf", ":hexdump"):
+            switch = self.switch_value(name, argument)
+            if switch is None:
+                return
+            if name == ":crlf":
+                self.crlf = not self.crlf if switch == "toggle" else switch == "on"
+                self.say(self.words("crlf" if self.crlf else "bare-lf"))
+            else:
+                self.hexdump = not self.hexdump if switch == "toggle" else switch == "on"
+                self.say(self.words("hexdump-on" if self.hexdump else "hexdump-off"))
         elif name in (":last", ":raw"):
             self.show_last()
         elif name == ":close":
+            if argument:
+                self.fail(self.words("no-argument", name=name, given=argument))
+                return
+            if not self.connection.connected:
+                self.say(self.words("not-open"))
+                return
             self.connection.close()
             self.record_key = object()
             self.say(self.words("closed"))
@@ -458,6 +480,14 @@ class Repl:
             self.start_recording(argument)
         else:
             self.fail(f"unknown command {name}; :help lists them")
+
+    def switch_value(self, name: str, argument: str) -> str | None:
+        """`:crlf` and `:hexdump` toggle, or take on / off; anything else is refused (it
+        toggled, so `:crlf maybe` turned CRLF off); None when refused."""
+        if argument in ("", "on", "off"):
+            return argument or "toggle"
+        self.fail(self.words("on-off", name=name, given=argument))
+        return None
 
     def switch(self, host: str, port: int) -> None:
         self.connection.close()

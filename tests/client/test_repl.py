@@ -321,3 +321,37 @@ def test_a_russian_repl_says_its_errors_and_rarer_close_reasons_in_russian() -> 
         Repl("127.0.0.1", server.port, stream=out, timeout=2, lang="ru").handle("GET /")
         shown = out.getvalue()
         assert "соединение закрыто: после ответа сервер прислал ещё 2 байта" in shown, shown
+
+
+def test_a_second_close_says_there_is_nothing_to_close(server: HTTPServer) -> None:
+    out = io.StringIO()
+    repl = Repl("127.0.0.1", server.port, stream=out)
+    repl.handle("GET /users")
+    repl.command(":close")
+    repl.command(":close")  # it said "connection closed" again
+    repl.command(":close now")
+    lines = [line for line in out.getvalue().splitlines() if line.startswith("* ")]
+    assert lines[-3:] == [
+        "* connection closed",
+        "* no connection is open: nothing to close",
+        "* error: :close takes no argument, got 'now'",
+    ]
+    assert repl.errors == 1
+
+
+def test_crlf_and_hexdump_take_on_off_or_nothing_and_refuse_the_rest() -> None:
+    out = io.StringIO()
+    repl = Repl("127.0.0.1", 1, stream=out)
+    repl.command(":crlf maybe")  # it toggled: CRLF went off
+    assert repl.crlf is True and repl.errors == 1
+    assert "* error: :crlf takes on, off or nothing (a toggle), got 'maybe'" in out.getvalue()
+    repl.command(":crlf off")
+    assert repl.crlf is False
+    repl.command(":crlf off")
+    assert repl.crlf is False
+    repl.command(":crlf")
+    assert repl.crlf is True
+    repl.command(":hexdump on")
+    repl.command(":hexdump \x1b[2J")
+    assert repl.hexdump is True and repl.errors == 2
+    assert "\x1b" not in out.getvalue()  # what was typed is shown escaped
