@@ -124,6 +124,7 @@ def parse_shorthand(line: str) -> Shorthand:
         method, target = None, words[0]
     elif len(words) == 1:
         method, target = words[0], "/"
+        _refuse_a_path_taken_for_a_method(method)
     else:
         method, target = words
     if method is not None:
@@ -172,6 +173,19 @@ def _with_target(method: str | None, target: str, version: str | None) -> Shorth
         path = "/" + path
     origin = path + (f"?{parts.query}" if parts.query else "")
     return Shorthand(method, _encode_target(origin), parts.hostname, port, version)
+
+
+def _refuse_a_path_taken_for_a_method(word: str) -> None:
+    """`users` alone went out as `users / HTTP/1.1`, a method named users: a lone word that is
+    no known method and not in capitals is nearly always a path whose `/` was forgotten. A
+    method of one's own still goes alone in capitals (`PURGE`) or with its path (`users /`)."""
+    if word.upper() in KNOWN_METHODS or word.isupper():
+        return
+    raise ShorthandError(
+        f"{_quoted(word)} alone would be sent as a method named {word} to /: for the path write "
+        f"{_quoted('/' + word)} (GET is the default); a method of your own goes with its path, "
+        f"{_quoted(word + ' /')}, or in capitals"
+    )
 
 
 def _refuse_a_path_without_its_slash(method: str | None, target: str) -> None:

@@ -178,6 +178,31 @@ def test_a_path_without_its_slash_is_not_sent_to_a_host_of_that_name(text: str, 
     assert f"for the path write '{path}'" in str(info.value)
 
 
+@pytest.mark.parametrize("word", ["users", "Users", "users1", "ping"])
+def test_a_lone_word_that_is_no_method_is_refused_as_a_path_without_its_slash(word: str) -> None:
+    """`send users` went out as `users / HTTP/1.1`, a method named users."""
+    with pytest.raises(ShorthandError) as info:
+        plan_request(word, host="127.0.0.1", port=53210)
+    message = str(info.value)
+    assert f"'{word}' alone would be sent as a method named {word} to /" in message
+    assert f"for the path write '/{word}'" in message and f"'{word} /'" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("get", b"GET / "),
+        ("OPTIONS", b"OPTIONS / "),
+        ("PURGE", b"PURGE / "),
+        ("users /", b"users / "),
+    ],
+)
+def test_a_lone_method_and_a_method_of_ones_own_with_its_path_still_go(
+    text: str, start: bytes
+) -> None:
+    assert plan_request(text, host="127.0.0.1", port=53210).data.startswith(start)
+
+
 @pytest.mark.parametrize(
     ("text", "host", "port", "target"),
     [
