@@ -436,14 +436,43 @@ def _content_length(head: bytes) -> int | None:
     return None
 
 
+def _not_a_status_line(raw: bytes) -> int | None:
+    """The first wrong byte of `raw`'s status line when what came so far cannot begin a
+    response (`hello\n`, random bytes, NULs); None while it still could (`HTTP/1.`)."""
+    wrong = _first_unlike_a_response(raw)
+    line_end = raw.find(b"\n")
+    line_end = line_end if line_end >= 0 else len(raw)
+    reason_end = line_end - 1 if line_end > 0 and raw[line_end - 1] == 0x0D else line_end
+    if wrong < reason_end or wrong < min(len(raw), len(b"HTTP/1.1 000 ")):
+        return wrong
+    return None
+
+
+NOT_A_RESPONSE = Localized(
+    "this is not an HTTP response: a response begins with a status line such as "
+    "HTTP/1.1 200 OK (the version, a three-digit status code, a reason), then its header "
+    "lines and an empty line",
+    "это не ответ HTTP: ответ начинается со строки статуса вроде HTTP/1.1 200 OK (версия, "
+    "трёхзначный код, пояснение), за ней идут строки заголовка и пустая строка",
+)
+
+
 def _partial_framing(raw: bytes, timed_out: bool, timeout: float) -> Failure | None:
     """A response cut short: its head never ended, or its body is shorter than it says."""
     end = _head_end(raw)
+    # The wait for a case ends after `timeout` of silence or when its time is up, even while
+    # bytes still trickle in, so this says when the check stopped, not that all was quiet.
     then = (
-        Localized(f"then nothing for {timeout:g} s", f"затем {timeout:g} с тишины")
+        Localized(
+            f"then the check stopped waiting ({timeout:g} s)",
+            f"затем проверка перестала ждать ({timeout:g} с)",
+        )
         if timed_out
         else Localized("then the connection closed", "затем соединение закрылось")
     )
+    wrong = _not_a_status_line(raw) if end < 0 else None
+    if wrong is not None:
+        return Failure(NOT_A_RESPONSE, offset=wrong, rfc="RFC 9112 §4", explains_itself=True)
     if end < 0:
         return Failure(
             Localized(

@@ -423,6 +423,41 @@ def test_a_control_byte_in_the_reason_phrase_is_the_first_wrong_byte(tmp_path: P
     assert garbled.offset == len(b"HTTP/1.1 200 OK")
 
 
+def test_bytes_without_a_status_line_are_not_an_http_response(tmp_path: Path) -> None:
+    """A lesson-1 learner who sends only the body (`c.sendall(b'hello\\n')`) and closes, or
+    keeps the connection open, was told 'the response head never ended: no empty line (CRLF
+    CRLF) after its header lines, then nothing for 1 s', the caret under the last byte: the
+    missing status line went unsaid. A server still sending ('HTTP/1.') is not judged early."""
+    script = _script(
+        tmp_path,
+        "import threading\n"
+        "def serve(c, n):\n"
+        "    buf = b''\n"
+        "    while b'\\r\\n\\r\\n' not in buf:\n"
+        "        buf += c.recv(4096)\n"
+        "    c.sendall(b'HTTP/1.' if b'X-Padding' in buf else b'hello\\n')\n"
+        "    if n > 1:\n"
+        "        time.sleep(5)  # the connection stays open, nothing more comes\n"
+        "    c.close()\n"
+        "s = socket.create_server(('127.0.0.1', int(sys.argv[1])))\n"
+        "n = 0\n"
+        "while True:\n"
+        "    c, _ = s.accept()\n"
+        "    n += 1\n"
+        "    threading.Thread(target=serve, args=(c, n), daemon=True).start()\n",
+    )
+    failed = failures(run_check(1, _python(script)))
+    assert set(failed) == {"01.1", "01.2", "01.3"}
+    for key in ("01.1", "01.2"):  # closed after it, then left open after it
+        (failure,) = failed[key].failures
+        assert failure.message.en.startswith("this is not an HTTP response: a response begins")
+        assert failure.message.ru.startswith("это не ответ HTTP: ответ начинается со строки")
+        assert failure.offset == 0 and failure.rfc == "RFC 9112 §4"
+    cut = failed["01.3"].failures[0].message.en
+    assert cut.startswith("the response head never ended"), cut
+    assert cut.endswith("then the check stopped waiting (1 s)"), cut
+
+
 @pytest.mark.skipif(11 not in LESSONS, reason="lesson 11 is not here yet")
 def test_a_pipeline_cut_after_its_first_answer_is_said_so_not_called_a_crash(
     tmp_path: Path,
