@@ -44,19 +44,29 @@ from httplab.trace.wire_text import escape_latin1, escape_wire, escape_wire_line
 
 BODY_LINES = 40
 """Most lines of a body shown on each side of a diff."""
+BODY_BYTES = 16 * 1024
+"""Most bytes of a body laid out for a diff (a 10 MB body was printed whole, on one line)."""
+LINE_CHARS = 200
+"""Most characters of one body line shown; the rest is cut with `…`."""
 
 
 def _body_lines(body: bytes) -> list[str]:
+    shown = body[:BODY_BYTES]
     try:
+        if len(body) > BODY_BYTES:
+            raise ValueError("too long to pretty-print")
         text = json.dumps(json.loads(body), indent=2, ensure_ascii=False)
     except (UnicodeDecodeError, ValueError, RecursionError):  # nested too deeply too
-        lines = escape_wire_lines(body)
+        lines = escape_wire_lines(shown)
     else:
         lines = [
             escape_latin1(line) if not line.isprintable() else line for line in text.split("\n")
         ]
+    lines = [line if len(line) <= LINE_CHARS else line[: LINE_CHARS - 1] + "…" for line in lines]
     if len(lines) > BODY_LINES:
         lines = [*lines[:BODY_LINES], f"… ({len(lines) - BODY_LINES} more lines)"]
+    if len(body) > BODY_BYTES:
+        lines.append(f"… ({len(body) - BODY_BYTES:,} more bytes)")
     return lines
 
 

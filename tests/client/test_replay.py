@@ -244,3 +244,19 @@ def test_a_field_value_in_a_failure_shows_its_wire_bytes() -> None:
         "\\xe9t\\xe9",
         "text/\\x9b31mhtml\\x85",
     ]
+
+
+def test_the_diff_of_a_huge_body_stays_small() -> None:
+    """A server answering `expect body []` with 10 MB on one line: the failure's diff printed
+    all 10 MB to the terminal, as one line. Now at most BODY_BYTES of it, each line cut."""
+    from httplab.client.replay_diff import BODY_BYTES, LINE_CHARS, mismatch_diff
+
+    body = b"a" * 1_000_000 + b"\n" + b"b" * 1_000_000
+    reply = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    with canned_server(reply, close=True) as port:
+        (result,) = replay(one_exchange(Expectation(200, body=b"[]\n")), "127.0.0.1", port)
+    assert not result.ok
+    diff = mismatch_diff(result)
+    assert sum(len(line) for line in diff) < BODY_BYTES
+    assert max(len(line) for line in diff) <= LINE_CHARS + 1  # +1: the diff's own `+`
+    assert f"+… ({len(body) - BODY_BYTES:,} more bytes)" in diff
