@@ -121,10 +121,13 @@ def check_sources(files: list[Path]) -> list[Refusal]:
             tree = ast.parse(source, filename=str(path))
         except OSError as exc:
             raise GuardError(f"cannot read {path}: {exc.strerror}") from None
-        except (SyntaxError, ValueError) as exc:
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            # RecursionError, MemoryError: the parser's own limits (`x = ------…1` nested
+            # a hundred thousand deep), which have no message worth showing
             line = getattr(exc, "lineno", None) or 0
-            message = getattr(exc, "msg", str(exc))
-            raise GuardError(f"{path}:{line}: the server does not parse: {message}") from None
+            message = getattr(exc, "msg", str(exc)) or "nested too deeply for Python's parser"
+            where = f"{path}:{line}" if line else str(path)
+            raise GuardError(f"{where}: the server does not parse: {message}") from None
         for module, line in _imports(tree):
             name = _forbidden(module)
             if name is not None:

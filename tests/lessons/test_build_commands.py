@@ -543,3 +543,14 @@ def test_a_hint_after_a_passing_check_says_the_lesson_passes(tmp_path: Path) -> 
         assert "01.1" not in hint.output
     build = json.loads(progress.read_text(encoding="utf-8"))["lessons"]["1"]["build"]
     assert "hints" not in build
+
+
+def test_a_server_too_deep_for_pythons_parser_is_one_line(tmp_path: Path) -> None:
+    """`x = ------…1` a hundred thousand deep made ast.parse raise MemoryError (or
+    RecursionError), and `lesson check` said 'internal error: MemoryError:' (exit 3)."""
+    server = tmp_path / "server.py"
+    server.write_text("x = " + "-" * 100_000 + "1\n", encoding="utf-8")
+    result = runner.invoke(app, ["lesson", "check", "1", "--cmd", _cmd(server)])
+    assert result.exit_code == 1, result.output
+    assert f"cannot check: {server}: the server does not parse: nested too deeply" in result.output
+    assert "internal error" not in result.output
