@@ -9,6 +9,7 @@ that is not progress is named and skipped, never a traceback.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,10 @@ from httplab.trace.wire_text import escape_surrogateescaped
 
 MAX_FILES = 2000
 TOP_CASES = 8
+MAX_LESSON = 99
+"""Lesson keys above this (or not plain ASCII digits) are not the course's: skipped."""
+MAX_COUNT = 1_000_000
+"""A failed-run count above this is not one a learner's checks wrote: skipped."""
 
 
 @dataclass
@@ -33,11 +38,19 @@ class Learner:
     tried: set[int] = field(default_factory=set)
     failing: dict[int, list[str]] = field(default_factory=dict)  # lesson → last failed cases
     hints: int = 0
+    fail_counts: Counter[str] = field(default_factory=Counter)  # case → failed runs
+
+    @property
+    def covered(self) -> set[int]:
+        """The lessons whose rules the learner's server passed: a check of lesson N runs the
+        cases of lessons 1..N, so passing it passes every lesson up to N too."""
+        return set(range(1, max(self.passed) + 1)) if self.passed else set()
 
     @property
     def stuck_at(self) -> int | None:
-        """The first lesson tried and not passed; None when every lesson tried passed."""
-        open_lessons = sorted(self.tried - self.passed)
+        """The first lesson tried and not passed (nor passed by a later lesson's check);
+        None when every lesson tried passed."""
+        open_lessons = sorted(self.tried - self.covered)
         return open_lessons[0] if open_lessons else None
 
 
@@ -53,6 +66,15 @@ def progress_files(paths: list[Path]) -> list[Path]:
     return found[:MAX_FILES]
 
 
+def _lesson_number(key: object) -> int | None:
+    """A lesson key of the course ("1".."99"), else None: a hand-edited "-1" or 10**20, and
+    "²" or "١", which str.isdigit() takes and int() refuses or reads."""
+    text = str(key)
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_LESSON:
+        return int(text)
+    return None
+
+
 def read_learner(path: Path) -> Learner | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -65,32 +87,35 @@ def read_learner(path: Path) -> Learner | None:
     learner = Learner(name, path)
     for key, entry in lessons.items():
         build = entry.get(PROGRESS_KEY) if isinstance(entry, dict) else None
-        # ASCII digits only: str.isdigit() also takes "²" and "١", which int() refuses or reads
-        if not (isinstance(build, dict) and key.isascii() and key.isdigit() and len(key) < 5):
+        number = _lesson_number(key)
+        if not isinstance(build, dict) or number is None:
             continue
-        number = int(key)
         learner.tried.add(number)
-        if build.get("passed"):
+        if build.get("passed") is True:
             learner.passed.add(number)
         failed = build.get("failed")
         if isinstance(failed, list):
             learner.failing[number] = [str(f) for f in failed]
-        hints = build.get("hints", 0)
-        learner.hints += hints if isinstance(hints, int) else 0
+        learner.hints += _count(build.get("hints", 0))
+        fail_counts = build.get("fail_counts")
+        if isinstance(fail_counts, dict):
+            for case, count in fail_counts.items():
+                if runs := _count(count):
+                    learner.fail_counts[str(case)] += runs
     return learner
 
 
-def _fail_counts(path: Path) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    try:
-        lessons = json.loads(path.read_text(encoding="utf-8")).get("lessons", {})
-        for entry in lessons.values():
-            for case, count in entry.get(PROGRESS_KEY, {}).get("fail_counts", {}).items():
-                if isinstance(count, int):
-                    counts[str(case)] += count
-    except (OSError, ValueError, RecursionError, AttributeError):
-        pass
-    return counts
+def _count(value: object) -> int:
+    """A count the checks wrote (0..MAX_COUNT), else 0: a hand edit cannot outweigh a class."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT:
+        return value
+    return 0
+
+
+def _natural(name: str) -> list[int | str]:
+    """student2 before student10 (ASCII digit runs compare as numbers)."""
+    parts = re.split(r"([0-9]+)", name)  # text, digits, text, …: the types line up
+    return [int(part) if index % 2 else part.lower() for index, part in enumerate(parts)]
 
 
 def print_class_status(paths: list[Path], console: Console) -> int:
@@ -99,9 +124,10 @@ def print_class_status(paths: list[Path], console: Console) -> int:
     for path in files:
         learner = read_learner(path)
         if learner is None:
-            console.print(
+            console.print(  # one line, never broken inside the path (soft_wrap)
                 f"skipped {escape_surrogateescaped(str(path))}: not an httplab progress file",
                 markup=False,
+                soft_wrap=True,
             )
         else:
             learners.append(learner)
@@ -112,7 +138,7 @@ def print_class_status(paths: list[Path], console: Console) -> int:
     table = Table(title=f"build progress of {how_many}", title_justify="left")
     for column in ("learner", "lessons passed", "stuck at", "failing there", "hints"):
         table.add_column(column)
-    for learner in sorted(learners, key=lambda one: (-len(one.passed), one.name)):
+    for learner in sorted(learners, key=lambda one: (-len(one.covered), _natural(one.name))):
         stuck = learner.stuck_at
         failing = ", ".join(learner.failing.get(stuck, [])[:4]) if stuck else ""
         # A progress file is the learner's: its name and case keys are shown as plain text
@@ -120,7 +146,7 @@ def print_class_status(paths: list[Path], console: Console) -> int:
         # is a file name: a byte that is not UTF-8 shows as itself (\xff).
         table.add_row(
             Text(escape_surrogateescaped(learner.name)),
-            _ranges(learner.passed) or "none",
+            _ranges(learner.covered) or "none",
             f"lesson {stuck}" if stuck else "—",
             Text(escape_text(failing)),
             str(learner.hints),
@@ -130,11 +156,12 @@ def print_class_status(paths: list[Path], console: Console) -> int:
     if stuck_where:
         console.print(
             "stuck: "
-            + ", ".join(f"lesson {n}: {count}" for n, count in sorted(stuck_where.items()))
+            + ", ".join(f"lesson {n}: {count}" for n, count in sorted(stuck_where.items())),
+            soft_wrap=True,
         )
     totals: Counter[str] = Counter()
-    for path in files:
-        totals += _fail_counts(path)
+    for learner in learners:
+        totals += learner.fail_counts
     if totals:
         console.print("most failed cases (failed runs, all learners):")
         for case, count in totals.most_common(TOP_CASES):

@@ -554,3 +554,59 @@ def test_a_server_too_deep_for_pythons_parser_is_one_line(tmp_path: Path) -> Non
     assert result.exit_code == 1, result.output
     assert f"cannot check: {server}: the server does not parse: nested too deeply" in result.output
     assert "internal error" not in result.output
+
+
+def test_class_status_counts_a_later_lessons_passed_check_for_the_lessons_before(
+    tmp_path: Path,
+) -> None:
+    """A check of lesson N runs the cases of lessons 1..N. Bob failed check 3, fixed his
+    server and passed check 4 (lesson 3's cases included): he was shown 'stuck at lesson 3,
+    failing 03.2' and ranked below a learner who had passed check 1 alone. Student 2 came after
+    student 10, and a hand-edited file's lesson "99999" and count 10**30 were taken as they
+    were. Real progress files, written by real checks."""
+    bob = tmp_path / "bob.json"
+    lesson_3_starter, lesson_4_solution = LESSONS[3].folder, LESSONS[5].folder
+    for lesson, folder in ((3, lesson_3_starter), (4, lesson_4_solution)):
+        server = folder / "starter.py"
+        check = ["lesson", "check", str(lesson), "--cmd", _cmd(server), "--progress", str(bob)]
+        runner.invoke(app, [*check, "--timeout", "1"])
+    record = json.loads(bob.read_text(encoding="utf-8"))["lessons"]
+    assert record["3"]["build"]["passed"] is False and record["4"]["build"]["passed"] is True
+    for name, lessons in {
+        "student2": {"1": {"build": {"passed": True}}},
+        "student10": {"1": {"build": {"passed": True}}},
+        "mallory": {
+            "99999": {"build": {"passed": True}},
+            "1": {"build": {"passed": "no", "failed": ["01.1"], "fail_counts": {"01.1": 10**30}}},
+        },
+    }.items():
+        data = {"version": 1, "lessons": lessons}
+        (tmp_path / f"{name}.json").write_text(json.dumps(data), encoding="utf-8")
+    result = runner.invoke(app, ["class", "status", str(tmp_path)], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    rows = [line.split("│")[1:4] for line in result.output.splitlines() if line.startswith("│")]
+    assert [[cell.strip() for cell in row] for row in rows] == [
+        ["bob", "1-4", "—"],
+        ["student2", "1", "—"],
+        ["student10", "1", "—"],
+        ["mallory", "none", "lesson 1"],
+    ]
+    assert "stuck: lesson 1: 1" in result.output  # mallory; nobody at lesson 3
+    assert "1000000000000000000000000000000" not in result.output
+    assert "03.2" in result.output  # bob's failed runs of check 3 still count
+
+
+def test_class_status_names_a_skipped_file_on_one_line(tmp_path: Path) -> None:
+    """'skipped /long/path/…/notes.json: not an httplab progress file' was wrapped at 80
+    columns inside the path ('skipped \\n/tmp/…/notes.json: not an\\nhttplab …'), so the
+    instructor could not copy it."""
+    folder = tmp_path / ("a-rather-long-folder-name-for-a-class-of-thirty" * 2)
+    folder.mkdir()
+    (folder / "notes.json").write_text("[1, 2]", encoding="utf-8")
+    (folder / "ada.json").write_text(
+        json.dumps({"version": 1, "lessons": {"1": {"build": {"passed": True}}}}), encoding="utf-8"
+    )
+    result = runner.invoke(app, ["class", "status", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert f"skipped {folder / 'notes.json'}: not an httplab progress file\n" in result.output
+    assert "build progress of 1 learner" in result.output
