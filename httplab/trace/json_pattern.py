@@ -16,6 +16,9 @@ must equal, a number must equal (1 and 1.0 are equal; true is not 1).
 
     parse_pattern(text) -> Pattern          (PatternError says where the text is wrong)
     match_json(pattern, value) -> str | None   None when it matches, else where and why
+
+A pattern nests at most MAX_DEPTH levels: parsing one deeper (`[[[[…]]]]` in a transcript's
+`expect json`) ran out of recursion at 500 levels, and matching walks as deep as the pattern.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+
+MAX_DEPTH = 200
+"""Most levels of nested objects and lists in a pattern."""
 
 
 class PatternError(ValueError):
@@ -53,7 +59,7 @@ _SPACE = " \t\r\n"
 
 def parse_pattern(text: str) -> Pattern:
     """The pattern written in `text` (the rest of an `expect json` line)."""
-    value, end = _value(text, _skip(text, 0))
+    value, end = _value(text, _skip(text, 0), 0)
     end = _skip(text, end)
     if end != len(text):
         raise PatternError(f"unexpected {text[end : end + 10]!r} at character {end + 1}")
@@ -66,16 +72,18 @@ def _skip(text: str, at: int) -> int:
     return at
 
 
-def _value(text: str, at: int) -> tuple[Pattern, int]:
+def _value(text: str, at: int, depth: int) -> tuple[Pattern, int]:
     if at >= len(text):
         raise PatternError("the pattern ends where a value should be")
     char = text[at]
     if char == "*":
         return HOLE, at + 1
+    if char in "{[" and depth >= MAX_DEPTH:
+        raise PatternError(f"nested deeper than {MAX_DEPTH} levels at character {at + 1}")
     if char == "{":
-        return _object(text, at + 1)
+        return _object(text, at + 1, depth + 1)
     if char == "[":
-        return _list(text, at + 1)
+        return _list(text, at + 1, depth + 1)
     try:
         return _DECODER.raw_decode(text, at)
     except json.JSONDecodeError:
@@ -92,7 +100,7 @@ def _rest(text: str, at: int, close: str) -> int | None:
     return end + 1
 
 
-def _object(text: str, at: int) -> tuple[Pattern, int]:
+def _object(text: str, at: int, depth: int) -> tuple[Pattern, int]:
     result: dict[str, Any] = {}
     at = _skip(text, at)
     if text.startswith("}", at):
@@ -107,7 +115,7 @@ def _object(text: str, at: int) -> tuple[Pattern, int]:
         at = _skip(text, at)
         if not text.startswith(":", at):
             raise PatternError(f"expected ':' at character {at + 1}")
-        result[key], at = _value(text, _skip(text, at + 1))
+        result[key], at = _value(text, _skip(text, at + 1), depth)
         at = _skip(text, at)
         if text.startswith("}", at):
             return result, at + 1
@@ -116,7 +124,7 @@ def _object(text: str, at: int) -> tuple[Pattern, int]:
         at = _skip(text, at + 1)
 
 
-def _list(text: str, at: int) -> tuple[Pattern, int]:
+def _list(text: str, at: int, depth: int) -> tuple[Pattern, int]:
     result: list[Any] = []
     at = _skip(text, at)
     if text.startswith("]", at):
@@ -125,7 +133,7 @@ def _list(text: str, at: int) -> tuple[Pattern, int]:
         rest = _rest(text, at, "]")
         if rest is not None:
             return Open(result), rest
-        item, at = _value(text, at)
+        item, at = _value(text, at, depth)
         result.append(item)
         at = _skip(text, at)
         if text.startswith("]", at):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from httplab.client.replay import replay_transcript
 from httplab.server.apps.users import UsersApp
 from httplab.server.engine import HTTPServer
-from httplab.trace.json_pattern import PatternError, match_json, parse_pattern
+from httplab.trace.json_pattern import MAX_DEPTH, PatternError, match_json, parse_pattern
 from httplab.trace.transcript import (
     TranscriptError,
     format_transcript,
@@ -82,6 +83,19 @@ def test_a_bad_pattern_in_a_file_names_its_line() -> None:
         parse_transcript(_exchange("expect body-matches ([0-9]"))
     with pytest.raises(TranscriptError, match="needs NAME: REGEX"):
         parse_transcript(_exchange("expect header-matches Location"))
+
+
+def test_a_pattern_nested_too_deep_is_its_lines_error_not_a_traceback() -> None:
+    """`expect json [[[[…]]]]` 600 deep: parse_pattern ran out of recursion at 500 levels,
+    and `httplab replay FILE` ended in a RecursionError traceback."""
+    nested = "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)
+    said = f"line 7: expect json: nested deeper than {MAX_DEPTH}"
+    with pytest.raises(TranscriptError, match=said):
+        parse_transcript(_exchange("expect json " + "[" * 600 + "]" * 600))
+    with pytest.raises(PatternError, match=f"nested deeper than {MAX_DEPTH} levels"):
+        parse_pattern(nested)
+    allowed = "[" * MAX_DEPTH + "]" * MAX_DEPTH
+    assert match_json(parse_pattern(allowed), json.loads(allowed)) is None
 
 
 def test_the_new_lines_survive_a_round_trip() -> None:
