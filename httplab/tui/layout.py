@@ -323,8 +323,19 @@ def sync_focus(controller: TraceController, widgets: Widgets, layout: Layout) ->
         target = widgets.client_input
     else:
         target = widgets.list_window
-    if not layout.has_focus(target):
-        layout.focus(target)
+    if layout.has_focus(target):
+        return
+    shown = list(layout.find_all_windows())
+    if target is widgets.list_window and target not in shown:
+        # `z` gave the lesson pane the whole screen: the list is not on it, and focusing it
+        # raised ValueError (the view ended with a traceback). The keys go by the zone, so any
+        # window shown that nobody types into will do.
+        typed = {widgets.client_input.window, widgets.prompt_input.window}
+        typed.add(widgets.response_editor.window)
+        target = next((window for window in shown if window not in typed), target)
+        if target is widgets.list_window or layout.has_focus(target):
+            return
+    layout.focus(target)
 
 
 # --- parts of the layout -------------------------------------------------------------------

@@ -683,3 +683,27 @@ def test_the_empty_panes_of_a_russian_lesson_say_what_to_do_in_russian() -> None
             await r.until(lambda: "замечаний нет" in terminal.text, "no notes, in Russian")
 
     run(scenario())
+
+
+def test_esc_from_the_client_pane_back_to_the_zoomed_lesson_pane_keeps_the_view() -> None:
+    """`z` (the lesson pane gets the whole screen), `c` (the client pane), `Esc`: the view
+    ended with a traceback ('Window does not appear in the layout': the exchange list, where
+    the lesson zone's focus lives, is not on the zoomed screen). A learner's natural keys."""
+
+    async def scenario() -> None:
+        async with lesson_run() as r:
+            r.press("z")
+            await r.until(lambda: r.controller.zoomed, "the zoom")
+            r.press("c")
+            await r.until(lambda: r.controller.zone == "client", "the client pane")
+            r.press("\x1b")
+            await r.until(lambda: r.controller.zone == "lesson", "back on the lesson pane")
+            r.press("i")  # a lesson key works again: the focus left the client pane
+            await r.until(lambda: r.session.status().hints_shown == 1, "a hint")
+            assert not r.task.done(), "the view is still running"
+            r.press("z")
+            await r.until(lambda: not r.controller.zoomed, "the zoom off")
+            r.press("i")
+            await r.until(lambda: r.session.status().hints_shown == 2, "another hint")
+
+    run(scenario())
