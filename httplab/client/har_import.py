@@ -18,10 +18,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+from httplab.protocol.grammar import FIELD_VALUE, TOKEN
+from httplab.trace.wire_text import escape_latin1
 
 if TYPE_CHECKING:  # `send -f FILE.har` reads requests only: no transcript (nor its records)
     from httplab.trace.transcript import Transcript
@@ -58,15 +62,31 @@ def _server_words(*comments: object) -> str:
     return " ".join(w for w in words if w)
 
 
+def _checked(text: str, what: str, rule: re.Pattern[bytes], rfc: str) -> str:
+    """`text` when it is a valid `what`; else HarError. A browser never records a CR or LF in
+    a method or a field, and one sent as it is would end the line there: `X: 1\\r\\n\\r\\nGET
+    /evil …` in a HAR made two requests on the wire, the second not in the HAR."""
+    if rule.fullmatch(text.encode("latin-1", "replace")) is None:
+        raise HarError(f"{what} '{escape_latin1(text)}' holds a byte HTTP does not allow ({rfc})")
+    return text
+
+
 def _request_bytes(request: dict[str, Any], server: str = "") -> HarRequest:
-    method = str(request["method"])
+    method = _checked(str(request["method"]), "the method", TOKEN, "RFC 9110 §9.1")
     url = urlsplit(str(request["url"]))
     target = (url.path or "/") + (f"?{url.query}" if url.query else "")
     http10 = str(request.get("httpVersion", "")).upper() == "HTTP/1.0"
     version = "HTTP/1.0" if http10 else "HTTP/1.1"  # HTTP/2 and /3 are sent as HTTP/1.1
     lines = [f"{method} {target} {version}"]
     headers = [(str(h["name"]), str(h["value"])) for h in request.get("headers", [])]
-    headers = [(n, v) for n, v in headers if not n.startswith(":")]
+    headers = [
+        (
+            _checked(name, "the field name", TOKEN, "RFC 9110 §5.1"),
+            _checked(value, f"the value of {name}", FIELD_VALUE, "RFC 9110 §5.5"),
+        )
+        for name, value in headers
+        if not name.startswith(":")  # HTTP/2 pseudo-fields (:authority): not sent
+    ]
     if not http10 and not any(n.lower() == "host" for n, _ in headers):
         lines.append(f"Host: {url.netloc}")
     lines += [f"{n}: {v}" for n, v in headers if n.lower() not in _DROPPED]

@@ -33,6 +33,13 @@ def _har(tmp_path: Path, to: str) -> Path:
     return path
 
 
+def _one_entry(method: str = "GET", headers: list[dict[str, str]] | None = None) -> str:
+    """A HAR of one request, as JSON text."""
+    request = {"method": method, "url": "http://127.0.0.1:9/users", "httpVersion": "HTTP/1.1",
+               "headers": headers or []}  # fmt: skip
+    return json.dumps({"log": {"version": "1.2", "entries": [{"request": request}]}})
+
+
 def test_a_har_sends_its_requests_to_its_urls(
     server: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -87,8 +94,15 @@ def test_to_overrides_the_urls_and_https_needs_it(
         ("not json", "not a HAR file httplab can read"),
         # valid JSON that json.loads refuses with RecursionError, not ValueError
         pytest.param("[" * 5000 + "]" * 5000, "nested too deeply", id="nested-too-deeply"),
+        # a CR LF in a field or the method ended its line there: `send -f` sent a second
+        # request that is not in the HAR (`GET /evil`)
+        (_one_entry(headers=[{"name": "X-A", "value": "1\r\n\r\nGET /evil HTTP/1.1"}]),
+         "the value of X-A '1\\r\\n\\r\\nGET /evil HTTP/1.1' holds a byte HTTP does not allow"),
+        (_one_entry(headers=[{"name": "X-A\r\nInjected", "value": "1"}]),
+         "the field name 'X-A\\r\\nInjected' holds a byte HTTP does not allow"),
+        (_one_entry(method="GET\r\nX"), "the method 'GET\\r\\nX' holds a byte HTTP does not"),
     ],
-)
+)  # fmt: skip
 def test_a_bad_har_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, said: str
 ) -> None:
